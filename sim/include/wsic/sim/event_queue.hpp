@@ -1,0 +1,275 @@
+#pragma once
+/// Pending-event sets. All three give the same total order, (time, key), where
+/// the key packs the event's priority above its insertion sequence number, so
+/// simultaneous events run in a defined order whatever the structure.
+///
+/// `BucketQueue` is the one the engine uses; the two heaps stay as the
+/// yardsticks it was chosen against (`wsic-bench queue` measures all three
+/// with the classic hold model at 1K, 16K and 262K pending events).
+
+#include <algorithm>
+#include <bit>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+namespace wsic::sim {
+
+class Simulation;
+
+/// A plain event handler: the cheapest kind of event (no allocation).
+using EventFn = void (*)(Simulation& sim, void* ctx, std::uint64_t arg);
+
+/// One pending event, payload included (40 bytes). Keeping the payload in the
+/// entry, rather than in a side table the entry points to, saves a cache miss
+/// per event: that table lookup was the largest single cost in PHOLD.
+struct QueueEntry {
+  double time;
+  std::uint64_t key;  ///< priority (biased, high 16 bits) then sequence (low 48 bits)
+  EventFn fn = nullptr;
+  void* ctx = nullptr;
+  std::uint64_t arg = 0;
+};
+
+/// True when `a` must run before `b`. Keys are unique, so this is a strict
+/// total order.
+constexpr bool precedes(const QueueEntry& a, const QueueEntry& b) noexcept {
+  return a.time < b.time || (a.time == b.time && a.key < b.key);
+}
+
+namespace detail {
+struct Later {
+  constexpr bool operator()(const QueueEntry& a, const QueueEntry& b) const noexcept {
+    return precedes(b, a);
+  }
+};
+}  // namespace detail
+
+/// A binary heap (the standard library's heap algorithms). Yardstick only.
+class BinaryHeapQueue {
+ public:
+  bool empty() const noexcept { return heap_.empty(); }
+  std::size_t size() const noexcept { return heap_.size(); }
+  void clear() noexcept { heap_.clear(); }
+  void push(const QueueEntry& e) {
+    heap_.push_back(e);
+    std::push_heap(heap_.begin(), heap_.end(), detail::Later{});
+  }
+  const QueueEntry& peek() const noexcept { return heap_.front(); }
+  QueueEntry pop() noexcept {
+    std::pop_heap(heap_.begin(), heap_.end(), detail::Later{});
+    QueueEntry e = heap_.back();
+    heap_.pop_back();
+    return e;
+  }
+
+ private:
+  std::vector<QueueEntry> heap_;
+};
+
+/// A 4-ary implicit heap: half the depth of a binary heap, and the four
+/// children of a node share a cache line or two. Yardstick only.
+class QuaternaryHeapQueue {
+ public:
+  bool empty() const noexcept { return heap_.empty(); }
+  std::size_t size() const noexcept { return heap_.size(); }
+  void clear() noexcept { heap_.clear(); }
+  void push(const QueueEntry& e) {
+    std::size_t i = heap_.size();
+    heap_.push_back(e);
+    while (i > 0) {
+      const std::size_t parent = (i - 1) / 4;
+      if (!precedes(e, heap_[parent])) break;
+      heap_[i] = heap_[parent];
+      i = parent;
+    }
+    heap_[i] = e;
+  }
+  const QueueEntry& peek() const noexcept { return heap_.front(); }
+  QueueEntry pop() noexcept {
+    const QueueEntry top = heap_.front();
+    const QueueEntry last = heap_.back();
+    heap_.pop_back();
+    const std::size_t n = heap_.size();
+    if (n == 0) return top;
+    std::size_t i = 0;
+    for (;;) {
+      const std::size_t first = 4 * i + 1;
+      if (first >= n) break;
+      std::size_t best = first;
+      const std::size_t end = std::min(first + 4, n);
+      for (std::size_t c = first + 1; c < end; ++c) {
+        if (precedes(heap_[c], heap_[best])) best = c;
+      }
+      if (!precedes(heap_[best], last)) break;
+      heap_[i] = heap_[best];
+      i = best;
+    }
+    heap_[i] = last;
+    return top;
+  }
+
+ private:
+  std::vector<QueueEntry> heap_;
+};
+
+/// A two-tier calendar queue in the spirit of the ladder queue (Tang, Goh and
+/// Thng, 2005): events far ahead wait unsorted in `top_`; a ring of buckets
+/// covers the near future, sized from the density of the events it was built
+/// from; the bucket being consumed is a small heap (`bottom_`). Push and pop
+/// are O(1) amortised when event times are spread out, and the structure
+/// degrades to a binary heap (never worse) when they bunch into one bucket.
+///
+/// Invariant: every event in `bottom_` has time <= `bottom_max_` < every time
+/// in the ring; ring buckets are ordered by a monotone function of time, so
+/// equal times always share a container; every ring time < `ring_end_` <=
+/// every time in `top_`.
+class BucketQueue {
+ public:
+  bool empty() const noexcept { return size_ == 0; }
+  std::size_t size() const noexcept { return size_; }
+
+  void clear() noexcept {
+    bottom_.clear();
+    for (auto& b : ring_) b.clear();
+    top_.clear();
+    bottom_max_ = -std::numeric_limits<double>::infinity();
+    ring_end_ = -std::numeric_limits<double>::infinity();
+    nb_ = cur_ = 0;
+    size_ = 0;
+  }
+
+  void push(const QueueEntry& e) {
+    ++size_;
+    if (e.time <= bottom_max_) {
+      bottom_.push_back(e);
+      std::push_heap(bottom_.begin(), bottom_.end(), detail::Later{});
+    } else if (e.time < ring_end_) {
+      ring_[bucket_of(e.time)].push_back(e);
+    } else {
+      top_.push_back(e);
+    }
+  }
+
+  /// The next event; the queue must not be empty.
+  const QueueEntry& peek() {
+    if (bottom_.empty()) refill();
+    return bottom_.front();
+  }
+
+  /// Removes and returns the next event; the queue must not be empty.
+  QueueEntry pop() {
+    if (bottom_.empty()) refill();
+    std::pop_heap(bottom_.begin(), bottom_.end(), detail::Later{});
+    const QueueEntry e = bottom_.back();
+    bottom_.pop_back();
+    --size_;
+    return e;
+  }
+
+ private:
+  std::size_t bucket_of(double t) const noexcept {
+    const double pos = (t - ring_start_) * inv_width_;
+    if (!(pos >= static_cast<double>(cur_))) return cur_;
+    if (pos >= static_cast<double>(nb_ - 1)) return nb_ - 1;
+    return static_cast<std::size_t>(pos);
+  }
+
+  void refill() {
+    for (;;) {
+      while (cur_ < nb_ && ring_[cur_].empty()) ++cur_;
+      if (cur_ < nb_) {
+        bottom_.swap(ring_[cur_]);
+        ++cur_;
+        // The next buckets were written long ago and have left L1: ask for
+        // them now, while this one is consumed.
+        for (std::size_t ahead = cur_; ahead < std::min(cur_ + 2, nb_); ++ahead) {
+          if (!ring_[ahead].empty()) __builtin_prefetch(ring_[ahead].data());
+        }
+        // Once the last bucket is taken, later events wait in top_ for the next ring.
+        if (cur_ == nb_) ring_end_ = -std::numeric_limits<double>::infinity();
+        std::make_heap(bottom_.begin(), bottom_.end(), detail::Later{});
+        double mx = bottom_.front().time;
+        for (const auto& e : bottom_) mx = std::max(mx, e.time);
+        bottom_max_ = mx;
+        return;
+      }
+      rebuild();
+      if (!bottom_.empty()) return;
+    }
+  }
+
+  // The ring is spent and the bottom empty: every pending event is in top_.
+  // Build a new ring over the near future, with a bucket width that puts
+  // about kPerBucket events in each bucket at the front, where events are
+  // densest.
+  void rebuild() {
+    static constexpr std::size_t kPerBucket = 2;
+    static constexpr std::size_t kMaxBuckets = std::size_t{1} << 20;
+    const std::size_t n = top_.size();
+    double lo = top_.front().time;
+    double hi = lo;
+    for (const auto& e : top_) {
+      lo = std::min(lo, e.time);
+      hi = std::max(hi, e.time);
+    }
+    if (lo == hi) {  // all simultaneous: nothing to spread, order by key alone
+      bottom_.swap(top_);
+      std::make_heap(bottom_.begin(), bottom_.end(), detail::Later{});
+      bottom_max_ = lo;
+      nb_ = cur_ = 0;
+      ring_end_ = lo;
+      return;
+    }
+    // Density at the front, from the 1/8 quantile of a strided sample (an
+    // nth_element over all n costs more than the rest of the rebuild).
+    constexpr std::size_t kSample = 64;
+    double sample[kSample];
+    const std::size_t m = std::min(n, kSample);
+    for (std::size_t i = 0; i < m; ++i) sample[i] = top_[i * n / m].time;
+    std::sort(sample, sample + m);
+    const std::size_t k = std::max<std::size_t>(1, m / 8);
+    const double front = (sample[k] - lo) / static_cast<double>(k) * (static_cast<double>(m) / static_cast<double>(n));
+    double width = front * kPerBucket;
+    if (!(width > 0.0)) width = (hi - lo) / static_cast<double>(n);
+    const double span_buckets = (hi - lo) / width;
+    std::size_t nb = std::min({std::bit_ceil(n), kMaxBuckets,
+                               static_cast<std::size_t>(std::min(span_buckets, 1e18)) + 1});
+    nb = std::max<std::size_t>(nb, 1);
+    if (ring_.size() < nb) ring_.resize(nb);
+    nb_ = nb;
+    cur_ = 0;
+    ring_start_ = lo;
+    width_ = width;
+    inv_width_ = 1.0 / width;
+    ring_end_ = lo + static_cast<double>(nb) * width;
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+      const QueueEntry e = top_[i];
+      if (e.time < ring_end_) {
+        ring_[bucket_of(e.time)].push_back(e);
+      } else {
+        top_[kept++] = e;
+      }
+    }
+    top_.resize(kept);
+  }
+
+  std::vector<QueueEntry> bottom_;
+  std::vector<std::vector<QueueEntry>> ring_;
+  std::vector<QueueEntry> top_;
+  double bottom_max_ = -std::numeric_limits<double>::infinity();
+  double ring_start_ = 0.0;
+  double width_ = 1.0;
+  double inv_width_ = 1.0;
+  double ring_end_ = -std::numeric_limits<double>::infinity();
+  std::size_t nb_ = 0;
+  std::size_t cur_ = 0;
+  std::size_t size_ = 0;
+};
+
+/// The structure the engine runs on (see `wsic-bench queue` for the evidence).
+using EventQueue = BucketQueue;
+
+}  // namespace wsic::sim

@@ -1,0 +1,402 @@
+#pragma once
+/// Coroutine processes, so model code reads like the story it tells:
+///
+///   Process scheme(Simulation& sim, Signal& agreement) {
+///     co_await sim.timeout(Duration::months(9));   // design and planning
+///     co_await agreement;                          // held until signed
+///     ...
+///   }
+///   sim.start(scheme(sim, agreement));
+///
+/// A process waits for a delay (`timeout`), a `Signal`, a condition
+/// (`wait_until`), all of or any of several signals, another process
+/// (`join`), or a resource (see resource.hpp). Any wait can be interrupted
+/// (`Simulation::interrupt`): the process then resumes with `Interrupt`
+/// thrown at its co_await and may catch it and change course.
+
+#include <concepts>
+#include <coroutine>
+#include <cstdint>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "wsic/sim/simulation.hpp"
+
+namespace wsic::sim {
+
+namespace detail {
+// Frames carry a 16-byte header saying whether the pool or the heap owns them.
+inline void* allocate_frame(FramePool* pool, std::size_t n) {
+  constexpr std::size_t kHeader = 16;
+  void* raw = pool ? pool->allocate(n + kHeader) : ::operator new(n + kHeader);
+  *static_cast<FramePool**>(raw) = pool;
+  return static_cast<std::byte*>(raw) + kHeader;
+}
+inline void free_frame(void* p, std::size_t n) noexcept {
+  constexpr std::size_t kHeader = 16;
+  void* raw = static_cast<std::byte*>(p) - kHeader;
+  FramePool* pool = *static_cast<FramePool**>(raw);
+  if (pool) {
+    pool->deallocate(raw, n + kHeader);
+  } else {
+    ::operator delete(raw);
+  }
+}
+template <class T>
+concept HasSimulation = requires(T& t) {
+  { t.simulation() } -> std::same_as<Simulation&>;
+};
+}  // namespace detail
+
+/// The return type of a process coroutine. Hand it to `Simulation::start`;
+/// a Process that is never started is destroyed with its frame.
+class Process {
+ public:
+  struct promise_type {
+    Process get_return_object() noexcept {
+      return Process(std::coroutine_handle<promise_type>::from_promise(*this));
+    }
+    std::suspend_always initial_suspend() noexcept { return {}; }
+    std::suspend_always final_suspend() noexcept { return {}; }
+    void return_void() noexcept {}
+    void unhandled_exception() noexcept { error = std::current_exception(); }
+
+    // A coroutine whose first parameter is the Simulation (or an object with
+    // a `simulation()` accessor, for member coroutines) gets its frame from
+    // that simulation's pool.
+    template <class... Args>
+    static void* operator new(std::size_t n, Simulation& sim, Args&...) {
+      return detail::allocate_frame(&sim.frame_pool(), n);
+    }
+    template <detail::HasSimulation Owner, class... Args>
+    static void* operator new(std::size_t n, Owner& owner, Args&...) {
+      return detail::allocate_frame(&owner.simulation().frame_pool(), n);
+    }
+    static void* operator new(std::size_t n) { return detail::allocate_frame(nullptr, n); }
+    static void operator delete(void* p, std::size_t n) noexcept { detail::free_frame(p, n); }
+
+    std::exception_ptr error;
+  };
+
+  Process(Process&& o) noexcept : h_(std::exchange(o.h_, {})) {}
+  Process& operator=(Process&& o) noexcept {
+    if (this != &o) {
+      if (h_) h_.destroy();
+      h_ = std::exchange(o.h_, {});
+    }
+    return *this;
+  }
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+  ~Process() {
+    if (h_) h_.destroy();
+  }
+
+  /// Gives up ownership of the frame (the simulation takes it).
+  std::coroutine_handle<promise_type> release() noexcept { return std::exchange(h_, {}); }
+
+ private:
+  explicit Process(std::coroutine_handle<promise_type> h) noexcept : h_(h) {}
+  std::coroutine_handle<promise_type> h_;
+};
+
+/// Awaiting a delay: `co_await sim.timeout(d)`.
+class Timeout {
+ public:
+  Timeout(Simulation& sim, Duration d) noexcept : sim_(sim), d_(d) {}
+  bool await_ready() const noexcept { return false; }
+  void await_suspend(std::coroutine_handle<>) {
+    pid_ = sim_.current_process();
+    sim_.wake_at(sim_.now() + d_);
+  }
+  void await_resume() {
+    std::uint64_t cause = 0;
+    if (sim_.take_interrupt(pid_, cause)) throw Interrupt(cause);
+  }
+
+ private:
+  Simulation& sim_;
+  Duration d_;
+  ProcessId pid_;
+};
+
+/// Awaiting a point in time: `co_await sim.until(t)`.
+class Until {
+ public:
+  Until(Simulation& sim, Time t) noexcept : sim_(sim), t_(t) {}
+  bool await_ready() const noexcept { return false; }
+  void await_suspend(std::coroutine_handle<>) {
+    pid_ = sim_.current_process();
+    sim_.wake_at(t_ < sim_.now() ? sim_.now() : t_);
+  }
+  void await_resume() {
+    std::uint64_t cause = 0;
+    if (sim_.take_interrupt(pid_, cause)) throw Interrupt(cause);
+  }
+
+ private:
+  Simulation& sim_;
+  Time t_;
+  ProcessId pid_;
+};
+
+inline Timeout Simulation::timeout(Duration d) noexcept { return Timeout(*this, d); }
+inline Until Simulation::until(Time t) noexcept { return Until(*this, t); }
+
+/// Something that happens once (a latch): processes wait for it with
+/// `co_await signal`; once triggered it stays triggered (until `reset`), so
+/// a later wait continues at once. `notify()` instead wakes the current
+/// waiters without latching (a condition variable), which is what
+/// `wait_until` re-checks its predicate on. A Signal must outlive its waiters.
+class Signal {
+ public:
+  /// A waiter's callback; returns true when it is done with this signal
+  /// (and is then removed), false to keep waiting.
+  struct Waiter {
+    bool (*fn)(void* ctx, Signal& s) = nullptr;
+    void* ctx = nullptr;
+  };
+
+  explicit Signal(Simulation& sim) : sim_(&sim) {}
+  Signal(const Signal&) = delete;
+  Signal& operator=(const Signal&) = delete;
+  ~Signal() {
+    if (timer_.valid()) sim_->cancel(timer_);
+  }
+
+  Simulation& simulation() const noexcept { return *sim_; }
+  bool triggered() const noexcept { return triggered_; }
+  /// Latches the signal and wakes every waiter (at the current time).
+  void trigger() {
+    if (triggered_) return;
+    triggered_ = true;
+    if (timer_.valid()) {
+      sim_->cancel(timer_);
+      timer_ = {};
+    }
+    dispatch();
+  }
+  /// Latches the signal at time `t` (an earlier pending trigger is replaced).
+  void trigger_at(Time t);
+  void trigger_after(Duration d) { trigger_at(sim_->now() + d); }
+  /// Wakes the current waiters without latching.
+  void notify() { dispatch(); }
+  /// Back to untriggered; a pending `trigger_at` is cancelled.
+  void reset() noexcept {
+    triggered_ = false;
+    if (timer_.valid()) {
+      sim_->cancel(timer_);
+      timer_ = {};
+    }
+  }
+
+  void add_waiter(Waiter w) { waiters_.push_back(w); }
+  void remove_waiter(void* ctx) noexcept {
+    std::erase_if(waiters_, [ctx](const Waiter& w) { return w.ctx == ctx; });
+  }
+  std::size_t waiting() const noexcept { return waiters_.size(); }
+
+  class Awaiter;
+  Awaiter operator co_await() noexcept;
+
+ private:
+  void dispatch() {
+    // Callbacks may add or remove waiters: work on a snapshot.
+    if (waiters_.empty()) return;
+    std::vector<Waiter> snapshot;
+    snapshot.swap(waiters_);
+    std::vector<Waiter> keep;
+    for (const Waiter& w : snapshot) {
+      if (!w.fn(w.ctx, *this)) keep.push_back(w);
+    }
+    waiters_.insert(waiters_.begin(), keep.begin(), keep.end());
+  }
+
+  Simulation* sim_;
+  std::vector<Waiter> waiters_;
+  EventId timer_;
+  bool triggered_ = false;
+};
+
+class Signal::Awaiter {
+ public:
+  explicit Awaiter(Signal& s) noexcept : s_(s) {}
+  bool await_ready() const noexcept { return s_.triggered(); }
+  void await_suspend(std::coroutine_handle<>) {
+    pid_ = s_.simulation().current_process();
+    s_.add_waiter({&Awaiter::on_signal, this});
+    s_.simulation().park({&Awaiter::withdraw, this});
+  }
+  void await_resume() {
+    std::uint64_t cause = 0;
+    if (pid_.valid() && s_.simulation().take_interrupt(pid_, cause)) throw Interrupt(cause);
+  }
+
+ private:
+  static bool on_signal(void* ctx, Signal&) {
+    auto* self = static_cast<Awaiter*>(ctx);
+    self->s_.simulation().wake(self->pid_);
+    return true;
+  }
+  static void withdraw(void* ctx) {
+    auto* self = static_cast<Awaiter*>(ctx);
+    self->s_.remove_waiter(self);
+  }
+  Signal& s_;
+  ProcessId pid_;
+};
+
+inline Signal::Awaiter Signal::operator co_await() noexcept { return Awaiter(*this); }
+
+/// Waits until `pred()` holds, re-checking each time `changed` is notified or
+/// triggered: `co_await wait_until(changed, [&] { return budget > 0; })`.
+template <class Pred>
+class WaitUntil {
+ public:
+  WaitUntil(Signal& changed, Pred pred) : s_(changed), pred_(std::move(pred)) {}
+  bool await_ready() { return pred_(); }
+  void await_suspend(std::coroutine_handle<>) {
+    pid_ = s_.simulation().current_process();
+    s_.add_waiter({&WaitUntil::on_signal, this});
+    s_.simulation().park({&WaitUntil::withdraw, this});
+  }
+  void await_resume() {
+    std::uint64_t cause = 0;
+    if (pid_.valid() && s_.simulation().take_interrupt(pid_, cause)) throw Interrupt(cause);
+  }
+
+ private:
+  static bool on_signal(void* ctx, Signal&) {
+    auto* self = static_cast<WaitUntil*>(ctx);
+    if (!self->pred_()) return false;
+    self->s_.simulation().wake(self->pid_);
+    return true;
+  }
+  static void withdraw(void* ctx) {
+    auto* self = static_cast<WaitUntil*>(ctx);
+    self->s_.remove_waiter(self);
+  }
+  Signal& s_;
+  Pred pred_;
+  ProcessId pid_;
+};
+
+template <class Pred>
+WaitUntil<Pred> wait_until(Signal& changed, Pred pred) {
+  return WaitUntil<Pred>(changed, std::move(pred));
+}
+
+/// Waits for all of or any of several signals. `co_await any_of(a, b)`
+/// yields the index of the first to fire; `co_await all_of(a, b)` yields the
+/// index of the last. (Variadic rather than braced lists: g++ 12 miscompiles
+/// braced initialiser lists inside co_await expressions.)
+class WaitSignals {
+ public:
+  WaitSignals(std::vector<Signal*> signals, bool all) : signals_(std::move(signals)), all_(all) {
+    WSIC_ASSERT(!signals_.empty(), "all_of / any_of needs at least one signal");
+  }
+
+  bool await_ready() {
+    std::size_t fired = 0;
+    for (std::size_t i = 0; i < signals_.size(); ++i) {
+      if (signals_[i]->triggered()) {
+        ++fired;
+        last_ = i;
+        if (!all_) return true;
+      }
+    }
+    return all_ && fired == signals_.size();
+  }
+  void await_suspend(std::coroutine_handle<>) {
+    Simulation& sim = signals_.front()->simulation();
+    pid_ = sim.current_process();
+    remaining_ = 0;
+    for (Signal* s : signals_) {
+      if (!s->triggered()) {
+        s->add_waiter({&WaitSignals::on_signal, this});
+        ++remaining_;
+      }
+    }
+    sim.park({&WaitSignals::withdraw, this});
+  }
+  std::size_t await_resume() {
+    std::uint64_t cause = 0;
+    if (pid_.valid() && signals_.front()->simulation().take_interrupt(pid_, cause)) {
+      throw Interrupt(cause);
+    }
+    return last_;
+  }
+
+ private:
+  static bool on_signal(void* ctx, Signal& s) {
+    auto* self = static_cast<WaitSignals*>(ctx);
+    for (std::size_t i = 0; i < self->signals_.size(); ++i) {
+      if (self->signals_[i] == &s) self->last_ = i;
+    }
+    if (self->all_ && --self->remaining_ > 0) return true;
+    // Done: leave the other signals' waiter lists, then wake.
+    for (Signal* other : self->signals_) {
+      if (other != &s) other->remove_waiter(self);
+    }
+    s.simulation().wake(self->pid_);
+    return true;
+  }
+  static void withdraw(void* ctx) {
+    auto* self = static_cast<WaitSignals*>(ctx);
+    for (Signal* s : self->signals_) s->remove_waiter(self);
+  }
+
+  std::vector<Signal*> signals_;
+  bool all_;
+  std::size_t remaining_ = 0;
+  std::size_t last_ = 0;
+  ProcessId pid_;
+};
+
+template <class... S>
+  requires(std::same_as<S, Signal> && ...)
+WaitSignals all_of(S&... s) {
+  return WaitSignals(std::vector<Signal*>{&s...}, true);
+}
+template <class... S>
+  requires(std::same_as<S, Signal> && ...)
+WaitSignals any_of(S&... s) {
+  return WaitSignals(std::vector<Signal*>{&s...}, false);
+}
+inline WaitSignals all_of(std::vector<Signal*> s) { return WaitSignals(std::move(s), true); }
+inline WaitSignals any_of(std::vector<Signal*> s) { return WaitSignals(std::move(s), false); }
+
+/// Waits for another process to end: `co_await join(sim, pid)`. Continues at
+/// once if it already ended.
+class Join {
+ public:
+  Join(Simulation& sim, ProcessId target) noexcept : sim_(sim), target_(target) {}
+  bool await_ready() const noexcept { return !sim_.is_alive(target_); }
+  void await_suspend(std::coroutine_handle<>) {
+    pid_ = sim_.current_process();
+    sim_.on_exit(target_, {&Join::on_exit, this});
+    sim_.park({&Join::withdraw, this});
+  }
+  void await_resume() {
+    std::uint64_t cause = 0;
+    if (pid_.valid() && sim_.take_interrupt(pid_, cause)) throw Interrupt(cause);
+  }
+
+ private:
+  static void on_exit(void* ctx) {
+    auto* self = static_cast<Join*>(ctx);
+    self->sim_.wake(self->pid_);
+  }
+  static void withdraw(void* ctx) {
+    auto* self = static_cast<Join*>(ctx);
+    self->sim_.remove_on_exit(self->target_, self);
+  }
+  Simulation& sim_;
+  ProcessId target_;
+  ProcessId pid_;
+};
+
+inline Join join(Simulation& sim, ProcessId target) { return Join(sim, target); }
+
+}  // namespace wsic::sim

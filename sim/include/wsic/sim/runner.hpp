@@ -1,0 +1,222 @@
+#pragma once
+/// Runs Monte Carlo replications in parallel and merges their results so the
+/// answer does not depend on the thread count.
+///
+/// Replication indices are cut into fixed blocks (`block_size` each, the
+/// last block shorter). A block is always computed by one thread, in index
+/// order, into a fresh accumulator; block accumulators are merged along a
+/// fixed binary tree over block indices (`BlockReducer`). Neither the blocks
+/// nor the tree depend on the number of threads, so the same seed gives the
+/// same bytes at 1 thread or 32, and a batch split into aligned power-of-two
+/// ranges of blocks across processes or machines merges to the same bytes
+/// too. Memory stays flat: at most a few waves of block accumulators are
+/// alive at once, plus one partial per level of the tree.
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <tbb/blocked_range.h>
+#include <tbb/global_control.h>
+#include <tbb/info.h>
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
+#include "wsic/sim/error.hpp"
+
+namespace wsic::sim {
+
+/// Thrown when a run is cancelled before it finished.
+class Cancelled : public Error {
+ public:
+  Cancelled(std::uint64_t done, std::uint64_t total)
+      : Error("cancelled after " + std::to_string(done) + " of " + std::to_string(total) +
+              " replications"),
+        done_(done), total_(total) {}
+  std::uint64_t done() const noexcept { return done_; }
+  std::uint64_t total() const noexcept { return total_; }
+
+ private:
+  std::uint64_t done_, total_;
+};
+
+/// A replication threw: carries its index so it can be re-run alone.
+class ReplicationError : public Error {
+ public:
+  ReplicationError(std::uint64_t index, const std::string& what)
+      : Error("replication " + std::to_string(index) + " failed: " + what), index_(index) {}
+  std::uint64_t index() const noexcept { return index_; }
+
+ private:
+  std::uint64_t index_;
+};
+
+/// Merges accumulators fed in block order along a fixed binary tree: like a
+/// binary counter, a partial covering 2^k blocks is merged with its left
+/// neighbour of the same size as soon as both exist. `Acc` needs
+/// `void merge(const Acc& right)` (this is the left operand).
+template <class Acc>
+class BlockReducer {
+ public:
+  struct Node {
+    Acc acc;
+    std::uint64_t blocks;  // a power of two, except in `result()`
+  };
+
+  /// Adds the accumulator of the next block.
+  void push(Acc acc) {
+    stack_.push_back(Node{std::move(acc), 1});
+    while (stack_.size() >= 2 && stack_[stack_.size() - 2].blocks == stack_.back().blocks) {
+      Node right = std::move(stack_.back());
+      stack_.pop_back();
+      stack_.back().acc.merge(right.acc);
+      stack_.back().blocks *= 2;
+    }
+    ++blocks_;
+  }
+
+  std::uint64_t blocks() const noexcept { return blocks_; }
+  bool empty() const noexcept { return stack_.empty(); }
+  /// The partials, left to right (for checkpoints).
+  const std::vector<Node>& partials() const noexcept { return stack_; }
+  /// Rebuilds a reducer from saved partials.
+  static BlockReducer from_partials(std::vector<Node> nodes) {
+    BlockReducer r;
+    for (const Node& n : nodes) r.blocks_ += n.blocks;
+    r.stack_ = std::move(nodes);
+    return r;
+  }
+
+  /// The merge of everything pushed, folding the partials left to right.
+  /// `empty` is returned when nothing was pushed.
+  Acc result(Acc empty) const {
+    if (stack_.empty()) return empty;
+    Acc total = stack_.front().acc;
+    for (std::size_t i = 1; i < stack_.size(); ++i) total.merge(stack_[i].acc);
+    return total;
+  }
+
+ private:
+  std::vector<Node> stack_;
+  std::uint64_t blocks_ = 0;
+};
+
+/// How far a run has got; passed to the progress callback on the calling thread.
+struct Progress {
+  std::uint64_t done = 0;   ///< replications finished and merged
+  std::uint64_t total = 0;  ///< replications asked for
+  double seconds = 0.0;     ///< wall time since the run started
+};
+
+struct RunnerOptions {
+  /// Worker threads; 0 means every core TBB sees.
+  unsigned threads = 0;
+  /// Replications per block. Part of the result's identity (it fixes the
+  /// merge tree); keep the default unless you know why.
+  std::uint64_t block_size = 64;
+  /// Called on the calling thread after each wave of blocks is merged.
+  std::function<void(const Progress&)> progress;
+  /// Called on the calling thread after each wave with the reducer, e.g. to
+  /// save a checkpoint. Also the place to throw to abandon a run.
+  std::function<void(std::uint64_t blocks_done)> after_wave;
+  /// Checked between replications; when set the run stops promptly and
+  /// `Cancelled` is thrown.
+  const std::atomic<bool>* cancel = nullptr;
+};
+
+/// Runs replications [0, total) — or continues a run whose first
+/// `reducer.blocks()` blocks are already merged — and returns the reducer.
+/// `make()` returns an empty accumulator; `replicate(index, acc)` simulates
+/// one replication into `acc`. `replicate` must be safe to call from several
+/// threads at once for different indices (each builds its own Simulation).
+template <class Acc, class Make, class Replicate>
+void run_blocks(std::uint64_t total, const RunnerOptions& opt, Make&& make, Replicate&& replicate,
+                BlockReducer<Acc>& reducer) {
+  WSIC_ASSERT(opt.block_size > 0, "block size must be positive");
+  const std::uint64_t bs = opt.block_size;
+  const std::uint64_t nblocks = (total + bs - 1) / bs;
+  const int threads = opt.threads > 0 ? static_cast<int>(opt.threads)
+                                      : tbb::info::default_concurrency();
+  tbb::task_arena arena(threads);
+  const std::uint64_t wave = static_cast<std::uint64_t>(threads) * 4;
+  const auto t0 = std::chrono::steady_clock::now();
+  std::vector<std::optional<Acc>> slots;
+  std::atomic<bool> cancelled{false};
+
+  auto is_cancelled = [&] {
+    return cancelled.load(std::memory_order_relaxed) ||
+           (opt.cancel && opt.cancel->load(std::memory_order_relaxed));
+  };
+
+  for (std::uint64_t b0 = reducer.blocks(); b0 < nblocks; b0 += wave) {
+    const std::uint64_t b1 = std::min(nblocks, b0 + wave);
+    slots.clear();
+    slots.resize(b1 - b0);
+    std::vector<std::exception_ptr> errors(b1 - b0);
+    arena.execute([&] {
+      tbb::parallel_for(
+          tbb::blocked_range<std::uint64_t>(b0, b1, 1),
+          [&](const tbb::blocked_range<std::uint64_t>& r) {
+            for (std::uint64_t b = r.begin(); b != r.end(); ++b) {
+              Acc acc = make();
+              const std::uint64_t lo = b * bs;
+              const std::uint64_t hi = std::min(total, lo + bs);
+              for (std::uint64_t i = lo; i < hi; ++i) {
+                if (is_cancelled()) {
+                  cancelled.store(true, std::memory_order_relaxed);
+                  return;
+                }
+                try {
+                  replicate(i, acc);
+                } catch (const std::exception& e) {
+                  errors[b - b0] = std::make_exception_ptr(ReplicationError(i, e.what()));
+                  cancelled.store(true, std::memory_order_relaxed);
+                  return;
+                }
+              }
+              slots[b - b0].emplace(std::move(acc));
+            }
+          },
+          tbb::simple_partitioner());
+    });
+    // Report the failure of the lowest-numbered block, so the message does
+    // not depend on scheduling.
+    for (auto& e : errors) {
+      if (e) std::rethrow_exception(e);
+    }
+    // Merge the wave's finished prefix, in order. A cancelled wave keeps
+    // only whole blocks before the first unfinished one.
+    std::uint64_t merged = 0;
+    for (auto& s : slots) {
+      if (!s) break;
+      reducer.push(std::move(*s));
+      ++merged;
+    }
+    const std::uint64_t done = std::min(total, reducer.blocks() * bs);
+    if (opt.progress) {
+      opt.progress(Progress{done, total,
+                            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()});
+    }
+    if (opt.after_wave) opt.after_wave(reducer.blocks());
+    if (merged < slots.size() || is_cancelled()) {
+      if (reducer.blocks() < nblocks) throw Cancelled(done, total);
+    }
+  }
+}
+
+/// Runs `total` replications from scratch and returns the merged accumulator.
+template <class Acc, class Make, class Replicate>
+Acc run_replications(std::uint64_t total, const RunnerOptions& opt, Make&& make,
+                     Replicate&& replicate) {
+  BlockReducer<Acc> reducer;
+  run_blocks<Acc>(total, opt, make, replicate, reducer);
+  return reducer.result(make());
+}
+
+}  // namespace wsic::sim

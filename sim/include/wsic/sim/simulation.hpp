@@ -1,0 +1,297 @@
+#pragma once
+/// The simulation: a clock, a pending-event set with a total order, and the
+/// table of coroutine processes. One `Simulation` per replication; it is an
+/// ordinary object with no global state, and is not thread-safe.
+
+#include <coroutine>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <deque>
+#include <exception>
+#include <memory>
+#include <new>
+#include <limits>
+#include <type_traits>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "wsic/sim/error.hpp"
+#include "wsic/sim/event_queue.hpp"
+#include "wsic/sim/time.hpp"
+
+namespace wsic::sim {
+
+class Simulation;
+class Process;
+class Timeout;
+class Until;
+
+/// Names a scheduled event so it can be cancelled. Stale ids are harmless:
+/// cancelling an event that already ran or was cancelled does nothing.
+struct EventId {
+  double time = 0.0;
+  std::uint64_t key = 0;  ///< 0 means "no event"
+  constexpr bool valid() const noexcept { return key != 0; }
+};
+
+/// Names a process. Stale ids (the process ended and its slot was reused) are
+/// detected by the generation count.
+struct ProcessId {
+  std::uint32_t slot = 0;
+  std::uint32_t generation = 0;  ///< 0 means "no process"
+  constexpr bool valid() const noexcept { return generation != 0; }
+  constexpr bool operator==(const ProcessId&) const = default;
+};
+
+/// Event priorities: among events at the same time, a smaller priority runs
+/// first; among equal priorities, the one scheduled first runs first.
+namespace priority {
+inline constexpr int kUrgent = -100;  ///< wake-ups of processes that were granted or interrupted
+inline constexpr int kNormal = 0;
+inline constexpr int kLate = 100;
+}  // namespace priority
+
+/// Thrown into a waiting process by `Simulation::interrupt`. A process may
+/// catch it and carry on (or change course); one it does not catch simply
+/// ends that process.
+class Interrupt : public std::exception {
+ public:
+  explicit Interrupt(std::uint64_t cause) noexcept : cause_(cause) {}
+  std::uint64_t cause() const noexcept { return cause_; }
+  const char* what() const noexcept override { return "process interrupted"; }
+
+ private:
+  std::uint64_t cause_;
+};
+
+/// Size-classed free lists for coroutine frames: a replication creates and
+/// ends thousands of short processes, and a pool makes that allocation a
+/// pointer pop. Owned by one Simulation; not thread-safe.
+class FramePool {
+ public:
+  FramePool() = default;
+  FramePool(const FramePool&) = delete;
+  FramePool& operator=(const FramePool&) = delete;
+
+  static constexpr std::size_t kGranule = 64;
+  static constexpr std::size_t kClasses = 32;  // frames up to 2 KiB pooled
+
+  void* allocate(std::size_t bytes);
+  void deallocate(void* p, std::size_t bytes) noexcept;
+
+ private:
+  struct FreeNode { FreeNode* next; };
+  FreeNode* free_[kClasses] = {};
+  std::vector<std::unique_ptr<std::byte[]>> chunks_;
+  std::byte* cursor_ = nullptr;
+  std::size_t left_ = 0;
+};
+
+class Simulation {
+ public:
+  Simulation();
+  ~Simulation();
+  Simulation(const Simulation&) = delete;
+  Simulation& operator=(const Simulation&) = delete;
+
+  /// The current simulated time.
+  Time now() const noexcept { return now_; }
+
+  /// Schedules `fn(sim, ctx, arg)` at time `t` (not before now). Throws
+  /// wsic::Error for a time in the past or not a number.
+  EventId schedule_at(Time t, EventFn fn, void* ctx, std::uint64_t arg = 0,
+                      int prio = priority::kNormal) {
+    check_time(t);
+    return enqueue(t, fn, ctx, arg, prio);
+  }
+  EventId schedule_after(Duration d, EventFn fn, void* ctx, std::uint64_t arg = 0,
+                         int prio = priority::kNormal) {
+    return schedule_at(now_ + d, fn, ctx, arg, prio);
+  }
+
+  /// Schedules any callable `f()` at time `t`. Small trivially copyable
+  /// callables (up to two pointers) travel inside the event; larger ones are
+  /// kept on the heap until the event runs or is cancelled.
+  template <class F>
+    requires std::is_invocable_v<std::decay_t<F>&>
+  EventId schedule_at(Time t, F&& f, int prio = priority::kNormal) {
+    using Fn = std::decay_t<F>;
+    check_time(t);
+    if constexpr (sizeof(Fn) <= 16 && alignof(Fn) <= 8 && std::is_trivially_copyable_v<Fn> &&
+                  std::is_trivially_destructible_v<Fn>) {
+      struct Bytes {
+        void* ctx = nullptr;
+        std::uint64_t arg = 0;
+      } bytes;
+      std::memcpy(static_cast<void*>(&bytes), &f, sizeof(Fn));
+      return enqueue(t, &call_inline<Fn>, bytes.ctx, bytes.arg, prio);
+    } else {
+      auto* holder = new HeapCallableOf<Fn>(std::forward<F>(f));
+      return enqueue(t, &call_heap, static_cast<HeapCallable*>(holder), 0, prio);
+    }
+  }
+  template <class F>
+    requires std::is_invocable_v<std::decay_t<F>&>
+  EventId schedule_after(Duration d, F&& f, int prio = priority::kNormal) {
+    return schedule_at(now_ + d, std::forward<F>(f), prio);
+  }
+
+  /// Cancels a pending event; true if it was pending.
+  bool cancel(EventId id);
+  /// True while the event is scheduled and neither run nor cancelled. Exact:
+  /// events leave the queue in total order, so an event is still queued iff
+  /// it orders after the last one taken out.
+  bool is_pending(EventId id) const noexcept {
+    return id.valid() && after_last_taken(id) && !cancelled_.contains(id.key);
+  }
+  /// Events scheduled and not yet run or cancelled.
+  std::size_t pending_events() const noexcept {
+    // Every event scheduled is eventually run or cancelled; counting it this
+    // way keeps a counter update (and a store-forwarding stall) off the hot path.
+    return static_cast<std::size_t>(seq_ - 1 - events_run_ - cancelled_total_);
+  }
+  /// Events run so far.
+  std::uint64_t events_run() const noexcept { return events_run_; }
+
+  /// Runs the next event; false when there is none (or `stop()` was called).
+  bool step();
+  /// Runs until no events are left or `stop()` is called.
+  void run();
+  /// Runs every event with time <= `end`, then sets the clock to `end`
+  /// (unless stopped earlier).
+  void run_until(Time end);
+  /// Makes `run` / `run_until` return after the current event.
+  void stop() noexcept { stopped_ = true; }
+
+  // ---- processes ----------------------------------------------------------
+
+  /// In a process: `co_await sim.timeout(d)` waits for `d` (process.hpp).
+  Timeout timeout(Duration d) noexcept;
+  /// In a process: `co_await sim.until(t)` waits until time `t` (process.hpp).
+  Until until(Time t) noexcept;
+
+  /// Starts a coroutine process: its body begins at the current time, after
+  /// events already scheduled for now.
+  ProcessId start(Process&& process, int prio = priority::kNormal);
+  /// True until the process's body has returned (or ended by an exception).
+  bool is_alive(ProcessId pid) const noexcept {
+    return pid.valid() && pid.slot < procs_.size() && procs_[pid.slot].generation == pid.generation;
+  }
+  /// The process whose body is running now (invalid outside process code).
+  ProcessId current_process() const noexcept { return current_; }
+  /// Interrupts a suspended process: whatever it waits for is withdrawn and
+  /// it resumes now with `Interrupt(cause)` thrown at its co_await. Returns
+  /// false (and does nothing) if the process is not alive, is the one
+  /// running, has not started yet, or already has an interrupt pending.
+  bool interrupt(ProcessId pid, std::uint64_t cause = 0);
+  /// Processes started and not yet ended.
+  std::size_t live_processes() const noexcept { return live_procs_; }
+
+  FramePool& frame_pool() noexcept { return pool_; }
+
+  // ---- the protocol between processes and what they wait for --------------
+  // Awaiters use these; model code does not need them.
+
+  /// Something a suspended process can be taken out of when interrupted.
+  struct CancelHook {
+    void (*fn)(void* ctx) = nullptr;
+    void* ctx = nullptr;
+  };
+  /// Suspends the running process until `t`.
+  void wake_at(Time t, int prio = priority::kNormal);
+  /// Suspends the running process on something external; `hook` withdraws it.
+  void park(CancelHook hook) noexcept;
+  /// Makes a parked process runnable now. Returns false if it is not parked.
+  bool wake(ProcessId pid, int prio = priority::kUrgent);
+  /// Called on resumption: if an interrupt is pending for `pid`, clears it and
+  /// returns true (the awaiter then throws Interrupt with `interrupt_cause`).
+  bool take_interrupt(ProcessId pid, std::uint64_t& cause) noexcept;
+  /// Registers `hook` to be run when `pid` ends; returns false if it already ended.
+  bool on_exit(ProcessId pid, CancelHook hook);
+  /// Withdraws a hook registered with `on_exit`.
+  void remove_on_exit(ProcessId pid, void* ctx) noexcept;
+
+ private:
+  struct HeapCallable {
+    virtual ~HeapCallable() = default;
+    virtual void call() = 0;
+  };
+  template <class Fn>
+  struct HeapCallableOf final : HeapCallable {
+    template <class G>
+    explicit HeapCallableOf(G&& g) : fn(std::forward<G>(g)) {}
+    void call() override { fn(); }
+    Fn fn;
+  };
+  static void call_heap(Simulation&, void* ctx, std::uint64_t) {
+    std::unique_ptr<HeapCallable> owned(static_cast<HeapCallable*>(ctx));
+    owned->call();
+  }
+  template <class Fn>
+  static void call_inline(Simulation&, void* ctx, std::uint64_t arg) {
+    alignas(8) unsigned char buf[16];
+    std::memcpy(buf, &ctx, 8);
+    std::memcpy(buf + 8, &arg, 8);
+    (*std::launder(reinterpret_cast<Fn*>(buf)))();
+  }
+
+  struct ProcessSlot {
+    std::coroutine_handle<> handle;
+    std::uint32_t generation = 0;  // 0 while free
+    EventId wake;                  // a pending resumption
+    CancelHook hook;               // set while parked
+    bool started = false;
+    bool interrupt_pending = false;
+    std::uint64_t interrupt_cause = 0;
+    std::vector<CancelHook> exit_hooks;
+  };
+
+  static constexpr int kPriorityBias = 1 << 15;
+  static constexpr std::uint64_t kSeqBits = 48;
+
+  void check_time(Time t) const {
+    if (!(t >= now_)) throw_bad_time(t);
+  }
+  [[noreturn]] void throw_bad_time(Time t) const;
+
+  bool after_last_taken(const EventId& id) const noexcept {
+    return id.time > last_time_ || (id.time == last_time_ && id.key > last_key_);
+  }
+
+  EventId enqueue(Time t, EventFn fn, void* ctx, std::uint64_t arg, int prio) {
+    WSIC_ASSERT(prio >= -kPriorityBias && prio < kPriorityBias, "event priority out of range");
+    WSIC_ASSERT(seq_ < (std::uint64_t{1} << kSeqBits), "event sequence space exhausted");
+    const std::uint64_t key =
+        (static_cast<std::uint64_t>(prio + kPriorityBias) << kSeqBits) | seq_++;
+    queue_.push(QueueEntry{t.in_days(), key, fn, ctx, arg});
+    return EventId{t.in_days(), key};
+  }
+
+  void resume(ProcessId pid);
+  static void resume_event(Simulation& sim, void* ctx, std::uint64_t arg);
+  void finish(std::uint32_t slot);
+  std::uint32_t take_process_slot();
+
+  Time now_ = Time::zero();
+  EventQueue queue_;
+  // Keys of cancelled events still in the queue; skipped (and forgotten)
+  // when they come out. Empty in most runs, so the check is one branch.
+  std::unordered_set<std::uint64_t> cancelled_;
+  double last_time_ = -std::numeric_limits<double>::infinity();
+  std::uint64_t last_key_ = 0;
+  std::uint64_t seq_ = 1;
+  std::uint64_t cancelled_total_ = 0;
+  std::uint64_t events_run_ = 0;
+  bool stopped_ = false;
+
+  FramePool pool_;  // declared before procs_: frames are destroyed first
+  std::deque<ProcessSlot> procs_;
+  std::vector<std::uint32_t> free_procs_;
+  std::size_t live_procs_ = 0;
+  ProcessId current_;
+  std::uint32_t next_generation_ = 1;
+};
+
+}  // namespace wsic::sim

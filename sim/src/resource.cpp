@@ -1,0 +1,109 @@
+#include "wsic/sim/resource.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+namespace wsic::sim {
+
+Resource::Resource(Simulation& sim, std::int64_t capacity, Discipline discipline)
+    : sim_(sim), capacity_(capacity), discipline_(discipline), last_change_(sim.now()) {
+  if (capacity < 0) throw Error("resource capacity must be >= 0, got " + std::to_string(capacity));
+}
+
+void Resource::account() noexcept {
+  const Time now = sim_.now();
+  busy_integral_ += static_cast<double>(in_use_) * (now - last_change_).in_days();
+  last_change_ = now;
+}
+
+double Resource::busy_unit_days() const noexcept {
+  return busy_integral_ + static_cast<double>(in_use_) * (sim_.now() - last_change_).in_days();
+}
+
+void Resource::enqueue(Request* r, int prio) {
+  const Waiter w{prio, seq_++, r};
+  if (discipline_ == Discipline::kFifo) {
+    queue_.push_back(w);
+    return;
+  }
+  auto pos = std::upper_bound(queue_.begin(), queue_.end(), w, [](const Waiter& a, const Waiter& b) {
+    return a.prio < b.prio || (a.prio == b.prio && a.seq < b.seq);
+  });
+  queue_.insert(pos, w);
+}
+
+void Resource::withdraw(Request* r) noexcept {
+  auto it = std::find_if(queue_.begin(), queue_.end(), [r](const Waiter& w) { return w.request == r; });
+  if (it != queue_.end()) queue_.erase(it);
+}
+
+void Resource::grant_waiting() {
+  while (!queue_.empty() && in_use_ < capacity_) {
+    Request* r = queue_.front().request;
+    queue_.pop_front();
+    ++in_use_;
+    r->grant();
+  }
+}
+
+void Resource::release() {
+  WSIC_ASSERT(in_use_ > 0, "release of a resource with no unit in use");
+  account();
+  --in_use_;
+  grant_waiting();
+}
+
+void Resource::set_capacity(std::int64_t capacity) {
+  if (capacity < 0) throw Error("resource capacity must be >= 0, got " + std::to_string(capacity));
+  account();
+  capacity_ = capacity;
+  grant_waiting();
+}
+
+Container::Container(Simulation& sim, double capacity, double initial)
+    : sim_(sim), capacity_(capacity), level_(initial) {
+  if (!(capacity >= 0.0) || !(initial >= 0.0) || initial > capacity) {
+    throw Error("container needs 0 <= initial (" + std::to_string(initial) + ") <= capacity (" +
+                std::to_string(capacity) + ")");
+  }
+}
+
+void Container::put(double amount) {
+  if (!(amount >= 0.0) || !std::isfinite(amount)) {
+    throw Error("container put needs a finite amount >= 0, got " + std::to_string(amount));
+  }
+  if (level_ + amount > capacity_) {
+    throw Error("container put of " + std::to_string(amount) + " would pass its capacity of " +
+                std::to_string(capacity_) + " (level " + std::to_string(level_) + ")");
+  }
+  level_ += amount;
+  serve();
+}
+
+bool Container::try_get(double amount) {
+  if (!queue_.empty() || amount > level_) return false;
+  level_ -= amount;
+  return true;
+}
+
+void Container::serve() {
+  while (!queue_.empty() && queue_.front().amount <= level_) {
+    const Waiter w = queue_.front();
+    queue_.pop_front();
+    level_ -= w.amount;
+    w.get->granted_ = true;
+    sim_.wake(w.get->pid_);
+  }
+}
+
+void Container::withdraw(Get* g) noexcept {
+  auto it = std::find_if(queue_.begin(), queue_.end(), [g](const Waiter& w) { return w.get == g; });
+  if (it == queue_.end()) return;
+  const bool was_head = it == queue_.begin();
+  queue_.erase(it);
+  // A large request at the head may have been holding back smaller ones.
+  if (was_head) serve();
+}
+
+}  // namespace wsic::sim

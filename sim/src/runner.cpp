@@ -1,0 +1,1 @@
+#include "wsic/sim/runner.hpp"

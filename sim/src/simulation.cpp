@@ -1,0 +1,250 @@
+#include "wsic/sim/simulation.hpp"
+
+#include <cmath>
+#include <string>
+
+#include "wsic/sim/process.hpp"
+
+namespace wsic::sim {
+
+// ---- FramePool --------------------------------------------------------------
+
+void* FramePool::allocate(std::size_t bytes) {
+  const std::size_t cls = (bytes + kGranule - 1) / kGranule;
+  if (cls >= kClasses) return ::operator new(bytes);
+  if (FreeNode* n = free_[cls]) {
+    free_[cls] = n->next;
+    return n;
+  }
+  const std::size_t size = cls * kGranule;
+  if (left_ < size) {
+    constexpr std::size_t kChunk = 64 * 1024;
+    chunks_.push_back(std::make_unique<std::byte[]>(kChunk));
+    cursor_ = chunks_.back().get();
+    left_ = kChunk;
+  }
+  void* p = cursor_;
+  cursor_ += size;
+  left_ -= size;
+  return p;
+}
+
+void FramePool::deallocate(void* p, std::size_t bytes) noexcept {
+  const std::size_t cls = (bytes + kGranule - 1) / kGranule;
+  if (cls >= kClasses) {
+    ::operator delete(p);
+    return;
+  }
+  auto* n = static_cast<FreeNode*>(p);
+  n->next = free_[cls];
+  free_[cls] = n;
+}
+
+// ---- Simulation ---------------------------------------------------------------
+
+Simulation::Simulation() = default;
+
+Simulation::~Simulation() {
+  // Frames first (they may hold Leases and other objects that refer to the
+  // simulation), then heap callables of events that never ran.
+  for (ProcessSlot& p : procs_) {
+    if (p.generation != 0 && p.handle) {
+      std::exchange(p.handle, {}).destroy();
+    }
+  }
+  while (!queue_.empty()) {
+    const QueueEntry e = queue_.pop();
+    if (e.fn == &call_heap) delete static_cast<HeapCallable*>(e.ctx);
+  }
+}
+
+void Simulation::throw_bad_time(Time t) const {
+  throw Error("cannot schedule an event at day " + std::to_string(t.in_days()) +
+              ": the clock is at day " + std::to_string(now_.in_days()) +
+              " and events can only be scheduled now or later");
+}
+
+bool Simulation::cancel(EventId id) {
+  if (!is_pending(id)) return false;
+  // The entry stays in the queue and is skipped when it comes out; a heap
+  // callable is freed then.
+  cancelled_.insert(id.key);
+  ++cancelled_total_;
+  return true;
+}
+
+bool Simulation::step() {
+  while (!queue_.empty()) {
+    const QueueEntry e = queue_.pop();
+    last_time_ = e.time;
+    last_key_ = e.key;
+    if (!cancelled_.empty() && cancelled_.erase(e.key) != 0) {
+      if (e.fn == &call_heap) delete static_cast<HeapCallable*>(e.ctx);
+      continue;
+    }
+    now_ = Time::from_days(e.time);
+    ++events_run_;
+    e.fn(*this, e.ctx, e.arg);
+    return true;
+  }
+  return false;
+}
+
+void Simulation::run() {
+  stopped_ = false;
+  while (!stopped_ && step()) {
+  }
+}
+
+void Simulation::run_until(Time end) {
+  stopped_ = false;
+  while (!stopped_ && !queue_.empty()) {
+    const QueueEntry& next = queue_.peek();
+    if (next.time > end.in_days()) break;
+    step();
+  }
+  if (!stopped_ && end > now_) now_ = end;
+}
+
+// ---- processes ----------------------------------------------------------------
+
+std::uint32_t Simulation::take_process_slot() {
+  if (!free_procs_.empty()) {
+    const std::uint32_t s = free_procs_.back();
+    free_procs_.pop_back();
+    return s;
+  }
+  procs_.emplace_back();
+  return static_cast<std::uint32_t>(procs_.size() - 1);
+}
+
+ProcessId Simulation::start(Process&& process, int prio) {
+  auto handle = process.release();
+  WSIC_ASSERT(handle, "starting an empty Process");
+  const std::uint32_t slot = take_process_slot();
+  ProcessSlot& p = procs_[slot];
+  p.handle = handle;
+  p.generation = next_generation_++;
+  if (next_generation_ == 0) next_generation_ = 1;
+  p.started = false;
+  p.interrupt_pending = false;
+  p.hook = {};
+  p.exit_hooks.clear();
+  const ProcessId pid{slot, p.generation};
+  ++live_procs_;
+  p.wake = schedule_at(now_, &Simulation::resume_event, nullptr,
+                       (std::uint64_t{pid.generation} << 32) | slot, prio);
+  return pid;
+}
+
+void Simulation::resume_event(Simulation& sim, void*, std::uint64_t arg) {
+  const ProcessId pid{static_cast<std::uint32_t>(arg & 0xffffffffu),
+                      static_cast<std::uint32_t>(arg >> 32)};
+  sim.resume(pid);
+}
+
+void Simulation::resume(ProcessId pid) {
+  if (!is_alive(pid)) return;
+  ProcessSlot& p = procs_[pid.slot];
+  p.wake = {};
+  p.hook = {};
+  p.started = true;
+  const ProcessId outer = current_;
+  current_ = pid;
+  p.handle.resume();
+  current_ = outer;
+  // procs_ is a deque: `p` is still valid even if the body started processes.
+  if (p.handle.done()) finish(pid.slot);
+}
+
+void Simulation::finish(std::uint32_t slot) {
+  ProcessSlot& p = procs_[slot];
+  auto handle = std::coroutine_handle<Process::promise_type>::from_address(p.handle.address());
+  std::exception_ptr error = handle.promise().error;
+  handle.destroy();
+  p.handle = {};
+  p.generation = 0;
+  p.wake = {};
+  p.hook = {};
+  std::vector<CancelHook> hooks;
+  hooks.swap(p.exit_hooks);
+  free_procs_.push_back(slot);
+  --live_procs_;
+  for (const CancelHook& h : hooks) h.fn(h.ctx);
+  if (error) {
+    try {
+      std::rethrow_exception(error);
+    } catch (const Interrupt&) {
+      // An interrupt the process chose not to catch ends it; that is a
+      // legitimate way for a process to be stopped.
+    }
+  }
+}
+
+void Simulation::wake_at(Time t, int prio) {
+  WSIC_ASSERT(current_.valid(), "wake_at outside a process");
+  ProcessSlot& p = procs_[current_.slot];
+  p.wake = schedule_at(t, &Simulation::resume_event, nullptr,
+                       (std::uint64_t{current_.generation} << 32) | current_.slot, prio);
+}
+
+void Simulation::park(CancelHook hook) noexcept {
+  if (!current_.valid()) return;
+  procs_[current_.slot].hook = hook;
+}
+
+bool Simulation::wake(ProcessId pid, int prio) {
+  if (!is_alive(pid)) return false;
+  ProcessSlot& p = procs_[pid.slot];
+  if (p.wake.valid()) return false;
+  p.hook = {};
+  p.wake = schedule_at(now_, &Simulation::resume_event, nullptr,
+                       (std::uint64_t{pid.generation} << 32) | pid.slot, prio);
+  return true;
+}
+
+bool Simulation::interrupt(ProcessId pid, std::uint64_t cause) {
+  if (!is_alive(pid) || pid == current_) return false;
+  ProcessSlot& p = procs_[pid.slot];
+  if (!p.started || p.interrupt_pending) return false;
+  if (p.wake.valid()) cancel(p.wake);
+  if (p.hook.fn) p.hook.fn(p.hook.ctx);
+  p.hook = {};
+  p.interrupt_pending = true;
+  p.interrupt_cause = cause;
+  p.wake = schedule_at(now_, &Simulation::resume_event, nullptr,
+                       (std::uint64_t{pid.generation} << 32) | pid.slot, priority::kUrgent);
+  return true;
+}
+
+bool Simulation::take_interrupt(ProcessId pid, std::uint64_t& cause) noexcept {
+  if (!is_alive(pid)) return false;
+  ProcessSlot& p = procs_[pid.slot];
+  if (!p.interrupt_pending) return false;
+  p.interrupt_pending = false;
+  cause = p.interrupt_cause;
+  return true;
+}
+
+bool Simulation::on_exit(ProcessId pid, CancelHook hook) {
+  if (!is_alive(pid)) return false;
+  procs_[pid.slot].exit_hooks.push_back(hook);
+  return true;
+}
+
+void Simulation::remove_on_exit(ProcessId pid, void* ctx) noexcept {
+  if (!is_alive(pid)) return;
+  std::erase_if(procs_[pid.slot].exit_hooks, [ctx](const CancelHook& h) { return h.ctx == ctx; });
+}
+
+// ---- Signal -------------------------------------------------------------------
+
+void Signal::trigger_at(Time t) {
+  if (timer_.valid()) sim_->cancel(timer_);
+  timer_ = sim_->schedule_at(t, [this] {
+    timer_ = {};
+    trigger();
+  });
+}
+
+}  // namespace wsic::sim

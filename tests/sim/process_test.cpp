@@ -1,0 +1,222 @@
+#include "wsic/sim/process.hpp"
+
+#include <catch2/catch.hpp>
+#include <string>
+#include <vector>
+
+using wsic::sim::Duration;
+using wsic::sim::Interrupt;
+using wsic::sim::Process;
+using wsic::sim::ProcessId;
+using wsic::sim::Signal;
+using wsic::sim::Simulation;
+using wsic::sim::Time;
+
+namespace {
+Process sleeper(Simulation& sim, double days, std::vector<double>& log) {
+  co_await sim.timeout(Duration::days(days));
+  log.push_back(sim.now().in_days());
+}
+
+Process waiter(Simulation& sim, Signal& s, std::vector<double>& log) {
+  co_await s;
+  log.push_back(sim.now().in_days());
+}
+
+Process trigger_later(Simulation& sim, Signal& s, double days) {
+  co_await sim.timeout(Duration::days(days));
+  s.trigger();
+}
+
+// A workstream that takes 10 days of work; an interrupt (a barrier) costs
+// it the time lost plus a 3-day restart, then it carries on.
+Process resilient(Simulation& sim, std::vector<std::string>& log) {
+  double remaining = 10.0;
+  while (remaining > 0.0) {
+    const Time started = sim.now();
+    bool hit = false;
+    try {
+      co_await sim.timeout(Duration::days(remaining));
+      remaining = 0.0;
+    } catch (const Interrupt& i) {
+      remaining -= (sim.now() - started).in_days();
+      log.push_back("interrupted by " + std::to_string(i.cause()) + " at " +
+                    std::to_string(static_cast<int>(sim.now().in_days())));
+      hit = true;
+    }
+    if (hit) co_await sim.timeout(Duration::days(3));  // no co_await inside a handler
+  }
+  log.push_back("done at " + std::to_string(static_cast<int>(sim.now().in_days())));
+}
+
+Process fragile(Simulation& sim, bool& finished) {
+  co_await sim.timeout(Duration::days(100));
+  finished = true;
+}
+
+Process interrupter(Simulation& sim, ProcessId target, double at, std::uint64_t cause, bool& accepted) {
+  co_await sim.timeout(Duration::days(at));
+  accepted = sim.interrupt(target, cause);
+}
+
+Process join_then_log(Simulation& sim, ProcessId target, std::vector<double>& log) {
+  co_await wsic::sim::join(sim, target);
+  log.push_back(sim.now().in_days());
+}
+
+Process any_all(Simulation& sim, Signal& a, Signal& b, std::vector<double>& log) {
+  const std::size_t first = co_await wsic::sim::any_of(a, b);
+  log.push_back(static_cast<double>(first));
+  log.push_back(sim.now().in_days());
+  co_await wsic::sim::all_of(a, b);
+  log.push_back(sim.now().in_days());
+}
+
+Process thrower(Simulation& sim) {
+  co_await sim.timeout(Duration::days(1));
+  throw std::runtime_error("model bug");
+}
+
+Process until_budget(Simulation& sim, Signal& changed, const int& budget, std::vector<double>& log) {
+  co_await wsic::sim::wait_until(changed, [&] { return budget >= 3; });
+  log.push_back(sim.now().in_days());
+}
+}  // namespace
+
+TEST_CASE("Process.TimeoutAdvancesClock", "[sim][process]") {
+  Simulation sim;
+  std::vector<double> log;
+  sim.start(sleeper(sim, 2.5, log));
+  sim.start(sleeper(sim, 1.0, log));
+  sim.run();
+  REQUIRE(log == std::vector<double>{1.0, 2.5});
+  REQUIRE(sim.live_processes() == 0);
+}
+
+TEST_CASE("Process.WaitsForSignalAndLatchedSignalPassesAtOnce", "[sim][process]") {
+  Simulation sim;
+  Signal s(sim);
+  std::vector<double> log;
+  sim.start(waiter(sim, s, log));
+  sim.start(waiter(sim, s, log));
+  sim.start(trigger_later(sim, s, 4.0));
+  sim.run();
+  REQUIRE(log == std::vector<double>{4.0, 4.0});
+  sim.schedule_at(Time::from_days(6), [&] { sim.start(waiter(sim, s, log)); });
+  sim.run();
+  REQUIRE(log == std::vector<double>{4.0, 4.0, 6.0});
+}
+
+TEST_CASE("Process.SignalTriggerAt", "[sim][process]") {
+  Simulation sim;
+  Signal s(sim);
+  std::vector<double> log;
+  sim.start(waiter(sim, s, log));
+  s.trigger_at(Time::from_days(9));
+  s.trigger_at(Time::from_days(7));  // replaces the earlier one
+  sim.run();
+  REQUIRE(log == std::vector<double>{7.0});
+}
+
+TEST_CASE("Process.InterruptResumesWithCauseAndCanCarryOn", "[sim][process]") {
+  Simulation sim;
+  std::vector<std::string> log;
+  bool accepted = false;
+  const ProcessId p = sim.start(resilient(sim, log));
+  sim.start(interrupter(sim, p, 4.0, 7, accepted));
+  sim.run();
+  REQUIRE(accepted);
+  // 4 days done, 3 days restart, 6 days left: done at 13.
+  REQUIRE(log == std::vector<std::string>{"interrupted by 7 at 4", "done at 13"});
+}
+
+TEST_CASE("Process.UncaughtInterruptEndsOnlyThatProcess", "[sim][process]") {
+  Simulation sim;
+  bool finished = false;
+  bool accepted = false;
+  std::vector<double> log;
+  const ProcessId p = sim.start(fragile(sim, finished));
+  sim.start(interrupter(sim, p, 5.0, 1, accepted));
+  sim.start(join_then_log(sim, p, log));
+  sim.run();
+  REQUIRE(accepted);
+  REQUIRE_FALSE(finished);
+  REQUIRE_FALSE(sim.is_alive(p));
+  REQUIRE(log == std::vector<double>{5.0});  // the joiner saw it end at 5
+  REQUIRE(sim.now() == Time::from_days(5.0));  // its 100-day timeout was withdrawn
+}
+
+TEST_CASE("Process.InterruptOfEndedProcessIsRefused", "[sim][process]") {
+  Simulation sim;
+  std::vector<double> log;
+  bool accepted = true;
+  const ProcessId p = sim.start(sleeper(sim, 1.0, log));
+  sim.start(interrupter(sim, p, 2.0, 1, accepted));
+  sim.run();
+  REQUIRE_FALSE(accepted);
+  REQUIRE(log == std::vector<double>{1.0});
+}
+
+TEST_CASE("Process.InterruptWithdrawsSignalWait", "[sim][process]") {
+  Simulation sim;
+  Signal s(sim);
+  std::vector<double> log;
+  bool accepted = false;
+  const ProcessId p = sim.start(waiter(sim, s, log));
+  sim.start(interrupter(sim, p, 1.0, 3, accepted));
+  sim.run();
+  REQUIRE(accepted);
+  REQUIRE(s.waiting() == 0);
+  s.trigger();
+  sim.run();
+  REQUIRE(log.empty());
+}
+
+TEST_CASE("Process.AnyOfAndAllOf", "[sim][process]") {
+  Simulation sim;
+  Signal a(sim), b(sim);
+  std::vector<double> log;
+  sim.start(any_all(sim, a, b, log));
+  b.trigger_at(Time::from_days(2));
+  a.trigger_at(Time::from_days(5));
+  sim.run();
+  REQUIRE(log == std::vector<double>{1.0, 2.0, 5.0});
+  REQUIRE(a.waiting() == 0);
+  REQUIRE(b.waiting() == 0);
+}
+
+TEST_CASE("Process.WaitUntilRechecksOnNotify", "[sim][process]") {
+  Simulation sim;
+  Signal changed(sim);
+  int budget = 0;
+  std::vector<double> log;
+  sim.start(until_budget(sim, changed, budget, log));
+  for (int day = 1; day <= 5; ++day) {
+    sim.schedule_at(Time::from_days(day), [&] {
+      ++budget;
+      changed.notify();
+    });
+  }
+  sim.run();
+  REQUIRE(log == std::vector<double>{3.0});
+  REQUIRE_FALSE(changed.triggered());
+}
+
+TEST_CASE("Process.ExceptionInModelCodePropagatesFromRun", "[sim][process]") {
+  Simulation sim;
+  sim.start(thrower(sim));
+  REQUIRE_THROWS_WITH(sim.run(), "model bug");
+  REQUIRE(sim.live_processes() == 0);
+}
+
+TEST_CASE("Process.UnfinishedProcessesAreFreedWithSimulation", "[sim][process]") {
+  std::vector<double> log;
+  {
+    Simulation sim;
+    Signal never(sim);
+    for (int i = 0; i < 100; ++i) sim.start(waiter(sim, never, log));
+    sim.run();
+    REQUIRE(sim.live_processes() == 100);
+  }  // sanitizers check the frames are freed
+  REQUIRE(log.empty());
+}

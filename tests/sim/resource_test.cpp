@@ -1,0 +1,181 @@
+#include "wsic/sim/resource.hpp"
+
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <numeric>
+#include <string>
+#include <vector>
+
+#include "wsic/sim/random.hpp"
+
+using wsic::sim::Container;
+using wsic::sim::Discipline;
+using wsic::sim::Duration;
+using wsic::sim::Exponential;
+using wsic::sim::Interrupt;
+using wsic::sim::Lease;
+using wsic::sim::Process;
+using wsic::sim::ProcessId;
+using wsic::sim::Resource;
+using wsic::sim::Rng;
+using wsic::sim::Simulation;
+using wsic::sim::Time;
+
+namespace {
+Process use(Simulation& sim, Resource& r, std::string name, int prio, double hold, std::string& log) {
+  Lease lease = co_await r.request(prio);
+  log += name;
+  co_await sim.timeout(Duration::days(hold));
+}
+
+Process use_or_give_up(Simulation& sim, Resource& r, std::string& log) {
+  try {
+    Lease lease = co_await r.request();
+    log += "got";
+  } catch (const Interrupt&) {
+    log += "gave-up";
+  }
+}
+
+Process interrupt_at(Simulation& sim, ProcessId p, double at) {
+  co_await sim.timeout(Duration::days(at));
+  sim.interrupt(p);
+}
+
+Process spend(Simulation& sim, Container& budget, double amount, std::vector<double>& log) {
+  co_await budget.get(amount);
+  log.push_back(sim.now().in_days());
+}
+
+// The mean wait in queue of an M/M/c queue (Erlang C), in units of 1/mu.
+double erlang_c_wait(int c, double lambda, double mu) {
+  const double a = lambda / mu;
+  double term = 1.0, sum = 0.0;
+  for (int k = 0; k < c; ++k) {
+    sum += term;
+    term *= a / (k + 1);
+  }
+  const double top = term * c / (c - a);  // a^c / c! * c / (c - a)
+  const double prob_wait = top / (sum + top);
+  return prob_wait / (c * mu - lambda);
+}
+
+Process customer(Simulation& sim, Resource& server, Rng& rng, Exponential service,
+                 std::vector<double>& waits) {
+  const Time arrived = sim.now();
+  Lease lease = co_await server.request();
+  waits.push_back((sim.now() - arrived).in_days());
+  co_await sim.timeout(Duration::days(service(rng)));
+}
+
+Process source(Simulation& sim, Resource& server, Rng& arrivals, Rng& services, double lambda,
+               double mu, int n, std::vector<double>& waits) {
+  const Exponential gap{lambda};
+  for (int i = 0; i < n; ++i) {
+    co_await sim.timeout(Duration::days(gap(arrivals)));
+    sim.start(customer(sim, server, services, Exponential{mu}, waits));
+  }
+}
+
+// Runs an M/M/c queue and checks the mean wait against Erlang C, with the
+// tolerance from the standard error of batch means (waits are correlated,
+// so the naive SE would be too small).
+void check_mmc(int c, double lambda, double mu, std::uint64_t seed) {
+  Simulation sim;
+  Resource server(sim, c);
+  Rng arrivals(seed, 0, "arrivals"), services(seed, 0, "services");
+  std::vector<double> waits;
+  constexpr int kCustomers = 220000, kWarmup = 20000, kBatches = 40;
+  sim.start(source(sim, server, arrivals, services, lambda, mu, kCustomers, waits));
+  sim.run();
+  REQUIRE(waits.size() == static_cast<std::size_t>(kCustomers));
+  const std::size_t per = (waits.size() - kWarmup) / kBatches;
+  std::vector<double> means;
+  for (int b = 0; b < kBatches; ++b) {
+    const auto first = waits.begin() + kWarmup + static_cast<std::ptrdiff_t>(b * per);
+    means.push_back(std::accumulate(first, first + static_cast<std::ptrdiff_t>(per), 0.0) / static_cast<double>(per));
+  }
+  const double mean = std::accumulate(means.begin(), means.end(), 0.0) / kBatches;
+  double ss = 0.0;
+  for (double m : means) ss += (m - mean) * (m - mean);
+  const double se = std::sqrt(ss / (kBatches - 1) / kBatches);
+  const double theory = erlang_c_wait(c, lambda, mu);
+  INFO("c=" << c << " mean wait " << mean << " theory " << theory << " se " << se);
+  REQUIRE(std::abs(mean - theory) < 5.0 * se);
+  // The SE must be small enough for the check to mean something.
+  REQUIRE(se < 0.1 * theory);
+}
+}  // namespace
+
+TEST_CASE("Resource.FifoServesInArrivalOrder", "[sim][resource]") {
+  Simulation sim;
+  Resource r(sim, 1);
+  std::string log;
+  for (const char* n : {"a", "b", "c", "d"}) sim.start(use(sim, r, n, 0, 1.0, log));
+  sim.run();
+  REQUIRE(log == "abcd");
+  REQUIRE(sim.now() == Time::from_days(4));
+  REQUIRE(r.in_use() == 0);
+  REQUIRE(r.busy_unit_days() == Approx(4.0));
+}
+
+TEST_CASE("Resource.PriorityQueueServesSmallestFirst", "[sim][resource]") {
+  Simulation sim;
+  Resource r(sim, 1, Discipline::kPriority);
+  std::string log;
+  sim.start(use(sim, r, "a", 5, 1.0, log));  // takes the free unit at once
+  sim.start(use(sim, r, "b", 5, 1.0, log));
+  sim.start(use(sim, r, "c", 1, 1.0, log));
+  sim.start(use(sim, r, "d", 5, 1.0, log));
+  sim.start(use(sim, r, "e", 1, 1.0, log));
+  sim.run();
+  REQUIRE(log == "acebd");
+}
+
+TEST_CASE("Resource.CapacityTwoAndRaisingCapacity", "[sim][resource]") {
+  Simulation sim;
+  Resource r(sim, 2);
+  std::string log;
+  for (const char* n : {"a", "b", "c", "d"}) sim.start(use(sim, r, n, 0, 10.0, log));
+  sim.schedule_at(Time::from_days(1), [&] { r.set_capacity(4); });
+  sim.run();
+  REQUIRE(log == "abcd");
+  REQUIRE(sim.now() == Time::from_days(11));
+}
+
+TEST_CASE("Resource.InterruptedWaiterLeavesQueue", "[sim][resource]") {
+  Simulation sim;
+  Resource r(sim, 1);
+  std::string log;
+  sim.start(use(sim, r, "a", 0, 5.0, log));
+  const ProcessId p = sim.start(use_or_give_up(sim, r, log));
+  sim.start(use(sim, r, "c", 0, 1.0, log));
+  sim.start(interrupt_at(sim, p, 2.0));
+  sim.run();
+  REQUIRE(log == "agave-upc");
+  REQUIRE(sim.now() == Time::from_days(6));
+  REQUIRE(r.queue_length() == 0);
+  REQUIRE(r.in_use() == 0);
+}
+
+TEST_CASE("Resource.ContainerWaitsForLevel", "[sim][resource]") {
+  Simulation sim;
+  Container budget(sim, 100.0, 10.0);
+  std::vector<double> log;
+  sim.start(spend(sim, budget, 30.0, log));  // waits for top-ups
+  sim.start(spend(sim, budget, 5.0, log));   // queued behind it: no overtaking
+  sim.schedule_at(Time::from_days(1), [&] { budget.put(10.0); });
+  sim.schedule_at(Time::from_days(2), [&] { budget.put(15.0); });
+  sim.run();
+  REQUIRE(log == std::vector<double>{2.0, 2.0});
+  REQUIRE(budget.level() == Approx(0.0));
+  REQUIRE_THROWS_AS(budget.put(200.0), wsic::Error);
+}
+
+TEST_CASE("Resource.MM1MeanWaitMatchesTheory", "[sim][resource][theory]") {
+  check_mmc(1, 0.7, 1.0, 11);
+}
+
+TEST_CASE("Resource.MM2MeanWaitMatchesErlangC", "[sim][resource][theory]") {
+  check_mmc(2, 1.4, 1.0, 12);
+}

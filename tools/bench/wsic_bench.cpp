@@ -1,0 +1,183 @@
+// wsic-bench: throughput benchmarks of the engine. Each mode prints its
+// figure as the last line, `name=value`, so scripts can pick it up.
+//
+//   wsic-bench phold --lps 1024 --events-per-lp 16 --events 20000000 --remote 0.9 --lookahead 0.1
+//   wsic-bench mm1 --customers 1000000 --lambda 0.9 --mu 1.0
+//   wsic-bench queue            (hold model on each pending-event structure)
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "wsic/sim/event_queue.hpp"
+#include "wsic/sim/process.hpp"
+#include "wsic/sim/random.hpp"
+#include "wsic/sim/resource.hpp"
+#include "wsic/sim/simulation.hpp"
+
+namespace {
+using namespace wsic::sim;
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+// ---- PHOLD ---------------------------------------------------------------------
+
+struct Phold {
+  Rng rng{42, 0, "phold"};
+  Exponential delay{1.0};
+  std::uint64_t lps;
+  double remote;
+  double lookahead;
+  std::vector<std::uint64_t> count;
+
+  static void handle(Simulation& sim, void* ctx, std::uint64_t lp) {
+    auto& p = *static_cast<Phold*>(ctx);
+    ++p.count[lp];
+    const std::uint64_t dst = p.rng.uniform01() < p.remote ? p.rng.below(p.lps) : lp;
+    sim.schedule_after(Duration::days(p.lookahead + p.delay(p.rng)), &Phold::handle, ctx, dst);
+  }
+};
+
+int run_phold(std::uint64_t lps, std::uint64_t per_lp, std::uint64_t events, double remote, double lookahead) {
+  Simulation sim;
+  Phold p{.lps = lps, .remote = remote, .lookahead = lookahead, .count = std::vector<std::uint64_t>(lps)};
+  for (std::uint64_t lp = 0; lp < lps; ++lp) {
+    for (std::uint64_t k = 0; k < per_lp; ++k) {
+      sim.schedule_at(Time::from_days(p.delay(p.rng)), &Phold::handle, &p, lp);
+    }
+  }
+  const auto t0 = Clock::now();
+  for (std::uint64_t n = 0; n < events; ++n) sim.step();
+  const double s = seconds_since(t0);
+  std::printf("events=%llu seconds=%.3f simtime=%.1f pending=%zu\n",
+              static_cast<unsigned long long>(events), s, sim.now().in_days(), sim.pending_events());
+  std::printf("events_per_s=%.0f\n", static_cast<double>(events) / s);
+  return 0;
+}
+
+// ---- M/M/1 with coroutine processes ---------------------------------------------
+
+struct WaitTally {
+  double sum = 0.0;
+  std::uint64_t n = 0;
+};
+
+Process customer(Simulation& sim, Resource& server, Rng& rng, const Exponential& service, WaitTally& tally) {
+  const Time arrived = sim.now();
+  Lease lease = co_await server.request();
+  tally.sum += (sim.now() - arrived).in_days();
+  ++tally.n;
+  co_await sim.timeout(Duration::days(service(rng)));
+}
+
+Process source(Simulation& sim, Resource& server, std::uint64_t n, Rng& arrivals, Rng& services,
+               const Exponential& gap, const Exponential& service, WaitTally& tally) {
+  for (std::uint64_t i = 0; i < n; ++i) {
+    co_await sim.timeout(Duration::days(gap(arrivals)));
+    sim.start(customer(sim, server, services, service, tally));
+  }
+}
+
+int run_mm1(std::uint64_t customers, double lambda, double mu) {
+  Simulation sim;
+  Resource server(sim, 1);
+  WaitTally tally;
+  Rng arrivals(42, 0, "arrivals");
+  Rng services(42, 0, "services");
+  const Exponential gap{lambda};
+  const Exponential service{mu};
+  const auto t0 = Clock::now();
+  sim.start(source(sim, server, customers, arrivals, services, gap, service, tally));
+  sim.run();
+  const double s = seconds_since(t0);
+  const double theory = lambda / (mu * (mu - lambda));
+  std::printf("customers=%llu seconds=%.3f events=%llu\n", static_cast<unsigned long long>(tally.n), s,
+              static_cast<unsigned long long>(sim.events_run()));
+  std::printf("mean_wait=%.4f theory=%.4f (M/M/1 Wq = lambda / (mu (mu - lambda)))\n",
+              tally.sum / static_cast<double>(tally.n), theory);
+  std::printf("customers_per_s=%.0f\n", static_cast<double>(tally.n) / s);
+  return 0;
+}
+
+// ---- the hold model on each pending-event structure --------------------------------
+
+template <class Q>
+double hold_ns(std::size_t pending, std::uint64_t ops) {
+  Q q;
+  Rng rng(7, 0, "hold");
+  const Exponential gap{1.0};
+  std::uint64_t seq = 1;
+  for (std::size_t i = 0; i < pending; ++i) {
+    q.push(QueueEntry{gap(rng), seq++});
+  }
+  // Warm up so the structure reaches its steady state before timing.
+  for (std::uint64_t i = 0; i < ops / 4; ++i) {
+    const QueueEntry e = q.pop();
+    q.push(QueueEntry{e.time + gap(rng), seq++});
+  }
+  const auto t0 = Clock::now();
+  for (std::uint64_t i = 0; i < ops; ++i) {
+    const QueueEntry e = q.pop();
+    q.push(QueueEntry{e.time + gap(rng), seq++});
+  }
+  return seconds_since(t0) * 1e9 / static_cast<double>(ops);
+}
+
+int run_queue(std::uint64_t ops) {
+  std::printf("hold model: pop the next event, push it back at t + Exp(1); ns per hold (lower is better)\n");
+  std::printf("%10s %12s %12s %12s\n", "pending", "binary", "4-ary", "bucket");
+  double worst_ratio = 1e300;
+  for (std::size_t n : {std::size_t{1} << 10, std::size_t{1} << 14, std::size_t{1} << 18}) {
+    const double b = hold_ns<BinaryHeapQueue>(n, ops);
+    const double q = hold_ns<QuaternaryHeapQueue>(n, ops);
+    const double c = hold_ns<BucketQueue>(n, ops);
+    std::printf("%10zu %12.1f %12.1f %12.1f\n", n, b, q, c);
+    worst_ratio = std::min(worst_ratio, b / c);
+  }
+  std::printf("bucket_vs_binary_worst_speedup=%.2f\n", worst_ratio);
+  return 0;
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"wsic-bench: engine throughput benchmarks"};
+  app.require_subcommand(1);
+
+  std::uint64_t lps = 1024, per_lp = 16, events = 20'000'000;
+  double remote = 0.9, lookahead = 0.1;
+  auto* phold = app.add_subcommand("phold", "PHOLD through the event queue; prints events_per_s");
+  phold->add_option("--lps", lps, "logical processes")->check(CLI::PositiveNumber);
+  phold->add_option("--events-per-lp", per_lp, "initial events per LP")->check(CLI::PositiveNumber);
+  phold->add_option("--events", events, "events to run")->check(CLI::PositiveNumber);
+  phold->add_option("--remote", remote, "probability an event goes to a random LP")->check(CLI::Range(0.0, 1.0));
+  phold->add_option("--lookahead", lookahead, "minimum delay added to Exp(1)")->check(CLI::NonNegativeNumber);
+
+  std::uint64_t customers = 1'000'000;
+  double lambda = 0.9, mu = 1.0;
+  auto* mm1 = app.add_subcommand("mm1", "M/M/1 with coroutine processes; prints customers_per_s");
+  mm1->add_option("--customers", customers, "customers to serve")->check(CLI::PositiveNumber);
+  mm1->add_option("--lambda", lambda, "arrival rate")->check(CLI::PositiveNumber);
+  mm1->add_option("--mu", mu, "service rate (> lambda)")->check(CLI::PositiveNumber);
+
+  std::uint64_t ops = 4'000'000;
+  auto* queue = app.add_subcommand("queue", "hold model on the binary heap, 4-ary heap and bucket queue");
+  queue->add_option("--ops", ops, "hold operations per structure and size")->check(CLI::PositiveNumber);
+
+  CLI11_PARSE(app, argc, argv);
+  if (*phold) return run_phold(lps, per_lp, events, remote, lookahead);
+  if (*mm1) {
+    if (!(lambda < mu)) {
+      std::fprintf(stderr, "wsic-bench mm1: --lambda (%g) must be below --mu (%g) for a stable queue\n", lambda, mu);
+      return 2;
+    }
+    return run_mm1(customers, lambda, mu);
+  }
+  if (*queue) return run_queue(ops);
+  return 2;
+}
