@@ -217,6 +217,17 @@ bool Simulation::interrupt(ProcessId pid, std::uint64_t cause) {
   return true;
 }
 
+bool Simulation::wake_early(ProcessId pid) {
+  if (!is_alive(pid) || pid == current_) return false;
+  ProcessSlot& p = procs_[pid.slot];
+  if (!p.started || p.hook.fn != nullptr || !p.wake.valid()) return false;
+  if (p.wake.time <= now_.in_days()) return true;  // already due now
+  cancel(p.wake);
+  p.wake = schedule_at(now_, &Simulation::resume_event, nullptr,
+                       (std::uint64_t{pid.generation} << 32) | pid.slot, priority::kUrgent);
+  return true;
+}
+
 bool Simulation::take_interrupt(ProcessId pid, std::uint64_t& cause) noexcept {
   if (!is_alive(pid)) return false;
   ProcessSlot& p = procs_[pid.slot];

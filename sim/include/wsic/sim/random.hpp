@@ -134,7 +134,8 @@ class Rng {
   // Full 128-bit product; returns the low word, stores the high word.
   static constexpr std::uint64_t mul_64x64(std::uint64_t a, std::uint64_t b, std::uint64_t& hi) noexcept {
 #if defined(__SIZEOF_INT128__)
-    const unsigned __int128 p = static_cast<unsigned __int128>(a) * b;
+    __extension__ using U128 = unsigned __int128;  // __extension__: quiet under -Wpedantic
+    const U128 p = static_cast<U128>(a) * b;
     hi = static_cast<std::uint64_t>(p >> 64);
     return static_cast<std::uint64_t>(p);
 #else

@@ -135,9 +135,12 @@ struct RunnerOptions {
 /// `make()` returns an empty accumulator; `replicate(index, acc)` simulates
 /// one replication into `acc`. `replicate` must be safe to call from several
 /// threads at once for different indices (each builds its own Simulation).
-template <class Acc, class Make, class Replicate>
+/// `on_block(acc)` sees each block's accumulator on the calling thread, in
+/// block order, just before it is merged (e.g. to stream per-replication
+/// rows out in order).
+template <class Acc, class Make, class Replicate, class OnBlock>
 void run_blocks(std::uint64_t total, const RunnerOptions& opt, Make&& make, Replicate&& replicate,
-                BlockReducer<Acc>& reducer) {
+                BlockReducer<Acc>& reducer, OnBlock&& on_block) {
   WSIC_ASSERT(opt.block_size > 0, "block size must be positive");
   const std::uint64_t bs = opt.block_size;
   const std::uint64_t nblocks = (total + bs - 1) / bs;
@@ -195,6 +198,7 @@ void run_blocks(std::uint64_t total, const RunnerOptions& opt, Make&& make, Repl
     std::uint64_t merged = 0;
     for (auto& s : slots) {
       if (!s) break;
+      on_block(*s);
       reducer.push(std::move(*s));
       ++merged;
     }
@@ -208,6 +212,12 @@ void run_blocks(std::uint64_t total, const RunnerOptions& opt, Make&& make, Repl
       if (reducer.blocks() < nblocks) throw Cancelled(done, total);
     }
   }
+}
+
+template <class Acc, class Make, class Replicate>
+void run_blocks(std::uint64_t total, const RunnerOptions& opt, Make&& make, Replicate&& replicate,
+                BlockReducer<Acc>& reducer) {
+  run_blocks<Acc>(total, opt, make, replicate, reducer, [](Acc&) {});
 }
 
 /// Runs `total` replications from scratch and returns the merged accumulator.

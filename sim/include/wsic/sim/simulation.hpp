@@ -186,6 +186,11 @@ class Simulation {
   /// false (and does nothing) if the process is not alive, is the one
   /// running, has not started yet, or already has an interrupt pending.
   bool interrupt(ProcessId pid, std::uint64_t cause = 0);
+  /// Cuts short a process's `timeout` or `until`: it resumes now, with no
+  /// exception; it can tell by the clock that it woke early. The cheap way to
+  /// tell a process "your plans changed": no stack unwinding. Returns false
+  /// if the process is not alive, is running, or is not sleeping on a time.
+  bool wake_early(ProcessId pid);
   /// Processes started and not yet ended.
   std::size_t live_processes() const noexcept { return live_procs_; }
 

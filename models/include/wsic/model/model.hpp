@@ -1,0 +1,101 @@
+#pragma once
+/// The WSIC rollout model: one replication is a programme of co-design,
+/// designation, and nine schemes each going through local design (queueing
+/// for the central team), an implementation graph of workstreams disrupted
+/// by barriers, go-live and a ramp to full coverage.
+///
+/// Disruptions act as windows of reduced progress (a block or delay is a
+/// window at rate zero). Progress through a fixed set of windows finishes
+/// later when it starts later, so with common random numbers removing a
+/// barrier that strikes implementation can never make a scheme later.
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "wsic/model/scenario.hpp"
+
+namespace wsic::model {
+
+inline constexpr double kNever = std::numeric_limits<double>::infinity();
+
+/// What one replication produced for one scheme. Days since calendar start;
+/// kNever when it did not happen within the horizon.
+struct SchemeOutcome {
+  double design_start = kNever;
+  double design_end = kNever;
+  double go_live = kNever;
+  double full_coverage = kNever;
+  /// Bit w set: workstream w lay on the critical path to go-live.
+  std::uint64_t critical = 0;
+  bool design_critical = false;  ///< the design phase lay on it (always, when it went live)
+};
+
+/// What one replication produced.
+struct ReplicationOutcome {
+  double codesign_end = kNever;
+  std::vector<SchemeOutcome> schemes;
+  /// Per barrier: how many times it struck (per scheme and workstream hit).
+  std::vector<std::uint32_t> barrier_hits;
+  /// Per funding year: money spent, £m, by category.
+  std::vector<double> spend_central_team;
+  std::vector<double> spend_consultancy;
+  std::vector<double> spend_local;
+};
+
+/// A scenario prepared for simulation: derived constants, the workstream
+/// graph in topological order, random stream ids. Immutable once built, so
+/// one Model serves every thread.
+class Model {
+ public:
+  /// Throws wsic::Error if the scenario cannot be simulated (e.g. a cycle in
+  /// the workstream graph, which the loader normally reports first).
+  explicit Model(Scenario scenario);
+
+  const Scenario& scenario() const noexcept { return scenario_; }
+  /// The order in which workstreams can be done (prerequisites first).
+  const std::vector<int>& topological_order() const noexcept { return topo_; }
+  /// Schemes the central team supports at once, after the funding split.
+  int central_capacity() const noexcept { return central_capacity_; }
+  /// Local work rate relative to the baseline funding split.
+  double local_rate() const noexcept { return local_rate_; }
+  /// Share of transactional work already done, thanks to investment during co-design.
+  double transactional_cut() const noexcept { return transactional_cut_; }
+  /// The go-live date promised to lay partners (day), or kNever.
+  double promised_day() const noexcept { return promised_day_; }
+  /// Queue position of scheme `s` for the central team (smaller first).
+  int scheme_priority(int s) const noexcept { return scheme_priority_[static_cast<std::size_t>(s)]; }
+  /// Share of funding year `year`'s support money spent centrally.
+  double central_share_in(std::size_t year) const;
+
+  /// Simulates replication `index` of a batch seeded with `seed` into `out`.
+  /// Thread-safe: the Model is only read.
+  void simulate(std::uint64_t seed, std::uint64_t index, ReplicationOutcome& out) const;
+
+  // Random stream ids, derived from names so they survive edits elsewhere.
+  struct Streams {
+    std::uint64_t codesign = 0;
+    std::vector<std::uint64_t> design;                 // per scheme
+    std::vector<std::uint64_t> ramp;                   // per scheme
+    std::vector<std::vector<std::uint64_t>> work;      // [scheme][workstream]
+    std::vector<std::uint64_t> barrier_programme;      // per barrier
+    std::vector<std::vector<std::uint64_t>> barrier_scheme;                  // [barrier][scheme]
+    std::vector<std::vector<std::vector<std::uint64_t>>> barrier_task;       // [barrier][scheme][workstream]
+  };
+  const Streams& streams() const noexcept { return streams_; }
+
+ private:
+  Scenario scenario_;
+  std::vector<int> topo_;
+  std::vector<int> scheme_priority_;  // central team queue order (smaller first)
+  int central_capacity_ = 1;
+  double local_rate_ = 1.0;
+  double base_central_share_ = 0.5;
+  double central_share_ = 0.5;
+  double transactional_cut_ = 0.0;
+  double promised_day_ = kNever;
+  Streams streams_;
+};
+
+}  // namespace wsic::model

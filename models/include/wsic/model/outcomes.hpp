@@ -1,0 +1,94 @@
+#pragma once
+/// What a batch of replications adds up to: counts by day, by milestone and
+/// by workstream. Integer counts merge exactly and in any order, so a batch
+/// split across threads, processes or machines gives the same bytes.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "wsic/model/model.hpp"
+
+namespace wsic::model {
+
+/// How many replications saw something happen on each day (day 0 = calendar
+/// start), plus how many never saw it within the horizon.
+class DayCounts {
+ public:
+  DayCounts() = default;
+  explicit DayCounts(std::size_t days) : counts_(days, 0) {}
+
+  /// Records a day (fractions are floored to the calendar day); kNever or
+  /// past the end counts as never.
+  void add(double day) {
+    if (day >= 0.0 && day < static_cast<double>(counts_.size())) {
+      ++counts_[static_cast<std::size_t>(day)];
+    } else {
+      ++never_;
+    }
+  }
+  void merge(const DayCounts& other);
+
+  std::uint64_t total() const noexcept;
+  std::uint64_t never() const noexcept { return never_; }
+  const std::vector<std::uint64_t>& counts() const noexcept { return counts_; }
+  /// The first day by which a share of at least `p` of all replications had
+  /// seen it; nullopt if fewer than that did within the horizon.
+  std::optional<int> quantile(double p) const;
+  /// Share of replications that saw it on or before `day`.
+  double share_by(double day) const;
+  /// Mean day among replications that saw it (NaN if none did).
+  double mean_day() const;
+
+  void save(std::string& out) const;
+  static DayCounts load(std::string_view& in);
+
+ private:
+  std::vector<std::uint64_t> counts_;
+  std::uint64_t never_ = 0;
+};
+
+/// The accumulated outcomes of a batch.
+class Outcomes {
+ public:
+  Outcomes() = default;
+  /// An empty accumulator shaped for `scenario` (its horizon, schemes,
+  /// workstreams, barriers, milestones and funding years).
+  explicit Outcomes(const Scenario& scenario);
+
+  void add(const ReplicationOutcome& r);
+  void merge(const Outcomes& other);
+
+  std::uint64_t replications = 0;
+  DayCounts codesign_end;
+  std::vector<DayCounts> design_end;     ///< per scheme
+  std::vector<DayCounts> go_live;        ///< per scheme
+  std::vector<DayCounts> full_coverage;  ///< per scheme
+  DayCounts first_live;
+  DayCounts all_live;
+  DayCounts all_full_coverage;
+  /// [milestone][k]: replications with exactly k schemes live at the milestone.
+  std::vector<std::vector<std::uint64_t>> live_count_at;
+  /// [milestone][scheme]: replications with the scheme live at the milestone.
+  std::vector<std::vector<std::uint64_t>> scheme_live_at;
+  /// [scheme][workstream]: replications with the workstream on the critical path.
+  std::vector<std::vector<std::uint64_t>> critical;
+  /// Per barrier: total strikes over all replications.
+  std::vector<std::uint64_t> barrier_hits;
+  /// Per funding year: total spend over all replications, £m.
+  std::vector<double> spend_central_team;
+  std::vector<double> spend_consultancy;
+  std::vector<double> spend_local;
+
+  /// Bytes that `load` turns back into an identical accumulator (for
+  /// checkpoints and for merging batches run elsewhere).
+  std::string save() const;
+  static Outcomes load(std::string_view bytes);
+
+ private:
+  std::vector<double> milestone_days_;
+};
+
+}  // namespace wsic::model

@@ -1,0 +1,183 @@
+#pragma once
+/// A scenario, resolved: every overlay applied, every reference checked,
+/// every duration in days and every date in simulation time. This is what
+/// the loader produces from YAML and what the model runs; it holds no YAML.
+
+#include <cmath>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "wsic/sim/random.hpp"
+#include "wsic/sim/time.hpp"
+
+namespace wsic::model {
+
+using sim::AnyDistribution;
+using sim::Date;
+
+/// A lever: a named, documented knob a what-if moves. Its value is a number
+/// or a date (a date is stored as days since the scenario's calendar start);
+/// `low` and `high` bound it for sensitivity analysis.
+struct Lever {
+  enum class Kind { kNumber, kDate };
+  std::string id;
+  std::string name;
+  std::string description;
+  Kind kind = Kind::kNumber;
+  double value = 0.0;
+  double low = 0.0;
+  double high = 0.0;
+};
+
+/// A number read from a lever: value = base * lever^power (power form) or
+/// base * (1 - lever) (complement form); with no lever, just base.
+struct Scaled {
+  double base = 1.0;
+  int lever = -1;  ///< index into Scenario::levers, or -1
+  enum class Form { kPower, kComplement } form = Form::kPower;
+  double power = 1.0;
+};
+
+struct Population {
+  std::string group;
+  std::int64_t size = 0;  ///< 0 when not reported
+};
+
+/// One early-adopter scheme.
+struct Scheme {
+  std::string id;
+  std::string name;
+  std::vector<Population> populations;
+  std::string model_of_care;
+  /// Pace relative to the template: every work duration of this scheme is
+  /// divided by it (1 = as the template says, 1.5 = a third faster).
+  double readiness = 1.0;
+  std::string note;  ///< where the scheme's numbers come from
+};
+
+/// One workstream of the implementation template every scheme follows.
+struct Workstream {
+  std::string id;
+  std::string name;
+  enum class Kind { kEngagement, kTransactional } kind = Kind::kEngagement;
+  AnyDistribution work;                  ///< days of work at the nominal rate
+  std::vector<int> after;                ///< indices of prerequisite workstreams
+  bool needed_for_go_live = true;
+};
+
+/// A barrier: when it strikes, whom, what it does, and how it ends.
+struct Barrier {
+  std::string id;
+  std::string name;
+  std::string description;
+
+  enum class Scope { kNational, kLocal, kScheme } scope = Scope::kLocal;
+  int scheme = -1;  ///< with kScheme: index into Scenario::schemes
+
+  enum class Trigger {
+    kOnStart,  ///< when a target workstream starts, with `probability`
+    kWindow,   ///< once, uniformly in [from, to], with `probability`
+    kHazard,   ///< at rate `rate_per_day` from `from` (up to `max_occurrences`)
+    kSlip,     ///< when a scheme is not live `threshold` after the promised date
+  } trigger = Trigger::kOnStart;
+  Scaled probability{1.0};
+  double from = 0.0;  ///< days since calendar start
+  double to = 0.0;
+  Scaled rate_per_day{0.0};
+  int max_occurrences = 1;
+  double threshold = 0.0;  ///< days (kSlip)
+
+  /// Workstreams struck (indices); empty with `design_phase` means only the
+  /// local design phase.
+  std::vector<int> targets;
+  bool design_phase = false;
+
+  enum class Effect {
+    kBlock,     ///< no progress until resolved
+    kDelay,     ///< no progress for `duration`
+    kSlowdown,  ///< progress at `factor` for `duration`
+    kRework,    ///< `fraction` of the workstream's work to do again
+  } effect = Effect::kDelay;
+  AnyDistribution duration = sim::Fixed{0.0};
+  Scaled duration_scale{1.0};  ///< multiplies every drawn duration
+  Scaled factor{1.0};
+  Scaled fraction{0.0};
+
+  /// How a block ends: the earlier of national action (a date lever) and a
+  /// local workaround (a duration after the block begins), either optional.
+  int national_action_lever = -1;
+  std::optional<AnyDistribution> workaround;
+};
+
+/// Support money for one financial year (April to March), in £m.
+struct FundingYear {
+  int year = 0;  ///< the year the financial year starts in: 2013 for 2013/14
+  double central = 0.0;      ///< pan-NW London support (programme team and consultancy)
+  double consultancy = 0.0;  ///< of which specialist expertise
+  double local = 0.0;        ///< direct CCG local support
+};
+
+struct Milestone {
+  Date date;
+  std::string label;
+  double day = 0.0;  ///< days since calendar start
+};
+
+struct Scenario {
+  std::string name;
+  std::string description;
+  std::string source_file;
+  std::string content_hash;  ///< of the resolved scenario, hex
+
+  Date calendar_start;  ///< simulation day 0
+  Date horizon;         ///< nothing is simulated after this date
+  double horizon_day = 0.0;
+
+  std::vector<Milestone> milestones;
+  Date planned_pilot_start;  ///< the plan the programme is measured against
+  double planned_pilot_day = 0.0;
+
+  // Programme level.
+  double codesign_start = 0.0;  ///< day
+  AnyDistribution codesign_duration = sim::Fixed{0.0};
+  double designation = 0.0;     ///< day the early adopters are designated
+  AnyDistribution design_work = sim::Fixed{0.0};  ///< local design and planning, days
+  /// Schemes the central team and consultancy support at once; scaled by the
+  /// central share of funding relative to the baseline.
+  Scaled central_capacity{3.0};
+  /// Design work done without central support takes this many times longer.
+  double unsupported_design_penalty = 1.5;
+  AnyDistribution ramp = sim::Fixed{0.0};  ///< go-live to full coverage, days
+
+  std::vector<FundingYear> funding;
+  /// Local work rate multiplier = (local support per scheme / baseline)^elasticity.
+  double local_support_elasticity = 0.0;
+  /// Central capacity multiplier = (central support / baseline)^elasticity.
+  double central_support_elasticity = 0.0;
+
+  // Levers the model reads directly (indices into `levers`, -1 if absent).
+  int lever_central_share = -1;            ///< number in [0,1], or absent = as funded
+  int lever_transactional_investment = -1; ///< share of transactional work done during co-design
+  int lever_promised_go_live = -1;         ///< date schemes were promised to go live
+
+  /// Of transactional work done in parallel with co-design, the share that
+  /// is not lost when designs change.
+  double transactional_prep_effect = 0.5;
+
+  std::vector<Lever> levers;
+  std::vector<Scheme> schemes;
+  std::vector<Workstream> workstreams;
+  std::vector<Barrier> barriers;
+
+  /// Reads a scaled value with the scenario's current lever settings.
+  double value(const Scaled& s) const {
+    if (s.lever < 0) return s.base;
+    const double v = levers[static_cast<std::size_t>(s.lever)].value;
+    if (s.form == Scaled::Form::kComplement) return s.base * (1.0 - v);
+    return s.base * std::pow(v, s.power);
+  }
+};
+
+}  // namespace wsic::model

@@ -1,0 +1,615 @@
+#include "wsic/model/model.hpp"
+
+#include <algorithm>
+#include <boost/graph/adjacency_list.hpp>
+#include <boost/graph/topological_sort.hpp>
+#include <cmath>
+#include <deque>
+#include <iterator>
+#include <string>
+
+#include "wsic/sim/process.hpp"
+#include "wsic/sim/resource.hpp"
+#include "wsic/sim/simulation.hpp"
+
+namespace wsic::model {
+
+namespace {
+using sim::Duration;
+using sim::Lease;
+using sim::Process;
+using sim::ProcessId;
+using sim::Resource;
+using sim::Rng;
+using sim::Signal;
+using sim::Simulation;
+using sim::Time;
+
+constexpr std::uint64_t kDesignMask = std::uint64_t{1} << 63;
+
+std::uint64_t task_mask(int w) { return std::uint64_t{1} << w; }
+
+/// A stretch of time in which progress on the targeted work runs at
+/// `factor` of its rate (0: none at all).
+struct Window {
+  double start;
+  double end;
+  double factor;
+  std::uint64_t targets;
+};
+
+double rate_factor_at(double t, const std::vector<Window>& windows, std::uint64_t mask, double& next) {
+  double factor = 1.0;
+  next = kNever;
+  for (const Window& w : windows) {
+    if ((w.targets & mask) == 0) continue;
+    if (w.start > t) {
+      next = std::min(next, w.start);
+    } else if (w.end > t) {
+      factor *= w.factor;
+      next = std::min(next, w.end);
+    }
+  }
+  return factor;
+}
+
+/// When `work` days of nominal progress begun at `t` at `rate` finish,
+/// through the windows that apply to `mask`. kNever if they never do.
+double finish_time(double t, double work, double rate, const std::vector<Window>& windows,
+                   std::uint64_t mask) {
+  for (int guard = 0; guard < 10000; ++guard) {
+    if (work <= 0.0) return t;
+    double next = kNever;
+    const double r = rate * rate_factor_at(t, windows, mask, next);
+    if (r > 0.0) {
+      const double done_at = t + work / r;
+      if (done_at <= next) return done_at;
+      work -= (next - t) * r;
+    } else if (next == kNever) {
+      return kNever;
+    }
+    t = next;
+  }
+  return kNever;
+}
+
+/// Nominal progress made between `t0` and `t1` at `rate` through the windows.
+double progress(double t0, double t1, double rate, const std::vector<Window>& windows, std::uint64_t mask) {
+  double done = 0.0;
+  double t = t0;
+  while (t < t1) {
+    double next = kNever;
+    const double r = rate * rate_factor_at(t, windows, mask, next);
+    const double until = std::min(next, t1);
+    done += (until - t) * r;
+    t = until;
+  }
+  return done;
+}
+
+double draw_days(const AnyDistribution& d, Rng& rng) { return std::max(0.0, sim::sample(d, rng)); }
+
+struct TaskRun {
+  double start = kNever;
+  double end = kNever;
+  int binding = -1;  // the prerequisite that finished last
+  double rework = 0.0;  // work added while in progress, not yet taken up
+  double base_work = 0.0;
+  ProcessId pid;
+  bool running = false;
+};
+
+struct SchemeRun {
+  explicit SchemeRun(Simulation& sim, std::size_t workstreams) : design_done(sim), tasks(workstreams) {
+    for (std::size_t i = 0; i < workstreams; ++i) done.emplace_back(sim);
+  }
+  std::vector<Window> windows;
+  Signal design_done;
+  std::deque<Signal> done;
+  std::vector<TaskRun> tasks;
+  ProcessId pid;
+  bool designing = false;
+  double supported_from = kNever;
+  bool live = false;
+};
+
+/// One replication's world.
+struct Run {
+  Run(const Model& model, std::uint64_t s, std::uint64_t i, ReplicationOutcome& o)
+      : m(model), sc(model.scenario()), seed(s), index(i), out(o),
+        central(sim, model.central_capacity(), sim::Discipline::kPriority) {
+    for (std::size_t k = 0; k < sc.schemes.size(); ++k) schemes.emplace_back(sim, sc.workstreams.size());
+  }
+  Simulation& simulation() noexcept { return sim; }
+  Rng rng(std::uint64_t stream) const { return Rng(seed, index, stream); }
+
+  const Model& m;
+  const Scenario& sc;
+  std::uint64_t seed;
+  std::uint64_t index;
+  ReplicationOutcome& out;
+  Simulation sim;
+  Resource central;
+  std::deque<SchemeRun> schemes;
+  std::vector<signed char> national_occurs;  // per barrier: on_start barriers of national scope
+};
+
+bool applies_to(const Barrier& b, int s) { return b.scope != Barrier::Scope::kScheme || b.scheme == s; }
+
+std::uint64_t target_mask(const Barrier& b) {
+  std::uint64_t mask = b.design_phase ? kDesignMask : 0;
+  for (int w : b.targets) mask |= task_mask(w);
+  return mask;
+}
+
+/// The window (if any) a barrier's effect opens at `t`; rework is handled
+/// by the caller. Draws come from `rng` in a fixed order.
+bool effect_window(const Run& r, const Barrier& b, double t, Rng& rng, std::uint64_t mask, Window& w) {
+  switch (b.effect) {
+    case Barrier::Effect::kBlock: {
+      double end = kNever;
+      if (b.national_action_lever >= 0) {
+        end = r.sc.levers[static_cast<std::size_t>(b.national_action_lever)].value;
+      }
+      if (b.workaround) end = std::min(end, t + draw_days(*b.workaround, rng));
+      if (end <= t) return false;
+      w = Window{t, end, 0.0, mask};
+      return true;
+    }
+    case Barrier::Effect::kDelay: {
+      const double d = draw_days(b.duration, rng) * r.sc.value(b.duration_scale);
+      if (d <= 0.0) return false;
+      w = Window{t, t + d, 0.0, mask};
+      return true;
+    }
+    case Barrier::Effect::kSlowdown: {
+      const double d = draw_days(b.duration, rng) * r.sc.value(b.duration_scale);
+      const double f = std::clamp(r.sc.value(b.factor), 0.0, 1.0);
+      if (d <= 0.0 || f >= 1.0) return false;
+      w = Window{t, t + d, f, mask};
+      return true;
+    }
+    case Barrier::Effect::kRework:
+      return false;
+  }
+  return false;
+}
+
+/// Wakes the work that a barrier striking now may have changed.
+void nudge(Run& r, int s, std::uint64_t mask) {
+  SchemeRun& st = r.schemes[static_cast<std::size_t>(s)];
+  if ((mask & kDesignMask) && st.designing) r.sim.wake_early(st.pid);
+  for (std::size_t w = 0; w < st.tasks.size(); ++w) {
+    if ((mask & task_mask(static_cast<int>(w))) && st.tasks[w].running) r.sim.wake_early(st.tasks[w].pid);
+  }
+}
+
+/// A barrier strikes scheme `s` at the current time (slip triggers, and
+/// rework from timed triggers, which need the state of the moment).
+void strike_now(Run& r, int bi, int s, Rng& rng) {
+  const Barrier& b = r.sc.barriers[static_cast<std::size_t>(bi)];
+  const double t = r.sim.now().in_days();
+  const std::uint64_t mask = target_mask(b);
+  SchemeRun& st = r.schemes[static_cast<std::size_t>(s)];
+  if (b.effect == Barrier::Effect::kRework) {
+    const double f = std::max(0.0, r.sc.value(b.fraction));
+    for (int w : b.targets) {
+      TaskRun& tk = st.tasks[static_cast<std::size_t>(w)];
+      if (tk.running) tk.rework += f * tk.base_work;
+    }
+  } else {
+    Window win{};
+    if (!effect_window(r, b, t, rng, mask, win)) return;
+    st.windows.push_back(win);
+  }
+  ++r.out.barrier_hits[static_cast<std::size_t>(bi)];
+  nudge(r, s, mask);
+}
+
+/// Progress through `work` days of nominal work at `rate`, honouring the
+/// windows for `mask`; re-planned whenever the process doing it is woken
+/// early (a new barrier, support arriving, rework).
+class Progressor {
+ public:
+  Progressor(double t, double work, double rate) : t_(t), work_(work), rate_(rate) {}
+  /// When the work will be done as things stand (kNever: not while blocked for good).
+  double plan(const std::vector<Window>& windows, std::uint64_t mask, double extra_work) {
+    work_ += extra_work;
+    finish_ = finish_time(t_, work_, rate_, windows, mask);
+    return finish_;
+  }
+  /// After a wake-up at `now`: true if the work is done; otherwise books the
+  /// progress made so far and takes the new rate.
+  bool done_at(double now, const std::vector<Window>& windows, std::uint64_t mask, double new_rate) {
+    if (now >= finish_) return true;
+    work_ -= progress(t_, now, rate_, windows, mask);
+    t_ = now;
+    rate_ = new_rate;
+    return false;
+  }
+
+ private:
+  double t_, work_, rate_;
+  double finish_ = kNever;
+};
+
+/// The time to sleep until for a finish at `f`: past the horizon the run
+/// stops, so such a wake-up never comes.
+Time wake_time(const Run& r, double f) { return Time::from_days(std::min(f, r.sc.horizon_day + 1.0)); }
+
+Process central_support(Run& r, int s) {
+  SchemeRun& st = r.schemes[static_cast<std::size_t>(s)];
+  Lease lease = co_await r.central.request(r.m.scheme_priority(s));
+  // Designed without the team while waiting: hand the team straight on.
+  if (!st.designing) co_return;
+  st.supported_from = r.sim.now().in_days();
+  r.sim.wake_early(st.pid);
+  co_await st.design_done;
+}
+
+Process task(Run& r, int s, int w) {
+  const Workstream& ws = r.sc.workstreams[static_cast<std::size_t>(w)];
+  SchemeRun& st = r.schemes[static_cast<std::size_t>(s)];
+  TaskRun& tk = st.tasks[static_cast<std::size_t>(w)];
+  if (!ws.after.empty()) {
+    std::vector<Signal*> prereqs;
+    prereqs.reserve(ws.after.size());
+    for (int p : ws.after) prereqs.push_back(&st.done[static_cast<std::size_t>(p)]);
+    co_await sim::all_of(std::move(prereqs));
+    double last = -kNever;
+    for (int p : ws.after) {
+      const double e = st.tasks[static_cast<std::size_t>(p)].end;
+      if (e > last) {
+        last = e;
+        tk.binding = p;
+      }
+    }
+  }
+  tk.start = r.sim.now().in_days();
+  const Scheme& scheme = r.sc.schemes[static_cast<std::size_t>(s)];
+  Rng rng = r.rng(r.m.streams().work[static_cast<std::size_t>(s)][static_cast<std::size_t>(w)]);
+  double work = draw_days(ws.work, rng) / (scheme.readiness * r.m.local_rate());
+  if (ws.kind == Workstream::Kind::kTransactional) work *= 1.0 - r.m.transactional_cut();
+  tk.base_work = work;
+
+  // Barriers that may strike when this work starts. Every draw is made
+  // whether or not it is used, so streams stay aligned across scenarios.
+  for (std::size_t bi = 0; bi < r.sc.barriers.size(); ++bi) {
+    const Barrier& b = r.sc.barriers[bi];
+    if (b.trigger != Barrier::Trigger::kOnStart || !applies_to(b, s)) continue;
+    if (std::find(b.targets.begin(), b.targets.end(), w) == b.targets.end()) continue;
+    Rng brng = r.rng(r.m.streams().barrier_task[bi][static_cast<std::size_t>(s)][static_cast<std::size_t>(w)]);
+    const double u = brng.uniform01();
+    const bool occurs = b.scope == Barrier::Scope::kNational ? r.national_occurs[bi] != 0
+                                                              : u < r.sc.value(b.probability);
+    if (b.effect == Barrier::Effect::kRework) {
+      if (occurs) {
+        work += std::max(0.0, r.sc.value(b.fraction)) * tk.base_work;
+        ++r.out.barrier_hits[bi];
+      }
+      continue;
+    }
+    Window win{};
+    if (effect_window(r, b, tk.start, brng, task_mask(w), win) && occurs) {
+      st.windows.push_back(win);
+      ++r.out.barrier_hits[bi];
+    }
+  }
+
+  tk.pid = r.sim.current_process();
+  tk.running = true;
+  const std::uint64_t mask = task_mask(w);
+  Progressor job(tk.start, work, 1.0);
+  for (;;) {
+    const double f = job.plan(st.windows, mask, std::exchange(tk.rework, 0.0));
+    co_await r.sim.until(wake_time(r, f));
+    if (job.done_at(r.sim.now().in_days(), st.windows, mask, 1.0)) break;
+  }
+  tk.running = false;
+  tk.end = r.sim.now().in_days();
+  st.done[static_cast<std::size_t>(w)].trigger();
+}
+
+Process scheme_process(Run& r, int s) {
+  SchemeRun& st = r.schemes[static_cast<std::size_t>(s)];
+  SchemeOutcome& out = r.out.schemes[static_cast<std::size_t>(s)];
+  const Scheme& scheme = r.sc.schemes[static_cast<std::size_t>(s)];
+
+  // Local design and planning: faster with the central team, which the
+  // schemes queue for; meanwhile the scheme makes slower progress alone.
+  out.design_start = r.sim.now().in_days();
+  Rng rng = r.rng(r.m.streams().design[static_cast<std::size_t>(s)]);
+  const double design = draw_days(r.sc.design_work, rng) / scheme.readiness;
+  Rng ramp_rng = r.rng(r.m.streams().ramp[static_cast<std::size_t>(s)]);
+  const double ramp = draw_days(r.sc.ramp, ramp_rng);
+  st.designing = true;
+  st.pid = r.sim.current_process();
+  r.sim.start(central_support(r, s));
+  const double alone = 1.0 / r.sc.unsupported_design_penalty;
+  auto design_rate = [&] { return st.supported_from <= r.sim.now().in_days() ? 1.0 : alone; };
+  Progressor job(out.design_start, design, design_rate());
+  for (;;) {
+    const double f = job.plan(st.windows, kDesignMask, 0.0);
+    co_await r.sim.until(wake_time(r, f));
+    if (job.done_at(r.sim.now().in_days(), st.windows, kDesignMask, design_rate())) break;
+  }
+  st.designing = false;
+  out.design_end = r.sim.now().in_days();
+  st.design_done.trigger();
+
+  // Implementation: every workstream as its own process, each waiting for
+  // its prerequisites.
+  std::vector<Signal*> needed;
+  for (int w : r.m.topological_order()) {
+    r.sim.start(task(r, s, w));
+    if (r.sc.workstreams[static_cast<std::size_t>(w)].needed_for_go_live) {
+      needed.push_back(&st.done[static_cast<std::size_t>(w)]);
+    }
+  }
+  if (!needed.empty()) co_await sim::all_of(std::move(needed));
+
+  st.live = true;
+  out.go_live = r.sim.now().in_days();
+  const double full = out.go_live + ramp;
+  out.full_coverage = full <= r.sc.horizon_day ? full : kNever;
+
+  // The critical path: back from the last prerequisite of go-live along the
+  // prerequisite that held each step up.
+  int at = -1;
+  double last = -kNever;
+  for (int w : r.m.topological_order()) {
+    const auto& t = st.tasks[static_cast<std::size_t>(w)];
+    if (r.sc.workstreams[static_cast<std::size_t>(w)].needed_for_go_live && t.end > last) {
+      last = t.end;
+      at = w;
+    }
+  }
+  while (at >= 0) {
+    out.critical |= task_mask(at);
+    at = st.tasks[static_cast<std::size_t>(at)].binding;
+  }
+  out.design_critical = true;
+}
+
+Process slip_watch(Run& r, int bi, int s, double at) {
+  co_await r.sim.until(Time::from_days(at));
+  if (r.schemes[static_cast<std::size_t>(s)].live) co_return;
+  Rng rng = r.rng(r.m.streams().barrier_scheme[static_cast<std::size_t>(bi)][static_cast<std::size_t>(s)]);
+  strike_now(r, bi, s, rng);
+}
+
+Process timed_rework(Run& r, int bi, int s, double at, std::uint64_t stream) {
+  co_await r.sim.until(Time::from_days(at));
+  Rng rng = r.rng(stream);
+  strike_now(r, bi, s, rng);
+}
+
+Process programme(Run& r) {
+  co_await r.sim.until(Time::from_days(r.sc.codesign_start));
+  Rng rng = r.rng(r.m.streams().codesign);
+  co_await r.sim.timeout(Duration::days(draw_days(r.sc.codesign_duration, rng)));
+  r.out.codesign_end = r.sim.now().in_days();
+  if (r.sim.now().in_days() < r.sc.designation) co_await r.sim.until(Time::from_days(r.sc.designation));
+  for (std::size_t s = 0; s < r.schemes.size(); ++s) {
+    r.schemes[s].pid = r.sim.start(scheme_process(r, static_cast<int>(s)));
+  }
+}
+
+/// Times a timed trigger fires, drawn from `rng` in a fixed order.
+std::vector<double> occurrences(const Run& r, const Barrier& b, Rng& rng) {
+  std::vector<double> times;
+  if (b.trigger == Barrier::Trigger::kWindow) {
+    const double u = rng.uniform01();
+    const double when = b.from + (b.to - b.from) * rng.uniform01();
+    if (u < r.sc.value(b.probability)) times.push_back(when);
+  } else if (b.trigger == Barrier::Trigger::kHazard) {
+    const double rate = r.sc.value(b.rate_per_day);
+    double t = b.from;
+    for (int k = 0; k < b.max_occurrences; ++k) {
+      const double gap = sim::standard_exponential(rng);
+      if (!(rate > 0.0)) break;
+      t += gap / rate;
+      if (t > r.sc.horizon_day) break;
+      times.push_back(t);
+    }
+  }
+  return times;
+}
+
+/// Lays out every disruption whose timing does not depend on the state of
+/// the programme: window and hazard triggers, national or per scheme.
+void plan_timed_barriers(Run& r) {
+  const auto& streams = r.m.streams();
+  for (std::size_t bi = 0; bi < r.sc.barriers.size(); ++bi) {
+    const Barrier& b = r.sc.barriers[bi];
+    const int ib = static_cast<int>(bi);
+    if (b.trigger == Barrier::Trigger::kOnStart) {
+      Rng rng = r.rng(streams.barrier_programme[bi]);
+      r.national_occurs[bi] = rng.uniform01() < r.sc.value(b.probability) ? 1 : 0;
+      continue;
+    }
+    if (b.trigger == Barrier::Trigger::kSlip) {
+      const double promised = r.m.promised_day();
+      if (promised == kNever) continue;
+      for (std::size_t s = 0; s < r.schemes.size(); ++s) {
+        if (!applies_to(b, static_cast<int>(s))) continue;
+        const double at = promised + b.threshold;
+        if (at <= r.sc.horizon_day) r.sim.start(slip_watch(r, ib, static_cast<int>(s), at));
+      }
+      continue;
+    }
+    const std::uint64_t mask = target_mask(b);
+    auto strike_scheme = [&](int s, double t, Rng& rng, std::uint64_t stream) {
+      if (b.effect == Barrier::Effect::kRework) {
+        r.sim.start(timed_rework(r, ib, s, t, stream));
+        return;
+      }
+      Window w{};
+      if (effect_window(r, b, t, rng, mask, w)) {
+        r.schemes[static_cast<std::size_t>(s)].windows.push_back(w);
+        ++r.out.barrier_hits[bi];
+      }
+    };
+    if (b.scope == Barrier::Scope::kNational) {
+      // One occurrence for the whole programme, one effect for every scheme.
+      Rng rng = r.rng(streams.barrier_programme[bi]);
+      for (double t : occurrences(r, b, rng)) {
+        if (b.effect == Barrier::Effect::kRework) {
+          for (std::size_t s = 0; s < r.schemes.size(); ++s) {
+            r.sim.start(timed_rework(r, ib, static_cast<int>(s), t, streams.barrier_programme[bi]));
+          }
+          continue;
+        }
+        Window w{};
+        if (!effect_window(r, b, t, rng, mask, w)) continue;
+        for (SchemeRun& st : r.schemes) {
+          st.windows.push_back(w);
+          ++r.out.barrier_hits[bi];
+        }
+      }
+    } else {
+      for (std::size_t s = 0; s < r.schemes.size(); ++s) {
+        if (!applies_to(b, static_cast<int>(s))) continue;
+        Rng rng = r.rng(streams.barrier_scheme[bi][s]);
+        for (double t : occurrences(r, b, rng)) strike_scheme(static_cast<int>(s), t, rng, streams.barrier_scheme[bi][s]);
+      }
+    }
+  }
+}
+
+double overlap(double a0, double a1, double b0, double b1) { return std::max(0.0, std::min(a1, b1) - std::max(a0, b0)); }
+
+void account_spend(const Run& r) {
+  const Scenario& sc = r.sc;
+  const std::size_t years = sc.funding.size();
+  r.out.spend_central_team.assign(years, 0.0);
+  r.out.spend_consultancy.assign(years, 0.0);
+  r.out.spend_local.assign(years, 0.0);
+  const sim::Calendar cal(sc.calendar_start);
+  double last_live = sc.codesign_start;
+  for (const SchemeOutcome& so : r.out.schemes) last_live = std::max(last_live, std::min(so.go_live, sc.horizon_day));
+  for (std::size_t y = 0; y < years; ++y) {
+    const FundingYear& fy = sc.funding[y];
+    const double y0 = cal.to_time(Date{std::chrono::year(fy.year), std::chrono::April, std::chrono::day(1)}).in_days();
+    const double y1 = cal.to_time(Date{std::chrono::year(fy.year + 1), std::chrono::April, std::chrono::day(1)}).in_days();
+    const double span = y1 - y0;
+    const double central_share = r.m.central_share_in(y);
+    const double total = fy.central + fy.local;
+    const double central = total * central_share;
+    const double consultancy = fy.central > 0.0 ? central * fy.consultancy / fy.central : 0.0;
+    const double local = total - central;
+    // The central team works while any scheme is not yet live; local
+    // support is spent on each scheme from designation until it is live.
+    const double active = overlap(sc.codesign_start, last_live, y0, y1) / span;
+    r.out.spend_central_team[y] = (central - consultancy) * active;
+    r.out.spend_consultancy[y] = consultancy * active;
+    double scheme_years = 0.0;
+    for (const SchemeOutcome& so : r.out.schemes) {
+      if (so.design_start == kNever) continue;
+      scheme_years += overlap(so.design_start, std::min(so.go_live, sc.horizon_day), y0, y1) / span;
+    }
+    r.out.spend_local[y] = local * scheme_years / static_cast<double>(std::max<std::size_t>(1, r.out.schemes.size()));
+  }
+}
+}  // namespace
+
+Model::Model(Scenario scenario) : scenario_(std::move(scenario)) {
+  const Scenario& sc = scenario_;
+  const std::size_t nw = sc.workstreams.size();
+  if (nw > 62) throw Error("the model supports at most 62 workstreams, the scenario has " + std::to_string(nw));
+  if (sc.schemes.empty()) throw Error("the scenario has no schemes");
+
+  // The workstream graph, checked acyclic.
+  using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS>;
+  Graph g(nw);
+  for (std::size_t w = 0; w < nw; ++w) {
+    for (int p : sc.workstreams[w].after) boost::add_edge(static_cast<std::size_t>(p), w, g);
+  }
+  std::vector<std::size_t> reversed;
+  try {
+    boost::topological_sort(g, std::back_inserter(reversed));
+  } catch (const boost::not_a_dag&) {
+    throw Error("the workstream graph of scenario '" + sc.name + "' has a cycle");
+  }
+  for (auto it = reversed.rbegin(); it != reversed.rend(); ++it) topo_.push_back(static_cast<int>(*it));
+
+  // Queue order for the central team: readier schemes first.
+  std::vector<int> order(sc.schemes.size());
+  for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
+  std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+    return sc.schemes[static_cast<std::size_t>(a)].readiness > sc.schemes[static_cast<std::size_t>(b)].readiness;
+  });
+  scheme_priority_.assign(sc.schemes.size(), 0);
+  for (std::size_t rank = 0; rank < order.size(); ++rank) scheme_priority_[static_cast<std::size_t>(order[rank])] = static_cast<int>(rank);
+
+  // Money: the central share as funded, and as the lever sets it.
+  double central = 0.0, total = 0.0;
+  for (const FundingYear& fy : sc.funding) {
+    central += fy.central;
+    total += fy.central + fy.local;
+  }
+  base_central_share_ = total > 0.0 ? central / total : 0.5;
+  central_share_ = base_central_share_;
+  if (sc.lever_central_share >= 0) central_share_ = sc.levers[static_cast<std::size_t>(sc.lever_central_share)].value;
+  central_share_ = std::clamp(central_share_, 0.0, 1.0);
+  const double central_ratio = base_central_share_ > 0.0 ? central_share_ / base_central_share_ : 1.0;
+  const double local_ratio = base_central_share_ < 1.0 ? (1.0 - central_share_) / (1.0 - base_central_share_) : 1.0;
+  central_capacity_ = std::max(
+      1, static_cast<int>(std::lround(sc.value(sc.central_capacity) * std::pow(central_ratio, sc.central_support_elasticity))));
+  local_rate_ = std::max(0.05, std::pow(local_ratio, sc.local_support_elasticity));
+  if (sc.lever_transactional_investment >= 0) {
+    transactional_cut_ = std::clamp(
+        sc.levers[static_cast<std::size_t>(sc.lever_transactional_investment)].value * sc.transactional_prep_effect, 0.0, 0.95);
+  }
+  if (sc.lever_promised_go_live >= 0) promised_day_ = sc.levers[static_cast<std::size_t>(sc.lever_promised_go_live)].value;
+
+  // Random streams, named.
+  streams_.codesign = sim::stream_id("programme/codesign");
+  for (const Scheme& s : sc.schemes) {
+    streams_.design.push_back(sim::stream_id("design/" + s.id));
+    streams_.ramp.push_back(sim::stream_id("ramp/" + s.id));
+    std::vector<std::uint64_t> w;
+    for (const Workstream& ws : sc.workstreams) w.push_back(sim::stream_id("work/" + s.id + "/" + ws.id));
+    streams_.work.push_back(std::move(w));
+  }
+  for (const Barrier& b : sc.barriers) {
+    streams_.barrier_programme.push_back(sim::stream_id("barrier/" + b.id));
+    std::vector<std::uint64_t> per_scheme;
+    std::vector<std::vector<std::uint64_t>> per_task;
+    for (const Scheme& s : sc.schemes) {
+      per_scheme.push_back(sim::stream_id("barrier/" + b.id + "/" + s.id));
+      std::vector<std::uint64_t> w;
+      for (const Workstream& ws : sc.workstreams) w.push_back(sim::stream_id("barrier/" + b.id + "/" + s.id + "/" + ws.id));
+      per_task.push_back(std::move(w));
+    }
+    streams_.barrier_scheme.push_back(std::move(per_scheme));
+    streams_.barrier_task.push_back(std::move(per_task));
+  }
+}
+
+double Model::central_share_in(std::size_t year) const {
+  const FundingYear& fy = scenario_.funding[year];
+  const double total = fy.central + fy.local;
+  if (total <= 0.0) return 0.0;
+  const double as_funded = fy.central / total;
+  if (base_central_share_ <= 0.0) return as_funded;
+  return std::clamp(as_funded * central_share_ / base_central_share_, 0.0, 1.0);
+}
+
+void Model::simulate(std::uint64_t seed, std::uint64_t index, ReplicationOutcome& out) const {
+  out.codesign_end = kNever;
+  out.schemes.assign(scenario_.schemes.size(), SchemeOutcome{});
+  out.barrier_hits.assign(scenario_.barriers.size(), 0);
+  Run r(*this, seed, index, out);
+  r.national_occurs.assign(scenario_.barriers.size(), 0);
+  plan_timed_barriers(r);
+  r.sim.start(programme(r));
+  r.sim.run_until(Time::from_days(scenario_.horizon_day));
+  for (SchemeOutcome& so : out.schemes) {
+    if (so.go_live > scenario_.horizon_day) so.go_live = kNever;
+    if (so.design_end > scenario_.horizon_day) so.design_end = kNever;
+  }
+  account_spend(r);
+}
+
+}  // namespace wsic::model

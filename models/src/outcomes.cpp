@@ -1,0 +1,257 @@
+#include "wsic/model/outcomes.hpp"
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "wsic/sim/error.hpp"
+
+namespace wsic::model {
+
+namespace {
+// Little-endian fixed-width encoding, independent of the host.
+void put_u64(std::string& out, std::uint64_t v) {
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+std::uint64_t get_u64(std::string_view& in) {
+  if (in.size() < 8) throw Error("outcomes data is truncated");
+  std::uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v |= static_cast<std::uint64_t>(static_cast<unsigned char>(in[static_cast<std::size_t>(i)])) << (8 * i);
+  in.remove_prefix(8);
+  return v;
+}
+void put_f64(std::string& out, double d) {
+  std::uint64_t v = 0;
+  std::memcpy(&v, &d, sizeof v);
+  put_u64(out, v);
+}
+double get_f64(std::string_view& in) {
+  const std::uint64_t v = get_u64(in);
+  double d = 0.0;
+  std::memcpy(&d, &v, sizeof d);
+  return d;
+}
+void put_u64s(std::string& out, const std::vector<std::uint64_t>& v) {
+  put_u64(out, v.size());
+  for (std::uint64_t x : v) put_u64(out, x);
+}
+std::vector<std::uint64_t> get_u64s(std::string_view& in) {
+  const std::uint64_t n = get_u64(in);
+  if (n > in.size() / 8) throw Error("outcomes data is truncated");
+  std::vector<std::uint64_t> v(n);
+  for (auto& x : v) x = get_u64(in);
+  return v;
+}
+void put_f64s(std::string& out, const std::vector<double>& v) {
+  put_u64(out, v.size());
+  for (double x : v) put_f64(out, x);
+}
+std::vector<double> get_f64s(std::string_view& in) {
+  const std::uint64_t n = get_u64(in);
+  if (n > in.size() / 8) throw Error("outcomes data is truncated");
+  std::vector<double> v(n);
+  for (auto& x : v) x = get_f64(in);
+  return v;
+}
+void add_into(std::vector<std::uint64_t>& a, const std::vector<std::uint64_t>& b) {
+  WSIC_ASSERT(a.size() == b.size(), "merging outcomes of different shapes");
+  for (std::size_t i = 0; i < a.size(); ++i) a[i] += b[i];
+}
+void add_into(std::vector<double>& a, const std::vector<double>& b) {
+  WSIC_ASSERT(a.size() == b.size(), "merging outcomes of different shapes");
+  for (std::size_t i = 0; i < a.size(); ++i) a[i] += b[i];
+}
+constexpr std::uint64_t kMagic = 0x3130'4f43'5753'4957ULL;  // "WISWCO01"
+}  // namespace
+
+void DayCounts::merge(const DayCounts& other) {
+  add_into(counts_, other.counts_);
+  never_ += other.never_;
+}
+
+std::uint64_t DayCounts::total() const noexcept {
+  std::uint64_t n = never_;
+  for (std::uint64_t c : counts_) n += c;
+  return n;
+}
+
+std::optional<int> DayCounts::quantile(double p) const {
+  const std::uint64_t n = total();
+  if (n == 0) return std::nullopt;
+  // The smallest day whose cumulative count reaches ceil(p * n) (at least one).
+  const auto need = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::ceil(p * static_cast<double>(n) - 1e-9)));
+  std::uint64_t seen = 0;
+  for (std::size_t d = 0; d < counts_.size(); ++d) {
+    seen += counts_[d];
+    if (seen >= need) return static_cast<int>(d);
+  }
+  return std::nullopt;
+}
+
+double DayCounts::share_by(double day) const {
+  const std::uint64_t n = total();
+  if (n == 0) return 0.0;
+  std::uint64_t seen = 0;
+  for (std::size_t d = 0; d < counts_.size() && static_cast<double>(d) <= day; ++d) seen += counts_[d];
+  return static_cast<double>(seen) / static_cast<double>(n);
+}
+
+double DayCounts::mean_day() const {
+  double sum = 0.0;
+  std::uint64_t n = 0;
+  for (std::size_t d = 0; d < counts_.size(); ++d) {
+    sum += static_cast<double>(d) * static_cast<double>(counts_[d]);
+    n += counts_[d];
+  }
+  return n > 0 ? sum / static_cast<double>(n) : std::numeric_limits<double>::quiet_NaN();
+}
+
+void DayCounts::save(std::string& out) const {
+  put_u64s(out, counts_);
+  put_u64(out, never_);
+}
+
+DayCounts DayCounts::load(std::string_view& in) {
+  DayCounts d;
+  d.counts_ = get_u64s(in);
+  d.never_ = get_u64(in);
+  return d;
+}
+
+Outcomes::Outcomes(const Scenario& sc) {
+  const auto days = static_cast<std::size_t>(sc.horizon_day) + 1;
+  const std::size_t ns = sc.schemes.size();
+  codesign_end = DayCounts(days);
+  design_end.assign(ns, DayCounts(days));
+  go_live.assign(ns, DayCounts(days));
+  full_coverage.assign(ns, DayCounts(days));
+  first_live = DayCounts(days);
+  all_live = DayCounts(days);
+  all_full_coverage = DayCounts(days);
+  for (const Milestone& m : sc.milestones) milestone_days_.push_back(m.day);
+  live_count_at.assign(sc.milestones.size(), std::vector<std::uint64_t>(ns + 1, 0));
+  scheme_live_at.assign(sc.milestones.size(), std::vector<std::uint64_t>(ns, 0));
+  critical.assign(ns, std::vector<std::uint64_t>(sc.workstreams.size(), 0));
+  barrier_hits.assign(sc.barriers.size(), 0);
+  spend_central_team.assign(sc.funding.size(), 0.0);
+  spend_consultancy.assign(sc.funding.size(), 0.0);
+  spend_local.assign(sc.funding.size(), 0.0);
+}
+
+void Outcomes::add(const ReplicationOutcome& r) {
+  ++replications;
+  codesign_end.add(r.codesign_end);
+  double first = kNever, last = -kNever, last_full = -kNever;
+  for (std::size_t s = 0; s < r.schemes.size(); ++s) {
+    const SchemeOutcome& so = r.schemes[s];
+    design_end[s].add(so.design_end);
+    go_live[s].add(so.go_live);
+    full_coverage[s].add(so.full_coverage);
+    first = std::min(first, so.go_live);
+    last = std::max(last, so.go_live);
+    last_full = std::max(last_full, so.full_coverage);
+    for (std::size_t w = 0; w < critical[s].size(); ++w) {
+      if (so.critical & (std::uint64_t{1} << w)) ++critical[s][w];
+    }
+  }
+  first_live.add(first);
+  all_live.add(last);
+  all_full_coverage.add(last_full);
+  for (std::size_t m = 0; m < milestone_days_.size(); ++m) {
+    std::size_t live = 0;
+    for (std::size_t s = 0; s < r.schemes.size(); ++s) {
+      // Live at a milestone: went live on or before that calendar day.
+      if (std::floor(r.schemes[s].go_live) <= milestone_days_[m]) {
+        ++live;
+        ++scheme_live_at[m][s];
+      }
+    }
+    ++live_count_at[m][live];
+  }
+  for (std::size_t b = 0; b < barrier_hits.size(); ++b) barrier_hits[b] += r.barrier_hits[b];
+  for (std::size_t y = 0; y < spend_local.size(); ++y) {
+    spend_central_team[y] += r.spend_central_team[y];
+    spend_consultancy[y] += r.spend_consultancy[y];
+    spend_local[y] += r.spend_local[y];
+  }
+}
+
+void Outcomes::merge(const Outcomes& o) {
+  replications += o.replications;
+  codesign_end.merge(o.codesign_end);
+  for (std::size_t s = 0; s < go_live.size(); ++s) {
+    design_end[s].merge(o.design_end[s]);
+    go_live[s].merge(o.go_live[s]);
+    full_coverage[s].merge(o.full_coverage[s]);
+    add_into(critical[s], o.critical[s]);
+  }
+  first_live.merge(o.first_live);
+  all_live.merge(o.all_live);
+  all_full_coverage.merge(o.all_full_coverage);
+  for (std::size_t m = 0; m < live_count_at.size(); ++m) {
+    add_into(live_count_at[m], o.live_count_at[m]);
+    add_into(scheme_live_at[m], o.scheme_live_at[m]);
+  }
+  add_into(barrier_hits, o.barrier_hits);
+  add_into(spend_central_team, o.spend_central_team);
+  add_into(spend_consultancy, o.spend_consultancy);
+  add_into(spend_local, o.spend_local);
+}
+
+std::string Outcomes::save() const {
+  std::string out;
+  put_u64(out, kMagic);
+  put_u64(out, replications);
+  codesign_end.save(out);
+  put_u64(out, go_live.size());
+  for (std::size_t s = 0; s < go_live.size(); ++s) {
+    design_end[s].save(out);
+    go_live[s].save(out);
+    full_coverage[s].save(out);
+    put_u64s(out, critical[s]);
+  }
+  first_live.save(out);
+  all_live.save(out);
+  all_full_coverage.save(out);
+  put_f64s(out, milestone_days_);
+  for (std::size_t m = 0; m < live_count_at.size(); ++m) {
+    put_u64s(out, live_count_at[m]);
+    put_u64s(out, scheme_live_at[m]);
+  }
+  put_u64s(out, barrier_hits);
+  put_f64s(out, spend_central_team);
+  put_f64s(out, spend_consultancy);
+  put_f64s(out, spend_local);
+  return out;
+}
+
+Outcomes Outcomes::load(std::string_view in) {
+  if (get_u64(in) != kMagic) throw Error("not a wsic outcomes file (wrong magic number or version)");
+  Outcomes o;
+  o.replications = get_u64(in);
+  o.codesign_end = DayCounts::load(in);
+  const std::uint64_t ns = get_u64(in);
+  if (ns > 64) throw Error("outcomes data is corrupt (scheme count)");
+  for (std::uint64_t s = 0; s < ns; ++s) {
+    o.design_end.push_back(DayCounts::load(in));
+    o.go_live.push_back(DayCounts::load(in));
+    o.full_coverage.push_back(DayCounts::load(in));
+    o.critical.push_back(get_u64s(in));
+  }
+  o.first_live = DayCounts::load(in);
+  o.all_live = DayCounts::load(in);
+  o.all_full_coverage = DayCounts::load(in);
+  o.milestone_days_ = get_f64s(in);
+  for (std::size_t m = 0; m < o.milestone_days_.size(); ++m) {
+    o.live_count_at.push_back(get_u64s(in));
+    o.scheme_live_at.push_back(get_u64s(in));
+  }
+  o.barrier_hits = get_u64s(in);
+  o.spend_central_team = get_f64s(in);
+  o.spend_consultancy = get_f64s(in);
+  o.spend_local = get_f64s(in);
+  if (!in.empty()) throw Error("outcomes data has trailing bytes");
+  return o;
+}
+
+}  // namespace wsic::model

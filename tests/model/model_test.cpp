@@ -1,0 +1,196 @@
+#include "wsic/model/model.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "wsic/model/outcomes.hpp"
+
+using namespace wsic::model;
+using wsic::sim::Fixed;
+
+namespace {
+// A scenario small enough to work out by hand: two schemes, workstreams
+// a -> b and c, fixed durations, no barriers unless a test adds them.
+Scenario tiny() {
+  Scenario sc;
+  sc.name = "tiny";
+  sc.calendar_start = *wsic::sim::parse_iso_date("2014-01-01");
+  sc.horizon = *wsic::sim::parse_iso_date("2016-12-31");
+  sc.horizon_day = wsic::sim::Calendar(sc.calendar_start).to_time(sc.horizon).in_days();
+  sc.planned_pilot_start = sc.calendar_start;
+  sc.codesign_start = 0;
+  sc.codesign_duration = Fixed{30.0};
+  sc.designation = 30;
+  sc.design_work = Fixed{60.0};
+  sc.central_capacity = Scaled{2.0};
+  sc.unsupported_design_penalty = 1.5;
+  sc.ramp = Fixed{100.0};
+  sc.funding = {FundingYear{2014, 1.0, 0.0, 1.0}};
+  Workstream a{"a", "A", Workstream::Kind::kEngagement, Fixed{50.0}, {}, true};
+  Workstream b{"b", "B", Workstream::Kind::kTransactional, Fixed{40.0}, {0}, true};
+  Workstream c{"c", "C", Workstream::Kind::kEngagement, Fixed{20.0}, {}, true};
+  sc.workstreams = {a, b, c};
+  sc.schemes = {Scheme{"one", "One", {}, "", 1.0, ""}, Scheme{"two", "Two", {}, "", 1.0, ""}};
+  sc.milestones = {Milestone{*wsic::sim::parse_iso_date("2014-07-01"), "mid", 181.0}};
+  return sc;
+}
+
+ReplicationOutcome simulate(const Scenario& sc, std::uint64_t index = 0) {
+  const Model m(sc);
+  ReplicationOutcome out;
+  m.simulate(1, index, out);
+  return out;
+}
+
+Lever date_lever(std::string id, double day) {
+  Lever l;
+  l.id = std::move(id);
+  l.kind = Lever::Kind::kDate;
+  l.value = l.low = l.high = day;
+  return l;
+}
+}  // namespace
+
+TEST_CASE("Model.NoBarriersFollowsTheCriticalPath", "[model]") {
+  const auto out = simulate(tiny());
+  REQUIRE(out.codesign_end == 30.0);
+  for (const SchemeOutcome& s : out.schemes) {
+    REQUIRE(s.design_start == 30.0);
+    REQUIRE(s.design_end == 90.0);
+    // a (50) then b (40) is longer than c (20).
+    REQUIRE(s.go_live == 180.0);
+    REQUIRE(s.full_coverage == 280.0);
+    REQUIRE(s.critical == 0b011);
+  }
+}
+
+TEST_CASE("Model.BlockingBarrierHoldsGoLiveUntilResolved", "[model]") {
+  Scenario sc = tiny();
+  sc.levers.push_back(date_lever("national", 300.0));
+  Barrier blk;
+  blk.id = "block_b";
+  blk.scope = Barrier::Scope::kNational;
+  blk.trigger = Barrier::Trigger::kOnStart;
+  blk.targets = {1};
+  blk.effect = Barrier::Effect::kBlock;
+  blk.national_action_lever = 0;
+  sc.barriers.push_back(blk);
+  const auto out = simulate(sc);
+  for (const SchemeOutcome& s : out.schemes) {
+    // b starts at 140, makes no progress until day 300, then needs 40 days.
+    REQUIRE(s.go_live == 340.0);
+    REQUIRE(s.critical == 0b011);
+  }
+  REQUIRE(out.barrier_hits[0] == 2);
+
+  // Resolved before b starts: no effect at all.
+  sc.levers[0].value = 100.0;
+  const auto early = simulate(sc);
+  for (const SchemeOutcome& s : early.schemes) REQUIRE(s.go_live == 180.0);
+}
+
+TEST_CASE("Model.CentralTeamIsQueuedForAndDesignGoesOnAlone", "[model]") {
+  Scenario sc = tiny();
+  sc.central_capacity = Scaled{1.0};
+  const auto out = simulate(sc);
+  // Scheme one gets the team at once: design 30..90.
+  REQUIRE(out.schemes[0].design_end == 90.0);
+  // Scheme two works alone at 1/1.5 until 90 (40 days of design), then
+  // with the team for the remaining 20: done at 110.
+  REQUIRE(out.schemes[1].design_end == Approx(110.0));
+  REQUIRE(out.schemes[1].go_live == Approx(200.0));
+}
+
+TEST_CASE("Model.SlowdownWindowStretchesWork", "[model]") {
+  Scenario sc = tiny();
+  Barrier slow;
+  slow.id = "slow";
+  slow.scope = Barrier::Scope::kNational;
+  slow.trigger = Barrier::Trigger::kWindow;
+  slow.from = 100.0;
+  slow.to = 100.0;
+  slow.probability = Scaled{1.0};
+  slow.targets = {0};
+  slow.effect = Barrier::Effect::kSlowdown;
+  slow.factor = Scaled{0.5};
+  slow.duration = Fixed{20.0};
+  sc.barriers.push_back(slow);
+  const auto out = simulate(sc);
+  // a runs 90..140 normally; 100..120 at half rate costs 10 more days; b
+  // then takes 40: go-live at 190.
+  for (const SchemeOutcome& s : out.schemes) REQUIRE(s.go_live == Approx(190.0));
+}
+
+TEST_CASE("Model.ReworkOnStartAddsWork", "[model]") {
+  Scenario sc = tiny();
+  Barrier rework;
+  rework.id = "redo";
+  rework.scope = Barrier::Scope::kLocal;
+  rework.trigger = Barrier::Trigger::kOnStart;
+  rework.probability = Scaled{1.0};
+  rework.targets = {2};
+  rework.effect = Barrier::Effect::kRework;
+  rework.fraction = Scaled{4.0};  // c: 20 + 80 = 100 days, now the longest path
+  sc.barriers.push_back(rework);
+  const auto out = simulate(sc);
+  for (const SchemeOutcome& s : out.schemes) {
+    REQUIRE(s.go_live == Approx(190.0));
+    REQUIRE(s.critical == 0b100);
+  }
+}
+
+TEST_CASE("Model.SlipTriggerOnlyStrikesSchemesNotLive", "[model]") {
+  Scenario sc = tiny();
+  sc.schemes[0].readiness = 2.0;  // design 30 days (to day 60), a+b 45: live at 105
+  sc.levers.push_back(date_lever("promised_go_live", 100.0));
+  sc.lever_promised_go_live = 0;
+  Barrier slip;
+  slip.id = "lay";
+  slip.scope = Barrier::Scope::kLocal;
+  slip.trigger = Barrier::Trigger::kSlip;
+  slip.threshold = 50.0;  // strikes at day 150
+  slip.targets = {1};
+  slip.effect = Barrier::Effect::kDelay;
+  slip.duration = Fixed{30.0};
+  sc.barriers.push_back(slip);
+  const auto out = simulate(sc);
+  REQUIRE(out.schemes[0].go_live == Approx(105.0));
+  // Scheme two: b runs 140..180 but is stopped for 30 days from 150.
+  REQUIRE(out.schemes[1].go_live == Approx(210.0));
+  REQUIRE(out.barrier_hits[0] == 1);
+}
+
+TEST_CASE("Model.SameReplicationSameOutcome", "[model]") {
+  Scenario sc = tiny();
+  sc.design_work = wsic::sim::Triangular{30.0, 60.0, 120.0};
+  sc.workstreams[0].work = wsic::sim::Triangular{20.0, 50.0, 90.0};
+  const Model m(sc);
+  ReplicationOutcome a, b, c;
+  m.simulate(7, 3, a);
+  m.simulate(7, 3, b);
+  m.simulate(7, 4, c);
+  REQUIRE(a.schemes[1].go_live == b.schemes[1].go_live);
+  REQUIRE(a.schemes[1].go_live != c.schemes[1].go_live);
+}
+
+TEST_CASE("Model.CycleInWorkstreamGraphIsRejected", "[model]") {
+  Scenario sc = tiny();
+  sc.workstreams[0].after = {1};  // a after b, b after a
+  REQUIRE_THROWS_WITH(Model(sc), Catch::Contains("cycle"));
+}
+
+TEST_CASE("Outcomes.CountsMilestonesAndQuantiles", "[model][outcomes]") {
+  const Scenario sc = tiny();
+  Outcomes o(sc);
+  const auto out = simulate(sc);
+  o.add(out);
+  REQUIRE(o.replications == 1);
+  REQUIRE(o.go_live[0].quantile(0.5) == 180);
+  REQUIRE(o.live_count_at[0][2] == 1);  // both live by day 181
+  Outcomes twice(sc);
+  twice.merge(o);
+  twice.merge(o);
+  REQUIRE(twice.replications == 2);
+  const Outcomes back = Outcomes::load(twice.save());
+  REQUIRE(back.save() == twice.save());
+  REQUIRE_THROWS_AS(Outcomes::load(twice.save().substr(0, 100)), wsic::Error);
+}
