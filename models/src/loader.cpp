@@ -1,0 +1,2020 @@
+#include "wsic/model/loader.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <boost/graph/adjacency_list.hpp>
+#include <boost/graph/depth_first_search.hpp>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <set>
+#include <sstream>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+
+namespace wsic::model {
+
+// ---------------------------------------------------------------------------
+// Diagnostics
+
+std::string Diagnostic::format() const {
+  std::string out = file;
+  if (line > 0) {
+    out += ':' + std::to_string(line);
+    if (column > 0) out += ':' + std::to_string(column);
+  }
+  out += ": error: ";
+  if (!key_path.empty()) out += key_path + ": ";
+  out += message;
+  return out;
+}
+
+std::string format_diagnostics(const std::vector<Diagnostic>& diagnostics) {
+  std::string out;
+  for (const auto& d : diagnostics) {
+    if (!out.empty()) out += '\n';
+    out += d.format();
+  }
+  return out;
+}
+
+ScenarioError::ScenarioError(std::vector<Diagnostic> diagnostics)
+    : wsic::Error(format_diagnostics(diagnostics)), diagnostics_(std::move(diagnostics)) {}
+
+namespace {
+
+namespace fs = std::filesystem;
+using FileName = std::shared_ptr<const std::string>;
+
+// ---------------------------------------------------------------------------
+// The table of keys. One list drives three things: the unknown-key check, the
+// suggestions for misspelt keys, and known_key_paths() (which a test compares
+// with scenarios/schema.json).
+
+constexpr std::string_view kDistKeys[] = {"dist",   "value", "min",   "mode",  "max", "lambda", "mean",
+                                          "median", "sigma", "shape", "scale", "sd",  "values"};
+constexpr std::string_view kScaledKeys[] = {"value", "lever", "power", "form"};
+
+std::vector<std::string> build_known_key_paths() {
+  std::vector<std::string> p;
+  const auto add = [&](std::string s) { p.push_back(std::move(s)); };
+  const auto add_dist = [&](const std::string& base) {
+    add(base);
+    for (const auto k : kDistKeys) add(base + "." + std::string(k));
+  };
+  const auto add_scaled = [&](const std::string& base) {
+    add(base);
+    for (const auto k : kScaledKeys) add(base + "." + std::string(k));
+  };
+  for (const char* k : {"extends", "name", "description", "calendar", "plan", "milestones", "programme", "funding",
+                        "levers", "workstreams", "schemes", "barriers"})
+    add(k);
+  add("calendar.start");
+  add("calendar.horizon");
+  add("plan.pilot_start");
+  add("milestones[].date");
+  add("milestones[].label");
+  add("programme.codesign_start");
+  add_dist("programme.codesign_duration");
+  add("programme.designation");
+  add_dist("programme.design_duration");
+  add_scaled("programme.central_capacity");
+  add("programme.central_support_elasticity");
+  add("programme.unsupported_design_penalty");
+  add("programme.local_support_elasticity");
+  add("programme.transactional_prep_effect");
+  add_dist("programme.ramp_duration");
+  for (const char* k : {"year", "central", "consultancy", "local"}) add(std::string("funding[].") + k);
+  add("levers.*");
+  for (const char* k : {"name", "description", "value", "low", "high"}) add(std::string("levers.*.") + k);
+  for (const char* k : {"id", "name", "kind", "after", "needed_for_go_live", "remove"})
+    add(std::string("workstreams[].") + k);
+  add_dist("workstreams[].work");
+  for (const char* k : {"id", "name", "populations", "model_of_care", "readiness", "note", "remove"})
+    add(std::string("schemes[].") + k);
+  add("schemes[].populations[].group");
+  add("schemes[].populations[].size");
+  for (const char* k : {"id", "name", "description", "scope", "trigger", "targets", "effect", "resolution", "remove"})
+    add(std::string("barriers[].") + k);
+  for (const char* k : {"type", "from", "to", "max_occurrences", "threshold"})
+    add(std::string("barriers[].trigger.") + k);
+  add_scaled("barriers[].trigger.probability");
+  add_scaled("barriers[].trigger.per_year");
+  add("barriers[].effect.type");
+  add_dist("barriers[].effect.duration");
+  add_scaled("barriers[].effect.duration_scale");
+  add_scaled("barriers[].effect.factor");
+  add_scaled("barriers[].effect.fraction");
+  add("barriers[].resolution.national_action");
+  add_dist("barriers[].resolution.workaround");
+  std::sort(p.begin(), p.end());
+  p.erase(std::unique(p.begin(), p.end()), p.end());
+  return p;
+}
+
+// Children of each schema path: "barriers[].trigger" -> {type, from, ...}.
+const std::map<std::string, std::vector<std::string>>& key_children() {
+  static const auto children = [] {
+    std::map<std::string, std::vector<std::string>> c;
+    for (const auto& path : known_key_paths()) {
+      const auto dot = path.rfind('.');
+      const std::string parent = dot == std::string::npos ? "" : path.substr(0, dot);
+      const std::string leaf = dot == std::string::npos ? path : path.substr(dot + 1);
+      if (leaf == "*") continue;  // lever ids: any id is a key
+      c[parent].push_back(leaf);
+    }
+    return c;
+  }();
+  return children;
+}
+
+// ---------------------------------------------------------------------------
+// Suggestions
+
+// Optimal-string-alignment distance (Damerau-Levenshtein with adjacent
+// transpositions): "duraton" -> "duration" is 1, "form" -> "from" is 1.
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  const std::size_t n = a.size(), m = b.size();
+  std::vector<std::vector<std::size_t>> d(n + 1, std::vector<std::size_t>(m + 1));
+  for (std::size_t i = 0; i <= n; ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= m; ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= n; ++i) {
+    for (std::size_t j = 1; j <= m; ++j) {
+      const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  }
+  return d[n][m];
+}
+
+// The nearest candidate, if it is near enough to be a plausible misspelling.
+std::optional<std::string> nearest(std::string_view word, const std::vector<std::string>& candidates) {
+  if (word.size() > 200) return std::nullopt;  // not a misspelling; keep the O(n*m) cheap
+  std::optional<std::string> best;
+  std::size_t best_d = std::max<std::size_t>(2, word.size() / 3) + 1;
+  for (const auto& c : candidates) {
+    const std::size_t d = edit_distance(word, c);
+    if (d < best_d) {
+      best_d = d;
+      best = c;
+    }
+  }
+  return best;
+}
+
+std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates) {
+  const auto n = nearest(word, candidates);
+  return n ? "; did you mean '" + *n + "'?" : std::string();
+}
+
+std::string join(const std::vector<std::string>& items, std::string_view sep = ", ") {
+  std::string out;
+  for (const auto& s : items) {
+    if (!out.empty()) out += sep;
+    out += s;
+  }
+  return out;
+}
+
+std::string quote_value(std::string_view s) {
+  if (s.size() > 60) return "'" + std::string(s.substr(0, 57)) + "...'";
+  return "'" + std::string(s) + "'";
+}
+
+std::string format_number(double v) {
+  std::ostringstream os;
+  os.precision(10);
+  os << v;
+  return os.str();
+}
+
+std::string format_days(double days) { return format_number(days) + " days"; }
+
+// ---------------------------------------------------------------------------
+// The YAML tree, our own: yaml-cpp's nodes share aliased subtrees and lose
+// duplicate keys on lookup, and an overlay must keep, for every value, the
+// file and line it was written in.
+
+struct YEntry;
+
+struct YNode {
+  enum class Kind { kNull, kScalar, kMap, kSeq } kind = Kind::kNull;
+  std::string scalar;
+  bool plain = true;  // an unquoted scalar: may be read as a number, date or bool
+  std::vector<YEntry> map;
+  std::vector<YNode> seq;
+  FileName file;
+  int line = 0;  // 1-based
+  int col = 0;
+
+  bool is_map() const { return kind == Kind::kMap; }
+  bool is_seq() const { return kind == Kind::kSeq; }
+  bool is_scalar() const { return kind == Kind::kScalar; }
+  bool is_null() const { return kind == Kind::kNull; }
+  const YNode* get(std::string_view key) const;
+  YNode* get(std::string_view key);
+};
+
+struct YEntry {
+  std::string key;
+  FileName file;  // of the key: after a merge, the overlay that set it
+  int line = 0;
+  int col = 0;
+  YNode value;
+};
+
+const YNode* YNode::get(std::string_view key) const {
+  for (const auto& e : map)
+    if (e.key == key) return &e.value;
+  return nullptr;
+}
+
+YNode* YNode::get(std::string_view key) {
+  for (auto& e : map)
+    if (e.key == key) return &e.value;
+  return nullptr;
+}
+
+std::string describe(const YNode& n) {
+  switch (n.kind) {
+    case YNode::Kind::kNull:
+      return "nothing";
+    case YNode::Kind::kMap:
+      return "a map";
+    case YNode::Kind::kSeq:
+      return "a list";
+    case YNode::Kind::kScalar:
+      return quote_value(n.scalar);
+  }
+  return "?";
+}
+
+// The id of a list item, when it has a plain scalar one.
+std::optional<std::string> item_id(const YNode& n) {
+  if (!n.is_map()) return std::nullopt;
+  const YNode* id = n.get("id");
+  if (id == nullptr || !id->is_scalar() || id->scalar.empty()) return std::nullopt;
+  return id->scalar;
+}
+
+// ---------------------------------------------------------------------------
+// Collecting diagnostics
+
+class Sink {
+ public:
+  void add(const FileName& file, int line, int col, std::string key_path, std::string message) {
+    if (all_.size() >= kKeepAtMost) {
+      ++dropped_;
+      return;
+    }
+    all_.push_back(Diagnostic{file ? *file : std::string(), line, col, std::move(key_path), std::move(message)});
+  }
+  void at(const YNode& n, std::string key_path, std::string message) {
+    add(n.file, n.line, n.col, std::move(key_path), std::move(message));
+  }
+  bool empty() const { return all_.empty() && dropped_ == 0; }
+  std::size_t count() const { return all_.size() + dropped_; }
+
+  // Sorted by file, line, column; the first max_errors, then one line saying
+  // how many more there were.
+  std::vector<Diagnostic> finish(std::size_t max_errors, const std::string& top_file) {
+    std::stable_sort(all_.begin(), all_.end(), [](const Diagnostic& a, const Diagnostic& b) {
+      return std::tie(a.file, a.line, a.column) < std::tie(b.file, b.line, b.column);
+    });
+    std::vector<Diagnostic> out;
+    const std::size_t total = all_.size() + dropped_;
+    const std::size_t keep = std::min(all_.size(), max_errors);
+    out.assign(std::make_move_iterator(all_.begin()),
+               std::make_move_iterator(all_.begin() + static_cast<std::ptrdiff_t>(keep)));
+    if (total > keep) {
+      out.push_back(Diagnostic{top_file, 0, 0, "",
+                               std::to_string(total - keep) + " more problem" + (total - keep == 1 ? "" : "s") +
+                                   " not shown (at most " + std::to_string(max_errors) + " are reported)"});
+    }
+    return out;
+  }
+
+ private:
+  static constexpr std::size_t kKeepAtMost = 100000;
+  std::vector<Diagnostic> all_;
+  std::size_t dropped_ = 0;
+};
+
+// ---------------------------------------------------------------------------
+// Reading a file: checks on the raw bytes, parsing, conversion to YNode.
+
+struct Budget {
+  std::size_t nodes_left;
+  bool exhausted = false;
+};
+
+// Position (1-based line, column in characters) of byte offset `at`.
+std::pair<int, int> position_of(std::string_view text, std::size_t at) {
+  int line = 1, col = 1;
+  for (std::size_t i = 0; i < at && i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c == '\n') {
+      line += 1;
+      col = 1;
+    } else if ((c & 0xC0) != 0x80) {  // count characters, not continuation bytes
+      col += 1;
+    }
+  }
+  return {line, col};
+}
+
+// Offset of the first NUL byte or invalid UTF-8 sequence, with what is wrong.
+std::optional<std::pair<std::size_t, std::string>> find_bad_byte(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c == 0) return std::pair{i, std::string("the file contains a NUL byte: it looks binary, not a YAML text file")};
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t len = 0;
+    std::uint32_t cp = 0;
+    if ((c & 0xE0) == 0xC0) {
+      len = 2;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      len = 3;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      len = 4;
+      cp = c & 0x07;
+    }
+    bool ok = len != 0 && i + len <= s.size();
+    for (std::size_t k = 1; ok && k < len; ++k) {
+      const auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) ok = false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    // Overlong forms, surrogates and values past U+10FFFF are not UTF-8 either.
+    if (ok && ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+               (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF))
+      ok = false;
+    if (!ok) {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "0x%02X", static_cast<unsigned>(c));
+      return std::pair{i, "invalid UTF-8 (byte " + std::string(hex) + "): scenario files must be UTF-8 text"};
+    }
+    i += len;
+  }
+  return std::nullopt;
+}
+
+// Nesting depth before parsing: yaml-cpp's parser is recursive, so a file of
+// ten thousand '[' would overflow the stack before we saw a single node.
+// Counts flow brackets outside quotes and comments, and block levels by
+// indentation (each "- " at the start of a line's content opens one more).
+// Also estimates the number of nodes (a lower bound: one per line, list
+// item and flow entry), so a 4 MB list of two million scalars is refused
+// before yaml-cpp spends seconds and a gigabyte building it.
+struct Prescan {
+  int line = 0;
+  int col = 0;
+  std::string message;
+};
+
+std::optional<Prescan> prescan(std::string_view text, int max_depth, std::size_t max_nodes) {
+  std::vector<int> indents;  // block levels open at the start of the current line
+  int flow = 0;
+  std::size_t nodes = 0;
+  const auto too_deep = [&](int line, int col) {
+    return Prescan{line, col, "nested more than " + std::to_string(max_depth) + " levels deep: refusing to parse it"};
+  };
+  const auto too_many = [&](int line, int col) {
+    return Prescan{line, col,
+                   "the file has more than " + std::to_string(max_nodes) +
+                       " values (lines, list items, flow entries): refusing to parse it"};
+  };
+  int line = 1;
+  std::size_t pos = 0;
+  while (pos <= text.size()) {
+    std::size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    const std::string_view l = text.substr(pos, end - pos);
+    std::size_t i = 0;
+    while (i < l.size() && l[i] == ' ') ++i;
+    const bool blank = i == l.size() || l[i] == '#' || l[i] == '\r';
+    if (!blank && flow == 0) {
+      const int indent = static_cast<int>(i);
+      while (!indents.empty() && indents.back() > indent) indents.pop_back();
+      if (indents.empty() || indents.back() < indent) indents.push_back(indent);
+      int dashes = 0;
+      while (i + 1 < l.size() && l[i] == '-' && (l[i + 1] == ' ' || l[i + 1] == '\t')) {
+        ++dashes;
+        i += 2;
+        while (i < l.size() && l[i] == ' ') ++i;
+      }
+      if (static_cast<int>(indents.size()) + dashes > max_depth) return too_deep(line, static_cast<int>(i) + 1);
+      nodes += 1 + static_cast<std::size_t>(dashes);
+      if (nodes > max_nodes) return too_many(line, 1);
+    }
+    char quote = 0;
+    for (; i < l.size(); ++i) {
+      const char c = l[i];
+      if (quote != 0) {
+        if (c == quote) quote = 0;
+        continue;
+      }
+      if (c == '"' || c == '\'') {
+        // A quote opens a string only at the start of a scalar.
+        if (i == 0 || l[i - 1] == ' ' || l[i - 1] == '[' || l[i - 1] == '{' || l[i - 1] == ',' || l[i - 1] == ':')
+          quote = c;
+        continue;
+      }
+      if (c == '#' && (i == 0 || l[i - 1] == ' ')) break;
+      if (c == '[' || c == '{') {
+        ++flow;
+        ++nodes;
+        if (static_cast<int>(indents.size()) + flow > max_depth) return too_deep(line, position_of(l, i).second);
+      } else if ((c == ']' || c == '}') && flow > 0) {
+        --flow;
+      } else if (c == ',' && flow > 0) {
+        ++nodes;
+      }
+      if (nodes > max_nodes) return too_many(line, position_of(l, i).second);
+    }
+    ++line;
+    pos = end + 1;
+  }
+  return std::nullopt;
+}
+
+struct Reader {
+  const LoadOptions& options;
+  Sink& sink;
+  Budget& budget;
+
+  // Converts a yaml-cpp node; false when the node budget or depth ran out
+  // (reported once, here).
+  bool convert(const YAML::Node& n, YNode& out, const FileName& file, int depth, const std::string& path) {
+    if (budget.exhausted) return false;
+    const YAML::Mark m = n.Mark();
+    out.file = file;
+    out.line = m.line + 1;
+    out.col = m.column + 1;
+    if (budget.nodes_left == 0 || depth > options.max_depth) {
+      budget.exhausted = true;
+      sink.at(out, path,
+              budget.nodes_left == 0 ? "the document expands to more than " + std::to_string(options.max_nodes) +
+                                           " nodes (each use of an alias counts): refusing it; is it an alias bomb?"
+                                     : "nested more than " + std::to_string(options.max_depth) +
+                                           " levels deep (through aliases): refusing it");
+      return false;
+    }
+    --budget.nodes_left;
+    switch (n.Type()) {
+      case YAML::NodeType::Undefined:
+      case YAML::NodeType::Null:
+        out.kind = YNode::Kind::kNull;
+        return true;
+      case YAML::NodeType::Scalar:
+        out.kind = YNode::Kind::kScalar;
+        out.scalar = n.Scalar();
+        out.plain = n.Tag() != "!";
+        return true;
+      case YAML::NodeType::Sequence: {
+        out.kind = YNode::Kind::kSeq;
+        std::size_t index = 0;
+        for (const auto& item : n) {
+          std::string item_path = path + "[" + std::to_string(index++) + "]";
+          if (item.IsMap() && item["id"] && item["id"].IsScalar()) item_path = path + "[" + item["id"].Scalar() + "]";
+          out.seq.emplace_back();
+          if (!convert(item, out.seq.back(), file, depth + 1, item_path)) return false;
+        }
+        return true;
+      }
+      case YAML::NodeType::Map: {
+        out.kind = YNode::Kind::kMap;
+        std::unordered_map<std::string, int> first_line;
+        for (const auto& kv : n) {
+          const YAML::Mark km = kv.first.Mark();
+          YEntry e;
+          e.file = file;
+          e.line = km.line + 1;
+          e.col = km.column + 1;
+          if (!kv.first.IsScalar()) {
+            sink.add(file, e.line, e.col, path, "a key must be a plain name, not a list or a map");
+            continue;
+          }
+          e.key = kv.first.Scalar();
+          const std::string key_path = path.empty() ? e.key : path + "." + e.key;
+          if (const auto [it, fresh] = first_line.emplace(e.key, e.line); !fresh) {
+            sink.add(file, e.line, e.col, key_path,
+                     "duplicate key '" + e.key + "' (first given at line " + std::to_string(it->second) +
+                         "): give each key once");
+            continue;  // keep the first, as yaml-cpp's lookup does
+          }
+          if (!convert(kv.second, e.value, file, depth + 1, key_path)) return false;
+          // An empty value has the mark of whatever follows it; the key's is clearer.
+          if (e.value.is_null() && e.value.line != e.line) {
+            e.value.line = e.line;
+            e.value.col = e.col;
+          }
+          out.map.push_back(std::move(e));
+        }
+        return true;
+      }
+    }
+    return true;
+  }
+
+  // Reads and parses one file; nullopt after reporting why it could not.
+  std::optional<YNode> read(const fs::path& path, const FileName& file) {
+    std::error_code ec;
+    const auto size = fs::file_size(path, ec);
+    if (ec) {
+      sink.add(file, 0, 0, "", "cannot read the file: " + ec.message());
+      return std::nullopt;
+    }
+    if (size > options.max_file_bytes) {
+      sink.add(file, 0, 0, "",
+               "the file is " + std::to_string(size) + " bytes, more than the limit of " +
+                   std::to_string(options.max_file_bytes) + ": refusing to read it (a scenario is a few kB)");
+      return std::nullopt;
+    }
+    std::ifstream in(path, std::ios::binary);
+    std::string text(static_cast<std::size_t>(size), '\0');
+    if (!in || !in.read(text.data(), static_cast<std::streamsize>(size))) {
+      sink.add(file, 0, 0, "", "cannot read the file");
+      return std::nullopt;
+    }
+    if (text.size() >= 3 && text.compare(0, 3, "\xEF\xBB\xBF") == 0) text.erase(0, 3);  // a BOM is harmless
+    if (const auto bad = find_bad_byte(text)) {
+      const auto [line, col] = position_of(text, bad->first);
+      sink.add(file, line, col, "", bad->second);
+      return std::nullopt;
+    }
+    if (const auto problem = prescan(text, options.max_depth, options.max_nodes)) {
+      sink.add(file, problem->line, problem->col, "", problem->message);
+      return std::nullopt;
+    }
+    YAML::Node doc;
+    try {
+      doc = YAML::Load(text);
+    } catch (const YAML::Exception& e) {
+      sink.add(file, e.mark.line + 1, e.mark.column + 1, "", "YAML syntax error: " + e.msg);
+      return std::nullopt;
+    } catch (const std::exception& e) {
+      sink.add(file, 0, 0, "", std::string("cannot parse the file: ") + e.what());
+      return std::nullopt;
+    }
+    YNode root;
+    if (!convert(doc, root, file, 0, "")) return std::nullopt;
+    if (root.is_null()) {
+      sink.add(file, 0, 0, "",
+               "the file is empty: a scenario needs at least name, calendar, plan, programme, funding, "
+               "workstreams and schemes (or extends: and name:)");
+      return std::nullopt;
+    }
+    return root;
+  }
+};
+
+// ---------------------------------------------------------------------------
+// Overlays
+
+// Merges `over` into `base` as SCENARIO_FORMAT.md says: maps key by key,
+// lists of items with ids item by item (remove: true deletes), anything else
+// replaced. Every value keeps the file and line it came from.
+void merge(YNode& base, YNode&& over, const std::string& path, Sink& sink, Budget& budget);
+
+bool all_items_have_ids(const YNode& seq) {
+  return std::all_of(seq.seq.begin(), seq.seq.end(), [](const YNode& n) { return item_id(n).has_value(); });
+}
+
+bool is_true(const YNode* n) { return n != nullptr && n->is_scalar() && n->plain && n->scalar == "true"; }
+
+void strip_remove(YNode& item) {
+  std::erase_if(item.map, [](const YEntry& e) { return e.key == "remove"; });
+}
+
+void merge(YNode& base, YNode&& over, const std::string& path, Sink& sink, Budget& budget) {
+  if (budget.exhausted) return;
+  if (budget.nodes_left == 0) {
+    budget.exhausted = true;
+    sink.at(over, path, "merging the overlay visits more than the node limit: refusing it");
+    return;
+  }
+  --budget.nodes_left;
+  if (base.is_map() && over.is_map()) {
+    // A distribution, trigger or effect of another kind is a new value, not
+    // an edit: merging {dist: fixed, value: ...} into a pert would leave
+    // pert's min, mode and max behind.
+    for (const char* kind_key : {"dist", "type"}) {
+      const YNode* a = base.get(kind_key);
+      const YNode* b = over.get(kind_key);
+      if (a != nullptr && b != nullptr && a->is_scalar() && b->is_scalar() && a->scalar != b->scalar) {
+        base = std::move(over);
+        return;
+      }
+    }
+    for (auto& e : over.map) {
+      const std::string child = path.empty() ? e.key : path + "." + e.key;
+      auto it = std::find_if(base.map.begin(), base.map.end(), [&](const YEntry& b) { return b.key == e.key; });
+      if (e.value.is_null()) {
+        // An explicit null in an overlay deletes the key: the only way to
+        // take away, say, a barrier's resolution when its effect stops being a block.
+        if (it != base.map.end()) base.map.erase(it);
+        continue;
+      }
+      if (it == base.map.end()) {
+        base.map.push_back(std::move(e));
+      } else {
+        it->file = e.file;
+        it->line = e.line;
+        it->col = e.col;
+        merge(it->value, std::move(e.value), child, sink, budget);
+      }
+    }
+    return;
+  }
+  if (base.is_seq() && over.is_seq() && !over.seq.empty() && all_items_have_ids(over) && all_items_have_ids(base)) {
+    for (auto& item : over.seq) {
+      const std::string id = *item_id(item);
+      const std::string item_path = path + "[" + id + "]";
+      auto it = std::find_if(base.seq.begin(), base.seq.end(), [&](const YNode& b) { return item_id(b) == id; });
+      if (is_true(item.get("remove"))) {
+        if (it == base.seq.end())
+          sink.at(*item.get("remove"), item_path + ".remove",
+                  "no item with id '" + id + "' to remove in the scenario this one extends" + did_you_mean(id, [&] {
+                    std::vector<std::string> ids;
+                    for (const auto& b : base.seq) ids.push_back(*item_id(b));
+                    return ids;
+                  }()));
+        else
+          base.seq.erase(it);
+        continue;
+      }
+      strip_remove(item);
+      if (it == base.seq.end())
+        base.seq.push_back(std::move(item));
+      else
+        merge(*it, std::move(item), item_path, sink, budget);
+    }
+    return;
+  }
+  base = std::move(over);
+}
+
+// ---------------------------------------------------------------------------
+// Parsing scalars
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
+std::optional<double> parse_double(std::string_view s) {
+  s = trim(s);
+  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
+  if (s.empty()) return std::nullopt;
+  double v = 0.0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || end != s.data() + s.size() || !std::isfinite(v)) return std::nullopt;
+  return v;
+}
+
+std::optional<long long> parse_int(std::string_view s) {
+  s = trim(s);
+  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
+  long long v = 0;
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+bool is_id(std::string_view s) {
+  if (s.empty() || s.front() < 'a' || s.front() > 'z') return false;
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; });
+}
+
+bool is_name(std::string_view s) {
+  if (s.empty() || s.front() < 'a' || s.front() > 'z') return false;
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'; });
+}
+
+const std::vector<std::string> kUnits = {"day", "days", "week", "weeks", "month", "months", "year", "years"};
+
+// ---------------------------------------------------------------------------
+// Validation: walks the merged tree, fills the Scenario, reports problems.
+
+struct Loc {
+  std::string schema;  // "barriers[].trigger": for the key table
+  std::string path;    // "barriers[gp_disengagement].trigger": for messages
+
+  Loc key(std::string_view k) const {
+    return {schema.empty() ? std::string(k) : schema + "." + std::string(k),
+            path.empty() ? std::string(k) : path + "." + std::string(k)};
+  }
+  Loc item(std::size_t index, const std::optional<std::string>& id) const {
+    return {schema + "[]", path + "[" + (id ? *id : std::to_string(index)) + "]"};
+  }
+};
+
+class Validator {
+ public:
+  Validator(Sink& sink, Scenario& s) : sink_(sink), s_(s) {}
+
+  bool validate(const YNode& root) {
+    const std::size_t before = sink_.count();
+    if (!root.is_map()) {
+      sink_.at(root, "", "a scenario is a map of keys (name:, calendar:, ...), got " + describe(root));
+      return false;
+    }
+    const Loc top;
+    check_keys(root, top);
+    for (const char* k : {"name", "calendar", "plan", "programme", "funding", "workstreams", "schemes"})
+      require(root, top, k);
+
+    if (const YNode* n = root.get("name")) {
+      if (auto v = as_string(*n, top.key("name"))) {
+        if (!is_name(*v))
+          error(*n, top.key("name"),
+                "expected a name of lower-case letters, digits, '_' and '-' starting with a letter (it names the "
+                "results directory), got " +
+                    quote_value(*v));
+        s_.name = *v;
+      }
+    }
+    if (const YNode* n = root.get("description")) {
+      if (auto v = as_string(*n, top.key("description"))) s_.description = *v;
+    }
+    if (const YNode* n = root.get("calendar")) calendar(*n, top.key("calendar"));
+    if (const YNode* n = root.get("levers")) levers(*n, top.key("levers"));
+    if (const YNode* n = root.get("plan")) plan(*n, top.key("plan"));
+    if (const YNode* n = root.get("milestones")) milestones(*n, top.key("milestones"));
+    if (const YNode* n = root.get("programme")) programme(*n, top.key("programme"));
+    if (const YNode* n = root.get("funding")) funding(*n, top.key("funding"));
+    if (const YNode* n = root.get("workstreams")) workstreams(*n, top.key("workstreams"));
+    if (const YNode* n = root.get("schemes")) schemes(*n, top.key("schemes"));
+    if (const YNode* n = root.get("barriers")) barriers(*n, top.key("barriers"));
+    return sink_.count() == before;
+  }
+
+ private:
+  void error(const YNode& at, const Loc& loc, std::string message) { sink_.at(at, loc.path, std::move(message)); }
+
+  // --- structure -----------------------------------------------------------
+
+  void check_keys(const YNode& map, const Loc& loc) {
+    const auto& table = key_children();
+    const auto it = table.find(loc.schema);
+    static const std::vector<std::string> kNone;
+    const auto& allowed = it == table.end() ? kNone : it->second;
+    for (const auto& e : map.map) {
+      if (std::find(allowed.begin(), allowed.end(), e.key) != allowed.end()) continue;
+      std::string msg = "unknown key " + quote_value(e.key);
+      const std::string hint = did_you_mean(e.key, allowed);
+      msg += hint.empty() ? "; expected one of: " + join(allowed) : hint;
+      sink_.add(e.file, e.line, e.col, loc.key(e.key).path, msg);
+    }
+  }
+
+  bool expect_map(const YNode& n, const Loc& loc, std::string_view what = "a map of keys") {
+    if (n.is_map()) return true;
+    error(n, loc, "expected " + std::string(what) + ", got " + describe(n));
+    return false;
+  }
+
+  bool expect_seq(const YNode& n, const Loc& loc, std::string_view what = "a list") {
+    if (n.is_seq()) return true;
+    error(n, loc, "expected " + std::string(what) + ", got " + describe(n));
+    return false;
+  }
+
+  const YNode* require(const YNode& map, const Loc& loc, std::string_view key, std::string_view hint = "") {
+    if (const YNode* n = map.get(key)) return n;
+    std::string msg = "missing required key '" + std::string(key) + "'";
+    if (!hint.empty()) msg += ": " + std::string(hint);
+    error(map, loc.key(key), msg);
+    return nullptr;
+  }
+
+  // --- scalars -------------------------------------------------------------
+
+  std::optional<std::string> as_string(const YNode& n, const Loc& loc) {
+    if (n.is_scalar()) return n.scalar;
+    error(n, loc, "expected a string, got " + describe(n));
+    return std::nullopt;
+  }
+
+  std::optional<double> as_number(const YNode& n, const Loc& loc) {
+    if (n.is_scalar() && n.plain) {
+      if (auto v = parse_double(n.scalar)) return v;
+    }
+    std::string msg = "expected a number, got " + describe(n);
+    if (n.is_scalar() && !n.plain && parse_double(n.scalar)) msg += " (a quoted string: drop the quotes)";
+    error(n, loc, msg);
+    return std::nullopt;
+  }
+
+  // A number with bounds; lo/hi inclusive unless said otherwise.
+  std::optional<double> number_in(const YNode& n, const Loc& loc, double lo, double hi, std::string_view expected,
+                                  bool lo_open = false) {
+    auto v = as_number(n, loc);
+    if (!v) return v;
+    if (*v < lo || *v > hi || (lo_open && *v == lo)) {
+      error(n, loc, "expected " + std::string(expected) + ", got " + format_number(*v));
+      return std::nullopt;
+    }
+    return v;
+  }
+
+  std::optional<long long> as_int(const YNode& n, const Loc& loc, std::string_view expected = "a whole number") {
+    if (n.is_scalar() && n.plain) {
+      if (auto v = parse_int(n.scalar)) return v;
+    }
+    error(n, loc, "expected " + std::string(expected) + ", got " + describe(n));
+    return std::nullopt;
+  }
+
+  std::optional<bool> as_bool(const YNode& n, const Loc& loc) {
+    if (n.is_scalar() && n.plain) {
+      if (n.scalar == "true" || n.scalar == "True" || n.scalar == "TRUE") return true;
+      if (n.scalar == "false" || n.scalar == "False" || n.scalar == "FALSE") return false;
+    }
+    error(n, loc, "expected true or false, got " + describe(n));
+    return std::nullopt;
+  }
+
+  std::optional<Date> as_date(const YNode& n, const Loc& loc) {
+    if (n.is_scalar()) {
+      if (auto d = sim::parse_iso_date(trim(n.scalar))) return d;
+    }
+    error(n, loc, "expected a date like 2015-04-30, got " + describe(n));
+    return std::nullopt;
+  }
+
+  // A date strictly between calendar.start and calendar.horizon, as days.
+  std::optional<double> date_day(const YNode& n, const Loc& loc) {
+    auto d = as_date(n, loc);
+    if (!d) return std::nullopt;
+    if (!calendar_) return 0.0;  // the calendar's own problem is reported already
+    if (*d <= s_.calendar_start) {
+      error(n, loc,
+            sim::format_iso_date(*d) + " is not after calendar.start (" + sim::format_iso_date(s_.calendar_start) +
+                "): calendar.start must precede every other date");
+      return std::nullopt;
+    }
+    if (*d >= s_.horizon) {
+      error(n, loc,
+            sim::format_iso_date(*d) + " is not before calendar.horizon (" + sim::format_iso_date(s_.horizon) +
+                "): nothing after the horizon is simulated");
+      return std::nullopt;
+    }
+    return calendar_->to_time(*d).in_days();
+  }
+
+  std::optional<std::string> as_id(const YNode& n, const Loc& loc) {
+    auto v = as_string(n, loc);
+    if (v && !is_id(*v)) {
+      error(n, loc,
+            "expected an id (lower-case letters, digits and '_', starting with a letter), got " + quote_value(*v));
+      return std::nullopt;
+    }
+    return v;
+  }
+
+  // "6 weeks" -> 42 (days). Durations are never negative.
+  std::optional<double> duration(const YNode& n, const Loc& loc, bool positive = false) {
+    if (!n.is_scalar()) {
+      error(n, loc, "expected a duration like '6 months', got " + describe(n));
+      return std::nullopt;
+    }
+    const std::string_view s = trim(n.scalar);
+    std::size_t i = 0;
+    if (i < s.size() && (s[i] == '-' || s[i] == '+')) ++i;
+    while (i < s.size() && ((s[i] >= '0' && s[i] <= '9') || s[i] == '.')) ++i;
+    const auto number = parse_double(s.substr(0, i));
+    const std::string_view unit = trim(s.substr(i));
+    if (!number) {
+      error(n, loc, "expected a duration like '6 months', got " + describe(n));
+      return std::nullopt;
+    }
+    if (unit.empty()) {
+      error(n, loc,
+            quote_value(s) + " has no unit: write e.g. '" + std::string(s) +
+                " months' (units: days, weeks, months, years)");
+      return std::nullopt;
+    }
+    double days = 0.0;
+    if (unit == "day" || unit == "days")
+      days = sim::Duration::days(*number).in_days();
+    else if (unit == "week" || unit == "weeks")
+      days = sim::Duration::weeks(*number).in_days();
+    else if (unit == "month" || unit == "months")
+      days = sim::Duration::months(*number).in_days();
+    else if (unit == "year" || unit == "years")
+      days = sim::Duration::years(*number).in_days();
+    else {
+      error(n, loc,
+            "unknown unit " + quote_value(unit) + " in " + quote_value(s) + ": use days, weeks, months or years" +
+                did_you_mean(unit, kUnits));
+      return std::nullopt;
+    }
+    if (days < 0.0) {
+      error(n, loc, "a duration cannot be negative, got " + quote_value(s));
+      return std::nullopt;
+    }
+    if (positive && days == 0.0) {
+      error(n, loc, "expected a duration greater than zero, got " + quote_value(s));
+      return std::nullopt;
+    }
+    return days;
+  }
+
+  // A single duration (fixed) or {dist: ..., parameters}.
+  std::optional<AnyDistribution> distribution(const YNode& n, const Loc& loc) {
+    if (n.is_scalar()) {
+      auto d = duration(n, loc);
+      if (!d) return std::nullopt;
+      return AnyDistribution{sim::Fixed(*d)};
+    }
+    if (!n.is_map()) {
+      error(n, loc,
+            "expected a duration like '6 months' or a distribution like {dist: pert, min: ..., mode: ..., max: ...}, "
+            "got " +
+                describe(n));
+      return std::nullopt;
+    }
+    check_keys(n, loc);
+    static const std::map<std::string, std::vector<std::string>, std::less<>> kParams = {
+        {"fixed", {"value"}},
+        {"uniform", {"min", "max"}},
+        {"triangular", {"min", "mode", "max"}},
+        {"pert", {"min", "mode", "max", "lambda"}},
+        {"exponential", {"mean"}},
+        {"lognormal", {"median", "sigma"}},
+        {"gamma", {"mean", "shape"}},
+        {"weibull", {"scale", "shape"}},
+        {"normal", {"mean", "sd"}},
+        {"empirical", {"values"}},
+    };
+    const YNode* dn =
+        require(n, loc, "dist",
+                "one of fixed, uniform, triangular, pert, exponential, lognormal, gamma, weibull, normal, empirical");
+    if (dn == nullptr) return std::nullopt;
+    auto dist = as_string(*dn, loc.key("dist"));
+    if (!dist) return std::nullopt;
+    const auto spec = kParams.find(*dist);
+    if (spec == kParams.end()) {
+      std::vector<std::string> names;
+      for (const auto& [k, v] : kParams) names.push_back(k);
+      error(*dn, loc.key("dist"),
+            "unknown distribution " + quote_value(*dist) + did_you_mean(*dist, names) +
+                (nearest(*dist, names) ? "" : "; expected one of: " + join(names)));
+      return std::nullopt;
+    }
+    const auto& params = spec->second;
+    bool ok = true;
+    for (const auto& e : n.map) {
+      if (e.key == "dist" || std::find(params.begin(), params.end(), e.key) != params.end()) continue;
+      const auto& all = key_children().at(loc.schema);
+      if (std::find(all.begin(), all.end(), e.key) == all.end()) continue;  // unknown key: reported already
+      sink_.add(e.file, e.line, e.col, loc.key(e.key).path,
+                "'" + e.key + "' is not a parameter of a " + *dist + " distribution (it takes " + join(params) + ")");
+      ok = false;
+    }
+    std::map<std::string, double> v;
+    std::vector<double> values;
+    for (const auto& p : params) {
+      const YNode* pn = n.get(p);
+      if (pn == nullptr) {
+        if (p == "lambda") continue;  // optional, 4 by default
+        require(n, loc, p, "a " + *dist + " distribution takes " + join(params));
+        ok = false;
+        continue;
+      }
+      const Loc pl = loc.key(p);
+      if (p == "sigma" || p == "shape" || p == "lambda") {
+        auto x = number_in(*pn, pl, 0.0, INFINITY, "a number > 0", true);
+        if (x)
+          v[p] = *x;
+        else
+          ok = false;
+      } else if (p == "values") {
+        if (!expect_seq(*pn, pl, "a list of durations") || pn->seq.empty()) {
+          if (pn->is_seq()) error(*pn, pl, "an empirical distribution needs at least one value");
+          ok = false;
+          continue;
+        }
+        for (std::size_t i = 0; i < pn->seq.size(); ++i) {
+          auto x = duration(pn->seq[i], pl.item(i, std::nullopt));
+          if (x)
+            values.push_back(*x);
+          else
+            ok = false;
+        }
+      } else {
+        // Parameters that are a scale must be positive; sd too.
+        const bool positive = p == "mean" || p == "median" || p == "scale" || p == "sd";
+        auto x = duration(*pn, pl, positive);
+        if (x)
+          v[p] = *x;
+        else
+          ok = false;
+      }
+    }
+    if (!ok) return std::nullopt;
+    const auto param_node = [&](const char* p) -> const YNode& { return *n.get(p); };
+    const auto describe_days = [&](const char* p) { return std::string(p) + " (" + format_days(v[p]) + ")"; };
+    if (*dist == "uniform" && !(v["min"] < v["max"])) {
+      error(param_node("max"), loc.key("max"), describe_days("min") + " must be less than " + describe_days("max"));
+      return std::nullopt;
+    }
+    if (*dist == "triangular" || *dist == "pert") {
+      if (!(v["min"] < v["max"])) {
+        error(param_node("max"), loc.key("max"), describe_days("min") + " must be less than " + describe_days("max"));
+        return std::nullopt;
+      }
+      if (v["mode"] < v["min"] || v["mode"] > v["max"]) {
+        error(param_node("mode"), loc.key("mode"),
+              describe_days("mode") + " must lie between min (" + format_days(v["min"]) + ") and max (" +
+                  format_days(v["max"]) + ")");
+        return std::nullopt;
+      }
+    }
+    // The constructors check again; anything they still refuse is reported
+    // at the distribution rather than escaping as an exception.
+    try {
+      if (*dist == "fixed") return AnyDistribution{sim::Fixed(v["value"])};
+      if (*dist == "uniform") return AnyDistribution{sim::Uniform(v["min"], v["max"])};
+      if (*dist == "triangular") return AnyDistribution{sim::Triangular(v["min"], v["mode"], v["max"])};
+      if (*dist == "pert")
+        return AnyDistribution{sim::BetaPert(v["min"], v["mode"], v["max"], v.count("lambda") ? v["lambda"] : 4.0)};
+      if (*dist == "exponential") return AnyDistribution{sim::Exponential(1.0 / v["mean"])};
+      if (*dist == "lognormal") return AnyDistribution{sim::LogNormal(std::log(v["median"]), v["sigma"])};
+      if (*dist == "gamma") return AnyDistribution{sim::Gamma(v["shape"], v["mean"] / v["shape"])};
+      if (*dist == "weibull") return AnyDistribution{sim::Weibull(v["shape"], v["scale"])};
+      if (*dist == "normal") return AnyDistribution{sim::Normal(v["mean"], v["sd"])};
+      return AnyDistribution{sim::Empirical(values)};
+    } catch (const sim::DistributionError& e) {
+      error(n, loc, std::string("not a valid distribution: ") + e.what());
+      return std::nullopt;
+    }
+  }
+
+  // A lever index by id; reported (with a suggestion) when there is none.
+  std::optional<int> lever_ref(const YNode& n, const Loc& loc, Lever::Kind kind) {
+    auto id = as_string(n, loc);
+    if (!id) return std::nullopt;
+    const auto it = lever_index_.find(*id);
+    if (it == lever_index_.end()) {
+      std::vector<std::string> ids;
+      for (const auto& l : s_.levers) ids.push_back(l.id);
+      error(n, loc, "no lever " + quote_value(*id) + " is defined" + did_you_mean(*id, ids));
+      return std::nullopt;
+    }
+    if (s_.levers[static_cast<std::size_t>(it->second)].kind != kind) {
+      error(n, loc,
+            "lever '" + *id + "' is " +
+                (kind == Lever::Kind::kDate ? "a number; a date lever is needed here"
+                                            : "a date; a number lever is needed here"));
+      return std::nullopt;
+    }
+    return it->second;
+  }
+
+  // A plain number or {value, lever, power | form}; `lo`, `hi` bound the base value.
+  std::optional<Scaled> scaled(const YNode& n, const Loc& loc, double lo, double hi, std::string_view expected,
+                               bool lo_open = false) {
+    if (n.is_scalar()) {
+      auto v = number_in(n, loc, lo, hi, expected, lo_open);
+      if (!v) return std::nullopt;
+      return Scaled{*v};
+    }
+    if (!n.is_map()) {
+      error(n, loc, "expected a number or {value: ..., lever: ...}, got " + describe(n));
+      return std::nullopt;
+    }
+    check_keys(n, loc);
+    Scaled out;
+    bool ok = true;
+    if (const YNode* v = require(n, loc, "value")) {
+      if (auto x = number_in(*v, loc.key("value"), lo, hi, expected, lo_open))
+        out.base = *x;
+      else
+        ok = false;
+    } else {
+      ok = false;
+    }
+    if (const YNode* l = n.get("lever")) {
+      if (auto i = lever_ref(*l, loc.key("lever"), Lever::Kind::kNumber))
+        out.lever = *i;
+      else
+        ok = false;
+    }
+    const YNode* form = n.get("form");
+    if (form != nullptr) {
+      auto f = as_string(*form, loc.key("form"));
+      if (f == "complement") {
+        out.form = Scaled::Form::kComplement;
+      } else if (f && *f != "power") {
+        error(*form, loc.key("form"),
+              "unknown form " + quote_value(*f) + ": expected power or complement" +
+                  did_you_mean(*f, {"power", "complement"}));
+        ok = false;
+      }
+    }
+    if (const YNode* p = n.get("power")) {
+      if (out.form == Scaled::Form::kComplement) {
+        error(*p, loc.key("power"), "power applies only with form: power (this value is value * (1 - lever))");
+        ok = false;
+      } else if (auto x = as_number(*p, loc.key("power"))) {
+        out.power = *x;
+      } else {
+        ok = false;
+      }
+    }
+    if (out.lever < 0 && (form != nullptr || n.get("power") != nullptr) && n.get("lever") == nullptr) {
+      error(n, loc.key("lever"), "form and power need a lever: name one with lever:");
+      ok = false;
+    }
+    if (!ok) return std::nullopt;
+    return out;
+  }
+
+  // --- sections ------------------------------------------------------------
+
+  void calendar(const YNode& n, const Loc& loc) {
+    if (!expect_map(n, loc)) return;
+    check_keys(n, loc);
+    std::optional<Date> start, horizon;
+    if (const YNode* x = require(n, loc, "start", "the date of simulation day 0"))
+      start = as_date(*x, loc.key("start"));
+    if (const YNode* x = require(n, loc, "horizon", "the date nothing after which is simulated"))
+      horizon = as_date(*x, loc.key("horizon"));
+    if (!start || !horizon) return;
+    if (*horizon <= *start) {
+      error(*n.get("horizon"), loc.key("horizon"),
+            "calendar.horizon (" + sim::format_iso_date(*horizon) + ") must be after calendar.start (" +
+                sim::format_iso_date(*start) + ")");
+      return;
+    }
+    s_.calendar_start = *start;
+    s_.horizon = *horizon;
+    calendar_.emplace(*start);
+    s_.horizon_day = calendar_->to_time(*horizon).in_days();
+  }
+
+  void plan(const YNode& n, const Loc& loc) {
+    if (!expect_map(n, loc)) return;
+    check_keys(n, loc);
+    if (const YNode* x = require(n, loc, "pilot_start")) {
+      if (auto d = date_day(*x, loc.key("pilot_start"))) {
+        s_.planned_pilot_start = *as_date(*x, loc.key("pilot_start"));
+        s_.planned_pilot_day = *d;
+      }
+    }
+  }
+
+  void milestones(const YNode& n, const Loc& loc) {
+    if (!expect_seq(n, loc, "a list of {date, label}")) return;
+    for (std::size_t i = 0; i < n.seq.size(); ++i) {
+      const YNode& m = n.seq[i];
+      const Loc ml = loc.item(i, std::nullopt);
+      if (!expect_map(m, ml, "a map {date, label}")) continue;
+      check_keys(m, ml);
+      Milestone out;
+      bool ok = true;
+      if (const YNode* d = require(m, ml, "date")) {
+        if (auto day = date_day(*d, ml.key("date"))) {
+          out.date = *sim::parse_iso_date(trim(d->scalar));
+          out.day = *day;
+        } else {
+          ok = false;
+        }
+      } else {
+        ok = false;
+      }
+      if (const YNode* l = require(m, ml, "label")) {
+        if (auto s = as_string(*l, ml.key("label")))
+          out.label = *s;
+        else
+          ok = false;
+      } else {
+        ok = false;
+      }
+      if (ok) s_.milestones.push_back(std::move(out));
+    }
+  }
+
+  void programme(const YNode& n, const Loc& loc) {
+    if (!expect_map(n, loc)) return;
+    check_keys(n, loc);
+    if (const YNode* x = require(n, loc, "codesign_start")) {
+      if (auto d = date_day(*x, loc.key("codesign_start"))) s_.codesign_start = *d;
+    }
+    if (const YNode* x = require(n, loc, "codesign_duration")) {
+      if (auto d = distribution(*x, loc.key("codesign_duration"))) s_.codesign_duration = *d;
+    }
+    if (const YNode* x = require(n, loc, "designation")) {
+      if (auto d = date_day(*x, loc.key("designation"))) s_.designation = *d;
+    }
+    if (const YNode* x = require(n, loc, "design_duration")) {
+      if (auto d = distribution(*x, loc.key("design_duration"))) s_.design_work = *d;
+    }
+    if (const YNode* x = require(n, loc, "ramp_duration")) {
+      if (auto d = distribution(*x, loc.key("ramp_duration"))) s_.ramp = *d;
+    }
+    if (const YNode* x = n.get("central_capacity")) {
+      if (auto v = scaled(*x, loc.key("central_capacity"), 0.0, INFINITY, "a number > 0", true))
+        s_.central_capacity = *v;
+    }
+    if (const YNode* x = n.get("central_support_elasticity")) {
+      if (auto v = number_in(*x, loc.key("central_support_elasticity"), 0.0, INFINITY, "a number >= 0"))
+        s_.central_support_elasticity = *v;
+    }
+    if (const YNode* x = n.get("unsupported_design_penalty")) {
+      if (auto v = number_in(*x, loc.key("unsupported_design_penalty"), 1.0, INFINITY, "a number >= 1"))
+        s_.unsupported_design_penalty = *v;
+    }
+    if (const YNode* x = n.get("local_support_elasticity")) {
+      if (auto v = number_in(*x, loc.key("local_support_elasticity"), 0.0, INFINITY, "a number >= 0"))
+        s_.local_support_elasticity = *v;
+    }
+    if (const YNode* x = n.get("transactional_prep_effect")) {
+      if (auto v = number_in(*x, loc.key("transactional_prep_effect"), 0.0, 1.0, "a number in [0, 1]"))
+        s_.transactional_prep_effect = *v;
+    }
+  }
+
+  void funding(const YNode& n, const Loc& loc) {
+    if (!expect_seq(n, loc, "a list of financial years {year, central, consultancy, local}")) return;
+    if (n.seq.empty()) error(n, loc, "funding needs at least one financial year");
+    long long previous = 0;
+    bool have_previous = false;
+    for (std::size_t i = 0; i < n.seq.size(); ++i) {
+      const YNode& f = n.seq[i];
+      const Loc fl = loc.item(i, std::nullopt);
+      if (!expect_map(f, fl, "a map {year, central, consultancy, local}")) continue;
+      check_keys(f, fl);
+      FundingYear out;
+      bool ok = true;
+      if (const YNode* y = require(f, fl, "year", "the year the financial year starts in (2013 for 2013/14)")) {
+        if (auto v = as_int(*y, fl.key("year"), "a year like 2013")) {
+          if (have_previous && *v != previous + 1)
+            error(*y, fl.key("year"),
+                  "funding years must be consecutive: " + std::to_string(*v) + " follows " + std::to_string(previous) +
+                      " (expected " + std::to_string(previous + 1) + ")");
+          previous = *v;
+          have_previous = true;
+          out.year = static_cast<int>(*v);
+        } else {
+          ok = false;
+          have_previous = false;
+        }
+      } else {
+        have_previous = false;
+      }
+      const auto money = [&](const char* key, bool required, double& into) {
+        const YNode* m = required ? require(f, fl, key) : f.get(key);
+        if (m == nullptr) {
+          ok = ok && !required;
+          return;
+        }
+        if (auto v = as_number(*m, fl.key(key))) {
+          if (*v < 0) {
+            error(*m, fl.key(key), "money cannot be negative, got " + format_number(*v) + " (£m)");
+            ok = false;
+          }
+          into = *v;
+        } else {
+          ok = false;
+        }
+      };
+      money("central", true, out.central);
+      money("consultancy", false, out.consultancy);
+      money("local", true, out.local);
+      if (ok && out.consultancy > out.central) {
+        error(*f.get("consultancy"), fl.key("consultancy"),
+              "consultancy (" + format_number(out.consultancy) + ") is part of central (" + format_number(out.central) +
+                  ") and cannot exceed it");
+      }
+      if (ok) s_.funding.push_back(out);
+    }
+  }
+
+  void levers(const YNode& n, const Loc& loc) {
+    if (!expect_map(n, loc, "a map of lever id to lever")) return;
+    for (const auto& e : n.map) {
+      const Loc ll{"levers.*", loc.path + "." + e.key};
+      if (!is_id(e.key)) {
+        sink_.add(
+            e.file, e.line, e.col, ll.path,
+            "a lever id is lower-case letters, digits and '_', starting with a letter; got " + quote_value(e.key));
+        continue;
+      }
+      const YNode& l = e.value;
+      if (!expect_map(l, ll, "a lever {name, description, value, low, high}")) continue;
+      check_keys(l, ll);
+      Lever out;
+      out.id = e.key;
+      out.name = e.key;
+      if (const YNode* x = l.get("name")) {
+        if (auto s = as_string(*x, ll.key("name"))) out.name = *s;
+      }
+      if (const YNode* x = l.get("description")) {
+        if (auto s = as_string(*x, ll.key("description"))) out.description = *s;
+      }
+      const YNode* value = require(l, ll, "value", "a number or a date like 2016-04-01");
+      if (value == nullptr) continue;
+      // The value decides the kind; low and high must agree with it.
+      const bool is_date = value->is_scalar() && sim::parse_iso_date(trim(value->scalar)).has_value();
+      out.kind = is_date ? Lever::Kind::kDate : Lever::Kind::kNumber;
+      const YNode* low = l.get("low");
+      const YNode* high = l.get("high");
+      if (!is_date && !(value->is_scalar() && value->plain && parse_double(value->scalar))) {
+        error(*value, ll.key("value"), "expected a number or a date like 2016-04-01, got " + describe(*value));
+        // Kept, with the kind its bounds suggest, so references to it don't cascade.
+        if (low != nullptr && low->is_scalar() && sim::parse_iso_date(trim(low->scalar))) out.kind = Lever::Kind::kDate;
+        lever_index_.emplace(out.id, static_cast<int>(s_.levers.size()));
+        s_.levers.push_back(std::move(out));
+        continue;
+      }
+      bool ok = true;
+      const auto read = [&](const YNode& x, const char* key) -> std::optional<double> {
+        const Loc kl = ll.key(key);
+        if (x.is_scalar() && std::string_view(key) != "value") {
+          const bool x_date = sim::parse_iso_date(trim(x.scalar)).has_value();
+          const bool x_number = x.plain && parse_double(x.scalar).has_value();
+          if ((x_date && !is_date) || (x_number && is_date)) {
+            error(x, kl,
+                  std::string("a lever's value, low and high must be all dates or all numbers: value is ") +
+                      (is_date ? "a date" : "a number") + ", " + key + " is " + (x_date ? "a date" : "a number"));
+            return std::nullopt;
+          }
+        }
+        if (is_date) return date_day(x, kl);
+        return as_number(x, kl);
+      };
+      if (auto v = read(*value, "value"))
+        out.value = *v;
+      else
+        ok = false;
+      out.low = out.value;
+      out.high = out.value;
+      if (low != nullptr) {
+        if (auto v = read(*low, "low"))
+          out.low = *v;
+        else
+          ok = false;
+      }
+      if (high != nullptr) {
+        if (auto v = read(*high, "high"))
+          out.high = *v;
+        else
+          ok = false;
+      }
+      if (ok && low != nullptr && out.low > out.value) {
+        error(*low, ll.key("low"), "low (" + describe(*low) + ") must not exceed value (" + describe(*value) + ")");
+        ok = false;
+      }
+      if (ok && high != nullptr && out.high < out.value) {
+        error(*high, ll.key("high"),
+              "high (" + describe(*high) + ") must not be below value (" + describe(*value) + ")");
+        ok = false;
+      }
+      // Levers the model reads by id have a fixed kind and range.
+      const std::string& id = out.id;
+      if (ok && (id == "national_ig_action" || id == "national_payment_action" || id == "promised_go_live") &&
+          !is_date) {
+        error(*value, ll.key("value"),
+              "lever '" + id + "' is read by the model as a date: give a date like 2016-04-01");
+        ok = false;
+      }
+      if (ok && (id == "central_share" || id == "transactional_investment")) {
+        if (is_date) {
+          error(*value, ll.key("value"), "lever '" + id + "' is read by the model as a number in [0, 1], not a date");
+          ok = false;
+        } else {
+          for (const auto& [x, key] : {std::pair{value, "value"}, std::pair{low, "low"}, std::pair{high, "high"}}) {
+            if (x == nullptr) continue;
+            const double v = *parse_double(x->scalar);
+            if (v < 0.0 || v > 1.0) {
+              error(*x, ll.key(key),
+                    "lever '" + id + "' is a share: expected a number in [0, 1], got " + format_number(v));
+              ok = false;
+            }
+          }
+        }
+      }
+      // Kept even when a bound is wrong, so references to it don't cascade.
+      lever_index_.emplace(out.id, static_cast<int>(s_.levers.size()));
+      s_.levers.push_back(std::move(out));
+    }
+    const auto index_of = [&](const char* id) {
+      const auto it = lever_index_.find(id);
+      return it == lever_index_.end() ? -1 : it->second;
+    };
+    s_.lever_central_share = index_of("central_share");
+    s_.lever_transactional_investment = index_of("transactional_investment");
+    s_.lever_promised_go_live = index_of("promised_go_live");
+  }
+
+  // Items of an id'd list: checks ids (format, duplicates) and calls `each`.
+  template <class Each>
+  void id_items(const YNode& n, const Loc& loc, std::string_view what, std::vector<std::string>& ids, Each each) {
+    std::unordered_map<std::string, int> first_line;
+    for (std::size_t i = 0; i < n.seq.size(); ++i) {
+      const YNode& item = n.seq[i];
+      const auto id = item_id(item);
+      const Loc il = loc.item(i, id);
+      if (!expect_map(item, il, what)) continue;
+      check_keys(item, il);
+      const YNode* idn = require(item, il, "id");
+      if (idn == nullptr) continue;
+      auto ids_ok = as_id(*idn, il.key("id"));
+      if (!ids_ok) continue;
+      if (is_true(item.get("remove")))
+        error(*item.get("remove"), il.key("remove"),
+              "remove: true only applies in an overlay, to an item of the scenario it extends");
+      if (const auto [it, fresh] = first_line.emplace(*ids_ok, idn->line); !fresh) {
+        error(*idn, il.key("id"),
+              "duplicate id '" + *ids_ok + "' (first used at line " + std::to_string(it->second) + ")");
+        continue;
+      }
+      ids.push_back(*ids_ok);
+      each(item, il, *ids_ok);
+    }
+  }
+
+  void workstreams(const YNode& n, const Loc& loc) {
+    if (!expect_seq(n, loc, "a list of workstreams")) return;
+    if (n.seq.empty()) error(n, loc, "at least one workstream is needed");
+    std::vector<std::string> ids;
+    std::vector<const YNode*> nodes;
+    id_items(n, loc, "a workstream {id, name, kind, work, after}", ids,
+             [&](const YNode& w, const Loc& wl, const std::string& id) {
+               Workstream out{.id = id,
+                              .name = {},
+                              .kind = Workstream::Kind::kEngagement,
+                              .work = AnyDistribution{sim::Fixed(0.0)},
+                              .after = {},
+                              .needed_for_go_live = true};
+               if (id == "design")
+                 error(*w.get("id"), wl.key("id"),
+                       "'design' is reserved: barriers' targets use it for the local design phase");
+               if (const YNode* x = require(w, wl, "name")) {
+                 if (auto s = as_string(*x, wl.key("name"))) out.name = *s;
+               }
+               if (const YNode* x = require(w, wl, "kind", "engagement or transactional")) {
+                 if (auto k = as_string(*x, wl.key("kind"))) {
+                   if (*k == "engagement")
+                     out.kind = Workstream::Kind::kEngagement;
+                   else if (*k == "transactional")
+                     out.kind = Workstream::Kind::kTransactional;
+                   else
+                     error(*x, wl.key("kind"),
+                           "unknown kind " + quote_value(*k) + ": expected engagement or transactional" +
+                               did_you_mean(*k, {"engagement", "transactional"}));
+                 }
+               }
+               if (const YNode* x = require(w, wl, "work", "a duration or a distribution")) {
+                 if (auto d = distribution(*x, wl.key("work"))) out.work = *d;
+               }
+               if (const YNode* x = w.get("needed_for_go_live")) {
+                 if (auto b = as_bool(*x, wl.key("needed_for_go_live"))) out.needed_for_go_live = *b;
+               }
+               s_.workstreams.push_back(std::move(out));
+               nodes.push_back(&w);
+             });
+    for (std::size_t i = 0; i < ids.size(); ++i) workstream_index_.emplace(ids[i], static_cast<int>(i));
+    // Prerequisites, now that every id is known.
+    bool all_resolved = true;
+    std::vector<std::vector<const YNode*>> after_nodes(nodes.size());
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+      const YNode* a = nodes[i]->get("after");
+      if (a == nullptr) continue;
+      const Loc al = loc.item(i, ids[i]).key("after");
+      if (!expect_seq(*a, al, "a list of workstream ids")) continue;
+      for (std::size_t k = 0; k < a->seq.size(); ++k) {
+        const YNode& ref = a->seq[k];
+        const Loc rl = al.item(k, std::nullopt);
+        auto target = workstream_ref(ref, rl);
+        if (!target) {
+          all_resolved = false;
+          continue;
+        }
+        if (*target == static_cast<int>(i)) {
+          error(ref, rl, "workstream '" + ids[i] + "' cannot come after itself");
+          all_resolved = false;
+          continue;
+        }
+        s_.workstreams[i].after.push_back(*target);
+        after_nodes[i].push_back(&ref);
+      }
+    }
+    if (all_resolved) find_cycles(ids, after_nodes);
+  }
+
+  std::optional<int> workstream_ref(const YNode& ref, const Loc& rl) {
+    auto id = as_string(ref, rl);
+    if (!id) return std::nullopt;
+    const auto it = workstream_index_.find(*id);
+    if (it != workstream_index_.end()) return it->second;
+    std::vector<std::string> ids;
+    for (const auto& w : s_.workstreams) ids.push_back(w.id);
+    error(ref, rl, "no workstream " + quote_value(*id) + did_you_mean(*id, ids));
+    return std::nullopt;
+  }
+
+  // Cycles in `after`, found by depth-first search: a back edge closes a
+  // cycle, which is the stretch of the current DFS path from its target.
+  void find_cycles(const std::vector<std::string>& ids, const std::vector<std::vector<const YNode*>>& after_nodes) {
+    using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS>;
+    const std::size_t count = s_.workstreams.size();
+    Graph g(count);
+    for (std::size_t i = 0; i < count; ++i)
+      for (const int j : s_.workstreams[i].after) boost::add_edge(i, static_cast<std::size_t>(j), g);
+
+    struct CycleRecorder : boost::default_dfs_visitor {
+      std::vector<std::size_t>* path;
+      std::vector<std::vector<std::size_t>>* cycles;
+      void discover_vertex(std::size_t v, const Graph&) { path->push_back(v); }
+      void finish_vertex(std::size_t, const Graph&) { path->pop_back(); }
+      void back_edge(const boost::graph_traits<Graph>::edge_descriptor& e, const Graph& graph) {
+        const std::size_t target = boost::target(e, graph);
+        const auto start = std::find(path->begin(), path->end(), target);
+        std::vector<std::size_t> cycle(start, path->end());
+        cycle.push_back(target);
+        cycles->push_back(std::move(cycle));
+      }
+    };
+    std::vector<std::size_t> path;
+    std::vector<std::vector<std::size_t>> cycles;
+    CycleRecorder visitor;
+    visitor.path = &path;
+    visitor.cycles = &cycles;
+    std::vector<boost::default_color_type> colors(count);
+    boost::depth_first_search(g, boost::visitor(visitor).color_map(boost::make_iterator_property_map(
+                                     colors.begin(), boost::get(boost::vertex_index, g))));
+    for (const auto& cycle : cycles) {
+      std::vector<std::string> names;
+      for (const auto v : cycle) names.push_back(ids[v]);
+      // Report at the `after` entry that closes the cycle.
+      const std::size_t from = cycle[cycle.size() - 2];
+      const std::size_t to = cycle.back();
+      const auto& after = s_.workstreams[from].after;
+      const auto k =
+          static_cast<std::size_t>(std::find(after.begin(), after.end(), static_cast<int>(to)) - after.begin());
+      const YNode& at = *after_nodes[from][k];
+      sink_.at(at, "workstreams[" + ids[from] + "].after",
+               "workstream graph has a cycle: " + join(names, " -> ") + " (each waits, through after:, for the next)");
+    }
+  }
+
+  void schemes(const YNode& n, const Loc& loc) {
+    if (!expect_seq(n, loc, "a list of schemes")) return;
+    if (n.seq.empty()) error(n, loc, "at least one scheme is needed");
+    std::vector<std::string> ids;
+    id_items(n, loc, "a scheme {id, name, populations, ...}", ids,
+             [&](const YNode& sc, const Loc& sl, const std::string& id) {
+               Scheme out;
+               out.id = id;
+               if (const YNode* x = require(sc, sl, "name")) {
+                 if (auto s = as_string(*x, sl.key("name"))) out.name = *s;
+               }
+               if (const YNode* x = sc.get("model_of_care")) {
+                 if (auto s = as_string(*x, sl.key("model_of_care"))) out.model_of_care = *s;
+               }
+               if (const YNode* x = sc.get("note")) {
+                 if (auto s = as_string(*x, sl.key("note"))) out.note = *s;
+               }
+               if (const YNode* x = sc.get("readiness")) {
+                 if (auto v = number_in(*x, sl.key("readiness"), 0.0, INFINITY, "a number > 0", true))
+                   out.readiness = *v;
+               }
+               if (const YNode* x = sc.get("populations")) {
+                 const Loc pl = sl.key("populations");
+                 if (expect_seq(*x, pl, "a list of {group, size}")) {
+                   for (std::size_t i = 0; i < x->seq.size(); ++i) {
+                     const YNode& p = x->seq[i];
+                     const Loc il = pl.item(i, std::nullopt);
+                     if (!expect_map(p, il, "a map {group, size}")) continue;
+                     check_keys(p, il);
+                     Population pop;
+                     if (const YNode* g = require(p, il, "group")) {
+                       if (auto s = as_string(*g, il.key("group"))) pop.group = *s;
+                     }
+                     if (const YNode* sz = p.get("size");
+                         sz != nullptr && !sz->is_null() &&
+                         !(sz->is_scalar() && sz->plain && (sz->scalar == "null" || sz->scalar == "~"))) {
+                       if (auto v = as_int(*sz, il.key("size"), "a whole number >= 0, or null when not reported")) {
+                         if (*v < 0)
+                           error(*sz, il.key("size"),
+                                 "a population size cannot be negative, got " + std::to_string(*v));
+                         else
+                           pop.size = *v;
+                       }
+                     }
+                     out.populations.push_back(std::move(pop));
+                   }
+                 }
+               }
+               s_.schemes.push_back(std::move(out));
+             });
+    for (std::size_t i = 0; i < ids.size(); ++i) scheme_index_.emplace(ids[i], static_cast<int>(i));
+  }
+
+  void barriers(const YNode& n, const Loc& loc) {
+    if (!expect_seq(n, loc, "a list of barriers")) return;
+    std::vector<std::string> ids;
+    id_items(n, loc, "a barrier {id, name, scope, trigger, targets, effect}", ids,
+             [&](const YNode& b, const Loc& bl, const std::string& id) { barrier(b, bl, id); });
+  }
+
+  void barrier(const YNode& b, const Loc& bl, const std::string& id) {
+    Barrier out;
+    out.id = id;
+    if (const YNode* x = require(b, bl, "name")) {
+      if (auto s = as_string(*x, bl.key("name"))) out.name = *s;
+    }
+    if (const YNode* x = b.get("description")) {
+      if (auto s = as_string(*x, bl.key("description"))) out.description = *s;
+    }
+    if (const YNode* x = require(b, bl, "scope", "national, local or a scheme id")) {
+      if (auto s = as_string(*x, bl.key("scope"))) {
+        if (*s == "national") {
+          out.scope = Barrier::Scope::kNational;
+        } else if (*s == "local") {
+          out.scope = Barrier::Scope::kLocal;
+        } else if (const auto it = scheme_index_.find(*s); it != scheme_index_.end()) {
+          out.scope = Barrier::Scope::kScheme;
+          out.scheme = it->second;
+        } else {
+          std::vector<std::string> options{"national", "local"};
+          for (const auto& sc : s_.schemes) options.push_back(sc.id);
+          error(*x, bl.key("scope"),
+                "unknown scope " + quote_value(*s) + ": expected national, local or a scheme id" +
+                    did_you_mean(*s, options));
+        }
+      }
+    }
+    if (const YNode* x = require(b, bl, "trigger", "a map with type: on_start, window, hazard or slip"))
+      trigger(*x, bl.key("trigger"), out);
+    if (const YNode* x = require(b, bl, "targets", "a list of workstream ids, or [design]")) {
+      const Loc tl = bl.key("targets");
+      if (expect_seq(*x, tl, "a list of workstream ids, or [design]")) {
+        if (x->seq.empty()) error(*x, tl, "a barrier needs at least one target");
+        for (std::size_t k = 0; k < x->seq.size(); ++k) {
+          const YNode& t = x->seq[k];
+          if (t.is_scalar() && t.scalar == "design") {
+            out.design_phase = true;
+            continue;
+          }
+          auto i = workstream_ref(t, tl.item(k, std::nullopt));
+          if (i) out.targets.push_back(*i);
+        }
+      }
+    }
+    const YNode* effect = require(b, bl, "effect", "a map with type: block, delay, slowdown or rework");
+    const YNode* resolution = b.get("resolution");
+    if (effect != nullptr) this->effect(*effect, bl.key("effect"), out);
+    if (effect != nullptr && out.effect == Barrier::Effect::kBlock && effect_ok_) {
+      if (resolution == nullptr)
+        error(*effect, bl.key("effect"), "effect: block needs a resolution (national_action, workaround or both)");
+    }
+    if (resolution != nullptr) {
+      const Loc rl = bl.key("resolution");
+      if (effect != nullptr && effect_ok_ && out.effect != Barrier::Effect::kBlock) {
+        error(*resolution, rl, "resolution applies only with effect: block");
+      } else if (expect_map(*resolution, rl, "a map {national_action, workaround}")) {
+        check_keys(*resolution, rl);
+        const YNode* na = resolution->get("national_action");
+        const YNode* wa = resolution->get("workaround");
+        if (na == nullptr && wa == nullptr)
+          error(*resolution, rl,
+                "a resolution needs national_action (a date lever), workaround (a distribution) or both");
+        if (na != nullptr) {
+          if (auto i = lever_ref(*na, rl.key("national_action"), Lever::Kind::kDate)) out.national_action_lever = *i;
+        }
+        if (wa != nullptr) {
+          if (auto d = distribution(*wa, rl.key("workaround"))) out.workaround = *d;
+        }
+      }
+    }
+    s_.barriers.push_back(std::move(out));
+  }
+
+  // Keys that exist in the table but not for this type.
+  void keys_for_type(const YNode& n, const Loc& loc, std::string_view what, const std::string& type,
+                     const std::vector<std::string>& allowed) {
+    const auto& all = key_children().at(loc.schema);
+    for (const auto& e : n.map) {
+      if (e.key == "type" || std::find(allowed.begin(), allowed.end(), e.key) != allowed.end()) continue;
+      if (std::find(all.begin(), all.end(), e.key) == all.end()) continue;  // unknown: reported already
+      sink_.add(e.file, e.line, e.col, loc.key(e.key).path,
+                "'" + e.key + "' does not apply to " + std::string(what) + " of type " + type +
+                    (allowed.empty() ? " (it takes no other keys)" : " (it takes " + join(allowed) + ")"));
+    }
+  }
+
+  void trigger(const YNode& n, const Loc& loc, Barrier& out) {
+    if (!expect_map(n, loc, "a map with type: on_start, window, hazard or slip")) return;
+    check_keys(n, loc);
+    const YNode* tn = require(n, loc, "type", "on_start, window, hazard or slip");
+    if (tn == nullptr) return;
+    auto type = as_string(*tn, loc.key("type"));
+    if (!type) return;
+    static const std::map<std::string, std::vector<std::string>> kKeys = {
+        {"on_start", {"probability"}},
+        {"window", {"from", "to", "probability"}},
+        {"hazard", {"from", "per_year", "max_occurrences"}},
+        {"slip", {"threshold"}},
+    };
+    const auto spec = kKeys.find(*type);
+    if (spec == kKeys.end()) {
+      error(*tn, loc.key("type"),
+            "unknown trigger type " + quote_value(*type) + ": expected on_start, window, hazard or slip" +
+                did_you_mean(*type, {"on_start", "window", "hazard", "slip"}));
+      return;
+    }
+    keys_for_type(n, loc, "a trigger", *type, spec->second);
+    const auto probability = [&] {
+      if (const YNode* p = require(n, loc, "probability", "a number in [0, 1]")) {
+        if (auto v = scaled(*p, loc.key("probability"), 0.0, 1.0, "a probability in [0, 1]")) out.probability = *v;
+      }
+    };
+    if (*type == "on_start") {
+      out.trigger = Barrier::Trigger::kOnStart;
+      probability();
+    } else if (*type == "window") {
+      out.trigger = Barrier::Trigger::kWindow;
+      std::optional<double> from, to;
+      if (const YNode* x = require(n, loc, "from")) from = date_day(*x, loc.key("from"));
+      if (const YNode* x = require(n, loc, "to")) to = date_day(*x, loc.key("to"));
+      if (from && to && !(*from < *to))
+        error(*n.get("to"), loc.key("to"),
+              "the window must end after it starts: to (" + n.get("to")->scalar + ") is not after from (" +
+                  n.get("from")->scalar + ")");
+      if (from) out.from = *from;
+      if (to) out.to = *to;
+      probability();
+    } else if (*type == "hazard") {
+      out.trigger = Barrier::Trigger::kHazard;
+      if (const YNode* x = require(n, loc, "from")) {
+        if (auto d = date_day(*x, loc.key("from"))) out.from = *d;
+      }
+      if (const YNode* x = require(n, loc, "per_year", "a rate per year >= 0")) {
+        if (auto v = scaled(*x, loc.key("per_year"), 0.0, INFINITY, "a rate per year >= 0")) {
+          out.rate_per_day = *v;
+          out.rate_per_day.base = v->base / sim::Duration::kDaysPerYear;
+        }
+      }
+      if (const YNode* x = n.get("max_occurrences")) {
+        if (auto v = as_int(*x, loc.key("max_occurrences"), "a whole number >= 1")) {
+          if (*v < 1 || *v > 1000000)
+            error(*x, loc.key("max_occurrences"), "expected a whole number >= 1, got " + std::to_string(*v));
+          else
+            out.max_occurrences = static_cast<int>(*v);
+        }
+      }
+    } else {
+      out.trigger = Barrier::Trigger::kSlip;
+      if (const YNode* x = require(n, loc, "threshold", "a duration like '9 months'")) {
+        if (auto d = duration(*x, loc.key("threshold"), true)) out.threshold = *d;
+      }
+      if (s_.lever_promised_go_live < 0)
+        error(*tn, loc.key("type"),
+              "a slip trigger counts from the lever promised_go_live, which is not defined in levers:");
+    }
+  }
+
+  void effect(const YNode& n, const Loc& loc, Barrier& out) {
+    effect_ok_ = false;
+    if (!expect_map(n, loc, "a map with type: block, delay, slowdown or rework")) return;
+    check_keys(n, loc);
+    const YNode* tn = require(n, loc, "type", "block, delay, slowdown or rework");
+    if (tn == nullptr) return;
+    auto type = as_string(*tn, loc.key("type"));
+    if (!type) return;
+    static const std::map<std::string, std::vector<std::string>> kKeys = {
+        {"block", {}},
+        {"delay", {"duration", "duration_scale"}},
+        {"slowdown", {"factor", "duration", "duration_scale"}},
+        {"rework", {"fraction"}},
+    };
+    const auto spec = kKeys.find(*type);
+    if (spec == kKeys.end()) {
+      error(*tn, loc.key("type"),
+            "unknown effect type " + quote_value(*type) + ": expected block, delay, slowdown or rework" +
+                did_you_mean(*type, {"block", "delay", "slowdown", "rework"}));
+      return;
+    }
+    effect_ok_ = true;
+    keys_for_type(n, loc, "an effect", *type, spec->second);
+    const auto duration_keys = [&] {
+      if (const YNode* x = require(n, loc, "duration", "a duration or a distribution")) {
+        if (auto d = distribution(*x, loc.key("duration"))) out.duration = *d;
+      }
+      if (const YNode* x = n.get("duration_scale")) {
+        if (auto v = scaled(*x, loc.key("duration_scale"), 0.0, INFINITY, "a number >= 0")) out.duration_scale = *v;
+      }
+    };
+    if (*type == "block") {
+      out.effect = Barrier::Effect::kBlock;
+    } else if (*type == "delay") {
+      out.effect = Barrier::Effect::kDelay;
+      duration_keys();
+    } else if (*type == "slowdown") {
+      out.effect = Barrier::Effect::kSlowdown;
+      if (const YNode* x = require(n, loc, "factor", "a number in (0, 1]")) {
+        if (auto v = scaled(*x, loc.key("factor"), 0.0, 1.0, "a number in (0, 1]", true)) out.factor = *v;
+      }
+      duration_keys();
+    } else {
+      out.effect = Barrier::Effect::kRework;
+      if (const YNode* x = require(n, loc, "fraction", "a number >= 0")) {
+        if (auto v = scaled(*x, loc.key("fraction"), 0.0, INFINITY, "a number >= 0")) out.fraction = *v;
+      }
+    }
+  }
+
+  Sink& sink_;
+  Scenario& s_;
+  std::optional<sim::Calendar> calendar_;
+  std::unordered_map<std::string, int> lever_index_;
+  std::unordered_map<std::string, int> workstream_index_;
+  std::unordered_map<std::string, int> scheme_index_;
+  bool effect_ok_ = false;  // the last effect had a known type
+};
+
+// ---------------------------------------------------------------------------
+// Content hash: FNV-1a 64 over a canonical dump (keys sorted, scalars
+// quoted), so comments, layout and key order do not change it.
+
+void canonical_dump(const YNode& n, std::string& out) {
+  switch (n.kind) {
+    case YNode::Kind::kNull:
+      out += '~';
+      break;
+    case YNode::Kind::kScalar:
+      out += n.plain ? 'p' : 'q';
+      out += '"';
+      for (const char c : n.scalar) {
+        if (c == '"' || c == '\\') out += '\\';
+        out += c;
+      }
+      out += '"';
+      break;
+    case YNode::Kind::kSeq:
+      out += '[';
+      for (const auto& item : n.seq) {
+        canonical_dump(item, out);
+        out += ',';
+      }
+      out += ']';
+      break;
+    case YNode::Kind::kMap: {
+      std::vector<const YEntry*> entries;
+      for (const auto& e : n.map) entries.push_back(&e);
+      std::sort(entries.begin(), entries.end(), [](const YEntry* a, const YEntry* b) { return a->key < b->key; });
+      out += '{';
+      for (const auto* e : entries) {
+        out += '"' + e->key + "\":";
+        canonical_dump(e->value, out);
+        out += ',';
+      }
+      out += '}';
+      break;
+    }
+  }
+}
+
+std::string content_hash(const YNode& root) {
+  std::string dump;
+  canonical_dump(root, dump);
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (const char c : dump) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 0x100000001b3ULL;
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  return hex;
+}
+
+// ---------------------------------------------------------------------------
+// Loading a chain of files
+
+class Loader {
+ public:
+  Loader(const LoadOptions& options, Sink& sink)
+      : sink_(sink), budget_{options.max_nodes}, reader_{options, sink, budget_} {}
+
+  // The merged tree of `path` and everything it extends; nullopt if any file
+  // of the chain could not be read.
+  std::optional<YNode> load(const fs::path& path, std::vector<fs::path>& chain) {
+    auto file = std::make_shared<const std::string>(path.string());
+    std::error_code ec;
+    if (!fs::exists(path, ec) || fs::is_directory(path, ec)) {
+      sink_.add(file, 0, 0, "", fs::is_directory(path, ec) ? "is a directory, not a scenario file" : "no such file");
+      return std::nullopt;
+    }
+    auto tree = reader_.read(path, file);
+    if (!tree) return std::nullopt;
+    if (!tree->is_map()) return tree;  // the validator says what is wrong
+    const YNode* ext = tree->get("extends");
+    if (ext == nullptr) return tree;
+
+    if (!ext->is_scalar() || trim(ext->scalar).empty()) {
+      sink_.at(*ext, "extends", "expected the path of the scenario this one overlays, got " + describe(*ext));
+      return std::nullopt;
+    }
+    const fs::path target = (path.parent_path() / std::string(trim(ext->scalar))).lexically_normal();
+    const fs::path me = fs::weakly_canonical(path, ec);
+    const fs::path them = fs::weakly_canonical(target, ec);
+    if (them == me) {
+      sink_.at(*ext, "extends", "a scenario cannot extend itself");
+      return std::nullopt;
+    }
+    chain.push_back(me);
+    if (const auto loop = std::find(chain.begin(), chain.end(), them); loop != chain.end()) {
+      std::vector<std::string> names;
+      const fs::path base_dir = fs::weakly_canonical(chain.front(), ec).parent_path();
+      for (auto it = loop; it != chain.end(); ++it) names.push_back(it->lexically_relative(base_dir).generic_string());
+      names.push_back(them.lexically_relative(base_dir).generic_string());
+      sink_.at(*ext, "extends", "extends chain loops: " + join(names, " -> "));
+      return std::nullopt;
+    }
+    if (!fs::exists(target, ec) || fs::is_directory(target, ec)) {
+      sink_.at(*ext, "extends",
+               "cannot open " + quote_value(ext->scalar) + ": no such file (looked for " + target.string() + ")");
+      return std::nullopt;
+    }
+    if (chain.size() > 32) {
+      sink_.at(*ext, "extends", "more than 32 files extend one another: refusing the chain");
+      return std::nullopt;
+    }
+    auto base = load(target, chain);
+    chain.pop_back();
+    if (!base) return std::nullopt;
+    if (tree->get("name") == nullptr)
+      sink_.at(*tree, "name",
+               "missing required key 'name': an overlay must give its own name (results go to results/<name>/)");
+    std::erase_if(tree->map, [](const YEntry& e) { return e.key == "extends"; });
+    if (!base->is_map()) return base;  // nothing to merge into: the validator says the base is not a map
+    merge(*base, std::move(*tree), "", sink_, budget_);
+    if (budget_.exhausted) return std::nullopt;
+    return base;
+  }
+
+ private:
+  Sink& sink_;
+  Budget budget_;
+  Reader reader_;
+};
+
+}  // namespace
+
+const std::vector<std::string>& known_key_paths() {
+  static const std::vector<std::string> paths = build_known_key_paths();
+  return paths;
+}
+
+LoadResult check_scenario(const std::filesystem::path& file, const LoadOptions& options) {
+  Sink sink;
+  LoadResult result;
+  Scenario scenario;
+  try {
+    Loader loader(options, sink);
+    std::vector<fs::path> chain;
+    auto tree = loader.load(file, chain);
+    if (tree) {
+      Validator validator(sink, scenario);
+      validator.validate(*tree);
+      scenario.source_file = file.string();
+      scenario.content_hash = content_hash(*tree);
+    }
+  } catch (const std::bad_alloc&) {
+    sink.add(std::make_shared<const std::string>(file.string()), 0, 0, "", "out of memory while reading the scenario");
+  }
+  if (sink.empty()) result.scenario = std::move(scenario);
+  result.diagnostics = sink.finish(options.max_errors, file.string());
+  return result;
+}
+
+Scenario load_scenario(const std::filesystem::path& file, const LoadOptions& options) {
+  LoadResult result = check_scenario(file, options);
+  if (!result.ok()) throw ScenarioError(std::move(result.diagnostics));
+  return std::move(*result.scenario);
+}
+
+}  // namespace wsic::model

@@ -4,7 +4,8 @@
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/topological_sort.hpp>
 #include <cmath>
-#include <deque>
+#include <optional>
+#include <span>
 #include <iterator>
 #include <string>
 
@@ -99,14 +100,14 @@ struct TaskRun {
   bool running = false;
 };
 
+/// A scheme's state in one replication. Its tasks and their done signals
+/// are views into flat per-replication arrays (one allocation each, not one
+/// per scheme).
 struct SchemeRun {
-  explicit SchemeRun(Simulation& sim, std::size_t workstreams) : design_done(sim), tasks(workstreams) {
-    for (std::size_t i = 0; i < workstreams; ++i) done.emplace_back(sim);
-  }
   std::vector<Window> windows;
-  Signal design_done;
-  std::deque<Signal> done;
-  std::vector<TaskRun> tasks;
+  std::optional<Signal> design_done;
+  std::span<std::optional<Signal>> done;
+  std::span<TaskRun> tasks;
   ProcessId pid;
   bool designing = false;
   double supported_from = kNever;
@@ -117,8 +118,17 @@ struct SchemeRun {
 struct Run {
   Run(const Model& model, std::uint64_t s, std::uint64_t i, ReplicationOutcome& o)
       : m(model), sc(model.scenario()), seed(s), index(i), out(o),
-        central(sim, model.central_capacity(), sim::Discipline::kPriority) {
-    for (std::size_t k = 0; k < sc.schemes.size(); ++k) schemes.emplace_back(sim, sc.workstreams.size());
+        central(sim, model.central_capacity(), sim::Discipline::kPriority),
+        schemes(sc.schemes.size()),
+        all_tasks(sc.schemes.size() * sc.workstreams.size()),
+        all_done(sc.schemes.size() * sc.workstreams.size()) {
+    const std::size_t nw = sc.workstreams.size();
+    for (auto& d : all_done) d.emplace(sim);
+    for (std::size_t k = 0; k < schemes.size(); ++k) {
+      schemes[k].design_done.emplace(sim);
+      schemes[k].tasks = std::span<TaskRun>(all_tasks).subspan(k * nw, nw);
+      schemes[k].done = std::span<std::optional<Signal>>(all_done).subspan(k * nw, nw);
+    }
   }
   Simulation& simulation() noexcept { return sim; }
   Rng rng(std::uint64_t stream) const { return Rng(seed, index, stream); }
@@ -130,7 +140,9 @@ struct Run {
   ReplicationOutcome& out;
   Simulation sim;
   Resource central;
-  std::deque<SchemeRun> schemes;
+  std::vector<SchemeRun> schemes;
+  std::vector<TaskRun> all_tasks;
+  std::vector<std::optional<Signal>> all_done;
   std::vector<signed char> national_occurs;  // per barrier: on_start barriers of national scope
 };
 
@@ -244,7 +256,7 @@ Process central_support(Run& r, int s) {
   if (!st.designing) co_return;
   st.supported_from = r.sim.now().in_days();
   r.sim.wake_early(st.pid);
-  co_await st.design_done;
+  co_await *st.design_done;
 }
 
 Process task(Run& r, int s, int w) {
@@ -252,10 +264,11 @@ Process task(Run& r, int s, int w) {
   SchemeRun& st = r.schemes[static_cast<std::size_t>(s)];
   TaskRun& tk = st.tasks[static_cast<std::size_t>(w)];
   if (!ws.after.empty()) {
-    std::vector<Signal*> prereqs;
-    prereqs.reserve(ws.after.size());
-    for (int p : ws.after) prereqs.push_back(&st.done[static_cast<std::size_t>(p)]);
-    co_await sim::all_of(std::move(prereqs));
+    {
+      sim::detail::SmallVec<Signal*, 8> prereqs;
+      for (int p : ws.after) prereqs.push_back(&*st.done[static_cast<std::size_t>(p)]);
+      co_await sim::all_of(std::span<Signal* const>(prereqs.begin(), prereqs.size()));
+    }
     double last = -kNever;
     for (int p : ws.after) {
       const double e = st.tasks[static_cast<std::size_t>(p)].end;
@@ -307,7 +320,7 @@ Process task(Run& r, int s, int w) {
   }
   tk.running = false;
   tk.end = r.sim.now().in_days();
-  st.done[static_cast<std::size_t>(w)].trigger();
+  st.done[static_cast<std::size_t>(w)]->trigger();
 }
 
 Process scheme_process(Run& r, int s) {
@@ -335,18 +348,18 @@ Process scheme_process(Run& r, int s) {
   }
   st.designing = false;
   out.design_end = r.sim.now().in_days();
-  st.design_done.trigger();
+  st.design_done->trigger();
 
   // Implementation: every workstream as its own process, each waiting for
   // its prerequisites.
-  std::vector<Signal*> needed;
+  sim::detail::SmallVec<Signal*, 8> needed;
   for (int w : r.m.topological_order()) {
     r.sim.start(task(r, s, w));
     if (r.sc.workstreams[static_cast<std::size_t>(w)].needed_for_go_live) {
-      needed.push_back(&st.done[static_cast<std::size_t>(w)]);
+      needed.push_back(&*st.done[static_cast<std::size_t>(w)]);
     }
   }
-  if (!needed.empty()) co_await sim::all_of(std::move(needed));
+  if (!needed.empty()) co_await sim::all_of(std::span<Signal* const>(needed.begin(), needed.size()));
 
   st.live = true;
   out.go_live = r.sim.now().in_days();

@@ -88,6 +88,15 @@ std::optional<int> DayCounts::quantile(double p) const {
   return std::nullopt;
 }
 
+std::optional<int> DayCounts::order_statistic(std::uint64_t k) const {
+  std::uint64_t seen = 0;
+  for (std::size_t d = 0; d < counts_.size(); ++d) {
+    seen += counts_[d];
+    if (seen >= k) return static_cast<int>(d);
+  }
+  return std::nullopt;
+}
+
 double DayCounts::share_by(double day) const {
   const std::uint64_t n = total();
   if (n == 0) return 0.0;
@@ -129,6 +138,14 @@ Outcomes::Outcomes(const Scenario& sc) {
   all_live = DayCounts(days);
   all_full_coverage = DayCounts(days);
   for (const Milestone& m : sc.milestones) milestone_days_.push_back(m.day);
+  const sim::Calendar cal(sc.calendar_start);
+  using namespace std::chrono;
+  for (year_month ym = year_month(sc.calendar_start.year(), sc.calendar_start.month());; ym += months(1)) {
+    const double day = cal.to_time(ym / 1).in_days();
+    if (day > sc.horizon_day) break;
+    if (day >= 0.0) month_days.push_back(day);
+  }
+  live_count_by_month.assign(month_days.size(), std::vector<std::uint64_t>(ns + 1, 0));
   live_count_at.assign(sc.milestones.size(), std::vector<std::uint64_t>(ns + 1, 0));
   scheme_live_at.assign(sc.milestones.size(), std::vector<std::uint64_t>(ns, 0));
   critical.assign(ns, std::vector<std::uint64_t>(sc.workstreams.size(), 0));
@@ -168,6 +185,11 @@ void Outcomes::add(const ReplicationOutcome& r) {
     }
     ++live_count_at[m][live];
   }
+  for (std::size_t m = 0; m < month_days.size(); ++m) {
+    std::size_t live = 0;
+    for (const SchemeOutcome& so : r.schemes) live += so.go_live <= month_days[m] ? 1 : 0;
+    ++live_count_by_month[m][live];
+  }
   for (std::size_t b = 0; b < barrier_hits.size(); ++b) barrier_hits[b] += r.barrier_hits[b];
   for (std::size_t y = 0; y < spend_local.size(); ++y) {
     spend_central_team[y] += r.spend_central_team[y];
@@ -192,6 +214,7 @@ void Outcomes::merge(const Outcomes& o) {
     add_into(live_count_at[m], o.live_count_at[m]);
     add_into(scheme_live_at[m], o.scheme_live_at[m]);
   }
+  for (std::size_t m = 0; m < live_count_by_month.size(); ++m) add_into(live_count_by_month[m], o.live_count_by_month[m]);
   add_into(barrier_hits, o.barrier_hits);
   add_into(spend_central_team, o.spend_central_team);
   add_into(spend_consultancy, o.spend_consultancy);
@@ -218,6 +241,8 @@ std::string Outcomes::save() const {
     put_u64s(out, live_count_at[m]);
     put_u64s(out, scheme_live_at[m]);
   }
+  put_f64s(out, month_days);
+  for (const auto& row : live_count_by_month) put_u64s(out, row);
   put_u64s(out, barrier_hits);
   put_f64s(out, spend_central_team);
   put_f64s(out, spend_consultancy);
@@ -246,6 +271,8 @@ Outcomes Outcomes::load(std::string_view in) {
     o.live_count_at.push_back(get_u64s(in));
     o.scheme_live_at.push_back(get_u64s(in));
   }
+  o.month_days = get_f64s(in);
+  for (std::size_t m = 0; m < o.month_days.size(); ++m) o.live_count_by_month.push_back(get_u64s(in));
   o.barrier_hits = get_u64s(in);
   o.spend_central_team = get_f64s(in);
   o.spend_consultancy = get_f64s(in);

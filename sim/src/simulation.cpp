@@ -228,15 +228,6 @@ bool Simulation::wake_early(ProcessId pid) {
   return true;
 }
 
-bool Simulation::take_interrupt(ProcessId pid, std::uint64_t& cause) noexcept {
-  if (!is_alive(pid)) return false;
-  ProcessSlot& p = procs_[pid.slot];
-  if (!p.interrupt_pending) return false;
-  p.interrupt_pending = false;
-  cause = p.interrupt_cause;
-  return true;
-}
-
 bool Simulation::on_exit(ProcessId pid, CancelHook hook) {
   if (!is_alive(pid)) return false;
   procs_[pid.slot].exit_hooks.push_back(hook);

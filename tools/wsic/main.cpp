@@ -1,10 +1,81 @@
-// wsic: the command-line front end.
+// wsic: the command-line front end. Parsing only; the commands live in the
+// wsic::cli library.
 #include <CLI/CLI.hpp>
-#include <cstdio>
+#include <atomic>
+#include <csignal>
+#include <iostream>
+
+#include "wsic/cli/commands.hpp"
+#include "wsic/cli/run.hpp"
+
+namespace {
+// Set from the signal handler: the one global a signal handler needs.
+std::atomic<bool> g_cancel{false};
+extern "C" void on_signal(int) { g_cancel.store(true); }
+}  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"wsic: simulate the Whole Systems Integrated Care rollout"};
+  CLI::App app{"wsic: simulate the Whole Systems Integrated Care rollout in North West London"};
+  app.set_version_flag("--version", wsic::cli::version());
   app.require_subcommand(1);
-  CLI11_PARSE(app, argc, argv);
-  return 0;
+
+  wsic::cli::RunOptions run;
+  std::string run_out;
+  auto* cmd_run = app.add_subcommand("run", "simulate a scenario many times and write its results and report");
+  cmd_run->add_option("scenario", run.scenario, "scenario file (YAML)")->required();
+  cmd_run->add_option("-n,--replications", run.replications, "replications to run")
+      ->default_val(run.replications)->check(CLI::PositiveNumber);
+  cmd_run->add_option("--seed", run.seed, "master random seed")->default_val(run.seed);
+  cmd_run->add_option("--threads", run.threads, "worker threads (0: all cores)")->default_val(0);
+  cmd_run->add_option("-o,--out", run_out, "output folder (default results/<scenario name>/)");
+  cmd_run->add_option("--milestone", run.milestones, "extra milestone date, ISO (repeatable)");
+  cmd_run->add_flag("--per-replication", run.per_replication, "also write one row per replication and scheme");
+  cmd_run->add_option("--analysis-replications", run.analysis_replications,
+                      "replications for barrier attribution and lever sensitivity (0: skip)")
+      ->default_val(run.analysis_replications);
+  cmd_run->add_flag("--force", run.force, "replace earlier results in the output folder");
+  cmd_run->add_flag("-q,--quiet", run.quiet, "no summary table");
+
+  std::vector<std::filesystem::path> to_validate;
+  auto* cmd_validate = app.add_subcommand("validate", "check scenario files without running them");
+  cmd_validate->add_option("files", to_validate, "scenario files (YAML)")->required();
+
+  wsic::cli::CompareOptions cmp;
+  std::string cmp_out;
+  auto* cmd_compare = app.add_subcommand("compare", "run scenarios with common random numbers and compare them with the first");
+  cmd_compare->add_option("scenarios", cmp.scenarios, "BASE.yaml WHATIF.yaml [more...]")->required()->expected(2, 1000);
+  cmd_compare->add_option("-n,--replications", cmp.replications, "replications per scenario")
+      ->default_val(cmp.replications)->check(CLI::PositiveNumber);
+  cmd_compare->add_option("--seed", cmp.seed, "master random seed")->default_val(cmp.seed);
+  cmd_compare->add_option("--threads", cmp.threads, "worker threads (0: all cores)")->default_val(0);
+  cmd_compare->add_option("-o,--out", cmp_out, "output folder (default results/compare-<names>/)");
+  cmd_compare->add_flag("--force", cmp.force, "replace earlier results in the output folder");
+  cmd_compare->add_flag("-q,--quiet", cmp.quiet, "no table");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : wsic::cli::kExitBadInput;
+  }
+
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  try {
+    if (*cmd_run) {
+      if (!run_out.empty()) run.out = run_out;
+      run.cancel = &g_cancel;
+      return wsic::cli::run_command(run);
+    }
+    if (*cmd_validate) return wsic::cli::validate_command(to_validate);
+    if (*cmd_compare) {
+      if (!cmp_out.empty()) cmp.out = cmp_out;
+      cmp.cancel = &g_cancel;
+      return wsic::cli::compare_command(cmp);
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "wsic: " << e.what() << '\n';
+    return wsic::cli::kExitFailure;
+  }
+  return wsic::cli::kExitBadInput;
 }

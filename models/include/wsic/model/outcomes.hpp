@@ -37,6 +37,15 @@ class DayCounts {
   /// The first day by which a share of at least `p` of all replications had
   /// seen it; nullopt if fewer than that did within the horizon.
   std::optional<int> quantile(double p) const;
+  /// The day of the k-th earliest replication (1-based); nullopt when that
+  /// replication never saw it within the horizon.
+  std::optional<int> order_statistic(std::uint64_t k) const;
+  /// Like quantile(), but a quantile past the horizon is the first day after
+  /// it: a floor on the true value, for shifts and charts that need a number.
+  int quantile_or_after(double p) const {
+    const auto q = quantile(p);
+    return q ? *q : static_cast<int>(counts_.size());
+  }
   /// Share of replications that saw it on or before `day`.
   double share_by(double day) const;
   /// Mean day among replications that saw it (NaN if none did).
@@ -71,6 +80,11 @@ class Outcomes {
   DayCounts all_full_coverage;
   /// [milestone][k]: replications with exactly k schemes live at the milestone.
   std::vector<std::vector<std::uint64_t>> live_count_at;
+  /// First day of each calendar month from the start to the horizon (the
+  /// time axis of `live_count_by_month`).
+  std::vector<double> month_days;
+  /// [month][k]: replications with exactly k schemes live on the first of the month.
+  std::vector<std::vector<std::uint64_t>> live_count_by_month;
   /// [milestone][scheme]: replications with the scheme live at the milestone.
   std::vector<std::vector<std::uint64_t>> scheme_live_at;
   /// [scheme][workstream]: replications with the workstream on the critical path.

@@ -207,6 +207,7 @@ class BucketQueue {
   void rebuild() {
     static constexpr std::size_t kPerBucket = 2;
     static constexpr std::size_t kMaxBuckets = std::size_t{1} << 20;
+    static constexpr std::size_t kSmall = 64;
     const std::size_t n = top_.size();
     double lo = top_.front().time;
     double hi = lo;
@@ -214,12 +215,15 @@ class BucketQueue {
       lo = std::min(lo, e.time);
       hi = std::max(hi, e.time);
     }
-    if (lo == hi) {  // all simultaneous: nothing to spread, order by key alone
+    // All simultaneous, or too few to be worth spreading over buckets (a
+    // model replication often has a few dozen pending events): the bottom
+    // heap alone serves them, with no bucket allocations.
+    if (lo == hi || n <= kSmall) {
       bottom_.swap(top_);
       std::make_heap(bottom_.begin(), bottom_.end(), detail::Later{});
-      bottom_max_ = lo;
+      bottom_max_ = hi;
       nb_ = cur_ = 0;
-      ring_end_ = lo;
+      ring_end_ = -std::numeric_limits<double>::infinity();
       return;
     }
     // Density at the front, from the 1/8 quantile of a strided sample (an

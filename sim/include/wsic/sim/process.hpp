@@ -14,8 +14,11 @@
 /// (`Simulation::interrupt`): the process then resumes with `Interrupt`
 /// thrown at its co_await and may catch it and change course.
 
+#include <algorithm>
+#include <array>
 #include <concepts>
 #include <coroutine>
+#include <span>
 #include <cstdint>
 #include <type_traits>
 #include <utility>
@@ -43,6 +46,76 @@ inline void free_frame(void* p, std::size_t n) noexcept {
     ::operator delete(raw);
   }
 }
+/// A vector with room for N elements inline: most signals have one or two
+/// waiters and most all_of / any_of waits name a few signals, and a heap
+/// allocation for each would cost more than the rest of the wait.
+template <class T, std::size_t N>
+class SmallVec {
+  static_assert(std::is_trivially_copyable_v<T>);
+
+ public:
+  SmallVec() = default;
+  template <class It>
+  SmallVec(It first, It last) {
+    for (; first != last; ++first) push_back(*first);
+  }
+  SmallVec(const SmallVec& o) { assign(o); }
+  SmallVec& operator=(const SmallVec& o) {
+    if (this != &o) {
+      clear();
+      assign(o);
+    }
+    return *this;
+  }
+  std::size_t size() const noexcept { return size_; }
+  bool empty() const noexcept { return size_ == 0; }
+  T* begin() noexcept { return data(); }
+  T* end() noexcept { return data() + size_; }
+  const T* begin() const noexcept { return data(); }
+  const T* end() const noexcept { return data() + size_; }
+  T& operator[](std::size_t i) noexcept { return data()[i]; }
+  const T& operator[](std::size_t i) const noexcept { return data()[i]; }
+  T& front() noexcept { return data()[0]; }
+  void clear() noexcept {
+    size_ = 0;
+    heap_.clear();
+  }
+  void push_back(const T& v) {
+    if (size_ < N) {
+      inline_[size_++] = v;
+      return;
+    }
+    if (size_ == N) heap_.assign(inline_, inline_ + N);
+    heap_.push_back(v);
+    ++size_;
+  }
+  template <class Pred>
+  void erase_if(Pred pred) {
+    std::size_t kept = 0;
+    T* d = data();
+    for (std::size_t i = 0; i < size_; ++i) {
+      if (!pred(d[i])) d[kept++] = d[i];
+    }
+    if (size_ > N && kept <= N) {
+      std::copy(heap_.begin(), heap_.begin() + static_cast<std::ptrdiff_t>(kept), inline_);
+      heap_.clear();
+    } else if (size_ > N) {
+      heap_.resize(kept);
+    }
+    size_ = kept;
+  }
+
+ private:
+  T* data() noexcept { return size_ > N ? heap_.data() : inline_; }
+  const T* data() const noexcept { return size_ > N ? heap_.data() : inline_; }
+  void assign(const SmallVec& o) {
+    for (const T& v : o) push_back(v);
+  }
+  T inline_[N] = {};
+  std::vector<T> heap_;
+  std::size_t size_ = 0;
+};
+
 template <class T>
 concept HasSimulation = requires(T& t) {
   { t.simulation() } -> std::same_as<Simulation&>;
@@ -193,7 +266,7 @@ class Signal {
 
   void add_waiter(Waiter w) { waiters_.push_back(w); }
   void remove_waiter(void* ctx) noexcept {
-    std::erase_if(waiters_, [ctx](const Waiter& w) { return w.ctx == ctx; });
+    waiters_.erase_if([ctx](const Waiter& w) { return w.ctx == ctx; });
   }
   std::size_t waiting() const noexcept { return waiters_.size(); }
 
@@ -204,17 +277,18 @@ class Signal {
   void dispatch() {
     // Callbacks may add or remove waiters: work on a snapshot.
     if (waiters_.empty()) return;
-    std::vector<Waiter> snapshot;
-    snapshot.swap(waiters_);
-    std::vector<Waiter> keep;
+    const detail::SmallVec<Waiter, 2> snapshot = waiters_;
+    waiters_.clear();
+    detail::SmallVec<Waiter, 2> keep;
     for (const Waiter& w : snapshot) {
       if (!w.fn(w.ctx, *this)) keep.push_back(w);
     }
-    waiters_.insert(waiters_.begin(), keep.begin(), keep.end());
+    for (const Waiter& w : waiters_) keep.push_back(w);  // added during dispatch
+    waiters_ = keep;
   }
 
   Simulation* sim_;
-  std::vector<Waiter> waiters_;
+  detail::SmallVec<Waiter, 2> waiters_;
   EventId timer_;
   bool triggered_ = false;
 };
@@ -293,7 +367,7 @@ WaitUntil<Pred> wait_until(Signal& changed, Pred pred) {
 /// braced initialiser lists inside co_await expressions.)
 class WaitSignals {
  public:
-  WaitSignals(std::vector<Signal*> signals, bool all) : signals_(std::move(signals)), all_(all) {
+  WaitSignals(std::span<Signal* const> signals, bool all) : signals_(signals.begin(), signals.end()), all_(all) {
     WSIC_ASSERT(!signals_.empty(), "all_of / any_of needs at least one signal");
   }
 
@@ -347,7 +421,7 @@ class WaitSignals {
     for (Signal* s : self->signals_) s->remove_waiter(self);
   }
 
-  std::vector<Signal*> signals_;
+  detail::SmallVec<Signal*, 6> signals_;
   bool all_;
   std::size_t remaining_ = 0;
   std::size_t last_ = 0;
@@ -357,15 +431,15 @@ class WaitSignals {
 template <class... S>
   requires(std::same_as<S, Signal> && ...)
 WaitSignals all_of(S&... s) {
-  return WaitSignals(std::vector<Signal*>{&s...}, true);
+  return WaitSignals(std::array<Signal*, sizeof...(S)>{&s...}, true);
 }
 template <class... S>
   requires(std::same_as<S, Signal> && ...)
 WaitSignals any_of(S&... s) {
-  return WaitSignals(std::vector<Signal*>{&s...}, false);
+  return WaitSignals(std::array<Signal*, sizeof...(S)>{&s...}, false);
 }
-inline WaitSignals all_of(std::vector<Signal*> s) { return WaitSignals(std::move(s), true); }
-inline WaitSignals any_of(std::vector<Signal*> s) { return WaitSignals(std::move(s), false); }
+inline WaitSignals all_of(std::span<Signal* const> s) { return WaitSignals(s, true); }
+inline WaitSignals any_of(std::span<Signal* const> s) { return WaitSignals(s, false); }
 
 /// Waits for another process to end: `co_await join(sim, pid)`. Continues at
 /// once if it already ended.

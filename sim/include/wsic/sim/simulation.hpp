@@ -212,7 +212,14 @@ class Simulation {
   bool wake(ProcessId pid, int prio = priority::kUrgent);
   /// Called on resumption: if an interrupt is pending for `pid`, clears it and
   /// returns true (the awaiter then throws Interrupt with `interrupt_cause`).
-  bool take_interrupt(ProcessId pid, std::uint64_t& cause) noexcept;
+  bool take_interrupt(ProcessId pid, std::uint64_t& cause) noexcept {
+    if (!is_alive(pid)) return false;
+    ProcessSlot& p = procs_[pid.slot];
+    if (!p.interrupt_pending) [[likely]] return false;
+    p.interrupt_pending = false;
+    cause = p.interrupt_cause;
+    return true;
+  }
   /// Registers `hook` to be run when `pid` ends; returns false if it already ended.
   bool on_exit(ProcessId pid, CancelHook hook);
   /// Withdraws a hook registered with `on_exit`.

@@ -1,0 +1,48 @@
+#pragma once
+/// Reads a scenario from YAML (see models/SCENARIO_FORMAT.md): applies
+/// overlays (`extends:`), checks everything, and resolves it into a
+/// `Scenario` with every date in simulation days and every reference an index.
+
+#include <cstddef>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "wsic/model/diagnostics.hpp"
+#include "wsic/model/scenario.hpp"
+
+namespace wsic::model {
+
+/// Limits that keep a hostile or broken file from using unbounded time or
+/// memory. Each is checked before the work it bounds is done.
+struct LoadOptions {
+  std::size_t max_file_bytes = 4u << 20;  ///< larger files are refused unread
+  int max_depth = 64;                     ///< nesting of maps and lists
+  std::size_t max_nodes = 200000;         ///< nodes visited, aliases counted at each use
+  std::size_t max_errors = 50;            ///< diagnostics kept; one more line counts the rest
+};
+
+/// The outcome of checking a scenario: the scenario when there was no problem,
+/// and the problems otherwise (sorted by file, line and column).
+struct LoadResult {
+  std::optional<Scenario> scenario;
+  std::vector<Diagnostic> diagnostics;
+  bool ok() const { return scenario.has_value() && diagnostics.empty(); }
+};
+
+/// Loads and checks `file` and every file it extends. Never throws for bad
+/// input: every problem found is in the result. Thread-safe (no shared state).
+LoadResult check_scenario(const std::filesystem::path& file, const LoadOptions& options = {});
+
+/// As check_scenario(), but throws ScenarioError carrying every diagnostic
+/// when there is any.
+Scenario load_scenario(const std::filesystem::path& file, const LoadOptions& options = {});
+
+/// Every key path the loader accepts, sorted: "programme.codesign_duration",
+/// "barriers[].trigger.probability", "levers.*.value" ("[]" marks the items
+/// of a list, "*" any lever id). scenarios/schema.json describes the same set
+/// (a test keeps the two in step).
+const std::vector<std::string>& known_key_paths();
+
+}  // namespace wsic::model

@@ -1,0 +1,131 @@
+// The wsic programs driven through their command line, as a user would.
+#include <sys/wait.h>
+
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+namespace fs = std::filesystem;
+
+namespace {
+fs::path build_dir() {
+  const char* d = std::getenv("WSIC_BUILD_DIR");
+  return d ? fs::path(d) : fs::path("build");
+}
+
+std::string wsic() { return (build_dir() / "bin" / "wsic").string(); }
+
+// Runs a shell command; returns its exit code.
+int run(const std::string& cmd) {
+  const int status = std::system(cmd.c_str());
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+fs::path fresh_dir(const std::string& name) {
+  const fs::path d = fs::temp_directory_path() / ("wsic-test-" + name + "-" + std::to_string(::getpid()));
+  fs::remove_all(d);
+  return d;
+}
+}  // namespace
+
+TEST_CASE("Cli.GoldenBaselineSummary", "[cli][golden]") {
+  // The baseline's predictions at a fixed seed: any change to the model or
+  // the scenario shows up here and must be explained (regenerate with
+  // tools/update-golden).
+  const fs::path out = fresh_dir("golden");
+  REQUIRE(run(wsic() + " run scenarios/baseline.yaml -n 2000 --seed 7 --analysis-replications 0 -q -o " + out.string()) == 0);
+  const std::string got = slurp(out / "summary.json");
+  const std::string want = slurp("tests/golden/baseline-summary.json");
+  REQUIRE_FALSE(want.empty());
+  if (got != want) {
+    run("diff -u tests/golden/baseline-summary.json " + (out / "summary.json").string() + " | head -40");
+  }
+  REQUIRE(got == want);
+  fs::remove_all(out);
+}
+
+TEST_CASE("Cli.SameSeedSameBytesWhateverTheThreads", "[cli][determinism]") {
+  const fs::path one = fresh_dir("t1"), two = fresh_dir("t2");
+  const std::string args = " run scenarios/baseline.yaml -n 3000 --seed 11 --analysis-replications 300 -q --per-replication -o ";
+  REQUIRE(run(wsic() + args + one.string() + " --threads 1") == 0);
+  REQUIRE(run(wsic() + args + two.string() + " --threads 2") == 0);
+  for (const char* f : {"summary.json", "schemes.csv", "milestones.csv", "criticality.csv", "per_replication.csv",
+                        "report_data.json"}) {
+    INFO(f);
+    const std::string a = slurp(one / f);
+    REQUIRE_FALSE(a.empty());
+    // report_data.json carries the run time and thread count; compare the rest.
+    if (std::string(f) == "report_data.json") continue;
+    REQUIRE(a == slurp(two / f));
+  }
+  fs::remove_all(one);
+  fs::remove_all(two);
+}
+
+TEST_CASE("Cli.DifferentSeedsDiffer", "[cli][determinism]") {
+  const fs::path a = fresh_dir("s1"), b = fresh_dir("s2");
+  REQUIRE(run(wsic() + " run scenarios/baseline.yaml -n 500 --seed 1 --analysis-replications 0 -q -o " + a.string()) == 0);
+  REQUIRE(run(wsic() + " run scenarios/baseline.yaml -n 500 --seed 2 --analysis-replications 0 -q -o " + b.string()) == 0);
+  REQUIRE(slurp(a / "schemes.csv") != slurp(b / "schemes.csv"));
+  fs::remove_all(a);
+  fs::remove_all(b);
+}
+
+TEST_CASE("Cli.RefusesToOverwriteResultsWithoutForce", "[cli][output]") {
+  const fs::path out = fresh_dir("force");
+  const std::string cmd = wsic() + " run scenarios/baseline.yaml -n 100 --analysis-replications 0 -q -o " + out.string();
+  REQUIRE(run(cmd) == 0);
+  const std::string before = slurp(out / "summary.json");
+  REQUIRE(run(cmd + " --seed 3 2>/dev/null") == 2);
+  REQUIRE(slurp(out / "summary.json") == before);  // untouched
+  REQUIRE(run(cmd + " --seed 3 --force") == 0);
+  REQUIRE(slurp(out / "summary.json") != before);
+  fs::remove_all(out);
+}
+
+TEST_CASE("Cli.CompareWithItselfIsExactlyZero", "[cli][compare]") {
+  const fs::path out = fresh_dir("self");
+  REQUIRE(run(wsic() + " compare scenarios/baseline.yaml scenarios/baseline.yaml -n 400 -q -o " + out.string()) == 0);
+  const std::string csv = slurp(out / "paired_differences.csv");
+  std::istringstream lines(csv);
+  std::string line;
+  std::getline(lines, line);  // header
+  int rows = 0;
+  while (std::getline(lines, line)) {
+    ++rows;
+    // mean, CI, P10/P50/P90, P50 CI all exactly 0; P(earlier) and P(later) 0.
+    INFO(line);
+    REQUIRE(line.find(",0.0000,0.0000,0.0000,0,0,0,0,0,0.000000,0.000000") != std::string::npos);
+  }
+  REQUIRE(rows == 11);  // nine schemes, first live, all live
+  fs::remove_all(out);
+}
+
+TEST_CASE("Cli.CompareEarlyNationalActionIsEarlier", "[cli][compare]") {
+  const fs::path out = fresh_dir("early");
+  REQUIRE(run(wsic() + " compare scenarios/baseline.yaml scenarios/early-national-action.yaml -n 400 -q -o " + out.string()) == 0);
+  const std::string json = slurp(out / "comparison.json");
+  REQUIRE(json.find("\"probability_later\": 0.0") != std::string::npos);
+  REQUIRE(fs::exists(out / "report.html"));
+  fs::remove_all(out);
+}
+
+TEST_CASE("Cli.ValidateReportsAndExitCodes", "[cli][validate]") {
+  REQUIRE(run(wsic() + " validate scenarios/baseline.yaml scenarios/local-first.yaml > /dev/null") == 0);
+  const fs::path bad = fresh_dir("bad.yaml");
+  std::ofstream(bad) << "name: x\ncalendar: {start: 2013-06-01, horizon: 2019-03-31}\nbogus: 1\n";
+  REQUIRE(run(wsic() + " validate " + bad.string() + " 2>/dev/null") == 2);
+  REQUIRE(run(wsic() + " run " + bad.string() + " 2>/dev/null") == 2);
+  REQUIRE(run(wsic() + " run 2>/dev/null") == 2);  // usage
+  fs::remove(bad);
+}

@@ -1,0 +1,284 @@
+// Keeps scenarios/schema.json and the loader in agreement: the same key
+// paths, and the same verdict on files with unknown keys or wrong types.
+
+#include <yaml-cpp/yaml.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "wsic/model/loader.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+fs::path source_dir() { return fs::path(__FILE__).parent_path().parent_path().parent_path(); }
+fs::path data_dir() { return source_dir() / "tests" / "data" / "scenarios"; }
+
+json read_schema() {
+  std::ifstream in(source_dir() / "scenarios" / "schema.json");
+  REQUIRE(in);
+  return json::parse(in);
+}
+
+const json& resolve(const json& root, const json& s) {
+  const json* cur = &s;
+  while (cur->is_object() && cur->contains("$ref")) {
+    const std::string ref = (*cur)["$ref"].get<std::string>();
+    const std::string prefix = "#/definitions/";
+    if (ref.rfind(prefix, 0) != 0) throw std::runtime_error("schema.json: unsupported $ref " + ref);
+    cur = &root["definitions"][ref.substr(prefix.size())];
+  }
+  return *cur;
+}
+
+// Every key path the schema describes, in the loader's notation: "[]" for the
+// items of a list, "*" for a patternProperties key.
+void collect_paths(const json& root, const json& s_in, const std::string& path, std::set<std::string>& out,
+                   int depth = 0) {
+  if (depth >= 32) throw std::runtime_error("schema.json nests too deep (a $ref cycle?)");
+  const json& s = resolve(root, s_in);
+  if (!s.is_object()) return;
+  const auto child = [&](const std::string& key) { return path.empty() ? key : path + "." + key; };
+  if (s.contains("properties")) {
+    for (const auto& [key, sub] : s["properties"].items()) {
+      out.insert(child(key));
+      collect_paths(root, sub, child(key), out, depth + 1);
+    }
+  }
+  if (s.contains("patternProperties")) {
+    for (const auto& [pattern, sub] : s["patternProperties"].items()) {
+      out.insert(child("*"));
+      collect_paths(root, sub, child("*"), out, depth + 1);
+    }
+  }
+  if (s.contains("items")) collect_paths(root, s["items"], path + "[]", out, depth + 1);
+  for (const char* k : {"anyOf", "oneOf", "allOf"}) {
+    if (s.contains(k))
+      for (const auto& branch : s[k]) collect_paths(root, branch, path, out, depth + 1);
+  }
+}
+
+// A validator for the subset of draft-07 the schema uses: $ref, type, enum,
+// pattern, minimum, maximum, exclusiveMinimum, minItems, required,
+// properties, patternProperties, additionalProperties, items, anyOf, not,
+// if/then. Returns the paths of the values it rejects.
+class SchemaValidator {
+ public:
+  explicit SchemaValidator(json schema) : root_(std::move(schema)) {}
+
+  std::vector<std::string> validate(const json& doc) const {
+    std::vector<std::string> errors;
+    check(doc, root_, "", errors);
+    return errors;
+  }
+
+ private:
+  static bool has_type(const json& v, const std::string& t) {
+    if (t == "object") return v.is_object();
+    if (t == "array") return v.is_array();
+    if (t == "string") return v.is_string();
+    if (t == "number") return v.is_number();
+    if (t == "integer") return v.is_number_integer();
+    if (t == "boolean") return v.is_boolean();
+    if (t == "null") return v.is_null();
+    FAIL("schema uses a type the test validator does not know: " << t);
+    return false;
+  }
+
+  void check(const json& v, const json& s_in, const std::string& path, std::vector<std::string>& errors) const {
+    const json& s = resolve(root_, s_in);
+    const auto fail = [&](const std::string& what) { errors.push_back(path + ": " + what); };
+    if (s.contains("type")) {
+      const json& t = s["type"];
+      bool ok = false;
+      if (t.is_string())
+        ok = has_type(v, t.get<std::string>());
+      else
+        for (const auto& one : t) ok = ok || has_type(v, one.get<std::string>());
+      if (!ok) return fail("type " + t.dump());
+    }
+    if (s.contains("enum") && std::find(s["enum"].begin(), s["enum"].end(), v) == s["enum"].end())
+      return fail("not in enum");
+    if (s.contains("pattern") && v.is_string() &&
+        !std::regex_search(v.get<std::string>(), std::regex(s["pattern"].get<std::string>())))
+      return fail("pattern");
+    if (v.is_number()) {
+      const double x = v.get<double>();
+      if (s.contains("minimum") && x < s["minimum"].get<double>()) fail("minimum");
+      if (s.contains("maximum") && x > s["maximum"].get<double>()) fail("maximum");
+      if (s.contains("exclusiveMinimum") && x <= s["exclusiveMinimum"].get<double>()) fail("exclusiveMinimum");
+    }
+    if (s.contains("anyOf")) {
+      bool any = false;
+      for (const auto& branch : s["anyOf"]) {
+        std::vector<std::string> sub;
+        check(v, branch, path, sub);
+        any = any || sub.empty();
+      }
+      if (!any) fail("anyOf");
+    }
+    if (s.contains("not")) {
+      std::vector<std::string> sub;
+      check(v, s["not"], path, sub);
+      if (sub.empty()) fail("not");
+    }
+    if (s.contains("if")) {
+      std::vector<std::string> sub;
+      check(v, s["if"], path, sub);
+      if (sub.empty() && s.contains("then")) check(v, s["then"], path, errors);
+    }
+    if (v.is_object()) {
+      if (s.contains("required"))
+        for (const auto& k : s["required"])
+          if (!v.contains(k.get<std::string>())) fail("missing " + k.get<std::string>());
+      for (const auto& [key, value] : v.items()) {
+        const std::string child = path.empty() ? key : path + "." + key;
+        bool matched = false;
+        if (s.contains("properties") && s["properties"].contains(key)) {
+          matched = true;
+          check(value, s["properties"][key], child, errors);
+        }
+        if (s.contains("patternProperties")) {
+          for (const auto& [pattern, sub] : s["patternProperties"].items()) {
+            if (std::regex_search(key, std::regex(pattern))) {
+              matched = true;
+              check(value, sub, child, errors);
+            }
+          }
+        }
+        if (!matched && s.contains("additionalProperties") && s["additionalProperties"] == false)
+          errors.push_back(child + ": unknown key");
+      }
+    }
+    if (v.is_array()) {
+      if (s.contains("minItems") && v.size() < s["minItems"].get<std::size_t>()) fail("minItems");
+      if (s.contains("items"))
+        for (std::size_t i = 0; i < v.size(); ++i)
+          check(v[i], s["items"], path + "[" + std::to_string(i) + "]", errors);
+    }
+  }
+
+  json root_;
+};
+
+// YAML as a JSON document, as a YAML language server sees it: plain scalars
+// that look like null, booleans or numbers are those; everything else
+// (dates included) is a string.
+json to_json(const YAML::Node& n) {
+  switch (n.Type()) {
+    case YAML::NodeType::Null:
+    case YAML::NodeType::Undefined:
+      return nullptr;
+    case YAML::NodeType::Sequence: {
+      json out = json::array();
+      for (const auto& item : n) out.push_back(to_json(item));
+      return out;
+    }
+    case YAML::NodeType::Map: {
+      json out = json::object();
+      for (const auto& kv : n) out[kv.first.Scalar()] = to_json(kv.second);
+      return out;
+    }
+    case YAML::NodeType::Scalar:
+      break;
+  }
+  const std::string s = n.Scalar();
+  if (n.Tag() == "!") return s;  // quoted
+  if (s == "null" || s == "~") return nullptr;
+  if (s == "true") return true;
+  if (s == "false") return false;
+  if (std::regex_match(s, std::regex("[-+]?[0-9]+"))) return std::stoll(s);
+  if (std::regex_match(s, std::regex("[-+]?([0-9]+\\.?[0-9]*|\\.[0-9]+)([eE][-+]?[0-9]+)?"))) return std::stod(s);
+  return s;
+}
+
+std::vector<std::string> schema_errors(const fs::path& file) {
+  static const SchemaValidator validator(read_schema());
+  return validator.validate(to_json(YAML::LoadFile(file.string())));
+}
+
+std::string joined(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += s + "\n";
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("Schema.KeyPathsMatchTheLoader", "[model][schema]") {
+  const json schema = read_schema();
+  std::set<std::string> from_schema;
+  collect_paths(schema, schema, "", from_schema);
+  const auto& known = wsic::model::known_key_paths();
+  const std::set<std::string> from_loader(known.begin(), known.end());
+  CHECK(known.size() == from_loader.size());  // no duplicates
+
+  std::vector<std::string> only_schema, only_loader;
+  std::set_difference(from_schema.begin(), from_schema.end(), from_loader.begin(), from_loader.end(),
+                      std::back_inserter(only_schema));
+  std::set_difference(from_loader.begin(), from_loader.end(), from_schema.begin(), from_schema.end(),
+                      std::back_inserter(only_loader));
+  INFO("only in schema.json:\n" << joined(only_schema) << "only in the loader:\n" << joined(only_loader));
+  CHECK(only_schema.empty());
+  CHECK(only_loader.empty());
+  CHECK(from_loader.count("programme.codesign_duration") == 1);
+  CHECK(from_loader.count("barriers[].trigger.probability") == 1);
+}
+
+TEST_CASE("Schema.ValidScenariosPass", "[model][schema]") {
+  for (const auto& file : {source_dir() / "scenarios" / "baseline.yaml", data_dir() / "minimal.yaml",
+                           data_dir() / "overlay_valid.yaml", data_dir() / "overlay_remove.yaml"}) {
+    INFO(file.string());
+    const auto errors = schema_errors(file);
+    INFO(joined(errors));
+    CHECK(errors.empty());
+    CHECK(wsic::model::check_scenario(file).ok());
+  }
+}
+
+TEST_CASE("Schema.UnknownKeysAndWrongTypesFlaggedByBoth", "[model][schema]") {
+  // The bad files whose problems are unknown keys or values of the wrong type
+  // or shape, with the keys the schema must flag; the loader must flag them too.
+  const std::vector<std::pair<std::string, std::vector<std::string>>> cases = {
+      {"unknown_key.yaml", {"descripton", "schemes[0].readyness", "barriers[1].effect.duraton"}},
+      {"wrong_types.yaml",
+       {"calendar.horizon", "programme.central_capacity", "workstreams[2].needed_for_go_live", "schemes[0].readiness",
+        "barriers[1].trigger.max_occurrences"}},
+      {"durations.yaml", {"programme.codesign_duration", "programme.ramp_duration", "workstreams[2].work"}},
+      {"distributions.yaml", {"workstreams[1].work", "barriers[0].resolution.workaround"}},
+      {"trigger_effect_keys.yaml", {"barriers[1].effect.type"}},
+      {"not_a_map.yaml", {""}},
+  };
+  for (const auto& [name, paths] : cases) {
+    const fs::path file = data_dir() / "bad" / name;
+    INFO(file.string());
+    const auto errors = schema_errors(file);
+    INFO("schema:\n" << joined(errors));
+    for (const auto& path : paths) {
+      INFO("expected the schema to flag " << (path.empty() ? "the document" : path));
+      CHECK(std::any_of(errors.begin(), errors.end(), [&](const std::string& e) {
+        return e.rfind(path + ":", 0) == 0 || e.rfind(path + ".", 0) == 0 || e.rfind(path + "[", 0) == 0;
+      }));
+    }
+    const auto loaded = wsic::model::check_scenario(file);
+    INFO("loader:\n" << wsic::model::format_diagnostics(loaded.diagnostics));
+    CHECK_FALSE(loaded.ok());
+    CHECK(loaded.diagnostics.size() >= paths.size());
+  }
+}
+
+TEST_CASE("Schema.OverlaysNeedOnlyName", "[model][schema]") {
+  CHECK(schema_errors(data_dir() / "overlay_valid.yaml").empty());
+  const auto errors = schema_errors(data_dir() / "overlay_no_name.yaml");
+  REQUIRE(errors.size() == 1);
+  CHECK(errors[0] == ": missing name");
+}

@@ -1,0 +1,34 @@
+#pragma once
+/// The `wsic validate` and `wsic compare` commands as library calls.
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <vector>
+
+#include "wsic/cli/run.hpp"
+
+namespace wsic::cli {
+
+/// Checks scenario files without running them; prints every problem as
+/// `file:line:col: error: ...` to stderr. Returns kExitOk or kExitBadInput.
+int validate_command(const std::vector<std::filesystem::path>& files);
+
+struct CompareOptions {
+  std::vector<std::filesystem::path> scenarios;  ///< the base first, then what-ifs
+  std::uint64_t replications = 10'000;
+  std::uint64_t seed = kDefaultSeed;
+  unsigned threads = 0;
+  std::optional<std::filesystem::path> out;  ///< default results/compare-<base>-<whatif...>/
+  bool force = false;
+  bool progress = true;
+  bool quiet = false;
+  const std::atomic<bool>* cancel = nullptr;
+};
+
+/// Runs every scenario with common random numbers and reports paired
+/// differences against the base.
+int compare_command(const CompareOptions& opt);
+
+}  // namespace wsic::cli

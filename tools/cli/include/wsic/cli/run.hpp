@@ -1,0 +1,46 @@
+#pragma once
+/// The `wsic run` command as a library call, so tests and other front ends
+/// can drive it without a shell.
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace wsic::cli {
+
+/// Exit codes shared by every command.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;      ///< a failure while running
+inline constexpr int kExitBadInput = 2;     ///< invalid input or usage
+inline constexpr int kExitInterrupted = 130;
+
+inline constexpr std::uint64_t kDefaultSeed = 20131001;  // the day co-design began
+inline constexpr std::uint64_t kDefaultBlock = 256;
+
+struct RunOptions {
+  std::filesystem::path scenario;
+  std::uint64_t replications = 10'000;
+  std::uint64_t seed = kDefaultSeed;
+  unsigned threads = 0;  ///< 0: all cores
+  std::optional<std::filesystem::path> out;  ///< default results/<scenario name>/
+  std::vector<std::string> milestones;       ///< extra ISO dates
+  bool per_replication = false;
+  bool force = false;  ///< replace earlier results in the output folder
+  /// Replications for barrier attribution and lever sensitivity (0: skip them).
+  std::uint64_t analysis_replications = 2'000;
+  bool progress = true;  ///< a progress bar on stderr when it is a terminal
+  bool quiet = false;    ///< no summary table on stdout
+  const std::atomic<bool>* cancel = nullptr;
+};
+
+/// Runs a batch and writes its results; returns an exit code. Messages go to
+/// stdout (results) and stderr (progress, errors).
+int run_command(const RunOptions& opt);
+
+/// The tool's version.
+const char* version();
+
+}  // namespace wsic::cli

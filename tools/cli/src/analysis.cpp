@@ -1,0 +1,517 @@
+#include "wsic/cli/analysis.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "wsic/cli/summary.hpp"
+#include "wsic/model/model.hpp"
+#include "wsic/sim/quantile.hpp"
+
+namespace wsic::cli {
+
+namespace {
+using nlohmann::ordered_json;
+using model::DayCounts;
+using model::kNever;
+
+ordered_json date_json(const model::Scenario& sc, std::optional<int> day) {
+  if (!day) return nullptr;
+  return iso_day(sc, day);
+}
+
+std::string lever_label(const model::Scenario& sc, const model::Lever& l, double v) {
+  if (l.kind == model::Lever::Kind::kDate) return iso_day(sc, static_cast<int>(std::lround(v)));
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
+double share(std::uint64_t k, std::uint64_t n) { return n ? static_cast<double>(k) / static_cast<double>(n) : 0.0; }
+
+std::string fy_label(int year) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%d/%02d", year, (year + 1) % 100);
+  return buf;
+}
+
+/// A quantile with a 95% confidence interval from order statistics.
+ordered_json quantile_with_ci(const model::Scenario& sc, const DayCounts& d, double p) {
+  ordered_json j;
+  j["date"] = date_json(sc, d.quantile(p));
+  const std::uint64_t n = d.total();
+  if (n == 0) {
+    j["ci"] = {nullptr, nullptr};
+    return j;
+  }
+  const auto r = sim::quantile_rank_interval(n, p, 0.95);
+  j["ci"] = {date_json(sc, d.order_statistic(r.lower)), date_json(sc, d.order_statistic(r.upper))};
+  return j;
+}
+
+ordered_json p10_50_90(const model::Scenario& sc, const DayCounts& d) {
+  return {{"p10", date_json(sc, d.quantile(0.1))}, {"p50", date_json(sc, d.quantile(0.5))}, {"p90", date_json(sc, d.quantile(0.9))}};
+}
+
+std::string describe_trigger(const model::Scenario& sc, const model::Barrier& b) {
+  auto targets = [&] {
+    std::string t;
+    if (b.design_phase) t = "design";
+    for (int w : b.targets) t += (t.empty() ? "" : ", ") + sc.workstreams[static_cast<std::size_t>(w)].id;
+    return t;
+  };
+  switch (b.trigger) {
+    case model::Barrier::Trigger::kOnStart: return "when work starts on " + targets();
+    case model::Barrier::Trigger::kWindow:
+      return "once between " + iso_day(sc, static_cast<int>(b.from)) + " and " + iso_day(sc, static_cast<int>(b.to)) + ", on " + targets();
+    case model::Barrier::Trigger::kHazard: return "at random times from " + iso_day(sc, static_cast<int>(b.from)) + ", on " + targets();
+    case model::Barrier::Trigger::kSlip: return "when a scheme slips past its promised date, on " + targets();
+  }
+  return "";
+}
+
+std::string describe_effect(const model::Barrier& b) {
+  switch (b.effect) {
+    case model::Barrier::Effect::kBlock: {
+      std::string s = "no progress until ";
+      if (b.national_action_lever >= 0) s += "national action";
+      if (b.national_action_lever >= 0 && b.workaround) s += " or ";
+      if (b.workaround) s += "a local workaround";
+      return s;
+    }
+    case model::Barrier::Effect::kDelay: return "no progress for a while";
+    case model::Barrier::Effect::kSlowdown: return "slower progress for a while";
+    case model::Barrier::Effect::kRework: return "part of the work to do again";
+  }
+  return "";
+}
+
+const char* scope_name(model::Barrier::Scope s) {
+  switch (s) {
+    case model::Barrier::Scope::kNational: return "national";
+    case model::Barrier::Scope::kLocal: return "each scheme";
+    case model::Barrier::Scope::kScheme: return "one scheme";
+  }
+  return "";
+}
+
+std::vector<TornadoBar> sorted(std::vector<TornadoBar> bars, bool levers) {
+  auto size = [levers](const TornadoBar& b) {
+    return levers ? std::abs(b.all_live_high.p50 - b.all_live.p50) : std::abs(b.all_live.p50) + 1e-3 * std::abs(b.all_live.p80);
+  };
+  std::stable_sort(bars.begin(), bars.end(), [&](const TornadoBar& a, const TornadoBar& b) { return size(a) > size(b); });
+  return bars;
+}
+}  // namespace
+
+model::Outcomes run_batch(const model::Scenario& sc, const BatchSpec& spec) {
+  const model::Model m(sc);
+  sim::RunnerOptions ro;
+  ro.threads = spec.threads;
+  ro.block_size = spec.block_size;
+  ro.cancel = spec.cancel;
+  ro.progress = spec.progress;
+  return sim::run_replications<model::Outcomes>(
+      spec.replications, ro, [&] { return model::Outcomes(sc); },
+      [&](std::uint64_t index, model::Outcomes& acc) {
+        thread_local model::ReplicationOutcome r;
+        m.simulate(spec.seed, index, r);
+        acc.add(r);
+      });
+}
+
+Shift shift(const DayCounts& base, const DayCounts& other) {
+  return Shift{static_cast<double>(other.quantile_or_after(0.5) - base.quantile_or_after(0.5)),
+               static_cast<double>(other.quantile_or_after(0.8) - base.quantile_or_after(0.8))};
+}
+
+namespace {
+TornadoBar bar_from(const model::Outcomes& base, const model::Outcomes& o) {
+  TornadoBar bar;
+  bar.all_live = shift(base.all_live, o.all_live);
+  for (std::size_t s = 0; s < base.go_live.size(); ++s) bar.schemes.push_back(shift(base.go_live[s], o.go_live[s]));
+  return bar;
+}
+}  // namespace
+
+std::vector<TornadoBar> barrier_attribution(const model::Scenario& sc, const model::Outcomes& base, const BatchSpec& spec) {
+  std::vector<TornadoBar> bars;
+  for (std::size_t b = 0; b < sc.barriers.size(); ++b) {
+    model::Scenario without = sc;
+    without.barriers.erase(without.barriers.begin() + static_cast<std::ptrdiff_t>(b));
+    TornadoBar bar = bar_from(base, run_batch(without, spec));
+    bar.id = sc.barriers[b].id;
+    bar.name = sc.barriers[b].name;
+    bars.push_back(std::move(bar));
+  }
+  return sorted(std::move(bars), false);
+}
+
+std::vector<TornadoBar> lever_sensitivity(const model::Scenario& sc, const model::Outcomes& base, const BatchSpec& spec) {
+  std::vector<TornadoBar> bars;
+  for (std::size_t l = 0; l < sc.levers.size(); ++l) {
+    const model::Lever& lever = sc.levers[l];
+    if (!(lever.low < lever.high)) continue;
+    model::Scenario low = sc, high = sc;
+    low.levers[l].value = lever.low;
+    high.levers[l].value = lever.high;
+    TornadoBar bar = bar_from(base, run_batch(low, spec));
+    const TornadoBar up = bar_from(base, run_batch(high, spec));
+    bar.all_live_high = up.all_live;
+    bar.schemes_high = up.schemes;
+    bar.id = lever.id;
+    bar.name = lever.name.empty() ? lever.id : lever.name;
+    bar.low_label = lever_label(sc, lever, lever.low);
+    bar.high_label = lever_label(sc, lever, lever.high);
+    bars.push_back(std::move(bar));
+  }
+  return sorted(std::move(bars), true);
+}
+
+ordered_json run_report_data(const model::Scenario& sc, const model::Outcomes& o, const RunFacts& facts,
+                             const std::vector<TornadoBar>& barrier_bars, const std::vector<TornadoBar>& lever_bars) {
+  const std::uint64_t n = o.replications;
+  ordered_json j;
+  j["kind"] = "run";
+  j["title"] = "wsic: " + sc.name;
+
+  // A plain-language summary.
+  std::vector<std::string> plain;
+  {
+    const auto all50 = o.all_live.quantile(0.5), all80 = o.all_live.quantile(0.8);
+    std::string s = "In " + sc.name + ", ";
+    if (all50) {
+      s += "the median date for all " + std::to_string(sc.schemes.size()) + " schemes to be live is " + iso_day(sc, all50);
+      s += all80 ? ", and 80% of replications have them all live by " + iso_day(sc, all80) + "." : "; fewer than 80% of replications have them all live by the horizon.";
+    } else {
+      char buf[96];
+      std::snprintf(buf, sizeof buf, "fewer than half of the replications have all %zu schemes live by ", sc.schemes.size());
+      s += buf + sim::format_iso_date(sc.horizon) + ".";
+    }
+    plain.push_back(s);
+    const auto first50 = o.first_live.quantile(0.5);
+    if (first50) {
+      char buf[160];
+      std::snprintf(buf, sizeof buf, "The first scheme goes live around %s (median), %.0f months after the planned pilot start of %s.",
+                    iso_day(sc, first50).c_str(), (*first50 - sc.planned_pilot_day) / sim::Duration::kDaysPerMonth,
+                    sim::format_iso_date(sc.planned_pilot_start).c_str());
+      plain.push_back(buf);
+    }
+    for (std::size_t m = 0; m < sc.milestones.size(); ++m) {
+      std::size_t mode = 0;
+      for (std::size_t k = 0; k < o.live_count_at[m].size(); ++k) {
+        if (o.live_count_at[m][k] > o.live_count_at[m][mode]) mode = k;
+      }
+      if (sim::format_iso_date(sc.milestones[m].date) != "2015-04-30") continue;
+      char buf[200];
+      std::snprintf(buf, sizeof buf, "At %s the most likely number of schemes live is %zu (%.0f%% of replications); the evaluation observed 2.",
+                    sim::format_iso_date(sc.milestones[m].date).c_str(), mode, 100.0 * share(o.live_count_at[m][mode], n));
+      plain.push_back(buf);
+    }
+    if (!barrier_bars.empty() && barrier_bars.front().all_live.p50 < 0) {
+      char buf[200];
+      std::snprintf(buf, sizeof buf, "The barrier that delays the programme most is '%s': without it, all schemes would be live %.0f days earlier (median).",
+                    barrier_bars.front().name.c_str(), -barrier_bars.front().all_live.p50);
+      plain.push_back(buf);
+    }
+  }
+  j["plain_summary"] = plain;
+  j["scenario"] = {{"name", sc.name}, {"description", sc.description}, {"content_hash", sc.content_hash}, {"file", sc.source_file}};
+  j["experiment"] = {{"replications", n},
+                     {"seed", facts.seed},
+                     {"block_size", facts.block_size},
+                     {"random_numbers", "xoshiro256++ generators, one per named stream, seeded from (seed, replication index, stream name)"},
+                     {"common_random_numbers", "streams are named after what they drive (a scheme's design, a workstream's work, a barrier at a scheme), so scenarios that share names share random numbers; attribution, sensitivity and comparisons use the same replication indices"},
+                     {"analysis_replications", facts.analysis_replications}};
+  j["implementation"] = {{"version", facts.version},
+                         {"build", std::string("C++20, ") + (__VERSION__)},
+                         {"wall_seconds", facts.wall_seconds},
+                         {"threads", facts.threads}};
+  j["calendar"] = {{"start", sim::format_iso_date(sc.calendar_start)}, {"horizon", sim::format_iso_date(sc.horizon)}};
+
+  // S-curves by month.
+  {
+    ordered_json dates = ordered_json::array();
+    for (double d : o.month_days) dates.push_back(iso_day(sc, static_cast<int>(d)));
+    ordered_json series = ordered_json::array();
+    auto add = [&](const std::string& id, const std::string& name, const char* group, const DayCounts& d) {
+      ordered_json cdf = ordered_json::array();
+      for (double day : o.month_days) cdf.push_back(d.share_by(day));
+      series.push_back({{"id", id}, {"name", name}, {"group", group}, {"cdf", cdf}});
+    };
+    for (std::size_t s = 0; s < sc.schemes.size(); ++s) add(sc.schemes[s].id, sc.schemes[s].name, "scheme", o.go_live[s]);
+    add("first_live", "First scheme live", "programme", o.first_live);
+    add("all_live", "All schemes live", "programme", o.all_live);
+    j["s_curves"] = {{"dates", dates}, {"series", series}};
+  }
+
+  // Fan chart of schemes live.
+  {
+    ordered_json fan;
+    ordered_json dates = ordered_json::array(), p10 = ordered_json::array(), p25 = ordered_json::array(), p50 = ordered_json::array(),
+                 p75 = ordered_json::array(), p90 = ordered_json::array(), mean = ordered_json::array();
+    for (std::size_t m = 0; m < o.month_days.size(); ++m) {
+      dates.push_back(iso_day(sc, static_cast<int>(o.month_days[m])));
+      const auto& row = o.live_count_by_month[m];
+      auto q = [&](double p) {
+        const auto need = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::ceil(p * static_cast<double>(n) - 1e-9)));
+        std::uint64_t seen = 0;
+        for (std::size_t k = 0; k < row.size(); ++k) {
+          seen += row[k];
+          if (seen >= need) return static_cast<int>(k);
+        }
+        return static_cast<int>(row.size() - 1);
+      };
+      p10.push_back(q(0.1));
+      p25.push_back(q(0.25));
+      p50.push_back(q(0.5));
+      p75.push_back(q(0.75));
+      p90.push_back(q(0.9));
+      double mu = 0.0;
+      for (std::size_t k = 0; k < row.size(); ++k) mu += static_cast<double>(k) * share(row[k], n);
+      mean.push_back(mu);
+    }
+    fan["dates"] = dates;
+    fan["p10"] = p10;
+    fan["p25"] = p25;
+    fan["p50"] = p50;
+    fan["p75"] = p75;
+    fan["p90"] = p90;
+    fan["mean"] = mean;
+    fan["max"] = sc.schemes.size();
+    ordered_json observed = ordered_json::array();
+    const sim::Calendar cal(sc.calendar_start);
+    const auto eval = sim::parse_iso_date("2015-04-30");
+    if (eval && cal.to_time(*eval).in_days() >= 0 && cal.to_time(*eval).in_days() <= sc.horizon_day) {
+      observed.push_back({{"date", "2015-04-30"}, {"value", 2}, {"label", "Evaluation: 2 of 9 live (Ealing, Hillingdon)"}});
+    }
+    fan["observed"] = observed;
+    j["fan"] = fan;
+  }
+
+  // Probabilistic Gantt.
+  {
+    ordered_json gantt = ordered_json::array();
+    for (std::size_t s = 0; s < sc.schemes.size(); ++s) {
+      ordered_json phases = ordered_json::array();
+      const ordered_json start = p10_50_90(sc, o.codesign_end);
+      ordered_json design_start = start;
+      // Local design starts at designation or the end of co-design, whichever is later.
+      for (const char* k : {"p10", "p50", "p90"}) {
+        if (!design_start[k].is_null()) {
+          const auto d = sim::parse_iso_date(design_start[k].get<std::string>());
+          const double day = sim::Calendar(sc.calendar_start).to_time(*d).in_days();
+          design_start[k] = iso_day(sc, static_cast<int>(std::max(day, sc.designation)));
+        }
+      }
+      phases.push_back({{"name", "Local design"}, {"start", design_start}, {"end", p10_50_90(sc, o.design_end[s])}});
+      phases.push_back({{"name", "Implementation"}, {"start", p10_50_90(sc, o.design_end[s])}, {"end", p10_50_90(sc, o.go_live[s])}});
+      phases.push_back({{"name", "Ramp to full coverage"}, {"start", p10_50_90(sc, o.go_live[s])}, {"end", p10_50_90(sc, o.full_coverage[s])}});
+      gantt.push_back({{"id", sc.schemes[s].id}, {"name", sc.schemes[s].name}, {"phases", phases}});
+    }
+    j["gantt"] = gantt;
+  }
+
+  // Quantiles with confidence intervals, and targets.
+  {
+    ordered_json rows = ordered_json::array();
+    auto add = [&](const std::string& id, const std::string& name, const char* group, const DayCounts& d) {
+      ordered_json r;
+      r["id"] = id;
+      r["name"] = name;
+      r["group"] = group;
+      for (double p : {0.1, 0.5, 0.8, 0.9}) {
+        char key[8];
+        std::snprintf(key, sizeof key, "p%d", static_cast<int>(std::lround(p * 100)));
+        r[key] = quantile_with_ci(sc, d, p);
+      }
+      r["probability_within_horizon"] = 1.0 - share(d.never(), d.total());
+      rows.push_back(r);
+    };
+    for (std::size_t s = 0; s < sc.schemes.size(); ++s) add(sc.schemes[s].id, sc.schemes[s].name, "scheme", o.go_live[s]);
+    add("first_live", "First scheme live", "programme", o.first_live);
+    add("all_live", "All schemes live", "programme", o.all_live);
+    add("all_full_coverage", "Full coverage everywhere", "programme", o.all_full_coverage);
+    j["quantiles"] = rows;
+
+    ordered_json targets = ordered_json::array();
+    for (const model::Milestone& m : sc.milestones) {
+      ordered_json probs = ordered_json::array();
+      for (std::size_t s = 0; s < sc.schemes.size(); ++s) {
+        probs.push_back({{"id", sc.schemes[s].id}, {"name", sc.schemes[s].name}, {"p", o.go_live[s].share_by(m.day)}});
+      }
+      probs.push_back({{"id", "first_live"}, {"name", "First scheme live"}, {"p", o.first_live.share_by(m.day)}});
+      probs.push_back({{"id", "all_live"}, {"name", "All schemes live"}, {"p", o.all_live.share_by(m.day)}});
+      probs.push_back({{"id", "all_full_coverage"}, {"name", "Full coverage everywhere"}, {"p", o.all_full_coverage.share_by(m.day)}});
+      targets.push_back({{"label", m.label}, {"date", sim::format_iso_date(m.date)}, {"probabilities", probs}});
+    }
+    j["targets"] = targets;
+  }
+
+  // Criticality.
+  {
+    ordered_json ws = ordered_json::array(), schemes = ordered_json::array(), values = ordered_json::array();
+    for (const auto& w : sc.workstreams) ws.push_back({{"id", w.id}, {"name", w.name}});
+    for (std::size_t s = 0; s < sc.schemes.size(); ++s) {
+      schemes.push_back({{"id", sc.schemes[s].id}, {"name", sc.schemes[s].name}});
+      ordered_json row = ordered_json::array();
+      for (std::size_t w = 0; w < sc.workstreams.size(); ++w) row.push_back(share(o.critical[s][w], n));
+      values.push_back(row);
+    }
+    j["criticality"] = {{"workstreams", ws}, {"schemes", schemes}, {"values", values}};
+  }
+
+  auto shifts_json = [&](const TornadoBar& b, bool high) {
+    ordered_json arr = ordered_json::array();
+    const auto& v = high ? b.schemes_high : b.schemes;
+    for (std::size_t s = 0; s < v.size(); ++s) {
+      arr.push_back({{"id", sc.schemes[s].id}, {"p50_shift", v[s].p50}, {"p80_shift", v[s].p80}});
+    }
+    return arr;
+  };
+  if (!barrier_bars.empty()) {
+    ordered_json bars = ordered_json::array();
+    for (const TornadoBar& b : barrier_bars) {
+      bars.push_back({{"id", b.id}, {"name", b.name}, {"p50_shift", b.all_live.p50}, {"p80_shift", b.all_live.p80}, {"schemes", shifts_json(b, false)}});
+    }
+    j["barrier_tornado"] = {{"measure", "P50 of all schemes live (barrier switched off)"}, {"unit", "days"}, {"bars", bars}};
+  }
+  if (!lever_bars.empty()) {
+    ordered_json bars = ordered_json::array();
+    for (const TornadoBar& b : lever_bars) {
+      bars.push_back({{"id", b.id},
+                      {"name", b.name},
+                      {"low_label", b.low_label},
+                      {"high_label", b.high_label},
+                      {"low_shift", b.all_live.p50},
+                      {"high_shift", b.all_live_high.p50},
+                      {"low_p80_shift", b.all_live.p80},
+                      {"high_p80_shift", b.all_live_high.p80},
+                      {"schemes_low", shifts_json(b, false)},
+                      {"schemes_high", shifts_json(b, true)}});
+    }
+    j["lever_tornado"] = {{"measure", "P50 of all schemes live"}, {"unit", "days"}, {"bars", bars}};
+  }
+
+  {
+    ordered_json spend = ordered_json::array();
+    const double d = static_cast<double>(std::max<std::uint64_t>(1, n));
+    for (std::size_t y = 0; y < sc.funding.size(); ++y) {
+      spend.push_back({{"financial_year", fy_label(sc.funding[y].year)},
+                       {"funded_central", sc.funding[y].central},
+                       {"funded_local", sc.funding[y].local},
+                       {"central_team", o.spend_central_team[y] / d},
+                       {"consultancy", o.spend_consultancy[y] / d},
+                       {"local_support", o.spend_local[y] / d}});
+    }
+    j["spend"] = spend;
+  }
+
+  j["phases"] = {"Co-design (pan-NW London)", "Designation of early adopters", "Local design (queue for the central team)",
+                 "Implementation (workstream graph)", "Go-live (pilot)", "Ramp to full coverage"};
+  {
+    ordered_json nodes = ordered_json::array(), edges = ordered_json::array();
+    for (const auto& w : sc.workstreams) {
+      nodes.push_back({{"id", w.id}, {"name", w.name}, {"kind", w.kind == model::Workstream::Kind::kTransactional ? "transactional" : "engagement"}});
+      for (int p : w.after) edges.push_back({sc.workstreams[static_cast<std::size_t>(p)].id, w.id});
+    }
+    j["workstream_graph"] = {{"nodes", nodes}, {"edges", edges}};
+  }
+  {
+    ordered_json barriers = ordered_json::array();
+    for (const auto& b : sc.barriers) {
+      barriers.push_back({{"id", b.id}, {"name", b.name}, {"description", b.description}, {"scope", scope_name(b.scope)},
+                          {"trigger", describe_trigger(sc, b)}, {"effect", describe_effect(b)}});
+    }
+    j["barriers"] = barriers;
+    ordered_json levers = ordered_json::array();
+    for (const auto& l : sc.levers) {
+      levers.push_back({{"id", l.id}, {"name", l.name}, {"description", l.description}, {"value", lever_label(sc, l, l.value)},
+                        {"low", lever_label(sc, l, l.low)}, {"high", lever_label(sc, l, l.high)}});
+    }
+    j["levers"] = levers;
+  }
+  j["data_sources"] = {
+      "Nuffield Trust / LSE evaluation, Putting integrated care into practice: the North West London experience (research summary, October 2015; evaluation window February 2014 - late April 2015): the programme's shape and schedule, the nine early adopters, the barriers, the money.",
+      "The programme's own abstract in the International Journal of Integrated Care (2016): the 8-month co-design phase.",
+      "Imperial College / Nuffield Trust evaluation of the North West London Integrated Care Pilot (IJIC, first year 2011-12): the earlier pilot.",
+      "Every number in the scenario file names its source in a comment; numbers marked 'assumption' are the model's own, chosen to reproduce what the evaluation observed."};
+  j["assumptions"] = {
+      "Barriers act as windows of reduced progress: a block or delay stops work, a slowdown slows it; work resumes where it stopped.",
+      "Local design progresses more slowly while a scheme waits for the central team.",
+      "Money changes capacity and pace through elasticities (scenario file), not one for one.",
+      "Workstream durations, barrier probabilities and rates are not reported by the evaluation; they are calibrated to its observations."};
+  return j;
+}
+
+// ---- paired differences ----------------------------------------------------------
+
+PairedDifferences::PairedDifferences(std::size_t series, int horizon_days)
+    : offset_(horizon_days + 1),
+      counts_(series, std::vector<std::uint64_t>(2 * static_cast<std::size_t>(horizon_days + 1) + 1, 0)),
+      earlier_(series, 0), later_(series, 0), both_(series, 0), sum_(series, 0.0), sum_sq_(series, 0.0) {}
+
+void PairedDifferences::add(std::size_t i, double base_day, double whatif_day) {
+  const double after = static_cast<double>(offset_);  // the day after the horizon
+  const double b = base_day == kNever ? after : base_day;
+  const double w = whatif_day == kNever ? after : whatif_day;
+  const double d = w - b;
+  const auto idx = static_cast<std::ptrdiff_t>(std::lround(d)) + offset_;
+  ++counts_[i][static_cast<std::size_t>(std::clamp<std::ptrdiff_t>(idx, 0, static_cast<std::ptrdiff_t>(counts_[i].size()) - 1))];
+  if (w < b) ++earlier_[i];
+  if (w > b) ++later_[i];
+  if (base_day != kNever && whatif_day != kNever) {
+    ++both_[i];
+    sum_[i] += d;
+    sum_sq_[i] += d * d;
+  }
+}
+
+void PairedDifferences::merge(const PairedDifferences& o) {
+  for (std::size_t i = 0; i < counts_.size(); ++i) {
+    for (std::size_t k = 0; k < counts_[i].size(); ++k) counts_[i][k] += o.counts_[i][k];
+    earlier_[i] += o.earlier_[i];
+    later_[i] += o.later_[i];
+    both_[i] += o.both_[i];
+    sum_[i] += o.sum_[i];
+    sum_sq_[i] += o.sum_sq_[i];
+  }
+}
+
+PairedDifferences::Summary PairedDifferences::summary(std::size_t i) const {
+  Summary s;
+  const auto& c = counts_[i];
+  for (std::uint64_t x : c) s.pairs += x;
+  s.both_live = both_[i];
+  if (s.pairs == 0) return s;
+  auto order_stat = [&](std::uint64_t k) {
+    std::uint64_t seen = 0;
+    for (std::size_t j = 0; j < c.size(); ++j) {
+      seen += c[j];
+      if (seen >= k) return static_cast<double>(static_cast<std::ptrdiff_t>(j) - offset_);
+    }
+    return static_cast<double>(static_cast<std::ptrdiff_t>(c.size()) - 1 - offset_);
+  };
+  auto q = [&](double p) {
+    return order_stat(std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::ceil(p * static_cast<double>(s.pairs) - 1e-9))));
+  };
+  s.p10 = q(0.1);
+  s.p50 = q(0.5);
+  s.p90 = q(0.9);
+  const auto r = sim::quantile_rank_interval(s.pairs, 0.5, 0.95);
+  s.p50_ci_low = order_stat(r.lower);
+  s.p50_ci_high = order_stat(r.upper);
+  if (s.both_live > 0) {
+    const double nb = static_cast<double>(s.both_live);
+    s.mean = sum_[i] / nb;
+    const double var = s.both_live > 1 ? std::max(0.0, (sum_sq_[i] - nb * s.mean * s.mean) / (nb - 1.0)) : 0.0;
+    const double se = std::sqrt(var / nb);
+    s.mean_ci_low = s.mean - 1.96 * se;
+    s.mean_ci_high = s.mean + 1.96 * se;
+  }
+  s.probability_earlier = share(earlier_[i], s.pairs);
+  s.probability_later = share(later_[i], s.pairs);
+  return s;
+}
+
+}  // namespace wsic::cli

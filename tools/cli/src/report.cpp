@@ -1,0 +1,1423 @@
+#include "wsic/cli/report.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstddef>
+#include <functional>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "svg.hpp"
+
+namespace wsic::cli {
+
+namespace {
+
+using nlohmann::json;
+using svg::Document;
+using svg::escape;
+using svg::num;
+
+// ---- reading the input defensively ---------------------------------------------
+// The renderer must never fail on a partial input: every accessor returns
+// "absent" for a missing key, a null or a value of the wrong type.
+
+const json* get(const json& j, std::string_view key) {
+  if (!j.is_object()) return nullptr;
+  const auto it = j.find(std::string(key));
+  if (it == j.end() || it->is_null()) return nullptr;
+  return &*it;
+}
+
+bool has_key(const json& j, std::string_view key) { return j.is_object() && j.contains(std::string(key)); }
+
+std::optional<double> number(const json* v) {
+  if (v == nullptr || !v->is_number()) return std::nullopt;
+  const double d = v->get<double>();
+  if (!std::isfinite(d)) return std::nullopt;
+  return d;
+}
+std::optional<double> number(const json& j, std::string_view key) { return number(get(j, key)); }
+
+std::string text(const json* v, std::string fallback = "") {
+  if (v == nullptr) return fallback;
+  if (v->is_string()) return v->get<std::string>();
+  if (v->is_number_integer()) return std::to_string(v->get<long long>());
+  if (v->is_number()) return svg::num(v->get<double>(), 3);
+  if (v->is_boolean()) return v->get<bool>() ? "yes" : "no";
+  return fallback;
+}
+std::string text(const json& j, std::string_view key, std::string fallback = "") { return text(get(j, key), std::move(fallback)); }
+
+std::optional<int> date(const json* v) {
+  if (v == nullptr || !v->is_string()) return std::nullopt;
+  return svg::parse_date(v->get<std::string>());
+}
+std::optional<int> date(const json& j, std::string_view key) { return date(get(j, key)); }
+
+const json& array_or_empty(const json* v) {
+  static const json empty = json::array();  // immutable: a shared "nothing here"
+  return (v != nullptr && v->is_array()) ? *v : empty;
+}
+const json& array(const json& j, std::string_view key) { return array_or_empty(get(j, key)); }
+
+/// Escaped text for HTML and SVG.
+std::string h(std::string_view s) { return escape(s); }
+
+constexpr const char* kDash = "\xE2\x80\x94";  // em dash, for a missing value
+constexpr const char* kMinus = "\xE2\x88\x92";  // a true minus sign reads better than a hyphen in labels
+
+std::string pct(std::optional<double> p) {
+  if (!p) return kDash;
+  const double v = *p * 100.0;
+  if (v > 0.0 && v < 0.5) return "<1%";
+  if (v < 100.0 && v > 99.5) return ">99%";
+  return svg::fixed(v, 0) + "%";
+}
+
+std::string days_label(double v) {
+  std::string s = svg::signed_days(v);
+  if (!s.empty() && s[0] == '-') s = kMinus + s.substr(1);
+  return s;
+}
+
+std::string money(double v) { return "\xC2\xA3" + svg::fixed(v, 1) + "m"; }
+
+// ---- one rendered chart ------------------------------------------------------------
+
+struct Chart {
+  std::string name;
+  std::string title;
+  std::string caption;
+  std::string element;  // inline <svg>
+  std::string file;     // standalone .svg
+  std::string csv;
+  std::string skipped;  // why it was not drawn; empty if it was
+};
+
+Chart skipped(std::string name, std::string title, std::string why) {
+  Chart c;
+  c.name = std::move(name);
+  c.title = std::move(title);
+  c.skipped = std::move(why);
+  return c;
+}
+
+/// Runs a chart's renderer; a malformed part of the input skips that chart
+/// (with the reason in the report) instead of losing the whole report.
+Chart guarded(const std::string& name, const std::string& title, const std::function<Chart()>& fn) {
+  try {
+    return fn();
+  } catch (const std::exception& e) {
+    return skipped(name, title, std::string("its data could not be read (") + e.what() + ")");
+  }
+}
+
+Chart finish(Document& doc, std::string name, std::string title, std::string caption, std::string csv) {
+  Chart c;
+  c.name = std::move(name);
+  c.title = std::move(title);
+  c.caption = std::move(caption);
+  c.element = doc.element();
+  c.file = doc.file();
+  c.csv = std::move(csv);
+  return c;
+}
+
+std::string csv_row(std::initializer_list<std::string> fields) {
+  std::string row;
+  bool first = true;
+  for (const std::string& f : fields) {
+    if (!first) row += ',';
+    row += svg::csv_field(f);
+    first = false;
+  }
+  return row + "\n";
+}
+
+std::string csv_num(std::optional<double> v, int decimals) { return v ? svg::fixed(*v, decimals) : ""; }
+
+// ---- shared chart furniture -----------------------------------------------------------
+
+constexpr double kWidth = 720;
+constexpr const char* kGrid = "#E3E3E3";
+constexpr const char* kAxis = "#333333";
+constexpr const char* kInk = "#1A1A1A";
+constexpr const char* kMuted = "#555555";
+
+/// Colours for schemes, yellow last: it is the hardest to see on white.
+constexpr const char* kSeriesColours[7] = {"#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#F0E442"};
+/// Dash patterns for series beyond the seven colours, so no two series differ by colour alone.
+constexpr const char* kSeriesDashes[3] = {"", "7 3", "2 3"};
+
+struct Frame {
+  double left, top, right, bottom;
+  double width() const { return right - left; }
+  double height() const { return bottom - top; }
+};
+
+struct Scale {
+  double d0, d1, p0, p1;
+  double operator()(double v) const { return d1 == d0 ? (p0 + p1) / 2 : p0 + (v - d0) / (d1 - d0) * (p1 - p0); }
+};
+
+void chart_title(Document& doc, std::string_view title, std::string_view subtitle) {
+  doc.text(16, 24, title, "start", 16, "font-weight=\"700\" fill=\"#1A1A1A\"");
+  if (!subtitle.empty()) doc.text(16, 42, svg::fit(subtitle, 12, kWidth - 32), "start", 12, "fill=\"#555555\"");
+}
+
+/// A date axis along the bottom of `f`, with year grid lines across the plot.
+void date_axis(Document& doc, const Frame& f, const Scale& x, int d0, int d1, std::string_view title) {
+  const auto ticks = svg::date_ticks(d0, d1, f.width());
+  double last_right = -1e9;
+  bool any_minor = false;
+  for (const svg::Tick& t : ticks) {
+    const double px = x(t.value);
+    if (t.major) {
+      doc.line(px, f.top, px, f.bottom, std::string("stroke=\"") + kGrid + "\" stroke-width=\"1\"");
+      doc.line(px, f.bottom, px, f.bottom + 6, std::string("stroke=\"") + kAxis + "\"");
+    } else {
+      any_minor = true;
+      doc.line(px, f.bottom, px, f.bottom + 3, std::string("stroke=\"") + kAxis + "\"");
+    }
+    if (t.label.empty()) continue;
+    const double size = t.major ? 12 : 11;
+    const double w = svg::text_width(t.label, size);
+    if (px - w / 2 < last_right + 4 || px + w / 2 > f.right + 24) continue;  // no room: skip rather than overlap
+    doc.text(px, f.bottom + 19, t.label, "middle", size,
+             t.major ? "fill=\"#1A1A1A\" font-weight=\"600\"" : "fill=\"#555555\"");
+    last_right = px + w / 2;
+  }
+  doc.line(f.left, f.bottom, f.right, f.bottom, std::string("stroke=\"") + kAxis + "\"");
+  // Say what the unlabelled ticks are, so the reader need not guess.
+  const double px_per_month = f.width() / (d1 - d0) * 30.44;
+  const std::string full = std::string(title) + (any_minor ? (px_per_month >= 8 ? " (small ticks: months)" : " (small ticks: quarters)") : "");
+  doc.text((f.left + f.right) / 2, f.bottom + 38, full, "middle", 12, "fill=\"#1A1A1A\"");
+}
+
+/// A linear y axis on the left of `f`, with grid lines.
+void y_axis(Document& doc, const Frame& f, const Scale& y, const std::vector<svg::Tick>& ticks, std::string_view suffix,
+            std::string_view title) {
+  for (const svg::Tick& t : ticks) {
+    const double py = y(t.value);
+    doc.line(f.left, py, f.right, py, std::string("stroke=\"") + kGrid + "\"");
+    doc.text(f.left - 6, py + 4, t.label + std::string(suffix), "end", 11, "fill=\"#1A1A1A\"");
+  }
+  doc.line(f.left, f.top, f.left, f.bottom, std::string("stroke=\"") + kAxis + "\"");
+  const double cx = 16, cy = (f.top + f.bottom) / 2;
+  doc.text(cx, cy, title, "middle", 12, "fill=\"#1A1A1A\" transform=\"rotate(-90 " + num(cx) + " " + num(cy) + ")\"");
+}
+
+/// A linear x axis (day shifts) along the bottom of `f`.
+void x_axis(Document& doc, const Frame& f, const Scale& x, const std::vector<svg::Tick>& ticks, std::string_view title,
+            bool zero_line) {
+  for (const svg::Tick& t : ticks) {
+    const double px = x(t.value);
+    doc.line(px, f.top, px, f.bottom, std::string("stroke=\"") + kGrid + "\"");
+    std::string label = t.label;
+    if (!label.empty() && label[0] == '-') label = kMinus + label.substr(1);
+    doc.text(px, f.bottom + 16, label, "middle", 11, "fill=\"#1A1A1A\"");
+  }
+  doc.line(f.left, f.bottom, f.right, f.bottom, std::string("stroke=\"") + kAxis + "\"");
+  if (zero_line && x.d0 <= 0 && x.d1 >= 0) doc.line(x(0), f.top - 4, x(0), f.bottom, "stroke=\"#000000\" stroke-width=\"1.5\"");
+  doc.text((f.left + f.right) / 2, f.bottom + 34, title, "middle", 12, "fill=\"#1A1A1A\"");
+}
+
+/// A legend entry: a swatch (drawn by the caller's `draw` at (x, y)) and a label.
+struct LegendItem {
+  std::string label;
+  std::function<void(Document&, double, double)> draw;  // draws a 24 x 12 swatch with its top-left at (x, y)
+};
+
+/// Lays legend items out in rows from (x, y), wrapping at `right`; returns the y below the legend.
+double legend(Document& doc, double x, double y, double right, const std::vector<LegendItem>& items) {
+  double cx = x;
+  for (const LegendItem& it : items) {
+    const double w = 30 + svg::text_width(it.label, 11) + 16;
+    if (cx + w > right && cx > x) {
+      cx = x;
+      y += 18;
+    }
+    it.draw(doc, cx, y);
+    doc.text(cx + 30, y + 10, it.label, "start", 11, "fill=\"#1A1A1A\"");
+    cx += w;
+  }
+  return y + 18;
+}
+
+/// A filled legend swatch; `extra` attributes may set their own stroke.
+LegendItem swatch(std::string label, std::string fill, std::string extra = "") {
+  return {std::move(label), [fill, extra](Document& d, double x, double y) {
+            const bool own_stroke = extra.find("stroke=") != std::string::npos;
+            d.rect(x, y, 24, 12,
+                   "fill=\"" + fill + "\"" + (own_stroke ? " stroke-width=\"1.5\"" : " stroke=\"#333333\" stroke-width=\"0.5\"") +
+                       (extra.empty() ? "" : " " + extra));
+          }};
+}
+
+LegendItem stroke_item(std::string label, std::string colour, double width, std::string dash) {
+  return {std::move(label), [colour, width, dash](Document& d, double x, double y) {
+            d.line(x, y + 6, x + 24, y + 6,
+                   "stroke=\"" + colour + "\" stroke-width=\"" + num(width) + "\"" +
+                       (dash.empty() ? "" : " stroke-dasharray=\"" + dash + "\""));
+          }};
+}
+
+/// The day range of the x axis: the calendar, or else the data.
+std::pair<int, int> calendar_range(const json& data, int data_min, int data_max) {
+  const json& cal = get(data, "calendar") ? *get(data, "calendar") : json::object();
+  const int a = date(cal, "start").value_or(data_min);
+  const int b = date(cal, "horizon").value_or(data_max);
+  return {std::min(a, data_min), std::max(b, data_max)};
+}
+
+// ---- 1. S-curves ---------------------------------------------------------------------------
+
+Chart s_curves_chart(const json& data) {
+  const std::string name = "s_curves", title = "Cumulative probability of go-live";
+  const json* sc = get(data, "s_curves");
+  if (sc == nullptr) return skipped(name, title, "the input has no s_curves data");
+  std::vector<std::optional<int>> days;
+  for (const json& d : array(*sc, "dates")) days.push_back(date(&d));
+  const json& series = array(*sc, "series");
+  if (days.empty() || series.empty()) return skipped(name, title, "the s_curves data has no dates or no series");
+  int dmin = 1 << 30, dmax = -(1 << 30);
+  for (const auto& d : days) {
+    if (d) dmin = std::min(dmin, *d), dmax = std::max(dmax, *d);
+  }
+  if (dmin > dmax) return skipped(name, title, "the s_curves dates are not ISO dates");
+  if (dmin == dmax) dmax = dmin + 30;
+
+  const std::size_t rows = (series.size() + 2) / 3;
+  const double height = 372 + static_cast<double>(rows) * 18 + 8;
+  Document doc(name, kWidth, height, title,
+               "Line chart: for each scheme and for the programme, the probability (0-100%) of being live by each date.");
+  chart_title(doc, title, "Share of replications in which each scheme (and the programme) is live by the date");
+  const Frame f{64, 56, 700, 300};
+  const Scale x{static_cast<double>(dmin), static_cast<double>(dmax), f.left, f.right};
+  const Scale y{0, 1, f.bottom, f.top};
+  std::vector<svg::Tick> yt;
+  for (int k = 0; k <= 5; ++k) yt.push_back({k * 0.2, std::to_string(k * 20), true});
+  y_axis(doc, f, y, yt, "%", "Probability of being live (%)");
+  date_axis(doc, f, x, dmin, dmax, "Date");
+
+  std::string csv = "series_id,series_name,group,date,cumulative_probability\n";
+  std::vector<LegendItem> items;
+  std::size_t scheme_k = 0, programme_k = 0;
+  for (const json& s : series) {
+    const std::string sid = text(s, "id"), sname = text(s, "name", sid), group = text(s, "group", "scheme");
+    const bool programme = group == "programme";
+    std::string colour, dash;
+    double width = 2;
+    if (programme) {
+      static constexpr const char* kProgrammeDashes[3] = {"9 4", "3 3", "12 3 3 3"};
+      colour = programme_k < 3 ? "#000000" : "#666666";
+      dash = kProgrammeDashes[programme_k % 3];
+      width = 3.2;
+      ++programme_k;
+    } else {
+      colour = kSeriesColours[scheme_k % 7];
+      dash = kSeriesDashes[(scheme_k / 7) % 3];
+      ++scheme_k;
+    }
+    const json& cdf = array(s, "cdf");
+    std::string d;
+    bool pen = false;
+    for (std::size_t i = 0; i < days.size() && i < cdf.size(); ++i) {
+      const auto v = number(&cdf[i]);
+      csv += csv_row({sid, sname, group, days[i] ? svg::format_date(*days[i]) : "", csv_num(v, 4)});
+      if (!v || !days[i]) {
+        pen = false;  // a gap in the data is a gap in the line
+        continue;
+      }
+      d += (pen ? " L" : (d.empty() ? "M" : " M")) + num(x(*days[i])) + "," + num(y(std::clamp(*v, 0.0, 1.0)));
+      pen = true;
+    }
+    doc.raw("<path class=\"series\" data-series=\"" + h(sid) + "\" d=\"" + (d.empty() ? "M0,0" : d) + "\" fill=\"none\" stroke=\"" +
+            colour + "\" stroke-width=\"" + num(width) + "\" stroke-linejoin=\"round\"" +
+            (dash.empty() ? "" : " stroke-dasharray=\"" + dash + "\"") + "><title>" + h(sname) + "</title></path>\n");
+    items.push_back(stroke_item(svg::fit(sname + (programme ? " (programme)" : ""), 11, 176), colour, width, dash));
+  }
+  // Legend in three columns below the axis title, in the order of the data.
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const double lx = 64 + static_cast<double>(i % 3) * 214, ly = 356 + static_cast<double>(i / 3) * 18;
+    items[i].draw(doc, lx, ly);
+    doc.text(lx + 30, ly + 10, items[i].label, "start", 11, "fill=\"#1A1A1A\"");
+  }
+  return finish(doc, name, title,
+                "Each line shows the probability that a scheme (coloured) or the programme (black, dashed) is live by the date "
+                "on the horizontal axis: read across from 50% to find the median go-live date, or from 80% for a date "
+                "with four chances in five.",
+                std::move(csv));
+}
+
+// ---- 2. Fan chart ----------------------------------------------------------------------------
+
+Chart fan_chart(const json& data) {
+  const std::string name = "fan", title = "Number of schemes live over time";
+  const json* fan = get(data, "fan");
+  if (fan == nullptr) return skipped(name, title, "the input has no fan data");
+  std::vector<int> days;
+  std::vector<std::size_t> index;  // position in the input arrays of each usable date
+  const json& dates = array(*fan, "dates");
+  for (std::size_t i = 0; i < dates.size(); ++i) {
+    if (const auto d = date(&dates[i])) {
+      days.push_back(*d);
+      index.push_back(i);
+    }
+  }
+  const char* keys[6] = {"p10", "p25", "p50", "p75", "p90", "mean"};
+  std::vector<std::vector<std::optional<double>>> v(6);
+  for (int k = 0; k < 6; ++k) {
+    const json& arr = array(*fan, keys[k]);
+    for (std::size_t i : index) v[static_cast<std::size_t>(k)].push_back(i < arr.size() ? number(&arr[i]) : std::nullopt);
+  }
+  if (days.size() < 2 || (std::all_of(v[0].begin(), v[0].end(), [](auto o) { return !o; }) &&
+                          std::all_of(v[2].begin(), v[2].end(), [](auto o) { return !o; })))
+    return skipped(name, title, "the fan data has fewer than two dates or no quantiles");
+  double ymax = number(*fan, "max").value_or(0);
+  for (const auto& s : v)
+    for (const auto& o : s)
+      if (o) ymax = std::max(ymax, *o);
+  for (const json& o : array(*fan, "observed"))
+    if (const auto val = number(o, "value")) ymax = std::max(ymax, *val);
+  if (ymax <= 0) ymax = 1;
+  const int dmin = *std::min_element(days.begin(), days.end()), dmax = *std::max_element(days.begin(), days.end());
+
+  Document doc(name, kWidth, 400, title,
+               "Fan chart of the number of schemes live by date: 10th-90th and 25th-75th percentile bands, the median and the "
+               "mean, with the numbers observed by the evaluation marked.");
+  chart_title(doc, title, "Across replications: median, 50% and 80% bands; observed counts marked");
+  const Frame f{64, 78, 700, 330};
+  const Scale x{static_cast<double>(dmin), static_cast<double>(dmax), f.left, f.right};
+  const Scale y{0, ymax, f.bottom, f.top};
+  y_axis(doc, f, y, svg::linear_ticks(0, ymax, std::min(9, static_cast<int>(std::ceil(ymax)))), "",
+         "Schemes live (count)");
+  date_axis(doc, f, x, dmin, dmax, "Date");
+
+  auto band = [&](std::size_t lo, std::size_t hi, const char* cls, const char* fill, const char* opacity) {
+    // One polygon per unbroken run of dates where both edges exist.
+    std::size_t i = 0;
+    while (i < days.size()) {
+      while (i < days.size() && !(v[lo][i] && v[hi][i])) ++i;
+      std::size_t j = i;
+      while (j < days.size() && v[lo][j] && v[hi][j]) ++j;
+      if (j > i) {
+        std::vector<double> pts;
+        for (std::size_t k = i; k < j; ++k) pts.insert(pts.end(), {x(days[k]), y(*v[hi][k])});
+        for (std::size_t k = j; k-- > i;) pts.insert(pts.end(), {x(days[k]), y(*v[lo][k])});
+        doc.polygon(pts, std::string("class=\"band ") + cls + "\" fill=\"" + fill + "\" fill-opacity=\"" + opacity +
+                             "\" stroke=\"none\"");
+      }
+      i = j;
+    }
+  };
+  band(0, 4, "band-p10-p90", "#56B4E9", "0.35");
+  band(1, 3, "band-p25-p75", "#0072B2", "0.45");
+  auto series_line = [&](std::size_t k, const char* colour, double width, const char* dash, const char* cls) {
+    std::string d;
+    bool pen = false;
+    for (std::size_t i = 0; i < days.size(); ++i) {
+      if (!v[k][i]) {
+        pen = false;
+        continue;
+      }
+      d += (pen ? " L" : (d.empty() ? "M" : " M")) + num(x(days[i])) + "," + num(y(*v[k][i]));
+      pen = true;
+    }
+    if (d.empty()) return;
+    doc.raw(std::string("<path class=\"") + cls + "\" d=\"" + d + "\" fill=\"none\" stroke=\"" + colour + "\" stroke-width=\"" +
+            num(width) + "\" stroke-linejoin=\"round\"" + (dash[0] ? std::string(" stroke-dasharray=\"") + dash + "\"" : "") +
+            "/>\n");
+  };
+  series_line(5, "#D55E00", 1.8, "6 3", "mean");
+  series_line(2, "#000000", 2.5, "", "median");
+
+  std::string csv = "date,statistic,value\n";
+  for (std::size_t i = 0; i < days.size(); ++i)
+    for (int k = 0; k < 6; ++k)
+      csv += csv_row({svg::format_date(days[i]), keys[k], csv_num(v[static_cast<std::size_t>(k)][i], k == 5 ? 3 : 0)});
+
+  for (const json& o : array(*fan, "observed")) {
+    const auto d = date(o, "date");
+    const auto val = number(o, "value");
+    if (!d || !val) continue;
+    csv += csv_row({svg::format_date(*d), "observed", svg::num(*val, 2)});
+    if (*d < dmin || *d > dmax) continue;
+    const double px = x(*d), py = y(*val);
+    doc.polygon({px, py - 7, px + 7, py, px, py + 7, px - 7, py},
+                "class=\"observed\" fill=\"#000000\" stroke=\"#FFFFFF\" stroke-width=\"1.5\"");
+    std::string label = text(o, "label");
+    if (label.empty()) label = "Observed: " + svg::num(*val, 1);
+    const double w = svg::text_width(label, 12);
+    // Above the point, with a white halo so it stays legible over the bands.
+    const bool right_side = px + 10 + w <= f.right;
+    const double lx = right_side ? px + 10 : std::max(f.left + 2, px - 10 - w);
+    const double ly = std::max(f.top + 12, py - 12);
+    doc.line(px, py - 7, right_side ? lx - 2 : lx + w + 2, ly + 3, "stroke=\"#000000\" stroke-width=\"1\"");
+    doc.text(lx, ly, label, "start", 12,
+             "font-weight=\"600\" fill=\"#000000\" stroke=\"#FFFFFF\" stroke-width=\"3\" paint-order=\"stroke\"");
+  }
+
+  legend(doc, 64, 52, 700,
+         {swatch("10th-90th percentile", "#56B4E9", "fill-opacity=\"0.35\""),
+          swatch("25th-75th percentile", "#0072B2", "fill-opacity=\"0.45\""), stroke_item("Median", "#000000", 2.5, ""),
+          stroke_item("Mean", "#D55E00", 1.8, "6 3"),
+          {"Observed", [](Document& dd, double lx, double ly) {
+             dd.polygon({lx + 12, ly, lx + 18, ly + 6, lx + 12, ly + 12, lx + 6, ly + 6}, "fill=\"#000000\"");
+           }}});
+  return finish(doc, name, title,
+                "The light band holds the number of schemes live in 80% of replications and the dark band in 50%; the black line "
+                "is the median and the dashed line the mean; diamonds mark what was observed.",
+                std::move(csv));
+}
+
+// ---- 3. Probabilistic Gantt -------------------------------------------------------------------
+
+Chart gantt_chart(const json& data) {
+  const std::string name = "gantt", title = "Probabilistic Gantt chart";
+  const json& rows = array(data, "gantt");
+  if (rows.empty()) return skipped(name, title, "the input has no gantt data");
+  int dmin = 1 << 30, dmax = -(1 << 30);
+  std::vector<std::string> phase_names;
+  for (const json& r : rows) {
+    for (const json& p : array(r, "phases")) {
+      const std::string pn = text(p, "name");
+      if (std::find(phase_names.begin(), phase_names.end(), pn) == phase_names.end()) phase_names.push_back(pn);
+      for (const char* edge : {"start", "end"}) {
+        const json* e = get(p, edge);
+        if (e == nullptr) continue;
+        for (const char* q : {"p10", "p50", "p90"}) {
+          if (const auto d = date(*e, q)) dmin = std::min(dmin, *d), dmax = std::max(dmax, *d);
+        }
+      }
+    }
+  }
+  if (dmin > dmax) return skipped(name, title, "the gantt data has no dates");
+  const auto [d0, d1raw] = calendar_range(data, dmin, dmax);
+  const int d1 = d1raw > d0 ? d1raw : d0 + 30;
+
+  const double row_h = 30, top = 84;
+  const double height = top + static_cast<double>(rows.size()) * row_h + 52;
+  Document doc(name, kWidth, height, title,
+               "Gantt chart: for each scheme, a bar per phase from its median start to its median end, with a whisker for the "
+               "10th-90th percentile of the end date.");
+  chart_title(doc, title, "Bars: median start to median end of each phase; whiskers: 10th-90th percentile of the end");
+  const Frame f{190, top, 700, top + static_cast<double>(rows.size()) * row_h};
+  const Scale x{static_cast<double>(d0), static_cast<double>(d1), f.left, f.right};
+  date_axis(doc, f, x, d0, d1, "Date");
+
+  static constexpr const char* kPhaseColours[6] = {"#56B4E9", "#E69F00", "#009E73", "#CC79A7", "#0072B2", "#D55E00"};
+  auto colour_of = [&](const std::string& pn) {
+    const auto it = std::find(phase_names.begin(), phase_names.end(), pn);
+    return kPhaseColours[static_cast<std::size_t>(it - phase_names.begin()) % 6];
+  };
+  std::vector<LegendItem> items;
+  for (const std::string& pn : phase_names) items.push_back(swatch(pn, colour_of(pn)));
+  items.push_back({"P10-P90 of the end", [](Document& dd, double lx, double ly) {
+                     dd.line(lx + 2, ly + 6, lx + 22, ly + 6, "stroke=\"#000000\" stroke-width=\"1.5\"");
+                     dd.line(lx + 2, ly + 2, lx + 2, ly + 10, "stroke=\"#000000\" stroke-width=\"1.5\"");
+                     dd.line(lx + 22, ly + 2, lx + 22, ly + 10, "stroke=\"#000000\" stroke-width=\"1.5\"");
+                   }});
+  legend(doc, 16, 54, 704, items);
+
+  std::string csv = "scheme_id,scheme_name,phase,boundary,quantile,date\n";
+  bool beyond = false;
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    const json& row = rows[r];
+    const double ry = f.top + static_cast<double>(r) * row_h;
+    if (r % 2 == 1) doc.rect(f.left, ry, f.width(), row_h, "fill=\"#000000\" fill-opacity=\"0.035\"");
+    const std::string sid = text(row, "id"), sname = text(row, "name", sid);
+    doc.text(f.left - 8, ry + row_h / 2 + 4, svg::fit(sname, 12, f.left - 20), "end", 12, "fill=\"#1A1A1A\"");
+    for (const json& p : array(row, "phases")) {
+      const std::string pn = text(p, "name");
+      const json& st = get(p, "start") ? *get(p, "start") : json::object();
+      const json& en = get(p, "end") ? *get(p, "end") : json::object();
+      for (const auto& [edge, ej] : {std::pair<const char*, const json*>{"start", &st}, {"end", &en}})
+        for (const char* q : {"p10", "p50", "p90"}) {
+          const auto d = date(*ej, q);
+          csv += csv_row({sid, sname, pn, edge, q, d ? svg::format_date(*d) : ""});
+        }
+      const auto s50 = date(st, "p50");
+      if (!s50) continue;  // the phase does not start within the horizon
+      const auto e50 = date(en, "p50");
+      const double xs = x(std::clamp(*s50, d0, d1));
+      const double xe = e50 ? x(std::clamp(*e50, d0, d1)) : f.right;
+      const std::string colour = colour_of(pn);
+      doc.rect(xs, ry + 8, std::max(1.5, xe - xs), row_h - 16,
+               "class=\"phase-bar\" fill=\"" + colour + "\" stroke=\"#333333\" stroke-width=\"0.5\"" +
+                   (e50 ? "" : " fill-opacity=\"0.5\" stroke-dasharray=\"3 2\""));
+      if (!e50) beyond = true;
+      const auto e10 = date(en, "p10"), e90 = date(en, "p90");
+      if (e10 || e90) {
+        const double a = e10 ? x(std::clamp(*e10, d0, d1)) : xe;
+        const double b = e90 ? x(std::clamp(*e90, d0, d1)) : f.right;
+        const double my = ry + row_h / 2;
+        doc.line(a, my, b, my, "class=\"whisker\" stroke=\"#000000\" stroke-width=\"1.5\"");
+        doc.line(a, my - 5, a, my + 5, "stroke=\"#000000\" stroke-width=\"1.5\"");
+        if (e90) {
+          doc.line(b, my - 5, b, my + 5, "stroke=\"#000000\" stroke-width=\"1.5\"");
+        } else {
+          // The 90th percentile lies beyond the horizon: an open arrow at the edge says so.
+          doc.polygon({b, my, b - 6, my - 4, b - 6, my + 4}, "fill=\"#000000\"");
+          beyond = true;
+        }
+      }
+    }
+  }
+  if (beyond)
+    doc.text(f.right, height - 6, "Arrow or faded bar: beyond the horizon", "end", 11, "fill=\"#555555\"");
+  return finish(doc, name, title,
+                "Each bar runs from the median start to the median end of a phase; the whisker spans the 10th to 90th percentile "
+                "of the phase's end, so a longer whisker means a less certain date.",
+                std::move(csv));
+}
+
+// ---- 4. Barrier tornado --------------------------------------------------------------------------
+
+/// A day-shift scale over [lo, hi] (always including zero) with room for labels.
+Scale shift_scale(double lo, double hi, double p0, double p1) {
+  lo = std::min(lo, 0.0);
+  hi = std::max(hi, 0.0);
+  if (hi - lo < 1e-9) hi = lo + 10;
+  const double pad = (hi - lo) * 0.04;
+  return {lo - (lo < 0 ? pad : 0), hi + (hi > 0 ? pad : 0), p0, p1};
+}
+
+/// Pixel ranges for a shift axis that leave `label_px` free outside bars on the sides they reach.
+std::pair<double, double> bar_area(double left, double right, double lo, double hi, double label_px) {
+  return {left + (lo < 0 ? label_px : 8), right - (hi > 0 ? label_px : 8)};
+}
+
+Chart barrier_chart(const json& data) {
+  const std::string name = "barrier_tornado", title = "What each barrier costs";
+  const json* bt = get(data, "barrier_tornado");
+  const json& bars = bt ? array(*bt, "bars") : array_or_empty(nullptr);
+  if (bars.empty()) return skipped(name, title, "the input has no barrier attribution (barrier_tornado) data");
+  const std::string measure = text(*bt, "measure", "P50 of all schemes live"), unit = text(*bt, "unit", "days");
+  double lo = 0, hi = 0;
+  for (const json& b : bars)
+    for (const char* k : {"p50_shift", "p80_shift"})
+      if (const auto v = number(b, k)) lo = std::min(lo, *v), hi = std::max(hi, *v);
+
+  const double row_h = 30, top = 76;
+  const double height = top + static_cast<double>(bars.size()) * row_h + 48;
+  Document doc(name, kWidth, height, title,
+               "Horizontal bar chart: for each barrier, the shift in " + measure + " (" + unit +
+                   ") when that barrier is switched off; a thick bar for the median shift and a thin bar for the 80th percentile.");
+  chart_title(doc, title, "Shift in " + measure + " when the barrier is switched off (" + unit + "; negative = earlier)");
+  const Frame f{220, top, 704, top + static_cast<double>(bars.size()) * row_h};
+  const auto [p0, p1] = bar_area(f.left, f.right, lo, hi, 56);
+  const Scale x = shift_scale(lo, hi, p0, p1);
+  x_axis(doc, f, x, svg::linear_ticks(x.d0, x.d1, 6), "Shift (" + unit + ")", true);
+  legend(doc, 16, 52, 704,
+         {swatch("P50 shift (median)", "#0072B2"), swatch("P80 shift (80th percentile)", "#E69F00")});
+
+  std::string csv = "barrier_id,barrier_name,series,quantile,shift_days\n";
+  for (std::size_t i = 0; i < bars.size(); ++i) {
+    const json& b = bars[i];
+    const double ry = f.top + static_cast<double>(i) * row_h;
+    const std::string bid = text(b, "id"), bname = text(b, "name", bid);
+    doc.text(f.left - 8, ry + 16, svg::fit(bname, 12, f.left - 24), "end", 12, "fill=\"#1A1A1A\"");
+    const auto p50 = number(b, "p50_shift"), p80 = number(b, "p80_shift");
+    csv += csv_row({bid, bname, "programme", "p50", csv_num(p50, 1)});
+    csv += csv_row({bid, bname, "programme", "p80", csv_num(p80, 1)});
+    for (const json& s : array(b, "schemes")) {
+      csv += csv_row({bid, bname, text(s, "id"), "p50", csv_num(number(s, "p50_shift"), 1)});
+      csv += csv_row({bid, bname, text(s, "id"), "p80", csv_num(number(s, "p80_shift"), 1)});
+    }
+    const double zero = x(0);
+    const double v50 = p50.value_or(0);
+    doc.raw("<rect class=\"bar bar-p50\" x=\"" + num(std::min(zero, x(v50))) + "\" y=\"" + num(ry + 5) + "\" width=\"" +
+            num(std::abs(x(v50) - zero)) + "\" height=\"14\" fill=\"#0072B2\"><title>" + h(bname) + ": P50 " +
+            h(p50 ? days_label(*p50) : std::string(kDash)) + "</title></rect>\n");
+    if (p80) doc.rect(std::min(zero, x(*p80)), ry + 21, std::abs(x(*p80) - zero), 5, "class=\"bar bar-p80\" fill=\"#E69F00\"");
+    const double end = std::min(x(v50), p80 ? x(*p80) : x(v50));
+    const double end_r = std::max(x(v50), p80 ? x(*p80) : x(v50));
+    const std::string label = p50 ? days_label(*p50) : kDash;
+    if (v50 < 0)
+      doc.text(end - 5, ry + 16, label, "end", 11, "fill=\"#1A1A1A\"");
+    else
+      doc.text(end_r + 5, ry + 16, label, "start", 11, "fill=\"#1A1A1A\"");
+  }
+  return finish(doc, name, title,
+                   "Each bar shows how far the " + measure +
+                       " moves when that barrier is switched off (same random numbers, so the difference is the barrier's own "
+                       "effect); the thick bar is the median shift, the thin bar the 80th percentile, biggest effect first.",
+                   std::move(csv));
+}
+
+// ---- 5. Lever tornado ---------------------------------------------------------------------------------
+
+Chart lever_chart(const json& data) {
+  const std::string name = "lever_tornado", title = "What each lever buys";
+  const json* lt = get(data, "lever_tornado");
+  const json& bars = lt ? array(*lt, "bars") : array_or_empty(nullptr);
+  if (bars.empty()) return skipped(name, title, "the input has no lever sensitivity (lever_tornado) data");
+  const std::string measure = text(*lt, "measure", "P50 of all schemes live"), unit = text(*lt, "unit", "days");
+  double lo = 0, hi = 0;
+  for (const json& b : bars)
+    for (const char* k : {"low_shift", "high_shift"})
+      if (const auto v = number(b, k)) lo = std::min(lo, *v), hi = std::max(hi, *v);
+
+  const double row_h = 34, top = 76;
+  const double height = top + static_cast<double>(bars.size()) * row_h + 48;
+  Document doc(name, kWidth, height, title,
+               "Tornado chart: for each lever, the shift in " + measure + " (" + unit +
+                   ") at its low setting and at its high setting, relative to the scenario's own setting.");
+  chart_title(doc, title, "Shift in " + measure + " with the lever at its low or high setting (" + unit + "; negative = earlier)");
+  const Frame f{200, top, 704, top + static_cast<double>(bars.size()) * row_h};
+  const auto [p0, p1] = bar_area(f.left, f.right, lo, hi, 118);
+  const Scale x = shift_scale(lo, hi, p0, p1);
+  x_axis(doc, f, x, svg::linear_ticks(x.d0, x.d1, 6), "Shift (" + unit + ")", true);
+  legend(doc, 16, 52, 704, {swatch("Low setting", "#56B4E9"), swatch("High setting", "#D55E00")});
+
+  std::string csv = "lever_id,lever_name,setting,setting_value,statistic,shift_days\n";
+  for (std::size_t i = 0; i < bars.size(); ++i) {
+    const json& b = bars[i];
+    const double ry = f.top + static_cast<double>(i) * row_h;
+    const std::string lid = text(b, "id"), lname = text(b, "name", lid);
+    doc.text(f.left - 8, ry + 20, svg::fit(lname, 12, f.left - 24), "end", 12, "fill=\"#1A1A1A\"");
+    const double zero = x(0);
+    struct Side {
+      const char* key;
+      const char* p80;
+      const char* label_key;
+      const char* setting;
+      const char* fill;
+      double y;
+    };
+    for (const Side& s : {Side{"low_shift", "low_p80_shift", "low_label", "low", "#56B4E9", ry + 4},
+                          Side{"high_shift", "high_p80_shift", "high_label", "high", "#D55E00", ry + 17}}) {
+      const auto v = number(b, s.key);
+      const std::string setting_value = text(b, s.label_key);
+      csv += csv_row({lid, lname, s.setting, setting_value, "p50", csv_num(v, 1)});
+      if (has_key(b, s.p80)) csv += csv_row({lid, lname, s.setting, setting_value, "p80", csv_num(number(b, s.p80), 1)});
+      const double val = v.value_or(0);
+      doc.rect(std::min(zero, x(val)), s.y, std::max(1.0, std::abs(x(val) - zero)), 12,
+               std::string("class=\"bar bar-") + s.setting + "\" fill=\"" + s.fill + "\"");
+      std::string label = std::string(s.setting) + (setting_value.empty() ? "" : " " + setting_value) + ": " +
+                          (v ? days_label(*v) : std::string(kDash));
+      label = svg::fit(label, 11, 112);
+      if (val < 0)
+        doc.text(x(val) - 4, s.y + 10, label, "end", 11, "fill=\"#1A1A1A\"");
+      else
+        doc.text(std::max(x(val), zero + 1) + 4, s.y + 10, label, "start", 11, "fill=\"#1A1A1A\"");
+    }
+  }
+  return finish(doc, name, title,
+                "For each lever, the blue bar is the shift in the " + measure +
+                    " with the lever at its low setting and the red bar at its high setting; the longest bars, at the top, are "
+                    "the levers that matter most.",
+                std::move(csv));
+}
+
+// ---- 6. Criticality heat map ----------------------------------------------------------------------------
+
+Chart criticality_chart(const json& data) {
+  const std::string name = "criticality", title = "Criticality of workstreams";
+  const json* cr = get(data, "criticality");
+  if (cr == nullptr) return skipped(name, title, "the input has no criticality data");
+  const json& ws = array(*cr, "workstreams");
+  const json& schemes = array(*cr, "schemes");
+  const json& values = array(*cr, "values");
+  if (ws.empty() || schemes.empty()) return skipped(name, title, "the criticality data has no schemes or no workstreams");
+  static const std::vector<const char*> kBlues = {"#F7FBFF", "#DEEBF7", "#C6DBEF", "#9ECAE1", "#6BAED6",
+                                                  "#4292C6", "#2171B5", "#08519C", "#08306B"};
+  const double label_w = 190;
+  const double cw = std::max(52.0, (kWidth - label_w - 16) / static_cast<double>(ws.size()));
+  const double width = std::max(kWidth, label_w + cw * static_cast<double>(ws.size()) + 16);
+  const double ch = 26, header_h = 48, top = 60;
+  const double grid_top = top + header_h;
+  const double height = grid_top + ch * static_cast<double>(schemes.size()) + 56;
+  Document doc(name, width, height, title,
+               "Heat map: for each scheme (rows) and workstream (columns), the percentage of replications in which the "
+               "workstream lay on the scheme's critical path.");
+  chart_title(doc, title, "Share of replications with the workstream on the scheme's critical path (%)");
+
+  for (std::size_t w = 0; w < ws.size(); ++w) {
+    const std::string wn = text(ws[w], "name", text(ws[w], "id"));
+    const auto lines = svg::wrap(wn, 11, cw - 6, 3);
+    const double cx = label_w + cw * (static_cast<double>(w) + 0.5);
+    const double y0 = grid_top - 6 - static_cast<double>(lines.size() - 1) * 13.2;
+    doc.text_lines(cx, y0, lines, "middle", 11, "fill=\"#1A1A1A\"");
+  }
+  std::string csv = "scheme_id,scheme_name,workstream_id,workstream_name,criticality\n";
+  for (std::size_t s = 0; s < schemes.size(); ++s) {
+    const std::string sid = text(schemes[s], "id"), sname = text(schemes[s], "name", sid);
+    const double ry = grid_top + ch * static_cast<double>(s);
+    doc.text(label_w - 8, ry + ch / 2 + 4, svg::fit(sname, 12, label_w - 24), "end", 12, "fill=\"#1A1A1A\"");
+    const json& row = s < values.size() ? values[s] : array_or_empty(nullptr);
+    for (std::size_t w = 0; w < ws.size(); ++w) {
+      const auto v = (row.is_array() && w < row.size()) ? number(&row[w]) : std::nullopt;
+      const std::string wid = text(ws[w], "id"), wn = text(ws[w], "name", wid);
+      csv += csv_row({sid, sname, wid, wn, csv_num(v, 4)});
+      const double cx = label_w + cw * static_cast<double>(w);
+      const std::string fill = v ? svg::ramp(kBlues, *v) : "#EEEEEE";
+      doc.rect(cx, ry, cw, ch, "class=\"cell\" fill=\"" + fill + "\" stroke=\"#FFFFFF\" stroke-width=\"1.5\"");
+      // Dark text on light cells, white on dark ones (WCAG contrast either way).
+      const std::string ink = svg::luminance(fill) < 0.3 ? "#FFFFFF" : "#1A1A1A";
+      doc.text(cx + cw / 2, ry + ch / 2 + 4, v ? pct(v) : std::string(kDash), "middle", 11, "fill=\"" + ink + "\"");
+    }
+  }
+  // Colour key.
+  const double ky = grid_top + ch * static_cast<double>(schemes.size()) + 16;
+  doc.text(label_w - 8, ky + 12, "Key:", "end", 11, "fill=\"#1A1A1A\"");
+  for (int k = 0; k <= 4; ++k) {
+    const double t = k / 4.0;
+    const std::string fill = svg::ramp(kBlues, t);
+    const double kx = label_w + k * 64.0;
+    doc.rect(kx, ky, 60, 18, "fill=\"" + fill + "\" stroke=\"#999999\" stroke-width=\"0.5\"");
+    doc.text(kx + 30, ky + 13, std::to_string(k * 25) + "%", "middle", 11,
+             std::string("fill=\"") + (svg::luminance(fill) < 0.3 ? "#FFFFFF" : "#1A1A1A") + "\"");
+  }
+  doc.text(label_w + 5 * 64.0 + 4, ky + 13, "(grey with a dash: no value)", "start", 11, "fill=\"#555555\"");
+  return finish(doc, name, title,
+                "Each cell gives the percentage of replications in which that workstream was on the scheme's critical path; "
+                "the darker the cell, the more often that workstream set the go-live date.",
+                std::move(csv));
+}
+
+// ---- 7. Spend -----------------------------------------------------------------------------------------------
+
+Chart spend_chart(const json& data) {
+  const std::string name = "spend", title = "Spend by financial year";
+  const json& years = array(data, "spend");
+  if (years.empty()) return skipped(name, title, "the input has no spend data");
+  struct Part {
+    const char* key;
+    const char* label;
+    const char* fill;
+  };
+  static constexpr Part kParts[3] = {{"central_team", "Central team", "#0072B2"},
+                                     {"consultancy", "Consultancy", "#E69F00"},
+                                     {"local_support", "Local support", "#009E73"}};
+  double ymax = 0;
+  for (const json& y : years) {
+    double total = 0;
+    for (const Part& p : kParts) total += std::max(0.0, number(y, p.key).value_or(0));
+    const double funded = number(y, "funded_central").value_or(0) + number(y, "funded_local").value_or(0);
+    ymax = std::max({ymax, total, funded});
+  }
+  if (ymax <= 0) ymax = 1;
+  ymax *= 1.12;  // headroom for the funded labels
+
+  Document doc(name, kWidth, 400, title,
+               "Stacked bar chart: mean spend per financial year on the central team, consultancy and local support, in "
+               "millions of pounds, with the funded amount for each year marked by a black line.");
+  chart_title(doc, title, "Mean spend across replications, \xC2\xA3 million; black line: amount funded (central + local)");
+  const Frame f{70, 80, 700, 330};
+  const Scale y{0, ymax, f.bottom, f.top};
+  const auto ticks = svg::linear_ticks(0, ymax, 6, ymax < 6 ? 1 : 0);
+  y_axis(doc, f, y, ticks, "", "Spend (\xC2\xA3 million)");
+  legend(doc, 16, 54, 704,
+         {swatch(kParts[0].label, kParts[0].fill), swatch(kParts[1].label, kParts[1].fill),
+          swatch(kParts[2].label, kParts[2].fill), stroke_item("Funded", "#000000", 3, "")});
+
+  std::string csv = "financial_year,item,amount_gbp_m\n";
+  const double slot = f.width() / static_cast<double>(years.size());
+  const double bw = std::min(90.0, slot * 0.5);
+  for (std::size_t i = 0; i < years.size(); ++i) {
+    const json& yr = years[i];
+    const std::string fy = text(yr, "financial_year", std::to_string(i + 1));
+    const double cx = f.left + slot * (static_cast<double>(i) + 0.5);
+    double base = 0;
+    for (const Part& p : kParts) {
+      const auto v = number(yr, p.key);
+      csv += csv_row({fy, p.key, csv_num(v, 3)});
+      const double val = std::max(0.0, v.value_or(0));
+      if (val <= 0) continue;
+      const double top_px = y(base + val), bot_px = y(base);
+      doc.rect(cx - bw / 2, top_px, bw, bot_px - top_px,
+               std::string("class=\"bar spend-") + p.key + "\" fill=\"" + p.fill + "\" stroke=\"#FFFFFF\" stroke-width=\"1\"");
+      if (bot_px - top_px >= 15) {
+        const std::string ink = svg::luminance(p.fill) < 0.3 ? "#FFFFFF" : "#1A1A1A";
+        doc.text(cx, (top_px + bot_px) / 2 + 4, money(val), "middle", 11, "fill=\"" + ink + "\"");
+      }
+      base += val;
+    }
+    const auto fc = number(yr, "funded_central"), fl = number(yr, "funded_local");
+    csv += csv_row({fy, "funded_central", csv_num(fc, 3)});
+    csv += csv_row({fy, "funded_local", csv_num(fl, 3)});
+    if (fc || fl) {
+      const double funded = fc.value_or(0) + fl.value_or(0);
+      const double py = y(funded);
+      doc.line(cx - bw / 2 - 8, py, cx + bw / 2 + 8, py, "class=\"funded\" stroke=\"#000000\" stroke-width=\"3\"");
+      doc.text(cx, py - 6, "funded " + money(funded), "middle", 11,
+               "fill=\"#000000\" stroke=\"#FFFFFF\" stroke-width=\"3\" paint-order=\"stroke\"");
+    }
+    doc.text(cx, f.bottom + 17, fy, "middle", 12, "fill=\"#1A1A1A\" font-weight=\"600\"");
+    doc.text(cx, f.bottom + 32, "spent " + money(base), "middle", 11, "fill=\"#555555\"");
+  }
+  doc.line(f.left, f.bottom, f.right, f.bottom, "stroke=\"#333333\"");
+  doc.text((f.left + f.right) / 2, f.bottom + 52, "Financial year (April to March)", "middle", 12, "fill=\"#1A1A1A\"");
+  return finish(doc, name, title,
+                "Each bar stacks the mean spend in a financial year on the central team, consultancy and local support; the "
+                "black line marks what was funded that year, so a bar above its line is an overspend.",
+                std::move(csv));
+}
+
+// ---- 8. Phases and workstream graph ---------------------------------------------------------------------
+
+void arrow_head(Document& doc, double x, double y, const char* colour) {
+  doc.polygon({x, y, x - 8, y - 4.5, x - 8, y + 4.5}, std::string("fill=\"") + colour + "\"");
+}
+
+Chart workstream_chart(const json& data) {
+  const std::string name = "workstream_graph", title = "Model logic: phases and workstreams";
+  const json* g = get(data, "workstream_graph");
+  const json& nodes = g ? array(*g, "nodes") : array_or_empty(nullptr);
+  if (nodes.empty()) return skipped(name, title, "the input has no workstream_graph data");
+  const json& edges = array(*g, "edges");
+  const json& phases = array(data, "phases");
+
+  // Layer = longest path from a source. Relaxation over at most N rounds, so a
+  // (malformed) cycle cannot loop forever.
+  const std::size_t n = nodes.size();
+  std::vector<std::string> ids(n);
+  for (std::size_t i = 0; i < n; ++i) ids[i] = text(nodes[i], "id");
+  auto index_of = [&](const std::string& id) -> std::optional<std::size_t> {
+    const auto it = std::find(ids.begin(), ids.end(), id);
+    if (it == ids.end()) return std::nullopt;
+    return static_cast<std::size_t>(it - ids.begin());
+  };
+  std::vector<std::pair<std::size_t, std::size_t>> links;
+  for (const json& e : edges) {
+    if (!e.is_array() || e.size() < 2) continue;
+    const auto a = index_of(text(&e[0])), b = index_of(text(&e[1]));
+    if (a && b && *a != *b) links.emplace_back(*a, *b);
+  }
+  std::vector<int> layer(n, 0);
+  for (std::size_t round = 0; round < n; ++round) {
+    bool changed = false;
+    for (const auto& [a, b] : links) {
+      if (layer[b] < layer[a] + 1 && layer[a] + 1 < static_cast<int>(n)) {
+        layer[b] = layer[a] + 1;
+        changed = true;
+      }
+    }
+    if (!changed) break;
+  }
+  const int layers = *std::max_element(layer.begin(), layer.end()) + 1;
+  // Order within a layer by the mean position of predecessors (one barycentre
+  // pass), which removes most crossings in graphs of this size.
+  std::vector<std::vector<std::size_t>> columns(static_cast<std::size_t>(layers));
+  std::vector<double> pos(n, 0);
+  for (int l = 0; l < layers; ++l) {
+    auto& col = columns[static_cast<std::size_t>(l)];
+    for (std::size_t i = 0; i < n; ++i)
+      if (layer[i] == l) col.push_back(i);
+    if (l > 0) {
+      std::vector<double> key(n, 1e9);
+      for (std::size_t i : col) {
+        double sum = 0;
+        int cnt = 0;
+        for (const auto& [a, b] : links)
+          if (b == i && layer[a] < l) sum += pos[a], ++cnt;
+        key[i] = cnt ? sum / cnt : 1e9;
+      }
+      std::stable_sort(col.begin(), col.end(), [&](std::size_t a, std::size_t b) { return key[a] < key[b]; });
+    }
+    for (std::size_t r = 0; r < col.size(); ++r) pos[col[r]] = static_cast<double>(r);
+  }
+  std::size_t max_rows = 1;
+  for (const auto& c : columns) max_rows = std::max(max_rows, c.size());
+
+  const double phase_top = 74, phase_h = 52;
+  const double dag_label_y = phase_top + phase_h + 34;
+  const double dag_top = dag_label_y + 14;
+  const double box_h = 52, pitch = 66;
+  const double height = dag_top + static_cast<double>(max_rows) * pitch + 40;
+  const double width = std::max(kWidth, 16 + static_cast<double>(layers) * 150.0);
+  Document doc(name, width, height, title,
+               "Diagram: the phases each scheme passes through, left to right, and below them the workstream graph of the "
+               "implementation phase: boxes are workstreams, arrows point from a workstream to those that wait for it.");
+  chart_title(doc, title, "Top: phases each scheme passes through. Below: implementation workstreams (arrow: must finish first)");
+
+  std::string csv = "element,id,name,kind,layer,to\n";
+  if (!phases.empty()) {
+    doc.text(16, phase_top - 8, "Phases", "start", 12, "font-weight=\"700\" fill=\"#1A1A1A\"");
+    const double gap = 20;
+    const double bw = (width - 32 - gap * static_cast<double>(phases.size() - 1)) / static_cast<double>(phases.size());
+    for (std::size_t i = 0; i < phases.size(); ++i) {
+      const std::string pn = text(&phases[i]);
+      csv += csv_row({"phase", std::to_string(i + 1), pn, "", "", ""});
+      const double bx = 16 + static_cast<double>(i) * (bw + gap);
+      doc.rect(bx, phase_top, bw, phase_h, "class=\"phase\" rx=\"4\" fill=\"#F2F2F2\" stroke=\"#333333\"");
+      const auto lines = svg::wrap(std::to_string(i + 1) + ". " + pn, 11, bw - 8, 3);
+      const double ty = phase_top + phase_h / 2 + 4 - static_cast<double>(lines.size() - 1) * 6.6;
+      doc.text_lines(bx + bw / 2, ty, lines, "middle", 11, "fill=\"#1A1A1A\"");
+      if (i + 1 < phases.size()) {
+        const double ax = bx + bw + 2, ay = phase_top + phase_h / 2;
+        doc.line(ax, ay, ax + gap - 6, ay, "stroke=\"#333333\" stroke-width=\"1.5\"");
+        arrow_head(doc, ax + gap - 3, ay, "#333333");
+      }
+    }
+  }
+
+  doc.text(16, dag_label_y, "Implementation workstreams (columns: longest chain of predecessors)", "start", 12,
+           "font-weight=\"700\" fill=\"#1A1A1A\"");
+  const double colw = (width - 32) / static_cast<double>(layers);
+  const double bw = std::min(150.0, colw - 34);
+  auto box_x = [&](std::size_t i) { return 16 + colw * layer[i] + (colw - bw) / 2 - 10; };
+  auto box_y = [&](std::size_t i) {
+    const auto& col = columns[static_cast<std::size_t>(layer[i])];
+    // Centre each column vertically so short columns sit beside the middle of tall ones.
+    const double offset = (static_cast<double>(max_rows) - static_cast<double>(col.size())) * pitch / 2;
+    return dag_top + offset + pos[i] * pitch;
+  };
+  for (const auto& [a, b] : links) {
+    const double x1 = box_x(a) + bw, y1 = box_y(a) + box_h / 2;
+    const double x2 = box_x(b) - 2, y2 = box_y(b) + box_h / 2;
+    const double mx = (x1 + x2) / 2;
+    doc.raw("<path class=\"edge\" d=\"M" + num(x1) + "," + num(y1) + " C" + num(mx) + "," + num(y1) + " " + num(mx) + "," +
+            num(y2) + " " + num(x2 - 6) + "," + num(y2) + "\" fill=\"none\" stroke=\"#555555\" stroke-width=\"1.4\"/>\n");
+    arrow_head(doc, x2, y2, "#555555");
+    csv += csv_row({"edge", ids[a], "", "", "", ids[b]});
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::string kind = text(nodes[i], "kind", "workstream");
+    const std::string wn = text(nodes[i], "name", ids[i]);
+    csv += csv_row({"workstream", ids[i], wn, kind, std::to_string(layer[i]), ""});
+    const bool transactional = kind == "transactional";
+    const double bx = box_x(i), by = box_y(i);
+    doc.rect(bx, by, bw, box_h,
+             std::string("class=\"node node-") + (transactional ? "transactional" : "engagement") + "\" rx=\"6\" fill=\"" +
+                 (transactional ? "#D6EAF8" : "#FDEBD0") + "\" stroke=\"" + (transactional ? "#0072B2" : "#B36B00") +
+                 "\" stroke-width=\"1.5\"" + (transactional ? "" : " stroke-dasharray=\"5 3\""));
+    const auto lines = svg::wrap(wn, 11, bw - 10, 2);
+    const double ty = by + (lines.size() > 1 ? 16 : 22);
+    doc.text_lines(bx + bw / 2, ty, lines, "middle", 11, "fill=\"#1A1A1A\" font-weight=\"600\"");
+    doc.text(bx + bw / 2, by + box_h - 7, transactional ? "[transactional]" : "[" + kind + "]", "middle", 11,
+             "fill=\"#333333\" font-style=\"italic\"");
+  }
+  const double ly = height - 26;
+  legend(doc, 16, ly, width - 16,
+         {swatch("Transactional (contracts, data, IT, processes)", "#D6EAF8", "stroke=\"#0072B2\""),
+          swatch("Engagement (people, relationships)", "#FDEBD0", "stroke=\"#B36B00\" stroke-dasharray=\"4 2\"")});
+  return finish(doc, name, title,
+                "The top row is the sequence of phases each scheme passes through; below it each box is an implementation "
+                "workstream, placed in columns by its longest chain of predecessors, with arrows to the workstreams that wait "
+                "for it; blue solid boxes are transactional work, orange dashed boxes engagement.",
+                std::move(csv));
+}
+
+// ---- 9. Comparison --------------------------------------------------------------------------------------------
+
+Chart comparison_chart(const json& data) {
+  const std::string name = "comparison", title = "Comparison with the base scenario";
+  const json* cmp = get(data, "comparison");
+  const json& whatifs = cmp ? array(*cmp, "whatifs") : array_or_empty(nullptr);
+  if (whatifs.empty()) return skipped(name, title, "the input has no comparison data");
+  const std::string base = text(*cmp, "base", "the base scenario");
+  // Rows: every scheme seen in any what-if, in first-seen order.
+  std::vector<std::pair<std::string, std::string>> rows;
+  double lo = 0, hi = 0;
+  for (const json& w : whatifs)
+    for (const json& r : array(w, "rows")) {
+      const std::string id = text(r, "id");
+      if (std::none_of(rows.begin(), rows.end(), [&](const auto& p) { return p.first == id; }))
+        rows.emplace_back(id, text(r, "name", id));
+      for (const char* k : {"p50_shift", "mean_shift"})
+        if (const auto v = number(r, k)) lo = std::min(lo, *v), hi = std::max(hi, *v);
+      for (const char* k : {"p50_shift_ci", "mean_ci"})
+        for (const json& c : array(r, k))
+          if (const auto v = number(&c)) lo = std::min(lo, *v), hi = std::max(hi, *v);
+    }
+  if (rows.empty()) return skipped(name, title, "the comparison has no rows");
+  const double nw = static_cast<double>(whatifs.size());
+  const double sub = 14, row_h = sub * nw + 12, top = 76;
+  const double height = top + row_h * static_cast<double>(rows.size()) + 50;
+  Document doc(name, kWidth, height, title,
+               "Dot plot: for each what-if and each scheme, the median (P50) shift in go-live date against " + base +
+                   " with its 95% confidence interval, and the mean shift.");
+  chart_title(doc, title, "Shift in go-live date against " + base + " (days; negative = earlier); paired replications");
+  const Frame f{200, top, 700, top + row_h * static_cast<double>(rows.size())};
+  const Scale x = shift_scale(lo, hi, f.left + 10, f.right - 10);
+  x_axis(doc, f, x, svg::linear_ticks(x.d0, x.d1, 7), "Shift in go-live date (days)", true);
+  static constexpr const char* kColours[6] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"};
+  std::vector<LegendItem> items;
+  for (std::size_t k = 0; k < whatifs.size(); ++k) {
+    const std::string colour = kColours[k % 6];
+    items.push_back({svg::fit(text(whatifs[k], "name", "what-if " + std::to_string(k + 1)), 11, 200),
+                     [colour](Document& d, double lx, double ly) {
+                       d.line(lx, ly + 6, lx + 24, ly + 6, "stroke=\"" + colour + "\" stroke-width=\"1.5\"");
+                       d.circle(lx + 12, ly + 6, 4, "fill=\"" + colour + "\"");
+                     }});
+  }
+  items.push_back({"Mean shift", [](Document& d, double lx, double ly) {
+                     d.polygon({lx + 12, ly + 1, lx + 17, ly + 6, lx + 12, ly + 11, lx + 7, ly + 6},
+                               "fill=\"#FFFFFF\" stroke=\"#000000\" stroke-width=\"1.5\"");
+                   }});
+  legend(doc, 16, 52, 704, items);
+
+  std::string csv = "whatif,scheme_id,scheme_name,statistic,value\n";
+  for (std::size_t r = 0; r < rows.size(); ++r) {
+    const double ry = f.top + row_h * static_cast<double>(r);
+    if (r % 2 == 1) doc.rect(f.left, ry, f.width(), row_h, "fill=\"#000000\" fill-opacity=\"0.035\"");
+    doc.text(f.left - 8, ry + row_h / 2 + 4, svg::fit(rows[r].second, 12, f.left - 24), "end", 12, "fill=\"#1A1A1A\"");
+  }
+  for (std::size_t k = 0; k < whatifs.size(); ++k) {
+    const std::string wname = text(whatifs[k], "name", "what-if " + std::to_string(k + 1));
+    const std::string colour = kColours[k % 6];
+    for (const json& row : array(whatifs[k], "rows")) {
+      const std::string id = text(row, "id");
+      const auto it = std::find_if(rows.begin(), rows.end(), [&](const auto& p) { return p.first == id; });
+      const std::size_t r = static_cast<std::size_t>(it - rows.begin());
+      const double cy = f.top + row_h * static_cast<double>(r) + 6 + sub * (static_cast<double>(k) + 0.5);
+      for (const char* key : {"mean_shift", "p10_shift", "p50_shift", "p90_shift", "probability_earlier", "probability_later"})
+        csv += csv_row({wname, id, it->second, key, csv_num(number(row, key), 4)});
+      const json& ci = array(row, "p50_shift_ci");
+      const json& mci = array(row, "mean_ci");
+      const auto c0 = ci.size() == 2 ? number(&ci[0]) : std::nullopt, c1 = ci.size() == 2 ? number(&ci[1]) : std::nullopt;
+      const auto m0 = mci.size() == 2 ? number(&mci[0]) : std::nullopt, m1 = mci.size() == 2 ? number(&mci[1]) : std::nullopt;
+      csv += csv_row({wname, id, it->second, "p50_shift_ci_low", csv_num(c0, 4)});
+      csv += csv_row({wname, id, it->second, "p50_shift_ci_high", csv_num(c1, 4)});
+      csv += csv_row({wname, id, it->second, "mean_ci_low", csv_num(m0, 4)});
+      csv += csv_row({wname, id, it->second, "mean_ci_high", csv_num(m1, 4)});
+      if (c0 && c1) {
+        doc.line(x(*c0), cy, x(*c1), cy, "class=\"ci\" stroke=\"" + colour + "\" stroke-width=\"2\"");
+        doc.line(x(*c0), cy - 4, x(*c0), cy + 4, "stroke=\"" + colour + "\" stroke-width=\"1.5\"");
+        doc.line(x(*c1), cy - 4, x(*c1), cy + 4, "stroke=\"" + colour + "\" stroke-width=\"1.5\"");
+      }
+      if (const auto m = number(row, "mean_shift")) {
+        const double mx = x(*m);
+        doc.polygon({mx, cy - 5, mx + 5, cy, mx, cy + 5, mx - 5, cy},
+                    "class=\"mean\" fill=\"#FFFFFF\" stroke=\"#000000\" stroke-width=\"1.5\"");
+      }
+      if (const auto p = number(row, "p50_shift"))
+        doc.raw("<circle class=\"p50-dot\" cx=\"" + num(x(*p)) + "\" cy=\"" + num(cy) + "\" r=\"4.5\" fill=\"" + colour +
+                "\" stroke=\"#FFFFFF\" stroke-width=\"1\"><title>" + h(wname + ", " + it->second + ": P50 " + days_label(*p)) +
+                "</title></circle>\n");
+    }
+  }
+  return finish(doc, name, title,
+                "Each dot is the median shift in a scheme's go-live date under a what-if compared with " + base +
+                    " (same random numbers), with its 95% confidence interval; the open diamond is the mean shift; left of "
+                    "the zero line means earlier.",
+                std::move(csv));
+}
+
+// ---- HTML ------------------------------------------------------------------------------------------------
+
+constexpr const char* kCss = R"css(
+:root { color-scheme: light; }
+body { font-family: system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif; color: #1A1A1A;
+  background: #FFFFFF; margin: 0; line-height: 1.5; font-size: 16px; }
+main { max-width: 980px; margin: 0 auto; padding: 1.5rem 1.25rem 3rem; }
+h1 { font-size: 1.8rem; margin: 0 0 0.25rem; }
+h2 { font-size: 1.35rem; margin: 2.2rem 0 0.6rem; border-bottom: 2px solid #0072B2; padding-bottom: 0.2rem; }
+h3 { font-size: 1.1rem; margin: 1.6rem 0 0.4rem; }
+p.meta { color: #444444; margin: 0 0 1rem; }
+.summary { border: 2px solid #0072B2; border-left-width: 8px; background: #EEF5FB; padding: 0.6rem 1.2rem; margin: 1rem 0 1.5rem; }
+.summary h2 { border: none; margin: 0.3rem 0 0.3rem; font-size: 1.2rem; }
+.summary li { margin: 0.25rem 0; }
+table { border-collapse: collapse; margin: 0.5rem 0 1rem; font-size: 0.9rem; width: 100%; }
+caption { text-align: left; font-weight: 600; padding: 0.3rem 0; }
+th, td { border: 1px solid #BBBBBB; padding: 0.3rem 0.5rem; text-align: left; vertical-align: top; }
+th { background: #F0F0F0; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+.ci { color: #555555; font-size: 0.8rem; display: block; }
+figure { margin: 1.2rem 0 1.8rem; }
+figure svg { width: 100%; height: auto; max-width: 100%; display: block; border: 1px solid #DDDDDD; }
+figcaption { font-size: 0.92rem; margin-top: 0.4rem; }
+.files { color: #555555; font-size: 0.85rem; }
+p.skipped { color: #7A3E00; background: #FFF6E5; border-left: 4px solid #E69F00; padding: 0.3rem 0.6rem; }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 0.3rem 1rem; }
+dl.facts dt { font-weight: 600; }
+dl.facts dd { margin: 0; }
+footer { margin-top: 3rem; color: #555555; font-size: 0.85rem; border-top: 1px solid #CCCCCC; padding-top: 0.6rem; }
+@media print {
+  body { color: #000000; background: #FFFFFF; font-size: 11pt; }
+  main { max-width: none; padding: 0; }
+  h2, h3 { break-after: avoid; page-break-after: avoid; color: #000000; }
+  figure, table, .summary, svg { break-inside: avoid; page-break-inside: avoid; }
+  figure svg { border: none; }
+  .summary { background: #FFFFFF; }
+  p.meta, figcaption, .ci, .files, footer { color: #000000; }
+  a { color: #000000; text-decoration: none; }
+}
+)css";
+
+std::string date_cell(const json& q) {
+  // A quantile: {"date": ..., "ci": [lo, hi]}; null = beyond the horizon.
+  if (!q.is_object()) return kDash;
+  std::string s;
+  if (has_key(q, "date")) {
+    const auto d = date(q, "date");
+    s = d ? svg::format_date(*d) : "after horizon";
+  } else {
+    s = kDash;
+  }
+  s = h(s);
+  const json& ci = array(q, "ci");
+  if (ci.size() == 2) {
+    auto bound = [](const json& b) { return b.is_null() ? std::string("after horizon") : text(&b, kDash); };
+    if (!(ci[0].is_null() && ci[1].is_null()))
+      s += "<span class=\"ci\">95% CI " + h(bound(ci[0])) + " to " + h(bound(ci[1])) + "</span>";
+  }
+  return s;
+}
+
+std::string figure(const Chart& c, int number) {
+  if (!c.skipped.empty())
+    return "<p class=\"skipped\">Chart \xE2\x80\x9C" + h(c.title) + "\xE2\x80\x9D (" + h(c.name) + ") is not shown: " + h(c.skipped) +
+           ".</p>\n";
+  return "<figure id=\"fig-" + c.name + "\">\n" + c.element + "<figcaption><strong>Figure " + std::to_string(number) + ". " +
+         h(c.title) + ".</strong> " + h(c.caption) + " <span class=\"files\">(Files: " + h(c.name) + ".svg, " + h(c.name) +
+         ".csv.)</span></figcaption>\n</figure>\n";
+}
+
+std::string list(const json& items) {
+  if (!items.is_array() || items.empty()) return "<p>" + std::string(kDash) + " none given.</p>\n";
+  std::string s = "<ul>\n";
+  for (const json& it : items) s += "<li>" + h(text(&it, kDash)) + "</li>\n";
+  return s + "</ul>\n";
+}
+
+std::string fact(std::string_view term, std::string_view value) {
+  return "<dt>" + h(term) + "</dt><dd>" + h(value.empty() ? std::string_view(kDash) : value) + "</dd>\n";
+}
+
+std::string quantile_table(const json& data) {
+  const json& rows = array(data, "quantiles");
+  if (rows.empty()) return "<p class=\"skipped\">The quantile table is not shown: the input has no quantiles.</p>\n";
+  std::string s =
+      "<table class=\"quantiles\">\n<caption>Go-live dates: percentiles across replications, with 95% confidence intervals "
+      "(\xE2\x80\x9C" "after horizon\xE2\x80\x9D: not reached within the simulated period)</caption>\n"
+      "<thead><tr><th scope=\"col\">Scheme or milestone</th><th scope=\"col\">P10</th><th scope=\"col\">P50 (median)</th>"
+      "<th scope=\"col\">P80</th><th scope=\"col\">P90</th><th scope=\"col\" class=\"num\">Live within horizon</th></tr></thead>\n<tbody>\n";
+  for (const json& r : rows) {
+    const bool programme = text(r, "group") == "programme";
+    s += "<tr><th scope=\"row\">" + (programme ? "<em>" + h(text(r, "name", text(r, "id"))) + "</em>" : h(text(r, "name", text(r, "id")))) + "</th>";
+    for (const char* k : {"p10", "p50", "p80", "p90"}) s += "<td>" + date_cell(get(r, k) ? *get(r, k) : json()) + "</td>";
+    s += "<td class=\"num\">" + h(pct(number(r, "probability_within_horizon"))) + "</td></tr>\n";
+  }
+  return s + "</tbody>\n</table>\n";
+}
+
+std::string targets_table(const json& data) {
+  const json& targets = array(data, "targets");
+  if (targets.empty()) return "<p class=\"skipped\">The targets table is not shown: the input has no target dates.</p>\n";
+  std::vector<std::pair<std::string, std::string>> series;
+  for (const json& t : targets)
+    for (const json& p : array(t, "probabilities")) {
+      const std::string id = text(p, "id");
+      if (std::none_of(series.begin(), series.end(), [&](const auto& e) { return e.first == id; }))
+        series.emplace_back(id, text(p, "name", id));
+    }
+  std::string s =
+      "<table class=\"targets\">\n<caption>Probability of being live by each target date</caption>\n<thead><tr><th "
+      "scope=\"col\">Scheme or milestone</th>";
+  for (const json& t : targets) {
+    const auto d = date(t, "date");
+    s += "<th scope=\"col\" class=\"num\">" + h(text(t, "label", kDash)) + "<span class=\"ci\">" +
+         h(d ? svg::format_date(*d) : std::string(kDash)) + "</span></th>";
+  }
+  s += "</tr></thead>\n<tbody>\n";
+  for (const auto& [id, sname] : series) {
+    s += "<tr><th scope=\"row\">" + h(sname) + "</th>";
+    for (const json& t : targets) {
+      std::optional<double> p;
+      for (const json& e : array(t, "probabilities"))
+        if (text(e, "id") == id) p = number(e, "p");
+      s += "<td class=\"num\">" + h(pct(p)) + "</td>";
+    }
+    s += "</tr>\n";
+  }
+  return s + "</tbody>\n</table>\n";
+}
+
+std::string comparison_tables(const json& data) {
+  const json* cmp = get(data, "comparison");
+  if (cmp == nullptr) return "";
+  std::string s;
+  for (const json& w : array(*cmp, "whatifs")) {
+    const std::string wname = text(w, "name", "what-if");
+    s += "<table class=\"comparison\">\n<caption>" + h(wname) + " against " + h(text(*cmp, "base", "the base")) +
+         ": shift in go-live date (days; negative = earlier)</caption>\n<thead><tr><th scope=\"col\">Scheme or "
+         "milestone</th><th scope=\"col\" class=\"num\">P50 shift (95% CI)</th><th scope=\"col\" class=\"num\">Mean shift "
+         "(95% CI)</th><th scope=\"col\" class=\"num\">P10</th><th scope=\"col\" class=\"num\">P90</th><th scope=\"col\" "
+         "class=\"num\">P(earlier)</th><th scope=\"col\" class=\"num\">P(later)</th></tr></thead>\n<tbody>\n";
+    auto shift = [](std::optional<double> v) { return v ? days_label(*v) : std::string(kDash); };
+    auto ci = [&](const json& arr) {
+      if (!arr.is_array() || arr.size() != 2) return std::string();
+      return "<span class=\"ci\">" + h(shift(number(&arr[0])) + " to " + shift(number(&arr[1]))) + "</span>";
+    };
+    for (const json& r : array(w, "rows")) {
+      s += "<tr><th scope=\"row\">" + h(text(r, "name", text(r, "id"))) + "</th>";
+      s += "<td class=\"num\">" + h(shift(number(r, "p50_shift"))) + ci(array(r, "p50_shift_ci")) + "</td>";
+      s += "<td class=\"num\">" + h(shift(number(r, "mean_shift"))) + ci(array(r, "mean_ci")) + "</td>";
+      s += "<td class=\"num\">" + h(shift(number(r, "p10_shift"))) + "</td>";
+      s += "<td class=\"num\">" + h(shift(number(r, "p90_shift"))) + "</td>";
+      s += "<td class=\"num\">" + h(pct(number(r, "probability_earlier"))) + "</td>";
+      s += "<td class=\"num\">" + h(pct(number(r, "probability_later"))) + "</td></tr>\n";
+    }
+    s += "</tbody>\n</table>\n";
+  }
+  return s;
+}
+
+std::string barriers_table(const json& data) {
+  const json& rows = array(data, "barriers");
+  if (rows.empty()) return "<p>The input lists no barriers.</p>\n";
+  std::string s =
+      "<table class=\"barriers\">\n<caption>Barriers: events that hold schemes up</caption>\n<thead><tr><th "
+      "scope=\"col\">Barrier</th><th scope=\"col\">Scope</th><th scope=\"col\">Trigger</th><th scope=\"col\">Effect</th><th "
+      "scope=\"col\">Description</th></tr></thead>\n<tbody>\n";
+  for (const json& b : rows)
+    s += "<tr><th scope=\"row\">" + h(text(b, "name", text(b, "id", kDash))) + "</th><td>" + h(text(b, "scope", kDash)) +
+         "</td><td>" + h(text(b, "trigger", kDash)) + "</td><td>" + h(text(b, "effect", kDash)) + "</td><td>" +
+         h(text(b, "description", kDash)) + "</td></tr>\n";
+  return s + "</tbody>\n</table>\n";
+}
+
+std::string levers_table(const json& data) {
+  const json& rows = array(data, "levers");
+  if (rows.empty()) return "<p>The input lists no levers.</p>\n";
+  std::string s =
+      "<table class=\"levers\">\n<caption>Levers: what a what-if can move (the tornado uses the low and high "
+      "settings)</caption>\n<thead><tr><th scope=\"col\">Lever</th><th scope=\"col\">Value in this run</th><th "
+      "scope=\"col\">Low</th><th scope=\"col\">High</th><th scope=\"col\">Description</th></tr></thead>\n<tbody>\n";
+  for (const json& l : rows)
+    s += "<tr><th scope=\"row\">" + h(text(l, "name", text(l, "id", kDash))) + "</th><td>" + h(text(l, "value", kDash)) +
+         "</td><td>" + h(text(l, "low", kDash)) + "</td><td>" + h(text(l, "high", kDash)) + "</td><td>" +
+         h(text(l, "description", kDash)) + "</td></tr>\n";
+  return s + "</tbody>\n</table>\n";
+}
+
+std::string html_report(const json& data, const std::vector<Chart>& charts) {
+  const bool compare = text(data, "kind") == "compare";
+  const std::string title = text(data, "title", "wsic report");
+  const json& scenario = get(data, "scenario") ? *get(data, "scenario") : json::object();
+  const json& experiment = get(data, "experiment") ? *get(data, "experiment") : json::object();
+  const json& impl = get(data, "implementation") ? *get(data, "implementation") : json::object();
+  const json& cal = get(data, "calendar") ? *get(data, "calendar") : json::object();
+  auto chart = [&](const std::string& n) -> const Chart* {
+    for (const Chart& c : charts)
+      if (c.name == n) return &c;
+    return nullptr;
+  };
+  int fig = 0;
+  auto fig_html = [&](const std::string& n) {
+    const Chart* c = chart(n);
+    if (c == nullptr) return std::string();
+    return figure(*c, c->skipped.empty() ? ++fig : fig);
+  };
+
+  std::string s = "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n"
+                  "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n<title>" +
+                  h(title) + "</title>\n<style>" + kCss + "</style>\n</head>\n<body>\n<main>\n<header>\n<h1>" + h(title) + "</h1>\n";
+  s += "<p class=\"meta\">Scenario <strong>" + h(text(scenario, "name", kDash)) + "</strong>";
+  if (const std::string d = text(scenario, "description"); !d.empty()) s += ": " + h(d);
+  s += "<br/>Simulated period " + h(text(cal, "start", kDash)) + " to " + h(text(cal, "horizon", kDash)) + "; " +
+       h(text(experiment, "replications", kDash)) + " replications, seed " + h(text(experiment, "seed", kDash)) + ".</p>\n</header>\n";
+
+  s += "<section class=\"summary\" aria-labelledby=\"summary-heading\">\n<h2 id=\"summary-heading\">Summary in plain "
+       "language</h2>\n" + list(array(data, "plain_summary")) + "</section>\n";
+
+  if (compare) {
+    s += "<section id=\"comparison\">\n<h2>Comparison of scenarios</h2>\n<p>Each what-if is run with the same replication "
+         "indices and random-number streams as " +
+         h(get(data, "comparison") ? text(*get(data, "comparison"), "base", "the base scenario") : std::string("the base scenario")) +
+         ", so the differences below are paired: they show the effect of the change, not the noise between runs.</p>\n";
+    s += fig_html("comparison") + comparison_tables(data) + "</section>\n";
+  }
+
+  s += "<section id=\"results\">\n<h2>Key results</h2>\n<h3>When the schemes go live</h3>\n" + quantile_table(data);
+  s += "<h3>Chances of meeting the target dates</h3>\n" + targets_table(data);
+  s += "<h3>Charts</h3>\n";
+  for (const char* n : {"s_curves", "fan", "gantt", "barrier_tornado", "lever_tornado", "criticality", "spend"}) s += fig_html(n);
+  s += "</section>\n";
+
+  // STRESS-DES (Monks et al. 2019) sections 1-5.
+  s += "<section id=\"objectives\">\n<h2>1 Objectives</h2>\n<p>The model is a discrete-event simulation of the Whole Systems "
+       "Integrated Care (WSIC) programme in North West London: nine early-adopter schemes, designated in March 2014 after a "
+       "pan-London co-design phase, each designing a local model of care, implementing it through workstreams such as "
+       "information governance, contracts and engagement, going live as a pilot and then ramping up to full coverage, while "
+       "national and local barriers hold them up. Its purpose is to turn what the evaluation observed into a forecast with "
+       "honest uncertainty, and to test what could have been done differently.</p>\n<p>The questions it answers:</p>\n<ul>\n"
+       "<li>When does each scheme, and the programme as a whole, go live?</li>\n"
+       "<li>How likely is the programme to meet its target dates?</li>\n"
+       "<li>What do the levers (central and local support, national action, leadership continuity, engagement) buy?</li>\n"
+       "<li>Which barriers drive the delay?</li>\n</ul>\n<p>Outputs: go-live and full-coverage dates per scheme and for the "
+       "programme, the number of schemes live over time, the criticality of each workstream, and spend by financial "
+       "year.</p>\n</section>\n";
+
+  s += "<section id=\"logic\">\n<h2>2 Model logic</h2>\n<p>Each scheme is an entity that passes through the phases in "
+       "order:</p>\n";
+  const json& phases = array(data, "phases");
+  if (!phases.empty()) {
+    s += "<ol>\n";
+    for (const json& p : phases) s += "<li>" + h(text(&p, kDash)) + "</li>\n";
+    s += "</ol>\n";
+  }
+  s += "<p>In implementation a scheme works through a graph of workstreams: a workstream starts when those it depends on "
+       "have finished, and the scheme goes live when all are done. Barriers are random events that block, delay or slow "
+       "work; levers are the settings a what-if changes.</p>\n";
+  s += fig_html("workstream_graph") + barriers_table(data) + levers_table(data) + "</section>\n";
+
+  s += "<section id=\"data\">\n<h2>3 Data</h2>\n<h3>Sources</h3>\n" + list(array(data, "data_sources")) +
+       "<h3>Assumptions</h3>\n" + list(array(data, "assumptions"));
+  s += "<p>All inputs are in the scenario file <code>" + h(text(scenario, "file", kDash)) + "</code> (content hash <code>" +
+       h(text(scenario, "content_hash", kDash)) + "</code>).</p>\n</section>\n";
+
+  s += "<section id=\"experimentation\">\n<h2>4 Experimentation</h2>\n<dl class=\"facts\">\n";
+  s += fact("Replications", text(experiment, "replications"));
+  s += fact("Seed", text(experiment, "seed"));
+  s += fact("Block size", text(experiment, "block_size"));
+  s += fact("Random numbers", text(experiment, "random_numbers"));
+  s += fact("Common random numbers", text(experiment, "common_random_numbers"));
+  s += fact("Replications per analysis run", text(experiment, "analysis_replications"));
+  s += fact("Run length", text(cal, "start", kDash) + " to " + text(cal, "horizon", kDash) +
+                              " (a terminating simulation: every replication starts from the programme's start, no warm-up)");
+  s += "</dl>\n<p>Attribution (each barrier switched off) and sensitivity (each lever at its low and high setting) re-run the "
+       "model with the same replication indices, so every difference is paired.</p>\n</section>\n";
+
+  s += "<section id=\"implementation\">\n<h2>5 Implementation</h2>\n<dl class=\"facts\">\n";
+  s += fact("Software", "wsic " + text(impl, "version", "(version not given)") + ", a C++20 discrete-event simulator");
+  s += fact("Build", text(impl, "build"));
+  const auto wall = number(impl, "wall_seconds");
+  s += fact("Run time", wall ? svg::fixed(*wall, 2) + " s (wall clock)" : std::string(kDash));
+  s += fact("Threads", text(impl, "threads"));
+  s += "</dl>\n<p>Results do not depend on the number of threads: the same seed gives the same output.</p>\n</section>\n";
+
+  s += "<footer>Reported following the STRESS-DES checklist for discrete-event simulation (Monks et al., 2019). This file is "
+       "self-contained: it needs no network and prints as shown. Each chart's numbers are in the CSV file of the same "
+       "name.</footer>\n</main>\n</body>\n</html>\n";
+  return s;
+}
+
+}  // namespace
+
+std::map<std::string, std::string> render_report(const nlohmann::json& data) {
+  const json& input = data.is_object() ? data : json::object();
+  std::vector<Chart> charts;
+  auto add = [&](const std::string& name, const std::string& title, Chart (*fn)(const json&)) {
+    charts.push_back(guarded(name, title, [&] { return fn(input); }));
+  };
+  if (text(input, "kind") == "compare") add("comparison", "Comparison with the base scenario", comparison_chart);
+  add("s_curves", "Cumulative probability of go-live", s_curves_chart);
+  add("fan", "Number of schemes live over time", fan_chart);
+  add("gantt", "Probabilistic Gantt chart", gantt_chart);
+  add("barrier_tornado", "What each barrier costs", barrier_chart);
+  add("lever_tornado", "What each lever buys", lever_chart);
+  add("criticality", "Criticality of workstreams", criticality_chart);
+  add("spend", "Spend by financial year", spend_chart);
+  add("workstream_graph", "Model logic: phases and workstreams", workstream_chart);
+
+  std::map<std::string, std::string> files;
+  for (const Chart& c : charts) {
+    if (!c.skipped.empty()) continue;
+    files[c.name + ".svg"] = c.file;
+    files[c.name + ".csv"] = c.csv;
+  }
+  files["report.html"] = html_report(input, charts);
+  return files;
+}
+
+}  // namespace wsic::cli

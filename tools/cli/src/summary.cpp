@@ -1,0 +1,265 @@
+#include "wsic/cli/summary.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "wsic/cli/files.hpp"
+
+namespace wsic::cli {
+
+namespace {
+using nlohmann::ordered_json;
+using model::DayCounts;
+
+std::string fmt(const char* f, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, v);
+  return buf;
+}
+
+ordered_json date_or_null(const model::Scenario& sc, std::optional<int> day) {
+  if (!day) return nullptr;
+  return iso_day(sc, day);
+}
+
+ordered_json quantiles(const model::Scenario& sc, const DayCounts& d) {
+  ordered_json j;
+  j["p10"] = date_or_null(sc, d.quantile(0.10));
+  j["p50"] = date_or_null(sc, d.quantile(0.50));
+  j["p90"] = date_or_null(sc, d.quantile(0.90));
+  j["probability_within_horizon"] = 1.0 - static_cast<double>(d.never()) / static_cast<double>(std::max<std::uint64_t>(1, d.total()));
+  return j;
+}
+
+double share(std::uint64_t k, std::uint64_t n) { return n ? static_cast<double>(k) / static_cast<double>(n) : 0.0; }
+
+std::string fy_label(int year) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%d/%02d", year, (year + 1) % 100);
+  return buf;
+}
+}  // namespace
+
+std::string iso_day(const model::Scenario& sc, std::optional<int> day) {
+  if (!day) return "";
+  const sim::Calendar cal(sc.calendar_start);
+  return sim::format_iso_date(cal.to_date(sim::Time::from_days(*day)));
+}
+
+std::string summary_json(const model::Scenario& sc, const model::Outcomes& o, const BatchInfo& info) {
+  const std::uint64_t n = o.replications;
+  ordered_json j;
+  j["tool"] = "wsic";
+  j["version"] = info.tool_version;
+  j["scenario"] = {{"name", sc.name}, {"content_hash", sc.content_hash}, {"file", sc.source_file}};
+  j["seed"] = info.seed;
+  j["replications"] = n;
+  j["random_numbers"] = "xoshiro256++ streams seeded from (seed, replication, stream name); common random numbers across scenarios that share names";
+  j["block_size"] = info.block_size;
+  j["calendar"] = {{"start", sim::format_iso_date(sc.calendar_start)}, {"horizon", sim::format_iso_date(sc.horizon)}};
+  j["planned_pilot_start"] = sim::format_iso_date(sc.planned_pilot_start);
+
+  j["codesign_end"] = quantiles(sc, o.codesign_end);
+  ordered_json schemes = ordered_json::array();
+  for (std::size_t s = 0; s < sc.schemes.size(); ++s) {
+    ordered_json js;
+    js["id"] = sc.schemes[s].id;
+    js["name"] = sc.schemes[s].name;
+    const auto& g = o.go_live[s];
+    js["p10"] = date_or_null(sc, g.quantile(0.10));
+    js["p50"] = date_or_null(sc, g.quantile(0.50));
+    js["p90"] = date_or_null(sc, g.quantile(0.90));
+    js["probability_live_within_horizon"] = 1.0 - share(g.never(), g.total());
+    js["design_end"] = quantiles(sc, o.design_end[s]);
+    js["full_coverage"] = quantiles(sc, o.full_coverage[s]);
+    ordered_json crit;
+    for (std::size_t w = 0; w < sc.workstreams.size(); ++w) crit[sc.workstreams[w].id] = share(o.critical[s][w], n);
+    js["criticality"] = crit;
+    schemes.push_back(js);
+  }
+  j["schemes"] = schemes;
+
+  ordered_json programme;
+  programme["first_live"] = quantiles(sc, o.first_live);
+  programme["all_live"] = quantiles(sc, o.all_live);
+  programme["all_full_coverage"] = quantiles(sc, o.all_full_coverage);
+  // How far behind plan: the first pilot against the planned pilot start.
+  const double twelve_months = sc.planned_pilot_day + sim::Duration::months(12).in_days();
+  const auto first50 = o.first_live.quantile(0.5);
+  programme["first_live_behind_plan_days_p50"] =
+      first50 ? ordered_json(static_cast<double>(*first50) - sc.planned_pilot_day) : ordered_json(nullptr);
+  programme["probability_first_live_over_12_months_late"] = 1.0 - o.first_live.share_by(twelve_months);
+  j["programme"] = programme;
+
+  ordered_json milestones = ordered_json::array();
+  for (std::size_t m = 0; m < sc.milestones.size(); ++m) {
+    ordered_json jm;
+    jm["date"] = sim::format_iso_date(sc.milestones[m].date);
+    jm["label"] = sc.milestones[m].label;
+    ordered_json dist = ordered_json::array();
+    double mean = 0.0;
+    for (std::size_t k = 0; k < o.live_count_at[m].size(); ++k) {
+      const double p = share(o.live_count_at[m][k], n);
+      dist.push_back(p);
+      mean += static_cast<double>(k) * p;
+    }
+    jm["schemes_live_distribution"] = dist;
+    jm["schemes_live_mean"] = mean;
+    ordered_json per;
+    for (std::size_t s = 0; s < sc.schemes.size(); ++s) per[sc.schemes[s].id] = share(o.scheme_live_at[m][s], n);
+    jm["scheme_live_probability"] = per;
+    milestones.push_back(jm);
+  }
+  j["milestones"] = milestones;
+
+  ordered_json barriers = ordered_json::array();
+  for (std::size_t b = 0; b < sc.barriers.size(); ++b) {
+    barriers.push_back({{"id", sc.barriers[b].id}, {"strikes_per_replication", share(o.barrier_hits[b], n)}});
+  }
+  j["barriers"] = barriers;
+
+  ordered_json spend = ordered_json::array();
+  for (std::size_t y = 0; y < sc.funding.size(); ++y) {
+    const double d = static_cast<double>(std::max<std::uint64_t>(1, n));
+    spend.push_back({{"financial_year", fy_label(sc.funding[y].year)},
+                     {"funded_central_m", sc.funding[y].central},
+                     {"funded_local_m", sc.funding[y].local},
+                     {"central_team_m", o.spend_central_team[y] / d},
+                     {"consultancy_m", o.spend_consultancy[y] / d},
+                     {"local_support_m", o.spend_local[y] / d}});
+  }
+  j["spend"] = spend;
+  return j.dump(2) + "\n";
+}
+
+std::map<std::string, std::string> summary_csvs(const model::Scenario& sc, const model::Outcomes& o) {
+  const std::uint64_t n = o.replications;
+  std::map<std::string, std::string> files;
+  {
+    std::ostringstream f;
+    f << "scheme_id,scheme_name,outcome,p10,p50,p90,probability_within_horizon\n";
+    auto row = [&](const std::string& id, const std::string& name, const char* what, const DayCounts& d) {
+      f << csv_field(id) << ',' << csv_field(name) << ',' << what << ',' << iso_day(sc, d.quantile(0.1)) << ','
+        << iso_day(sc, d.quantile(0.5)) << ',' << iso_day(sc, d.quantile(0.9)) << ','
+        << fmt("%.6f", 1.0 - share(d.never(), d.total())) << '\n';
+    };
+    for (std::size_t s = 0; s < sc.schemes.size(); ++s) {
+      row(sc.schemes[s].id, sc.schemes[s].name, "design_end", o.design_end[s]);
+      row(sc.schemes[s].id, sc.schemes[s].name, "go_live", o.go_live[s]);
+      row(sc.schemes[s].id, sc.schemes[s].name, "full_coverage", o.full_coverage[s]);
+    }
+    row("programme", "Programme", "codesign_end", o.codesign_end);
+    row("programme", "Programme", "first_live", o.first_live);
+    row("programme", "Programme", "all_live", o.all_live);
+    row("programme", "Programme", "all_full_coverage", o.all_full_coverage);
+    files["schemes.csv"] = f.str();
+  }
+  {
+    std::ostringstream f;
+    f << "milestone_date,milestone_label,schemes_live,probability\n";
+    for (std::size_t m = 0; m < sc.milestones.size(); ++m) {
+      for (std::size_t k = 0; k < o.live_count_at[m].size(); ++k) {
+        f << sim::format_iso_date(sc.milestones[m].date) << ',' << csv_field(sc.milestones[m].label) << ',' << k << ','
+          << fmt("%.6f", share(o.live_count_at[m][k], n)) << '\n';
+      }
+    }
+    files["milestones.csv"] = f.str();
+  }
+  {
+    std::ostringstream f;
+    f << "milestone_date,scheme_id,probability_live\n";
+    for (std::size_t m = 0; m < sc.milestones.size(); ++m) {
+      for (std::size_t s = 0; s < sc.schemes.size(); ++s) {
+        f << sim::format_iso_date(sc.milestones[m].date) << ',' << sc.schemes[s].id << ','
+          << fmt("%.6f", share(o.scheme_live_at[m][s], n)) << '\n';
+      }
+    }
+    files["milestone_schemes.csv"] = f.str();
+  }
+  {
+    std::ostringstream f;
+    f << "scheme_id,workstream_id,criticality\n";
+    for (std::size_t s = 0; s < sc.schemes.size(); ++s) {
+      for (std::size_t w = 0; w < sc.workstreams.size(); ++w) {
+        f << sc.schemes[s].id << ',' << sc.workstreams[w].id << ',' << fmt("%.6f", share(o.critical[s][w], n)) << '\n';
+      }
+    }
+    files["criticality.csv"] = f.str();
+  }
+  {
+    std::ostringstream f;
+    f << "barrier_id,strikes_per_replication\n";
+    for (std::size_t b = 0; b < sc.barriers.size(); ++b) {
+      f << sc.barriers[b].id << ',' << fmt("%.6f", share(o.barrier_hits[b], n)) << '\n';
+    }
+    files["barriers.csv"] = f.str();
+  }
+  {
+    std::ostringstream f;
+    f << "financial_year,category,funded_m,spent_m\n";
+    const double d = static_cast<double>(std::max<std::uint64_t>(1, n));
+    for (std::size_t y = 0; y < sc.funding.size(); ++y) {
+      const auto& fy = sc.funding[y];
+      const std::string label = fy_label(fy.year);
+      f << label << ",central_team," << fmt("%.4f", fy.central - fy.consultancy) << ',' << fmt("%.4f", o.spend_central_team[y] / d) << '\n';
+      f << label << ",consultancy," << fmt("%.4f", fy.consultancy) << ',' << fmt("%.4f", o.spend_consultancy[y] / d) << '\n';
+      f << label << ",local_support," << fmt("%.4f", fy.local) << ',' << fmt("%.4f", o.spend_local[y] / d) << '\n';
+    }
+    files["spend.csv"] = f.str();
+  }
+  return files;
+}
+
+std::string summary_table(const model::Scenario& sc, const model::Outcomes& o, const BatchInfo& info) {
+  std::ostringstream t;
+  const std::uint64_t n = o.replications;
+  t << "scenario " << sc.name << " (" << sc.content_hash << "), " << n << " replications, seed " << info.seed << "\n\n";
+  // The milestone the evaluation observed, if the scenario has one near it.
+  std::size_t focus = sc.milestones.size();
+  for (std::size_t m = 0; m < sc.milestones.size(); ++m) {
+    if (sim::format_iso_date(sc.milestones[m].date) == "2015-04-30") focus = m;
+  }
+  if (focus == sc.milestones.size() && !sc.milestones.empty()) focus = sc.milestones.size() / 2;
+  char line[256];
+  std::snprintf(line, sizeof line, "%-42s %-10s %-10s %-10s %8s", "go-live", "P10", "P50", "P90", "by horizon");
+  t << line;
+  if (focus < sc.milestones.size()) t << "   live " << sim::format_iso_date(sc.milestones[focus].date);
+  t << '\n';
+  auto show = [&](const std::string& name, const DayCounts& d, double live) {
+    auto q = [&](double p) {
+      const std::string s = iso_day(sc, d.quantile(p));
+      return s.empty() ? std::string("later") : s;
+    };
+    std::snprintf(line, sizeof line, "%-42.42s %-10s %-10s %-10s %8.1f%%", name.c_str(), q(0.1).c_str(), q(0.5).c_str(),
+                  q(0.9).c_str(), 100.0 * (1.0 - share(d.never(), d.total())));
+    t << line;
+    if (live >= 0.0) {
+      std::snprintf(line, sizeof line, "   %6.1f%%", 100.0 * live);
+      t << line;
+    }
+    t << '\n';
+  };
+  for (std::size_t s = 0; s < sc.schemes.size(); ++s) {
+    show(sc.schemes[s].name, o.go_live[s], focus < sc.milestones.size() ? share(o.scheme_live_at[focus][s], n) : -1.0);
+  }
+  show("Programme: first scheme live", o.first_live, -1.0);
+  show("Programme: all schemes live", o.all_live, -1.0);
+  show("Programme: full coverage everywhere", o.all_full_coverage, -1.0);
+  t << '\n';
+  for (std::size_t m = 0; m < sc.milestones.size(); ++m) {
+    t << "schemes live at " << sim::format_iso_date(sc.milestones[m].date) << " (" << sc.milestones[m].label << "):";
+    double mean = 0.0;
+    std::size_t mode = 0;
+    for (std::size_t k = 0; k < o.live_count_at[m].size(); ++k) {
+      mean += static_cast<double>(k) * share(o.live_count_at[m][k], n);
+      if (o.live_count_at[m][k] > o.live_count_at[m][mode]) mode = k;
+    }
+    std::snprintf(line, sizeof line, " mean %.2f, most likely %zu (%.0f%%)\n", mean, mode, 100.0 * share(o.live_count_at[m][mode], n));
+    t << line;
+  }
+  return t.str();
+}
+
+}  // namespace wsic::cli

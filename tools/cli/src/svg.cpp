@@ -1,0 +1,386 @@
+#include "svg.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+
+namespace wsic::cli::svg {
+
+namespace {
+
+bool starts_with_ci(std::string_view s, std::size_t at, std::string_view prefix) {
+  if (s.size() - at < prefix.size()) return false;
+  for (std::size_t k = 0; k < prefix.size(); ++k) {
+    char c = s[at + k];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c != prefix[k]) return false;
+  }
+  return true;
+}
+
+const char* kMonthAbbr[12] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return 0;
+}
+
+struct Rgb {
+  double r, g, b;
+};
+
+Rgb parse_hex(std::string_view h) {
+  if (h.size() != 7 || h[0] != '#') return {0, 0, 0};
+  auto byte = [&](std::size_t i) { return static_cast<double>(hex_digit(h[i]) * 16 + hex_digit(h[i + 1])); };
+  return {byte(1), byte(3), byte(5)};
+}
+
+}  // namespace
+
+std::string escape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size() + 8);
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    // Text from the input may cite a web address; the report must not contain
+    // one (it is read offline and nothing in it may look fetchable), so the
+    // scheme is dropped and the address kept as plain words.
+    if (starts_with_ci(s, i, "https://")) {
+      i += 7;
+      continue;
+    }
+    if (starts_with_ci(s, i, "http://")) {
+      i += 6;
+      continue;
+    }
+    const char c = s[i];
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&#39;"; break;
+      case '/':
+        // A zero-width space keeps any "//" from reading as a protocol-relative link.
+        out += (!out.empty() && out.back() == '/') ? "&#8203;/" : "/";
+        break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') break;  // not allowed in XML 1.0
+        out += c;
+    }
+  }
+  return out;
+}
+
+std::string fixed(double v, int decimals) {
+  if (!std::isfinite(v)) return "";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  std::string s = buf;
+  // "-0.0" reads as a sign error in a table; the value is zero.
+  bool all_zero = true;
+  for (char c : s) {
+    if (c != '-' && c != '0' && c != '.') all_zero = false;
+  }
+  if (all_zero && !s.empty() && s[0] == '-') s.erase(0, 1);
+  return s;
+}
+
+std::string num(double v, int decimals) {
+  std::string s = fixed(v, decimals);
+  if (s.empty()) return "0";
+  if (s.find('.') != std::string::npos) {
+    while (!s.empty() && s.back() == '0') s.pop_back();
+    if (!s.empty() && s.back() == '.') s.pop_back();
+  }
+  if (s == "-0") s = "0";
+  return s;
+}
+
+std::string signed_days(double v) {
+  const std::string s = fixed(v, 0);
+  if (s.empty()) return "n/a";
+  if (s == "0") return "0 d";
+  return (s[0] == '-' ? "" : "+") + s + " d";
+}
+
+int from_ymd(int y, int m, int d) {
+  // Howard Hinnant's days_from_civil: exact for the proleptic Gregorian calendar.
+  y -= m <= 2;
+  const int era = (y >= 0 ? y : y - 399) / 400;
+  const int yoe = y - era * 400;
+  const int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+Ymd to_ymd(int z) {
+  z += 719468;
+  const int era = (z >= 0 ? z : z - 146096) / 146097;
+  const int doe = z - era * 146097;
+  const int yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const int y = yoe + era * 400;
+  const int doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  const int mp = (5 * doy + 2) / 153;
+  const int d = doy - (153 * mp + 2) / 5 + 1;
+  const int m = mp + (mp < 10 ? 3 : -9);
+  return {y + (m <= 2), m, d};
+}
+
+std::optional<int> parse_date(std::string_view iso) {
+  if (iso.size() != 10 || iso[4] != '-' || iso[7] != '-') return std::nullopt;
+  auto digits = [&](std::size_t from, std::size_t n) -> int {
+    int v = 0;
+    for (std::size_t k = from; k < from + n; ++k) {
+      if (iso[k] < '0' || iso[k] > '9') return -1;
+      v = v * 10 + (iso[k] - '0');
+    }
+    return v;
+  };
+  const int y = digits(0, 4), m = digits(5, 2), d = digits(8, 2);
+  if (y < 0 || m < 1 || m > 12 || d < 1 || d > 31) return std::nullopt;
+  return from_ymd(y, m, d);
+}
+
+std::string format_date(int days) {
+  const Ymd t = to_ymd(days);
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", t.year, t.month, t.day);
+  return buf;
+}
+
+std::vector<Tick> date_ticks(int first_day, int last_day, double pixels) {
+  std::vector<Tick> ticks;
+  if (last_day <= first_day || pixels <= 0) return ticks;
+  const double px_per_day = pixels / (last_day - first_day);
+  const double px_per_month = px_per_day * 30.44;
+  // Minor ticks every month, quarter or none, as space allows; labels on them
+  // only where a three-letter month fits between neighbouring ticks.
+  int step = 0;
+  if (px_per_month >= 8) step = 1;
+  else if (px_per_month * 3 >= 8) step = 3;
+  const bool label_minor = step > 0 && px_per_month * step >= 34;
+  const Ymd a = to_ymd(first_day);
+  int year = a.year, month = a.month;
+  if (to_ymd(first_day).day != 1) {
+    if (++month > 12) {
+      month = 1;
+      ++year;
+    }
+  }
+  for (;;) {
+    const int d = from_ymd(year, month, 1);
+    if (d > last_day) break;
+    if (month == 1) {
+      ticks.push_back({static_cast<double>(d), std::to_string(year), true});
+    } else if (step > 0 && (month - 1) % step == 0) {
+      ticks.push_back({static_cast<double>(d), label_minor ? kMonthAbbr[month - 1] : "", false});
+    }
+    if (++month > 12) {
+      month = 1;
+      ++year;
+    }
+  }
+  return ticks;
+}
+
+std::vector<Tick> linear_ticks(double lo, double hi, int target, int decimals) {
+  std::vector<Tick> ticks;
+  if (!(hi > lo) || target < 1) {
+    ticks.push_back({lo, num(lo, decimals), true});
+    return ticks;
+  }
+  const double raw = (hi - lo) / target;
+  const double mag = std::pow(10.0, std::floor(std::log10(raw)));
+  double step = mag;
+  for (double m : {1.0, 2.0, 2.5, 5.0, 10.0}) {
+    step = m * mag;
+    if (step >= raw) break;
+  }
+  const double start = std::ceil(lo / step - 1e-9) * step;
+  for (int k = 0;; ++k) {
+    const double v = start + k * step;
+    if (v > hi + step * 1e-9) break;
+    const double clean = std::abs(v) < step * 1e-9 ? 0.0 : v;
+    ticks.push_back({clean, num(clean, decimals), true});
+  }
+  return ticks;
+}
+
+double text_width(std::string_view text, double font_px) {
+  double em = 0.0;
+  for (unsigned char c : text) {
+    if ((c & 0xC0) == 0x80) continue;  // UTF-8 continuation byte: part of the previous character
+    if (c == ' ' || c == 'i' || c == 'l' || c == 'j' || c == '.' || c == ',' || c == '\'' || c == '|' || c == ':' ||
+        c == ';' || c == '!')
+      em += 0.30;
+    else if (c == 'f' || c == 't' || c == 'r' || c == '(' || c == ')' || c == '/' || c == '-' || c == 'I')
+      em += 0.38;
+    else if (c == 'm' || c == 'w' || c == 'M' || c == 'W' || c == '%' || c == '@')
+      em += 0.88;
+    else if (c >= 'A' && c <= 'Z')
+      em += 0.68;
+    else if (c >= '0' && c <= '9')
+      em += 0.58;
+    else
+      em += 0.56;
+  }
+  return em * font_px;
+}
+
+std::string fit(std::string_view text, double font_px, double max_px) {
+  if (text_width(text, font_px) <= max_px) return std::string(text);
+  std::string s(text);
+  while (!s.empty() && text_width(s + "\xE2\x80\xA6", font_px) > max_px) {
+    s.pop_back();
+    while (!s.empty() && (static_cast<unsigned char>(s.back()) & 0xC0) == 0x80) s.pop_back();
+    if (!s.empty() && (static_cast<unsigned char>(s.back()) & 0xC0) == 0xC0) s.pop_back();
+  }
+  return s + "\xE2\x80\xA6";
+}
+
+std::vector<std::string> wrap(std::string_view text, double font_px, double max_px, std::size_t max_lines) {
+  std::vector<std::string> words;
+  std::string cur;
+  for (char c : text) {
+    if (c == ' ') {
+      if (!cur.empty()) words.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  if (!cur.empty()) words.push_back(cur);
+  std::vector<std::string> lines;
+  std::string line;
+  for (std::size_t w = 0; w < words.size(); ++w) {
+    const std::string candidate = line.empty() ? words[w] : line + " " + words[w];
+    if (line.empty() || text_width(candidate, font_px) <= max_px) {
+      line = candidate;
+      continue;
+    }
+    lines.push_back(line);
+    line = words[w];
+    if (lines.size() + 1 == max_lines) {
+      // Last permitted line: take the rest and cut it to fit.
+      for (std::size_t r = w + 1; r < words.size(); ++r) line += " " + words[r];
+      break;
+    }
+  }
+  if (!line.empty()) lines.push_back(line);
+  for (std::string& l : lines) l = fit(l, font_px, max_px);
+  return lines;
+}
+
+std::string csv_field(std::string_view s) {
+  if (s.find_first_of(",\"\n\r") == std::string_view::npos) return std::string(s);
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string ramp(const std::vector<const char*>& stops, double t) {
+  if (stops.empty()) return "#000000";
+  t = std::clamp(std::isfinite(t) ? t : 0.0, 0.0, 1.0);
+  const double pos = t * static_cast<double>(stops.size() - 1);
+  const std::size_t i = std::min(stops.size() - 1, static_cast<std::size_t>(pos));
+  const std::size_t j = std::min(stops.size() - 1, i + 1);
+  const double f = pos - static_cast<double>(i);
+  const Rgb a = parse_hex(stops[i]), b = parse_hex(stops[j]);
+  char buf[8];
+  auto mix = [&](double x, double y) { return static_cast<int>(std::lround(x + (y - x) * f)); };
+  std::snprintf(buf, sizeof buf, "#%02X%02X%02X", mix(a.r, b.r), mix(a.g, b.g), mix(a.b, b.b));
+  return buf;
+}
+
+double luminance(std::string_view hex) {
+  const Rgb c = parse_hex(hex);
+  auto lin = [](double v) {
+    v /= 255.0;
+    return v <= 0.03928 ? v / 12.92 : std::pow((v + 0.055) / 1.055, 2.4);
+  };
+  return 0.2126 * lin(c.r) + 0.7152 * lin(c.g) + 0.0722 * lin(c.b);
+}
+
+// ---- Document -------------------------------------------------------------------
+
+Document::Document(std::string id, double width, double height, std::string_view title, std::string_view desc)
+    : id_(std::move(id)), width_(width), height_(height), title_(title), desc_(desc) {}
+
+void Document::raw(std::string_view markup) { body_ += markup; }
+
+void Document::rect(double x, double y, double w, double h, std::string_view attrs) {
+  body_ += "<rect x=\"" + num(x) + "\" y=\"" + num(y) + "\" width=\"" + num(std::max(0.0, w)) + "\" height=\"" +
+           num(std::max(0.0, h)) + "\"";
+  if (!attrs.empty()) body_ += " " + std::string(attrs);
+  body_ += "/>\n";
+}
+
+void Document::line(double x1, double y1, double x2, double y2, std::string_view attrs) {
+  body_ += "<line x1=\"" + num(x1) + "\" y1=\"" + num(y1) + "\" x2=\"" + num(x2) + "\" y2=\"" + num(y2) + "\"";
+  if (!attrs.empty()) body_ += " " + std::string(attrs);
+  body_ += "/>\n";
+}
+
+namespace {
+std::string points(const std::vector<double>& xy) {
+  std::string p;
+  for (std::size_t i = 0; i + 1 < xy.size(); i += 2) {
+    if (i) p += ' ';
+    p += num(xy[i]) + "," + num(xy[i + 1]);
+  }
+  return p;
+}
+}  // namespace
+
+void Document::polyline(const std::vector<double>& xy, std::string_view attrs) {
+  body_ += "<polyline points=\"" + points(xy) + "\" fill=\"none\"";
+  if (!attrs.empty()) body_ += " " + std::string(attrs);
+  body_ += "/>\n";
+}
+
+void Document::polygon(const std::vector<double>& xy, std::string_view attrs) {
+  body_ += "<polygon points=\"" + points(xy) + "\"";
+  if (!attrs.empty()) body_ += " " + std::string(attrs);
+  body_ += "/>\n";
+}
+
+void Document::circle(double cx, double cy, double r, std::string_view attrs) {
+  body_ += "<circle cx=\"" + num(cx) + "\" cy=\"" + num(cy) + "\" r=\"" + num(r) + "\"";
+  if (!attrs.empty()) body_ += " " + std::string(attrs);
+  body_ += "/>\n";
+}
+
+void Document::text(double x, double y, std::string_view content, std::string_view anchor, double size,
+                    std::string_view attrs) {
+  body_ += "<text x=\"" + num(x) + "\" y=\"" + num(y) + "\" font-size=\"" + num(size) + "\"";
+  if (anchor != "start") body_ += " text-anchor=\"" + std::string(anchor) + "\"";
+  if (!attrs.empty()) body_ += " " + std::string(attrs);
+  body_ += ">" + escape(content) + "</text>\n";
+}
+
+void Document::text_lines(double x, double y, const std::vector<std::string>& lines, std::string_view anchor,
+                          double size, std::string_view attrs) {
+  for (std::size_t i = 0; i < lines.size(); ++i) text(x, y + static_cast<double>(i) * size * 1.2, lines[i], anchor, size, attrs);
+}
+
+std::string Document::element() const {
+  std::string s = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " + num(width_) + " " + num(height_) +
+                  "\" width=\"" + num(width_) + "\" height=\"" + num(height_) + "\" role=\"img\" aria-labelledby=\"" +
+                  id_ + "-title " + id_ + "-desc\" font-family=\"" + kFontFamily +
+                  "\" class=\"chart\">\n<title id=\"" + id_ + "-title\">" + escape(title_) + "</title>\n<desc id=\"" +
+                  id_ + "-desc\">" + escape(desc_) + "</desc>\n";
+  s += "<rect x=\"0\" y=\"0\" width=\"" + num(width_) + "\" height=\"" + num(height_) + "\" fill=\"#FFFFFF\"/>\n";
+  s += body_;
+  s += "</svg>\n";
+  return s;
+}
+
+std::string Document::file() const { return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + element(); }
+
+}  // namespace wsic::cli::svg
