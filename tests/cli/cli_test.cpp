@@ -1,7 +1,10 @@
 // The wsic programs driven through their command line, as a user would.
+#include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -128,4 +131,103 @@ TEST_CASE("Cli.ValidateReportsAndExitCodes", "[cli][validate]") {
   REQUIRE(run(wsic() + " run " + bad.string() + " 2>/dev/null") == 2);
   REQUIRE(run(wsic() + " run 2>/dev/null") == 2);  // usage
   fs::remove(bad);
+}
+
+namespace {
+// Starts `cmd` under /bin/sh (exec'd, so the pid is the program's) and
+// returns its pid.
+pid_t spawn(const std::string& cmd) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::execl("/bin/sh", "sh", "-c", ("exec " + cmd).c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  return pid;
+}
+
+bool wait_for_file(const fs::path& p, double seconds) {
+  for (int i = 0; i < static_cast<int>(seconds * 100); ++i) {
+    if (fs::exists(p)) return true;
+    ::usleep(10'000);
+  }
+  return false;
+}
+
+int wait_exit(pid_t pid) {
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return -1;
+}
+}  // namespace
+
+TEST_CASE("Cli.KilledRunResumesToTheSameBytes", "[cli][checkpoint]") {
+  const fs::path whole = fresh_dir("whole"), killed = fresh_dir("killed");
+  const std::string args = " run scenarios/baseline.yaml -n 200000 --seed 5 --analysis-replications 0 -q --per-replication";
+  REQUIRE(run(wsic() + args + " -o " + whole.string()) == 0);
+
+  const pid_t pid = spawn(wsic() + args + " --checkpoint 0.05 -o " + killed.string());
+  REQUIRE(wait_for_file(killed / "checkpoint.wsic", 30.0));
+  ::usleep(200'000);  // let it get further than the first checkpoint
+  ::kill(pid, SIGKILL);
+  REQUIRE(wait_exit(pid) == 128 + SIGKILL);
+  // Killed mid-way: no results, only the checkpoint (and the partial rows).
+  REQUIRE_FALSE(fs::exists(killed / "summary.json"));
+  REQUIRE_FALSE(fs::exists(killed / "per_replication.csv"));
+
+  REQUIRE(run(wsic() + " run -q --resume " + killed.string()) == 0);
+  REQUIRE(slurp(killed / "summary.json") == slurp(whole / "summary.json"));
+  REQUIRE(slurp(killed / "per_replication.csv") == slurp(whole / "per_replication.csv"));
+  REQUIRE(slurp(killed / "schemes.csv") == slurp(whole / "schemes.csv"));
+  REQUIRE_FALSE(fs::exists(killed / "checkpoint.wsic"));
+  // Nothing half-written left behind.
+  for (const auto& e : fs::directory_iterator(killed)) {
+    INFO(e.path());
+    REQUIRE(e.path().filename().string().find("tmp") == std::string::npos);
+  }
+  fs::remove_all(whole);
+  fs::remove_all(killed);
+}
+
+TEST_CASE("Cli.InterruptStopsPromptlyAndWritesNothing", "[cli][checkpoint]") {
+  const fs::path out = fresh_dir("sigint");
+  const fs::path err = fresh_dir("sigint-err.txt");
+  const pid_t pid = spawn(wsic() + " run scenarios/baseline.yaml -n 5000000 -q -o " + out.string() + " 2> " + err.string());
+  ::usleep(700'000);
+  const auto t0 = std::chrono::steady_clock::now();
+  ::kill(pid, SIGINT);
+  REQUIRE(wait_exit(pid) == 130);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  INFO("stopped " << seconds << " s after SIGINT");
+  REQUIRE(seconds < 5.0);  // a hang guard, not a benchmark
+  REQUIRE_FALSE(fs::exists(out / "summary.json"));
+  const std::string msg = slurp(err);
+  REQUIRE(msg.find("interrupted after") != std::string::npos);
+  fs::remove_all(out);
+  fs::remove(err);
+}
+
+TEST_CASE("Cli.ResumeRefusesAChangedScenario", "[cli][checkpoint]") {
+  const fs::path dir = fresh_dir("changed");
+  fs::create_directories(dir);
+  const fs::path sc = dir / "scenario.yaml";
+  fs::copy_file("scenarios/baseline.yaml", sc);
+  const fs::path out = dir / "out";
+  const pid_t pid = spawn(wsic() + " run " + sc.string() + " -n 5000000 -q --analysis-replications 0 --checkpoint 0.05 -o " + out.string());
+  REQUIRE(wait_for_file(out / "checkpoint.wsic", 30.0));
+  ::kill(pid, SIGKILL);
+  wait_exit(pid);
+  // A valid edit: the scenario still loads, but it is not the one checkpointed.
+  std::string text = slurp(sc);
+  const auto at = text.find("readiness: 3.0");
+  REQUIRE(at != std::string::npos);
+  text.replace(at, 14, "readiness: 2.9");
+  std::ofstream(sc, std::ios::trunc) << text;
+  REQUIRE(run(wsic() + " validate " + sc.string() + " > /dev/null") == 0);
+  const fs::path err = dir / "err.txt";
+  REQUIRE(run(wsic() + " run -q --resume " + out.string() + " 2> " + err.string()) == 2);
+  REQUIRE(slurp(err).find("has changed since the checkpoint") != std::string::npos);
+  REQUIRE(run(wsic() + " run -q --resume " + (dir / "nowhere").string() + " 2>/dev/null") == 2);
+  fs::remove_all(dir);
 }

@@ -22,7 +22,8 @@ int main(int argc, char** argv) {
   wsic::cli::RunOptions run;
   std::string run_out;
   auto* cmd_run = app.add_subcommand("run", "simulate a scenario many times and write its results and report");
-  cmd_run->add_option("scenario", run.scenario, "scenario file (YAML)")->required();
+  std::string resume_dir;
+  cmd_run->add_option("scenario", run.scenario, "scenario file (YAML)");
   cmd_run->add_option("-n,--replications", run.replications, "replications to run")
       ->default_val(run.replications)->check(CLI::PositiveNumber);
   cmd_run->add_option("--seed", run.seed, "master random seed")->default_val(run.seed);
@@ -34,6 +35,10 @@ int main(int argc, char** argv) {
                       "replications for barrier attribution and lever sensitivity (0: skip)")
       ->default_val(run.analysis_replications);
   cmd_run->add_flag("--force", run.force, "replace earlier results in the output folder");
+  cmd_run->add_option("--checkpoint", run.checkpoint_seconds,
+                      "save progress every SECONDS so an interrupted run can be resumed")
+      ->check(CLI::NonNegativeNumber);
+  cmd_run->add_option("--resume", resume_dir, "continue the unfinished run in DIR (its other options come from DIR)");
   cmd_run->add_flag("-q,--quiet", run.quiet, "no summary table");
 
   std::vector<std::filesystem::path> to_validate;
@@ -63,6 +68,12 @@ int main(int argc, char** argv) {
   std::signal(SIGTERM, on_signal);
   try {
     if (*cmd_run) {
+      if (resume_dir.empty() == run.scenario.empty()) {
+        std::cerr << "wsic run: give a scenario file, or --resume DIR to continue an unfinished run (not both)\n"
+                  << "Run with --help for more information.\n";
+        return wsic::cli::kExitBadInput;
+      }
+      if (!resume_dir.empty()) run.resume = resume_dir;
       if (!run_out.empty()) run.out = run_out;
       run.cancel = &g_cancel;
       return wsic::cli::run_command(run);

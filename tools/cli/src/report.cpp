@@ -267,6 +267,17 @@ LegendItem stroke_item(std::string label, std::string colour, double width, std:
           }};
 }
 
+/// A row label, right-aligned at `right` and centred on `cy`: one line at
+/// 12 px when it fits, else two lines at 11 px (names are wrapped, not cut).
+void row_label(Document& doc, double right, double cy, std::string_view label, double max_w) {
+  if (svg::text_width(label, 12) <= max_w) {
+    doc.text(right, cy + 4, label, "end", 12, "fill=\"#1A1A1A\"");
+    return;
+  }
+  const auto lines = svg::wrap(label, 11, max_w, 2);
+  doc.text_lines(right, cy + 4 - static_cast<double>(lines.size() - 1) * 6.6, lines, "end", 11, "fill=\"#1A1A1A\"");
+}
+
 /// The day range of the x axis: the calendar, or else the data.
 std::pair<int, int> calendar_range(const json& data, int data_min, int data_max) {
   const json& cal = get(data, "calendar") ? *get(data, "calendar") : json::object();
@@ -293,7 +304,7 @@ Chart s_curves_chart(const json& data) {
   if (dmin == dmax) dmax = dmin + 30;
 
   const std::size_t rows = (series.size() + 2) / 3;
-  const double height = 372 + static_cast<double>(rows) * 18 + 8;
+  const double height = 356 + static_cast<double>(rows) * 18 + 8;
   Document doc(name, kWidth, height, title,
                "Line chart: for each scheme and for the programme, the probability (0-100%) of being live by each date.");
   chart_title(doc, title, "Share of replications in which each scheme (and the programme) is live by the date");
@@ -454,11 +465,12 @@ Chart fan_chart(const json& data) {
     std::string label = text(o, "label");
     if (label.empty()) label = "Observed: " + svg::num(*val, 1);
     const double w = svg::text_width(label, 12);
-    // Above the point, with a white halo so it stays legible over the bands.
-    const bool right_side = px + 10 + w <= f.right;
-    const double lx = right_side ? px + 10 : std::max(f.left + 2, px - 10 - w);
-    const double ly = std::max(f.top + 12, py - 12);
-    doc.line(px, py - 7, right_side ? lx - 2 : lx + w + 2, ly + 3, "stroke=\"#000000\" stroke-width=\"1\"");
+    // Up and to the left of the point: the count only rises with time, so that
+    // corner of the chart is empty; a white halo keeps it legible regardless.
+    const bool left_side = px - 14 - w >= f.left + 4;
+    const double lx = left_side ? px - 14 - w : std::min(px + 14, f.right - w);
+    const double ly = std::max(f.top + 14, py - 26);
+    doc.line(px, py - 7, left_side ? lx + w : lx, ly + 4, "stroke=\"#000000\" stroke-width=\"1\"");
     doc.text(lx, ly, label, "start", 12,
              "font-weight=\"600\" fill=\"#000000\" stroke=\"#FFFFFF\" stroke-width=\"3\" paint-order=\"stroke\"");
   }
@@ -518,21 +530,32 @@ Chart gantt_chart(const json& data) {
   };
   std::vector<LegendItem> items;
   for (const std::string& pn : phase_names) items.push_back(swatch(pn, colour_of(pn)));
+  bool beyond = false;  // does any phase start but not end (or not surely end) by the horizon?
+  for (const json& r : rows)
+    for (const json& p : array(r, "phases")) {
+      const json* st = get(p, "start");
+      const json* en = get(p, "end");
+      if (st && date(*st, "p50") && (!en || !date(*en, "p50") || !date(*en, "p90"))) beyond = true;
+    }
   items.push_back({"P10-P90 of the end", [](Document& dd, double lx, double ly) {
                      dd.line(lx + 2, ly + 6, lx + 22, ly + 6, "stroke=\"#000000\" stroke-width=\"1.5\"");
                      dd.line(lx + 2, ly + 2, lx + 2, ly + 10, "stroke=\"#000000\" stroke-width=\"1.5\"");
                      dd.line(lx + 22, ly + 2, lx + 22, ly + 10, "stroke=\"#000000\" stroke-width=\"1.5\"");
                    }});
+  if (beyond)
+    items.push_back({"Beyond the horizon", [](Document& dd, double lx, double ly) {
+                       dd.line(lx + 2, ly + 6, lx + 18, ly + 6, "stroke=\"#000000\" stroke-width=\"1.5\"");
+                       dd.polygon({lx + 24, ly + 6, lx + 18, ly + 2, lx + 18, ly + 10}, "fill=\"#000000\"");
+                     }});
   legend(doc, 16, 54, 704, items);
 
   std::string csv = "scheme_id,scheme_name,phase,boundary,quantile,date\n";
-  bool beyond = false;
   for (std::size_t r = 0; r < rows.size(); ++r) {
     const json& row = rows[r];
     const double ry = f.top + static_cast<double>(r) * row_h;
     if (r % 2 == 1) doc.rect(f.left, ry, f.width(), row_h, "fill=\"#000000\" fill-opacity=\"0.035\"");
     const std::string sid = text(row, "id"), sname = text(row, "name", sid);
-    doc.text(f.left - 8, ry + row_h / 2 + 4, svg::fit(sname, 12, f.left - 20), "end", 12, "fill=\"#1A1A1A\"");
+    row_label(doc, f.left - 8, ry + row_h / 2, sname, f.left - 20);
     for (const json& p : array(row, "phases")) {
       const std::string pn = text(p, "name");
       const json& st = get(p, "start") ? *get(p, "start") : json::object();
@@ -551,7 +574,6 @@ Chart gantt_chart(const json& data) {
       doc.rect(xs, ry + 8, std::max(1.5, xe - xs), row_h - 16,
                "class=\"phase-bar\" fill=\"" + colour + "\" stroke=\"#333333\" stroke-width=\"0.5\"" +
                    (e50 ? "" : " fill-opacity=\"0.5\" stroke-dasharray=\"3 2\""));
-      if (!e50) beyond = true;
       const auto e10 = date(en, "p10"), e90 = date(en, "p90");
       if (e10 || e90) {
         const double a = e10 ? x(std::clamp(*e10, d0, d1)) : xe;
@@ -564,13 +586,10 @@ Chart gantt_chart(const json& data) {
         } else {
           // The 90th percentile lies beyond the horizon: an open arrow at the edge says so.
           doc.polygon({b, my, b - 6, my - 4, b - 6, my + 4}, "fill=\"#000000\"");
-          beyond = true;
         }
       }
     }
   }
-  if (beyond)
-    doc.text(f.right, height - 6, "Arrow or faded bar: beyond the horizon", "end", 11, "fill=\"#555555\"");
   return finish(doc, name, title,
                 "Each bar runs from the median start to the median end of a phase; the whisker spans the 10th to 90th percentile "
                 "of the phase's end, so a longer whisker means a less certain date.",
@@ -609,8 +628,10 @@ Chart barrier_chart(const json& data) {
   Document doc(name, kWidth, height, title,
                "Horizontal bar chart: for each barrier, the shift in " + measure + " (" + unit +
                    ") when that barrier is switched off; a thick bar for the median shift and a thin bar for the 80th percentile.");
-  chart_title(doc, title, "Shift in " + measure + " when the barrier is switched off (" + unit + "; negative = earlier)");
-  const Frame f{220, top, 704, top + static_cast<double>(bars.size()) * row_h};
+  const bool says_off = measure.find("switched off") != std::string::npos;
+  chart_title(doc, title,
+              "Shift in " + measure + (says_off ? "" : " when the barrier is switched off") + " (" + unit + "; negative = earlier)");
+  const Frame f{236, top, 704, top + static_cast<double>(bars.size()) * row_h};
   const auto [p0, p1] = bar_area(f.left, f.right, lo, hi, 56);
   const Scale x = shift_scale(lo, hi, p0, p1);
   x_axis(doc, f, x, svg::linear_ticks(x.d0, x.d1, 6), "Shift (" + unit + ")", true);
@@ -622,7 +643,7 @@ Chart barrier_chart(const json& data) {
     const json& b = bars[i];
     const double ry = f.top + static_cast<double>(i) * row_h;
     const std::string bid = text(b, "id"), bname = text(b, "name", bid);
-    doc.text(f.left - 8, ry + 16, svg::fit(bname, 12, f.left - 24), "end", 12, "fill=\"#1A1A1A\"");
+    row_label(doc, f.left - 8, ry + 15, bname, f.left - 20);
     const auto p50 = number(b, "p50_shift"), p80 = number(b, "p80_shift");
     csv += csv_row({bid, bname, "programme", "p50", csv_num(p50, 1)});
     csv += csv_row({bid, bname, "programme", "p80", csv_num(p80, 1)});
@@ -645,8 +666,8 @@ Chart barrier_chart(const json& data) {
       doc.text(end_r + 5, ry + 16, label, "start", 11, "fill=\"#1A1A1A\"");
   }
   return finish(doc, name, title,
-                   "Each bar shows how far the " + measure +
-                       " moves when that barrier is switched off (same random numbers, so the difference is the barrier's own "
+                   "Each bar shows how far the " + measure + (says_off ? " moves" : " moves when that barrier is switched off") +
+                       " (same random numbers, so the difference is the barrier's own "
                        "effect); the thick bar is the median shift, the thin bar the 80th percentile, biggest effect first.",
                    std::move(csv));
 }
@@ -664,14 +685,14 @@ Chart lever_chart(const json& data) {
     for (const char* k : {"low_shift", "high_shift"})
       if (const auto v = number(b, k)) lo = std::min(lo, *v), hi = std::max(hi, *v);
 
-  const double row_h = 34, top = 76;
+  const double row_h = 46, top = 76;
   const double height = top + static_cast<double>(bars.size()) * row_h + 48;
   Document doc(name, kWidth, height, title,
                "Tornado chart: for each lever, the shift in " + measure + " (" + unit +
                    ") at its low setting and at its high setting, relative to the scenario's own setting.");
   chart_title(doc, title, "Shift in " + measure + " with the lever at its low or high setting (" + unit + "; negative = earlier)");
-  const Frame f{200, top, 704, top + static_cast<double>(bars.size()) * row_h};
-  const auto [p0, p1] = bar_area(f.left, f.right, lo, hi, 118);
+  const Frame f{250, top, 704, top + static_cast<double>(bars.size()) * row_h};
+  const auto [p0, p1] = bar_area(f.left, f.right, lo, hi, 84);
   const Scale x = shift_scale(lo, hi, p0, p1);
   x_axis(doc, f, x, svg::linear_ticks(x.d0, x.d1, 6), "Shift (" + unit + ")", true);
   legend(doc, 16, 52, 704, {swatch("Low setting", "#56B4E9"), swatch("High setting", "#D55E00")});
@@ -681,7 +702,17 @@ Chart lever_chart(const json& data) {
     const json& b = bars[i];
     const double ry = f.top + static_cast<double>(i) * row_h;
     const std::string lid = text(b, "id"), lname = text(b, "name", lid);
-    doc.text(f.left - 8, ry + 20, svg::fit(lname, 12, f.left - 24), "end", 12, "fill=\"#1A1A1A\"");
+    // Name, then the settings compared, so the bars' labels can stay short.
+    const double max_w = f.left - 20;
+    std::vector<std::string> lines =
+        svg::text_width(lname, 12) <= max_w ? std::vector<std::string>{lname} : svg::wrap(lname, 11, max_w, 2);
+    const double name_size = lines.size() == 1 && svg::text_width(lname, 12) <= max_w ? 12 : 11;
+    const std::string settings = "low " + text(b, "low_label", kDash) + " \xC2\xB7 high " + text(b, "high_label", kDash);
+    const double block = static_cast<double>(lines.size()) * 13.2 + 13.2;
+    double ty = ry + (row_h - block) / 2 + 10;
+    doc.text_lines(f.left - 8, ty, lines, "end", name_size, "fill=\"#1A1A1A\"");
+    ty += static_cast<double>(lines.size()) * 13.2;
+    doc.text(f.left - 8, ty, svg::fit(settings, 11, max_w), "end", 11, "fill=\"#555555\"");
     const double zero = x(0);
     struct Side {
       const char* key;
@@ -691,22 +722,20 @@ Chart lever_chart(const json& data) {
       const char* fill;
       double y;
     };
-    for (const Side& s : {Side{"low_shift", "low_p80_shift", "low_label", "low", "#56B4E9", ry + 4},
-                          Side{"high_shift", "high_p80_shift", "high_label", "high", "#D55E00", ry + 17}}) {
+    for (const Side& s : {Side{"low_shift", "low_p80_shift", "low_label", "low", "#56B4E9", ry + 7},
+                          Side{"high_shift", "high_p80_shift", "high_label", "high", "#D55E00", ry + 24}}) {
       const auto v = number(b, s.key);
       const std::string setting_value = text(b, s.label_key);
       csv += csv_row({lid, lname, s.setting, setting_value, "p50", csv_num(v, 1)});
       if (has_key(b, s.p80)) csv += csv_row({lid, lname, s.setting, setting_value, "p80", csv_num(number(b, s.p80), 1)});
       const double val = v.value_or(0);
-      doc.rect(std::min(zero, x(val)), s.y, std::max(1.0, std::abs(x(val) - zero)), 12,
+      doc.rect(std::min(zero, x(val)), s.y, std::max(1.0, std::abs(x(val) - zero)), 15,
                std::string("class=\"bar bar-") + s.setting + "\" fill=\"" + s.fill + "\"");
-      std::string label = std::string(s.setting) + (setting_value.empty() ? "" : " " + setting_value) + ": " +
-                          (v ? days_label(*v) : std::string(kDash));
-      label = svg::fit(label, 11, 112);
+      const std::string label = std::string(s.setting) + ": " + (v ? days_label(*v) : std::string(kDash));
       if (val < 0)
-        doc.text(x(val) - 4, s.y + 10, label, "end", 11, "fill=\"#1A1A1A\"");
+        doc.text(x(val) - 4, s.y + 12, label, "end", 11, "fill=\"#1A1A1A\"");
       else
-        doc.text(std::max(x(val), zero + 1) + 4, s.y + 10, label, "start", 11, "fill=\"#1A1A1A\"");
+        doc.text(std::max(x(val), zero + 1) + 4, s.y + 12, label, "start", 11, "fill=\"#1A1A1A\"");
     }
   }
   return finish(doc, name, title,
@@ -729,7 +758,21 @@ Chart criticality_chart(const json& data) {
   static const std::vector<const char*> kBlues = {"#F7FBFF", "#DEEBF7", "#C6DBEF", "#9ECAE1", "#6BAED6",
                                                   "#4292C6", "#2171B5", "#08519C", "#08306B"};
   const double label_w = 190;
-  const double cw = std::max(52.0, (kWidth - label_w - 16) / static_cast<double>(ws.size()));
+  // Columns wide enough for the longest single word of a header (headers wrap
+  // onto up to three lines; words are never cut); the chart widens if it must.
+  double longest_word = 0;
+  for (const json& w : ws) {
+    std::string word;
+    for (char c : text(w, "name", text(w, "id")) + " ") {
+      if (c == ' ') {
+        longest_word = std::max(longest_word, svg::text_width(word, 11));
+        word.clear();
+      } else {
+        word += c;
+      }
+    }
+  }
+  const double cw = std::max({52.0, (kWidth - label_w - 16) / static_cast<double>(ws.size()), std::min(120.0, longest_word + 10)});
   const double width = std::max(kWidth, label_w + cw * static_cast<double>(ws.size()) + 16);
   const double ch = 26, header_h = 48, top = 60;
   const double grid_top = top + header_h;
@@ -750,7 +793,7 @@ Chart criticality_chart(const json& data) {
   for (std::size_t s = 0; s < schemes.size(); ++s) {
     const std::string sid = text(schemes[s], "id"), sname = text(schemes[s], "name", sid);
     const double ry = grid_top + ch * static_cast<double>(s);
-    doc.text(label_w - 8, ry + ch / 2 + 4, svg::fit(sname, 12, label_w - 24), "end", 12, "fill=\"#1A1A1A\"");
+    row_label(doc, label_w - 8, ry + ch / 2, sname, label_w - 20);
     const json& row = s < values.size() ? values[s] : array_or_empty(nullptr);
     for (std::size_t w = 0; w < ws.size(); ++w) {
       const auto v = (row.is_array() && w < row.size()) ? number(&row[w]) : std::nullopt;
@@ -875,8 +918,6 @@ Chart workstream_chart(const json& data) {
   const json& edges = array(*g, "edges");
   const json& phases = array(data, "phases");
 
-  // Layer = longest path from a source. Relaxation over at most N rounds, so a
-  // (malformed) cycle cannot loop forever.
   const std::size_t n = nodes.size();
   std::vector<std::string> ids(n);
   for (std::size_t i = 0; i < n; ++i) ids[i] = text(nodes[i], "id");
@@ -889,8 +930,10 @@ Chart workstream_chart(const json& data) {
   for (const json& e : edges) {
     if (!e.is_array() || e.size() < 2) continue;
     const auto a = index_of(text(&e[0])), b = index_of(text(&e[1]));
-    if (a && b && *a != *b) links.emplace_back(*a, *b);
+    if (a && b && *a != *b && std::find(links.begin(), links.end(), std::pair{*a, *b}) == links.end()) links.emplace_back(*a, *b);
   }
+  // Layer = longest path from a source. Relaxation over at most N rounds, so a
+  // (malformed) cycle cannot loop forever.
   std::vector<int> layer(n, 0);
   for (std::size_t round = 0; round < n; ++round) {
     bool changed = false;
@@ -903,21 +946,40 @@ Chart workstream_chart(const json& data) {
     if (!changed) break;
   }
   const int layers = *std::max_element(layer.begin(), layer.end()) + 1;
+  // An edge that spans several layers passes through invisible waypoints in
+  // the layers between (Sugiyama's dummy nodes), so it never runs behind a box.
+  // chain[e] lists the slots an edge visits: source, waypoints, target.
+  std::vector<int> slot_layer(layer);
+  std::vector<std::vector<std::size_t>> chain;
+  std::vector<std::pair<std::size_t, std::size_t>> segments;
+  for (const auto& [a, b] : links) {
+    std::vector<std::size_t> c{a};
+    if (layer[b] > layer[a] + 1) {
+      for (int l = layer[a] + 1; l < layer[b]; ++l) {
+        slot_layer.push_back(l);
+        c.push_back(slot_layer.size() - 1);
+      }
+    }
+    c.push_back(b);
+    for (std::size_t k = 0; k + 1 < c.size(); ++k) segments.emplace_back(c[k], c[k + 1]);
+    chain.push_back(std::move(c));
+  }
+  const std::size_t slots = slot_layer.size();
   // Order within a layer by the mean position of predecessors (one barycentre
   // pass), which removes most crossings in graphs of this size.
   std::vector<std::vector<std::size_t>> columns(static_cast<std::size_t>(layers));
-  std::vector<double> pos(n, 0);
+  std::vector<double> pos(slots, 0);
   for (int l = 0; l < layers; ++l) {
     auto& col = columns[static_cast<std::size_t>(l)];
-    for (std::size_t i = 0; i < n; ++i)
-      if (layer[i] == l) col.push_back(i);
+    for (std::size_t i = 0; i < slots; ++i)
+      if (slot_layer[i] == l) col.push_back(i);
     if (l > 0) {
-      std::vector<double> key(n, 1e9);
+      std::vector<double> key(slots, 1e9);
       for (std::size_t i : col) {
         double sum = 0;
         int cnt = 0;
-        for (const auto& [a, b] : links)
-          if (b == i && layer[a] < l) sum += pos[a], ++cnt;
+        for (const auto& [a, b] : segments)
+          if (b == i && slot_layer[a] < l) sum += pos[a], ++cnt;
         key[i] = cnt ? sum / cnt : 1e9;
       }
       std::stable_sort(col.begin(), col.end(), [&](std::size_t a, std::size_t b) { return key[a] < key[b]; });
@@ -927,7 +989,7 @@ Chart workstream_chart(const json& data) {
   std::size_t max_rows = 1;
   for (const auto& c : columns) max_rows = std::max(max_rows, c.size());
 
-  const double phase_top = 74, phase_h = 52;
+  const double phase_top = 74, phase_h = 60;
   const double dag_label_y = phase_top + phase_h + 34;
   const double dag_top = dag_label_y + 14;
   const double box_h = 52, pitch = 66;
@@ -941,20 +1003,20 @@ Chart workstream_chart(const json& data) {
   std::string csv = "element,id,name,kind,layer,to\n";
   if (!phases.empty()) {
     doc.text(16, phase_top - 8, "Phases", "start", 12, "font-weight=\"700\" fill=\"#1A1A1A\"");
-    const double gap = 20;
-    const double bw = (width - 32 - gap * static_cast<double>(phases.size() - 1)) / static_cast<double>(phases.size());
+    const double gap = 16;
+    const double pw = (width - 32 - gap * static_cast<double>(phases.size() - 1)) / static_cast<double>(phases.size());
     for (std::size_t i = 0; i < phases.size(); ++i) {
       const std::string pn = text(&phases[i]);
       csv += csv_row({"phase", std::to_string(i + 1), pn, "", "", ""});
-      const double bx = 16 + static_cast<double>(i) * (bw + gap);
-      doc.rect(bx, phase_top, bw, phase_h, "class=\"phase\" rx=\"4\" fill=\"#F2F2F2\" stroke=\"#333333\"");
-      const auto lines = svg::wrap(std::to_string(i + 1) + ". " + pn, 11, bw - 8, 3);
+      const double bx = 16 + static_cast<double>(i) * (pw + gap);
+      doc.rect(bx, phase_top, pw, phase_h, "class=\"phase\" rx=\"4\" fill=\"#F2F2F2\" stroke=\"#333333\"");
+      const auto lines = svg::wrap(pn, 11, pw - 8, 4);
       const double ty = phase_top + phase_h / 2 + 4 - static_cast<double>(lines.size() - 1) * 6.6;
-      doc.text_lines(bx + bw / 2, ty, lines, "middle", 11, "fill=\"#1A1A1A\"");
+      doc.text_lines(bx + pw / 2, ty, lines, "middle", 11, "fill=\"#1A1A1A\"");
       if (i + 1 < phases.size()) {
-        const double ax = bx + bw + 2, ay = phase_top + phase_h / 2;
+        const double ax = bx + pw + 1, ay = phase_top + phase_h / 2;
         doc.line(ax, ay, ax + gap - 6, ay, "stroke=\"#333333\" stroke-width=\"1.5\"");
-        arrow_head(doc, ax + gap - 3, ay, "#333333");
+        arrow_head(doc, ax + gap - 1, ay, "#333333");
       }
     }
   }
@@ -963,21 +1025,44 @@ Chart workstream_chart(const json& data) {
            "font-weight=\"700\" fill=\"#1A1A1A\"");
   const double colw = (width - 32) / static_cast<double>(layers);
   const double bw = std::min(150.0, colw - 34);
-  auto box_x = [&](std::size_t i) { return 16 + colw * layer[i] + (colw - bw) / 2 - 10; };
+  auto box_x = [&](std::size_t i) { return 16 + colw * slot_layer[i] + (colw - bw) / 2 - 10; };
   auto box_y = [&](std::size_t i) {
-    const auto& col = columns[static_cast<std::size_t>(layer[i])];
+    const auto& col = columns[static_cast<std::size_t>(slot_layer[i])];
     // Centre each column vertically so short columns sit beside the middle of tall ones.
     const double offset = (static_cast<double>(max_rows) - static_cast<double>(col.size())) * pitch / 2;
     return dag_top + offset + pos[i] * pitch;
   };
-  for (const auto& [a, b] : links) {
-    const double x1 = box_x(a) + bw, y1 = box_y(a) + box_h / 2;
-    const double x2 = box_x(b) - 2, y2 = box_y(b) + box_h / 2;
-    const double mx = (x1 + x2) / 2;
-    doc.raw("<path class=\"edge\" d=\"M" + num(x1) + "," + num(y1) + " C" + num(mx) + "," + num(y1) + " " + num(mx) + "," +
-            num(y2) + " " + num(x2 - 6) + "," + num(y2) + "\" fill=\"none\" stroke=\"#555555\" stroke-width=\"1.4\"/>\n");
-    arrow_head(doc, x2, y2, "#555555");
-    csv += csv_row({"edge", ids[a], "", "", "", ids[b]});
+  // Where several arrows leave or enter one box, spread them down its side
+  // in the order of the boxes at their other ends, so they do not merge.
+  auto port = [&](std::size_t node, std::size_t other, bool out) {
+    std::vector<std::size_t> peers;
+    for (const auto& [a, b] : segments) {
+      if (out && a == node) peers.push_back(b);
+      if (!out && b == node) peers.push_back(a);
+    }
+    std::stable_sort(peers.begin(), peers.end(), [&](std::size_t p, std::size_t q) { return box_y(p) < box_y(q); });
+    const auto k = static_cast<double>(std::find(peers.begin(), peers.end(), other) - peers.begin());
+    const double m = static_cast<double>(peers.size());
+    return box_y(node) + (node < n ? box_h * (k + 1) / (m + 1) : box_h / 2);
+  };
+  for (std::size_t e = 0; e < chain.size(); ++e) {
+    const auto& c = chain[e];
+    std::string d;
+    for (std::size_t k = 0; k + 1 < c.size(); ++k) {
+      const std::size_t a = c[k], b = c[k + 1];
+      const double x1 = a < n ? box_x(a) + bw : box_x(a) + bw;
+      const double y1 = port(a, b, true);
+      const double x2 = b < n ? box_x(b) - 8 : box_x(b);
+      const double y2 = port(b, a, false);
+      const double mx = (x1 + x2) / 2;
+      if (k == 0) d += "M" + num(a < n ? x1 : box_x(a)) + "," + num(y1);
+      if (a >= n) d += " L" + num(x1) + "," + num(y1);  // straight through a waypoint's column
+      d += " C" + num(mx) + "," + num(y1) + " " + num(mx) + "," + num(y2) + " " + num(x2) + "," + num(y2);
+    }
+    doc.raw("<path class=\"edge\" d=\"" + d + "\" fill=\"none\" stroke=\"#555555\" stroke-width=\"1.4\"/>\n");
+    const std::size_t last = c.back();
+    arrow_head(doc, box_x(last) - 1, port(last, c[c.size() - 2], false), "#555555");
+    csv += csv_row({"edge", ids[c.front()], "", "", "", ids[last]});
   }
   for (std::size_t i = 0; i < n; ++i) {
     const std::string kind = text(nodes[i], "kind", "workstream");
@@ -1059,7 +1144,7 @@ Chart comparison_chart(const json& data) {
   for (std::size_t r = 0; r < rows.size(); ++r) {
     const double ry = f.top + row_h * static_cast<double>(r);
     if (r % 2 == 1) doc.rect(f.left, ry, f.width(), row_h, "fill=\"#000000\" fill-opacity=\"0.035\"");
-    doc.text(f.left - 8, ry + row_h / 2 + 4, svg::fit(rows[r].second, 12, f.left - 24), "end", 12, "fill=\"#1A1A1A\"");
+    row_label(doc, f.left - 8, ry + row_h / 2, rows[r].second, f.left - 20);
   }
   for (std::size_t k = 0; k < whatifs.size(); ++k) {
     const std::string wname = text(whatifs[k], "name", "what-if " + std::to_string(k + 1));

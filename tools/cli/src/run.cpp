@@ -28,10 +28,102 @@ namespace wsic::cli {
 
 const char* version() { return WSIC_VERSION; }
 
-int run_command(const RunOptions& opt) {
+namespace {
+
+constexpr std::uint64_t kCheckpointMagic = 0x3130'5043'5753'4957ULL;  // "WISWCP01"
+constexpr const char* kCheckpointFile = "checkpoint.wsic";
+
+void put_u64(std::string& out, std::uint64_t v) {
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+std::uint64_t get_u64(std::string_view& in) {
+  if (in.size() < 8) throw Error("the checkpoint is truncated");
+  std::uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v |= static_cast<std::uint64_t>(static_cast<unsigned char>(in[static_cast<std::size_t>(i)])) << (8 * i);
+  in.remove_prefix(8);
+  return v;
+}
+std::string_view get_bytes(std::string_view& in, std::uint64_t n) {
+  if (in.size() < n) throw Error("the checkpoint is truncated");
+  const std::string_view out = in.substr(0, n);
+  in.remove_prefix(n);
+  return out;
+}
+
+/// What a checkpoint holds: the options that define the batch, and the
+/// merge tree's partial results so far (left to right).
+struct Checkpoint {
+  nlohmann::ordered_json options;
+  std::vector<std::pair<std::uint64_t, std::string>> partials;  // (blocks, Outcomes bytes)
+};
+
+std::string encode(const Checkpoint& c) {
+  std::string out;
+  put_u64(out, kCheckpointMagic);
+  const std::string header = c.options.dump();
+  put_u64(out, header.size());
+  out += header;
+  put_u64(out, c.partials.size());
+  for (const auto& [blocks, bytes] : c.partials) {
+    put_u64(out, blocks);
+    put_u64(out, bytes.size());
+    out += bytes;
+  }
+  return out;
+}
+
+Checkpoint decode(std::string_view in) {
+  if (get_u64(in) != kCheckpointMagic) throw Error("not a wsic checkpoint (or one from another version)");
+  Checkpoint c;
+  c.options = nlohmann::ordered_json::parse(get_bytes(in, get_u64(in)));
+  const std::uint64_t n = get_u64(in);
+  if (n > 64) throw Error("the checkpoint is corrupt");
+  for (std::uint64_t i = 0; i < n; ++i) {
+    const std::uint64_t blocks = get_u64(in);
+    c.partials.emplace_back(blocks, std::string(get_bytes(in, get_u64(in))));
+  }
+  if (!in.empty()) throw Error("the checkpoint has trailing bytes");
+  return c;
+}
+
+std::string read_all(const std::filesystem::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  if (!f) throw Error("cannot read " + p.string());
+  std::ostringstream s;
+  s << f.rdbuf();
+  return s.str();
+}
+
+}  // namespace
+
+int run_command(const RunOptions& given) {
+  RunOptions opt = given;
+  std::optional<Checkpoint> resumed;
+  if (given.resume) {
+    const std::filesystem::path file = *given.resume / kCheckpointFile;
+    try {
+      resumed = decode(read_all(file));
+      const auto& o = resumed->options;
+      opt.scenario = o.at("scenario_absolute").get<std::string>();
+      opt.replications = o.at("replications").get<std::uint64_t>();
+      opt.seed = o.at("seed").get<std::uint64_t>();
+      opt.milestones = o.at("milestones").get<std::vector<std::string>>();
+      opt.per_replication = o.at("per_replication").get<bool>();
+      opt.analysis_replications = o.at("analysis_replications").get<std::uint64_t>();
+      opt.checkpoint_seconds = o.at("checkpoint_seconds").get<double>();
+      opt.out = *given.resume;
+      opt.force = true;
+    } catch (const std::exception& e) {
+      std::cerr << "wsic run: cannot resume from " << file.string() << ": " << e.what()
+                << " (a folder holds a checkpoint only while its run is unfinished)\n";
+      return kExitBadInput;
+    }
+  }
   model::Scenario scenario;
   try {
     scenario = model::load_scenario(opt.scenario);
+    // Results name the file as the user first gave it, resumed or not.
+    if (resumed) scenario.source_file = resumed->options.at("scenario").get<std::string>();
   } catch (const model::ScenarioError& e) {
     for (const auto& d : e.diagnostics()) std::cerr << d.format() << '\n';
     return kExitBadInput;
@@ -55,9 +147,16 @@ int run_command(const RunOptions& opt) {
   std::stable_sort(scenario.milestones.begin(), scenario.milestones.end(),
                    [](const model::Milestone& a, const model::Milestone& b) { return a.day < b.day; });
 
+  if (resumed && resumed->options.at("content_hash").get<std::string>() != scenario.content_hash) {
+    std::cerr << "wsic run: " << opt.scenario.string() << " has changed since the checkpoint in " << opt.out->string()
+              << " was saved; resuming would mix two scenarios. Restore the file or start a new run.\n";
+    return kExitBadInput;
+  }
+
   const std::filesystem::path out_dir = opt.out ? *opt.out : std::filesystem::path("results") / scenario.name;
   if (const int code = prepare_output_folder(out_dir, "summary.json", opt.force, "wsic run"); code != kExitOk) return code;
   std::error_code ec;
+  const std::filesystem::path checkpoint_path = out_dir / kCheckpointFile;
 
   const model::Model model(scenario);
   const bool tty = opt.progress && ::isatty(STDERR_FILENO);
@@ -78,12 +177,23 @@ int run_command(const RunOptions& opt) {
   const std::filesystem::path rows_path = out_dir / "per_replication.csv";
   const std::filesystem::path rows_tmp = out_dir / ".per_replication.csv.partial";
   if (opt.per_replication) {
-    rows_file.open(rows_tmp, std::ios::trunc);
+    if (resumed) {
+      // Rows past the checkpoint belong to blocks that will be run again.
+      const auto keep = resumed->options.at("rows_bytes").get<std::uint64_t>();
+      std::filesystem::resize_file(rows_tmp, keep, ec);
+      if (ec) {
+        std::cerr << "wsic run: cannot resume the per-replication rows in " << rows_tmp.string() << ": " << ec.message() << '\n';
+        return kExitFailure;
+      }
+      rows_file.open(rows_tmp, std::ios::app);
+    } else {
+      rows_file.open(rows_tmp, std::ios::trunc);
+      rows_file << "replication,scheme_id,design_start,design_end,go_live,full_coverage\n";
+    }
     if (!rows_file) {
       std::cerr << "wsic run: cannot write " << rows_tmp.string() << '\n';
       return kExitFailure;
     }
-    rows_file << "replication,scheme_id,design_start,design_end,go_live,full_coverage\n";
   }
   auto day_text = [&](double d) {
     return d == model::kNever ? std::string() : iso_day(scenario, static_cast<int>(d));
@@ -91,6 +201,47 @@ int run_command(const RunOptions& opt) {
 
   const auto t0 = std::chrono::steady_clock::now();
   sim::BlockReducer<Block> reducer;
+  if (resumed) {
+    std::vector<sim::BlockReducer<Block>::Node> nodes;
+    try {
+      for (const auto& [blocks, bytes] : resumed->partials) nodes.push_back({Block{model::Outcomes::load(bytes), {}}, blocks});
+    } catch (const std::exception& e) {
+      std::cerr << "wsic run: the checkpoint in " << out_dir.string() << " is damaged: " << e.what() << '\n';
+      return kExitBadInput;
+    }
+    reducer = sim::BlockReducer<Block>::from_partials(std::move(nodes));
+    if (!opt.quiet) {
+      std::cerr << "resuming " << scenario.name << " at replication "
+                << std::min(opt.replications, reducer.blocks() * kDefaultBlock) << " of " << opt.replications << '\n';
+    }
+  }
+  auto save_checkpoint = [&] {
+    Checkpoint c;
+    c.options = {{"scenario", scenario.source_file},
+                 {"scenario_absolute", std::filesystem::absolute(opt.scenario).string()},
+                 {"content_hash", scenario.content_hash},
+                 {"replications", opt.replications},      {"seed", opt.seed},
+                 {"milestones", opt.milestones},          {"per_replication", opt.per_replication},
+                 {"analysis_replications", opt.analysis_replications},
+                 {"checkpoint_seconds", opt.checkpoint_seconds},
+                 {"block_size", kDefaultBlock},           {"blocks_done", reducer.blocks()},
+                 {"rows_bytes", 0}};
+    if (opt.per_replication) {
+      rows_file.flush();
+      c.options["rows_bytes"] = static_cast<std::uint64_t>(std::filesystem::file_size(rows_tmp));
+    }
+    for (const auto& node : reducer.partials()) c.partials.emplace_back(node.blocks, node.acc.outcomes.save());
+    write_file_atomic(checkpoint_path, encode(c));
+  };
+  auto last_save = std::chrono::steady_clock::now();
+  if (opt.checkpoint_seconds > 0) {
+    ro.after_wave = [&](std::uint64_t) {
+      const auto now = std::chrono::steady_clock::now();
+      if (std::chrono::duration<double>(now - last_save).count() < opt.checkpoint_seconds) return;
+      save_checkpoint();
+      last_save = now;
+    };
+  }
   try {
     sim::run_blocks<Block>(
         opt.replications, ro, [&] { return Block{model::Outcomes(scenario), {}}; },
@@ -115,8 +266,19 @@ int run_command(const RunOptions& opt) {
         });
   } catch (const sim::Cancelled& c) {
     if (tty) std::fputc('\n', stderr);
+    if (opt.checkpoint_seconds > 0) {
+      try {
+        save_checkpoint();
+        std::cerr << "wsic run: interrupted after " << std::min(opt.replications, reducer.blocks() * kDefaultBlock) << " of "
+                  << c.total() << " replications; progress is saved: continue with\n  wsic run --resume "
+                  << out_dir.string() << '\n';
+        return kExitInterrupted;
+      } catch (const std::exception& e) {
+        std::cerr << "wsic run: could not save the checkpoint: " << e.what() << '\n';
+      }
+    }
     std::cerr << "wsic run: interrupted after " << c.done() << " of " << c.total()
-              << " replications; nothing was written to " << out_dir.string() << '\n';
+              << " replications; no results were written to " << out_dir.string() << '\n';
     if (opt.per_replication) {
       rows_file.close();
       std::filesystem::remove(rows_tmp, ec);
@@ -173,6 +335,7 @@ int run_command(const RunOptions& opt) {
     }
     // Last: its presence marks a complete set of results.
     write_file_atomic(out_dir / "summary.json", summary_json(scenario, outcomes, info));
+    std::filesystem::remove(checkpoint_path, ec);
   } catch (const std::exception& e) {
     std::cerr << "wsic run: " << e.what() << '\n';
     return kExitFailure;

@@ -227,7 +227,9 @@ double text_width(std::string_view text, double font_px) {
     else
       em += 0.56;
   }
-  return em * font_px;
+  // Calibrated against DejaVu Sans, the widest common fallback for system-ui
+  // (Segoe UI, Roboto and Helvetica are narrower), so labels fit everywhere.
+  return em * font_px * 1.08;
 }
 
 std::string fit(std::string_view text, double font_px, double max_px) {

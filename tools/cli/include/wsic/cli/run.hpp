@@ -29,6 +29,12 @@ struct RunOptions {
   std::vector<std::string> milestones;       ///< extra ISO dates
   bool per_replication = false;
   bool force = false;  ///< replace earlier results in the output folder
+  /// Save the merged state this often (seconds; 0: never), so an interrupted
+  /// or killed run can be continued with `resume`.
+  double checkpoint_seconds = 0.0;
+  /// Continue the unfinished run whose output folder this is; every other
+  /// option comes from its checkpoint.
+  std::optional<std::filesystem::path> resume;
   /// Replications for barrier attribution and lever sensitivity (0: skip them).
   std::uint64_t analysis_replications = 2'000;
   bool progress = true;  ///< a progress bar on stderr when it is a terminal

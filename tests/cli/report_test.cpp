@@ -1,0 +1,360 @@
+#include "wsic/cli/report.hpp"
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xpath.h>
+#include <libxml/xpathInternals.h>
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <cctype>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+using nlohmann::json;
+using wsic::cli::render_report;
+
+const char* const kCharts[] = {"s_curves", "fan", "gantt", "barrier_tornado", "lever_tornado", "criticality", "spend", "workstream_graph"};
+
+json load_fixture(const std::string& name) {
+  // ctest runs from the source tree; a hand-run binary may sit in a build folder below it.
+  for (const char* prefix : {"", "../", "../../"}) {
+    const std::filesystem::path p = std::filesystem::path(prefix) / "tests/data/report" / name;
+    if (std::filesystem::exists(p)) {
+      std::ifstream in(p);
+      return json::parse(in);
+    }
+  }
+  FAIL("fixture not found: tests/data/report/" << name);
+  return {};
+}
+
+/// A parsed XML document (libxml2, strict: no recovery, no network).
+class Xml {
+ public:
+  explicit Xml(const std::string& text)
+      : doc_(xmlReadMemory(text.data(), static_cast<int>(text.size()), "report.xml", "UTF-8",
+                           XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING),
+             xmlFreeDoc) {}
+
+  bool well_formed() const { return doc_ != nullptr; }
+
+  /// Number of nodes an XPath expression selects; `s:` is the SVG namespace, `x:` XHTML.
+  int count(const std::string& xpath) const {
+    if (!doc_) return -1;
+    std::unique_ptr<xmlXPathContext, decltype(&xmlXPathFreeContext)> ctx(xmlXPathNewContext(doc_.get()), xmlXPathFreeContext);
+    xmlXPathRegisterNs(ctx.get(), BAD_CAST "s", BAD_CAST "http://www.w3.org/2000/svg");
+    xmlXPathRegisterNs(ctx.get(), BAD_CAST "x", BAD_CAST "http://www.w3.org/1999/xhtml");
+    std::unique_ptr<xmlXPathObject, decltype(&xmlXPathFreeObject)> res(xmlXPathEvalExpression(BAD_CAST xpath.c_str(), ctx.get()),
+                                                                      xmlXPathFreeObject);
+    if (!res || res->nodesetval == nullptr) return 0;
+    return res->nodesetval->nodeNr;
+  }
+
+ private:
+  std::unique_ptr<xmlDoc, decltype(&xmlFreeDoc)> doc_;
+};
+
+int class_count(const std::string& svg, const std::string& element, const std::string& cls) {
+  return Xml(svg).count("//s:" + element + "[contains(concat(' ', @class, ' '), ' " + cls + " ')]");
+}
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+std::string without(std::string s, const std::string& what) {
+  for (std::size_t at; (at = s.find(what)) != std::string::npos;) s.erase(at, what.size());
+  return s;
+}
+
+/// Splits CSV text into rows of fields (RFC 4180 quoting).
+std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
+  std::vector<std::vector<std::string>> rows(1, std::vector<std::string>(1));
+  bool quoted = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') rows.back().back() += '"', ++i;
+      else if (c == '"') quoted = false;
+      else rows.back().back() += c;
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      rows.back().emplace_back();
+    } else if (c == '\n') {
+      rows.emplace_back(1);
+    } else {
+      rows.back().back() += c;
+    }
+  }
+  if (rows.back().size() == 1 && rows.back()[0].empty()) rows.pop_back();
+  return rows;
+}
+
+}  // namespace
+
+TEST_CASE("Report.RunProducesEveryFile", "[cli][report]") {
+  const auto files = render_report(load_fixture("run.json"));
+  REQUIRE(files.count("report.html") == 1);
+  for (const char* c : kCharts) {
+    INFO(c);
+    CHECK(files.count(std::string(c) + ".svg") == 1);
+    CHECK(files.count(std::string(c) + ".csv") == 1);
+  }
+  CHECK(files.count("comparison.svg") == 0);
+  CHECK(files.size() == 1 + 2 * std::size(kCharts));
+}
+
+TEST_CASE("Report.OutputIsWellFormedXml", "[cli][report]") {
+  for (const char* fixture : {"run.json", "compare.json"}) {
+    const auto files = render_report(load_fixture(fixture));
+    for (const auto& [name, content] : files) {
+      if (name.size() < 4 || (name.substr(name.size() - 4) != ".svg" && name != "report.html")) continue;
+      INFO(fixture << ": " << name);
+      CHECK(Xml(content).well_formed());
+    }
+    const std::string& html = files.at("report.html");
+    CHECK(html.rfind("<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">", 0) == 0);
+    // Every chart is inlined in the page as the very same markup as its file.
+    for (const auto& [name, content] : files) {
+      if (name.size() > 4 && name.substr(name.size() - 4) == ".svg") {
+        INFO(name);
+        const std::string prolog = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+        REQUIRE(content.rfind(prolog, 0) == 0);
+        CHECK(html.find(content.substr(prolog.size())) != std::string::npos);
+      }
+    }
+  }
+}
+
+TEST_CASE("Report.NothingIsFetched", "[cli][report]") {
+  for (const char* fixture : {"run.json", "compare.json"}) {
+    for (const auto& [name, content] : render_report(load_fixture(fixture))) {
+      if (name.size() > 4 && name.substr(name.size() - 4) == ".csv") continue;
+      INFO(fixture << ": " << name);
+      const std::string rest = lower(without(without(content, "xmlns=\"http://www.w3.org/2000/svg\""),
+                                             "xmlns=\"http://www.w3.org/1999/xhtml\""));
+      CHECK(rest.find("http") == std::string::npos);
+      CHECK(rest.find("//") == std::string::npos);
+      CHECK(rest.find("<script") == std::string::npos);
+      CHECK(rest.find("@import") == std::string::npos);
+      CHECK(rest.find("url(") == std::string::npos);
+      CHECK(rest.find("<link") == std::string::npos);
+      CHECK(rest.find("href") == std::string::npos);
+      CHECK(rest.find(" src=") == std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("Report.ChartsHoldTheirData", "[cli][report]") {
+  const json data = load_fixture("run.json");
+  const auto files = render_report(data);
+
+  SECTION("one line per s-curve series") {
+    CHECK(class_count(files.at("s_curves.svg"), "path", "series") == static_cast<int>(data["s_curves"]["series"].size()));
+  }
+  SECTION("fan bands, median and observed points") {
+    const std::string& fan = files.at("fan.svg");
+    CHECK(class_count(fan, "polygon", "band-p10-p90") >= 1);
+    CHECK(class_count(fan, "polygon", "band-p25-p75") >= 1);
+    CHECK(class_count(fan, "path", "median") == 1);
+    CHECK(class_count(fan, "polygon", "observed") == static_cast<int>(data["fan"]["observed"].size()));
+  }
+  SECTION("one Gantt bar per phase that starts within the horizon") {
+    int phases = 0;
+    for (const json& row : data["gantt"])
+      for (const json& p : row["phases"]) phases += p["start"]["p50"].is_string() ? 1 : 0;
+    CHECK(phases > 0);
+    CHECK(class_count(files.at("gantt.svg"), "rect", "phase-bar") == phases);
+  }
+  SECTION("one tornado bar per barrier and per lever setting") {
+    const int barriers = static_cast<int>(data["barrier_tornado"]["bars"].size());
+    CHECK(class_count(files.at("barrier_tornado.svg"), "rect", "bar-p50") == barriers);
+    CHECK(class_count(files.at("barrier_tornado.svg"), "rect", "bar-p80") == barriers);
+    const int levers = static_cast<int>(data["lever_tornado"]["bars"].size());
+    CHECK(class_count(files.at("lever_tornado.svg"), "rect", "bar-low") == levers);
+    CHECK(class_count(files.at("lever_tornado.svg"), "rect", "bar-high") == levers);
+  }
+  SECTION("one criticality cell per scheme and workstream, each with its number") {
+    const auto& c = data["criticality"];
+    const int cells = static_cast<int>(c["schemes"].size() * c["workstreams"].size());
+    CHECK(class_count(files.at("criticality.svg"), "rect", "cell") == cells);
+    CHECK(Xml(files.at("criticality.svg")).count("//s:text[contains(., '%')]") >= cells - 1);  // one cell is null in the fixture
+  }
+  SECTION("spend: a funded marker per year") {
+    CHECK(class_count(files.at("spend.svg"), "line", "funded") == static_cast<int>(data["spend"].size()));
+    CHECK(class_count(files.at("spend.svg"), "rect", "bar") >= static_cast<int>(data["spend"].size()));
+  }
+  SECTION("workstream graph: one box per workstream, one arrow per edge, kinds tagged") {
+    const std::string& g = files.at("workstream_graph.svg");
+    const auto& wg = data["workstream_graph"];
+    CHECK(class_count(g, "rect", "node") == static_cast<int>(wg["nodes"].size()));
+    CHECK(class_count(g, "path", "edge") == static_cast<int>(wg["edges"].size()));
+    CHECK(class_count(g, "rect", "phase") == static_cast<int>(data["phases"].size()));
+    CHECK(g.find("[transactional]") != std::string::npos);
+    CHECK(g.find("[engagement]") != std::string::npos);
+  }
+}
+
+TEST_CASE("Report.ChartsAreAccessible", "[cli][report]") {
+  const auto files = render_report(load_fixture("compare.json"));
+  for (const auto& [name, content] : files) {
+    if (name.size() < 4 || name.substr(name.size() - 4) != ".svg") continue;
+    INFO(name);
+    const Xml xml(content);
+    CHECK(xml.count("/s:svg/s:title") == 1);
+    CHECK(xml.count("/s:svg/s:desc") == 1);
+    CHECK(xml.count("/s:svg[@viewBox]") == 1);
+    CHECK(content.find("font-family=\"system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif\"") !=
+          std::string::npos);
+    // No label smaller than 11 px.
+    for (std::size_t at = 0; (at = content.find("font-size=\"", at)) != std::string::npos;) {
+      at += 11;
+      CHECK(std::atof(content.c_str() + at) >= 11.0);
+    }
+  }
+}
+
+TEST_CASE("Report.CsvFilesAreTidy", "[cli][report]") {
+  const json data = load_fixture("compare.json");
+  const auto files = render_report(data);
+  for (const auto& [name, content] : files) {
+    if (name.size() < 4 || name.substr(name.size() - 4) != ".csv") continue;
+    INFO(name);
+    const auto rows = parse_csv(content);
+    REQUIRE(rows.size() >= 2);
+    for (const auto& r : rows) CHECK(r.size() == rows.front().size());
+  }
+  const auto crit = parse_csv(files.at("criticality.csv"));
+  CHECK(crit.size() == 1 + data["criticality"]["schemes"].size() * data["criticality"]["workstreams"].size());
+  CHECK(crit.front() == std::vector<std::string>{"scheme_id", "scheme_name", "workstream_id", "workstream_name", "criticality"});
+  const auto s = parse_csv(files.at("s_curves.csv"));
+  CHECK(s.size() == 1 + data["s_curves"]["series"].size() * data["s_curves"]["dates"].size());
+}
+
+TEST_CASE("Report.CompareHasComparisonFirst", "[cli][report]") {
+  const json data = load_fixture("compare.json");
+  const auto files = render_report(data);
+  REQUIRE(files.count("comparison.svg") == 1);
+  REQUIRE(files.count("comparison.csv") == 1);
+  int dots = 0;
+  for (const json& w : data["comparison"]["whatifs"])
+    for (const json& r : w["rows"]) dots += r["p50_shift"].is_number() ? 1 : 0;
+  CHECK(class_count(files.at("comparison.svg"), "circle", "p50-dot") == dots);
+  CHECK(class_count(files.at("comparison.svg"), "line", "ci") == dots);
+  const std::string& html = files.at("report.html");
+  const Xml xml(html);
+  CHECK(xml.count("//x:table[@class='comparison']") == static_cast<int>(data["comparison"]["whatifs"].size()));
+  const auto comparison = html.find("id=\"comparison\""), results = html.find("id=\"results\"");
+  REQUIRE(comparison != std::string::npos);
+  CHECK(comparison < results);
+}
+
+TEST_CASE("Report.HtmlFollowsStress", "[cli][report]") {
+  const auto files = render_report(load_fixture("run.json"));
+  const std::string& html = files.at("report.html");
+  const Xml xml(html);
+  CHECK(xml.count("//x:section[@class='summary']//x:li") == 4);
+  std::size_t last = html.find("class=\"summary\"");
+  REQUIRE(last != std::string::npos);
+  for (const char* heading : {"Key results", "1 Objectives", "2 Model logic", "3 Data", "4 Experimentation", "5 Implementation"}) {
+    INFO(heading);
+    const auto at = html.find(std::string("<h2>") + heading + "</h2>");
+    REQUIRE(at != std::string::npos);
+    CHECK(at > last);
+    last = at;
+  }
+  CHECK(xml.count("//x:figure") == static_cast<int>(std::size(kCharts)));
+  CHECK(xml.count("//x:figure/x:figcaption") == static_cast<int>(std::size(kCharts)));
+  CHECK(html.find("@media print") != std::string::npos);
+  CHECK(html.find("20131001") != std::string::npos);  // the seed
+}
+
+TEST_CASE("Report.NullsRenderAsAfterHorizonOrDash", "[cli][report]") {
+  const std::string html = render_report(load_fixture("run.json")).at("report.html");
+  CHECK(html.find("after horizon") != std::string::npos);
+  json data = load_fixture("run.json");
+  data["quantiles"][0]["p50"]["date"] = nullptr;
+  data["quantiles"][0]["p50"]["ci"] = {nullptr, nullptr};
+  data["spend"][0]["consultancy"] = nullptr;
+  data["implementation"].erase("wall_seconds");
+  const auto files = render_report(data);
+  CHECK(Xml(files.at("report.html")).well_formed());
+  CHECK(Xml(files.at("spend.svg")).well_formed());
+}
+
+TEST_CASE("Report.IsByteReproducible", "[cli][report]") {
+  for (const char* fixture : {"run.json", "compare.json"}) {
+    const json data = load_fixture(fixture);
+    const auto a = render_report(data);
+    const auto b = render_report(json::parse(data.dump()));
+    CHECK(a == b);
+  }
+}
+
+TEST_CASE("Report.MissingChartsAreSkipped", "[cli][report]") {
+  json data = load_fixture("run.json");
+  data.erase("s_curves");
+  data["fan"] = nullptr;
+  data["gantt"] = "not a list";
+  data["lever_tornado"]["bars"] = json::array();
+  data["criticality"]["values"] = {{"x"}};
+  data["workstream_graph"]["edges"] = {{"ig"}, {"ig", "nowhere"}, 7};
+  const auto files = render_report(data);
+  for (const char* gone : {"s_curves", "fan", "gantt", "lever_tornado"}) {
+    INFO(gone);
+    CHECK(files.count(std::string(gone) + ".svg") == 0);
+    CHECK(files.count(std::string(gone) + ".csv") == 0);
+  }
+  CHECK(files.count("criticality.svg") == 1);  // malformed cells render as "no value"
+  CHECK(files.count("workstream_graph.svg") == 1);
+  CHECK(class_count(files.at("workstream_graph.svg"), "path", "edge") == 0);
+  const std::string& html = files.at("report.html");
+  CHECK(Xml(html).well_formed());
+  CHECK(Xml(html).count("//x:p[@class='skipped']") == 4);
+
+  SECTION("an empty input still gives a readable page") {
+    const auto empty = render_report(json::object());
+    CHECK(empty.size() == 1);
+    CHECK(Xml(empty.at("report.html")).well_formed());
+  }
+  SECTION("a non-object input does not throw") {
+    CHECK_NOTHROW(render_report(json::array({1, 2, 3})));
+    CHECK_NOTHROW(render_report(json()));
+  }
+  SECTION("a cycle in the workstream graph does not hang") {
+    json cyc = load_fixture("run.json");
+    cyc["workstream_graph"]["edges"] = {{"ig", "it"}, {"it", "ig"}};
+    const auto f = render_report(cyc);
+    CHECK(Xml(f.at("workstream_graph.svg")).well_formed());
+  }
+}
+
+TEST_CASE("Report.TextIsEscaped", "[cli][report]") {
+  json data = load_fixture("run.json");
+  data["title"] = "Tom & Jerry's <b>\"plan\"</b>";
+  data["data_sources"].push_back("See https://example.org/report and HTTP://EXAMPLE.ORG//x");
+  data["s_curves"]["series"][0]["name"] = "<Brent & co>";
+  data["barriers"][0]["description"] = "a\x01 control character";
+  const auto files = render_report(data);
+  for (const auto& [name, content] : files) {
+    if (name.size() > 4 && name.substr(name.size() - 4) == ".csv") continue;
+    INFO(name);
+    CHECK(Xml(content).well_formed());
+    const std::string rest = lower(without(without(content, "xmlns=\"http://www.w3.org/2000/svg\""),
+                                           "xmlns=\"http://www.w3.org/1999/xhtml\""));
+    CHECK(rest.find("http") == std::string::npos);
+    CHECK(rest.find("//") == std::string::npos);
+  }
+  CHECK(files.at("report.html").find("Tom &amp; Jerry&#39;s &lt;b&gt;&quot;plan&quot;&lt;/b&gt;") != std::string::npos);
+  CHECK(files.at("s_curves.csv").find("<Brent & co>") != std::string::npos);  // CSV keeps the raw text
+}
