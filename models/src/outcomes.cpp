@@ -1,5 +1,6 @@
 #include "wsic/model/outcomes.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -136,6 +137,7 @@ Outcomes::Outcomes(const Scenario& sc) {
   full_coverage.assign(ns, DayCounts(days));
   first_live = DayCounts(days);
   all_live = DayCounts(days);
+  majority_live = DayCounts(days);
   all_full_coverage = DayCounts(days);
   for (const Milestone& m : sc.milestones) milestone_days_.push_back(m.day);
   const sim::Calendar cal(sc.calendar_start);
@@ -173,6 +175,15 @@ void Outcomes::add(const ReplicationOutcome& r) {
   }
   first_live.add(first);
   all_live.add(last);
+  {
+    // The k-th earliest go-live, k a strict majority.
+    double days[64];
+    const std::size_t ns = std::min<std::size_t>(r.schemes.size(), 64);
+    for (std::size_t s = 0; s < ns; ++s) days[s] = r.schemes[s].go_live;
+    const std::size_t k = ns / 2;
+    std::nth_element(days, days + k, days + ns);
+    majority_live.add(ns > 0 ? days[k] : kNever);
+  }
   all_full_coverage.add(last_full);
   for (std::size_t m = 0; m < milestone_days_.size(); ++m) {
     std::size_t live = 0;
@@ -209,6 +220,7 @@ void Outcomes::merge(const Outcomes& o) {
   }
   first_live.merge(o.first_live);
   all_live.merge(o.all_live);
+  majority_live.merge(o.majority_live);
   all_full_coverage.merge(o.all_full_coverage);
   for (std::size_t m = 0; m < live_count_at.size(); ++m) {
     add_into(live_count_at[m], o.live_count_at[m]);
@@ -235,6 +247,7 @@ std::string Outcomes::save() const {
   }
   first_live.save(out);
   all_live.save(out);
+  majority_live.save(out);
   all_full_coverage.save(out);
   put_f64s(out, milestone_days_);
   for (std::size_t m = 0; m < live_count_at.size(); ++m) {
@@ -265,6 +278,7 @@ Outcomes Outcomes::load(std::string_view in) {
   }
   o.first_live = DayCounts::load(in);
   o.all_live = DayCounts::load(in);
+  o.majority_live = DayCounts::load(in);
   o.all_full_coverage = DayCounts::load(in);
   o.milestone_days_ = get_f64s(in);
   for (std::size_t m = 0; m < o.milestone_days_.size(); ++m) {

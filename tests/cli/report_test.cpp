@@ -36,6 +36,8 @@ json load_fixture(const std::string& name) {
   return {};
 }
 
+const xmlChar* xc(const char* s) { return reinterpret_cast<const xmlChar*>(s); }
+
 /// A parsed XML document (libxml2, strict: no recovery, no network).
 class Xml {
  public:
@@ -50,9 +52,9 @@ class Xml {
   int count(const std::string& xpath) const {
     if (!doc_) return -1;
     std::unique_ptr<xmlXPathContext, decltype(&xmlXPathFreeContext)> ctx(xmlXPathNewContext(doc_.get()), xmlXPathFreeContext);
-    xmlXPathRegisterNs(ctx.get(), BAD_CAST "s", BAD_CAST "http://www.w3.org/2000/svg");
-    xmlXPathRegisterNs(ctx.get(), BAD_CAST "x", BAD_CAST "http://www.w3.org/1999/xhtml");
-    std::unique_ptr<xmlXPathObject, decltype(&xmlXPathFreeObject)> res(xmlXPathEvalExpression(BAD_CAST xpath.c_str(), ctx.get()),
+    xmlXPathRegisterNs(ctx.get(), xc("s"), xc("http://www.w3.org/2000/svg"));
+    xmlXPathRegisterNs(ctx.get(), xc("x"), xc("http://www.w3.org/1999/xhtml"));
+    std::unique_ptr<xmlXPathObject, decltype(&xmlXPathFreeObject)> res(xmlXPathEvalExpression(xc(xpath.c_str()), ctx.get()),
                                                                       xmlXPathFreeObject);
     if (!res || res->nodesetval == nullptr) return 0;
     return res->nodesetval->nodeNr;
@@ -357,4 +359,25 @@ TEST_CASE("Report.TextIsEscaped", "[cli][report]") {
   }
   CHECK(files.at("report.html").find("Tom &amp; Jerry&#39;s &lt;b&gt;&quot;plan&quot;&lt;/b&gt;") != std::string::npos);
   CHECK(files.at("s_curves.csv").find("<Brent & co>") != std::string::npos);  // CSV keeps the raw text
+}
+
+TEST_CASE("Report.ShortSpansStillNameTheYear", "[cli][report]") {
+  json data = load_fixture("run.json");
+  data.erase("calendar");
+  data["s_curves"]["dates"] = {"2014-03-01", "2014-04-01", "2014-05-01", "2014-06-01"};
+  for (json& s : data["s_curves"]["series"]) s["cdf"] = {0.0, 0.1, 0.4, 0.9};
+  const auto files = render_report(data);
+  const std::string& svg = files.at("s_curves.svg");
+  CHECK(Xml(svg).well_formed());
+  CHECK(Xml(svg).count("//s:text[contains(., '2014')]") >= 1);
+}
+
+TEST_CASE("Report.CompareWithoutComparisonSaysSo", "[cli][report]") {
+  json data = load_fixture("compare.json");
+  data.erase("comparison");
+  const auto files = render_report(data);
+  CHECK(files.count("comparison.svg") == 0);
+  const std::string& html = files.at("report.html");
+  CHECK(Xml(html).well_formed());
+  CHECK(html.find("the input has no comparison data") != std::string::npos);
 }

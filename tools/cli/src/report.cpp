@@ -623,7 +623,7 @@ Chart barrier_chart(const json& data) {
     for (const char* k : {"p50_shift", "p80_shift"})
       if (const auto v = number(b, k)) lo = std::min(lo, *v), hi = std::max(hi, *v);
 
-  const double row_h = 30, top = 76;
+  const double row_h = 34, top = 76;
   const double height = top + static_cast<double>(bars.size()) * row_h + 48;
   Document doc(name, kWidth, height, title,
                "Horizontal bar chart: for each barrier, the shift in " + measure + " (" + unit +
@@ -643,7 +643,7 @@ Chart barrier_chart(const json& data) {
     const json& b = bars[i];
     const double ry = f.top + static_cast<double>(i) * row_h;
     const std::string bid = text(b, "id"), bname = text(b, "name", bid);
-    row_label(doc, f.left - 8, ry + 15, bname, f.left - 20);
+    row_label(doc, f.left - 8, ry + 17, bname, f.left - 20);
     const auto p50 = number(b, "p50_shift"), p80 = number(b, "p80_shift");
     csv += csv_row({bid, bname, "programme", "p50", csv_num(p50, 1)});
     csv += csv_row({bid, bname, "programme", "p80", csv_num(p80, 1)});
@@ -653,17 +653,17 @@ Chart barrier_chart(const json& data) {
     }
     const double zero = x(0);
     const double v50 = p50.value_or(0);
-    doc.raw("<rect class=\"bar bar-p50\" x=\"" + num(std::min(zero, x(v50))) + "\" y=\"" + num(ry + 5) + "\" width=\"" +
+    doc.raw("<rect class=\"bar bar-p50\" x=\"" + num(std::min(zero, x(v50))) + "\" y=\"" + num(ry + 6) + "\" width=\"" +
             num(std::abs(x(v50) - zero)) + "\" height=\"14\" fill=\"#0072B2\"><title>" + h(bname) + ": P50 " +
             h(p50 ? days_label(*p50) : std::string(kDash)) + "</title></rect>\n");
-    if (p80) doc.rect(std::min(zero, x(*p80)), ry + 21, std::abs(x(*p80) - zero), 5, "class=\"bar bar-p80\" fill=\"#E69F00\"");
+    if (p80) doc.rect(std::min(zero, x(*p80)), ry + 23, std::abs(x(*p80) - zero), 5, "class=\"bar bar-p80\" fill=\"#E69F00\"");
     const double end = std::min(x(v50), p80 ? x(*p80) : x(v50));
     const double end_r = std::max(x(v50), p80 ? x(*p80) : x(v50));
     const std::string label = p50 ? days_label(*p50) : kDash;
     if (v50 < 0)
-      doc.text(end - 5, ry + 16, label, "end", 11, "fill=\"#1A1A1A\"");
+      doc.text(end - 5, ry + 17, label, "end", 11, "fill=\"#1A1A1A\"");
     else
-      doc.text(end_r + 5, ry + 16, label, "start", 11, "fill=\"#1A1A1A\"");
+      doc.text(end_r + 5, ry + 17, label, "start", 11, "fill=\"#1A1A1A\"");
   }
   return finish(doc, name, title,
                    "Each bar shows how far the " + measure + (says_off ? " moves" : " moves when that barrier is switched off") +
@@ -739,8 +739,8 @@ Chart lever_chart(const json& data) {
     }
   }
   return finish(doc, name, title,
-                "For each lever, the blue bar is the shift in the " + measure +
-                    " with the lever at its low setting and the red bar at its high setting; the longest bars, at the top, are "
+                "For each lever, the upper (blue) bar is the shift in the " + measure +
+                    " with the lever at its low setting and the lower (vermilion) bar at its high setting; the longest bars, at the top, are "
                     "the levers that matter most.",
                 std::move(csv));
 }
@@ -1375,6 +1375,17 @@ std::string levers_table(const json& data) {
   return s + "</tbody>\n</table>\n";
 }
 
+/// "nine" (or "the"), for prose about the schemes in this scenario.
+std::string scheme_count_words(const json& data) {
+  std::size_t count = array(data, "gantt").size();
+  if (count == 0 && get(data, "criticality")) count = array(*get(data, "criticality"), "schemes").size();
+  if (count == 0)
+    for (const json& q : array(data, "quantiles")) count += text(q, "group") == "scheme" ? 1 : 0;
+  static constexpr const char* kWords[13] = {"the", "one", "two", "three", "four", "five", "six",
+                                             "seven", "eight", "nine", "ten", "eleven", "twelve"};
+  return count < 13 ? kWords[count] : std::to_string(count);
+}
+
 std::string html_report(const json& data, const std::vector<Chart>& charts) {
   const bool compare = text(data, "kind") == "compare";
   const std::string title = text(data, "title", "wsic report");
@@ -1421,8 +1432,8 @@ std::string html_report(const json& data, const std::vector<Chart>& charts) {
 
   // STRESS-DES (Monks et al. 2019) sections 1-5.
   s += "<section id=\"objectives\">\n<h2>1 Objectives</h2>\n<p>The model is a discrete-event simulation of the Whole Systems "
-       "Integrated Care (WSIC) programme in North West London: nine early-adopter schemes, designated in March 2014 after a "
-       "pan-London co-design phase, each designing a local model of care, implementing it through workstreams such as "
+       "Integrated Care (WSIC) programme in North West London: " + h(scheme_count_words(data)) +
+       " early-adopter schemes, designated after a pan-NW London co-design phase, each designing a local model of care, implementing it through workstreams such as "
        "information governance, contracts and engagement, going live as a pilot and then ramping up to full coverage, while "
        "national and local barriers hold them up. Its purpose is to turn what the evaluation observed into a forecast with "
        "honest uncertainty, and to test what could have been done differently.</p>\n<p>The questions it answers:</p>\n<ul>\n"

@@ -183,6 +183,16 @@ std::vector<Tick> date_ticks(int first_day, int last_day, double pixels) {
       ++year;
     }
   }
+  // A span inside one calendar year (or shorter than a month) has no year tick:
+  // name the year on the first tick, or mark both ends with full dates.
+  if (ticks.empty()) {
+    ticks.push_back({static_cast<double>(first_day), format_date(first_day), true});
+    ticks.push_back({static_cast<double>(last_day), format_date(last_day), true});
+  } else if (std::none_of(ticks.begin(), ticks.end(), [](const Tick& t) { return t.major; })) {
+    const Ymd t = to_ymd(static_cast<int>(ticks.front().value));
+    ticks.front().label = std::string(kMonthAbbr[t.month - 1]) + " " + std::to_string(t.year);
+    ticks.front().major = true;
+  }
   return ticks;
 }
 

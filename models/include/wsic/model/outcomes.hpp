@@ -77,6 +77,9 @@ class Outcomes {
   std::vector<DayCounts> full_coverage;  ///< per scheme
   DayCounts first_live;
   DayCounts all_live;
+  /// When a majority of the schemes (5 of 9) is live: the programme's
+  /// progress against a plan that had every scheme piloting at once.
+  DayCounts majority_live;
   DayCounts all_full_coverage;
   /// [milestone][k]: replications with exactly k schemes live at the milestone.
   std::vector<std::vector<std::uint64_t>> live_count_at;
