@@ -6,52 +6,30 @@
 #include <limits>
 
 #include "wsic/sim/error.hpp"
+#include "wsic/sim/serial.hpp"
 
 namespace wsic::model {
 
 namespace {
-// Little-endian fixed-width encoding, independent of the host.
-void put_u64(std::string& out, std::uint64_t v) {
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+using sim::ByteReader;
+using sim::ByteWriter;
+
+void put_u64s(ByteWriter& w, const std::vector<std::uint64_t>& v) {
+  w.write_u64(v.size());
+  for (std::uint64_t x : v) w.write_u64(x);
 }
-std::uint64_t get_u64(std::string_view& in) {
-  if (in.size() < 8) throw Error("outcomes data is truncated");
-  std::uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v |= static_cast<std::uint64_t>(static_cast<unsigned char>(in[static_cast<std::size_t>(i)])) << (8 * i);
-  in.remove_prefix(8);
+std::vector<std::uint64_t> get_u64s(ByteReader& r) {
+  std::vector<std::uint64_t> v(r.read_length(8));
+  for (auto& x : v) x = r.read_u64();
   return v;
 }
-void put_f64(std::string& out, double d) {
-  std::uint64_t v = 0;
-  std::memcpy(&v, &d, sizeof v);
-  put_u64(out, v);
+void put_f64s(ByteWriter& w, const std::vector<double>& v) {
+  w.write_u64(v.size());
+  for (double x : v) w.write_f64(x);
 }
-double get_f64(std::string_view& in) {
-  const std::uint64_t v = get_u64(in);
-  double d = 0.0;
-  std::memcpy(&d, &v, sizeof d);
-  return d;
-}
-void put_u64s(std::string& out, const std::vector<std::uint64_t>& v) {
-  put_u64(out, v.size());
-  for (std::uint64_t x : v) put_u64(out, x);
-}
-std::vector<std::uint64_t> get_u64s(std::string_view& in) {
-  const std::uint64_t n = get_u64(in);
-  if (n > in.size() / 8) throw Error("outcomes data is truncated");
-  std::vector<std::uint64_t> v(n);
-  for (auto& x : v) x = get_u64(in);
-  return v;
-}
-void put_f64s(std::string& out, const std::vector<double>& v) {
-  put_u64(out, v.size());
-  for (double x : v) put_f64(out, x);
-}
-std::vector<double> get_f64s(std::string_view& in) {
-  const std::uint64_t n = get_u64(in);
-  if (n > in.size() / 8) throw Error("outcomes data is truncated");
-  std::vector<double> v(n);
-  for (auto& x : v) x = get_f64(in);
+std::vector<double> get_f64s(ByteReader& r) {
+  std::vector<double> v(r.read_length(8));
+  for (auto& x : v) x = r.read_f64();
   return v;
 }
 void add_into(std::vector<std::uint64_t>& a, const std::vector<std::uint64_t>& b) {
@@ -62,7 +40,8 @@ void add_into(std::vector<double>& a, const std::vector<double>& b) {
   WSIC_ASSERT(a.size() == b.size(), "merging outcomes of different shapes");
   for (std::size_t i = 0; i < a.size(); ++i) a[i] += b[i];
 }
-constexpr std::uint64_t kMagic = 0x3130'4f43'5753'4957ULL;  // "WISWCO01"
+constexpr std::string_view kTag = "WSCO";  // wsic outcomes
+constexpr std::uint32_t kVersion = 1;
 }  // namespace
 
 void DayCounts::merge(const DayCounts& other) {
@@ -116,15 +95,15 @@ double DayCounts::mean_day() const {
   return n > 0 ? sum / static_cast<double>(n) : std::numeric_limits<double>::quiet_NaN();
 }
 
-void DayCounts::save(std::string& out) const {
-  put_u64s(out, counts_);
-  put_u64(out, never_);
+void DayCounts::save(sim::ByteWriter& w) const {
+  put_u64s(w, counts_);
+  w.write_u64(never_);
 }
 
-DayCounts DayCounts::load(std::string_view& in) {
+DayCounts DayCounts::load(sim::ByteReader& r) {
   DayCounts d;
-  d.counts_ = get_u64s(in);
-  d.never_ = get_u64(in);
+  d.counts_ = get_u64s(r);
+  d.never_ = r.read_u64();
   return d;
 }
 
@@ -234,64 +213,64 @@ void Outcomes::merge(const Outcomes& o) {
 }
 
 std::string Outcomes::save() const {
-  std::string out;
-  put_u64(out, kMagic);
-  put_u64(out, replications);
-  codesign_end.save(out);
-  put_u64(out, go_live.size());
+  ByteWriter w;
+  w.write_header(kTag, kVersion);
+  w.write_u64(replications);
+  codesign_end.save(w);
+  w.write_u64(go_live.size());
   for (std::size_t s = 0; s < go_live.size(); ++s) {
-    design_end[s].save(out);
-    go_live[s].save(out);
-    full_coverage[s].save(out);
-    put_u64s(out, critical[s]);
+    design_end[s].save(w);
+    go_live[s].save(w);
+    full_coverage[s].save(w);
+    put_u64s(w, critical[s]);
   }
-  first_live.save(out);
-  all_live.save(out);
-  majority_live.save(out);
-  all_full_coverage.save(out);
-  put_f64s(out, milestone_days_);
+  first_live.save(w);
+  all_live.save(w);
+  majority_live.save(w);
+  all_full_coverage.save(w);
+  put_f64s(w, milestone_days_);
   for (std::size_t m = 0; m < live_count_at.size(); ++m) {
-    put_u64s(out, live_count_at[m]);
-    put_u64s(out, scheme_live_at[m]);
+    put_u64s(w, live_count_at[m]);
+    put_u64s(w, scheme_live_at[m]);
   }
-  put_f64s(out, month_days);
-  for (const auto& row : live_count_by_month) put_u64s(out, row);
-  put_u64s(out, barrier_hits);
-  put_f64s(out, spend_central_team);
-  put_f64s(out, spend_consultancy);
-  put_f64s(out, spend_local);
-  return out;
+  put_f64s(w, month_days);
+  for (const auto& row : live_count_by_month) put_u64s(w, row);
+  put_u64s(w, barrier_hits);
+  put_f64s(w, spend_central_team);
+  put_f64s(w, spend_consultancy);
+  put_f64s(w, spend_local);
+  return w.release();
 }
 
-Outcomes Outcomes::load(std::string_view in) {
-  if (get_u64(in) != kMagic) throw Error("not a wsic outcomes file (wrong magic number or version)");
+Outcomes Outcomes::load(std::string_view bytes) {
+  ByteReader r(bytes);
+  r.read_header(kTag, kVersion);
   Outcomes o;
-  o.replications = get_u64(in);
-  o.codesign_end = DayCounts::load(in);
-  const std::uint64_t ns = get_u64(in);
-  if (ns > 64) throw Error("outcomes data is corrupt (scheme count)");
+  o.replications = r.read_u64();
+  o.codesign_end = DayCounts::load(r);
+  const std::uint64_t ns = r.read_length(8 * 4);
   for (std::uint64_t s = 0; s < ns; ++s) {
-    o.design_end.push_back(DayCounts::load(in));
-    o.go_live.push_back(DayCounts::load(in));
-    o.full_coverage.push_back(DayCounts::load(in));
-    o.critical.push_back(get_u64s(in));
+    o.design_end.push_back(DayCounts::load(r));
+    o.go_live.push_back(DayCounts::load(r));
+    o.full_coverage.push_back(DayCounts::load(r));
+    o.critical.push_back(get_u64s(r));
   }
-  o.first_live = DayCounts::load(in);
-  o.all_live = DayCounts::load(in);
-  o.majority_live = DayCounts::load(in);
-  o.all_full_coverage = DayCounts::load(in);
-  o.milestone_days_ = get_f64s(in);
+  o.first_live = DayCounts::load(r);
+  o.all_live = DayCounts::load(r);
+  o.majority_live = DayCounts::load(r);
+  o.all_full_coverage = DayCounts::load(r);
+  o.milestone_days_ = get_f64s(r);
   for (std::size_t m = 0; m < o.milestone_days_.size(); ++m) {
-    o.live_count_at.push_back(get_u64s(in));
-    o.scheme_live_at.push_back(get_u64s(in));
+    o.live_count_at.push_back(get_u64s(r));
+    o.scheme_live_at.push_back(get_u64s(r));
   }
-  o.month_days = get_f64s(in);
-  for (std::size_t m = 0; m < o.month_days.size(); ++m) o.live_count_by_month.push_back(get_u64s(in));
-  o.barrier_hits = get_u64s(in);
-  o.spend_central_team = get_f64s(in);
-  o.spend_consultancy = get_f64s(in);
-  o.spend_local = get_f64s(in);
-  if (!in.empty()) throw Error("outcomes data has trailing bytes");
+  o.month_days = get_f64s(r);
+  for (std::size_t m = 0; m < o.month_days.size(); ++m) o.live_count_by_month.push_back(get_u64s(r));
+  o.barrier_hits = get_u64s(r);
+  o.spend_central_team = get_f64s(r);
+  o.spend_consultancy = get_f64s(r);
+  o.spend_local = get_f64s(r);
+  r.expect_end();
   return o;
 }
 

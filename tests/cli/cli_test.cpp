@@ -3,8 +3,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <libxml/parser.h>
+
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cstring>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -230,4 +233,36 @@ TEST_CASE("Cli.ResumeRefusesAChangedScenario", "[cli][checkpoint]") {
   REQUIRE(slurp(err).find("has changed since the checkpoint") != std::string::npos);
   REQUIRE(run(wsic() + " run -q --resume " + (dir / "nowhere").string() + " 2>/dev/null") == 2);
   fs::remove_all(dir);
+}
+
+TEST_CASE("Cli.RealReportIsWellFormedAndSelfContained", "[cli][report]") {
+  const fs::path out = fresh_dir("report");
+  REQUIRE(run(wsic() + " run scenarios/baseline.yaml -n 1000 --analysis-replications 200 -q -o " + out.string()) == 0);
+  int svgs = 0;
+  for (const auto& e : fs::directory_iterator(out)) {
+    const std::string name = e.path().filename().string();
+    if (e.path().extension() != ".svg" && name != "report.html") continue;
+    INFO(name);
+    const std::string text = slurp(e.path());
+    xmlDocPtr doc = xmlReadMemory(text.data(), static_cast<int>(text.size()), name.c_str(), nullptr,
+                                  XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    REQUIRE(doc != nullptr);
+    xmlFreeDoc(doc);
+    // Nothing to fetch: the only URLs are the XML namespace names.
+    std::string scrubbed = text;
+    for (const char* ns : {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xhtml"}) {
+      for (auto at = scrubbed.find(ns); at != std::string::npos; at = scrubbed.find(ns)) scrubbed.erase(at, std::strlen(ns));
+    }
+    REQUIRE(scrubbed.find("http") == std::string::npos);
+    REQUIRE(scrubbed.find("<script") == std::string::npos);
+    if (e.path().extension() == ".svg") ++svgs;
+  }
+  // S-curves, fan, Gantt, both tornadoes, criticality, spend, workstream graph.
+  REQUIRE(svgs == 8);
+  const std::string html = slurp(out / "report.html");
+  for (const char* section : {"Objectives", "Model logic", "Experimentation", "Implementation", "20131001"}) {
+    INFO(section);
+    REQUIRE(html.find(section) != std::string::npos);
+  }
+  fs::remove_all(out);
 }

@@ -28,7 +28,7 @@ Process use(Simulation& sim, Resource& r, std::string name, int prio, double hol
   co_await sim.timeout(Duration::days(hold));
 }
 
-Process use_or_give_up(Simulation& sim, Resource& r, std::string& log) {
+Process use_or_give_up([[maybe_unused]] Simulation& sim, Resource& r, std::string& log) {
   try {
     Lease lease = co_await r.request();
     log += "got";

@@ -1,5 +1,7 @@
 #include "wsic/cli/report.hpp"
 
+#include "wsic/cli/files.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
@@ -133,7 +135,7 @@ std::string csv_row(std::initializer_list<std::string> fields) {
   bool first = true;
   for (const std::string& f : fields) {
     if (!first) row += ',';
-    row += svg::csv_field(f);
+    row += csv_field(f);
     first = false;
   }
   return row + "\n";

@@ -19,6 +19,7 @@
 #include "wsic/model/model.hpp"
 #include "wsic/model/outcomes.hpp"
 #include "wsic/sim/runner.hpp"
+#include "wsic/sim/serial.hpp"
 
 #ifndef WSIC_VERSION
 #define WSIC_VERSION "0.0.0"
@@ -30,25 +31,9 @@ const char* version() { return WSIC_VERSION; }
 
 namespace {
 
-constexpr std::uint64_t kCheckpointMagic = 0x3130'5043'5753'4957ULL;  // "WISWCP01"
+constexpr std::string_view kCheckpointTag = "WSCP";  // wsic checkpoint
+constexpr std::uint32_t kCheckpointVersion = 1;
 constexpr const char* kCheckpointFile = "checkpoint.wsic";
-
-void put_u64(std::string& out, std::uint64_t v) {
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-}
-std::uint64_t get_u64(std::string_view& in) {
-  if (in.size() < 8) throw Error("the checkpoint is truncated");
-  std::uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v |= static_cast<std::uint64_t>(static_cast<unsigned char>(in[static_cast<std::size_t>(i)])) << (8 * i);
-  in.remove_prefix(8);
-  return v;
-}
-std::string_view get_bytes(std::string_view& in, std::uint64_t n) {
-  if (in.size() < n) throw Error("the checkpoint is truncated");
-  const std::string_view out = in.substr(0, n);
-  in.remove_prefix(n);
-  return out;
-}
 
 /// What a checkpoint holds: the options that define the batch, and the
 /// merge tree's partial results so far (left to right).
@@ -58,31 +43,28 @@ struct Checkpoint {
 };
 
 std::string encode(const Checkpoint& c) {
-  std::string out;
-  put_u64(out, kCheckpointMagic);
-  const std::string header = c.options.dump();
-  put_u64(out, header.size());
-  out += header;
-  put_u64(out, c.partials.size());
+  sim::ByteWriter w;
+  w.write_header(kCheckpointTag, kCheckpointVersion);
+  w.write_string(c.options.dump());
+  w.write_u64(c.partials.size());
   for (const auto& [blocks, bytes] : c.partials) {
-    put_u64(out, blocks);
-    put_u64(out, bytes.size());
-    out += bytes;
+    w.write_u64(blocks);
+    w.write_string(bytes);
   }
-  return out;
+  return w.release();
 }
 
 Checkpoint decode(std::string_view in) {
-  if (get_u64(in) != kCheckpointMagic) throw Error("not a wsic checkpoint (or one from another version)");
+  sim::ByteReader r(in);
+  r.read_header(kCheckpointTag, kCheckpointVersion);
   Checkpoint c;
-  c.options = nlohmann::ordered_json::parse(get_bytes(in, get_u64(in)));
-  const std::uint64_t n = get_u64(in);
-  if (n > 64) throw Error("the checkpoint is corrupt");
+  c.options = nlohmann::ordered_json::parse(r.read_string());
+  const std::uint64_t n = r.read_length(16);
   for (std::uint64_t i = 0; i < n; ++i) {
-    const std::uint64_t blocks = get_u64(in);
-    c.partials.emplace_back(blocks, std::string(get_bytes(in, get_u64(in))));
+    const std::uint64_t blocks = r.read_u64();
+    c.partials.emplace_back(blocks, r.read_string());
   }
-  if (!in.empty()) throw Error("the checkpoint has trailing bytes");
+  r.expect_end();
   return c;
 }
 

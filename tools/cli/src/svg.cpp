@@ -286,16 +286,6 @@ std::vector<std::string> wrap(std::string_view text, double font_px, double max_
   return lines;
 }
 
-std::string csv_field(std::string_view s) {
-  if (s.find_first_of(",\"\n\r") == std::string_view::npos) return std::string(s);
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + "\"";
-}
-
 std::string ramp(const std::vector<const char*>& stops, double t) {
   if (stops.empty()) return "#000000";
   t = std::clamp(std::isfinite(t) ? t : 0.0, 0.0, 1.0);

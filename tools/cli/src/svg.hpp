@@ -76,8 +76,6 @@ std::vector<std::string> wrap(std::string_view text, double font_px, double max_
 /// Cuts `text` to fit `max_px`, ending in an ellipsis if it had to be cut.
 std::string fit(std::string_view text, double font_px, double max_px);
 
-/// A CSV field, quoted when it needs it (RFC 4180).
-std::string csv_field(std::string_view s);
 
 /// Linear interpolation of a colour ramp given as "#RRGGBB" stops; t in [0, 1].
 std::string ramp(const std::vector<const char*>& stops, double t);

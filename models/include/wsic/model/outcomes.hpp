@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "wsic/model/model.hpp"
+#include "wsic/sim/serial.hpp"
 
 namespace wsic::model {
 
@@ -51,8 +52,8 @@ class DayCounts {
   /// Mean day among replications that saw it (NaN if none did).
   double mean_day() const;
 
-  void save(std::string& out) const;
-  static DayCounts load(std::string_view& in);
+  void save(sim::ByteWriter& w) const;
+  static DayCounts load(sim::ByteReader& r);
 
  private:
   std::vector<std::uint64_t> counts_;
