@@ -12,6 +12,7 @@
 /// too. Memory stays flat: at most a few waves of block accumulators are
 /// alive at once, plus one partial per level of the tree.
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -21,6 +22,8 @@
 #include <string>
 #include <utility>
 #include <vector>
+
+#include <thread>
 
 #include <tbb/blocked_range.h>
 #include <tbb/global_control.h>
@@ -107,6 +110,53 @@ class BlockReducer {
   std::uint64_t blocks_ = 0;
 };
 
+namespace detail {
+
+#if defined(__SANITIZE_THREAD__)
+#define WSIC_SIM_PLAIN_THREADS 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define WSIC_SIM_PLAIN_THREADS 1
+#endif
+#endif
+
+/// Calls `body(b)` once for every b in [b0, b1), on up to `threads` threads,
+/// and returns when all calls have returned.
+///
+/// Normally this is oneTBB's `parallel_for` in the given arena. Under
+/// ThreadSanitizer the prebuilt libtbb is not instrumented, so the sanitizer
+/// cannot see the scheduler's own synchronisation and reports every hand-off
+/// as a race; there the same work is spread over plain `std::thread`s, which
+/// it does see, so what it checks is this project's sharing: the slots, the
+/// error list, the cancellation flags and whatever `replicate` touches.
+template <class Body>
+void for_each_block(tbb::task_arena& arena, int threads, std::uint64_t b0, std::uint64_t b1, Body&& body) {
+#ifdef WSIC_SIM_PLAIN_THREADS
+  (void)arena;
+  std::atomic<std::uint64_t> next{b0};
+  auto work = [&] {
+    for (std::uint64_t b; (b = next.fetch_add(1)) < b1;) body(b);
+  };
+  std::vector<std::thread> pool;
+  const auto extra = std::min<std::uint64_t>(static_cast<std::uint64_t>(threads), b1 - b0);
+  for (std::uint64_t t = 1; t < extra; ++t) pool.emplace_back(work);
+  work();
+  for (std::thread& t : pool) t.join();
+#else
+  (void)threads;
+  arena.execute([&] {
+    tbb::parallel_for(
+        tbb::blocked_range<std::uint64_t>(b0, b1, 1),
+        [&](const tbb::blocked_range<std::uint64_t>& r) {
+          for (std::uint64_t b = r.begin(); b != r.end(); ++b) body(b);
+        },
+        tbb::simple_partitioner());
+  });
+#endif
+}
+
+}  // namespace detail
+
 /// How far a run has got; passed to the progress callback on the calling thread.
 struct Progress {
   std::uint64_t done = 0;   ///< replications finished and merged
@@ -162,31 +212,24 @@ void run_blocks(std::uint64_t total, const RunnerOptions& opt, Make&& make, Repl
     slots.clear();
     slots.resize(b1 - b0);
     std::vector<std::exception_ptr> errors(b1 - b0);
-    arena.execute([&] {
-      tbb::parallel_for(
-          tbb::blocked_range<std::uint64_t>(b0, b1, 1),
-          [&](const tbb::blocked_range<std::uint64_t>& r) {
-            for (std::uint64_t b = r.begin(); b != r.end(); ++b) {
-              Acc acc = make();
-              const std::uint64_t lo = b * bs;
-              const std::uint64_t hi = std::min(total, lo + bs);
-              for (std::uint64_t i = lo; i < hi; ++i) {
-                if (is_cancelled()) {
-                  cancelled.store(true, std::memory_order_relaxed);
-                  return;
-                }
-                try {
-                  replicate(i, acc);
-                } catch (const std::exception& e) {
-                  errors[b - b0] = std::make_exception_ptr(ReplicationError(i, e.what()));
-                  cancelled.store(true, std::memory_order_relaxed);
-                  return;
-                }
-              }
-              slots[b - b0].emplace(std::move(acc));
-            }
-          },
-          tbb::simple_partitioner());
+    detail::for_each_block(arena, threads, b0, b1, [&](std::uint64_t b) {
+      Acc acc = make();
+      const std::uint64_t lo = b * bs;
+      const std::uint64_t hi = std::min(total, lo + bs);
+      for (std::uint64_t i = lo; i < hi; ++i) {
+        if (is_cancelled()) {
+          cancelled.store(true, std::memory_order_relaxed);
+          return;
+        }
+        try {
+          replicate(i, acc);
+        } catch (const std::exception& e) {
+          errors[b - b0] = std::make_exception_ptr(ReplicationError(i, e.what()));
+          cancelled.store(true, std::memory_order_relaxed);
+          return;
+        }
+      }
+      slots[b - b0].emplace(std::move(acc));
     });
     // Report the failure of the lowest-numbered block, so the message does
     // not depend on scheduling.
