@@ -80,6 +80,7 @@ std::vector<std::string> build_known_key_paths() {
   add("plan.pilot_start");
   add("milestones[].date");
   add("milestones[].label");
+  add("milestones[].observed_live");
   add("programme.codesign_start");
   add_dist("programme.codesign_duration");
   add("programme.designation");
@@ -764,6 +765,7 @@ class Validator {
     if (const YNode* n = root.get("workstreams")) workstreams(*n, top.key("workstreams"));
     if (const YNode* n = root.get("schemes")) schemes(*n, top.key("schemes"));
     if (const YNode* n = root.get("barriers")) barriers(*n, top.key("barriers"));
+    if (root.get("schemes")) check_observed_live();
     return sink_.count() == before;
   }
 
@@ -1211,7 +1213,29 @@ class Validator {
       } else {
         ok = false;
       }
+      if (const YNode* x = m.get("observed_live")) {
+        if (auto v = as_int(*x, ml.key("observed_live"), "a whole number of schemes >= 0")) {
+          if (*v < 0 || *v > 1000000) {
+            error(*x, ml.key("observed_live"), "expected a whole number of schemes >= 0, got " + std::to_string(*v));
+          } else {
+            out.observed_live = static_cast<int>(*v);
+            if (ok) observed_live_nodes_.push_back({s_.milestones.size(), x, ml.key("observed_live")});
+          }
+        }
+      }
       if (ok) s_.milestones.push_back(std::move(out));
+    }
+  }
+
+  // An observed count cannot exceed the schemes there are: checked once the
+  // schemes are read.
+  void check_observed_live() {
+    for (const auto& [index, node, loc] : observed_live_nodes_) {
+      const int v = s_.milestones[index].observed_live;
+      if (static_cast<std::size_t>(v) > s_.schemes.size())
+        error(*node, loc,
+              "expected at most the number of schemes (" + std::to_string(s_.schemes.size()) + "), got " +
+                  std::to_string(v));
     }
   }
 
@@ -1854,6 +1878,12 @@ class Validator {
   std::unordered_map<std::string, int> workstream_index_;
   std::unordered_map<std::string, int> scheme_index_;
   bool effect_ok_ = false;  // the last effect had a known type
+  struct PendingObserved {
+    std::size_t milestone;
+    const YNode* node;
+    Loc loc;
+  };
+  std::vector<PendingObserved> observed_live_nodes_;
 };
 
 // ---------------------------------------------------------------------------

@@ -214,6 +214,12 @@ TEST_CASE("Loader.BaselineLoads", "[model][loader]") {
   CHECK(s.barriers[3].design_phase);
   CHECK(s.barriers[3].targets.size() == 7);
   CHECK(s.barriers[2].probability.form == wsic::model::Scaled::Form::kComplement);
+  // [NT15]: two of the nine live when the evaluation ended.
+  const auto observed = std::find_if(s.milestones.begin(), s.milestones.end(),
+                                     [](const auto& m) { return m.observed_live >= 0; });
+  REQUIRE(observed != s.milestones.end());
+  CHECK(wsic::sim::format_iso_date(observed->date) == "2015-04-30");
+  CHECK(observed->observed_live == 2);
 }
 
 TEST_CASE("Loader.HashIgnoresLayoutAndComments", "[model][loader]") {
@@ -390,7 +396,8 @@ TEST_CASE("Loader.Durations", "[model][loader]") {
 TEST_CASE("Loader.NumbersOutOfRange", "[model][loader]") {
   expect_diagnostics(
       bad("ranges.yaml"),
-      {{19, 31, "programme.unsupported_design_penalty", "expected a number >= 1, got 0.5"},
+      {{11, 63, "milestones[0].observed_live", "expected at most the number of schemes (2), got 3"},
+       {19, 31, "programme.unsupported_design_penalty", "expected a number >= 1, got 0.5"},
        {21, 30, "programme.transactional_prep_effect", "expected a number in [0, 1], got 1.2"},
        {57, 16, "schemes[ealing].readiness", "expected a number > 0, got 0"},
        {66, 44, "barriers[national_ig].trigger.probability", "expected a probability in [0, 1], got 1.5"},
@@ -500,9 +507,9 @@ TEST_CASE("Loader.LoadScenarioThrowsWithEveryDiagnostic", "[model][loader]") {
     (void)wsic::model::load_scenario(bad("ranges.yaml"));
     FAIL("load_scenario did not throw");
   } catch (const wsic::model::ScenarioError& e) {
-    CHECK(e.diagnostics().size() == 6);
+    CHECK(e.diagnostics().size() == 7);
     const std::string what = e.what();
-    CHECK(std::count(what.begin(), what.end(), '\n') == 5);
+    CHECK(std::count(what.begin(), what.end(), '\n') == 6);
     CHECK_THAT(what, Contains(bad("ranges.yaml").string() + ":19:31: error: programme.unsupported_design_penalty: "
                                                             "expected a number >= 1, got 0.5"));
   }
@@ -513,9 +520,10 @@ TEST_CASE("Loader.MaxErrorsSuppressesTheRest", "[model][loader]") {
   options.max_errors = 2;
   const LoadResult r = check_scenario(bad("ranges.yaml"), options);
   REQUIRE(r.diagnostics.size() == 3);
-  CHECK(r.diagnostics[1].line == 21);
+  CHECK(r.diagnostics[0].line == 11);
+  CHECK(r.diagnostics[1].line == 19);
   CHECK(r.diagnostics[2].line == 0);
-  CHECK(r.diagnostics[2].message == "4 more problems not shown (at most 2 are reported)");
+  CHECK(r.diagnostics[2].message == "5 more problems not shown (at most 2 are reported)");
 }
 
 TEST_CASE("Diagnostic.FormatIsCompilerStyle", "[model][loader]") {

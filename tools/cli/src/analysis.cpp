@@ -202,10 +202,11 @@ ordered_json run_report_data(const model::Scenario& sc, const model::Outcomes& o
       for (std::size_t k = 0; k < o.live_count_at[m].size(); ++k) {
         if (o.live_count_at[m][k] > o.live_count_at[m][mode]) mode = k;
       }
-      if (sim::format_iso_date(sc.milestones[m].date) != "2015-04-30") continue;
+      if (sc.milestones[m].observed_live < 0) continue;
       char buf[200];
-      std::snprintf(buf, sizeof buf, "At %s the most likely number of schemes live is %zu (%.0f%% of replications); the evaluation observed 2.",
-                    sim::format_iso_date(sc.milestones[m].date).c_str(), mode, 100.0 * share(o.live_count_at[m][mode], n));
+      std::snprintf(buf, sizeof buf, "At %s the most likely number of schemes live is %zu (%.0f%% of replications); %d %s observed.",
+                    sim::format_iso_date(sc.milestones[m].date).c_str(), mode, 100.0 * share(o.live_count_at[m][mode], n),
+                    sc.milestones[m].observed_live, sc.milestones[m].observed_live == 1 ? "was" : "were");
       plain.push_back(buf);
     }
     if (!barrier_bars.empty() && barrier_bars.front().all_live.p50 < 0) {
@@ -280,10 +281,9 @@ ordered_json run_report_data(const model::Scenario& sc, const model::Outcomes& o
     fan["mean"] = mean;
     fan["max"] = sc.schemes.size();
     ordered_json observed = ordered_json::array();
-    const sim::Calendar cal(sc.calendar_start);
-    const auto eval = sim::parse_iso_date("2015-04-30");
-    if (eval && cal.to_time(*eval).in_days() >= 0 && cal.to_time(*eval).in_days() <= sc.horizon_day) {
-      observed.push_back({{"date", "2015-04-30"}, {"value", 2}, {"label", "Evaluation: 2 of 9 live (Ealing, Hillingdon)"}});
+    for (const auto& m : sc.milestones) {
+      if (m.observed_live >= 0)
+        observed.push_back({{"date", sim::format_iso_date(m.date)}, {"value", m.observed_live}, {"label", m.label}});
     }
     fan["observed"] = observed;
     j["fan"] = fan;

@@ -225,10 +225,10 @@ std::string summary_table(const model::Scenario& sc, const model::Outcomes& o, c
   std::ostringstream t;
   const std::uint64_t n = o.replications;
   t << "scenario " << sc.name << " (" << sc.content_hash << "), " << n << " replications, seed " << info.seed << "\n\n";
-  // The milestone the evaluation observed, if the scenario has one near it.
+  // The first milestone with an observed count, else the middle one.
   std::size_t focus = sc.milestones.size();
-  for (std::size_t m = 0; m < sc.milestones.size(); ++m) {
-    if (sim::format_iso_date(sc.milestones[m].date) == "2015-04-30") focus = m;
+  for (std::size_t m = sc.milestones.size(); m-- > 0;) {
+    if (sc.milestones[m].observed_live >= 0) focus = m;
   }
   if (focus == sc.milestones.size() && !sc.milestones.empty()) focus = sc.milestones.size() / 2;
   char line[256];

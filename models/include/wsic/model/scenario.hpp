@@ -123,6 +123,10 @@ struct Milestone {
   Date date;
   std::string label;
   double day = 0.0;  ///< days since calendar start
+  /// How many schemes were observed live at this date, when the evidence
+  /// says; -1 when it does not. Marked on the fan chart and quoted beside
+  /// the simulated distribution.
+  int observed_live = -1;
 };
 
 struct Scenario {
