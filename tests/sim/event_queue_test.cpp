@@ -75,6 +75,10 @@ TEST_CASE("EventQueue.BucketQueueMatchesOrderedSet", "[sim][queue]") {
   check_against_reference<wsic::sim::BucketQueue>(2);
 }
 
+TEST_CASE("EventQueue.VectorBucketQueueMatchesOrderedSet", "[sim][queue]") {
+  check_against_reference<wsic::sim::VectorBucketQueue>(5);
+}
+
 TEST_CASE("EventQueue.QuaternaryHeapMatchesOrderedSet", "[sim][queue]") {
   check_against_reference<wsic::sim::QuaternaryHeapQueue>(3);
 }
@@ -87,5 +91,32 @@ TEST_CASE("EventQueue.AllSimultaneousOrderedByKey", "[sim][queue]") {
   wsic::sim::BucketQueue q;
   for (std::uint64_t k = 100; k > 0; --k) q.push(QueueEntry{5.0, k});
   for (std::uint64_t k = 1; k <= 100; ++k) REQUIRE(q.pop().key == k);
+  REQUIRE(q.empty());
+}
+
+TEST_CASE("EventQueue.ClearedQueueIsReusable", "[sim][queue]") {
+  // Fill past the small-queue threshold so the ring and its node pool are in
+  // use, stop half way, clear, and check a second run from scratch.
+  wsic::sim::BucketQueue q;
+  SplitMix rng{11};
+  std::uint64_t seq = 1;
+  for (int i = 0; i < 5000; ++i) q.push(QueueEntry{rng.unit() * 100.0, seq++});
+  for (int i = 0; i < 2500; ++i) {
+    const QueueEntry e = q.pop();
+    q.push(QueueEntry{e.time + rng.unit(), seq++});
+  }
+  q.clear();
+  REQUIRE(q.empty());
+  REQUIRE(q.size() == 0);
+  std::set<QueueEntry, Ref> ref;
+  for (int i = 0; i < 3000; ++i) {
+    const QueueEntry e{rng.unit() * 50.0, seq++};
+    q.push(e);
+    ref.insert(e);
+  }
+  while (!ref.empty()) {
+    REQUIRE(q.pop().key == ref.begin()->key);
+    ref.erase(ref.begin());
+  }
   REQUIRE(q.empty());
 }

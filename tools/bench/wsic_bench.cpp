@@ -131,13 +131,15 @@ double hold_ns(std::size_t pending, std::uint64_t ops) {
 
 int run_queue(std::uint64_t ops) {
   std::printf("hold model: pop the next event, push it back at t + Exp(1); ns per hold (lower is better)\n");
-  std::printf("%10s %12s %12s %12s\n", "pending", "binary", "4-ary", "bucket");
+  std::printf("%10s %12s %12s %12s %12s\n", "pending", "binary", "4-ary", "calendar", "calendar");
+  std::printf("%10s %12s %12s %12s %12s\n", "", "heap", "heap", "vectors", "pooled");
   double worst_ratio = 1e300;
   for (std::size_t n : {std::size_t{1} << 10, std::size_t{1} << 14, std::size_t{1} << 18}) {
     const double b = hold_ns<BinaryHeapQueue>(n, ops);
     const double q = hold_ns<QuaternaryHeapQueue>(n, ops);
+    const double v = hold_ns<VectorBucketQueue>(n, ops);
     const double c = hold_ns<BucketQueue>(n, ops);
-    std::printf("%10zu %12.1f %12.1f %12.1f\n", n, b, q, c);
+    std::printf("%10zu %12.1f %12.1f %12.1f %12.1f\n", n, b, q, v, c);
     worst_ratio = std::min(worst_ratio, b / c);
   }
   std::printf("bucket_vs_binary_worst_speedup=%.2f\n", worst_ratio);
@@ -166,7 +168,7 @@ int main(int argc, char** argv) {
   mm1->add_option("--mu", mu, "service rate (> lambda)")->check(CLI::PositiveNumber);
 
   std::uint64_t ops = 4'000'000;
-  auto* queue = app.add_subcommand("queue", "hold model on the binary heap, 4-ary heap and bucket queue");
+  auto* queue = app.add_subcommand("queue", "hold model on the binary heap, 4-ary heap and the calendar queue (vector and pooled buckets)");
   queue->add_option("--ops", ops, "hold operations per structure and size")->check(CLI::PositiveNumber);
 
   CLI11_PARSE(app, argc, argv);
