@@ -564,7 +564,18 @@ struct Reader {
     }
     YAML::Node doc;
     try {
-      doc = YAML::Load(text);
+      // A scenario is one document: a second one after `---` would otherwise
+      // be dropped without a word.
+      std::vector<YAML::Node> docs = YAML::LoadAll(text);
+      for (std::size_t i = 1; i < docs.size(); ++i) {
+        if (docs[i].IsNull()) continue;
+        const YAML::Mark m = docs[i].Mark();
+        sink.add(file, m.line + 1, m.column + 1, "",
+                 "a second YAML document starts here: a scenario file holds exactly one; put another scenario "
+                 "in its own file (extends: can share what they have in common)");
+        return std::nullopt;
+      }
+      if (!docs.empty()) doc = docs.front();
     } catch (const YAML::Exception& e) {
       sink.add(file, e.mark.line + 1, e.mark.column + 1, "", "YAML syntax error: " + e.msg);
       return std::nullopt;

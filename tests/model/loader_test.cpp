@@ -494,6 +494,10 @@ TEST_CASE("Loader.EmptyFile", "[model][loader]") {
   expect_diagnostics(bad("empty.yaml"), {{0, 0, "", "the file is empty: a scenario needs at least name, calendar"}});
 }
 
+TEST_CASE("Loader.SecondDocumentIsAnError", "[model][loader]") {
+  expect_diagnostics(bad("two_documents.yaml"), {{5, 1, "", "a second YAML document starts here"}});
+}
+
 TEST_CASE("Loader.NotAMap", "[model][loader]") {
   expect_diagnostics(bad("not_a_map.yaml"), {{3, 1, "", "a scenario is a map of keys"}});
 }
