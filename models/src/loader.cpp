@@ -387,6 +387,75 @@ struct Prescan {
   std::string message;
 };
 
+/// Where a second YAML document's content begins, if the text has one.
+/// Document markers (`---`, `...`) are only ever at column 0 followed by a
+/// space or the end of the line, even inside block scalars, so a line scan
+/// finds them. A marker before any content opens the first document; one
+/// followed only by blank lines and comments adds nothing.
+/// Line and column (1-based) of the first text that is not blank, a comment,
+/// a directive or a document marker.
+std::optional<std::pair<int, int>> first_content(std::string_view text) {
+  int line_no = 0;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    const std::size_t end = std::min(text.find('\n', pos), text.size());
+    const std::string_view line = text.substr(pos, end - pos);
+    ++line_no;
+    std::size_t i = 0;
+    if (line.size() >= 3 && (line.substr(0, 3) == "---" || line.substr(0, 3) == "...")) i = 3;
+    if (!(i == 0 && !line.empty() && line[0] == '%')) {
+      for (; i < line.size(); ++i) {
+        if (line[i] == ' ' || line[i] == '\t' || line[i] == '\r') continue;
+        if (line[i] == '#') break;
+        return std::pair{line_no, static_cast<int>(i) + 1};
+      }
+    }
+    pos = end + 1;
+  }
+  return std::nullopt;
+}
+
+std::optional<std::pair<int, int>> second_document(std::string_view text) {
+  auto is_marker = [](std::string_view line) {
+    return line.size() >= 3 && (line.substr(0, 3) == "---" || line.substr(0, 3) == "...") &&
+           (line.size() == 3 || line[3] == ' ' || line[3] == '\t' || line[3] == '\r');
+  };
+  // Column (0-based) of the first thing in `line` from `from` that is not
+  // blank or a comment.
+  auto content_at = [](std::string_view line, std::size_t from) -> std::optional<std::size_t> {
+    for (std::size_t i = from; i < line.size(); ++i) {
+      if (line[i] == ' ' || line[i] == '\t' || line[i] == '\r') continue;
+      if (line[i] == '#') return std::nullopt;
+      return i;
+    }
+    return std::nullopt;
+  };
+  bool seen_content = false;
+  bool after_marker = false;
+  int line_no = 0;
+  std::size_t pos = 0;
+  while (pos <= text.size()) {
+    const std::size_t end = std::min(text.find('\n', pos), text.size());
+    const std::string_view line = text.substr(pos, end - pos);
+    ++line_no;
+    if (is_marker(line)) {
+      if (seen_content) after_marker = true;
+      if (const auto c = content_at(line, 3)) {
+        if (after_marker) return std::pair{line_no, static_cast<int>(*c) + 1};
+        seen_content = true;
+      }
+    } else if (!line.empty() && line[0] == '%' && !seen_content) {
+      // a directive before the first document
+    } else if (const auto c = content_at(line, 0)) {
+      if (after_marker) return std::pair{line_no, static_cast<int>(*c) + 1};
+      seen_content = true;
+    }
+    if (end == text.size()) break;
+    pos = end + 1;
+  }
+  return std::nullopt;
+}
+
 std::optional<Prescan> prescan(std::string_view text, int max_depth, std::size_t max_nodes) {
   std::vector<int> indents;  // block levels open at the start of the current line
   int flow = 0;
@@ -562,20 +631,17 @@ struct Reader {
       sink.add(file, problem->line, problem->col, "", problem->message);
       return std::nullopt;
     }
+    // A scenario is one document: YAML::Load reads the first and would drop
+    // a second one after `---` without a word.
+    if (const auto second = second_document(text)) {
+      sink.add(file, second->first, second->second, "",
+               "a second YAML document starts here: a scenario file holds exactly one; put another scenario "
+               "in its own file (extends: can share what they have in common)");
+      return std::nullopt;
+    }
     YAML::Node doc;
     try {
-      // A scenario is one document: a second one after `---` would otherwise
-      // be dropped without a word.
-      std::vector<YAML::Node> docs = YAML::LoadAll(text);
-      for (std::size_t i = 1; i < docs.size(); ++i) {
-        if (docs[i].IsNull()) continue;
-        const YAML::Mark m = docs[i].Mark();
-        sink.add(file, m.line + 1, m.column + 1, "",
-                 "a second YAML document starts here: a scenario file holds exactly one; put another scenario "
-                 "in its own file (extends: can share what they have in common)");
-        return std::nullopt;
-      }
-      if (!docs.empty()) doc = docs.front();
+      doc = YAML::Load(text);
     } catch (const YAML::Exception& e) {
       sink.add(file, e.mark.line + 1, e.mark.column + 1, "", "YAML syntax error: " + e.msg);
       return std::nullopt;
@@ -586,6 +652,12 @@ struct Reader {
     YNode root;
     if (!convert(doc, root, file, 0, "")) return std::nullopt;
     if (root.is_null()) {
+      if (const auto first = first_content(text)) {
+        sink.add(file, first->first, first->second, "",
+                 "no YAML value could be read from here: a scenario is a map of keys (name:, calendar:, ...); "
+                 "check the line for a stray character at its start");
+        return std::nullopt;
+      }
       sink.add(file, 0, 0, "",
                "the file is empty: a scenario needs at least name, calendar, plan, programme, funding, "
                "workstreams and schemes (or extends: and name:)");

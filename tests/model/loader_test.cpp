@@ -498,6 +498,10 @@ TEST_CASE("Loader.SecondDocumentIsAnError", "[model][loader]") {
   expect_diagnostics(bad("two_documents.yaml"), {{5, 1, "", "a second YAML document starts here"}});
 }
 
+TEST_CASE("Loader.TextWithNoValueIsNotCalledEmpty", "[model][loader]") {
+  expect_diagnostics(bad("stray_start.yaml"), {{2, 1, "", "no YAML value could be read from here"}});
+}
+
 TEST_CASE("Loader.NotAMap", "[model][loader]") {
   expect_diagnostics(bad("not_a_map.yaml"), {{3, 1, "", "a scenario is a map of keys"}});
 }
