@@ -387,35 +387,19 @@ struct Prescan {
   std::string message;
 };
 
-/// Where a second YAML document's content begins, if the text has one.
-/// Document markers (`---`, `...`) are only ever at column 0 followed by a
-/// space or the end of the line, even inside block scalars, so a line scan
-/// finds them. A marker before any content opens the first document; one
+/// Where a scenario's text begins and, if it has one, where a second YAML
+/// document's content begins (line and column, 1-based). Document markers
+/// (`---`, `...`) are only ever at column 0 followed by a space or the end of
+/// the line, even inside block scalars, so a line scan finds them. Blank
+/// lines, comments and directives before the first document are not
+/// content; a marker before any content opens the first document, and one
 /// followed only by blank lines and comments adds nothing.
-/// Line and column (1-based) of the first text that is not blank, a comment,
-/// a directive or a document marker.
-std::optional<std::pair<int, int>> first_content(std::string_view text) {
-  int line_no = 0;
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    const std::size_t end = std::min(text.find('\n', pos), text.size());
-    const std::string_view line = text.substr(pos, end - pos);
-    ++line_no;
-    std::size_t i = 0;
-    if (line.size() >= 3 && (line.substr(0, 3) == "---" || line.substr(0, 3) == "...")) i = 3;
-    if (!(i == 0 && !line.empty() && line[0] == '%')) {
-      for (; i < line.size(); ++i) {
-        if (line[i] == ' ' || line[i] == '\t' || line[i] == '\r') continue;
-        if (line[i] == '#') break;
-        return std::pair{line_no, static_cast<int>(i) + 1};
-      }
-    }
-    pos = end + 1;
-  }
-  return std::nullopt;
-}
+struct DocumentScan {
+  std::optional<std::pair<int, int>> first;
+  std::optional<std::pair<int, int>> second;
+};
 
-std::optional<std::pair<int, int>> second_document(std::string_view text) {
+DocumentScan scan_documents(std::string_view text) {
   auto is_marker = [](std::string_view line) {
     return line.size() >= 3 && (line.substr(0, 3) == "---" || line.substr(0, 3) == "...") &&
            (line.size() == 3 || line[3] == ' ' || line[3] == '\t' || line[3] == '\r');
@@ -430,30 +414,31 @@ std::optional<std::pair<int, int>> second_document(std::string_view text) {
     }
     return std::nullopt;
   };
-  bool seen_content = false;
+  DocumentScan scan;
   bool after_marker = false;
   int line_no = 0;
-  std::size_t pos = 0;
-  while (pos <= text.size()) {
+  for (std::size_t pos = 0; pos <= text.size();) {
     const std::size_t end = std::min(text.find('\n', pos), text.size());
     const std::string_view line = text.substr(pos, end - pos);
     ++line_no;
+    std::optional<std::size_t> c;
     if (is_marker(line)) {
-      if (seen_content) after_marker = true;
-      if (const auto c = content_at(line, 3)) {
-        if (after_marker) return std::pair{line_no, static_cast<int>(*c) + 1};
-        seen_content = true;
-      }
-    } else if (!line.empty() && line[0] == '%' && !seen_content) {
-      // a directive before the first document
-    } else if (const auto c = content_at(line, 0)) {
-      if (after_marker) return std::pair{line_no, static_cast<int>(*c) + 1};
-      seen_content = true;
+      if (scan.first) after_marker = true;
+      c = content_at(line, 3);
+    } else if (scan.first || line.empty() || line[0] != '%') {
+      c = content_at(line, 0);
     }
-    if (end == text.size()) break;
+    if (c) {
+      const std::pair<int, int> at{line_no, static_cast<int>(*c) + 1};
+      if (after_marker) {
+        scan.second = at;
+        return scan;
+      }
+      if (!scan.first) scan.first = at;
+    }
     pos = end + 1;
   }
-  return std::nullopt;
+  return scan;
 }
 
 std::optional<Prescan> prescan(std::string_view text, int max_depth, std::size_t max_nodes) {
@@ -633,7 +618,8 @@ struct Reader {
     }
     // A scenario is one document: YAML::Load reads the first and would drop
     // a second one after `---` without a word.
-    if (const auto second = second_document(text)) {
+    const DocumentScan documents = scan_documents(text);
+    if (const auto& second = documents.second) {
       sink.add(file, second->first, second->second, "",
                "a second YAML document starts here: a scenario file holds exactly one; put another scenario "
                "in its own file (extends: can share what they have in common)");
@@ -652,7 +638,7 @@ struct Reader {
     YNode root;
     if (!convert(doc, root, file, 0, "")) return std::nullopt;
     if (root.is_null()) {
-      if (const auto first = first_content(text)) {
+      if (const auto& first = documents.first) {
         sink.add(file, first->first, first->second, "",
                  "no YAML value could be read from here: a scenario is a map of keys (name:, calendar:, ...); "
                  "check the line for a stray character at its start");
