@@ -9,6 +9,7 @@
 #include <iterator>
 #include <string>
 
+#include "wsic/model/limits.hpp"
 #include "wsic/sim/process.hpp"
 #include "wsic/sim/resource.hpp"
 #include "wsic/sim/simulation.hpp"
@@ -118,7 +119,7 @@ struct SchemeRun {
 struct Run {
   Run(const Model& model, std::uint64_t s, std::uint64_t i, ReplicationOutcome& o)
       : m(model), sc(model.scenario()), seed(s), index(i), out(o),
-        central(sim, model.central_capacity(), sim::Discipline::kPriority),
+        central(sim.make<Resource>(model.central_capacity(), sim::Discipline::kPriority)),
         schemes(sc.schemes.size()),
         all_tasks(sc.schemes.size() * sc.workstreams.size()),
         all_done(sc.schemes.size() * sc.workstreams.size()) {
@@ -139,7 +140,7 @@ struct Run {
   std::uint64_t index;
   ReplicationOutcome& out;
   Simulation sim;
-  Resource central;
+  Resource& central;
   std::vector<SchemeRun> schemes;
   std::vector<TaskRun> all_tasks;
   std::vector<std::optional<Signal>> all_done;
@@ -259,6 +260,39 @@ Process central_support(Run& r, int s) {
   co_await *st.design_done;
 }
 
+/// Barriers with an on_start trigger that may strike when work on `mask` (one
+/// workstream, or the design phase) starts at scheme `s` now. Windows go to
+/// the scheme; the return value is the work they add (rework, a share of
+/// `base_work`). Every draw is made whether or not it is used, so streams
+/// stay aligned across scenarios.
+template <class StreamOf>
+double strike_on_start(Run& r, int s, std::uint64_t mask, double base_work, StreamOf stream_of) {
+  SchemeRun& st = r.schemes[static_cast<std::size_t>(s)];
+  const double t = r.sim.now().in_days();
+  double added = 0.0;
+  for (std::size_t bi = 0; bi < r.sc.barriers.size(); ++bi) {
+    const Barrier& b = r.sc.barriers[bi];
+    if (b.trigger != Barrier::Trigger::kOnStart || !applies_to(b, s) || (target_mask(b) & mask) == 0) continue;
+    Rng brng = r.rng(stream_of(bi));
+    const double u = brng.uniform01();
+    const bool occurs = b.scope == Barrier::Scope::kNational ? r.national_occurs[bi] != 0
+                                                              : u < r.sc.value(b.probability);
+    if (b.effect == Barrier::Effect::kRework) {
+      if (occurs) {
+        added += std::max(0.0, r.sc.value(b.fraction)) * base_work;
+        ++r.out.barrier_hits[bi];
+      }
+      continue;
+    }
+    Window win{};
+    if (effect_window(r, b, t, brng, mask, win) && occurs) {
+      st.windows.push_back(win);
+      ++r.out.barrier_hits[bi];
+    }
+  }
+  return added;
+}
+
 Process task(Run& r, int s, int w) {
   const Workstream& ws = r.sc.workstreams[static_cast<std::size_t>(w)];
   SchemeRun& st = r.schemes[static_cast<std::size_t>(s)];
@@ -284,30 +318,10 @@ Process task(Run& r, int s, int w) {
   double work = draw_days(ws.work, rng) / (scheme.readiness * r.m.local_rate());
   if (ws.kind == Workstream::Kind::kTransactional) work *= 1.0 - r.m.transactional_cut();
   tk.base_work = work;
-
-  // Barriers that may strike when this work starts. Every draw is made
-  // whether or not it is used, so streams stay aligned across scenarios.
-  for (std::size_t bi = 0; bi < r.sc.barriers.size(); ++bi) {
-    const Barrier& b = r.sc.barriers[bi];
-    if (b.trigger != Barrier::Trigger::kOnStart || !applies_to(b, s)) continue;
-    if (std::find(b.targets.begin(), b.targets.end(), w) == b.targets.end()) continue;
-    Rng brng = r.rng(r.m.streams().barrier_task[bi][static_cast<std::size_t>(s)][static_cast<std::size_t>(w)]);
-    const double u = brng.uniform01();
-    const bool occurs = b.scope == Barrier::Scope::kNational ? r.national_occurs[bi] != 0
-                                                              : u < r.sc.value(b.probability);
-    if (b.effect == Barrier::Effect::kRework) {
-      if (occurs) {
-        work += std::max(0.0, r.sc.value(b.fraction)) * tk.base_work;
-        ++r.out.barrier_hits[bi];
-      }
-      continue;
-    }
-    Window win{};
-    if (effect_window(r, b, tk.start, brng, task_mask(w), win) && occurs) {
-      st.windows.push_back(win);
-      ++r.out.barrier_hits[bi];
-    }
-  }
+  const auto& task_streams = r.m.streams().barrier_task;
+  work += strike_on_start(r, s, task_mask(w), tk.base_work, [&](std::size_t bi) {
+    return task_streams[bi][static_cast<std::size_t>(s)][static_cast<std::size_t>(w)];
+  });
 
   tk.pid = r.sim.current_process();
   tk.running = true;
@@ -332,9 +346,13 @@ Process scheme_process(Run& r, int s) {
   // schemes queue for; meanwhile the scheme makes slower progress alone.
   out.design_start = r.sim.now().in_days();
   Rng rng = r.rng(r.m.streams().design[static_cast<std::size_t>(s)]);
-  const double design = draw_days(r.sc.design_work, rng) / scheme.readiness;
+  double design = draw_days(r.sc.design_work, rng) / scheme.readiness;
   Rng ramp_rng = r.rng(r.m.streams().ramp[static_cast<std::size_t>(s)]);
   const double ramp = draw_days(r.sc.ramp, ramp_rng);
+  const auto& design_streams = r.m.streams().barrier_design;
+  design += strike_on_start(r, s, kDesignMask, design, [&](std::size_t bi) {
+    return design_streams[bi][static_cast<std::size_t>(s)];
+  });
   st.designing = true;
   st.pid = r.sim.current_process();
   r.sim.start(central_support(r, s));
@@ -516,8 +534,10 @@ void account_spend(const Run& r) {
     const double active = overlap(sc.codesign_start, last_live, y0, y1) / span;
     r.out.spend_central_team[y] = (central - consultancy) * active;
     r.out.spend_consultancy[y] = consultancy * active;
+    // Summed in id order, so the total does not depend on the file's order.
     double scheme_years = 0.0;
-    for (const SchemeOutcome& so : r.out.schemes) {
+    for (const int s : r.m.schemes_by_id()) {
+      const SchemeOutcome& so = r.out.schemes[static_cast<std::size_t>(s)];
       if (so.design_start == kNever) continue;
       scheme_years += overlap(so.design_start, std::min(so.go_live, sc.horizon_day), y0, y1) / span;
     }
@@ -529,7 +549,9 @@ void account_spend(const Run& r) {
 Model::Model(Scenario scenario) : scenario_(std::move(scenario)) {
   const Scenario& sc = scenario_;
   const std::size_t nw = sc.workstreams.size();
-  if (nw > 62) throw Error("the model supports at most 62 workstreams, the scenario has " + std::to_string(nw));
+  // The loader enforces the model's limits with a position in the file; this
+  // guards scenarios built in code.
+  if (const std::string problem = limits::exceeded(sc); !problem.empty()) throw Error(problem);
   if (sc.schemes.empty()) throw Error("the scenario has no schemes");
 
   // The workstream graph, checked acyclic.
@@ -546,11 +568,18 @@ Model::Model(Scenario scenario) : scenario_(std::move(scenario)) {
   }
   for (auto it = reversed.rbegin(); it != reversed.rend(); ++it) topo_.push_back(static_cast<int>(*it));
 
-  // Queue order for the central team: readier schemes first.
+  // Queue order for the central team: readier schemes first, equal
+  // readiness by id. Nothing depends on where a scheme stands in the file.
   std::vector<int> order(sc.schemes.size());
   for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
-  std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
-    return sc.schemes[static_cast<std::size_t>(a)].readiness > sc.schemes[static_cast<std::size_t>(b)].readiness;
+  std::sort(order.begin(), order.end(), [&](int a, int b) {
+    const Scheme& x = sc.schemes[static_cast<std::size_t>(a)];
+    const Scheme& y = sc.schemes[static_cast<std::size_t>(b)];
+    return x.readiness != y.readiness ? x.readiness > y.readiness : x.id < y.id;
+  });
+  by_id_ = order;
+  std::sort(by_id_.begin(), by_id_.end(), [&](int a, int b) {
+    return sc.schemes[static_cast<std::size_t>(a)].id < sc.schemes[static_cast<std::size_t>(b)].id;
   });
   scheme_priority_.assign(sc.schemes.size(), 0);
   for (std::size_t rank = 0; rank < order.size(); ++rank) scheme_priority_[static_cast<std::size_t>(order[rank])] = static_cast<int>(rank);
@@ -567,8 +596,11 @@ Model::Model(Scenario scenario) : scenario_(std::move(scenario)) {
   central_share_ = std::clamp(central_share_, 0.0, 1.0);
   const double central_ratio = base_central_share_ > 0.0 ? central_share_ / base_central_share_ : 1.0;
   const double local_ratio = base_central_share_ < 1.0 ? (1.0 - central_share_) / (1.0 - base_central_share_) : 1.0;
-  central_capacity_ = std::max(
-      1, static_cast<int>(std::lround(sc.value(sc.central_capacity) * std::pow(central_ratio, sc.central_support_elasticity))));
+  // More units than schemes would never be used; the bounds also keep the
+  // conversion to an integer exact.
+  const double capacity = std::round(sc.value(sc.central_capacity) * std::pow(central_ratio, sc.central_support_elasticity));
+  central_capacity_ = static_cast<int>(std::clamp(std::isfinite(capacity) ? capacity : 1.0, 1.0,
+                                                  static_cast<double>(sc.schemes.size())));
   local_rate_ = std::max(0.05, std::pow(local_ratio, sc.local_support_elasticity));
   if (sc.lever_transactional_investment >= 0) {
     transactional_cut_ = std::clamp(
@@ -595,8 +627,11 @@ Model::Model(Scenario scenario) : scenario_(std::move(scenario)) {
       for (const Workstream& ws : sc.workstreams) w.push_back(sim::stream_id("barrier/" + b.id + "/" + s.id + "/" + ws.id));
       per_task.push_back(std::move(w));
     }
+    std::vector<std::uint64_t> per_design;
+    for (const Scheme& s : sc.schemes) per_design.push_back(sim::stream_id("barrier/" + b.id + "/" + s.id + "/design"));
     streams_.barrier_scheme.push_back(std::move(per_scheme));
     streams_.barrier_task.push_back(std::move(per_task));
+    streams_.barrier_design.push_back(std::move(per_design));
   }
 }
 

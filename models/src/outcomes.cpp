@@ -156,12 +156,12 @@ void Outcomes::add(const ReplicationOutcome& r) {
   all_live.add(last);
   {
     // The k-th earliest go-live, k a strict majority.
-    double days[64];
-    const std::size_t ns = std::min<std::size_t>(r.schemes.size(), 64);
-    for (std::size_t s = 0; s < ns; ++s) days[s] = r.schemes[s].go_live;
-    const std::size_t k = ns / 2;
-    std::nth_element(days, days + k, days + ns);
-    majority_live.add(ns > 0 ? days[k] : kNever);
+    // Every scheme counts, whatever their number or order.
+    scratch_.resize(r.schemes.size());
+    for (std::size_t s = 0; s < r.schemes.size(); ++s) scratch_[s] = r.schemes[s].go_live;
+    const std::size_t k = scratch_.size() / 2;
+    if (!scratch_.empty()) std::nth_element(scratch_.begin(), scratch_.begin() + static_cast<std::ptrdiff_t>(k), scratch_.end());
+    majority_live.add(scratch_.empty() ? kNever : scratch_[k]);
   }
   all_full_coverage.add(last_full);
   for (std::size_t m = 0; m < milestone_days_.size(); ++m) {

@@ -6,7 +6,7 @@
 
 namespace wsic::sim {
 
-Resource::Resource(Simulation& sim, std::int64_t capacity, Discipline discipline)
+Resource::Resource(Simulation::Passkey, Simulation& sim, std::int64_t capacity, Discipline discipline)
     : sim_(sim), capacity_(capacity), discipline_(discipline), last_change_(sim.now()) {
   if (capacity < 0) throw Error("resource capacity must be >= 0, got " + std::to_string(capacity));
 }
@@ -47,21 +47,43 @@ void Resource::grant_waiting() {
   }
 }
 
+void Resource::serve_waiting() {
+  if (discipline_ == Discipline::kFifo) {
+    grant_waiting();
+    return;
+  }
+  if (dispatch_pending_ || queue_.empty() || in_use_ >= capacity_) return;
+  dispatch_pending_ = true;
+  sim_.schedule_at(sim_.now(), &Resource::dispatch_event, this, 0, priority::kLast);
+}
+
+void Resource::dispatch_event(Simulation&, void* ctx, std::uint64_t) {
+  auto* self = static_cast<Resource*>(ctx);
+  self->dispatch_pending_ = false;
+  self->grant_waiting();
+}
+
 void Resource::release() {
   WSIC_ASSERT(in_use_ > 0, "release of a resource with no unit in use");
+  // A frame destroyed while the simulation is torn down gives its unit back;
+  // nobody is woken (the waiters' frames may be gone already).
+  if (sim_.tearing_down()) {
+    --in_use_;
+    return;
+  }
   account();
   --in_use_;
-  grant_waiting();
+  serve_waiting();
 }
 
 void Resource::set_capacity(std::int64_t capacity) {
   if (capacity < 0) throw Error("resource capacity must be >= 0, got " + std::to_string(capacity));
   account();
   capacity_ = capacity;
-  grant_waiting();
+  serve_waiting();
 }
 
-Container::Container(Simulation& sim, double capacity, double initial)
+Container::Container(Simulation::Passkey, Simulation& sim, double capacity, double initial)
     : sim_(sim), capacity_(capacity), level_(initial) {
   if (!(capacity >= 0.0) || !(initial >= 0.0) || initial > capacity) {
     throw Error("container needs 0 <= initial (" + std::to_string(initial) + ") <= capacity (" +

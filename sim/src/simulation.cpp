@@ -46,7 +46,9 @@ Simulation::Simulation() = default;
 
 Simulation::~Simulation() {
   // Frames first (they may hold Leases and other objects that refer to the
-  // simulation), then heap callables of events that never ran.
+  // simulation and to what it made), then heap callables of events that
+  // never ran, then the owned objects, newest first.
+  tearing_down_ = true;
   for (ProcessSlot& p : procs_) {
     if (p.generation != 0 && p.handle) {
       std::exchange(p.handle, {}).destroy();
@@ -56,6 +58,7 @@ Simulation::~Simulation() {
     const QueueEntry e = queue_.pop();
     if (e.fn == &call_heap) delete static_cast<HeapCallable*>(e.ctx);
   }
+  while (!owned_.empty()) owned_.pop_back();
 }
 
 void Simulation::throw_bad_time(Time t) const {

@@ -2,7 +2,11 @@
 
 #include <catch2/catch.hpp>
 
+#include "wsic/model/loader.hpp"
 #include "wsic/model/outcomes.hpp"
+
+#include <algorithm>
+#include <cmath>
 
 using namespace wsic::model;
 using wsic::sim::Fixed;
@@ -193,4 +197,107 @@ TEST_CASE("Outcomes.CountsMilestonesAndQuantiles", "[model][outcomes]") {
   const Outcomes back = Outcomes::load(twice.save());
   REQUIRE(back.save() == twice.save());
   REQUIRE_THROWS_AS(Outcomes::load(twice.save().substr(0, 100)), wsic::Error);
+}
+
+TEST_CASE("Model.OnStartBarrierOnTheDesignPhaseStrikesWhenDesignStarts", "[model]") {
+  Scenario sc = tiny();
+  Barrier pause;
+  pause.id = "pause";
+  pause.scope = Barrier::Scope::kLocal;
+  pause.trigger = Barrier::Trigger::kOnStart;
+  pause.probability = Scaled{1.0};
+  pause.design_phase = true;  // targets: [design]
+  pause.effect = Barrier::Effect::kDelay;
+  pause.duration = Fixed{20.0};
+  sc.barriers.push_back(pause);
+  const auto out = simulate(sc);
+  for (const SchemeOutcome& s : out.schemes) {
+    REQUIRE(s.design_start == 30.0);
+    REQUIRE(s.design_end == Approx(110.0));  // 60 days of design, stopped for the first 20
+    REQUIRE(s.go_live == Approx(200.0));
+  }
+  REQUIRE(out.barrier_hits[0] == 2);
+
+  // Rework of the design phase: half the design again.
+  sc.barriers[0].effect = Barrier::Effect::kRework;
+  sc.barriers[0].fraction = Scaled{0.5};
+  const auto redo = simulate(sc);
+  for (const SchemeOutcome& s : redo.schemes) REQUIRE(s.design_end == Approx(120.0));
+  REQUIRE(redo.barrier_hits[0] == 2);
+}
+
+TEST_CASE("Model.SchemeOrderInTheFileChangesNothing", "[model]") {
+  // The same programme with its schemes listed in other orders: every
+  // scheme (matched by id) has the same outcome in every replication, and so
+  // has the programme. The central team goes to the readiest schemes, not to
+  // the first ones listed.
+  const Scenario sc = wsic::model::load_scenario("scenarios/baseline.yaml");
+  Scenario reversed = sc;
+  std::reverse(reversed.schemes.begin(), reversed.schemes.end());
+  Scenario rotated = sc;
+  std::rotate(rotated.schemes.begin(), rotated.schemes.begin() + 4, rotated.schemes.end());
+  const Model base(sc);
+  for (const Scenario* other : {&reversed, &rotated}) {
+    const Model m(*other);
+    std::vector<std::size_t> index_of(sc.schemes.size());
+    for (std::size_t s = 0; s < sc.schemes.size(); ++s) {
+      for (std::size_t t = 0; t < other->schemes.size(); ++t) {
+        if (other->schemes[t].id == sc.schemes[s].id) index_of[s] = t;
+      }
+    }
+    ReplicationOutcome a, b;
+    for (std::uint64_t rep = 0; rep < 2000; ++rep) {
+      base.simulate(9, rep, a);
+      m.simulate(9, rep, b);
+      INFO("replication " << rep);
+      REQUIRE(a.codesign_end == b.codesign_end);
+      for (std::size_t s = 0; s < sc.schemes.size(); ++s) {
+        const SchemeOutcome& x = a.schemes[s];
+        const SchemeOutcome& y = b.schemes[index_of[s]];
+        INFO("scheme " << sc.schemes[s].id);
+        REQUIRE(x.design_end == y.design_end);
+        REQUIRE(x.go_live == y.go_live);
+        REQUIRE(x.full_coverage == y.full_coverage);
+        REQUIRE(x.critical == y.critical);
+      }
+      REQUIRE(a.barrier_hits == b.barrier_hits);
+      REQUIRE(a.spend_central_team == b.spend_central_team);
+      REQUIRE(a.spend_consultancy == b.spend_consultancy);
+      REQUIRE(a.spend_local == b.spend_local);
+    }
+  }
+}
+
+TEST_CASE("Outcomes.MajorityCountsEveryScheme", "[model][outcomes]") {
+  // 65 schemes: the first 32 never go live, the other 33 (a majority) go
+  // live on day 10. A majority is live on day 10 however many schemes there
+  // are and wherever the live ones stand in the list.
+  Scenario sc = tiny();
+  sc.schemes.clear();
+  for (int s = 0; s < 65; ++s) sc.schemes.push_back(Scheme{"s" + std::to_string(s), "S", {}, "", 1.0, ""});
+  Outcomes o(sc);
+  ReplicationOutcome r;
+  r.schemes.assign(65, SchemeOutcome{});
+  for (std::size_t s = 32; s < 65; ++s) r.schemes[s].go_live = 10.0;
+  r.barrier_hits.assign(sc.barriers.size(), 0);
+  r.spend_central_team.assign(sc.funding.size(), 0.0);
+  r.spend_consultancy.assign(sc.funding.size(), 0.0);
+  r.spend_local.assign(sc.funding.size(), 0.0);
+  o.add(r);
+  REQUIRE(o.majority_live.quantile(0.5) == 10);
+  // One fewer live: no majority.
+  r.schemes[32].go_live = kNever;
+  Outcomes none(sc);
+  none.add(r);
+  REQUIRE_FALSE(none.majority_live.quantile(0.5).has_value());
+}
+
+TEST_CASE("Model.CentralCapacityNeverWrapsAndNeverExceedsTheSchemes", "[model]") {
+  Scenario sc = tiny();
+  for (const double capacity : {0.2, 1.0, 2.0, 2147483648.0, 1e300}) {
+    sc.central_capacity = Scaled{capacity};
+    const Model m(sc);
+    INFO("capacity " << capacity);
+    REQUIRE(m.central_capacity() == std::clamp(static_cast<int>(std::round(std::min(capacity, 2.0))), 1, 2));
+  }
 }

@@ -86,7 +86,7 @@ Process source(Simulation& sim, Resource& server, std::uint64_t n, Rng& arrivals
 
 int run_mm1(std::uint64_t customers, double lambda, double mu) {
   Simulation sim;
-  Resource server(sim, 1);
+  Resource& server = sim.make<Resource>(1);
   WaitTally tally;
   Rng arrivals(42, 0, "arrivals");
   Rng services(42, 0, "services");

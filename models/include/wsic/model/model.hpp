@@ -66,6 +66,9 @@ class Model {
   double promised_day() const noexcept { return promised_day_; }
   /// Queue position of scheme `s` for the central team (smaller first).
   int scheme_priority(int s) const noexcept { return scheme_priority_[static_cast<std::size_t>(s)]; }
+  /// Scheme indices in id order: sums over schemes run in this order, so no
+  /// result depends on the order of the schemes in the file.
+  const std::vector<int>& schemes_by_id() const noexcept { return by_id_; }
   /// Share of funding year `year`'s support money spent centrally.
   double central_share_in(std::size_t year) const;
 
@@ -82,6 +85,7 @@ class Model {
     std::vector<std::uint64_t> barrier_programme;      // per barrier
     std::vector<std::vector<std::uint64_t>> barrier_scheme;                  // [barrier][scheme]
     std::vector<std::vector<std::vector<std::uint64_t>>> barrier_task;       // [barrier][scheme][workstream]
+    std::vector<std::vector<std::uint64_t>> barrier_design;                  // [barrier][scheme]
   };
   const Streams& streams() const noexcept { return streams_; }
 
@@ -89,6 +93,7 @@ class Model {
   Scenario scenario_;
   std::vector<int> topo_;
   std::vector<int> scheme_priority_;  // central team queue order (smaller first)
+  std::vector<int> by_id_;
   int central_capacity_ = 1;
   double local_rate_ = 1.0;
   double base_central_share_ = 0.5;

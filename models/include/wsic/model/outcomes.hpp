@@ -107,6 +107,7 @@ class Outcomes {
 
  private:
   std::vector<double> milestone_days_;
+  std::vector<double> scratch_;  // working space of add(); not part of the result
 };
 
 }  // namespace wsic::model

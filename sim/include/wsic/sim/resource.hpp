@@ -12,8 +12,13 @@ namespace wsic::sim {
 
 /// How a resource orders its waiting queue.
 enum class Discipline {
-  kFifo,      ///< first come, first served
-  kPriority,  ///< smaller priority value first; first come first within a priority
+  kFifo,  ///< first come, first served; a free unit is granted at once
+  /// Smaller priority value first; first come first within a priority.
+  /// Requests made at the same instant are all heard before any is granted
+  /// (the decision is taken at the end of the instant, priority::kLast), so
+  /// a free unit goes to the most urgent of them, not to whichever asked
+  /// first. Units given back are handed on the same way.
+  kPriority,
 };
 
 class Resource;
@@ -45,11 +50,12 @@ class Lease {
 
 /// A resource with `capacity` identical units (a team, a consultancy, a
 /// steering committee's attention) and a waiting queue. Processes ask with
-/// `Lease lease = co_await resource.request();` Not thread-safe; must outlive
-/// the processes using it.
+/// `Lease lease = co_await resource.request();` Made and owned by the
+/// simulation (`sim.make<Resource>(capacity, discipline)`), so it outlives
+/// every process that uses it. Not thread-safe.
 class Resource {
  public:
-  Resource(Simulation& sim, std::int64_t capacity, Discipline discipline = Discipline::kFifo);
+  Resource(Simulation::Passkey, Simulation& sim, std::int64_t capacity, Discipline discipline = Discipline::kFifo);
   Resource(const Resource&) = delete;
   Resource& operator=(const Resource&) = delete;
 
@@ -81,6 +87,9 @@ class Resource {
   void enqueue(Request* r, int prio);
   void withdraw(Request* r) noexcept;
   void grant_waiting();
+  /// Grants now (FIFO) or at the end of the instant (priority).
+  void serve_waiting();
+  static void dispatch_event(Simulation& sim, void* ctx, std::uint64_t);
 
   Simulation& sim_;
   std::int64_t capacity_;
@@ -90,6 +99,7 @@ class Resource {
   std::uint64_t seq_ = 0;
   double busy_integral_ = 0.0;
   Time last_change_ = Time::zero();
+  bool dispatch_pending_ = false;
 
   friend class Request;
 };
@@ -98,7 +108,7 @@ class Resource::Request {
  public:
   Request(Resource& r, int prio) noexcept : r_(r), prio_(prio) {}
   bool await_ready() noexcept {
-    if (r_.queue_.empty() && r_.in_use_ < r_.capacity_) {
+    if (r_.discipline_ == Discipline::kFifo && r_.queue_.empty() && r_.in_use_ < r_.capacity_) {
       r_.account();
       ++r_.in_use_;
       granted_ = true;
@@ -110,6 +120,7 @@ class Resource::Request {
     pid_ = r_.sim_.current_process();
     r_.enqueue(this, prio_);
     r_.sim_.park({&Request::withdraw, this});
+    if (r_.discipline_ == Discipline::kPriority) r_.serve_waiting();
   }
   Lease await_resume() {
     std::uint64_t cause = 0;
@@ -146,9 +157,10 @@ inline void Lease::release() noexcept {
 /// A continuous quantity with a capacity (a budget, a pool of staff time).
 /// `put` adds at once; `co_await container.get(x)` waits until `x` is there
 /// (first come, first served: a large request is not overtaken by small ones).
+/// Made and owned by the simulation: `sim.make<Container>(capacity, initial)`.
 class Container {
  public:
-  Container(Simulation& sim, double capacity, double initial = 0.0);
+  Container(Simulation::Passkey, Simulation& sim, double capacity, double initial = 0.0);
   Container(const Container&) = delete;
   Container& operator=(const Container&) = delete;
 

@@ -51,6 +51,9 @@ namespace priority {
 inline constexpr int kUrgent = -100;  ///< wake-ups of processes that were granted or interrupted
 inline constexpr int kNormal = 0;
 inline constexpr int kLate = 100;
+/// Runs after every other event of the same instant: a resource that orders
+/// its waiters decides here between the requests made at that instant.
+inline constexpr int kLast = (1 << 15) - 1;
 }  // namespace priority
 
 /// Thrown into a waiting process by `Simulation::interrupt`. A process may
@@ -92,6 +95,10 @@ class FramePool {
 class Simulation {
  public:
   Simulation();
+  /// Tears down in a safe order whatever the model left running: first every
+  /// process frame still alive (a lease it holds goes back to a resource that
+  /// still exists), then events that never ran, then the objects made with
+  /// `make`.
   ~Simulation();
   Simulation(const Simulation&) = delete;
   Simulation& operator=(const Simulation&) = delete;
@@ -196,6 +203,31 @@ class Simulation {
 
   FramePool& frame_pool() noexcept { return pool_; }
 
+  // ---- objects processes share ----------------------------------------------
+
+  /// Only the simulation can make the objects that processes hold on to
+  /// across waits (resources, containers): their constructors take a Passkey.
+  class Passkey {
+    friend class Simulation;
+    Passkey() = default;
+  };
+  /// Makes a `T` owned by this simulation: `Resource& team =
+  /// sim.make<Resource>(4, Discipline::kPriority)`. It lives until the
+  /// simulation is destroyed, after every process frame, so nothing a
+  /// process holds can outlive what it refers to, whatever order the model
+  /// declares things in.
+  template <class T, class... Args>
+  T& make(Args&&... args) {
+    auto owned = std::make_unique<OwnedOf<T>>(Passkey{}, *this, std::forward<Args>(args)...);
+    T& ref = owned->value;
+    owned_.push_back(std::move(owned));
+    return ref;
+  }
+  /// True while the destructor is tearing the simulation down: objects given
+  /// back then (a lease released by a frame being destroyed) must not wake or
+  /// schedule anything.
+  bool tearing_down() const noexcept { return tearing_down_; }
+
   // ---- the protocol between processes and what they wait for --------------
   // Awaiters use these; model code does not need them.
 
@@ -248,6 +280,16 @@ class Simulation {
     std::memcpy(buf + 8, &arg, 8);
     (*std::launder(reinterpret_cast<Fn*>(buf)))();
   }
+
+  struct Owned {
+    virtual ~Owned() = default;
+  };
+  template <class T>
+  struct OwnedOf final : Owned {
+    template <class... Args>
+    explicit OwnedOf(Args&&... args) : value(std::forward<Args>(args)...) {}
+    T value;
+  };
 
   struct ProcessSlot {
     std::coroutine_handle<> handle;
@@ -304,6 +346,8 @@ class Simulation {
   std::size_t live_procs_ = 0;
   ProcessId current_;
   std::uint32_t next_generation_ = 1;
+  std::vector<std::unique_ptr<Owned>> owned_;  // destroyed last, newest first
+  bool tearing_down_ = false;
 };
 
 }  // namespace wsic::sim
