@@ -1,10 +1,12 @@
 #include "wsic/model/loader.hpp"
 
+#include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/depth_first_search.hpp>
+#include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -18,20 +20,51 @@
 #include <unordered_map>
 #include <utility>
 
+#include "wsic/model/limits.hpp"
+
 namespace wsic::model {
 
 // ---------------------------------------------------------------------------
 // Diagnostics
 
+namespace {
+// Text from the input (a key, a value, a file name) made safe to print: control
+// characters and bytes that are not UTF-8 are written as escapes, so a
+// diagnostic can never move the cursor or recolour a terminal.
+std::string printable(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    std::size_t len = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
+    bool ok = len != 0 && i + len <= s.size();
+    for (std::size_t k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(s[i + k]) & 0xC0) == 0x80;
+    if (!ok) {
+      out += fmt::format("\\x{:02X}", c);
+      ++i;
+      continue;
+    }
+    const bool c1 = c == 0xC2 && static_cast<unsigned char>(s[i + 1]) < 0xA0;
+    if (c < 0x20 || c == 0x7F || c1) {
+      out += fmt::format("\\u{:04X}", c1 ? static_cast<unsigned char>(s[i + 1]) : c);
+    } else {
+      out.append(s.substr(i, len));
+    }
+    i += len;
+  }
+  return out;
+}
+}  // namespace
+
 std::string Diagnostic::format() const {
-  std::string out = file;
+  std::string out = printable(file);
   if (line > 0) {
     out += ':' + std::to_string(line);
     if (column > 0) out += ':' + std::to_string(column);
   }
   out += ": error: ";
-  if (!key_path.empty()) out += key_path + ": ";
-  out += message;
+  if (!key_path.empty()) out += printable(key_path) + ": ";
+  out += printable(message);
   return out;
 }
 
@@ -140,28 +173,38 @@ const std::map<std::string, std::vector<std::string>>& key_children() {
 
 // Optimal-string-alignment distance (Damerau-Levenshtein with adjacent
 // transpositions): "duraton" -> "duration" is 1, "form" -> "from" is 1.
+// Three rolling rows: memory is linear in the shorter string.
 std::size_t edit_distance(std::string_view a, std::string_view b) {
-  const std::size_t n = a.size(), m = b.size();
-  std::vector<std::vector<std::size_t>> d(n + 1, std::vector<std::size_t>(m + 1));
-  for (std::size_t i = 0; i <= n; ++i) d[i][0] = i;
-  for (std::size_t j = 0; j <= m; ++j) d[0][j] = j;
-  for (std::size_t i = 1; i <= n; ++i) {
+  if (a.size() < b.size()) std::swap(a, b);
+  const std::size_t m = b.size();
+  std::vector<std::size_t> before(m + 1), prev(m + 1), cur(m + 1);
+  for (std::size_t j = 0; j <= m; ++j) prev[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
     for (std::size_t j = 1; j <= m; ++j) {
       const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
-        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) cur[j] = std::min(cur[j], before[j - 2] + 1);
     }
+    std::swap(before, prev);
+    std::swap(prev, cur);
   }
-  return d[n][m];
+  return prev[m];
 }
 
 // The nearest candidate, if it is near enough to be a plausible misspelling.
+// Words and candidates longer than any name are not misspellings of one
+// another; the length difference bounds the distance from below, so most
+// candidates cost nothing.
 std::optional<std::string> nearest(std::string_view word, const std::vector<std::string>& candidates) {
-  if (word.size() > 200) return std::nullopt;  // not a misspelling; keep the O(n*m) cheap
+  constexpr std::size_t kLongest = 200;
+  if (word.size() > kLongest) return std::nullopt;
   std::optional<std::string> best;
   std::size_t best_d = std::max<std::size_t>(2, word.size() / 3) + 1;
   for (const auto& c : candidates) {
+    if (c.size() > kLongest) continue;
+    const std::size_t gap = c.size() > word.size() ? c.size() - word.size() : word.size() - c.size();
+    if (gap >= best_d) continue;
     const std::size_t d = edit_distance(word, c);
     if (d < best_d) {
       best_d = d;
@@ -192,6 +235,7 @@ std::string quote_value(std::string_view s) {
 
 std::string format_number(double v) {
   std::ostringstream os;
+  os.imbue(std::locale::classic());
   os.precision(10);
   os << v;
   return os.str();
@@ -215,6 +259,10 @@ struct YNode {
   FileName file;
   int line = 0;  // 1-based
   int col = 0;
+  // Which file of the extends chain the value was written in: 0 for the file
+  // loaded, -1 for the one it extends, and so on. Where two values disagree
+  // (min and max, a date and the calendar), the later file's is blamed.
+  int layer = 0;
 
   bool is_map() const { return kind == Kind::kMap; }
   bool is_seq() const { return kind == Kind::kSeq; }
@@ -364,11 +412,7 @@ std::optional<std::pair<std::size_t, std::string>> find_bad_byte(std::string_vie
     if (ok && ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
                (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF))
       ok = false;
-    if (!ok) {
-      char hex[8];
-      std::snprintf(hex, sizeof hex, "0x%02X", static_cast<unsigned>(c));
-      return std::pair{i, "invalid UTF-8 (byte " + std::string(hex) + "): scenario files must be UTF-8 text"};
-    }
+    if (!ok) return std::pair{i, fmt::format("invalid UTF-8 (byte 0x{:02X}): scenario files must be UTF-8 text", c)};
     i += len;
   }
   return std::nullopt;
@@ -507,10 +551,48 @@ std::optional<Prescan> prescan(std::string_view text, int max_depth, std::size_t
   return std::nullopt;
 }
 
+// What is wrong with reading `path` as a scenario file, if anything: it must
+// exist and be a regular file (a directory, a device such as /dev/zero or a
+// pipe is refused before it is opened).
+std::optional<std::string> file_problem(const fs::path& path) {
+  std::error_code ec;
+  const fs::file_status st = fs::status(path, ec);
+  if (!fs::exists(st)) return std::string("no such file");
+  if (fs::is_directory(st)) return std::string("is a directory, not a scenario file");
+  if (!fs::is_regular_file(st)) return std::string("is not a regular file (a device, pipe or socket): give a YAML file");
+  return std::nullopt;
+}
+
+// CRLF (Windows) and lone CR (old Mac) line ends read as LF, so lines are
+// numbered as an editor shows them and the parser sees every line.
+void normalise_line_ends(std::string& text) {
+  if (text.find('\r') == std::string::npos) return;
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '\r') {
+      out += text[i];
+    } else {
+      out += '\n';
+      if (i + 1 < text.size() && text[i + 1] == '\n') ++i;
+    }
+  }
+  text.swap(out);
+}
+
+// A scalar that may be read as a number, date or bool: written plainly, or
+// tagged as a number, bool or null. Quoted scalars and `!!str` (or any other
+// tag) are strings.
+bool is_plain_tag(const std::string& tag) {
+  return tag == "?" || tag == "tag:yaml.org,2002:int" || tag == "tag:yaml.org,2002:float" ||
+         tag == "tag:yaml.org,2002:bool" || tag == "tag:yaml.org,2002:null";
+}
+
 struct Reader {
   const LoadOptions& options;
   Sink& sink;
   Budget& budget;
+  int layer = 0;  // of the file being read (see YNode::layer)
 
   // Converts a yaml-cpp node; false when the node budget or depth ran out
   // (reported once, here).
@@ -520,6 +602,7 @@ struct Reader {
     out.file = file;
     out.line = m.line + 1;
     out.col = m.column + 1;
+    out.layer = layer;
     if (budget.nodes_left == 0 || depth > options.max_depth) {
       budget.exhausted = true;
       sink.at(out, path,
@@ -538,7 +621,7 @@ struct Reader {
       case YAML::NodeType::Scalar:
         out.kind = YNode::Kind::kScalar;
         out.scalar = n.Scalar();
-        out.plain = n.Tag() != "!";
+        out.plain = is_plain_tag(n.Tag());
         return true;
       case YAML::NodeType::Sequence: {
         out.kind = YNode::Kind::kSeq;
@@ -589,6 +672,10 @@ struct Reader {
   // Reads and parses one file; nullopt after reporting why it could not.
   std::optional<YNode> read(const fs::path& path, const FileName& file) {
     std::error_code ec;
+    if (const auto problem = file_problem(path)) {
+      sink.add(file, 0, 0, "", *problem);
+      return std::nullopt;
+    }
     const auto size = fs::file_size(path, ec);
     if (ec) {
       sink.add(file, 0, 0, "", "cannot read the file: " + ec.message());
@@ -607,6 +694,7 @@ struct Reader {
       return std::nullopt;
     }
     if (text.size() >= 3 && text.compare(0, 3, "\xEF\xBB\xBF") == 0) text.erase(0, 3);  // a BOM is harmless
+    normalise_line_ends(text);
     if (const auto bad = find_bad_byte(text)) {
       const auto [line, col] = position_of(text, bad->first);
       sink.add(file, line, col, "", bad->second);
@@ -665,7 +753,70 @@ bool all_items_have_ids(const YNode& seq) {
   return std::all_of(seq.seq.begin(), seq.seq.end(), [](const YNode& n) { return item_id(n).has_value(); });
 }
 
-bool is_true(const YNode* n) { return n != nullptr && n->is_scalar() && n->plain && n->scalar == "true"; }
+// The one reading of a boolean, everywhere: YAML 1.2's true and false (any
+// capitalisation it allows). `yes`, `on`, `1` and the like are not booleans.
+std::optional<bool> parse_bool(const YNode& n) {
+  if (!n.is_scalar() || !n.plain) return std::nullopt;
+  if (n.scalar == "true" || n.scalar == "True" || n.scalar == "TRUE") return true;
+  if (n.scalar == "false" || n.scalar == "False" || n.scalar == "FALSE") return false;
+  return std::nullopt;
+}
+
+std::string expected_bool(const YNode& n) {
+  std::string msg = "expected true or false, got " + describe(n);
+  if (n.is_scalar()) {
+    static const std::vector<std::string> kLookAlikes = {"yes", "no", "on", "off", "y", "n", "1", "0"};
+    std::string lower = n.scalar;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (std::find(kLookAlikes.begin(), kLookAlikes.end(), lower) != kLookAlikes.end())
+      msg += " (only true and false are booleans here)";
+  }
+  return msg;
+}
+
+// The collections whose items an overlay names by id: changing an item needs
+// only the keys that change; a new item (an id not in the scenario extended)
+// must be complete, so that a misspelt id is not taken for a new item.
+struct Collection {
+  std::string_view path;
+  std::string_view what;
+  std::vector<std::string_view> required;
+};
+const std::vector<Collection>& collections() {
+  static const std::vector<Collection> kAll = {
+      {"levers", "lever", {"name", "description", "value", "low", "high"}},
+      {"workstreams", "workstream", {"name", "kind", "work"}},
+      {"schemes", "scheme", {"name"}},
+      {"barriers", "barrier", {"name", "scope", "trigger", "targets", "effect"}},
+  };
+  return kAll;
+}
+const Collection* collection_at(std::string_view path) {
+  for (const Collection& c : collections()) {
+    if (c.path == path) return &c;
+  }
+  return nullptr;
+}
+
+// Whether a new item `item` for `c` is complete; if not, reports it at
+// `where` (its key or id) with the nearest existing id.
+bool complete_new_item(const Collection& c, const std::string& id, const YNode& item, const YNode& where,
+                       const std::string& item_path, const std::vector<std::string>& existing, Sink& sink) {
+  std::vector<std::string> missing;
+  for (const auto key : c.required) {
+    if (!item.is_map() || item.get(key) == nullptr) missing.emplace_back(key);
+  }
+  if (missing.empty()) return true;
+  std::vector<std::string> all;
+  for (const auto key : c.required) all.emplace_back(key);
+  const auto near = nearest(id, existing);
+  sink.at(where, item_path,
+          fmt::format("no {} '{}' to change in the scenario this one extends{}; to add a new {}, give it in full "
+                      "({}): {} missing",
+                      c.what, id, near ? " (did you mean '" + *near + "'?)" : std::string(), c.what, join(all),
+                      join(missing)));
+  return false;
+}
 
 void strip_remove(YNode& item) {
   std::erase_if(item.map, [](const YEntry& e) { return e.key == "remove"; });
@@ -691,14 +842,36 @@ void merge(YNode& base, YNode&& over, const std::string& path, Sink& sink, Budge
         return;
       }
     }
+    const Collection* keyed = collection_at(path);  // the levers map: keys are ids
     for (auto& e : over.map) {
       const std::string child = path.empty() ? e.key : path + "." + e.key;
       auto it = std::find_if(base.map.begin(), base.map.end(), [&](const YEntry& b) { return b.key == e.key; });
+      if (keyed != nullptr && it == base.map.end() && !e.value.is_null()) {
+        std::vector<std::string> ids;
+        for (const auto& b : base.map) ids.push_back(b.key);
+        YNode at;
+        at.file = e.file;
+        at.line = e.line;
+        at.col = e.col;
+        if (!complete_new_item(*keyed, e.key, e.value, at, child, ids, sink)) continue;
+      }
       if (e.value.is_null()) {
         // An explicit null in an overlay deletes the key: the only way to
         // take away, say, a barrier's resolution when its effect stops being a block.
         if (it != base.map.end()) base.map.erase(it);
         continue;
+      }
+      if (it == base.map.end() && collection_at(child) != nullptr && e.value.is_map()) {
+        // Levers added where the scenario extended has none: still new
+        // levers, checked as such.
+        YEntry empty{e.key, e.file, e.line, e.col, YNode{}};
+        empty.value.kind = YNode::Kind::kMap;
+        empty.value.file = e.value.file;
+        empty.value.line = e.value.line;
+        empty.value.col = e.value.col;
+        empty.value.layer = e.value.layer;
+        base.map.push_back(std::move(empty));
+        it = std::prev(base.map.end());
       }
       if (it == base.map.end()) {
         base.map.push_back(std::move(e));
@@ -712,27 +885,35 @@ void merge(YNode& base, YNode&& over, const std::string& path, Sink& sink, Budge
     return;
   }
   if (base.is_seq() && over.is_seq() && !over.seq.empty() && all_items_have_ids(over) && all_items_have_ids(base)) {
+    std::vector<std::string> ids;
+    for (const auto& b : base.seq) ids.push_back(*item_id(b));
     for (auto& item : over.seq) {
       const std::string id = *item_id(item);
       const std::string item_path = path + "[" + id + "]";
       auto it = std::find_if(base.seq.begin(), base.seq.end(), [&](const YNode& b) { return item_id(b) == id; });
-      if (is_true(item.get("remove"))) {
-        if (it == base.seq.end())
-          sink.at(*item.get("remove"), item_path + ".remove",
-                  "no item with id '" + id + "' to remove in the scenario this one extends" + did_you_mean(id, [&] {
-                    std::vector<std::string> ids;
-                    for (const auto& b : base.seq) ids.push_back(*item_id(b));
-                    return ids;
-                  }()));
-        else
-          base.seq.erase(it);
-        continue;
+      if (const YNode* rm = item.get("remove")) {
+        const auto remove = parse_bool(*rm);
+        if (!remove) {
+          sink.at(*rm, item_path + ".remove", expected_bool(*rm));
+          continue;
+        }
+        if (*remove) {
+          if (it == base.seq.end())
+            sink.at(*rm, item_path + ".remove",
+                    "no item with id '" + id + "' to remove in the scenario this one extends" + did_you_mean(id, ids));
+          else
+            base.seq.erase(it);
+          continue;
+        }
       }
       strip_remove(item);
-      if (it == base.seq.end())
+      if (it == base.seq.end()) {
+        const Collection* c = collection_at(path);
+        if (c != nullptr && !complete_new_item(*c, id, item, *item.get("id"), item_path, ids, sink)) continue;
         base.seq.push_back(std::move(item));
-      else
+      } else {
         merge(*it, std::move(item), item_path, sink, budget);
+      }
     }
     return;
   }
@@ -768,18 +949,77 @@ std::optional<long long> parse_int(std::string_view s) {
 }
 
 bool is_id(std::string_view s) {
-  if (s.empty() || s.front() < 'a' || s.front() > 'z') return false;
+  if (s.empty() || s.size() > limits::kIdChars || s.front() < 'a' || s.front() > 'z') return false;
   return std::all_of(s.begin(), s.end(),
                      [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_'; });
 }
 
 bool is_name(std::string_view s) {
-  if (s.empty() || s.front() < 'a' || s.front() > 'z') return false;
+  if (s.empty() || s.size() > limits::kIdChars || s.front() < 'a' || s.front() > 'z') return false;
   return std::all_of(s.begin(), s.end(),
                      [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'; });
 }
 
+// Scheme ids that other parts of a scenario or of the results already use
+// for something else.
+std::optional<std::string> reserved_scheme_id(std::string_view id) {
+  if (id == "local" || id == "national")
+    return fmt::format("'{}' is reserved: a barrier's scope: {} would be ambiguous (national, local or a scheme id)",
+                       id, id);
+  for (const std::string_view taken : {"programme", "first_live", "all_live", "majority_live", "all_full_coverage"}) {
+    if (id == taken)
+      return fmt::format("'{}' is reserved: the results use it for a programme-wide row beside the schemes", id);
+  }
+  return std::nullopt;
+}
+
 const std::vector<std::string> kUnits = {"day", "days", "week", "weeks", "month", "months", "year", "years"};
+
+// How a piece of text is used, which decides what it may hold.
+enum class TextKind {
+  kLine,   ///< a name or label: one line, shown in tables, CSV files and charts
+  kProse,  ///< a description or note: lines and tabs allowed
+};
+
+// What is wrong with `s` as text of `kind`, if anything. Text is UTF-8 (the
+// reader checked); here it is counted in characters and searched for control
+// characters, which would reach terminals (escape sequences), CSV files (NUL)
+// and reports.
+std::optional<std::string> text_problem(std::string_view s, TextKind kind) {
+  const std::size_t limit = kind == TextKind::kLine ? limits::kNameChars : limits::kTextChars;
+  // The file was UTF-8, but escapes in quoted strings ("\x85", "\N") can
+  // still make bytes that are not.
+  if (const auto bad = find_bad_byte(s); bad && s[bad->first] != '\0') {
+    return fmt::format("holds the byte 0x{:02X}, which is not UTF-8 (an escape such as \\x{:02X} in quotes?): write "
+                       "the character itself",
+                       static_cast<unsigned char>(s[bad->first]), static_cast<unsigned char>(s[bad->first]));
+  }
+  std::size_t chars = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if ((c & 0xC0) == 0x80) continue;  // a continuation byte
+    ++chars;
+    // U+0080..U+009F, the C1 controls, are C2 80..C2 9F in UTF-8.
+    const std::uint32_t cp = c == 0xC2 && i + 1 < s.size() ? static_cast<unsigned char>(s[i + 1]) : c;
+    const bool allowed_space = kind == TextKind::kProse && (c == '\n' || c == '\t');
+    const bool control = c < 0x20 || c == 0x7F || (c == 0xC2 && cp >= 0x80 && cp <= 0x9F);
+    if (control && !allowed_space) {
+      return fmt::format("contains the control character U+{:04X} at character {}: {} plain text{}", cp, chars,
+                         kind == TextKind::kLine ? "names and labels are" : "descriptions are",
+                         kind == TextKind::kLine ? " on one line" : " (new lines and tabs are allowed)");
+    }
+  }
+  if (chars > limit) {
+    return fmt::format("is {} characters long; at most {} are allowed{}", chars, limit,
+                       kind == TextKind::kLine ? " (put the detail in a description)" : "");
+  }
+  if (kind == TextKind::kLine && !s.empty() && (s.front() == '=' || s.front() == '+' || s.front() == '-' || s.front() == '@')) {
+    return fmt::format("starts with '{}': a spreadsheet opening the results would read it as a formula; start it "
+                       "with a letter or digit",
+                       s.front());
+  }
+  return std::nullopt;
+}
 
 // ---------------------------------------------------------------------------
 // Validation: walks the merged tree, fills the Scenario, reports problems.
@@ -816,14 +1056,14 @@ class Validator {
       if (auto v = as_string(*n, top.key("name"))) {
         if (!is_name(*v))
           error(*n, top.key("name"),
-                "expected a name of lower-case letters, digits, '_' and '-' starting with a letter (it names the "
+                "expected a name of at most 64 lower-case letters, digits, '_' and '-' starting with a letter (it names the "
                 "results directory), got " +
                     quote_value(*v));
         s_.name = *v;
       }
     }
     if (const YNode* n = root.get("description")) {
-      if (auto v = as_string(*n, top.key("description"))) s_.description = *v;
+      if (auto v = as_text(*n, top.key("description"), TextKind::kProse)) s_.description = *v;
     }
     if (const YNode* n = root.get("calendar")) calendar(*n, top.key("calendar"));
     if (const YNode* n = root.get("levers")) levers(*n, top.key("levers"));
@@ -840,6 +1080,27 @@ class Validator {
 
  private:
   void error(const YNode& at, const Loc& loc, std::string message) { sink_.at(at, loc.path, std::move(message)); }
+
+  // A problem between two values (min and max, a date and the calendar):
+  // reported at the one written in the later file of the extends chain, where
+  // the change that broke it was made; at `b` when both are in one file.
+  void error_between(const YNode& a, const Loc& la, const YNode& b, const Loc& lb, std::string message) {
+    if (a.layer > b.layer)
+      error(a, la, std::move(message));
+    else
+      error(b, lb, std::move(message));
+  }
+
+  // A list longer than the model allows: reported at the first item past the
+  // limit. The list is still read, so references into it do not cascade.
+  bool within_limit(const YNode& list, const Loc& loc, std::size_t limit, std::string_view what,
+                    std::string_view why = "") {
+    if (list.seq.size() <= limit) return true;
+    const YNode& first_over = list.seq[limit];
+    error(first_over, loc.item(limit, item_id(first_over)),
+          fmt::format("more than {} {}: the model supports at most {}{}", limit, what, limit, why));
+    return false;
+  }
 
   // --- structure -----------------------------------------------------------
 
@@ -885,12 +1146,24 @@ class Validator {
     return std::nullopt;
   }
 
+  // A string shown to people (a name, a label, a description): checked for
+  // length and for characters that do not belong in text.
+  std::optional<std::string> as_text(const YNode& n, const Loc& loc, TextKind kind) {
+    auto v = as_string(n, loc);
+    if (!v) return v;
+    if (const auto problem = text_problem(*v, kind)) {
+      error(n, loc, "the text " + *problem);
+      return std::nullopt;
+    }
+    return v;
+  }
+
   std::optional<double> as_number(const YNode& n, const Loc& loc) {
     if (n.is_scalar() && n.plain) {
       if (auto v = parse_double(n.scalar)) return v;
     }
     std::string msg = "expected a number, got " + describe(n);
-    if (n.is_scalar() && !n.plain && parse_double(n.scalar)) msg += " (a quoted string: drop the quotes)";
+    if (n.is_scalar() && !n.plain && parse_double(n.scalar)) msg += " (written as a string: drop the quotes or the tag)";
     error(n, loc, msg);
     return std::nullopt;
   }
@@ -916,11 +1189,8 @@ class Validator {
   }
 
   std::optional<bool> as_bool(const YNode& n, const Loc& loc) {
-    if (n.is_scalar() && n.plain) {
-      if (n.scalar == "true" || n.scalar == "True" || n.scalar == "TRUE") return true;
-      if (n.scalar == "false" || n.scalar == "False" || n.scalar == "FALSE") return false;
-    }
-    error(n, loc, "expected true or false, got " + describe(n));
+    if (auto b = parse_bool(n)) return b;
+    error(n, loc, expected_bool(n));
     return std::nullopt;
   }
 
@@ -937,16 +1207,18 @@ class Validator {
     auto d = as_date(n, loc);
     if (!d) return std::nullopt;
     if (!calendar_) return 0.0;  // the calendar's own problem is reported already
+    // Blamed on the calendar when it was the later change; the message then
+    // names the date it clashes with.
     if (*d <= s_.calendar_start) {
-      error(n, loc,
-            sim::format_iso_date(*d) + " is not after calendar.start (" + sim::format_iso_date(s_.calendar_start) +
-                "): calendar.start must precede every other date");
+      error_between(*start_node_, Loc{}.key("calendar").key("start"), n, loc,
+                    fmt::format("{} ({}) is not after calendar.start ({}): calendar.start must precede every other date",
+                                loc.path, sim::format_iso_date(*d), sim::format_iso_date(s_.calendar_start)));
       return std::nullopt;
     }
     if (*d >= s_.horizon) {
-      error(n, loc,
-            sim::format_iso_date(*d) + " is not before calendar.horizon (" + sim::format_iso_date(s_.horizon) +
-                "): nothing after the horizon is simulated");
+      error_between(*horizon_node_, Loc{}.key("calendar").key("horizon"), n, loc,
+                    fmt::format("{} ({}) is not before calendar.horizon ({}): nothing after the horizon is simulated",
+                                loc.path, sim::format_iso_date(*d), sim::format_iso_date(s_.horizon)));
       return std::nullopt;
     }
     return calendar_->to_time(*d).in_days();
@@ -956,7 +1228,7 @@ class Validator {
     auto v = as_string(n, loc);
     if (v && !is_id(*v)) {
       error(n, loc,
-            "expected an id (lower-case letters, digits and '_', starting with a letter), got " + quote_value(*v));
+            "expected an id (at most 64 lower-case letters, digits and '_', starting with a letter), got " + quote_value(*v));
       return std::nullopt;
     }
     return v;
@@ -1105,17 +1377,15 @@ class Validator {
     if (!ok) return std::nullopt;
     const auto param_node = [&](const char* p) -> const YNode& { return *n.get(p); };
     const auto describe_days = [&](const char* p) { return std::string(p) + " (" + format_days(v[p]) + ")"; };
-    if (*dist == "uniform" && !(v["min"] < v["max"])) {
-      error(param_node("max"), loc.key("max"), describe_days("min") + " must be less than " + describe_days("max"));
+    if ((*dist == "uniform" || *dist == "triangular" || *dist == "pert") && !(v["min"] < v["max"])) {
+      error_between(param_node("min"), loc.key("min"), param_node("max"), loc.key("max"),
+                    describe_days("min") + " must be less than " + describe_days("max"));
       return std::nullopt;
     }
     if (*dist == "triangular" || *dist == "pert") {
-      if (!(v["min"] < v["max"])) {
-        error(param_node("max"), loc.key("max"), describe_days("min") + " must be less than " + describe_days("max"));
-        return std::nullopt;
-      }
       if (v["mode"] < v["min"] || v["mode"] > v["max"]) {
-        error(param_node("mode"), loc.key("mode"),
+        const YNode& bound = param_node(v["mode"] < v["min"] ? "min" : "max");
+        error_between(bound, loc.key(v["mode"] < v["min"] ? "min" : "max"), param_node("mode"), loc.key("mode"),
               describe_days("mode") + " must lie between min (" + format_days(v["min"]) + ") and max (" +
                   format_days(v["max"]) + ")");
         return std::nullopt;
@@ -1218,7 +1488,31 @@ class Validator {
       ok = false;
     }
     if (!ok) return std::nullopt;
+    if (out.lever >= 0 && !within_range_at_every_setting(n, loc, out, lo, hi, expected, lo_open)) return std::nullopt;
     return out;
+  }
+
+  // A lever-scaled number must stay in its range with the lever at its value,
+  // its low and its high setting (the settings sensitivity analysis uses),
+  // not only as written.
+  bool within_range_at_every_setting(const YNode& n, const Loc& loc, const Scaled& sv, double lo, double hi,
+                                     std::string_view expected, bool lo_open) {
+    const Lever& l = s_.levers[static_cast<std::size_t>(sv.lever)];
+    if (!levers_ok_[static_cast<std::size_t>(sv.lever)]) return true;  // the lever's own problem is reported
+    for (const auto& [setting, v] : {std::pair{"value", l.value}, std::pair{"low setting", l.low},
+                                     std::pair{"high setting", l.high}}) {
+      const double x = sv.at(v);
+      if (std::isfinite(x) && x >= lo && x <= hi && !(lo_open && x == lo)) continue;
+      const std::string formula =
+          sv.form == Scaled::Form::kComplement
+              ? fmt::format("{} * (1 - {})", format_number(sv.base), format_number(v))
+              : fmt::format("{} * {}^{}", format_number(sv.base), format_number(v), format_number(sv.power));
+      error(n, loc,
+            fmt::format("with lever '{}' at its {} ({}) this is {} = {}; expected {} at every setting of the lever",
+                        l.id, setting, format_number(v), formula, format_number(x), expected));
+      return false;
+    }
+    return true;
   }
 
   // --- sections ------------------------------------------------------------
@@ -1233,11 +1527,21 @@ class Validator {
       horizon = as_date(*x, loc.key("horizon"));
     if (!start || !horizon) return;
     if (*horizon <= *start) {
-      error(*n.get("horizon"), loc.key("horizon"),
-            "calendar.horizon (" + sim::format_iso_date(*horizon) + ") must be after calendar.start (" +
-                sim::format_iso_date(*start) + ")");
+      error_between(*n.get("start"), loc.key("start"), *n.get("horizon"), loc.key("horizon"),
+                    "calendar.horizon (" + sim::format_iso_date(*horizon) + ") must be after calendar.start (" +
+                        sim::format_iso_date(*start) + ")");
       return;
     }
+    if (limits::calendar_too_long(*start, *horizon)) {
+      error_between(*n.get("start"), loc.key("start"), *n.get("horizon"), loc.key("horizon"),
+                    fmt::format("the calendar runs from {} to {}, more than {} years: the model supports at most {} "
+                                "(results are counted per calendar day)",
+                                sim::format_iso_date(*start), sim::format_iso_date(*horizon), limits::kCalendarYears,
+                                limits::kCalendarYears));
+      return;
+    }
+    start_node_ = n.get("start");
+    horizon_node_ = n.get("horizon");
     s_.calendar_start = *start;
     s_.horizon = *horizon;
     calendar_.emplace(*start);
@@ -1257,6 +1561,7 @@ class Validator {
 
   void milestones(const YNode& n, const Loc& loc) {
     if (!expect_seq(n, loc, "a list of {date, label}")) return;
+    within_limit(n, loc, limits::kMilestones, "milestones");
     for (std::size_t i = 0; i < n.seq.size(); ++i) {
       const YNode& m = n.seq[i];
       const Loc ml = loc.item(i, std::nullopt);
@@ -1275,7 +1580,7 @@ class Validator {
         ok = false;
       }
       if (const YNode* l = require(m, ml, "label")) {
-        if (auto s = as_string(*l, ml.key("label")))
+        if (auto s = as_text(*l, ml.key("label"), TextKind::kLine))
           out.label = *s;
         else
           ok = false;
@@ -1284,8 +1589,9 @@ class Validator {
       }
       if (const YNode* x = m.get("observed_live")) {
         if (auto v = as_int(*x, ml.key("observed_live"), "a whole number of schemes >= 0")) {
-          if (*v < 0 || *v > 1000000) {
-            error(*x, ml.key("observed_live"), "expected a whole number of schemes >= 0, got " + std::to_string(*v));
+          if (*v < 0 || *v > static_cast<long long>(limits::kSchemes)) {
+            error(*x, ml.key("observed_live"),
+                  fmt::format("expected a whole number of schemes from 0 to {}, got {}", limits::kSchemes, *v));
           } else {
             out.observed_live = static_cast<int>(*v);
             if (ok) observed_live_nodes_.push_back({s_.milestones.size(), x, ml.key("observed_live")});
@@ -1327,7 +1633,7 @@ class Validator {
       if (auto d = distribution(*x, loc.key("ramp_duration"))) s_.ramp = *d;
     }
     if (const YNode* x = n.get("central_capacity")) {
-      if (auto v = scaled(*x, loc.key("central_capacity"), 0.0, INFINITY, "a number > 0", true))
+      if (auto v = scaled(*x, loc.key("central_capacity"), 0.0, limits::kCentralCapacity, "a number in (0, 1000]", true))
         s_.central_capacity = *v;
     }
     if (const YNode* x = n.get("central_support_elasticity")) {
@@ -1351,6 +1657,8 @@ class Validator {
   void funding(const YNode& n, const Loc& loc) {
     if (!expect_seq(n, loc, "a list of financial years {year, central, consultancy, local}")) return;
     if (n.seq.empty()) error(n, loc, "funding needs at least one financial year");
+    within_limit(n, loc, static_cast<std::size_t>(limits::kCalendarYears) + 1, "financial years",
+                      " (one for each year of the longest calendar)");
     long long previous = 0;
     bool have_previous = false;
     for (std::size_t i = 0; i < n.seq.size(); ++i) {
@@ -1386,6 +1694,11 @@ class Validator {
           if (*v < 0) {
             error(*m, fl.key(key), "money cannot be negative, got " + format_number(*v) + " (£m)");
             ok = false;
+          } else if (*v > limits::kMoney) {
+            error(*m, fl.key(key),
+                  fmt::format("expected at most {} (£m, that is £100bn), got {}", format_number(limits::kMoney),
+                              format_number(*v)));
+            ok = false;
           }
           into = *v;
         } else {
@@ -1396,9 +1709,9 @@ class Validator {
       money("consultancy", false, out.consultancy);
       money("local", true, out.local);
       if (ok && out.consultancy > out.central) {
-        error(*f.get("consultancy"), fl.key("consultancy"),
-              "consultancy (" + format_number(out.consultancy) + ") is part of central (" + format_number(out.central) +
-                  ") and cannot exceed it");
+        error_between(*f.get("central"), fl.key("central"), *f.get("consultancy"), fl.key("consultancy"),
+                      "consultancy (" + format_number(out.consultancy) + ") is part of central (" +
+                          format_number(out.central) + ") and cannot exceed it");
       }
       if (ok) s_.funding.push_back(out);
     }
@@ -1406,12 +1719,17 @@ class Validator {
 
   void levers(const YNode& n, const Loc& loc) {
     if (!expect_map(n, loc, "a map of lever id to lever")) return;
+    if (n.map.size() > limits::kLevers) {
+      const YEntry& e = n.map[limits::kLevers];
+      sink_.add(e.file, e.line, e.col, loc.key(e.key).path,
+                fmt::format("more than {} levers: the model supports at most {}", limits::kLevers, limits::kLevers));
+    }
     for (const auto& e : n.map) {
       const Loc ll{"levers.*", loc.path + "." + e.key};
       if (!is_id(e.key)) {
         sink_.add(
             e.file, e.line, e.col, ll.path,
-            "a lever id is lower-case letters, digits and '_', starting with a letter; got " + quote_value(e.key));
+            "a lever id is at most 64 lower-case letters, digits and '_', starting with a letter; got " + quote_value(e.key));
         continue;
       }
       const YNode& l = e.value;
@@ -1421,10 +1739,10 @@ class Validator {
       out.id = e.key;
       out.name = e.key;
       if (const YNode* x = l.get("name")) {
-        if (auto s = as_string(*x, ll.key("name"))) out.name = *s;
+        if (auto s = as_text(*x, ll.key("name"), TextKind::kLine)) out.name = *s;
       }
       if (const YNode* x = l.get("description")) {
-        if (auto s = as_string(*x, ll.key("description"))) out.description = *s;
+        if (auto s = as_text(*x, ll.key("description"), TextKind::kProse)) out.description = *s;
       }
       const YNode* value = require(l, ll, "value", "a number or a date like 2016-04-01");
       if (value == nullptr) continue;
@@ -1439,6 +1757,7 @@ class Validator {
         if (low != nullptr && low->is_scalar() && sim::parse_iso_date(trim(low->scalar))) out.kind = Lever::Kind::kDate;
         lever_index_.emplace(out.id, static_cast<int>(s_.levers.size()));
         s_.levers.push_back(std::move(out));
+        levers_ok_.push_back(false);
         continue;
       }
       bool ok = true;
@@ -1476,12 +1795,13 @@ class Validator {
           ok = false;
       }
       if (ok && low != nullptr && out.low > out.value) {
-        error(*low, ll.key("low"), "low (" + describe(*low) + ") must not exceed value (" + describe(*value) + ")");
+        error_between(*value, ll.key("value"), *low, ll.key("low"),
+                      "low (" + describe(*low) + ") must not exceed value (" + describe(*value) + ")");
         ok = false;
       }
       if (ok && high != nullptr && out.high < out.value) {
-        error(*high, ll.key("high"),
-              "high (" + describe(*high) + ") must not be below value (" + describe(*value) + ")");
+        error_between(*value, ll.key("value"), *high, ll.key("high"),
+                      "high (" + describe(*high) + ") must not be below value (" + describe(*value) + ")");
         ok = false;
       }
       // Levers the model reads by id have a fixed kind and range.
@@ -1511,6 +1831,7 @@ class Validator {
       // Kept even when a bound is wrong, so references to it don't cascade.
       lever_index_.emplace(out.id, static_cast<int>(s_.levers.size()));
       s_.levers.push_back(std::move(out));
+      levers_ok_.push_back(ok);
     }
     const auto index_of = [&](const char* id) {
       const auto it = lever_index_.find(id);
@@ -1535,9 +1856,10 @@ class Validator {
       if (idn == nullptr) continue;
       auto ids_ok = as_id(*idn, il.key("id"));
       if (!ids_ok) continue;
-      if (is_true(item.get("remove")))
-        error(*item.get("remove"), il.key("remove"),
-              "remove: true only applies in an overlay, to an item of the scenario it extends");
+      if (const YNode* rm = item.get("remove")) {
+        if (const auto remove = as_bool(*rm, il.key("remove")); remove == true)
+          error(*rm, il.key("remove"), "remove: true only applies in an overlay, to an item of the scenario it extends");
+      }
       if (const auto [it, fresh] = first_line.emplace(*ids_ok, idn->line); !fresh) {
         error(*idn, il.key("id"),
               "duplicate id '" + *ids_ok + "' (first used at line " + std::to_string(it->second) + ")");
@@ -1551,6 +1873,8 @@ class Validator {
   void workstreams(const YNode& n, const Loc& loc) {
     if (!expect_seq(n, loc, "a list of workstreams")) return;
     if (n.seq.empty()) error(n, loc, "at least one workstream is needed");
+    within_limit(n, loc, limits::kWorkstreams, "workstreams",
+                      " (one bit each in a 64-bit mask; the last marks the design phase)");
     std::vector<std::string> ids;
     std::vector<const YNode*> nodes;
     id_items(n, loc, "a workstream {id, name, kind, work, after}", ids,
@@ -1565,7 +1889,7 @@ class Validator {
                  error(*w.get("id"), wl.key("id"),
                        "'design' is reserved: barriers' targets use it for the local design phase");
                if (const YNode* x = require(w, wl, "name")) {
-                 if (auto s = as_string(*x, wl.key("name"))) out.name = *s;
+                 if (auto s = as_text(*x, wl.key("name"), TextKind::kLine)) out.name = *s;
                }
                if (const YNode* x = require(w, wl, "kind", "engagement or transactional")) {
                  if (auto k = as_string(*x, wl.key("kind"))) {
@@ -1676,19 +2000,21 @@ class Validator {
   void schemes(const YNode& n, const Loc& loc) {
     if (!expect_seq(n, loc, "a list of schemes")) return;
     if (n.seq.empty()) error(n, loc, "at least one scheme is needed");
+    within_limit(n, loc, limits::kSchemes, "schemes");
     std::vector<std::string> ids;
     id_items(n, loc, "a scheme {id, name, populations, ...}", ids,
              [&](const YNode& sc, const Loc& sl, const std::string& id) {
                Scheme out;
                out.id = id;
+               if (const auto why = reserved_scheme_id(id)) error(*sc.get("id"), sl.key("id"), *why);
                if (const YNode* x = require(sc, sl, "name")) {
-                 if (auto s = as_string(*x, sl.key("name"))) out.name = *s;
+                 if (auto s = as_text(*x, sl.key("name"), TextKind::kLine)) out.name = *s;
                }
                if (const YNode* x = sc.get("model_of_care")) {
-                 if (auto s = as_string(*x, sl.key("model_of_care"))) out.model_of_care = *s;
+                 if (auto s = as_text(*x, sl.key("model_of_care"), TextKind::kProse)) out.model_of_care = *s;
                }
                if (const YNode* x = sc.get("note")) {
-                 if (auto s = as_string(*x, sl.key("note"))) out.note = *s;
+                 if (auto s = as_text(*x, sl.key("note"), TextKind::kProse)) out.note = *s;
                }
                if (const YNode* x = sc.get("readiness")) {
                  if (auto v = number_in(*x, sl.key("readiness"), 0.0, INFINITY, "a number > 0", true))
@@ -1697,6 +2023,7 @@ class Validator {
                if (const YNode* x = sc.get("populations")) {
                  const Loc pl = sl.key("populations");
                  if (expect_seq(*x, pl, "a list of {group, size}")) {
+                   within_limit(*x, pl, limits::kPopulationsPerScheme, "population groups in one scheme");
                    for (std::size_t i = 0; i < x->seq.size(); ++i) {
                      const YNode& p = x->seq[i];
                      const Loc il = pl.item(i, std::nullopt);
@@ -1704,7 +2031,7 @@ class Validator {
                      check_keys(p, il);
                      Population pop;
                      if (const YNode* g = require(p, il, "group")) {
-                       if (auto s = as_string(*g, il.key("group"))) pop.group = *s;
+                       if (auto s = as_text(*g, il.key("group"), TextKind::kLine)) pop.group = *s;
                      }
                      if (const YNode* sz = p.get("size");
                          sz != nullptr && !sz->is_null() &&
@@ -1713,6 +2040,9 @@ class Validator {
                          if (*v < 0)
                            error(*sz, il.key("size"),
                                  "a population size cannot be negative, got " + std::to_string(*v));
+                         else if (*v > limits::kPopulation)
+                           error(*sz, il.key("size"),
+                                 fmt::format("expected at most {} people, got {}", limits::kPopulation, *v));
                          else
                            pop.size = *v;
                        }
@@ -1728,6 +2058,7 @@ class Validator {
 
   void barriers(const YNode& n, const Loc& loc) {
     if (!expect_seq(n, loc, "a list of barriers")) return;
+    within_limit(n, loc, limits::kBarriers, "barriers");
     std::vector<std::string> ids;
     id_items(n, loc, "a barrier {id, name, scope, trigger, targets, effect}", ids,
              [&](const YNode& b, const Loc& bl, const std::string& id) { barrier(b, bl, id); });
@@ -1737,10 +2068,10 @@ class Validator {
     Barrier out;
     out.id = id;
     if (const YNode* x = require(b, bl, "name")) {
-      if (auto s = as_string(*x, bl.key("name"))) out.name = *s;
+      if (auto s = as_text(*x, bl.key("name"), TextKind::kLine)) out.name = *s;
     }
     if (const YNode* x = b.get("description")) {
-      if (auto s = as_string(*x, bl.key("description"))) out.description = *s;
+      if (auto s = as_text(*x, bl.key("description"), TextKind::kProse)) out.description = *s;
     }
     if (const YNode* x = require(b, bl, "scope", "national, local or a scheme id")) {
       if (auto s = as_string(*x, bl.key("scope"))) {
@@ -1854,9 +2185,9 @@ class Validator {
       if (const YNode* x = require(n, loc, "from")) from = date_day(*x, loc.key("from"));
       if (const YNode* x = require(n, loc, "to")) to = date_day(*x, loc.key("to"));
       if (from && to && !(*from < *to))
-        error(*n.get("to"), loc.key("to"),
-              "the window must end after it starts: to (" + n.get("to")->scalar + ") is not after from (" +
-                  n.get("from")->scalar + ")");
+        error_between(*n.get("from"), loc.key("from"), *n.get("to"), loc.key("to"),
+                      "the window must end after it starts: to (" + n.get("to")->scalar + ") is not after from (" +
+                          n.get("from")->scalar + ")");
       if (from) out.from = *from;
       if (to) out.to = *to;
       probability();
@@ -1865,16 +2196,20 @@ class Validator {
       if (const YNode* x = require(n, loc, "from")) {
         if (auto d = date_day(*x, loc.key("from"))) out.from = *d;
       }
-      if (const YNode* x = require(n, loc, "per_year", "a rate per year >= 0")) {
-        if (auto v = scaled(*x, loc.key("per_year"), 0.0, INFINITY, "a rate per year >= 0")) {
+      if (const YNode* x = require(n, loc, "per_year", "a rate per year in [0, 365]")) {
+        if (auto v = scaled(*x, loc.key("per_year"), 0.0, limits::kHazardPerYear,
+                            "a rate per year in [0, 365] (more than one a day is a constant state: use a slowdown)")) {
           out.rate_per_day = *v;
           out.rate_per_day.base = v->base / sim::Duration::kDaysPerYear;
         }
       }
       if (const YNode* x = n.get("max_occurrences")) {
-        if (auto v = as_int(*x, loc.key("max_occurrences"), "a whole number >= 1")) {
-          if (*v < 1 || *v > 1000000)
-            error(*x, loc.key("max_occurrences"), "expected a whole number >= 1, got " + std::to_string(*v));
+        if (auto v = as_int(*x, loc.key("max_occurrences"), "a whole number from 1 to 100")) {
+          if (*v < 1 || *v > limits::kHazardOccurrences)
+            error(*x, loc.key("max_occurrences"),
+                  fmt::format("expected a whole number from 1 to {} (each occurrence opens a window the scheme's "
+                              "work is planned through), got {}",
+                              limits::kHazardOccurrences, *v));
           else
             out.max_occurrences = static_cast<int>(*v);
         }
@@ -1918,7 +2253,7 @@ class Validator {
         if (auto d = distribution(*x, loc.key("duration"))) out.duration = *d;
       }
       if (const YNode* x = n.get("duration_scale")) {
-        if (auto v = scaled(*x, loc.key("duration_scale"), 0.0, INFINITY, "a number >= 0")) out.duration_scale = *v;
+        if (auto v = scaled(*x, loc.key("duration_scale"), 0.0, 100.0, "a number in [0, 100]")) out.duration_scale = *v;
       }
     };
     if (*type == "block") {
@@ -1935,7 +2270,7 @@ class Validator {
     } else {
       out.effect = Barrier::Effect::kRework;
       if (const YNode* x = require(n, loc, "fraction", "a number >= 0")) {
-        if (auto v = scaled(*x, loc.key("fraction"), 0.0, INFINITY, "a number >= 0")) out.fraction = *v;
+        if (auto v = scaled(*x, loc.key("fraction"), 0.0, 100.0, "a number in [0, 100]")) out.fraction = *v;
       }
     }
   }
@@ -1943,7 +2278,10 @@ class Validator {
   Sink& sink_;
   Scenario& s_;
   std::optional<sim::Calendar> calendar_;
+  const YNode* start_node_ = nullptr;    // calendar.start, once the calendar is valid
+  const YNode* horizon_node_ = nullptr;
   std::unordered_map<std::string, int> lever_index_;
+  std::vector<bool> levers_ok_;  // per lever: read without a problem
   std::unordered_map<std::string, int> workstream_index_;
   std::unordered_map<std::string, int> scheme_index_;
   bool effect_ok_ = false;  // the last effect had a known type
@@ -2005,9 +2343,7 @@ std::string content_hash(const YNode& root) {
     h ^= static_cast<unsigned char>(c);
     h *= 0x100000001b3ULL;
   }
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
-  return hex;
+  return fmt::format("{:016x}", h);
 }
 
 // ---------------------------------------------------------------------------
@@ -2023,10 +2359,7 @@ class Loader {
   std::optional<YNode> load(const fs::path& path, std::vector<fs::path>& chain) {
     auto file = std::make_shared<const std::string>(path.string());
     std::error_code ec;
-    if (!fs::exists(path, ec) || fs::is_directory(path, ec)) {
-      sink_.add(file, 0, 0, "", fs::is_directory(path, ec) ? "is a directory, not a scenario file" : "no such file");
-      return std::nullopt;
-    }
+    reader_.layer = -static_cast<int>(chain.size());
     auto tree = reader_.read(path, file);
     if (!tree) return std::nullopt;
     if (!tree->is_map()) return tree;  // the validator says what is wrong
@@ -2053,9 +2386,10 @@ class Loader {
       sink_.at(*ext, "extends", "extends chain loops: " + join(names, " -> "));
       return std::nullopt;
     }
-    if (!fs::exists(target, ec) || fs::is_directory(target, ec)) {
+    // Said here, at the line that names the file, not at the file itself.
+    if (const auto problem = file_problem(target)) {
       sink_.at(*ext, "extends",
-               "cannot open " + quote_value(ext->scalar) + ": no such file (looked for " + target.string() + ")");
+               "cannot extend " + quote_value(ext->scalar) + ": " + *problem + " (looked for " + target.string() + ")");
       return std::nullopt;
     }
     if (chain.size() > 32) {

@@ -14,42 +14,17 @@
 #include <sstream>
 #include <string>
 
+#include "support.hpp"
+
 namespace fs = std::filesystem;
-
-namespace {
-fs::path build_dir() {
-  const char* d = std::getenv("WSIC_BUILD_DIR");
-  return d ? fs::path(d) : fs::path("build");
-}
-
-std::string wsic() { return (build_dir() / "bin" / "wsic").string(); }
-
-// Runs a shell command; returns its exit code.
-int run(const std::string& cmd) {
-  const int status = std::system(cmd.c_str());
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
-fs::path fresh_dir(const std::string& name) {
-  const fs::path d = fs::temp_directory_path() / ("wsic-test-" + name + "-" + std::to_string(::getpid()));
-  fs::remove_all(d);
-  return d;
-}
-}  // namespace
+using namespace wsic::test;
 
 TEST_CASE("Cli.GoldenBaselineSummary", "[cli][golden]") {
   // The baseline's predictions at a fixed seed: any change to the model or
   // the scenario shows up here and must be explained (regenerate with
   // tools/update-golden).
   const fs::path out = fresh_dir("golden");
-  REQUIRE(run(wsic() + " run scenarios/baseline.yaml -n 2000 --seed 7 --analysis-replications 0 -q -o " + out.string()) == 0);
+  REQUIRE(run(wsic_bin() + " run scenarios/baseline.yaml -n 2000 --seed 7 --analysis-replications 0 -q -o " + out.string()) == 0);
   const std::string got = slurp(out / "summary.json");
   const std::string want = slurp("tests/golden/baseline-summary.json");
   REQUIRE_FALSE(want.empty());
@@ -63,8 +38,8 @@ TEST_CASE("Cli.GoldenBaselineSummary", "[cli][golden]") {
 TEST_CASE("Cli.SameSeedSameBytesWhateverTheThreads", "[cli][determinism]") {
   const fs::path one = fresh_dir("t1"), two = fresh_dir("t2");
   const std::string args = " run scenarios/baseline.yaml -n 3000 --seed 11 --analysis-replications 300 -q --per-replication -o ";
-  REQUIRE(run(wsic() + args + one.string() + " --threads 1") == 0);
-  REQUIRE(run(wsic() + args + two.string() + " --threads 2") == 0);
+  REQUIRE(run(wsic_bin() + args + one.string() + " --threads 1") == 0);
+  REQUIRE(run(wsic_bin() + args + two.string() + " --threads 2") == 0);
   for (const char* f : {"summary.json", "schemes.csv", "milestones.csv", "criticality.csv", "per_replication.csv",
                         "report_data.json"}) {
     INFO(f);
@@ -80,8 +55,8 @@ TEST_CASE("Cli.SameSeedSameBytesWhateverTheThreads", "[cli][determinism]") {
 
 TEST_CASE("Cli.DifferentSeedsDiffer", "[cli][determinism]") {
   const fs::path a = fresh_dir("s1"), b = fresh_dir("s2");
-  REQUIRE(run(wsic() + " run scenarios/baseline.yaml -n 500 --seed 1 --analysis-replications 0 -q -o " + a.string()) == 0);
-  REQUIRE(run(wsic() + " run scenarios/baseline.yaml -n 500 --seed 2 --analysis-replications 0 -q -o " + b.string()) == 0);
+  REQUIRE(run(wsic_bin() + " run scenarios/baseline.yaml -n 500 --seed 1 --analysis-replications 0 -q -o " + a.string()) == 0);
+  REQUIRE(run(wsic_bin() + " run scenarios/baseline.yaml -n 500 --seed 2 --analysis-replications 0 -q -o " + b.string()) == 0);
   REQUIRE(slurp(a / "schemes.csv") != slurp(b / "schemes.csv"));
   fs::remove_all(a);
   fs::remove_all(b);
@@ -89,7 +64,7 @@ TEST_CASE("Cli.DifferentSeedsDiffer", "[cli][determinism]") {
 
 TEST_CASE("Cli.RefusesToOverwriteResultsWithoutForce", "[cli][output]") {
   const fs::path out = fresh_dir("force");
-  const std::string cmd = wsic() + " run scenarios/baseline.yaml -n 100 --analysis-replications 0 -q -o " + out.string();
+  const std::string cmd = wsic_bin() + " run scenarios/baseline.yaml -n 100 --analysis-replications 0 -q -o " + out.string();
   REQUIRE(run(cmd) == 0);
   const std::string before = slurp(out / "summary.json");
   REQUIRE(run(cmd + " --seed 3 2>/dev/null") == 2);
@@ -101,7 +76,7 @@ TEST_CASE("Cli.RefusesToOverwriteResultsWithoutForce", "[cli][output]") {
 
 TEST_CASE("Cli.CompareWithItselfIsExactlyZero", "[cli][compare]") {
   const fs::path out = fresh_dir("self");
-  REQUIRE(run(wsic() + " compare scenarios/baseline.yaml scenarios/baseline.yaml -n 400 -q -o " + out.string()) == 0);
+  REQUIRE(run(wsic_bin() + " compare scenarios/baseline.yaml scenarios/baseline.yaml -n 400 -q -o " + out.string()) == 0);
   const std::string csv = slurp(out / "paired_differences.csv");
   std::istringstream lines(csv);
   std::string line;
@@ -119,7 +94,7 @@ TEST_CASE("Cli.CompareWithItselfIsExactlyZero", "[cli][compare]") {
 
 TEST_CASE("Cli.CompareEarlyNationalActionIsEarlier", "[cli][compare]") {
   const fs::path out = fresh_dir("early");
-  REQUIRE(run(wsic() + " compare scenarios/baseline.yaml scenarios/early-national-action.yaml -n 400 -q -o " + out.string()) == 0);
+  REQUIRE(run(wsic_bin() + " compare scenarios/baseline.yaml scenarios/early-national-action.yaml -n 400 -q -o " + out.string()) == 0);
   const std::string json = slurp(out / "comparison.json");
   REQUIRE(json.find("\"probability_later\": 0.0") != std::string::npos);
   REQUIRE(fs::exists(out / "report.html"));
@@ -127,50 +102,21 @@ TEST_CASE("Cli.CompareEarlyNationalActionIsEarlier", "[cli][compare]") {
 }
 
 TEST_CASE("Cli.ValidateReportsAndExitCodes", "[cli][validate]") {
-  REQUIRE(run(wsic() + " validate scenarios/baseline.yaml scenarios/local-first.yaml > /dev/null") == 0);
+  REQUIRE(run(wsic_bin() + " validate scenarios/baseline.yaml scenarios/local-first.yaml > /dev/null") == 0);
   const fs::path bad = fresh_dir("bad.yaml");
   std::ofstream(bad) << "name: x\ncalendar: {start: 2013-06-01, horizon: 2019-03-31}\nbogus: 1\n";
-  REQUIRE(run(wsic() + " validate " + bad.string() + " 2>/dev/null") == 2);
-  REQUIRE(run(wsic() + " run " + bad.string() + " 2>/dev/null") == 2);
-  REQUIRE(run(wsic() + " run 2>/dev/null") == 2);  // usage
+  REQUIRE(run(wsic_bin() + " validate " + bad.string() + " 2>/dev/null") == 2);
+  REQUIRE(run(wsic_bin() + " run " + bad.string() + " 2>/dev/null") == 2);
+  REQUIRE(run(wsic_bin() + " run 2>/dev/null") == 2);  // usage
   fs::remove(bad);
 }
-
-namespace {
-// Starts `cmd` under /bin/sh (exec'd, so the pid is the program's) and
-// returns its pid.
-pid_t spawn(const std::string& cmd) {
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    ::execl("/bin/sh", "sh", "-c", ("exec " + cmd).c_str(), static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
-  return pid;
-}
-
-bool wait_for_file(const fs::path& p, double seconds) {
-  for (int i = 0; i < static_cast<int>(seconds * 100); ++i) {
-    if (fs::exists(p)) return true;
-    ::usleep(10'000);
-  }
-  return false;
-}
-
-int wait_exit(pid_t pid) {
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  if (WIFEXITED(status)) return WEXITSTATUS(status);
-  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
-  return -1;
-}
-}  // namespace
 
 TEST_CASE("Cli.KilledRunResumesToTheSameBytes", "[cli][checkpoint]") {
   const fs::path whole = fresh_dir("whole"), killed = fresh_dir("killed");
   const std::string args = " run scenarios/baseline.yaml -n 200000 --seed 5 --analysis-replications 0 -q --per-replication";
-  REQUIRE(run(wsic() + args + " -o " + whole.string()) == 0);
+  REQUIRE(run(wsic_bin() + args + " -o " + whole.string()) == 0);
 
-  const pid_t pid = spawn(wsic() + args + " --checkpoint 0.05 -o " + killed.string());
+  const pid_t pid = spawn(wsic_bin() + args + " --checkpoint 0.05 -o " + killed.string());
   REQUIRE(wait_for_file(killed / "checkpoint.wsic", 30.0));
   ::usleep(200'000);  // let it get further than the first checkpoint
   ::kill(pid, SIGKILL);
@@ -179,7 +125,7 @@ TEST_CASE("Cli.KilledRunResumesToTheSameBytes", "[cli][checkpoint]") {
   REQUIRE_FALSE(fs::exists(killed / "summary.json"));
   REQUIRE_FALSE(fs::exists(killed / "per_replication.csv"));
 
-  REQUIRE(run(wsic() + " run -q --resume " + killed.string()) == 0);
+  REQUIRE(run(wsic_bin() + " run -q --resume " + killed.string()) == 0);
   REQUIRE(slurp(killed / "summary.json") == slurp(whole / "summary.json"));
   REQUIRE(slurp(killed / "per_replication.csv") == slurp(whole / "per_replication.csv"));
   REQUIRE(slurp(killed / "schemes.csv") == slurp(whole / "schemes.csv"));
@@ -196,7 +142,7 @@ TEST_CASE("Cli.KilledRunResumesToTheSameBytes", "[cli][checkpoint]") {
 TEST_CASE("Cli.InterruptStopsPromptlyAndWritesNothing", "[cli][checkpoint]") {
   const fs::path out = fresh_dir("sigint");
   const fs::path err = fresh_dir("sigint-err.txt");
-  const pid_t pid = spawn(wsic() + " run scenarios/baseline.yaml -n 5000000 -q -o " + out.string() + " 2> " + err.string());
+  const pid_t pid = spawn(wsic_bin() + " run scenarios/baseline.yaml -n 5000000 -q -o " + out.string() + " 2> " + err.string());
   ::usleep(700'000);
   const auto t0 = std::chrono::steady_clock::now();
   ::kill(pid, SIGINT);
@@ -217,7 +163,7 @@ TEST_CASE("Cli.ResumeRefusesAChangedScenario", "[cli][checkpoint]") {
   const fs::path sc = dir / "scenario.yaml";
   fs::copy_file("scenarios/baseline.yaml", sc);
   const fs::path out = dir / "out";
-  const pid_t pid = spawn(wsic() + " run " + sc.string() + " -n 5000000 -q --analysis-replications 0 --checkpoint 0.05 -o " + out.string());
+  const pid_t pid = spawn(wsic_bin() + " run " + sc.string() + " -n 5000000 -q --analysis-replications 0 --checkpoint 0.05 -o " + out.string());
   REQUIRE(wait_for_file(out / "checkpoint.wsic", 30.0));
   ::kill(pid, SIGKILL);
   wait_exit(pid);
@@ -227,17 +173,17 @@ TEST_CASE("Cli.ResumeRefusesAChangedScenario", "[cli][checkpoint]") {
   REQUIRE(at != std::string::npos);
   text.replace(at, 14, "readiness: 2.9");
   std::ofstream(sc, std::ios::trunc) << text;
-  REQUIRE(run(wsic() + " validate " + sc.string() + " > /dev/null") == 0);
+  REQUIRE(run(wsic_bin() + " validate " + sc.string() + " > /dev/null") == 0);
   const fs::path err = dir / "err.txt";
-  REQUIRE(run(wsic() + " run -q --resume " + out.string() + " 2> " + err.string()) == 2);
+  REQUIRE(run(wsic_bin() + " run -q --resume " + out.string() + " 2> " + err.string()) == 2);
   REQUIRE(slurp(err).find("has changed since the checkpoint") != std::string::npos);
-  REQUIRE(run(wsic() + " run -q --resume " + (dir / "nowhere").string() + " 2>/dev/null") == 2);
+  REQUIRE(run(wsic_bin() + " run -q --resume " + (dir / "nowhere").string() + " 2>/dev/null") == 2);
   fs::remove_all(dir);
 }
 
 TEST_CASE("Cli.RealReportIsWellFormedAndSelfContained", "[cli][report]") {
   const fs::path out = fresh_dir("report");
-  REQUIRE(run(wsic() + " run scenarios/baseline.yaml -n 1000 --analysis-replications 200 -q -o " + out.string()) == 0);
+  REQUIRE(run(wsic_bin() + " run scenarios/baseline.yaml -n 1000 --analysis-replications 200 -q -o " + out.string()) == 0);
   int svgs = 0;
   for (const auto& e : fs::directory_iterator(out)) {
     const std::string name = e.path().filename().string();

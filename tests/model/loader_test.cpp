@@ -1,5 +1,7 @@
 #include "wsic/model/loader.hpp"
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -325,7 +327,7 @@ TEST_CASE("Loader.OverlayMustNameItself", "[model][loader][overlay]") {
 
 TEST_CASE("Loader.ExtendsMissingFile", "[model][loader][overlay]") {
   expect_diagnostics(data_dir() / "overlay_missing.yaml",
-                     {{2, 10, "extends", "cannot open 'no_such_scenario.yaml': no such file"}});
+                     {{2, 10, "extends", "cannot extend 'no_such_scenario.yaml': no such file"}});
 }
 
 TEST_CASE("Loader.ExtendsItself", "[model][loader][overlay]") {
@@ -360,10 +362,10 @@ TEST_CASE("Loader.WrongTypes", "[model][loader]") {
   expect_diagnostics(
       bad("wrong_types.yaml"),
       {{7, 12, "calendar.horizon", "expected a date like 2015-04-30, got 'soon'"},
-       {17, 21, "programme.central_capacity", "expected a number, got '4' (a quoted string"},
+       {17, 21, "programme.central_capacity", "expected a number, got '4' (written as a string: drop the quotes"},
        {51, 25, "workstreams[it].needed_for_go_live", "expected true or false, got 'maybe'"},
        {57, 16, "schemes[ealing].readiness", "expected a number, got a list"},
-       {79, 24, "barriers[gp_disengagement].trigger.max_occurrences", "expected a whole number >= 1, got '1.5'"}});
+       {79, 24, "barriers[gp_disengagement].trigger.max_occurrences", "expected a whole number from 1 to 100, got '1.5'"}});
 }
 
 TEST_CASE("Loader.MissingRequiredKeys", "[model][loader]") {
@@ -401,7 +403,7 @@ TEST_CASE("Loader.NumbersOutOfRange", "[model][loader]") {
        {21, 30, "programme.transactional_prep_effect", "expected a number in [0, 1], got 1.2"},
        {57, 16, "schemes[ealing].readiness", "expected a number > 0, got 0"},
        {66, 44, "barriers[national_ig].trigger.probability", "expected a probability in [0, 1], got 1.5"},
-       {78, 25, "barriers[gp_disengagement].trigger.per_year.value", "expected a rate per year >= 0, got -0.2"},
+       {78, 25, "barriers[gp_disengagement].trigger.per_year.value", "expected a rate per year in [0, 365]"},
        {83, 15, "barriers[gp_disengagement].effect.factor", "expected a number in (0, 1], got 0"}});
 }
 
@@ -419,8 +421,8 @@ TEST_CASE("Loader.DistributionParameters", "[model][loader]") {
 TEST_CASE("Loader.DatesInOrderAndInsideTheCalendar", "[model][loader]") {
   expect_diagnostics(
       bad("dates.yaml"),
-      {{9, 16, "plan.pilot_start", "2013-01-01 is not after calendar.start (2013-06-01)"},
-       {11, 12, "milestones[0].date", "2019-04-30 is not before calendar.horizon (2019-03-31)"},
+      {{9, 16, "plan.pilot_start", "plan.pilot_start (2013-01-01) is not after calendar.start (2013-06-01)"},
+       {11, 12, "milestones[0].date", "milestones[0].date (2019-04-30) is not before calendar.horizon (2019-03-31)"},
        {15, 16, "programme.designation", "is not after calendar.start"},
        {30, 10, "levers.national_ig_action.low", "must not exceed value"},
        {77, 13, "barriers[gp_disengagement].trigger.from", "expected a date like 2015-04-30, got '2014-02-30'"}});
@@ -626,4 +628,33 @@ TEST_CASE("Loader.RefusesInvalidUtf8", "[model][loader][limits]") {
   CHECK(r.diagnostics[0].line == 2);
   CHECK(r.diagnostics[0].column == 22);
   CHECK_THAT(r.diagnostics[0].message, Contains("invalid UTF-8 (byte 0xE9)"));
+}
+
+TEST_CASE("Loader.HugeIdNearAMisspeltReferenceIsRefusedCheaply", "[model][loader][limits]") {
+  // A scheme id of 3.5 million letters, and a barrier whose scope misspells
+  // it: the id is refused, and looking for a suggestion does not compare the
+  // scope with it character by character (which took gigabytes).
+  TempDir dir;
+  const std::string huge(3'500'000, 'a');
+  std::string text = read_text(data_dir() / "minimal.yaml");
+  text.replace(text.find("  - id: harrow"), 14, "  - id: " + huge);
+  text.replace(text.find("    scope: ealing"), 17, "    scope: " + huge.substr(0, 60) + "b");
+  const LoadResult r = check_scenario(dir.write("huge_id.yaml", text));
+  INFO(wsic::model::format_diagnostics(r.diagnostics).substr(0, 2000));
+  // Peak memory of this test process (each test runs in its own): the text,
+  // its parse and a few copies, not an n x m table of distances.
+  rusage usage{};
+  ::getrusage(RUSAGE_SELF, &usage);
+  INFO("peak resident set " << usage.ru_maxrss / 1024 << " MB");
+  CHECK(usage.ru_maxrss < 400L * 1024);
+  REQUIRE(r.diagnostics.size() == 2);
+  CHECK_THAT(r.diagnostics[0].message, Contains("expected an id (at most 64 lower-case letters"));
+  CHECK_THAT(r.diagnostics[1].message, Contains("unknown scope"));
+}
+
+TEST_CASE("Diagnostic.FormatEscapesControlCharactersAndBadBytes", "[model][loader]") {
+  // Whatever a file holds, a diagnostic printed to a terminal cannot carry an
+  // escape sequence or bytes that are not UTF-8.
+  const Diagnostic d{"a\x1b[2J.yaml", 3, 4, "levers.x\x1b[31m", "unknown key 'k\x07\xc2\x9b\x85' (caf\xc3\xa9)"};
+  CHECK(d.format() == "a\\u001B[2J.yaml:3:4: error: levers.x\\u001B[31m: unknown key 'k\\u0007\\u009B\\x85' (caf\xc3\xa9)");
 }

@@ -117,6 +117,17 @@ class SchemaValidator {
       if (s.contains("maximum") && x > s["maximum"].get<double>()) fail("maximum");
       if (s.contains("exclusiveMinimum") && x <= s["exclusiveMinimum"].get<double>()) fail("exclusiveMinimum");
     }
+    if (v.is_string() && s.contains("maxLength")) {
+      std::size_t chars = 0;
+      for (const unsigned char c : v.get<std::string>()) chars += (c & 0xC0) != 0x80 ? 1 : 0;
+      if (chars > s["maxLength"].get<std::size_t>()) fail("maxLength");
+    }
+    if (v.is_array() && s.contains("maxItems") && v.size() > s["maxItems"].get<std::size_t>()) fail("maxItems");
+    if (v.is_object() && s.contains("maxProperties") && v.size() > s["maxProperties"].get<std::size_t>())
+      fail("maxProperties");
+    if (s.contains("allOf")) {
+      for (const auto& branch : s["allOf"]) check(v, branch, path, errors);
+    }
     if (s.contains("anyOf")) {
       bool any = false;
       for (const auto& branch : s["anyOf"]) {
@@ -281,4 +292,32 @@ TEST_CASE("Schema.OverlaysNeedOnlyName", "[model][schema]") {
   const auto errors = schema_errors(data_dir() / "overlay_no_name.yaml");
   REQUIRE(errors.size() == 1);
   CHECK(errors[0] == ": missing name");
+}
+
+TEST_CASE("Schema.ModelLimitsAndTextRulesFlaggedByBoth", "[model][schema]") {
+  // The model's limits and the rules for text are in the schema too, so an
+  // editor flags them as the loader does.
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"too_many_workstreams.yaml", "workstreams"},
+      {"too_many_schemes.yaml", "schemes"},
+      {"too_many_barriers.yaml", "barriers"},
+      {"too_many_milestones.yaml", "milestones"},
+      {"too_many_levers.yaml", "levers"},
+      {"name_201_characters.yaml", "schemes[0].name"},
+      {"id_65_characters.yaml", "schemes[1].id"},
+      {"money_1e308.yaml", "funding[0].central"},
+      {"max_occurrences_million.yaml", "barriers[1].trigger.max_occurrences"},
+      {"scheme_id_local.yaml", "schemes[1].id"},
+      {"name_formula_equals.yaml", "schemes[0].name"},
+      {"name_terminal_escape.yaml", "schemes[1].name"},
+      {"population_ten_billion.yaml", "schemes[0].populations[0].size"},
+  };
+  for (const auto& [name, path] : cases) {
+    const fs::path file = data_dir() / "hostile" / name;
+    INFO(file.string());
+    const auto errors = schema_errors(file);
+    INFO("schema:\n" << joined(errors));
+    CHECK(std::any_of(errors.begin(), errors.end(), [&](const std::string& e) { return e.rfind(path + ":", 0) == 0; }));
+    CHECK_FALSE(wsic::model::check_scenario(file).ok());
+  }
 }

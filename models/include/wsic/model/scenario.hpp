@@ -38,6 +38,12 @@ struct Scaled {
   int lever = -1;  ///< index into Scenario::levers, or -1
   enum class Form { kPower, kComplement } form = Form::kPower;
   double power = 1.0;
+
+  /// The value with its lever set to `lever_value`.
+  double at(double lever_value) const {
+    if (form == Form::kComplement) return base * (1.0 - lever_value);
+    return base * std::pow(lever_value, power);
+  }
 };
 
 struct Population {
@@ -178,9 +184,7 @@ struct Scenario {
   /// Reads a scaled value with the scenario's current lever settings.
   double value(const Scaled& s) const {
     if (s.lever < 0) return s.base;
-    const double v = levers[static_cast<std::size_t>(s.lever)].value;
-    if (s.form == Scaled::Form::kComplement) return s.base * (1.0 - v);
-    return s.base * std::pow(v, s.power);
+    return s.at(levers[static_cast<std::size_t>(s.lever)].value);
   }
 };
 
