@@ -10,6 +10,7 @@
 #include <string>
 
 #include "wsic/model/limits.hpp"
+#include "wsic/model/windows.hpp"
 #include "wsic/sim/process.hpp"
 #include "wsic/sim/resource.hpp"
 #include "wsic/sim/simulation.hpp"
@@ -30,64 +31,6 @@ using sim::Time;
 constexpr std::uint64_t kDesignMask = std::uint64_t{1} << 63;
 
 std::uint64_t task_mask(int w) { return std::uint64_t{1} << w; }
-
-/// A stretch of time in which progress on the targeted work runs at
-/// `factor` of its rate (0: none at all).
-struct Window {
-  double start;
-  double end;
-  double factor;
-  std::uint64_t targets;
-};
-
-double rate_factor_at(double t, const std::vector<Window>& windows, std::uint64_t mask, double& next) {
-  double factor = 1.0;
-  next = kNever;
-  for (const Window& w : windows) {
-    if ((w.targets & mask) == 0) continue;
-    if (w.start > t) {
-      next = std::min(next, w.start);
-    } else if (w.end > t) {
-      factor *= w.factor;
-      next = std::min(next, w.end);
-    }
-  }
-  return factor;
-}
-
-/// When `work` days of nominal progress begun at `t` at `rate` finish,
-/// through the windows that apply to `mask`. kNever if they never do.
-double finish_time(double t, double work, double rate, const std::vector<Window>& windows,
-                   std::uint64_t mask) {
-  for (int guard = 0; guard < 10000; ++guard) {
-    if (work <= 0.0) return t;
-    double next = kNever;
-    const double r = rate * rate_factor_at(t, windows, mask, next);
-    if (r > 0.0) {
-      const double done_at = t + work / r;
-      if (done_at <= next) return done_at;
-      work -= (next - t) * r;
-    } else if (next == kNever) {
-      return kNever;
-    }
-    t = next;
-  }
-  return kNever;
-}
-
-/// Nominal progress made between `t0` and `t1` at `rate` through the windows.
-double progress(double t0, double t1, double rate, const std::vector<Window>& windows, std::uint64_t mask) {
-  double done = 0.0;
-  double t = t0;
-  while (t < t1) {
-    double next = kNever;
-    const double r = rate * rate_factor_at(t, windows, mask, next);
-    const double until = std::min(next, t1);
-    done += (until - t) * r;
-    t = until;
-  }
-  return done;
-}
 
 double draw_days(const AnyDistribution& d, Rng& rng) { return std::max(0.0, sim::sample(d, rng)); }
 
@@ -145,6 +88,7 @@ struct Run {
   std::vector<TaskRun> all_tasks;
   std::vector<std::optional<Signal>> all_done;
   std::vector<signed char> national_occurs;  // per barrier: on_start barriers of national scope
+  RateProfile profile;                       // working space for planning work through windows
 };
 
 bool applies_to(const Barrier& b, int s) { return b.scope != Barrier::Scope::kScheme || b.scheme == s; }
@@ -221,21 +165,25 @@ void strike_now(Run& r, int bi, int s, Rng& rng) {
 
 /// Progress through `work` days of nominal work at `rate`, honouring the
 /// windows for `mask`; re-planned whenever the process doing it is woken
-/// early (a new barrier, support arriving, rework).
+/// early (a new barrier, support arriving, rework). `profile` is working
+/// space shared by the replication (plans never span a suspension).
 class Progressor {
  public:
   Progressor(double t, double work, double rate) : t_(t), work_(work), rate_(rate) {}
   /// When the work will be done as things stand (kNever: not while blocked for good).
-  double plan(const std::vector<Window>& windows, std::uint64_t mask, double extra_work) {
+  double plan(RateProfile& profile, const std::vector<Window>& windows, std::uint64_t mask, double extra_work) {
     work_ += extra_work;
-    finish_ = finish_time(t_, work_, rate_, windows, mask);
+    profile.build(t_, windows, mask);
+    finish_ = profile.finish(work_, rate_);
     return finish_;
   }
   /// After a wake-up at `now`: true if the work is done; otherwise books the
   /// progress made so far and takes the new rate.
-  bool done_at(double now, const std::vector<Window>& windows, std::uint64_t mask, double new_rate) {
+  bool done_at(RateProfile& profile, double now, const std::vector<Window>& windows, std::uint64_t mask,
+               double new_rate) {
     if (now >= finish_) return true;
-    work_ -= progress(t_, now, rate_, windows, mask);
+    profile.build(t_, windows, mask);
+    work_ -= profile.progress(now, rate_);
     t_ = now;
     rate_ = new_rate;
     return false;
@@ -328,9 +276,9 @@ Process task(Run& r, int s, int w) {
   const std::uint64_t mask = task_mask(w);
   Progressor job(tk.start, work, 1.0);
   for (;;) {
-    const double f = job.plan(st.windows, mask, std::exchange(tk.rework, 0.0));
+    const double f = job.plan(r.profile, st.windows, mask, std::exchange(tk.rework, 0.0));
     co_await r.sim.until(wake_time(r, f));
-    if (job.done_at(r.sim.now().in_days(), st.windows, mask, 1.0)) break;
+    if (job.done_at(r.profile, r.sim.now().in_days(), st.windows, mask, 1.0)) break;
   }
   tk.running = false;
   tk.end = r.sim.now().in_days();
@@ -360,9 +308,9 @@ Process scheme_process(Run& r, int s) {
   auto design_rate = [&] { return st.supported_from <= r.sim.now().in_days() ? 1.0 : alone; };
   Progressor job(out.design_start, design, design_rate());
   for (;;) {
-    const double f = job.plan(st.windows, kDesignMask, 0.0);
+    const double f = job.plan(r.profile, st.windows, kDesignMask, 0.0);
     co_await r.sim.until(wake_time(r, f));
-    if (job.done_at(r.sim.now().in_days(), st.windows, kDesignMask, design_rate())) break;
+    if (job.done_at(r.profile, r.sim.now().in_days(), st.windows, kDesignMask, design_rate())) break;
   }
   st.designing = false;
   out.design_end = r.sim.now().in_days();
