@@ -1,8 +1,9 @@
 #include "svg.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <cstdlib>
 
 namespace wsic::cli::svg {
@@ -76,9 +77,8 @@ std::string escape(std::string_view s) {
 
 std::string fixed(double v, int decimals) {
   if (!std::isfinite(v)) return "";
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-  std::string s = buf;
+  // Every digit: a large value (up to 309 digits) is written whole, not cut.
+  std::string s = fmt::format("{:.{}f}", v, std::max(0, decimals));
   // "-0.0" reads as a sign error in a table; the value is zero.
   bool all_zero = true;
   for (char c : s) {
@@ -146,9 +146,7 @@ std::optional<int> parse_date(std::string_view iso) {
 
 std::string format_date(int days) {
   const Ymd t = to_ymd(days);
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", t.year, t.month, t.day);
-  return buf;
+  return fmt::format("{:04}-{:02}-{:02}", t.year, t.month, t.day);
 }
 
 std::vector<Tick> date_ticks(int first_day, int last_day, double pixels) {
@@ -294,10 +292,8 @@ std::string ramp(const std::vector<const char*>& stops, double t) {
   const std::size_t j = std::min(stops.size() - 1, i + 1);
   const double f = pos - static_cast<double>(i);
   const Rgb a = parse_hex(stops[i]), b = parse_hex(stops[j]);
-  char buf[8];
   auto mix = [&](double x, double y) { return static_cast<int>(std::lround(x + (y - x) * f)); };
-  std::snprintf(buf, sizeof buf, "#%02X%02X%02X", mix(a.r, b.r), mix(a.g, b.g), mix(a.b, b.b));
-  return buf;
+  return fmt::format("#{:02X}{:02X}{:02X}", mix(a.r, b.r), mix(a.g, b.g), mix(a.b, b.b));
 }
 
 double luminance(std::string_view hex) {

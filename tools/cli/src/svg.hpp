@@ -28,7 +28,8 @@ std::string escape(std::string_view s);
 /// trailing zeros removed and "-0" written as "0" (stable, compact output).
 std::string num(double v, int decimals = 1);
 
-/// A number with exactly `decimals` decimals (for tables and labels).
+/// A number with exactly `decimals` decimals (for tables and labels), every
+/// digit however large; "" if not finite. A negative `decimals` counts as 0.
 std::string fixed(double v, int decimals);
 
 /// A signed day shift for labels: "+12 d", "-120 d", "0 d".
