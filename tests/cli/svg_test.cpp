@@ -3,7 +3,9 @@
 #include "../../tools/cli/src/svg.hpp"
 
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <string>
+#include <vector>
 
 namespace svg = wsic::cli::svg;
 
@@ -33,4 +35,45 @@ TEST_CASE("Svg.DatesAndColours", "[cli][svg]") {
   CHECK(svg::ramp({"#000000", "#FFFFFF"}, 0.5) == "#808080");
   CHECK(svg::ramp({"#0072B2", "#E69F00"}, 0.0) == "#0072B2");
   CHECK(svg::ramp({"#0072B2", "#E69F00"}, 1.0) == "#E69F00");
+}
+
+TEST_CASE("Svg.FitAndWrapGiveTheSameCutsAsBefore", "[cli][svg]") {
+  // Hand-checked against the per-character em table (width = em x size x 1.08).
+  CHECK(svg::fit("Hammersmith and Fulham", 12, 100) == "Hammersmith \xE2\x80\xA6");
+  CHECK(svg::fit("Ealing", 12, 100) == "Ealing");
+  CHECK(svg::fit("Brent", 12, 1) == "\xE2\x80\xA6");
+  CHECK(svg::fit("\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9", 12, 30) == "\xC3\xA9\xC3\xA9\xC3\xA9\xE2\x80\xA6");
+  // The old loop dropped a multi-byte character that came just before an
+  // ASCII one ("éé…" here) although "ééé…" fits; the cut is now the longest that fits.
+  CHECK(svg::fit("\xC3\xA9\xC3\xA9\xC3\xA9" "aaaa", 12, 30) == "\xC3\xA9\xC3\xA9\xC3\xA9\xE2\x80\xA6");
+  using Lines = std::vector<std::string>;
+  CHECK(svg::wrap("Information governance and contracts", 11, 100, 2) == Lines{"Information", "governance and \xE2\x80\xA6"});
+  CHECK(svg::wrap("Long-term mental health needs (two sites)", 11, 120, 2) ==
+        Lines{"Long-term mental", "health needs (two s\xE2\x80\xA6"});
+  CHECK(svg::wrap("Long-term mental health needs (two sites)", 11, 120, 3) ==
+        Lines{"Long-term mental", "health needs (two", "sites)"});
+  CHECK(svg::wrap("Supercalifragilisticexpialidocious word", 11, 80, 3) == Lines{"Supercalifra\xE2\x80\xA6", "word"});
+  CHECK(svg::wrap("  spaced   out  ", 11, 200, 2) == Lines{"spaced out"});
+  // At most max_lines, also for one line (it used to be unlimited then).
+  CHECK(svg::wrap("Long-term mental health needs (two sites)", 11, 120, 1) == Lines{"Long-term mental h\xE2\x80\xA6"});
+  CHECK(svg::wrap("Long-term mental health needs (two sites)", 11, 120, 0).empty());
+}
+
+TEST_CASE("Svg.FitAndWrapAreLinear", "[cli][svg]") {
+  // A hang guard, not a benchmark: the old fit re-measured every prefix, so a
+  // 100,000-character name took hours; now it is one pass.
+  std::string word, words;
+  for (int i = 0; i < 100'000; ++i) word += (i % 7 == 0) ? "\xC3\xA9" : "m";
+  for (int i = 0; i < 20'000; ++i) words += "word ";
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::string cut = svg::fit(word, 12, 300);
+  const auto lines = svg::wrap(word + " " + words + word, 11, 200, 3);
+  const auto many = svg::wrap(words, 11, 200, 100'000);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  CHECK(seconds < 1.0);
+  CHECK(svg::text_width(cut, 12) <= 300);
+  CHECK(cut.size() < 100);
+  REQUIRE(lines.size() == 3);
+  for (const std::string& l : lines) CHECK(svg::text_width(l, 11) <= 200);
+  CHECK(many.size() > 1000);
 }

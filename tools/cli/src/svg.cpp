@@ -217,69 +217,106 @@ std::vector<Tick> linear_ticks(double lo, double hi, int target, int decimals) {
   return ticks;
 }
 
-double text_width(std::string_view text, double font_px) {
-  double em = 0.0;
-  for (unsigned char c : text) {
-    if ((c & 0xC0) == 0x80) continue;  // UTF-8 continuation byte: part of the previous character
-    if (c == ' ' || c == 'i' || c == 'l' || c == 'j' || c == '.' || c == ',' || c == '\'' || c == '|' || c == ':' ||
-        c == ';' || c == '!')
-      em += 0.30;
-    else if (c == 'f' || c == 't' || c == 'r' || c == '(' || c == ')' || c == '/' || c == '-' || c == 'I')
-      em += 0.38;
-    else if (c == 'm' || c == 'w' || c == 'M' || c == 'W' || c == '%' || c == '@')
-      em += 0.88;
-    else if (c >= 'A' && c <= 'Z')
-      em += 0.68;
-    else if (c >= '0' && c <= '9')
-      em += 0.58;
-    else
-      em += 0.56;
-  }
-  // Calibrated against DejaVu Sans, the widest common fallback for system-ui
-  // (Segoe UI, Roboto and Helvetica are narrower), so labels fit everywhere.
-  return em * font_px * 1.08;
+namespace {
+
+/// Width of one byte's character in em; 0 for a UTF-8 continuation byte (it
+/// is part of the character its lead byte already counted).
+double byte_em(unsigned char c) {
+  if ((c & 0xC0) == 0x80) return 0.0;
+  if (c == ' ' || c == 'i' || c == 'l' || c == 'j' || c == '.' || c == ',' || c == '\'' || c == '|' || c == ':' ||
+      c == ';' || c == '!')
+    return 0.30;
+  if (c == 'f' || c == 't' || c == 'r' || c == '(' || c == ')' || c == '/' || c == '-' || c == 'I') return 0.38;
+  if (c == 'm' || c == 'w' || c == 'M' || c == 'W' || c == '%' || c == '@') return 0.88;
+  if (c >= 'A' && c <= 'Z') return 0.68;
+  if (c >= '0' && c <= '9') return 0.58;
+  return 0.56;
 }
+
+/// Adds the characters of `text` to a running em total. Widths are sums taken
+/// left to right, so extending a total gives bit for bit the width a fresh
+/// measurement of the whole string would: fit and wrap measure each character
+/// once instead of re-measuring every prefix (which made them quadratic).
+double add_em(double em, std::string_view text) {
+  for (unsigned char c : text) {
+    if ((c & 0xC0) != 0x80) em += byte_em(c);
+  }
+  return em;
+}
+
+/// Calibrated against DejaVu Sans, the widest common fallback for system-ui
+/// (Segoe UI, Roboto and Helvetica are narrower), so labels fit everywhere.
+double em_to_px(double em, double font_px) { return em * font_px * 1.08; }
+
+constexpr std::string_view kEllipsis = "\xE2\x80\xA6";
+
+bool is_continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+
+}  // namespace
+
+double text_width(std::string_view text, double font_px) { return em_to_px(add_em(0.0, text), font_px); }
 
 std::string fit(std::string_view text, double font_px, double max_px) {
   if (text_width(text, font_px) <= max_px) return std::string(text);
-  std::string s(text);
-  while (!s.empty() && text_width(s + "\xE2\x80\xA6", font_px) > max_px) {
-    s.pop_back();
-    while (!s.empty() && (static_cast<unsigned char>(s.back()) & 0xC0) == 0x80) s.pop_back();
-    if (!s.empty() && (static_cast<unsigned char>(s.back()) & 0xC0) == 0xC0) s.pop_back();
+  // The longest prefix, ending between two characters, that fits with the
+  // ellipsis after it. Widths only grow as characters are added, so one pass
+  // from the left finds it.
+  double em = 0.0;
+  std::size_t keep = 0;
+  for (std::size_t i = 0; i < text.size();) {
+    std::size_t next = i + 1;
+    while (next < text.size() && is_continuation(text[next])) ++next;
+    const double longer = add_em(em, text.substr(i, next - i));
+    if (em_to_px(add_em(longer, kEllipsis), font_px) > max_px) break;
+    em = longer;
+    keep = next;
+    i = next;
   }
-  return s + "\xE2\x80\xA6";
+  return std::string(text.substr(0, keep)) + std::string(kEllipsis);
 }
 
 std::vector<std::string> wrap(std::string_view text, double font_px, double max_px, std::size_t max_lines) {
-  std::vector<std::string> words;
-  std::string cur;
-  for (char c : text) {
-    if (c == ' ') {
-      if (!cur.empty()) words.push_back(cur);
-      cur.clear();
-    } else {
-      cur += c;
-    }
-  }
-  if (!cur.empty()) words.push_back(cur);
   std::vector<std::string> lines;
-  std::string line;
-  for (std::size_t w = 0; w < words.size(); ++w) {
-    const std::string candidate = line.empty() ? words[w] : line + " " + words[w];
-    if (line.empty() || text_width(candidate, font_px) <= max_px) {
-      line = candidate;
+  if (max_lines == 0) return lines;
+  std::vector<std::string_view> words;
+  for (std::size_t i = 0; i < text.size();) {
+    if (text[i] == ' ') {
+      ++i;
       continue;
     }
-    lines.push_back(line);
+    const std::size_t end = std::min(text.find(' ', i), text.size());
+    words.push_back(text.substr(i, end - i));
+    i = end;
+  }
+  std::string line;
+  double line_em = 0.0;  // the width of `line` so far, extended word by word
+  for (std::size_t w = 0; w < words.size(); ++w) {
+    if (line.empty()) {
+      line = words[w];
+      line_em = add_em(0.0, words[w]);
+      if (max_lines == 1) {
+        // One line allowed: it takes every word, cut to fit below.
+        for (std::size_t r = w + 1; r < words.size(); ++r) (line += ' ') += words[r];
+        break;
+      }
+      continue;
+    }
+    const double candidate_em = add_em(add_em(line_em, " "), words[w]);
+    if (em_to_px(candidate_em, font_px) <= max_px) {
+      (line += ' ') += words[w];
+      line_em = candidate_em;
+      continue;
+    }
+    lines.push_back(std::move(line));
     line = words[w];
+    line_em = add_em(0.0, words[w]);
     if (lines.size() + 1 == max_lines) {
       // Last permitted line: take the rest and cut it to fit.
-      for (std::size_t r = w + 1; r < words.size(); ++r) line += " " + words[r];
+      for (std::size_t r = w + 1; r < words.size(); ++r) (line += ' ') += words[r];
       break;
     }
   }
-  if (!line.empty()) lines.push_back(line);
+  if (!line.empty()) lines.push_back(std::move(line));
   for (std::string& l : lines) l = fit(l, font_px, max_px);
   return lines;
 }
