@@ -381,3 +381,22 @@ TEST_CASE("Report.CompareWithoutComparisonSaysSo", "[cli][report]") {
   CHECK(Xml(html).well_formed());
   CHECK(html.find("the input has no comparison data") != std::string::npos);
 }
+
+TEST_CASE("Report.HugeAmountsStillRender", "[cli][report]") {
+  // A funding amount of 1.7e308 (GBP m) made the spend axis's tick loop run
+  // until memory ran out; huge counts and shifts must not hang either.
+  json data = load_fixture("run.json");
+  data["spend"][0]["funded_central"] = 1.7e308;
+  data["spend"][0]["central_team"] = 1.7e308;
+  data["spend"][1]["funded_local"] = 1e300;
+  data["fan"]["max"] = 1e300;
+  data["barrier_tornado"]["bars"][0]["p50_shift"] = -1.7e308;
+  data["lever_tornado"]["bars"][0]["high_shift"] = 1.7e308;
+  const auto files = render_report(data);
+  for (const auto& [name, content] : files) {
+    if (name.size() < 4 || (name.substr(name.size() - 4) != ".svg" && name != "report.html")) continue;
+    INFO(name);
+    CHECK(Xml(content).well_formed());
+  }
+  CHECK(class_count(files.at("spend.svg"), "line", "funded") == static_cast<int>(data["spend"].size()));
+}

@@ -4,7 +4,10 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cmath>
+#include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace svg = wsic::cli::svg;
@@ -76,4 +79,48 @@ TEST_CASE("Svg.FitAndWrapAreLinear", "[cli][svg]") {
   REQUIRE(lines.size() == 3);
   for (const std::string& l : lines) CHECK(svg::text_width(l, 11) <= 200);
   CHECK(many.size() > 1000);
+}
+
+TEST_CASE("Svg.LinearTicksAsBefore", "[cli][svg]") {
+  auto labels = [](const std::vector<svg::Tick>& ticks) {
+    std::vector<std::string> out;
+    for (const auto& t : ticks) out.push_back(t.label);
+    return out;
+  };
+  using Labels = std::vector<std::string>;
+  CHECK(labels(svg::linear_ticks(0, 10, 5)) == Labels{"0", "2", "4", "6", "8", "10"});
+  CHECK(labels(svg::linear_ticks(0, 1, 4, 2)) == Labels{"0", "0.25", "0.5", "0.75", "1"});
+  CHECK(labels(svg::linear_ticks(-130, 45, 6)) == Labels{"-100", "-50", "0"});
+  CHECK(labels(svg::linear_ticks(0, 9.5 * 1.12, 6, 0)) == Labels{"0", "2", "4", "6", "8", "10"});
+  CHECK(labels(svg::linear_ticks(3, 3, 6)) == Labels{"3"});
+  CHECK(labels(svg::linear_ticks(5, 3, 6)) == Labels{"5"});
+}
+
+TEST_CASE("Svg.LinearTicksAreBoundedForEveryInput", "[cli][svg]") {
+  // The old loop ran until memory ran out when the step was 0, inf or NaN
+  // (a funding amount of 1.7e308, a range of denormals, a NaN), and made as
+  // many ticks as asked for.
+  const double inf = std::numeric_limits<double>::infinity(), nan = std::numeric_limits<double>::quiet_NaN();
+  const double max = std::numeric_limits<double>::max(), tiny = std::numeric_limits<double>::denorm_min();
+  const std::pair<double, double> ranges[] = {
+      {0, 1000},   {0, 1.7e308},  {0, 1.7e308 * 1.12}, {0, 1e300},     {-1.7e308, 1.7e308}, {-max, max},
+      {1e300, 1e300 * (1 + 4e-16)}, {1, 1 + 2.3e-16},  {0, tiny},       {tiny, 2 * tiny},    {0, 1e-310},
+      {-1e-320, 1e-320}, {nan, 1},  {0, nan},          {nan, nan},      {0, inf},            {-inf, inf},
+      {inf, inf},  {-inf, 0},      {1, 1},             {5, 3}};
+  for (const auto& [lo, hi] : ranges) {
+    for (int target : {1, 6, 9, 1000, std::numeric_limits<int>::max(), 0, -3}) {
+      INFO("lo " << lo << ", hi " << hi << ", target " << target);
+      const auto ticks = svg::linear_ticks(lo, hi, target);
+      REQUIRE_FALSE(ticks.empty());
+      CHECK(ticks.size() <= 26);
+      for (std::size_t i = 0; i < ticks.size(); ++i) {
+        CHECK(std::isfinite(ticks[i].value));
+        if (i > 0) CHECK(ticks[i].value > ticks[i - 1].value);
+        if (std::isfinite(lo) && std::isfinite(hi) && hi > lo) {
+          CHECK(ticks[i].value >= lo - (hi / 2 - lo / 2));
+          CHECK(ticks[i].value <= hi + (hi / 2 - lo / 2));
+        }
+      }
+    }
+  }
 }

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstddef>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <set>
 #include <string>
@@ -408,7 +409,7 @@ Chart fan_chart(const json& data) {
   const Frame f{64, 78, 700, 330};
   const Scale x{static_cast<double>(dmin), static_cast<double>(dmax), f.left, f.right};
   const Scale y{0, ymax, f.bottom, f.top};
-  y_axis(doc, f, y, svg::linear_ticks(0, ymax, std::min(9, static_cast<int>(std::ceil(ymax)))), "",
+  y_axis(doc, f, y, svg::linear_ticks(0, ymax, ymax < 9 ? static_cast<int>(std::ceil(ymax)) : 9), "",
          "Schemes live (count)");
   date_axis(doc, f, x, dmin, dmax, "Date");
 
@@ -849,7 +850,8 @@ Chart spend_chart(const json& data) {
     ymax = std::max({ymax, total, funded});
   }
   if (ymax <= 0) ymax = 1;
-  ymax *= 1.12;  // headroom for the funded labels
+  // Headroom for the funded labels, without overflowing to infinity.
+  ymax = std::min(ymax * 1.12, std::numeric_limits<double>::max());
 
   Document doc(name, kWidth, 400, title,
                "Stacked bar chart: mean spend per financial year on the central team, consultancy and local support, in "

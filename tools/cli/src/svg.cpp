@@ -20,6 +20,9 @@ bool starts_with_ci(std::string_view s, std::size_t at, std::string_view prefix)
   return true;
 }
 
+/// Ticks on a linear axis: enough to read values off, few enough to label.
+constexpr int kMaxTicks = 24;
+
 const char* kMonthAbbr[12] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
 int hex_digit(char c) {
@@ -196,11 +199,16 @@ std::vector<Tick> date_ticks(int first_day, int last_day, double pixels) {
 
 std::vector<Tick> linear_ticks(double lo, double hi, int target, int decimals) {
   std::vector<Tick> ticks;
-  if (!(hi > lo) || target < 1) {
-    ticks.push_back({lo, num(lo, decimals), true});
+  // A range that cannot be divided (empty, reversed, not finite) gets one
+  // tick at a finite end, so the caller still has something to draw.
+  if (!std::isfinite(lo) || !std::isfinite(hi) || !(hi > lo) || target < 1) {
+    const double at = std::isfinite(lo) ? lo : std::isfinite(hi) ? hi : 0.0;
+    ticks.push_back({at, num(at, decimals), true});
     return ticks;
   }
-  const double raw = (hi - lo) / target;
+  target = std::min(target, kMaxTicks);
+  // hi - lo overflows for a range wider than the largest double; divided first, it does not.
+  const double raw = std::isfinite(hi - lo) ? (hi - lo) / target : hi / target - lo / target;
   const double mag = std::pow(10.0, std::floor(std::log10(raw)));
   double step = mag;
   for (double m : {1.0, 2.0, 2.5, 5.0, 10.0}) {
@@ -208,10 +216,21 @@ std::vector<Tick> linear_ticks(double lo, double hi, int target, int decimals) {
     if (step >= raw) break;
   }
   const double start = std::ceil(lo / step - 1e-9) * step;
-  for (int k = 0;; ++k) {
+  // A step of zero (a range of a few denormals), an infinite one (a range
+  // near the largest double) or one too small to move `start` cannot make
+  // nice ticks: mark the two ends instead.
+  if (!(step > 0) || !std::isfinite(step) || !std::isfinite(start) || start + step == start) {
+    ticks.push_back({lo, num(lo, decimals), true});
+    ticks.push_back({hi, num(hi, decimals), true});
+    return ticks;
+  }
+  // At most target + 1 ticks fit in [lo, hi] at this step; the bound keeps
+  // rounding from ever running the loop on.
+  for (int k = 0; k <= target + 1; ++k) {
     const double v = start + k * step;
-    if (v > hi + step * 1e-9) break;
+    if (!std::isfinite(v) || v > hi + step * 1e-9) break;  // (hi + step * 1e-9 may itself overflow)
     const double clean = std::abs(v) < step * 1e-9 ? 0.0 : v;
+    if (!ticks.empty() && clean <= ticks.back().value) continue;  // rounding gave no progress
     ticks.push_back({clean, num(clean, decimals), true});
   }
   return ticks;
