@@ -1,5 +1,9 @@
 #include "wsic/cli/report.hpp"
 
+#include "wsic/cli/analysis.hpp"
+#include "wsic/cli/summary.hpp"
+#include "wsic/model/loader.hpp"
+
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <libxml/xpath.h>
@@ -109,10 +113,10 @@ TEST_CASE("Report.RunProducesEveryFile", "[cli][report]") {
   REQUIRE(files.count("report.html") == 1);
   for (const char* c : kCharts) {
     INFO(c);
-    CHECK(files.count(std::string(c) + ".svg") == 1);
-    CHECK(files.count(std::string(c) + ".csv") == 1);
+    CHECK(files.count("chart_" + std::string(c) + ".svg") == 1);
+    CHECK(files.count("chart_" + std::string(c) + ".csv") == 1);
   }
-  CHECK(files.count("comparison.svg") == 0);
+  CHECK(files.count("chart_comparison.svg") == 0);
   CHECK(files.size() == 1 + 2 * std::size(kCharts));
 }
 
@@ -162,10 +166,10 @@ TEST_CASE("Report.ChartsHoldTheirData", "[cli][report]") {
   const auto files = render_report(data);
 
   SECTION("one line per s-curve series") {
-    CHECK(class_count(files.at("s_curves.svg"), "path", "series") == static_cast<int>(data["s_curves"]["series"].size()));
+    CHECK(class_count(files.at("chart_s_curves.svg"), "path", "series") == static_cast<int>(data["s_curves"]["series"].size()));
   }
   SECTION("fan bands, median and observed points") {
-    const std::string& fan = files.at("fan.svg");
+    const std::string& fan = files.at("chart_fan.svg");
     CHECK(class_count(fan, "polygon", "band-p10-p90") >= 1);
     CHECK(class_count(fan, "polygon", "band-p25-p75") >= 1);
     CHECK(class_count(fan, "path", "median") == 1);
@@ -176,28 +180,28 @@ TEST_CASE("Report.ChartsHoldTheirData", "[cli][report]") {
     for (const json& row : data["gantt"])
       for (const json& p : row["phases"]) phases += p["start"]["p50"].is_string() ? 1 : 0;
     CHECK(phases > 0);
-    CHECK(class_count(files.at("gantt.svg"), "rect", "phase-bar") == phases);
+    CHECK(class_count(files.at("chart_gantt.svg"), "rect", "phase-bar") == phases);
   }
   SECTION("one tornado bar per barrier and per lever setting") {
     const int barriers = static_cast<int>(data["barrier_tornado"]["bars"].size());
-    CHECK(class_count(files.at("barrier_tornado.svg"), "rect", "bar-p50") == barriers);
-    CHECK(class_count(files.at("barrier_tornado.svg"), "rect", "bar-p80") == barriers);
+    CHECK(class_count(files.at("chart_barrier_tornado.svg"), "rect", "bar-p50") == barriers);
+    CHECK(class_count(files.at("chart_barrier_tornado.svg"), "rect", "bar-p80") == barriers);
     const int levers = static_cast<int>(data["lever_tornado"]["bars"].size());
-    CHECK(class_count(files.at("lever_tornado.svg"), "rect", "bar-low") == levers);
-    CHECK(class_count(files.at("lever_tornado.svg"), "rect", "bar-high") == levers);
+    CHECK(class_count(files.at("chart_lever_tornado.svg"), "rect", "bar-low") == levers);
+    CHECK(class_count(files.at("chart_lever_tornado.svg"), "rect", "bar-high") == levers);
   }
   SECTION("one criticality cell per scheme and workstream, each with its number") {
     const auto& c = data["criticality"];
     const int cells = static_cast<int>(c["schemes"].size() * c["workstreams"].size());
-    CHECK(class_count(files.at("criticality.svg"), "rect", "cell") == cells);
-    CHECK(Xml(files.at("criticality.svg")).count("//s:text[contains(., '%')]") >= cells - 1);  // one cell is null in the fixture
+    CHECK(class_count(files.at("chart_criticality.svg"), "rect", "cell") == cells);
+    CHECK(Xml(files.at("chart_criticality.svg")).count("//s:text[contains(., '%')]") >= cells - 1);  // one cell is null in the fixture
   }
   SECTION("spend: a funded marker per year") {
-    CHECK(class_count(files.at("spend.svg"), "line", "funded") == static_cast<int>(data["spend"].size()));
-    CHECK(class_count(files.at("spend.svg"), "rect", "bar") >= static_cast<int>(data["spend"].size()));
+    CHECK(class_count(files.at("chart_spend.svg"), "line", "funded") == static_cast<int>(data["spend"].size()));
+    CHECK(class_count(files.at("chart_spend.svg"), "rect", "bar") >= static_cast<int>(data["spend"].size()));
   }
   SECTION("workstream graph: one box per workstream, one arrow per edge, kinds tagged") {
-    const std::string& g = files.at("workstream_graph.svg");
+    const std::string& g = files.at("chart_workstream_graph.svg");
     const auto& wg = data["workstream_graph"];
     CHECK(class_count(g, "rect", "node") == static_cast<int>(wg["nodes"].size()));
     CHECK(class_count(g, "path", "edge") == static_cast<int>(wg["edges"].size()));
@@ -236,23 +240,23 @@ TEST_CASE("Report.CsvFilesAreTidy", "[cli][report]") {
     REQUIRE(rows.size() >= 2);
     for (const auto& r : rows) CHECK(r.size() == rows.front().size());
   }
-  const auto crit = parse_csv(files.at("criticality.csv"));
+  const auto crit = parse_csv(files.at("chart_criticality.csv"));
   CHECK(crit.size() == 1 + data["criticality"]["schemes"].size() * data["criticality"]["workstreams"].size());
   CHECK(crit.front() == std::vector<std::string>{"scheme_id", "scheme_name", "workstream_id", "workstream_name", "criticality"});
-  const auto s = parse_csv(files.at("s_curves.csv"));
+  const auto s = parse_csv(files.at("chart_s_curves.csv"));
   CHECK(s.size() == 1 + data["s_curves"]["series"].size() * data["s_curves"]["dates"].size());
 }
 
 TEST_CASE("Report.CompareHasComparisonFirst", "[cli][report]") {
   const json data = load_fixture("compare.json");
   const auto files = render_report(data);
-  REQUIRE(files.count("comparison.svg") == 1);
-  REQUIRE(files.count("comparison.csv") == 1);
+  REQUIRE(files.count("chart_comparison.svg") == 1);
+  REQUIRE(files.count("chart_comparison.csv") == 1);
   int dots = 0;
   for (const json& w : data["comparison"]["whatifs"])
     for (const json& r : w["rows"]) dots += r["p50_shift"].is_number() ? 1 : 0;
-  CHECK(class_count(files.at("comparison.svg"), "circle", "p50-dot") == dots);
-  CHECK(class_count(files.at("comparison.svg"), "line", "ci") == dots);
+  CHECK(class_count(files.at("chart_comparison.svg"), "circle", "p50-dot") == dots);
+  CHECK(class_count(files.at("chart_comparison.svg"), "line", "ci") == dots);
   const std::string& html = files.at("report.html");
   const Xml xml(html);
   CHECK(xml.count("//x:table[@class='comparison']") == static_cast<int>(data["comparison"]["whatifs"].size()));
@@ -291,7 +295,7 @@ TEST_CASE("Report.NullsRenderAsAfterHorizonOrDash", "[cli][report]") {
   data["implementation"].erase("wall_seconds");
   const auto files = render_report(data);
   CHECK(Xml(files.at("report.html")).well_formed());
-  CHECK(Xml(files.at("spend.svg")).well_formed());
+  CHECK(Xml(files.at("chart_spend.svg")).well_formed());
 }
 
 TEST_CASE("Report.IsByteReproducible", "[cli][report]") {
@@ -314,12 +318,12 @@ TEST_CASE("Report.MissingChartsAreSkipped", "[cli][report]") {
   const auto files = render_report(data);
   for (const char* gone : {"s_curves", "fan", "gantt", "lever_tornado"}) {
     INFO(gone);
-    CHECK(files.count(std::string(gone) + ".svg") == 0);
-    CHECK(files.count(std::string(gone) + ".csv") == 0);
+    CHECK(files.count("chart_" + std::string(gone) + ".svg") == 0);
+    CHECK(files.count("chart_" + std::string(gone) + ".csv") == 0);
   }
-  CHECK(files.count("criticality.svg") == 1);  // malformed cells render as "no value"
-  CHECK(files.count("workstream_graph.svg") == 1);
-  CHECK(class_count(files.at("workstream_graph.svg"), "path", "edge") == 0);
+  CHECK(files.count("chart_criticality.svg") == 1);  // malformed cells render as "no value"
+  CHECK(files.count("chart_workstream_graph.svg") == 1);
+  CHECK(class_count(files.at("chart_workstream_graph.svg"), "path", "edge") == 0);
   const std::string& html = files.at("report.html");
   CHECK(Xml(html).well_formed());
   CHECK(Xml(html).count("//x:p[@class='skipped']") == 4);
@@ -337,7 +341,7 @@ TEST_CASE("Report.MissingChartsAreSkipped", "[cli][report]") {
     json cyc = load_fixture("run.json");
     cyc["workstream_graph"]["edges"] = {{"ig", "it"}, {"it", "ig"}};
     const auto f = render_report(cyc);
-    CHECK(Xml(f.at("workstream_graph.svg")).well_formed());
+    CHECK(Xml(f.at("chart_workstream_graph.svg")).well_formed());
   }
 }
 
@@ -358,7 +362,7 @@ TEST_CASE("Report.TextIsEscaped", "[cli][report]") {
     CHECK(rest.find("//") == std::string::npos);
   }
   CHECK(files.at("report.html").find("Tom &amp; Jerry&#39;s &lt;b&gt;&quot;plan&quot;&lt;/b&gt;") != std::string::npos);
-  CHECK(files.at("s_curves.csv").find("<Brent & co>") != std::string::npos);  // CSV keeps the raw text
+  CHECK(files.at("chart_s_curves.csv").find("<Brent & co>") != std::string::npos);  // CSV keeps the raw text
 }
 
 TEST_CASE("Report.ShortSpansStillNameTheYear", "[cli][report]") {
@@ -367,7 +371,7 @@ TEST_CASE("Report.ShortSpansStillNameTheYear", "[cli][report]") {
   data["s_curves"]["dates"] = {"2014-03-01", "2014-04-01", "2014-05-01", "2014-06-01"};
   for (json& s : data["s_curves"]["series"]) s["cdf"] = {0.0, 0.1, 0.4, 0.9};
   const auto files = render_report(data);
-  const std::string& svg = files.at("s_curves.svg");
+  const std::string& svg = files.at("chart_s_curves.svg");
   CHECK(Xml(svg).well_formed());
   CHECK(Xml(svg).count("//s:text[contains(., '2014')]") >= 1);
 }
@@ -376,8 +380,85 @@ TEST_CASE("Report.CompareWithoutComparisonSaysSo", "[cli][report]") {
   json data = load_fixture("compare.json");
   data.erase("comparison");
   const auto files = render_report(data);
-  CHECK(files.count("comparison.svg") == 0);
+  CHECK(files.count("chart_comparison.svg") == 0);
   const std::string& html = files.at("report.html");
   CHECK(Xml(html).well_formed());
   CHECK(html.find("the input has no comparison data") != std::string::npos);
+}
+
+TEST_CASE("Report.HugeAmountsStillRender", "[cli][report]") {
+  // A funding amount of 1.7e308 (GBP m) made the spend axis's tick loop run
+  // until memory ran out; huge counts and shifts must not hang either.
+  json data = load_fixture("run.json");
+  data["spend"][0]["funded_central"] = 1.7e308;
+  data["spend"][0]["central_team"] = 1.7e308;
+  data["spend"][1]["funded_local"] = 1e300;
+  data["fan"]["max"] = 1e300;
+  data["barrier_tornado"]["bars"][0]["p50_shift"] = -1.7e308;
+  data["lever_tornado"]["bars"][0]["high_shift"] = 1.7e308;
+  const auto files = render_report(data);
+  for (const auto& [name, content] : files) {
+    if (name.size() < 4 || (name.substr(name.size() - 4) != ".svg" && name != "report.html")) continue;
+    INFO(name);
+    CHECK(Xml(content).well_formed());
+  }
+  CHECK(class_count(files.at("chart_spend.svg"), "line", "funded") == static_cast<int>(data["spend"].size()));
+}
+
+TEST_CASE("Report.ChartFilesNeverCollideWithTheRunsTables", "[cli][report]") {
+  // render_report's files and summary_csvs' tables go to the same folder: a
+  // chart named like a table (spend, criticality) used to overwrite it.
+  const wsic::model::Scenario sc = wsic::model::load_scenario("tests/data/scenarios/minimal.yaml");
+  wsic::cli::BatchSpec spec;
+  spec.seed = 1;
+  spec.replications = 20;
+  spec.threads = 1;
+  spec.block_size = 8;
+  const wsic::model::Outcomes o = wsic::cli::run_batch(sc, spec);
+  const auto tables = wsic::cli::summary_csvs(sc, o);
+  REQUIRE(tables.count("spend.csv") == 1);
+  REQUIRE(tables.count("criticality.csv") == 1);
+  // Written by run and compare beside the report (run.cpp, commands.cpp).
+  const char* const kOtherFiles[] = {"summary.json",   "run.json",        "report_data.json",      "per_replication.csv",
+                                     "comparison.json", "report.html",    "paired_differences.csv"};
+  for (const auto& [name, content] : tables) {
+    INFO(name);
+    CHECK(name.rfind("chart_", 0) != 0);
+    CHECK(std::find(std::begin(kOtherFiles), std::end(kOtherFiles), name) == std::end(kOtherFiles));
+  }
+  json real = json::parse(wsic::cli::run_report_data(sc, o, wsic::cli::RunFacts{}, {}, {}).dump());
+  for (const json& data : {real, load_fixture("run.json"), load_fixture("compare.json")}) {
+    const auto files = render_report(data);
+    CHECK(files.size() > 1);
+    for (const auto& [name, content] : files) {
+      INFO(name);
+      CHECK(tables.count(name) == 0);
+      if (name == "report.html") continue;
+      CHECK(name.rfind("chart_", 0) == 0);
+      CHECK(std::find(std::begin(kOtherFiles), std::end(kOtherFiles), name) == std::end(kOtherFiles));
+    }
+  }
+}
+
+TEST_CASE("Report.SpendCsvKeepsFundedAndSpentApart", "[cli][report]") {
+  const json data = load_fixture("run.json");
+  const auto rows = parse_csv(render_report(data).at("chart_spend.csv"));
+  REQUIRE(rows.size() == 1 + data["spend"].size());
+  CHECK(rows[0] == std::vector<std::string>{"financial_year", "funded_central_gbp_m", "funded_local_gbp_m",
+                                            "funded_total_gbp_m", "spent_central_team_gbp_m", "spent_consultancy_gbp_m",
+                                            "spent_local_support_gbp_m", "spent_total_gbp_m"});
+  for (std::size_t i = 0; i < data["spend"].size(); ++i) {
+    const json& y = data["spend"][i];
+    const auto& r = rows[i + 1];
+    INFO(r[0]);
+    REQUIRE(r.size() == 8);
+    CHECK(r[0] == y["financial_year"].get<std::string>());
+    CHECK(std::stod(r[1]) == Approx(y["funded_central"].get<double>()).margin(5e-4));
+    CHECK(std::stod(r[2]) == Approx(y["funded_local"].get<double>()).margin(5e-4));
+    CHECK(std::stod(r[3]) == Approx(y["funded_central"].get<double>() + y["funded_local"].get<double>()).margin(1e-3));
+    double spent = 0;
+    for (const char* k : {"central_team", "consultancy", "local_support"}) spent += y[k].get<double>();
+    CHECK(std::stod(r[4]) == Approx(y["central_team"].get<double>()).margin(5e-4));
+    CHECK(std::stod(r[7]) == Approx(spent).margin(1e-3));
+  }
 }

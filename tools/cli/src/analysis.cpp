@@ -1,8 +1,9 @@
 #include "wsic/cli/analysis.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 
 #include "wsic/cli/summary.hpp"
 #include "wsic/model/model.hpp"
@@ -22,18 +23,12 @@ ordered_json date_json(const model::Scenario& sc, std::optional<int> day) {
 
 std::string lever_label(const model::Scenario& sc, const model::Lever& l, double v) {
   if (l.kind == model::Lever::Kind::kDate) return iso_day(sc, static_cast<int>(std::lround(v)));
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", v);
-  return buf;
+  return fmt::format("{:g}", v);  // %g's bytes, as before ("{}" would give the shortest round trip instead)
 }
 
 double share(std::uint64_t k, std::uint64_t n) { return n ? static_cast<double>(k) / static_cast<double>(n) : 0.0; }
 
-std::string fy_label(int year) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%d/%02d", year, (year + 1) % 100);
-  return buf;
-}
+std::string fy_label(int year) { return fmt::format("{}/{:02}", year, (year + 1) % 100); }
 
 /// A quantile with a 95% confidence interval from order statistics.
 ordered_json quantile_with_ci(const model::Scenario& sc, const DayCounts& d, double p) {
@@ -184,18 +179,15 @@ ordered_json run_report_data(const model::Scenario& sc, const model::Outcomes& o
       s += "the median date for all " + std::to_string(sc.schemes.size()) + " schemes to be live is " + iso_day(sc, all50);
       s += all80 ? ", and 80% of replications have them all live by " + iso_day(sc, all80) + "." : "; fewer than 80% of replications have them all live by the horizon.";
     } else {
-      char buf[96];
-      std::snprintf(buf, sizeof buf, "fewer than half of the replications have all %zu schemes live by ", sc.schemes.size());
-      s += buf + sim::format_iso_date(sc.horizon) + ".";
+      s += fmt::format("fewer than half of the replications have all {} schemes live by {}.", sc.schemes.size(),
+                       sim::format_iso_date(sc.horizon));
     }
     plain.push_back(s);
     const auto first50 = o.first_live.quantile(0.5);
     if (first50) {
-      char buf[160];
-      std::snprintf(buf, sizeof buf, "The first scheme goes live around %s (median), %.0f months after the planned pilot start of %s.",
-                    iso_day(sc, first50).c_str(), (*first50 - sc.planned_pilot_day) / sim::Duration::kDaysPerMonth,
-                    sim::format_iso_date(sc.planned_pilot_start).c_str());
-      plain.push_back(buf);
+      plain.push_back(fmt::format("The first scheme goes live around {} (median), {:.0f} months after the planned pilot start of {}.",
+                                  iso_day(sc, first50), (*first50 - sc.planned_pilot_day) / sim::Duration::kDaysPerMonth,
+                                  sim::format_iso_date(sc.planned_pilot_start)));
     }
     for (std::size_t m = 0; m < sc.milestones.size(); ++m) {
       std::size_t mode = 0;
@@ -203,17 +195,13 @@ ordered_json run_report_data(const model::Scenario& sc, const model::Outcomes& o
         if (o.live_count_at[m][k] > o.live_count_at[m][mode]) mode = k;
       }
       if (sc.milestones[m].observed_live < 0) continue;
-      char buf[200];
-      std::snprintf(buf, sizeof buf, "At %s the most likely number of schemes live is %zu (%.0f%% of replications); %d %s observed.",
-                    sim::format_iso_date(sc.milestones[m].date).c_str(), mode, 100.0 * share(o.live_count_at[m][mode], n),
-                    sc.milestones[m].observed_live, sc.milestones[m].observed_live == 1 ? "was" : "were");
-      plain.push_back(buf);
+      plain.push_back(fmt::format("At {} the most likely number of schemes live is {} ({:.0f}% of replications); {} {} observed.",
+                                  sim::format_iso_date(sc.milestones[m].date), mode, 100.0 * share(o.live_count_at[m][mode], n),
+                                  sc.milestones[m].observed_live, sc.milestones[m].observed_live == 1 ? "was" : "were"));
     }
     if (!barrier_bars.empty() && barrier_bars.front().all_live.p50 < 0) {
-      char buf[200];
-      std::snprintf(buf, sizeof buf, "The barrier that delays the programme most is '%s': without it, all schemes would be live %.0f days earlier (median).",
-                    barrier_bars.front().name.c_str(), -barrier_bars.front().all_live.p50);
-      plain.push_back(buf);
+      plain.push_back(fmt::format("The barrier that delays the programme most is '{}': without it, all schemes would be live {:.0f} days earlier (median).",
+                                  barrier_bars.front().name, -barrier_bars.front().all_live.p50));
     }
   }
   j["plain_summary"] = plain;
@@ -321,9 +309,7 @@ ordered_json run_report_data(const model::Scenario& sc, const model::Outcomes& o
       r["name"] = name;
       r["group"] = group;
       for (double p : {0.1, 0.5, 0.8, 0.9}) {
-        char key[8];
-        std::snprintf(key, sizeof key, "p%d", static_cast<int>(std::lround(p * 100)));
-        r[key] = quantile_with_ci(sc, d, p);
+        r[fmt::format("p{}", std::lround(p * 100))] = quantile_with_ci(sc, d, p);
       }
       r["probability_within_horizon"] = 1.0 - share(d.never(), d.total());
       rows.push_back(r);

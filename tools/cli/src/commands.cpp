@@ -1,5 +1,6 @@
 #include "wsic/cli/commands.hpp"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -12,6 +13,7 @@
 #include "wsic/cli/files.hpp"
 #include "wsic/cli/output.hpp"
 #include "wsic/cli/summary.hpp"
+#include "wsic/cli/text.hpp"
 #include "wsic/model/loader.hpp"
 #include "wsic/model/model.hpp"
 
@@ -177,9 +179,9 @@ int compare_command(const CompareOptions& opt) {
   for (std::size_t k = 1; k < scenarios.size(); ++k) {
     ordered_json rows = ordered_json::array();
     table << "\n" << scenarios[k].name << " against " << base.name << " (shift in go-live, days; negative is earlier)\n";
-    char line[256];
-    std::snprintf(line, sizeof line, "%-36s %9s %17s %8s %8s %8s %9s\n", "", "mean", "95% CI", "P10", "P50", "P90", "P(earlier)");
-    table << line;
+    constexpr std::size_t kNameWidth = 36;
+    table << fmt::format("{} {:>9} {:>17} {:>8} {:>8} {:>8} {:>9}\n", fit_column("", kNameWidth), "mean", "95% CI", "P10", "P50",
+                         "P90", "P(earlier)");
     for (std::size_t i = 0; i < series.size(); ++i) {
       if (series[i].base_index >= 0 && series[i].whatif_index[k - 1] < 0) continue;
       const auto s = total.diffs[k - 1].summary(i);
@@ -195,16 +197,13 @@ int compare_command(const CompareOptions& opt) {
                       {"p50_shift_ci", {s.p50_ci_low, s.p50_ci_high}},
                       {"probability_earlier", s.probability_earlier},
                       {"probability_later", s.probability_later}});
-      char buf[512];
-      std::snprintf(buf, sizeof buf, "%s,%s,%s,%llu,%llu,%.4f,%.4f,%.4f,%.0f,%.0f,%.0f,%.0f,%.0f,%.6f,%.6f\n",
-                    csv_field(scenarios[k].name).c_str(), series[i].id.c_str(), csv_field(series[i].name).c_str(),
-                    static_cast<unsigned long long>(s.pairs), static_cast<unsigned long long>(s.both_live), s.mean,
-                    s.mean_ci_low, s.mean_ci_high, s.p10, s.p50, s.p90, s.p50_ci_low, s.p50_ci_high,
-                    s.probability_earlier, s.probability_later);
-      csv << buf;
-      std::snprintf(line, sizeof line, "%-36.36s %9.1f [%7.1f,%7.1f] %8.0f %8.0f %8.0f %8.1f%%\n", series[i].name.c_str(), s.mean,
-                    s.mean_ci_low, s.mean_ci_high, s.p10, s.p50, s.p90, 100.0 * s.probability_earlier);
-      table << line;
+      csv << fmt::format("{},{},{},{},{},{:.4f},{:.4f},{:.4f},{:.0f},{:.0f},{:.0f},{:.0f},{:.0f},{:.6f},{:.6f}\n",
+                         csv_field(scenarios[k].name), csv_field(series[i].id), csv_field(series[i].name), s.pairs,
+                         s.both_live, s.mean, s.mean_ci_low, s.mean_ci_high, s.p10, s.p50, s.p90, s.p50_ci_low,
+                         s.p50_ci_high, s.probability_earlier, s.probability_later);
+      table << fmt::format("{} {:>9.1f} [{:>7.1f},{:>7.1f}] {:>8.0f} {:>8.0f} {:>8.0f} {:>8.1f}%\n",
+                           fit_column(series[i].name, kNameWidth), s.mean, s.mean_ci_low, s.mean_ci_high, s.p10, s.p50,
+                           s.p90, 100.0 * s.probability_earlier);
     }
     whatifs.push_back({{"name", scenarios[k].name}, {"rows", rows}});
   }

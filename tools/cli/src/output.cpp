@@ -1,5 +1,7 @@
 #include "wsic/cli/output.hpp"
 
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <iostream>
 #include <string>
@@ -27,15 +29,11 @@ int prepare_output_folder(const std::filesystem::path& dir, std::string_view mar
 
 namespace {
 std::string format_seconds(double s) {
-  char buf[32];
-  if (s < 60) {
-    std::snprintf(buf, sizeof buf, "%.0fs", s);
-  } else if (s < 3600) {
-    std::snprintf(buf, sizeof buf, "%dm%02ds", static_cast<int>(s) / 60, static_cast<int>(s) % 60);
-  } else {
-    std::snprintf(buf, sizeof buf, "%dh%02dm", static_cast<int>(s) / 3600, (static_cast<int>(s) / 60) % 60);
-  }
-  return buf;
+  if (s < 60) return fmt::format("{:.0f}s", s);
+  // 64 bits and capped, so a wild (or NaN) estimate early in a long run cannot overflow the cast.
+  const auto whole = static_cast<long long>(s < 1e15 ? s : 1e15);
+  if (s < 3600) return fmt::format("{}m{:02}s", whole / 60, whole % 60);
+  return fmt::format("{}h{:02}m", whole / 3600, (whole / 60) % 60);
 }
 }  // namespace
 
@@ -47,9 +45,8 @@ void draw_progress(const sim::Progress& p) {
   const int filled = static_cast<int>(frac * kWidth);
   std::string bar(static_cast<std::size_t>(filled), '#');
   bar.resize(kWidth, '.');
-  std::fprintf(stderr, "\r[%s] %5.1f%%  %llu/%llu  %.0f rep/s  %s left   ", bar.c_str(), 100.0 * frac,
-               static_cast<unsigned long long>(p.done), static_cast<unsigned long long>(p.total), rate,
-               format_seconds(eta).c_str());
+  fmt::print(stderr, "\r[{}] {:>5.1f}%  {}/{}  {:.0f} rep/s  {} left   ", bar, 100.0 * frac, p.done, p.total, rate,
+             format_seconds(eta));
   std::fflush(stderr);
 }
 

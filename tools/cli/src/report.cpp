@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstddef>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <set>
 #include <string>
@@ -100,6 +101,14 @@ struct Chart {
   std::string csv;
   std::string skipped;  // why it was not drawn; empty if it was
 };
+
+/// A chart's file name: "chart_<name>" plus `extension`. The prefix keeps the
+/// report's files apart from the run's own tables in the same folder
+/// (spend.csv, criticality.csv, ...), which a chart of the same name would
+/// overwrite.
+std::string chart_file(std::string_view name, std::string_view extension) {
+  return "chart_" + std::string(name) + std::string(extension);
+}
 
 Chart skipped(std::string name, std::string title, std::string why) {
   Chart c;
@@ -408,7 +417,7 @@ Chart fan_chart(const json& data) {
   const Frame f{64, 78, 700, 330};
   const Scale x{static_cast<double>(dmin), static_cast<double>(dmax), f.left, f.right};
   const Scale y{0, ymax, f.bottom, f.top};
-  y_axis(doc, f, y, svg::linear_ticks(0, ymax, std::min(9, static_cast<int>(std::ceil(ymax)))), "",
+  y_axis(doc, f, y, svg::linear_ticks(0, ymax, ymax < 9 ? static_cast<int>(std::ceil(ymax)) : 9), "",
          "Schemes live (count)");
   date_axis(doc, f, x, dmin, dmax, "Date");
 
@@ -849,7 +858,8 @@ Chart spend_chart(const json& data) {
     ymax = std::max({ymax, total, funded});
   }
   if (ymax <= 0) ymax = 1;
-  ymax *= 1.12;  // headroom for the funded labels
+  // Headroom for the funded labels, without overflowing to infinity.
+  ymax = std::min(ymax * 1.12, std::numeric_limits<double>::max());
 
   Document doc(name, kWidth, 400, title,
                "Stacked bar chart: mean spend per financial year on the central team, consultancy and local support, in "
@@ -863,7 +873,11 @@ Chart spend_chart(const json& data) {
          {swatch(kParts[0].label, kParts[0].fill), swatch(kParts[1].label, kParts[1].fill),
           swatch(kParts[2].label, kParts[2].fill), stroke_item("Funded", "#000000", 3, "")});
 
-  std::string csv = "financial_year,item,amount_gbp_m\n";
+  // One row per year, money funded and money spent in separate columns (the
+  // totals are the chart's "funded" and "spent" labels).
+  std::string csv =
+      "financial_year,funded_central_gbp_m,funded_local_gbp_m,funded_total_gbp_m,spent_central_team_gbp_m,"
+      "spent_consultancy_gbp_m,spent_local_support_gbp_m,spent_total_gbp_m\n";
   const double slot = f.width() / static_cast<double>(years.size());
   const double bw = std::min(90.0, slot * 0.5);
   for (std::size_t i = 0; i < years.size(); ++i) {
@@ -871,9 +885,11 @@ Chart spend_chart(const json& data) {
     const std::string fy = text(yr, "financial_year", std::to_string(i + 1));
     const double cx = f.left + slot * (static_cast<double>(i) + 0.5);
     double base = 0;
-    for (const Part& p : kParts) {
+    std::string spent[3];
+    for (std::size_t k = 0; k < 3; ++k) {
+      const Part& p = kParts[k];
       const auto v = number(yr, p.key);
-      csv += csv_row({fy, p.key, csv_num(v, 3)});
+      spent[k] = csv_num(v, 3);
       const double val = std::max(0.0, v.value_or(0));
       if (val <= 0) continue;
       const double top_px = y(base + val), bot_px = y(base);
@@ -886,8 +902,8 @@ Chart spend_chart(const json& data) {
       base += val;
     }
     const auto fc = number(yr, "funded_central"), fl = number(yr, "funded_local");
-    csv += csv_row({fy, "funded_central", csv_num(fc, 3)});
-    csv += csv_row({fy, "funded_local", csv_num(fl, 3)});
+    const auto funded_total = (fc || fl) ? std::optional<double>(fc.value_or(0) + fl.value_or(0)) : std::nullopt;
+    csv += csv_row({fy, csv_num(fc, 3), csv_num(fl, 3), csv_num(funded_total, 3), spent[0], spent[1], spent[2], csv_num(base, 3)});
     if (fc || fl) {
       const double funded = fc.value_or(0) + fl.value_or(0);
       const double py = y(funded);
@@ -1255,8 +1271,8 @@ std::string figure(const Chart& c, int number) {
     return "<p class=\"skipped\">Chart \xE2\x80\x9C" + h(c.title) + "\xE2\x80\x9D (" + h(c.name) + ") is not shown: " + h(c.skipped) +
            ".</p>\n";
   return "<figure id=\"fig-" + c.name + "\">\n" + c.element + "<figcaption><strong>Figure " + std::to_string(number) + ". " +
-         h(c.title) + ".</strong> " + h(c.caption) + " <span class=\"files\">(Files: " + h(c.name) + ".svg, " + h(c.name) +
-         ".csv.)</span></figcaption>\n</figure>\n";
+         h(c.title) + ".</strong> " + h(c.caption) + " <span class=\"files\">(Files: " + h(chart_file(c.name, ".svg")) + ", " +
+         h(chart_file(c.name, ".csv")) + ".)</span></figcaption>\n</figure>\n";
 }
 
 std::string list(const json& items) {
@@ -1511,8 +1527,8 @@ std::map<std::string, std::string> render_report(const nlohmann::json& data) {
   std::map<std::string, std::string> files;
   for (const Chart& c : charts) {
     if (!c.skipped.empty()) continue;
-    files[c.name + ".svg"] = c.file;
-    files[c.name + ".csv"] = c.csv;
+    files[chart_file(c.name, ".svg")] = c.file;
+    files[chart_file(c.name, ".csv")] = c.csv;
   }
   files["report.html"] = html_report(input, charts);
   return files;

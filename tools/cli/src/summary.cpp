@@ -1,23 +1,19 @@
 #include "wsic/cli/summary.hpp"
 
+#include <fmt/format.h>
+
 #include <cmath>
-#include <cstdio>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "wsic/cli/files.hpp"
+#include "wsic/cli/text.hpp"
 
 namespace wsic::cli {
 
 namespace {
 using nlohmann::ordered_json;
 using model::DayCounts;
-
-std::string fmt(const char* f, double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof buf, f, v);
-  return buf;
-}
 
 ordered_json date_or_null(const model::Scenario& sc, std::optional<int> day) {
   if (!day) return nullptr;
@@ -35,11 +31,7 @@ ordered_json quantiles(const model::Scenario& sc, const DayCounts& d) {
 
 double share(std::uint64_t k, std::uint64_t n) { return n ? static_cast<double>(k) / static_cast<double>(n) : 0.0; }
 
-std::string fy_label(int year) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%d/%02d", year, (year + 1) % 100);
-  return buf;
-}
+std::string fy_label(int year) { return fmt::format("{}/{:02}", year, (year + 1) % 100); }
 }  // namespace
 
 std::string iso_day(const model::Scenario& sc, std::optional<int> day) {
@@ -152,7 +144,7 @@ std::map<std::string, std::string> summary_csvs(const model::Scenario& sc, const
     auto row = [&](const std::string& id, const std::string& name, const char* what, const DayCounts& d) {
       f << csv_field(id) << ',' << csv_field(name) << ',' << what << ',' << iso_day(sc, d.quantile(0.1)) << ','
         << iso_day(sc, d.quantile(0.5)) << ',' << iso_day(sc, d.quantile(0.9)) << ','
-        << fmt("%.6f", 1.0 - share(d.never(), d.total())) << '\n';
+        << fmt::format("{:.6f}", 1.0 - share(d.never(), d.total())) << '\n';
     };
     for (std::size_t s = 0; s < sc.schemes.size(); ++s) {
       row(sc.schemes[s].id, sc.schemes[s].name, "design_end", o.design_end[s]);
@@ -171,7 +163,7 @@ std::map<std::string, std::string> summary_csvs(const model::Scenario& sc, const
     for (std::size_t m = 0; m < sc.milestones.size(); ++m) {
       for (std::size_t k = 0; k < o.live_count_at[m].size(); ++k) {
         f << sim::format_iso_date(sc.milestones[m].date) << ',' << csv_field(sc.milestones[m].label) << ',' << k << ','
-          << fmt("%.6f", share(o.live_count_at[m][k], n)) << '\n';
+          << fmt::format("{:.6f}", share(o.live_count_at[m][k], n)) << '\n';
       }
     }
     files["milestones.csv"] = f.str();
@@ -182,7 +174,7 @@ std::map<std::string, std::string> summary_csvs(const model::Scenario& sc, const
     for (std::size_t m = 0; m < sc.milestones.size(); ++m) {
       for (std::size_t s = 0; s < sc.schemes.size(); ++s) {
         f << sim::format_iso_date(sc.milestones[m].date) << ',' << sc.schemes[s].id << ','
-          << fmt("%.6f", share(o.scheme_live_at[m][s], n)) << '\n';
+          << fmt::format("{:.6f}", share(o.scheme_live_at[m][s], n)) << '\n';
       }
     }
     files["milestone_schemes.csv"] = f.str();
@@ -192,7 +184,7 @@ std::map<std::string, std::string> summary_csvs(const model::Scenario& sc, const
     f << "scheme_id,workstream_id,criticality\n";
     for (std::size_t s = 0; s < sc.schemes.size(); ++s) {
       for (std::size_t w = 0; w < sc.workstreams.size(); ++w) {
-        f << sc.schemes[s].id << ',' << sc.workstreams[w].id << ',' << fmt("%.6f", share(o.critical[s][w], n)) << '\n';
+        f << sc.schemes[s].id << ',' << sc.workstreams[w].id << ',' << fmt::format("{:.6f}", share(o.critical[s][w], n)) << '\n';
       }
     }
     files["criticality.csv"] = f.str();
@@ -201,7 +193,7 @@ std::map<std::string, std::string> summary_csvs(const model::Scenario& sc, const
     std::ostringstream f;
     f << "barrier_id,strikes_per_replication\n";
     for (std::size_t b = 0; b < sc.barriers.size(); ++b) {
-      f << sc.barriers[b].id << ',' << fmt("%.6f", share(o.barrier_hits[b], n)) << '\n';
+      f << sc.barriers[b].id << ',' << fmt::format("{:.6f}", share(o.barrier_hits[b], n)) << '\n';
     }
     files["barriers.csv"] = f.str();
   }
@@ -212,9 +204,9 @@ std::map<std::string, std::string> summary_csvs(const model::Scenario& sc, const
     for (std::size_t y = 0; y < sc.funding.size(); ++y) {
       const auto& fy = sc.funding[y];
       const std::string label = fy_label(fy.year);
-      f << label << ",central_team," << fmt("%.4f", fy.central - fy.consultancy) << ',' << fmt("%.4f", o.spend_central_team[y] / d) << '\n';
-      f << label << ",consultancy," << fmt("%.4f", fy.consultancy) << ',' << fmt("%.4f", o.spend_consultancy[y] / d) << '\n';
-      f << label << ",local_support," << fmt("%.4f", fy.local) << ',' << fmt("%.4f", o.spend_local[y] / d) << '\n';
+      f << label << ",central_team," << fmt::format("{:.4f}", fy.central - fy.consultancy) << ',' << fmt::format("{:.4f}", o.spend_central_team[y] / d) << '\n';
+      f << label << ",consultancy," << fmt::format("{:.4f}", fy.consultancy) << ',' << fmt::format("{:.4f}", o.spend_consultancy[y] / d) << '\n';
+      f << label << ",local_support," << fmt::format("{:.4f}", fy.local) << ',' << fmt::format("{:.4f}", o.spend_local[y] / d) << '\n';
     }
     files["spend.csv"] = f.str();
   }
@@ -231,9 +223,9 @@ std::string summary_table(const model::Scenario& sc, const model::Outcomes& o, c
     if (sc.milestones[m].observed_live >= 0) focus = m;
   }
   if (focus == sc.milestones.size() && !sc.milestones.empty()) focus = sc.milestones.size() / 2;
-  char line[256];
-  std::snprintf(line, sizeof line, "%-42s %-10s %-10s %-10s %8s", "go-live", "P10", "P50", "P90", "by horizon");
-  t << line;
+  // Names are cut to their column by characters (a byte cut could split one).
+  constexpr std::size_t kNameWidth = 42;
+  t << fmt::format("{} {:<10} {:<10} {:<10} {:>8}", fit_column("go-live", kNameWidth), "P10", "P50", "P90", "by horizon");
   if (focus < sc.milestones.size()) t << "   live " << sim::format_iso_date(sc.milestones[focus].date);
   t << '\n';
   auto show = [&](const std::string& name, const DayCounts& d, double live) {
@@ -241,13 +233,9 @@ std::string summary_table(const model::Scenario& sc, const model::Outcomes& o, c
       const std::string s = iso_day(sc, d.quantile(p));
       return s.empty() ? std::string("later") : s;
     };
-    std::snprintf(line, sizeof line, "%-42.42s %-10s %-10s %-10s %8.1f%%", name.c_str(), q(0.1).c_str(), q(0.5).c_str(),
-                  q(0.9).c_str(), 100.0 * (1.0 - share(d.never(), d.total())));
-    t << line;
-    if (live >= 0.0) {
-      std::snprintf(line, sizeof line, "   %6.1f%%", 100.0 * live);
-      t << line;
-    }
+    t << fmt::format("{} {:<10} {:<10} {:<10} {:>8.1f}%", fit_column(name, kNameWidth), q(0.1), q(0.5), q(0.9),
+                     100.0 * (1.0 - share(d.never(), d.total())));
+    if (live >= 0.0) t << fmt::format("   {:>6.1f}%", 100.0 * live);
     t << '\n';
   };
   for (std::size_t s = 0; s < sc.schemes.size(); ++s) {
@@ -266,8 +254,7 @@ std::string summary_table(const model::Scenario& sc, const model::Outcomes& o, c
       mean += static_cast<double>(k) * share(o.live_count_at[m][k], n);
       if (o.live_count_at[m][k] > o.live_count_at[m][mode]) mode = k;
     }
-    std::snprintf(line, sizeof line, " mean %.2f, most likely %zu (%.0f%%)\n", mean, mode, 100.0 * share(o.live_count_at[m][mode], n));
-    t << line;
+    t << fmt::format(" mean {:.2f}, most likely {} ({:.0f}%)\n", mean, mode, 100.0 * share(o.live_count_at[m][mode], n));
   }
   return t.str();
 }

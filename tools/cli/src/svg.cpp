@@ -1,8 +1,9 @@
 #include "svg.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <cstdlib>
 
 namespace wsic::cli::svg {
@@ -18,6 +19,9 @@ bool starts_with_ci(std::string_view s, std::size_t at, std::string_view prefix)
   }
   return true;
 }
+
+/// Ticks on a linear axis: enough to read values off, few enough to label.
+constexpr int kMaxTicks = 24;
 
 const char* kMonthAbbr[12] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
@@ -76,9 +80,8 @@ std::string escape(std::string_view s) {
 
 std::string fixed(double v, int decimals) {
   if (!std::isfinite(v)) return "";
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
-  std::string s = buf;
+  // Every digit: a large value (up to 309 digits) is written whole, not cut.
+  std::string s = fmt::format("{:.{}f}", v, std::max(0, decimals));
   // "-0.0" reads as a sign error in a table; the value is zero.
   bool all_zero = true;
   for (char c : s) {
@@ -146,9 +149,7 @@ std::optional<int> parse_date(std::string_view iso) {
 
 std::string format_date(int days) {
   const Ymd t = to_ymd(days);
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", t.year, t.month, t.day);
-  return buf;
+  return fmt::format("{:04}-{:02}-{:02}", t.year, t.month, t.day);
 }
 
 std::vector<Tick> date_ticks(int first_day, int last_day, double pixels) {
@@ -198,11 +199,16 @@ std::vector<Tick> date_ticks(int first_day, int last_day, double pixels) {
 
 std::vector<Tick> linear_ticks(double lo, double hi, int target, int decimals) {
   std::vector<Tick> ticks;
-  if (!(hi > lo) || target < 1) {
-    ticks.push_back({lo, num(lo, decimals), true});
+  // A range that cannot be divided (empty, reversed, not finite) gets one
+  // tick at a finite end, so the caller still has something to draw.
+  if (!std::isfinite(lo) || !std::isfinite(hi) || !(hi > lo) || target < 1) {
+    const double at = std::isfinite(lo) ? lo : std::isfinite(hi) ? hi : 0.0;
+    ticks.push_back({at, num(at, decimals), true});
     return ticks;
   }
-  const double raw = (hi - lo) / target;
+  target = std::min(target, kMaxTicks);
+  // hi - lo overflows for a range wider than the largest double; divided first, it does not.
+  const double raw = std::isfinite(hi - lo) ? (hi - lo) / target : hi / target - lo / target;
   const double mag = std::pow(10.0, std::floor(std::log10(raw)));
   double step = mag;
   for (double m : {1.0, 2.0, 2.5, 5.0, 10.0}) {
@@ -210,78 +216,126 @@ std::vector<Tick> linear_ticks(double lo, double hi, int target, int decimals) {
     if (step >= raw) break;
   }
   const double start = std::ceil(lo / step - 1e-9) * step;
-  for (int k = 0;; ++k) {
+  // A step of zero (a range of a few denormals), an infinite one (a range
+  // near the largest double) or one too small to move `start` cannot make
+  // nice ticks: mark the two ends instead.
+  if (!(step > 0) || !std::isfinite(step) || !std::isfinite(start) || start + step == start) {
+    ticks.push_back({lo, num(lo, decimals), true});
+    ticks.push_back({hi, num(hi, decimals), true});
+    return ticks;
+  }
+  // At most target + 1 ticks fit in [lo, hi] at this step; the bound keeps
+  // rounding from ever running the loop on.
+  for (int k = 0; k <= target + 1; ++k) {
     const double v = start + k * step;
-    if (v > hi + step * 1e-9) break;
+    if (!std::isfinite(v) || v > hi + step * 1e-9) break;  // (hi + step * 1e-9 may itself overflow)
     const double clean = std::abs(v) < step * 1e-9 ? 0.0 : v;
+    if (!ticks.empty() && clean <= ticks.back().value) continue;  // rounding gave no progress
     ticks.push_back({clean, num(clean, decimals), true});
   }
   return ticks;
 }
 
-double text_width(std::string_view text, double font_px) {
-  double em = 0.0;
-  for (unsigned char c : text) {
-    if ((c & 0xC0) == 0x80) continue;  // UTF-8 continuation byte: part of the previous character
-    if (c == ' ' || c == 'i' || c == 'l' || c == 'j' || c == '.' || c == ',' || c == '\'' || c == '|' || c == ':' ||
-        c == ';' || c == '!')
-      em += 0.30;
-    else if (c == 'f' || c == 't' || c == 'r' || c == '(' || c == ')' || c == '/' || c == '-' || c == 'I')
-      em += 0.38;
-    else if (c == 'm' || c == 'w' || c == 'M' || c == 'W' || c == '%' || c == '@')
-      em += 0.88;
-    else if (c >= 'A' && c <= 'Z')
-      em += 0.68;
-    else if (c >= '0' && c <= '9')
-      em += 0.58;
-    else
-      em += 0.56;
-  }
-  // Calibrated against DejaVu Sans, the widest common fallback for system-ui
-  // (Segoe UI, Roboto and Helvetica are narrower), so labels fit everywhere.
-  return em * font_px * 1.08;
+namespace {
+
+/// Width of one byte's character in em; 0 for a UTF-8 continuation byte (it
+/// is part of the character its lead byte already counted).
+double byte_em(unsigned char c) {
+  if ((c & 0xC0) == 0x80) return 0.0;
+  if (c == ' ' || c == 'i' || c == 'l' || c == 'j' || c == '.' || c == ',' || c == '\'' || c == '|' || c == ':' ||
+      c == ';' || c == '!')
+    return 0.30;
+  if (c == 'f' || c == 't' || c == 'r' || c == '(' || c == ')' || c == '/' || c == '-' || c == 'I') return 0.38;
+  if (c == 'm' || c == 'w' || c == 'M' || c == 'W' || c == '%' || c == '@') return 0.88;
+  if (c >= 'A' && c <= 'Z') return 0.68;
+  if (c >= '0' && c <= '9') return 0.58;
+  return 0.56;
 }
+
+/// Adds the characters of `text` to a running em total. Widths are sums taken
+/// left to right, so extending a total gives bit for bit the width a fresh
+/// measurement of the whole string would: fit and wrap measure each character
+/// once instead of re-measuring every prefix (which made them quadratic).
+double add_em(double em, std::string_view text) {
+  for (unsigned char c : text) {
+    if ((c & 0xC0) != 0x80) em += byte_em(c);
+  }
+  return em;
+}
+
+/// Calibrated against DejaVu Sans, the widest common fallback for system-ui
+/// (Segoe UI, Roboto and Helvetica are narrower), so labels fit everywhere.
+double em_to_px(double em, double font_px) { return em * font_px * 1.08; }
+
+constexpr std::string_view kEllipsis = "\xE2\x80\xA6";
+
+bool is_continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+
+}  // namespace
+
+double text_width(std::string_view text, double font_px) { return em_to_px(add_em(0.0, text), font_px); }
 
 std::string fit(std::string_view text, double font_px, double max_px) {
   if (text_width(text, font_px) <= max_px) return std::string(text);
-  std::string s(text);
-  while (!s.empty() && text_width(s + "\xE2\x80\xA6", font_px) > max_px) {
-    s.pop_back();
-    while (!s.empty() && (static_cast<unsigned char>(s.back()) & 0xC0) == 0x80) s.pop_back();
-    if (!s.empty() && (static_cast<unsigned char>(s.back()) & 0xC0) == 0xC0) s.pop_back();
+  // The longest prefix, ending between two characters, that fits with the
+  // ellipsis after it. Widths only grow as characters are added, so one pass
+  // from the left finds it.
+  double em = 0.0;
+  std::size_t keep = 0;
+  for (std::size_t i = 0; i < text.size();) {
+    std::size_t next = i + 1;
+    while (next < text.size() && is_continuation(text[next])) ++next;
+    const double longer = add_em(em, text.substr(i, next - i));
+    if (em_to_px(add_em(longer, kEllipsis), font_px) > max_px) break;
+    em = longer;
+    keep = next;
+    i = next;
   }
-  return s + "\xE2\x80\xA6";
+  return std::string(text.substr(0, keep)) + std::string(kEllipsis);
 }
 
 std::vector<std::string> wrap(std::string_view text, double font_px, double max_px, std::size_t max_lines) {
-  std::vector<std::string> words;
-  std::string cur;
-  for (char c : text) {
-    if (c == ' ') {
-      if (!cur.empty()) words.push_back(cur);
-      cur.clear();
-    } else {
-      cur += c;
-    }
-  }
-  if (!cur.empty()) words.push_back(cur);
   std::vector<std::string> lines;
-  std::string line;
-  for (std::size_t w = 0; w < words.size(); ++w) {
-    const std::string candidate = line.empty() ? words[w] : line + " " + words[w];
-    if (line.empty() || text_width(candidate, font_px) <= max_px) {
-      line = candidate;
+  if (max_lines == 0) return lines;
+  std::vector<std::string_view> words;
+  for (std::size_t i = 0; i < text.size();) {
+    if (text[i] == ' ') {
+      ++i;
       continue;
     }
-    lines.push_back(line);
+    const std::size_t end = std::min(text.find(' ', i), text.size());
+    words.push_back(text.substr(i, end - i));
+    i = end;
+  }
+  std::string line;
+  double line_em = 0.0;  // the width of `line` so far, extended word by word
+  for (std::size_t w = 0; w < words.size(); ++w) {
+    if (line.empty()) {
+      line = words[w];
+      line_em = add_em(0.0, words[w]);
+      if (max_lines == 1) {
+        // One line allowed: it takes every word, cut to fit below.
+        for (std::size_t r = w + 1; r < words.size(); ++r) (line += ' ') += words[r];
+        break;
+      }
+      continue;
+    }
+    const double candidate_em = add_em(add_em(line_em, " "), words[w]);
+    if (em_to_px(candidate_em, font_px) <= max_px) {
+      (line += ' ') += words[w];
+      line_em = candidate_em;
+      continue;
+    }
+    lines.push_back(std::move(line));
     line = words[w];
+    line_em = add_em(0.0, words[w]);
     if (lines.size() + 1 == max_lines) {
       // Last permitted line: take the rest and cut it to fit.
-      for (std::size_t r = w + 1; r < words.size(); ++r) line += " " + words[r];
+      for (std::size_t r = w + 1; r < words.size(); ++r) (line += ' ') += words[r];
       break;
     }
   }
-  if (!line.empty()) lines.push_back(line);
+  if (!line.empty()) lines.push_back(std::move(line));
   for (std::string& l : lines) l = fit(l, font_px, max_px);
   return lines;
 }
@@ -294,10 +348,8 @@ std::string ramp(const std::vector<const char*>& stops, double t) {
   const std::size_t j = std::min(stops.size() - 1, i + 1);
   const double f = pos - static_cast<double>(i);
   const Rgb a = parse_hex(stops[i]), b = parse_hex(stops[j]);
-  char buf[8];
   auto mix = [&](double x, double y) { return static_cast<int>(std::lround(x + (y - x) * f)); };
-  std::snprintf(buf, sizeof buf, "#%02X%02X%02X", mix(a.r, b.r), mix(a.g, b.g), mix(a.b, b.b));
-  return buf;
+  return fmt::format("#{:02X}{:02X}{:02X}", mix(a.r, b.r), mix(a.g, b.g), mix(a.b, b.b));
 }
 
 double luminance(std::string_view hex) {

@@ -28,7 +28,8 @@ std::string escape(std::string_view s);
 /// trailing zeros removed and "-0" written as "0" (stable, compact output).
 std::string num(double v, int decimals = 1);
 
-/// A number with exactly `decimals` decimals (for tables and labels).
+/// A number with exactly `decimals` decimals (for tables and labels), every
+/// digit however large; "" if not finite. A negative `decimals` counts as 0.
 std::string fixed(double v, int decimals);
 
 /// A signed day shift for labels: "+12 d", "-120 d", "0 d".
@@ -62,7 +63,11 @@ struct Tick {
 /// labelled only where there is room for the label.
 std::vector<Tick> date_ticks(int first_day, int last_day, double pixels);
 
-/// "Nice" linear ticks covering [lo, hi], about `target` of them.
+/// "Nice" linear ticks covering [lo, hi], about `target` of them (never more
+/// than 26, in increasing order, all finite). An empty, reversed or
+/// non-finite range gets one tick at a finite end (or 0); a range that no
+/// nice step can divide (a few denormals wide, or as wide as the largest
+/// double) gets ticks at its two ends.
 std::vector<Tick> linear_ticks(double lo, double hi, int target, int decimals = 0);
 
 /// Estimated width of `text` at `font_px` in the system sans-serif, for layout

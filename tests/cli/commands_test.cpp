@@ -1,0 +1,152 @@
+#include "wsic/cli/commands.hpp"
+
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "wsic/cli/text.hpp"
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string repeat(const std::string& s, std::size_t n) {
+  std::string out;
+  for (std::size_t i = 0; i < n; ++i) out += s;
+  return out;
+}
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+void replace_once(std::string& s, const std::string& from, const std::string& to) {
+  const auto at = s.find(from);
+  REQUIRE(at != std::string::npos);
+  s.replace(at, from.size(), to);
+}
+
+bool valid_utf8(const std::string& s) {
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (len == 0 || i + len > s.size()) return false;
+    for (std::size_t k = 1; k < len; ++k) {
+      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
+    }
+    i += len;
+  }
+  return true;
+}
+
+/// Splits CSV text into rows of fields (RFC 4180 quoting).
+std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
+  std::vector<std::vector<std::string>> rows(1, std::vector<std::string>(1));
+  bool quoted = false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') rows.back().back() += '"', ++i;
+      else if (c == '"') quoted = false;
+      else rows.back().back() += c;
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      rows.back().emplace_back();
+    } else if (c == '\n') {
+      rows.emplace_back(1);
+    } else {
+      rows.back().back() += c;
+    }
+  }
+  if (rows.back().size() == 1 && rows.back()[0].empty()) rows.pop_back();
+  return rows;
+}
+
+/// Sends std::cout to a string for as long as it lives.
+class CaptureCout {
+ public:
+  CaptureCout() : old_(std::cout.rdbuf(out_.rdbuf())) {}
+  ~CaptureCout() { std::cout.rdbuf(old_); }
+  CaptureCout(const CaptureCout&) = delete;
+  CaptureCout& operator=(const CaptureCout&) = delete;
+  std::string text() const { return out_.str(); }
+
+ private:
+  std::ostringstream out_;
+  std::streambuf* old_;
+};
+
+}  // namespace
+
+TEST_CASE("Commands.CompareKeepsLongNamesWhole", "[cli][compare]") {
+  // Scheme names may be 200 characters of multi-byte UTF-8; the old 512-byte
+  // row buffer cut such a row, merging it with the next, and the old table cut
+  // names by bytes, splitting a character.
+  const fs::path dir = fs::temp_directory_path() / ("wsic-commands-test-" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string e200 = repeat("\xC3\xA9", 200);
+  const std::string h200 = "H" + repeat("\xE2\x82\xAC", 198) + ",";  // 200 characters, 596 bytes, and a comma to quote
+  std::string base = slurp("tests/data/scenarios/minimal.yaml");
+  REQUIRE_FALSE(base.empty());
+  replace_once(base, "name: Ealing", "name: \"" + e200 + "\"");
+  replace_once(base, "name: Harrow", "name: \"" + h200 + "\"");
+  std::string whatif = base;
+  const std::string whatif_name = "minimal-with-a-long-but-valid-scenario-name";
+  replace_once(whatif, "name: minimal", "name: " + whatif_name);
+  replace_once(whatif, "value: 2016-04-01", "value: 2014-06-01");  // earlier national action: shifts that are not all zero
+  {
+    std::ofstream(dir / "base.yaml") << base;
+    std::ofstream(dir / "whatif.yaml") << whatif;
+  }
+
+  wsic::cli::CompareOptions opt;
+  opt.scenarios = {dir / "base.yaml", dir / "whatif.yaml"};
+  opt.replications = 30;
+  opt.seed = 9;
+  opt.threads = 1;
+  opt.out = dir / "out";
+  opt.progress = false;
+  std::string printed;
+  {
+    CaptureCout capture;
+    REQUIRE(wsic::cli::compare_command(opt) == wsic::cli::kExitOk);
+    printed = capture.text();
+  }
+
+  const auto rows = parse_csv(slurp(dir / "out" / "paired_differences.csv"));
+  REQUIRE(rows.size() == 1 + 4);  // header; two schemes, first live, all live
+  for (const auto& r : rows) {
+    INFO(r.front());
+    CHECK(r.size() == 15);
+  }
+  CHECK(rows[1][0] == whatif_name);
+  CHECK(rows[1][2] == e200);
+  CHECK(rows[2][2] == h200);
+
+  // The terminal table: valid UTF-8, names cut to 36 characters with an
+  // ellipsis, numbers starting in the same column on every row.
+  CHECK(valid_utf8(printed));
+  CHECK(printed.find("\n" + repeat("\xC3\xA9", 35) + "\xE2\x80\xA6 ") != std::string::npos);
+  CHECK(printed.find("\nH" + repeat("\xE2\x82\xAC", 34) + "\xE2\x80\xA6 ") != std::string::npos);
+  std::istringstream lines(printed);
+  int table_rows = 0;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.size() < 2 || line.back() != '%') continue;  // table rows end with P(earlier)
+    INFO(line);
+    ++table_rows;
+    CHECK(wsic::cli::count_characters(line) == 36 + 1 + 9 + 1 + 17 + 3 * 9 + 1 + 9);
+  }
+  CHECK(table_rows == 4);
+  fs::remove_all(dir);
+}

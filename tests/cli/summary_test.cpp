@@ -1,0 +1,104 @@
+#include "wsic/cli/summary.hpp"
+
+#include <catch2/catch.hpp>
+#include <sstream>
+#include <string>
+
+#include "wsic/cli/analysis.hpp"
+#include "wsic/cli/text.hpp"
+#include "wsic/model/loader.hpp"
+
+using namespace wsic;
+
+namespace {
+
+std::string repeat(const std::string& s, std::size_t n) {
+  std::string out;
+  for (std::size_t i = 0; i < n; ++i) out += s;
+  return out;
+}
+
+bool valid_utf8(const std::string& s) {
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (len == 0 || i + len > s.size()) return false;
+    for (std::size_t k = 1; k < len; ++k) {
+      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
+    }
+    i += len;
+  }
+  return true;
+}
+
+/// The line of `text` that starts with `prefix`, or "".
+std::string line_starting(const std::string& text, const std::string& prefix) {
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind(prefix, 0) == 0) return line;
+  }
+  return "";
+}
+
+/// `s` without its first `n` characters.
+std::string after_characters(const std::string& s, std::size_t n) {
+  std::size_t at = 0;
+  for (std::size_t seen = 0; at < s.size(); ++at) {
+    if ((static_cast<unsigned char>(s[at]) & 0xC0) != 0x80 && seen++ == n) break;
+  }
+  return s.substr(at);
+}
+
+model::Outcomes small_batch(const model::Scenario& sc) {
+  cli::BatchSpec spec;
+  spec.seed = 5;
+  spec.replications = 40;
+  spec.threads = 1;
+  spec.block_size = 8;
+  return cli::run_batch(sc, spec);
+}
+
+}  // namespace
+
+TEST_CASE("Summary.TableCutsLongNamesByCharacters", "[cli][summary]") {
+  model::Scenario sc = model::load_scenario("tests/data/scenarios/minimal.yaml");
+  REQUIRE(sc.schemes.size() == 2);
+  const std::string e200 = repeat("\xC3\xA9", 200);  // 200 x "é": 400 bytes
+  sc.schemes[0].name = e200;
+  sc.schemes[1].name = "H" + repeat("\xC3\xA9", 199);  // an odd byte count: a 42-byte cut splits an "é"
+  const std::string table = cli::summary_table(sc, small_batch(sc), cli::BatchInfo{"test", 5, 40, 8});
+  CHECK(valid_utf8(table));
+  const std::string header = line_starting(table, "go-live");
+  REQUIRE_FALSE(header.empty());
+  const std::string first = line_starting(table, "\xC3\xA9");
+  const std::string second = line_starting(table, "H\xC3\xA9");
+  REQUIRE_FALSE(first.empty());
+  REQUIRE_FALSE(second.empty());
+  // The name column is 42 characters wide, cut with an ellipsis; the P10
+  // column starts where the header's does, counted in characters.
+  CHECK(first.rfind(repeat("\xC3\xA9", 41) + "\xE2\x80\xA6 ", 0) == 0);
+  CHECK(second.rfind("H" + repeat("\xC3\xA9", 40) + "\xE2\x80\xA6 ", 0) == 0);
+  const std::size_t p10_column = cli::count_characters(header.substr(0, header.find("P10")));
+  CHECK(p10_column == 43);
+  for (const std::string& line : {first, second, line_starting(table, "Programme: first scheme live")}) {
+    INFO(line);
+    const std::string rest = after_characters(line, 42);
+    REQUIRE(rest.size() > 2);
+    CHECK(rest[0] == ' ');
+    CHECK(rest[1] != ' ');
+  }
+}
+
+TEST_CASE("Summary.CsvNumbersAreWrittenWhole", "[cli][summary]") {
+  // A value too wide for the old 64-byte buffer lost its tail silently.
+  model::Scenario sc = model::load_scenario("tests/data/scenarios/minimal.yaml");
+  REQUIRE_FALSE(sc.funding.empty());
+  sc.funding[0].central = 1e100;
+  sc.funding[0].consultancy = 0.0;
+  const auto files = cli::summary_csvs(sc, model::Outcomes(sc));
+  const std::string& spend = files.at("spend.csv");
+  const std::string whole = std::to_string(1e100);  // "%f": every digit, then ".000000"
+  const std::string want = whole.substr(0, whole.size() - 2);  // four decimals
+  REQUIRE(want.size() == 101 + 5);
+  CHECK(spend.find(",central_team," + want + ",") != std::string::npos);
+}

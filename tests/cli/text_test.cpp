@@ -1,0 +1,71 @@
+#include "wsic/cli/text.hpp"
+
+#include <catch2/catch.hpp>
+#include <string>
+
+using wsic::cli::count_characters;
+using wsic::cli::fit_column;
+
+namespace {
+
+std::string repeat(const std::string& s, std::size_t n) {
+  std::string out;
+  for (std::size_t i = 0; i < n; ++i) out += s;
+  return out;
+}
+
+/// True if `s` is well-formed UTF-8 (no character cut in two).
+bool valid_utf8(const std::string& s) {
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (len == 0 || i + len > s.size()) return false;
+    for (std::size_t k = 1; k < len; ++k) {
+      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
+    }
+    i += len;
+  }
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("Text.CountsCharactersNotBytes", "[cli][text]") {
+  CHECK(count_characters("") == 0);
+  CHECK(count_characters("Brent") == 5);
+  CHECK(count_characters("\xC3\xA9t\xC3\xA9") == 3);            // "été"
+  CHECK(count_characters("\xE2\x80\xA6\xF0\x9F\x98\x80") == 2);  // ellipsis, emoji
+  CHECK(count_characters("\x80\x80" "a") == 2);                  // stray continuation bytes: one character, then "a"
+}
+
+TEST_CASE("Text.ShortNamesArePaddedByCharacters", "[cli][text]") {
+  CHECK(fit_column("Brent", 10) == "Brent     ");
+  CHECK(fit_column("", 3) == "   ");
+  CHECK(fit_column("exactly", 7) == "exactly");
+  // Three two-byte characters take three columns, so two spaces, not zero.
+  CHECK(fit_column("\xC3\xA9\xC3\xA9\xC3\xA9", 5) == "\xC3\xA9\xC3\xA9\xC3\xA9  ");
+}
+
+TEST_CASE("Text.LongNamesEndInAnEllipsis", "[cli][text]") {
+  CHECK(fit_column("Hammersmith and Fulham", 12) == "Hammersmith\xE2\x80\xA6");
+  // A cut just after a space drops the space.
+  CHECK(fit_column("Long-term mental health needs (two sites)", 36) ==
+        "Long-term mental health needs (two\xE2\x80\xA6 ");
+  CHECK(fit_column("abc", 1) == "\xE2\x80\xA6");
+  CHECK(fit_column("abc", 0).empty());
+}
+
+TEST_CASE("Text.MultiByteNamesAreNeverSplit", "[cli][text]") {
+  const std::string name = repeat("\xC3\xA9", 200);  // 200 x "é", 400 bytes
+  for (std::size_t width : {1u, 2u, 36u, 42u, 199u}) {
+    INFO(width);
+    const std::string cell = fit_column(name, width);
+    CHECK(valid_utf8(cell));
+    CHECK(count_characters(cell) == width);
+    CHECK(cell == repeat("\xC3\xA9", width - 1) + "\xE2\x80\xA6");
+  }
+  CHECK(fit_column(name, 200) == name);
+  CHECK(fit_column(name, 201) == name + " ");
+  const std::string emoji = repeat("\xF0\x9F\x98\x80", 10);
+  CHECK(fit_column(emoji, 4) == repeat("\xF0\x9F\x98\x80", 3) + "\xE2\x80\xA6");
+}

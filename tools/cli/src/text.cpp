@@ -1,0 +1,50 @@
+#include "wsic/cli/text.hpp"
+
+namespace wsic::cli {
+
+namespace {
+
+constexpr std::string_view kEllipsis = "\xE2\x80\xA6";
+
+bool is_continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+
+/// A character starts at every byte that is not a continuation byte, and at
+/// the first byte whatever it is.
+bool starts_character(std::string_view s, std::size_t i) { return i == 0 || !is_continuation(s[i]); }
+
+/// Byte offset where character `n` (from 0) starts, or s.size() if there are
+/// not that many.
+std::size_t character_offset(std::string_view s, std::size_t n) {
+  std::size_t seen = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (starts_character(s, i) && seen++ == n) return i;
+  }
+  return s.size();
+}
+
+}  // namespace
+
+std::size_t count_characters(std::string_view s) {
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < s.size(); ++i) n += starts_character(s, i) ? 1 : 0;
+  return n;
+}
+
+std::string fit_column(std::string_view s, std::size_t width) {
+  std::size_t chars = count_characters(s);
+  std::string out;
+  if (chars <= width) {
+    out.assign(s);
+  } else if (width > 0) {
+    out.assign(s.substr(0, character_offset(s, width - 1)));
+    while (!out.empty() && out.back() == ' ') out.pop_back();  // "two …" reads worse than "two…"
+    out += kEllipsis;
+    chars = count_characters(out);
+  } else {
+    chars = 0;
+  }
+  out.append(width - chars, ' ');
+  return out;
+}
+
+}  // namespace wsic::cli
