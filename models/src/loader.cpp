@@ -21,6 +21,7 @@
 #include <utility>
 
 #include "wsic/model/limits.hpp"
+#include "wsic/sim/serial.hpp"
 
 namespace wsic::model {
 
@@ -2338,12 +2339,7 @@ void canonical_dump(const YNode& n, std::string& out) {
 std::string content_hash(const YNode& root) {
   std::string dump;
   canonical_dump(root, dump);
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (const char c : dump) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 0x100000001b3ULL;
-  }
-  return fmt::format("{:016x}", h);
+  return fmt::format("{:016x}", sim::Fnv1a().add(dump).value());
 }
 
 // ---------------------------------------------------------------------------

@@ -242,6 +242,48 @@ std::string Outcomes::save() const {
   return w.release();
 }
 
+namespace {
+template <class T>
+bool same_sizes(const std::vector<std::vector<T>>& a, const std::vector<std::vector<T>>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (a[i].size() != b[i].size()) return false;
+  }
+  return true;
+}
+bool same_days(const std::vector<DayCounts>& a, const std::vector<DayCounts>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (a[i].counts().size() != b[i].counts().size()) return false;
+  }
+  return true;
+}
+template <class T>
+std::size_t bytes_of(const std::vector<std::vector<T>>& v) {
+  std::size_t n = 0;
+  for (const auto& row : v) n += row.size() * sizeof(T);
+  return n;
+}
+}  // namespace
+
+bool Outcomes::same_shape(const Outcomes& o) const {
+  const std::vector<DayCounts> mine = {codesign_end, first_live, all_live, majority_live, all_full_coverage};
+  const std::vector<DayCounts> theirs = {o.codesign_end, o.first_live, o.all_live, o.majority_live, o.all_full_coverage};
+  return same_days(mine, theirs) && same_days(design_end, o.design_end) && same_days(go_live, o.go_live) &&
+         same_days(full_coverage, o.full_coverage) && same_sizes(live_count_at, o.live_count_at) &&
+         same_sizes(live_count_by_month, o.live_count_by_month) && same_sizes(scheme_live_at, o.scheme_live_at) &&
+         same_sizes(critical, o.critical) && barrier_hits.size() == o.barrier_hits.size() &&
+         spend_central_team.size() == o.spend_central_team.size() &&
+         spend_consultancy.size() == o.spend_consultancy.size() && spend_local.size() == o.spend_local.size() &&
+         milestone_days_ == o.milestone_days_ && month_days == o.month_days;
+}
+
+std::size_t Outcomes::memory_bytes() const {
+  const std::size_t days = (5 + 3 * go_live.size()) * codesign_end.counts().size() * sizeof(std::uint64_t);
+  return sizeof(Outcomes) + days + bytes_of(live_count_at) + bytes_of(live_count_by_month) + bytes_of(scheme_live_at) +
+         bytes_of(critical) + (barrier_hits.size() + 3 * spend_local.size() + milestone_days_.size() + month_days.size()) * 8;
+}
+
 Outcomes Outcomes::load(std::string_view bytes) {
   ByteReader r(bytes);
   r.read_header(kTag, kVersion);

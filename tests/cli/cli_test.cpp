@@ -152,7 +152,7 @@ TEST_CASE("Cli.InterruptStopsPromptlyAndWritesNothing", "[cli][checkpoint]") {
   REQUIRE(seconds < 5.0);  // a hang guard, not a benchmark
   REQUIRE_FALSE(fs::exists(out / "summary.json"));
   const std::string msg = slurp(err);
-  REQUIRE(msg.find("interrupted after") != std::string::npos);
+  REQUIRE(msg.find("interrupted during the batch, after") != std::string::npos);
   fs::remove_all(out);
   fs::remove(err);
 }

@@ -1,9 +1,14 @@
-// wsic: the command-line front end. Parsing only; the commands live in the
-// wsic::cli library.
+// wsic: the command-line front end. Parsing and signals only; the commands
+// live in the wsic::cli library.
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
 #include <atomic>
+#include <charconv>
+#include <cmath>
 #include <csignal>
 #include <iostream>
+#include <limits>
 
 #include "wsic/cli/commands.hpp"
 #include "wsic/cli/run.hpp"
@@ -11,13 +16,56 @@
 namespace {
 // Set from the signal handler: the one global a signal handler needs.
 std::atomic<bool> g_cancel{false};
-extern "C" void on_signal(int) { g_cancel.store(true); }
+
+// The first Ctrl-C (or SIGTERM) asks the command to stop at the next safe
+// point; a second one ends the program at once (results already written
+// stay whole: every file is written atomically).
+extern "C" void on_signal(int sig) {
+  if (g_cancel.exchange(true)) {
+    std::signal(sig, SIG_DFL);
+    std::raise(sig);
+  }
+}
+
+// Command-line numbers are checked here, as text, so nothing wraps or
+// saturates on the way to its type: "-1" is not 18446744073709551615.
+CLI::Validator whole_number(std::uint64_t min, std::uint64_t max, std::string what = "") {
+  return CLI::Validator(
+      [=](std::string& text) -> std::string {
+        std::uint64_t v = 0;
+        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+        if (text.empty() || ec != std::errc() || end != text.data() + text.size() || v < min || v > max) {
+          return fmt::format("expected a whole number from {} to {}{}, got '{}'", min, max, what, text);
+        }
+        return {};
+      },
+      fmt::format("INT in [{}, {}]", min, max));
+}
+
+CLI::Validator seconds() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        double v = 0.0;
+        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+        constexpr double kYear = 365.0 * 86400.0;
+        if (text.empty() || ec != std::errc() || end != text.data() + text.size() || !std::isfinite(v) || v < 0.0 ||
+            v > kYear) {
+          return fmt::format("expected a number of seconds from 0 to {:.0f} (a year), got '{}'", kYear, text);
+        }
+        return {};
+      },
+      "SECONDS");
+}
+
+constexpr std::uint64_t kMaxSeed = std::numeric_limits<std::uint64_t>::max();
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"wsic: simulate the Whole Systems Integrated Care rollout in North West London"};
   app.set_version_flag("--version", wsic::cli::version());
   app.require_subcommand(1);
+  const unsigned cores = wsic::cli::effective_threads(0);
+  const std::string cores_note = fmt::format(" (this machine has {} cores; more threads would not help)", cores);
 
   wsic::cli::RunOptions run;
   std::string run_out;
@@ -25,19 +73,23 @@ int main(int argc, char** argv) {
   std::string resume_dir;
   cmd_run->add_option("scenario", run.scenario, "scenario file (YAML)");
   cmd_run->add_option("-n,--replications", run.replications, "replications to run")
-      ->default_val(run.replications)->check(CLI::PositiveNumber);
-  cmd_run->add_option("--seed", run.seed, "master random seed")->default_val(run.seed);
-  cmd_run->add_option("--threads", run.threads, "worker threads (0: all cores)")->default_val(0);
+      ->default_val(run.replications)
+      ->check(whole_number(1, wsic::cli::kMaxReplications));
+  cmd_run->add_option("--seed", run.seed, "master random seed")->default_val(run.seed)->check(whole_number(0, kMaxSeed));
+  cmd_run->add_option("--threads", run.threads, "worker threads (0: all cores)")
+      ->default_val(0)
+      ->check(whole_number(0, cores, cores_note));
   cmd_run->add_option("-o,--out", run_out, "output folder (default results/<scenario name>/)");
   cmd_run->add_option("--milestone", run.milestones, "extra milestone date, ISO (repeatable)");
   cmd_run->add_flag("--per-replication", run.per_replication, "also write one row per replication and scheme");
   cmd_run->add_option("--analysis-replications", run.analysis_replications,
                       "replications for barrier attribution and lever sensitivity (0: skip)")
-      ->default_val(run.analysis_replications);
+      ->default_val(run.analysis_replications)
+      ->check(whole_number(0, wsic::cli::kMaxReplications));
   cmd_run->add_flag("--force", run.force, "replace earlier results in the output folder");
   cmd_run->add_option("--checkpoint", run.checkpoint_seconds,
                       "save progress every SECONDS so an interrupted run can be resumed")
-      ->check(CLI::NonNegativeNumber);
+      ->check(seconds());
   cmd_run->add_option("--resume", resume_dir, "continue the unfinished run in DIR (its other options come from DIR)");
   cmd_run->add_flag("-q,--quiet", run.quiet, "no summary table");
 
@@ -50,9 +102,12 @@ int main(int argc, char** argv) {
   auto* cmd_compare = app.add_subcommand("compare", "run scenarios with common random numbers and compare them with the first");
   cmd_compare->add_option("scenarios", cmp.scenarios, "BASE.yaml WHATIF.yaml [more...]")->required()->expected(2, 1000);
   cmd_compare->add_option("-n,--replications", cmp.replications, "replications per scenario")
-      ->default_val(cmp.replications)->check(CLI::PositiveNumber);
-  cmd_compare->add_option("--seed", cmp.seed, "master random seed")->default_val(cmp.seed);
-  cmd_compare->add_option("--threads", cmp.threads, "worker threads (0: all cores)")->default_val(0);
+      ->default_val(cmp.replications)
+      ->check(whole_number(1, wsic::cli::kMaxReplications));
+  cmd_compare->add_option("--seed", cmp.seed, "master random seed")->default_val(cmp.seed)->check(whole_number(0, kMaxSeed));
+  cmd_compare->add_option("--threads", cmp.threads, "worker threads (0: all cores)")
+      ->default_val(0)
+      ->check(whole_number(0, cores, cores_note));
   cmd_compare->add_option("-o,--out", cmp_out, "output folder (default results/compare-<names>/)");
   cmd_compare->add_flag("--force", cmp.force, "replace earlier results in the output folder");
   cmd_compare->add_flag("-q,--quiet", cmp.quiet, "no table");
@@ -73,7 +128,18 @@ int main(int argc, char** argv) {
                   << "Run with --help for more information.\n";
         return wsic::cli::kExitBadInput;
       }
-      if (!resume_dir.empty()) run.resume = resume_dir;
+      if (!resume_dir.empty()) {
+        // A resumed run is the run that was started: its options cannot change.
+        for (const char* fixed : {"--replications", "--seed", "--out", "--milestone", "--per-replication",
+                                  "--analysis-replications", "--force", "--checkpoint"}) {
+          if (cmd_run->count(fixed) > 0) {
+            std::cerr << "wsic run: " << fixed << " cannot be given with --resume: the run's options come from its "
+                      << "checkpoint (only --threads and --quiet may change)\n";
+            return wsic::cli::kExitBadInput;
+          }
+        }
+        run.resume = resume_dir;
+      }
       if (!run_out.empty()) run.out = run_out;
       run.cancel = &g_cancel;
       return wsic::cli::run_command(run);

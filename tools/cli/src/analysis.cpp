@@ -106,6 +106,7 @@ model::Outcomes run_batch(const model::Scenario& sc, const BatchSpec& spec) {
   ro.block_size = spec.block_size;
   ro.cancel = spec.cancel;
   ro.progress = spec.progress;
+  ro.blocks_in_flight = spec.blocks_in_flight;
   return sim::run_replications<model::Outcomes>(
       spec.replications, ro, [&] { return model::Outcomes(sc); },
       [&](std::uint64_t index, model::Outcomes& acc) {

@@ -1,59 +1,206 @@
 #include "wsic/cli/files.hpp"
 
-#include <cerrno>
-#include <cstring>
 #include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/file.h>
 #include <sys/stat.h>
-#include <string>
 #include <unistd.h>
 
-#include "wsic/sim/error.hpp"
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace wsic::cli {
+
+namespace {
+std::string why() { return std::strerror(errno); }
+
+// write(2) until everything is written; false with errno set on failure.
+bool write_all(int fd, std::string_view bytes) {
+  const char* p = bytes.data();
+  std::size_t left = bytes.size();
+  while (left > 0) {
+    const ssize_t n = ::write(fd, p, left);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    p += n;
+    left -= static_cast<std::size_t>(n);
+  }
+  return true;
+}
+}  // namespace
 
 void write_file_atomic(const std::filesystem::path& path, std::string_view content) {
   const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
   std::string tmpl = (dir / ("." + path.filename().string() + ".tmp-XXXXXX")).string();
   const int fd = ::mkstemp(tmpl.data());
   if (fd < 0) {
-    throw Error("cannot write " + path.string() + ": " + std::strerror(errno) +
-                " (check that the folder exists and is writable)");
+    throw Error(fmt::format("cannot write {}: {} (check that the folder exists and is writable)", path.string(), why()));
   }
-  const char* p = content.data();
-  std::size_t left = content.size();
-  while (left > 0) {
-    const ssize_t n = ::write(fd, p, left);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const std::string why = std::strerror(errno);
-      ::close(fd);
-      ::unlink(tmpl.c_str());
-      throw Error("cannot write " + path.string() + ": " + why + " (is the disk full?)");
-    }
-    p += n;
-    left -= static_cast<std::size_t>(n);
+  if (!write_all(fd, content)) {
+    const std::string reason = why();
+    ::close(fd);
+    ::unlink(tmpl.c_str());
+    throw Error(fmt::format("cannot write {}: {}{}", path.string(), reason,
+                            errno == ENOSPC ? " (the disk is full)" : ""));
   }
   if (::fsync(fd) != 0 || ::fchmod(fd, 0644) != 0 || ::close(fd) != 0) {
-    const std::string why = std::strerror(errno);
+    const std::string reason = why();
     ::unlink(tmpl.c_str());
-    throw Error("cannot write " + path.string() + ": " + why);
+    throw Error(fmt::format("cannot write {}: {}", path.string(), reason));
   }
   if (::rename(tmpl.c_str(), path.c_str()) != 0) {
-    const std::string why = std::strerror(errno);
+    const std::string reason = why();
     ::unlink(tmpl.c_str());
-    throw Error("cannot write " + path.string() + ": " + why);
+    throw Error(fmt::format("cannot write {}: {}", path.string(), reason));
   }
 }
 
+bool is_temporary_name(std::string_view name) {
+  const auto at = name.rfind(".tmp-");
+  return !name.empty() && name.front() == '.' && at != std::string_view::npos && name.size() - at == 11;
+}
+
 std::string csv_field(std::string_view s) {
-  if (s.find_first_of(",\"\n\r") == std::string_view::npos) return std::string(s);
+  std::string text(s);
+  if (!text.empty() && (text.front() == '=' || text.front() == '+' || text.front() == '-' || text.front() == '@' ||
+                        text.front() == '\t' || text.front() == '\r')) {
+    text.insert(text.begin(), '\'');
+  }
+  if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
   std::string out = "\"";
-  for (char c : s) {
+  for (char c : text) {
     if (c == '"') out += '"';
     out += c;
   }
   out += '"';
   return out;
+}
+
+// ---- AppendFile -------------------------------------------------------------
+
+AppendFile::AppendFile(const std::filesystem::path& path, bool create_empty) : path_(path) {
+  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (create_empty ? O_TRUNC : 0), 0644);
+  if (fd_ < 0) throw Error(fmt::format("cannot write {}: {}", path.string(), why()));
+}
+
+AppendFile::AppendFile(AppendFile&& o) noexcept
+    : fd_(std::exchange(o.fd_, -1)), path_(std::move(o.path_)), bytes_(o.bytes_), hash_(o.hash_) {}
+
+AppendFile& AppendFile::operator=(AppendFile&& o) noexcept {
+  if (this != &o) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = std::exchange(o.fd_, -1);
+    path_ = std::move(o.path_);
+    bytes_ = o.bytes_;
+    hash_ = o.hash_;
+  }
+  return *this;
+}
+
+AppendFile::~AppendFile() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+void AppendFile::write(std::string_view bytes) {
+  if (!write_all(fd_, bytes)) {
+    throw Error(fmt::format("cannot write {}: {}{}", path_.string(), why(), errno == ENOSPC ? " (the disk is full)" : ""));
+  }
+  bytes_ += bytes.size();
+  hash_.add(bytes);
+}
+
+void AppendFile::sync() {
+  if (::fsync(fd_) != 0) throw Error(fmt::format("cannot write {}: {}", path_.string(), why()));
+}
+
+void AppendFile::truncate(std::uint64_t bytes, std::uint64_t hash) {
+  if (::ftruncate(fd_, static_cast<off_t>(bytes)) != 0) {
+    throw Error(fmt::format("cannot cut {} back to {} bytes: {}", path_.string(), bytes, why()));
+  }
+  bytes_ = bytes;
+  hash_ = sim::Fnv1a(hash);
+}
+
+void AppendFile::close() {
+  if (fd_ < 0) return;
+  const int fd = std::exchange(fd_, -1);
+  if (::fsync(fd) != 0 || ::close(fd) != 0) throw Error(fmt::format("cannot finish writing {}: {}", path_.string(), why()));
+}
+
+bool file_prefix_matches(const std::filesystem::path& path, const Prefix& expected) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  sim::Fnv1a h;
+  std::uint64_t left = expected.bytes;
+  std::vector<char> buf(1 << 16);
+  while (left > 0) {
+    const ssize_t n = ::read(fd, buf.data(), static_cast<std::size_t>(std::min<std::uint64_t>(left, buf.size())));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    h.add(std::string_view(buf.data(), static_cast<std::size_t>(n)));
+    left -= static_cast<std::uint64_t>(n);
+  }
+  ::close(fd);
+  return left == 0 && h.value() == expected.hash;
+}
+
+// ---- OutputFolder -------------------------------------------------------------
+
+OutputFolder::OutputFolder(const std::filesystem::path& dir, std::string_view marker, bool replace,
+                           std::string_view who)
+    : dir_(dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec || !std::filesystem::is_directory(dir, ec)) {
+    throw InputError(fmt::format("{}: cannot use {} as the output folder: {}", who, dir.string(),
+                                 ec ? ec.message() : std::string("it is not a folder")));
+  }
+  // Held until the command ends (the kernel drops it if the process dies):
+  // a second run into the same folder is refused, not interleaved.
+  const std::filesystem::path lock = dir / ".wsic.lock";
+  lock_fd_ = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lock_fd_ < 0) {
+    throw InputError(fmt::format("{}: cannot write to the output folder {}: {} (choose another with -o)", who,
+                                 dir.string(), why()));
+  }
+  if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    ::close(std::exchange(lock_fd_, -1));
+    throw InputError(fmt::format("{}: another wsic is writing to {}; wait for it to finish or choose another folder "
+                                 "with -o",
+                                 who, dir.string()));
+  }
+  // Writable, checked now rather than after the whole batch has run.
+  std::string probe = (dir / ".write-check.tmp-XXXXXX").string();
+  const int fd = ::mkstemp(probe.data());
+  if (fd < 0) {
+    throw InputError(fmt::format("{}: cannot write to the output folder {}: {} (choose another with -o)", who,
+                                 dir.string(), why()));
+  }
+  ::close(fd);
+  ::unlink(probe.c_str());
+  // Temporary files of a run that was killed: nobody else writes here now.
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    if (is_temporary_name(e.path().filename().string())) std::filesystem::remove(e.path(), ec);
+  }
+  const std::filesystem::path done = dir / marker;
+  if (std::filesystem::exists(done, ec)) {
+    if (!replace) {
+      throw InputError(fmt::format("{}: {} already holds results ({}); pass --force to replace them, or choose "
+                                   "another folder with -o",
+                                   who, dir.string(), marker));
+    }
+    std::filesystem::remove(done, ec);
+    if (ec) throw InputError(fmt::format("{}: cannot replace the results in {}: {}", who, dir.string(), ec.message()));
+  }
+}
+
+OutputFolder::~OutputFolder() {
+  if (lock_fd_ >= 0) ::close(lock_fd_);
 }
 
 }  // namespace wsic::cli

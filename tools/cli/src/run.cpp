@@ -1,25 +1,28 @@
 #include "wsic/cli/run.hpp"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
-#include <mutex>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
 
 #include "wsic/cli/analysis.hpp"
+#include "wsic/cli/checkpoint.hpp"
 #include "wsic/cli/files.hpp"
 #include "wsic/cli/output.hpp"
+#include "wsic/cli/report.hpp"
 #include "wsic/cli/summary.hpp"
+#include "wsic/model/limits.hpp"
 #include "wsic/model/loader.hpp"
 #include "wsic/model/model.hpp"
 #include "wsic/model/outcomes.hpp"
 #include "wsic/sim/runner.hpp"
-#include "wsic/sim/serial.hpp"
 
 #ifndef WSIC_VERSION
 #define WSIC_VERSION "0.0.0"
@@ -29,309 +32,433 @@ namespace wsic::cli {
 
 const char* version() { return WSIC_VERSION; }
 
+std::uint64_t blocks_in_flight(std::size_t accumulator_bytes, unsigned threads) {
+  const std::uint64_t wanted = 4 * static_cast<std::uint64_t>(std::max(1u, threads));
+  const std::uint64_t affordable = kAccumulatorBudgetBytes / std::max<std::size_t>(1, accumulator_bytes);
+  return std::max<std::uint64_t>(1, std::min(wanted, affordable));
+}
+
+unsigned effective_threads(unsigned asked) {
+  return asked > 0 ? asked : static_cast<unsigned>(std::max(1, tbb::info::default_concurrency()));
+}
+
+namespace fs = std::filesystem;
+
 namespace {
 
-constexpr std::string_view kCheckpointTag = "WSCP";  // wsic checkpoint
-constexpr std::uint32_t kCheckpointVersion = 1;
-constexpr const char* kCheckpointFile = "checkpoint.wsic";
+constexpr const char* kRowsPartial = ".per_replication.csv.partial";
+constexpr const char* kRowsFinal = "per_replication.csv";
+constexpr std::string_view kRowsHeader = "replication,scheme_id,design_start,design_end,go_live,full_coverage\n";
 
-/// What a checkpoint holds: the options that define the batch, and the
-/// merge tree's partial results so far (left to right).
-struct Checkpoint {
-  nlohmann::ordered_json options;
-  std::vector<std::pair<std::uint64_t, std::string>> partials;  // (blocks, Outcomes bytes)
+/// Ctrl-C (or SIGTERM) seen at a phase boundary or inside a batch.
+class Interrupted : public wsic::Error {
+ public:
+  Interrupted(std::string during, std::uint64_t done, std::uint64_t total)
+      : wsic::Error("interrupted " + during), during_(std::move(during)), done_(done), total_(total) {}
+  const std::string& during() const noexcept { return during_; }
+  std::uint64_t done() const noexcept { return done_; }
+  std::uint64_t total() const noexcept { return total_; }
+
+ private:
+  std::string during_;
+  std::uint64_t done_, total_;
 };
 
-std::string encode(const Checkpoint& c) {
-  sim::ByteWriter w;
-  w.write_header(kCheckpointTag, kCheckpointVersion);
-  w.write_string(c.options.dump());
-  w.write_u64(c.partials.size());
-  for (const auto& [blocks, bytes] : c.partials) {
-    w.write_u64(blocks);
-    w.write_string(bytes);
-  }
-  return w.release();
-}
-
-Checkpoint decode(std::string_view in) {
-  sim::ByteReader r(in);
-  r.read_header(kCheckpointTag, kCheckpointVersion);
-  Checkpoint c;
-  c.options = nlohmann::ordered_json::parse(r.read_string());
-  const std::uint64_t n = r.read_length(16);
-  for (std::uint64_t i = 0; i < n; ++i) {
-    const std::uint64_t blocks = r.read_u64();
-    c.partials.emplace_back(blocks, r.read_string());
-  }
-  r.expect_end();
-  return c;
-}
-
-std::string read_all(const std::filesystem::path& p) {
+std::string read_all(const fs::path& p) {
   std::ifstream f(p, std::ios::binary);
-  if (!f) throw Error("cannot read " + p.string());
+  if (!f) throw InputError(fmt::format("there is no {} in {} (a folder holds a checkpoint only while its run is "
+                                       "unfinished; a finished run has its summary.json)",
+                                       kCheckpointFile, p.parent_path().string()));
   std::ostringstream s;
   s << f.rdbuf();
   return s.str();
 }
 
+/// The options of the run a checkpoint belongs to.
+RunOptions options_from(const Checkpoint& c, const RunOptions& given) {
+  RunOptions opt = given;
+  opt.scenario = c.run.scenario_absolute;
+  opt.replications = c.run.replications;
+  opt.seed = c.run.seed;
+  opt.milestones = c.run.milestones;
+  opt.per_replication = c.run.per_replication;
+  opt.analysis_replications = c.run.analysis_replications;
+  opt.checkpoint_seconds = c.run.checkpoint_seconds;
+  opt.out = *given.resume;
+  opt.force = true;
+  return opt;
+}
+
+/// Adds the command line's milestones to the scenario, in date order.
+void add_milestones(model::Scenario& sc, const std::vector<std::string>& dates) {
+  const sim::Calendar cal(sc.calendar_start);
+  for (const std::string& text : dates) {
+    const auto date = sim::parse_iso_date(text);
+    if (!date) throw InputError(fmt::format("--milestone {}: expected an ISO date like 2015-04-30", text));
+    const double day = cal.to_time(*date).in_days();
+    if (day < 0.0 || day > sc.horizon_day) {
+      throw InputError(fmt::format("--milestone {}: outside the scenario's calendar ({} to {})", text,
+                                   sim::format_iso_date(sc.calendar_start), sim::format_iso_date(sc.horizon)));
+    }
+    if (sc.milestones.size() >= model::limits::kMilestones) {
+      throw InputError(fmt::format("--milestone {}: the scenario would have more than {} milestones", text,
+                                   model::limits::kMilestones));
+    }
+    sc.milestones.push_back(model::Milestone{*date, "command line", day});
+  }
+  std::stable_sort(sc.milestones.begin(), sc.milestones.end(),
+                   [](const model::Milestone& a, const model::Milestone& b) { return a.day < b.day; });
+}
+
+/// A batch's accumulator, with the per-replication rows of its block: they
+/// travel with it and are written in replication order as blocks merge.
+struct Block {
+  model::Outcomes outcomes;
+  std::string rows;
+  void merge(const Block& o) { outcomes.merge(o.outcomes); }
+};
+
+/// One `wsic run`: its options, scenario and output folder, and the batch as
+/// it progresses. Phases: prepare, batch, analyses, outputs; with
+/// checkpoints, every point after prepare is resumable or complete.
+class RunJob {
+ public:
+  RunJob(RunOptions opt, model::Scenario sc, std::optional<Checkpoint> resumed)
+      : opt_(std::move(opt)), sc_(std::move(sc)), model_(sc_), resumed_(std::move(resumed)) {
+    tty_ = opt_.progress && ::isatty(STDERR_FILENO);
+    out_dir_ = opt_.out ? *opt_.out : fs::path("results") / sc_.name;
+  }
+
+  int run() {
+    const auto t0 = std::chrono::steady_clock::now();
+    prepare();
+    batch();
+    const double batch_seconds = seconds_since(t0);
+    if (tty_) std::fputc('\n', stderr);
+    const model::Outcomes outcomes = reducer_.result(empty_block()).outcomes;
+    analyse(outcomes);
+    write_outputs(outcomes, batch_seconds, seconds_since(t0));
+    if (!opt_.quiet) {
+      const BatchInfo info{version(), opt_.seed, opt_.replications, kDefaultBlock};
+      std::cout << summary_table(sc_, outcomes, info)
+                << fmt::format("\n{} replications in {:.2f} s ({:.0f} per second); results in {}\n", opt_.replications,
+                               batch_seconds, batch_seconds > 0 ? static_cast<double>(opt_.replications) / batch_seconds : 0.0,
+                               out_dir_.string());
+    }
+    return kExitOk;
+  }
+
+  /// After a failure: frees what the run started. Progress up to the last
+  /// checkpoint stays resumable; everything else this run wrote goes.
+  void clean_up_after_failure() noexcept {
+    std::error_code ec;
+    for (const std::string& name : written_) fs::remove(out_dir_ / name, ec);
+    if (rows_.is_open()) {
+      try {
+        if (saved_) {
+          rows_.truncate(saved_rows_.bytes, saved_rows_.hash);
+        } else {
+          rows_.close();
+          fs::remove(out_dir_ / kRowsPartial, ec);
+        }
+      } catch (const std::exception&) {
+        fs::remove(out_dir_ / kRowsPartial, ec);
+      }
+    }
+  }
+
+  bool resumable() const noexcept { return saved_; }
+  std::uint64_t seed() const noexcept { return opt_.seed; }
+  const fs::path& out_dir() const noexcept { return out_dir_; }
+  std::uint64_t done() const noexcept { return std::min(opt_.replications, reducer_.blocks() * kDefaultBlock); }
+
+ private:
+  static double seconds_since(std::chrono::steady_clock::time_point t0) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  }
+  bool cancelled() const noexcept { return opt_.cancel && opt_.cancel->load(); }
+  void check_cancel(const char* during) const {
+    if (cancelled()) throw Interrupted(during, done(), opt_.replications);
+  }
+  bool checkpointing() const noexcept { return opt_.checkpoint_seconds > 0; }
+  Block empty_block() const { return Block{model::Outcomes(sc_), {}}; }
+
+  RunIdentity identity() const {
+    return RunIdentity{version(),
+                       resumed_ ? resumed_->run.scenario_file : sc_.source_file,
+                       fs::absolute(opt_.scenario).string(),
+                       sc_.content_hash,
+                       opt_.milestones,
+                       opt_.seed,
+                       opt_.replications,
+                       kDefaultBlock,
+                       opt_.analysis_replications,
+                       opt_.per_replication,
+                       opt_.checkpoint_seconds,
+                       checkpointing() || resumed_ ? run_fingerprint(sc_, model_, opt_.seed) : 0};
+  }
+
+  // --- prepare ---------------------------------------------------------------
+
+  void prepare() {
+    identity_ = identity();
+    try {
+      if (resumed_) {
+        std::vector<sim::BlockReducer<Block>::Node> nodes;
+        for (auto& [blocks, o] : verified_partials(*resumed_, identity_, sc_)) nodes.push_back({Block{std::move(o), {}}, blocks});
+        reducer_ = sim::BlockReducer<Block>::from_partials(std::move(nodes));
+      }
+      check_cancel("before the run started");
+      folder_.emplace(out_dir_, "summary.json", opt_.force || resumed_.has_value(), "wsic run");
+      if (opt_.per_replication) open_rows();
+    } catch (const InputError& e) {
+      if (!resumed_) throw;
+      throw InputError(fmt::format("cannot resume from {}: {}", (out_dir_ / kCheckpointFile).string(), e.what()));
+    }
+    if (resumed_) {
+      saved_ = true;
+      saved_rows_ = resumed_->rows;
+      if (!opt_.quiet) {
+        std::cerr << fmt::format("resuming {} at replication {} of {}\n", sc_.name, done(), opt_.replications);
+      }
+    } else if (checkpointing()) {
+      save_checkpoint();  // from here on, a kill at any moment leaves something to resume
+    }
+  }
+
+  void open_rows() {
+    const fs::path partial = out_dir_ / kRowsPartial;
+    if (!resumed_) {
+      rows_ = AppendFile(partial, true);
+      rows_.write(kRowsHeader);
+      return;
+    }
+    // The rows are the checkpoint's prefix of the partial file, or of the
+    // finished file if a kill came after it was renamed.
+    std::error_code ec;
+    if (!fs::exists(partial, ec) && file_prefix_matches(out_dir_ / kRowsFinal, resumed_->rows)) {
+      fs::rename(out_dir_ / kRowsFinal, partial, ec);
+    }
+    if (!file_prefix_matches(partial, resumed_->rows)) {
+      throw InputError(fmt::format("the per-replication rows in {} are not those the checkpoint recorded (changed, "
+                                   "truncated or removed): start the run again",
+                                   out_dir_.string()));
+    }
+    rows_ = AppendFile(partial, false);
+    rows_.truncate(resumed_->rows.bytes, resumed_->rows.hash);  // rows past the checkpoint will be run again
+  }
+
+  void save_checkpoint() {
+    Checkpoint c;
+    c.run = identity_;
+    c.blocks_done = reducer_.blocks();
+    c.batch_complete = c.blocks_done == nblocks();
+    if (rows_.is_open()) {
+      rows_.sync();  // never claim rows that are not on disk
+      c.rows = Prefix{rows_.bytes(), rows_.hash()};
+    }
+    for (const auto& node : reducer_.partials()) c.partials.emplace_back(node.blocks, node.acc.outcomes.save());
+    write_file_atomic(out_dir_ / kCheckpointFile, encode_checkpoint(c));
+    saved_ = true;
+    saved_rows_ = c.rows;
+  }
+
+  std::uint64_t nblocks() const { return opt_.replications / kDefaultBlock + (opt_.replications % kDefaultBlock ? 1 : 0); }
+
+  // --- batch -----------------------------------------------------------------
+
+  std::string rows_of(std::uint64_t index, const model::ReplicationOutcome& r) const {
+    const auto day = [&](double d) { return d == model::kNever ? std::string() : iso_day(sc_, static_cast<int>(d)); };
+    std::string rows;
+    for (std::size_t s = 0; s < r.schemes.size(); ++s) {
+      const auto& so = r.schemes[s];
+      rows += fmt::format("{},{},{},{},{},{}\n", index, sc_.schemes[s].id, day(so.design_start), day(so.design_end),
+                          day(so.go_live), day(so.full_coverage));
+    }
+    return rows;
+  }
+
+  void batch() {
+    sim::RunnerOptions ro;
+    ro.threads = opt_.threads;
+    ro.block_size = kDefaultBlock;
+    ro.blocks_in_flight = blocks_in_flight(model::Outcomes(sc_).memory_bytes(), effective_threads(opt_.threads));
+    ro.cancel = opt_.cancel;
+    if (tty_) ro.progress = draw_progress;
+    auto last_save = std::chrono::steady_clock::now();
+    if (checkpointing()) {
+      ro.after_wave = [&](std::uint64_t) {
+        if (seconds_since(last_save) < opt_.checkpoint_seconds) return;
+        save_checkpoint();
+        last_save = std::chrono::steady_clock::now();
+      };
+    }
+    try {
+      sim::run_blocks<Block>(
+          opt_.replications, ro, [&] { return empty_block(); },
+          [&](std::uint64_t index, Block& acc) {
+            thread_local model::ReplicationOutcome r;
+            model_.simulate(opt_.seed, index, r);
+            acc.outcomes.add(r);
+            if (opt_.per_replication) acc.rows += rows_of(index, r);
+          },
+          reducer_, [&](Block& b) {
+            if (!opt_.per_replication) return;
+            rows_.write(b.rows);
+            std::string().swap(b.rows);
+          });
+    } catch (const sim::Cancelled& c) {
+      if (tty_) std::fputc('\n', stderr);
+      if (checkpointing()) save_checkpoint();  // keep every block merged before the interrupt
+      throw Interrupted("during the batch", c.done(), c.total());
+    }
+    // Done: a kill from here on resumes straight to the analyses.
+    if (checkpointing() && !(resumed_ && resumed_->batch_complete)) save_checkpoint();
+  }
+
+  // --- analyses --------------------------------------------------------------
+
+  void analyse(const model::Outcomes& outcomes) {
+    check_cancel("before the analyses");
+    analysis_n_ = std::min(opt_.analysis_replications, opt_.replications);
+    if (analysis_n_ == 0) return;
+    // Smaller batches with common random numbers (the same seed and
+    // replication indices as the main run).
+    BatchSpec spec{opt_.seed, analysis_n_, opt_.threads, kDefaultBlock, opt_.cancel, {}};
+    spec.blocks_in_flight = blocks_in_flight(model::Outcomes(sc_).memory_bytes(), effective_threads(opt_.threads));
+    std::size_t batches = sc_.barriers.size();
+    for (const auto& l : sc_.levers) batches += l.low < l.high ? 2 : 0;
+    if (!opt_.quiet) {
+      std::cerr << fmt::format("analysing barriers and levers: {} batches of {} replications...\n", batches, analysis_n_);
+    }
+    try {
+      const model::Outcomes base = analysis_n_ == opt_.replications ? outcomes : run_batch(sc_, spec);
+      barrier_bars_ = barrier_attribution(sc_, base, spec);
+      lever_bars_ = lever_sensitivity(sc_, base, spec);
+    } catch (const sim::Cancelled&) {
+      throw Interrupted("during the analyses", done(), opt_.replications);
+    }
+  }
+
+  // --- outputs ---------------------------------------------------------------
+
+  /// Every file of the results but the rows and summary.json, by name; a name
+  /// given twice is a bug, never a silent overwrite.
+  std::map<std::string, std::string> outputs(const model::Outcomes& outcomes, double batch_seconds,
+                                             double total_seconds) const {
+    std::map<std::string, std::string> files;
+    const auto add = [&](const std::string& name, std::string content) {
+      if (!files.emplace(name, std::move(content)).second) {
+        throw InternalError(fmt::format("two outputs of the run are named {}", name));
+      }
+    };
+    for (auto& [name, content] : summary_csvs(sc_, outcomes)) add(name, std::move(content));
+    const unsigned threads = effective_threads(opt_.threads);
+    nlohmann::ordered_json run;
+    run["wall_seconds"] = batch_seconds;
+    run["replications_per_second"] = batch_seconds > 0 ? static_cast<double>(opt_.replications) / batch_seconds : 0.0;
+    run["threads"] = threads;
+    run["seed"] = opt_.seed;
+    run["replications"] = opt_.replications;
+    run["analysis_replications"] = analysis_n_;
+    run["wall_seconds_with_analyses"] = total_seconds;
+    add("run.json", run.dump(2) + "\n");
+    const RunFacts facts{version(), opt_.seed, opt_.replications, kDefaultBlock, analysis_n_, batch_seconds, threads};
+    const nlohmann::ordered_json data = run_report_data(sc_, outcomes, facts, barrier_bars_, lever_bars_);
+    add("report_data.json", data.dump(2) + "\n");
+    for (auto& [name, content] : render_report(nlohmann::json::parse(data.dump()))) add(name, std::move(content));
+    for (const char* reserved : {"summary.json", kRowsFinal, kCheckpointFile}) {
+      if (files.count(reserved) != 0) throw InternalError(fmt::format("an output of the run is named {}", reserved));
+    }
+    return files;
+  }
+
+  void write_outputs(const model::Outcomes& outcomes, double batch_seconds, double total_seconds) {
+    check_cancel("before writing the results");
+    const auto files = outputs(outcomes, batch_seconds, total_seconds);
+    for (const auto& [name, content] : files) {
+      check_cancel("while writing the results");
+      written_.push_back(name);
+      write_file_atomic(out_dir_ / name, content);
+    }
+    if (rows_.is_open()) {
+      rows_.close();
+      fs::rename(out_dir_ / kRowsPartial, out_dir_ / kRowsFinal);
+    }
+    // Last: its presence marks a complete set of results.
+    check_cancel("while writing the results");
+    const BatchInfo info{version(), opt_.seed, opt_.replications, kDefaultBlock};
+    write_file_atomic(out_dir_ / "summary.json", summary_json(sc_, outcomes, info));
+    written_.clear();  // complete: nothing to clean up any more
+    std::error_code ec;
+    fs::remove(out_dir_ / kCheckpointFile, ec);
+  }
+
+  RunOptions opt_;
+  model::Scenario sc_;
+  model::Model model_;
+  std::optional<Checkpoint> resumed_;
+  bool tty_ = false;
+  fs::path out_dir_;
+  std::optional<OutputFolder> folder_;
+  RunIdentity identity_;
+  AppendFile rows_;
+  sim::BlockReducer<Block> reducer_;
+  bool saved_ = false;  // a checkpoint of this run exists
+  Prefix saved_rows_;   // the rows it records
+  std::uint64_t analysis_n_ = 0;
+  std::vector<TornadoBar> barrier_bars_, lever_bars_;
+  std::vector<std::string> written_;  // outputs written so far
+};
+
 }  // namespace
 
 int run_command(const RunOptions& given) {
-  RunOptions opt = given;
-  std::optional<Checkpoint> resumed;
-  if (given.resume) {
-    const std::filesystem::path file = *given.resume / kCheckpointFile;
-    try {
-      resumed = decode(read_all(file));
-      const auto& o = resumed->options;
-      opt.scenario = o.at("scenario_absolute").get<std::string>();
-      opt.replications = o.at("replications").get<std::uint64_t>();
-      opt.seed = o.at("seed").get<std::uint64_t>();
-      opt.milestones = o.at("milestones").get<std::vector<std::string>>();
-      opt.per_replication = o.at("per_replication").get<bool>();
-      opt.analysis_replications = o.at("analysis_replications").get<std::uint64_t>();
-      opt.checkpoint_seconds = o.at("checkpoint_seconds").get<double>();
-      opt.out = *given.resume;
-      opt.force = true;
-    } catch (const std::exception& e) {
-      std::cerr << "wsic run: cannot resume from " << file.string() << ": " << e.what()
-                << " (a folder holds a checkpoint only while its run is unfinished)\n";
-      return kExitBadInput;
-    }
-  }
-  model::Scenario scenario;
+  std::optional<RunJob> job;
   try {
-    scenario = model::load_scenario(opt.scenario);
-    // Results name the file as the user first gave it, resumed or not.
-    if (resumed) scenario.source_file = resumed->options.at("scenario").get<std::string>();
+    RunOptions opt = given;
+    std::optional<Checkpoint> resumed;
+    if (given.resume) {
+      const fs::path file = *given.resume / kCheckpointFile;
+      try {
+        resumed = decode_checkpoint(read_all(file));
+      } catch (const InputError& e) {
+        throw InputError(fmt::format("cannot resume from {}: {}", file.string(), e.what()));
+      }
+      opt = options_from(*resumed, given);
+    }
+    model::Scenario scenario = model::load_scenario(opt.scenario);
+    if (resumed) scenario.source_file = resumed->run.scenario_file;  // results name the file as first given
+    add_milestones(scenario, opt.milestones);
+    job.emplace(std::move(opt), std::move(scenario), std::move(resumed));
+    return job->run();
   } catch (const model::ScenarioError& e) {
     for (const auto& d : e.diagnostics()) std::cerr << d.format() << '\n';
     return kExitBadInput;
-  }
-  // Extra milestones from the command line.
-  const sim::Calendar cal(scenario.calendar_start);
-  for (const std::string& text : opt.milestones) {
-    const auto date = sim::parse_iso_date(text);
-    if (!date) {
-      std::cerr << "wsic run: --milestone " << text << ": expected an ISO date like 2015-04-30\n";
-      return kExitBadInput;
-    }
-    const double day = cal.to_time(*date).in_days();
-    if (day < 0.0 || day > scenario.horizon_day) {
-      std::cerr << "wsic run: --milestone " << text << ": outside the scenario's calendar ("
-                << sim::format_iso_date(scenario.calendar_start) << " to " << sim::format_iso_date(scenario.horizon) << ")\n";
-      return kExitBadInput;
-    }
-    scenario.milestones.push_back(model::Milestone{*date, "command line", day});
-  }
-  std::stable_sort(scenario.milestones.begin(), scenario.milestones.end(),
-                   [](const model::Milestone& a, const model::Milestone& b) { return a.day < b.day; });
-
-  if (resumed && resumed->options.at("content_hash").get<std::string>() != scenario.content_hash) {
-    std::cerr << "wsic run: " << opt.scenario.string() << " has changed since the checkpoint in " << opt.out->string()
-              << " was saved; resuming would mix two scenarios. Restore the file or start a new run.\n";
+  } catch (const InputError& e) {
+    std::cerr << "wsic run: " << e.what() << '\n';
     return kExitBadInput;
-  }
-
-  const std::filesystem::path out_dir = opt.out ? *opt.out : std::filesystem::path("results") / scenario.name;
-  if (const int code = prepare_output_folder(out_dir, "summary.json", opt.force, "wsic run"); code != kExitOk) return code;
-  std::error_code ec;
-  const std::filesystem::path checkpoint_path = out_dir / kCheckpointFile;
-
-  const model::Model model(scenario);
-  const bool tty = opt.progress && ::isatty(STDERR_FILENO);
-  sim::RunnerOptions ro;
-  ro.threads = opt.threads;
-  ro.block_size = kDefaultBlock;
-  ro.cancel = opt.cancel;
-  if (tty) ro.progress = draw_progress;
-
-  // Per-replication rows travel with their block and are written in
-  // replication order as blocks are merged.
-  struct Block {
-    model::Outcomes outcomes;
-    std::string rows;
-    void merge(const Block& o) { outcomes.merge(o.outcomes); }
-  };
-  std::ofstream rows_file;
-  const std::filesystem::path rows_path = out_dir / "per_replication.csv";
-  const std::filesystem::path rows_tmp = out_dir / ".per_replication.csv.partial";
-  if (opt.per_replication) {
-    if (resumed) {
-      // Rows past the checkpoint belong to blocks that will be run again.
-      const auto keep = resumed->options.at("rows_bytes").get<std::uint64_t>();
-      std::filesystem::resize_file(rows_tmp, keep, ec);
-      if (ec) {
-        std::cerr << "wsic run: cannot resume the per-replication rows in " << rows_tmp.string() << ": " << ec.message() << '\n';
-        return kExitFailure;
-      }
-      rows_file.open(rows_tmp, std::ios::app);
+  } catch (const Interrupted& e) {
+    if (job && job->resumable()) {
+      std::cerr << fmt::format("wsic run: interrupted {}, after {} of {} replications; progress is saved: continue "
+                               "with\n  wsic run --resume {}\n",
+                               e.during(), e.done(), e.total(), job->out_dir().string());
     } else {
-      rows_file.open(rows_tmp, std::ios::trunc);
-      rows_file << "replication,scheme_id,design_start,design_end,go_live,full_coverage\n";
-    }
-    if (!rows_file) {
-      std::cerr << "wsic run: cannot write " << rows_tmp.string() << '\n';
-      return kExitFailure;
-    }
-  }
-  auto day_text = [&](double d) {
-    return d == model::kNever ? std::string() : iso_day(scenario, static_cast<int>(d));
-  };
-
-  const auto t0 = std::chrono::steady_clock::now();
-  sim::BlockReducer<Block> reducer;
-  if (resumed) {
-    std::vector<sim::BlockReducer<Block>::Node> nodes;
-    try {
-      for (const auto& [blocks, bytes] : resumed->partials) nodes.push_back({Block{model::Outcomes::load(bytes), {}}, blocks});
-    } catch (const std::exception& e) {
-      std::cerr << "wsic run: the checkpoint in " << out_dir.string() << " is damaged: " << e.what() << '\n';
-      return kExitBadInput;
-    }
-    reducer = sim::BlockReducer<Block>::from_partials(std::move(nodes));
-    if (!opt.quiet) {
-      std::cerr << "resuming " << scenario.name << " at replication "
-                << std::min(opt.replications, reducer.blocks() * kDefaultBlock) << " of " << opt.replications << '\n';
-    }
-  }
-  auto save_checkpoint = [&] {
-    Checkpoint c;
-    c.options = {{"scenario", scenario.source_file},
-                 {"scenario_absolute", std::filesystem::absolute(opt.scenario).string()},
-                 {"content_hash", scenario.content_hash},
-                 {"replications", opt.replications},      {"seed", opt.seed},
-                 {"milestones", opt.milestones},          {"per_replication", opt.per_replication},
-                 {"analysis_replications", opt.analysis_replications},
-                 {"checkpoint_seconds", opt.checkpoint_seconds},
-                 {"block_size", kDefaultBlock},           {"blocks_done", reducer.blocks()},
-                 {"rows_bytes", 0}};
-    if (opt.per_replication) {
-      rows_file.flush();
-      c.options["rows_bytes"] = static_cast<std::uint64_t>(std::filesystem::file_size(rows_tmp));
-    }
-    for (const auto& node : reducer.partials()) c.partials.emplace_back(node.blocks, node.acc.outcomes.save());
-    write_file_atomic(checkpoint_path, encode(c));
-  };
-  auto last_save = std::chrono::steady_clock::now();
-  if (opt.checkpoint_seconds > 0) {
-    ro.after_wave = [&](std::uint64_t) {
-      const auto now = std::chrono::steady_clock::now();
-      if (std::chrono::duration<double>(now - last_save).count() < opt.checkpoint_seconds) return;
-      save_checkpoint();
-      last_save = now;
-    };
-  }
-  try {
-    sim::run_blocks<Block>(
-        opt.replications, ro, [&] { return Block{model::Outcomes(scenario), {}}; },
-        [&](std::uint64_t index, Block& acc) {
-          thread_local model::ReplicationOutcome r;
-          model.simulate(opt.seed, index, r);
-          acc.outcomes.add(r);
-          if (opt.per_replication) {
-            for (std::size_t s = 0; s < r.schemes.size(); ++s) {
-              const auto& so = r.schemes[s];
-              acc.rows += std::to_string(index) + ',' + scenario.schemes[s].id + ',' + day_text(so.design_start) + ',' +
-                          day_text(so.design_end) + ',' + day_text(so.go_live) + ',' + day_text(so.full_coverage) + '\n';
-            }
-          }
-        },
-        reducer, [&](Block& b) {
-          if (opt.per_replication) {
-            rows_file << b.rows;
-            b.rows.clear();
-            b.rows.shrink_to_fit();
-          }
-        });
-  } catch (const sim::Cancelled& c) {
-    if (tty) std::fputc('\n', stderr);
-    if (opt.checkpoint_seconds > 0) {
-      try {
-        save_checkpoint();
-        std::cerr << "wsic run: interrupted after " << std::min(opt.replications, reducer.blocks() * kDefaultBlock) << " of "
-                  << c.total() << " replications; progress is saved: continue with\n  wsic run --resume "
-                  << out_dir.string() << '\n';
-        return kExitInterrupted;
-      } catch (const std::exception& e) {
-        std::cerr << "wsic run: could not save the checkpoint: " << e.what() << '\n';
-      }
-    }
-    std::cerr << "wsic run: interrupted after " << c.done() << " of " << c.total()
-              << " replications; no results were written to " << out_dir.string() << '\n';
-    if (opt.per_replication) {
-      rows_file.close();
-      std::filesystem::remove(rows_tmp, ec);
+      if (job) job->clean_up_after_failure();
+      std::cerr << fmt::format("wsic run: interrupted {}, after {} of {} replications; no results were written{}\n",
+                               e.during(), e.done(), e.total(), job ? " to " + job->out_dir().string() : "");
     }
     return kExitInterrupted;
   } catch (const std::exception& e) {
-    if (tty) std::fputc('\n', stderr);
-    std::cerr << "wsic run: " << e.what() << " (seed " << opt.seed << ")\n";
-    if (opt.per_replication) std::filesystem::remove(rows_tmp, ec);
+    if (job) job->clean_up_after_failure();
+    std::cerr << fmt::format("wsic run: {} (seed {})\n", e.what(), job ? job->seed() : given.seed);
+    if (job && job->resumable()) {
+      std::cerr << fmt::format("progress up to the last checkpoint is kept: once the cause is fixed, continue with\n"
+                               "  wsic run --resume {}\n",
+                               job->out_dir().string());
+    }
     return kExitFailure;
   }
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  if (tty) std::fputc('\n', stderr);
-
-  const model::Outcomes outcomes = reducer.result(Block{model::Outcomes(scenario), {}}).outcomes;
-  const BatchInfo info{version(), opt.seed, opt.replications, kDefaultBlock};
-
-  // What drives delay and what the levers buy: smaller batches with common
-  // random numbers (the same seed and replication indices as the main run).
-  std::vector<TornadoBar> barrier_bars, lever_bars;
-  const std::uint64_t analysis_n = std::min(opt.analysis_replications, opt.replications);
-  if (analysis_n > 0) {
-    BatchSpec spec{opt.seed, analysis_n, opt.threads, kDefaultBlock, opt.cancel, {}};
-    try {
-      if (!opt.quiet) std::cerr << "analysing barriers and levers (" << analysis_n << " replications each)...\n";
-      const model::Outcomes base = analysis_n == opt.replications ? outcomes : run_batch(scenario, spec);
-      barrier_bars = barrier_attribution(scenario, base, spec);
-      lever_bars = lever_sensitivity(scenario, base, spec);
-    } catch (const sim::Cancelled& c) {
-      std::cerr << "wsic run: interrupted during the analyses; nothing was written to " << out_dir.string() << '\n';
-      if (opt.per_replication) std::filesystem::remove(rows_tmp, ec);
-      return kExitInterrupted;
-    }
-  }
-  const double total_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  try {
-    for (const auto& [name, content] : summary_csvs(scenario, outcomes)) write_file_atomic(out_dir / name, content);
-    nlohmann::ordered_json run;
-    run["wall_seconds"] = seconds;
-    run["replications_per_second"] = seconds > 0 ? static_cast<double>(opt.replications) / seconds : 0.0;
-    run["threads"] = opt.threads ? opt.threads : std::thread::hardware_concurrency();
-    run["seed"] = opt.seed;
-    run["replications"] = opt.replications;
-    run["analysis_replications"] = analysis_n;
-    run["wall_seconds_with_analyses"] = total_seconds;
-    write_file_atomic(out_dir / "run.json", run.dump(2) + "\n");
-    const RunFacts facts{version(), opt.seed, opt.replications, kDefaultBlock, analysis_n, seconds,
-                         opt.threads ? opt.threads : std::thread::hardware_concurrency()};
-    write_report(out_dir, run_report_data(scenario, outcomes, facts, barrier_bars, lever_bars));
-    if (opt.per_replication) {
-      rows_file.close();
-      if (!rows_file) throw Error("cannot finish writing " + rows_tmp.string());
-      std::filesystem::rename(rows_tmp, rows_path);
-    }
-    // Last: its presence marks a complete set of results.
-    write_file_atomic(out_dir / "summary.json", summary_json(scenario, outcomes, info));
-    std::filesystem::remove(checkpoint_path, ec);
-  } catch (const std::exception& e) {
-    std::cerr << "wsic run: " << e.what() << '\n';
-    return kExitFailure;
-  }
-
-  if (!opt.quiet) {
-    std::cout << summary_table(scenario, outcomes, info);
-    char line[160];
-    std::snprintf(line, sizeof line, "\n%llu replications in %.2f s (%.0f per second); results in %s\n",
-                  static_cast<unsigned long long>(opt.replications), seconds,
-                  seconds > 0 ? static_cast<double>(opt.replications) / seconds : 0.0, out_dir.string().c_str());
-    std::cout << line;
-  }
-  return kExitOk;
 }
 
 }  // namespace wsic::cli

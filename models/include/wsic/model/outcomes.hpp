@@ -105,6 +105,13 @@ class Outcomes {
   std::string save() const;
   static Outcomes load(std::string_view bytes);
 
+  /// True when `other` is shaped like this accumulator (same schemes,
+  /// workstreams, barriers, funding years, milestone days, calendar months
+  /// and horizon), so the two can be merged.
+  bool same_shape(const Outcomes& other) const;
+  /// Memory the accumulator holds, in bytes (for sizing batches in flight).
+  std::size_t memory_bytes() const;
+
  private:
   std::vector<double> milestone_days_;
   std::vector<double> scratch_;  // working space of add(); not part of the result

@@ -170,6 +170,10 @@ struct RunnerOptions {
   /// Replications per block. Part of the result's identity (it fixes the
   /// merge tree); keep the default unless you know why.
   std::uint64_t block_size = 64;
+  /// Blocks computed per wave, each holding an accumulator until it is
+  /// merged: with large accumulators, this bounds memory. 0 means four per
+  /// thread. Changes no result, only how much is held at once.
+  std::uint64_t blocks_in_flight = 0;
   /// Called on the calling thread after each wave of blocks is merged.
   std::function<void(const Progress&)> progress;
   /// Called on the calling thread after each wave with the reducer, e.g. to
@@ -193,11 +197,13 @@ void run_blocks(std::uint64_t total, const RunnerOptions& opt, Make&& make, Repl
                 BlockReducer<Acc>& reducer, OnBlock&& on_block) {
   WSIC_ASSERT(opt.block_size > 0, "block size must be positive");
   const std::uint64_t bs = opt.block_size;
-  const std::uint64_t nblocks = (total + bs - 1) / bs;
-  const int threads = opt.threads > 0 ? static_cast<int>(opt.threads)
-                                      : tbb::info::default_concurrency();
+  const std::uint64_t nblocks = total / bs + (total % bs != 0 ? 1 : 0);  // no overflow near 2^64
+  const int cores = opt.threads > 0 ? static_cast<int>(opt.threads) : tbb::info::default_concurrency();
+  const std::uint64_t wave =
+      opt.blocks_in_flight > 0 ? opt.blocks_in_flight : static_cast<std::uint64_t>(cores) * 4;
+  // More threads than blocks in a wave would have nothing to do.
+  const int threads = static_cast<int>(std::min<std::uint64_t>(static_cast<std::uint64_t>(cores), wave));
   tbb::task_arena arena(threads);
-  const std::uint64_t wave = static_cast<std::uint64_t>(threads) * 4;
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<std::optional<Acc>> slots;
   std::atomic<bool> cancelled{false};

@@ -176,6 +176,30 @@ class ByteReader {
   std::size_t pos_ = 0;
 };
 
+/// FNV-1a, 64 bits, over bytes fed in any number of pieces: the same bytes
+/// give the same value however they are split. A checksum against accidents
+/// (a flipped bit, a truncated or edited file), not against forgery: every
+/// single-byte change and every change of length alters it.
+class Fnv1a {
+ public:
+  static constexpr std::uint64_t kBasis = 0xcbf29ce484222325ULL;
+  static constexpr std::uint64_t kPrime = 0x100000001b3ULL;
+
+  Fnv1a() = default;
+  explicit Fnv1a(std::uint64_t state) noexcept : h_(state) {}
+  Fnv1a& add(std::string_view bytes) noexcept {
+    for (const char c : bytes) {
+      h_ ^= static_cast<unsigned char>(c);
+      h_ *= kPrime;
+    }
+    return *this;
+  }
+  std::uint64_t value() const noexcept { return h_; }
+
+ private:
+  std::uint64_t h_ = kBasis;
+};
+
 /// Serialises any accumulator with `void save(ByteWriter&) const`.
 template <class T>
 std::string to_bytes(const T& value) {

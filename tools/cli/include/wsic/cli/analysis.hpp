@@ -27,6 +27,7 @@ struct BatchSpec {
   std::uint64_t block_size = 256;
   const std::atomic<bool>* cancel = nullptr;
   std::function<void(const sim::Progress&)> progress;
+  std::uint64_t blocks_in_flight = 0;  ///< 0: the runner's default (see sim::RunnerOptions)
 };
 
 /// Runs a batch of `sc` and returns its outcomes. Throws sim::Cancelled.

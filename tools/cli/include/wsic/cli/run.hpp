@@ -19,6 +19,19 @@ inline constexpr int kExitInterrupted = 130;
 
 inline constexpr std::uint64_t kDefaultSeed = 20131001;  // the day co-design began
 inline constexpr std::uint64_t kDefaultBlock = 256;
+/// Replications one command may ask for: a million-fold the default, about a
+/// year of one core; more would overflow nothing, but is surely a typo.
+inline constexpr std::uint64_t kMaxReplications = 1'000'000'000'000;
+/// Memory for the accumulators of blocks in flight. With the model's limits
+/// one accumulator is at most about 15 MB; a run holds this much plus one
+/// per level of the merge tree, well under 500 MB at the limits.
+inline constexpr std::size_t kAccumulatorBudgetBytes = 192u << 20;
+
+/// Blocks to run per wave for accumulators of `accumulator_bytes` on
+/// `threads` threads: four per thread, fewer when that would pass the budget.
+std::uint64_t blocks_in_flight(std::size_t accumulator_bytes, unsigned threads);
+/// The threads a run uses when asked for `asked` (0: every core).
+unsigned effective_threads(unsigned asked);
 
 struct RunOptions {
   std::filesystem::path scenario;
