@@ -1,5 +1,7 @@
 #include "wsic/sim/random.hpp"
 
+#include <fmt/format.h>
+
 #include <charconv>
 #include <cmath>
 #include <cstddef>
@@ -50,11 +52,7 @@ void throw_distribution_error(std::string_view distribution, const std::string& 
   throw DistributionError(std::string(distribution) + ": " + what);
 }
 
-std::string format_number(double v) {
-  char buf[64];
-  const auto res = std::to_chars(buf, buf + sizeof buf, v);
-  return std::string(buf, res.ptr);
-}
+std::string format_number(double v) { return fmt::format("{}", v); }
 
 }  // namespace detail
 

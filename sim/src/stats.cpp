@@ -1,5 +1,7 @@
 #include "wsic/sim/stats.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <bit>
 #include <cmath>
@@ -12,11 +14,7 @@ namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-std::string num(double x) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.17g", x);
-  return buf;
-}
+std::string num(double x) { return fmt::format("{:.17g}", x); }
 
 void check_probability(double p, const char* who) {
   if (!(p >= 0.0 && p <= 1.0)) {

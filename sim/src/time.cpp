@@ -1,5 +1,7 @@
 #include "wsic/sim/time.hpp"
 
+#include <fmt/format.h>
+
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -33,10 +35,8 @@ std::optional<Date> parse_iso_date(std::string_view text) {
 }
 
 std::string format_iso_date(Date date) {
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(date.year()),
-                static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()));
-  return buf;
+  return fmt::format("{:04}-{:02}-{:02}", static_cast<int>(date.year()), static_cast<unsigned>(date.month()),
+                     static_cast<unsigned>(date.day()));
 }
 
 Date Calendar::to_date(Time t) const {

@@ -92,6 +92,26 @@ TEST_CASE("Cli.CompareWithItselfIsExactlyZero", "[cli][compare]") {
   fs::remove_all(out);
 }
 
+TEST_CASE("Cli.CompareOnOneTimeAxis", "[cli][compare]") {
+  // What-ifs that only move calendar.start (earlier, later) are the same
+  // programme in every date: every shift is exactly zero, not the move.
+  const fs::path out = fresh_dir("epoch");
+  REQUIRE(run(wsic_bin() + " compare scenarios/baseline.yaml tests/data/scenarios/baseline_earlier_start.yaml "
+              "tests/data/scenarios/baseline_later_start.yaml -n 400 -q -o " + out.string()) == 0);
+  std::istringstream lines(slurp(out / "paired_differences.csv"));
+  std::string line;
+  std::getline(lines, line);  // header
+  int rows = 0;
+  while (std::getline(lines, line)) {
+    ++rows;
+    INFO(line);
+    REQUIRE(line.find(",0.0000,0.0000,0.0000,0,0,0,0,0,0.000000,0.000000") != std::string::npos);
+  }
+  REQUIRE(rows == 22);  // two what-ifs: nine schemes, first live, all live
+  REQUIRE(slurp(out / "comparison.json").find("\"start\": \"2013-01-01\"") != std::string::npos);
+  fs::remove_all(out);
+}
+
 TEST_CASE("Cli.CompareEarlyNationalActionIsEarlier", "[cli][compare]") {
   const fs::path out = fresh_dir("early");
   REQUIRE(run(wsic_bin() + " compare scenarios/baseline.yaml scenarios/early-national-action.yaml -n 400 -q -o " + out.string()) == 0);

@@ -439,12 +439,19 @@ PairedDifferences::PairedDifferences(std::size_t series, int horizon_days)
       earlier_(series, 0), later_(series, 0), both_(series, 0), sum_(series, 0.0), sum_sq_(series, 0.0) {}
 
 void PairedDifferences::add(std::size_t i, double base_day, double whatif_day) {
+  // Go-live dates, not instants: both are taken to their calendar day, as
+  // every reported date is, so a shift is a whole number of days and the
+  // same date is neither earlier nor later (sub-day rounding noise, such as
+  // two calendars with different day 0, never counts as a difference).
   const double after = static_cast<double>(offset_);  // the day after the horizon
-  const double b = base_day == kNever ? after : base_day;
-  const double w = whatif_day == kNever ? after : whatif_day;
+  const double b = base_day == kNever ? after : std::floor(base_day);
+  const double w = whatif_day == kNever ? after : std::floor(whatif_day);
   const double d = w - b;
-  const auto idx = static_cast<std::ptrdiff_t>(std::lround(d)) + offset_;
-  ++counts_[i][static_cast<std::size_t>(std::clamp<std::ptrdiff_t>(idx, 0, static_cast<std::ptrdiff_t>(counts_[i].size()) - 1))];
+  const auto idx = static_cast<std::ptrdiff_t>(d) + offset_;
+  // Days outside [0, horizon] would be counted at the wrong shift: callers
+  // put every scenario on one time axis first.
+  WSIC_ASSERT(b >= 0.0 && b <= after && w >= 0.0 && w <= after, "paired days outside the common time axis");
+  ++counts_[i][static_cast<std::size_t>(idx)];
   if (w < b) ++earlier_[i];
   if (w > b) ++later_[i];
   if (base_day != kNever && whatif_day != kNever) {

@@ -149,6 +149,23 @@ bool file_prefix_matches(const std::filesystem::path& path, const Prefix& expect
   return left == 0 && h.value() == expected.hash;
 }
 
+// ---- OutputSet ----------------------------------------------------------------
+
+void OutputSet::add(std::string name, std::string content) {
+  const std::string key = name;
+  if (!files_.emplace(std::move(name), std::move(content)).second) {
+    throw InternalError(fmt::format("two outputs of the command are named {}", key));
+  }
+}
+
+void OutputSet::write_to(const std::filesystem::path& dir,
+                         const std::function<void(const std::string&)>& before_each) const {
+  for (const auto& [name, content] : files_) {
+    before_each(name);
+    write_file_atomic(dir / name, content);
+  }
+}
+
 // ---- OutputFolder -------------------------------------------------------------
 
 OutputFolder::OutputFolder(const std::filesystem::path& dir, std::string_view marker, bool replace,

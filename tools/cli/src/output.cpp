@@ -3,29 +3,9 @@
 #include <fmt/format.h>
 
 #include <cstdio>
-#include <iostream>
 #include <string>
 
-#include "wsic/cli/files.hpp"
-#include "wsic/cli/report.hpp"
-#include "wsic/cli/run.hpp"
-
 namespace wsic::cli {
-
-int prepare_output_folder(const std::filesystem::path& dir, std::string_view marker, bool force, std::string_view who) {
-  std::error_code ec;
-  if (std::filesystem::exists(dir / marker, ec) && !force) {
-    std::cerr << who << ": " << dir.string() << " already holds results (" << marker
-              << "); pass --force to replace them, or choose another folder with -o\n";
-    return kExitBadInput;
-  }
-  std::filesystem::create_directories(dir, ec);
-  if (ec) {
-    std::cerr << who << ": cannot create output folder " << dir.string() << ": " << ec.message() << '\n';
-    return kExitFailure;
-  }
-  return kExitOk;
-}
 
 namespace {
 std::string format_seconds(double s) {
@@ -48,13 +28,6 @@ void draw_progress(const sim::Progress& p) {
   fmt::print(stderr, "\r[{}] {:>5.1f}%  {}/{}  {:.0f} rep/s  {} left   ", bar, 100.0 * frac, p.done, p.total, rate,
              format_seconds(eta));
   std::fflush(stderr);
-}
-
-void write_report(const std::filesystem::path& dir, const nlohmann::ordered_json& data) {
-  write_file_atomic(dir / "report_data.json", data.dump(2) + "\n");
-  for (const auto& [name, content] : render_report(nlohmann::json::parse(data.dump()))) {
-    write_file_atomic(dir / name, content);
-  }
 }
 
 }  // namespace wsic::cli

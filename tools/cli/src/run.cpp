@@ -342,16 +342,10 @@ class RunJob {
 
   // --- outputs ---------------------------------------------------------------
 
-  /// Every file of the results but the rows and summary.json, by name; a name
-  /// given twice is a bug, never a silent overwrite.
-  std::map<std::string, std::string> outputs(const model::Outcomes& outcomes, double batch_seconds,
-                                             double total_seconds) const {
-    std::map<std::string, std::string> files;
-    const auto add = [&](const std::string& name, std::string content) {
-      if (!files.emplace(name, std::move(content)).second) {
-        throw InternalError(fmt::format("two outputs of the run are named {}", name));
-      }
-    };
+  /// Every file of the results but the rows and summary.json.
+  OutputSet outputs(const model::Outcomes& outcomes, double batch_seconds, double total_seconds) const {
+    OutputSet files;
+    const auto add = [&](std::string name, std::string content) { files.add(std::move(name), std::move(content)); };
     for (auto& [name, content] : summary_csvs(sc_, outcomes)) add(name, std::move(content));
     const unsigned threads = effective_threads(opt_.threads);
     nlohmann::ordered_json run;
@@ -368,19 +362,17 @@ class RunJob {
     add("report_data.json", data.dump(2) + "\n");
     for (auto& [name, content] : render_report(nlohmann::json::parse(data.dump()))) add(name, std::move(content));
     for (const char* reserved : {"summary.json", kRowsFinal, kCheckpointFile}) {
-      if (files.count(reserved) != 0) throw InternalError(fmt::format("an output of the run is named {}", reserved));
+      if (files.contains(reserved)) throw InternalError(fmt::format("an output of the run is named {}", reserved));
     }
     return files;
   }
 
   void write_outputs(const model::Outcomes& outcomes, double batch_seconds, double total_seconds) {
     check_cancel("before writing the results");
-    const auto files = outputs(outcomes, batch_seconds, total_seconds);
-    for (const auto& [name, content] : files) {
+    outputs(outcomes, batch_seconds, total_seconds).write_to(out_dir_, [&](const std::string& name) {
       check_cancel("while writing the results");
       written_.push_back(name);
-      write_file_atomic(out_dir_ / name, content);
-    }
+    });
     if (rows_.is_open()) {
       rows_.close();
       fs::rename(out_dir_ / kRowsPartial, out_dir_ / kRowsFinal);

@@ -82,9 +82,14 @@ class PairedDifferences {
  public:
   PairedDifferences() = default;
   PairedDifferences(std::size_t series, int horizon_days);
-  /// Records one replication's go-live days (kNever when not live).
+  /// Records one replication's go-live days, from 0 to the horizon given to
+  /// the constructor (kNever when not live by then).
   void add(std::size_t series, double base_day, double whatif_day);
   void merge(const PairedDifferences& o);
+  /// Memory held, in bytes.
+  std::size_t memory_bytes() const noexcept {
+    return counts_.empty() ? 0 : counts_.size() * counts_.front().size() * sizeof(std::uint64_t);
+  }
 
   struct Summary {
     std::uint64_t pairs = 0;       ///< replications

@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -79,6 +81,21 @@ struct Prefix {
 /// True when `path` is at least `expected.bytes` long and its first bytes
 /// have the checksum `expected.hash`.
 bool file_prefix_matches(const std::filesystem::path& path, const Prefix& expected);
+
+/// The files of a command's results, gathered by name before any is written:
+/// a name given twice is a bug (InternalError), never a silent overwrite.
+class OutputSet {
+ public:
+  void add(std::string name, std::string content);
+  bool contains(const std::string& name) const { return files_.count(name) != 0; }
+  const std::map<std::string, std::string>& files() const noexcept { return files_; }
+  /// Writes every file atomically into `dir`, in name order, calling
+  /// `before_each(name)` first (it may throw to stop, e.g. on Ctrl-C).
+  void write_to(const std::filesystem::path& dir, const std::function<void(const std::string&)>& before_each) const;
+
+ private:
+  std::map<std::string, std::string> files_;
+};
 
 /// The folder a command writes its results into, held for the command's
 /// lifetime: created if missing, locked against a second wsic writing into
