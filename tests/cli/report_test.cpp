@@ -20,6 +20,12 @@
 #include <string>
 #include <vector>
 
+#include "support.hpp"
+
+using wsic::test::parse_csv;
+using wsic::test::repeat;
+using wsic::test::valid_utf8;
+
 namespace {
 
 using nlohmann::json;
@@ -80,30 +86,6 @@ std::string lower(std::string s) {
 std::string without(std::string s, const std::string& what) {
   for (std::size_t at; (at = s.find(what)) != std::string::npos;) s.erase(at, what.size());
   return s;
-}
-
-/// Splits CSV text into rows of fields (RFC 4180 quoting).
-std::vector<std::vector<std::string>> parse_csv(const std::string& text) {
-  std::vector<std::vector<std::string>> rows(1, std::vector<std::string>(1));
-  bool quoted = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') rows.back().back() += '"', ++i;
-      else if (c == '"') quoted = false;
-      else rows.back().back() += c;
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      rows.back().emplace_back();
-    } else if (c == '\n') {
-      rows.emplace_back(1);
-    } else {
-      rows.back().back() += c;
-    }
-  }
-  if (rows.back().size() == 1 && rows.back()[0].empty()) rows.pop_back();
-  return rows;
 }
 
 }  // namespace

@@ -8,28 +8,15 @@
 #include "wsic/cli/text.hpp"
 #include "wsic/model/loader.hpp"
 
+#include "support.hpp"
+
+using wsic::test::parse_csv;
+using wsic::test::repeat;
+using wsic::test::valid_utf8;
+
 using namespace wsic;
 
 namespace {
-
-std::string repeat(const std::string& s, std::size_t n) {
-  std::string out;
-  for (std::size_t i = 0; i < n; ++i) out += s;
-  return out;
-}
-
-bool valid_utf8(const std::string& s) {
-  for (std::size_t i = 0; i < s.size();) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    const std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    if (len == 0 || i + len > s.size()) return false;
-    for (std::size_t k = 1; k < len; ++k) {
-      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
-    }
-    i += len;
-  }
-  return true;
-}
 
 /// The line of `text` that starts with `prefix`, or "".
 std::string line_starting(const std::string& text, const std::string& prefix) {

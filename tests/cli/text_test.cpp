@@ -3,30 +3,16 @@
 #include <catch2/catch.hpp>
 #include <string>
 
+#include "support.hpp"
+
+using wsic::test::parse_csv;
+using wsic::test::repeat;
+using wsic::test::valid_utf8;
+
 using wsic::cli::count_characters;
 using wsic::cli::fit_column;
 
 namespace {
-
-std::string repeat(const std::string& s, std::size_t n) {
-  std::string out;
-  for (std::size_t i = 0; i < n; ++i) out += s;
-  return out;
-}
-
-/// True if `s` is well-formed UTF-8 (no character cut in two).
-bool valid_utf8(const std::string& s) {
-  for (std::size_t i = 0; i < s.size();) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    const std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-    if (len == 0 || i + len > s.size()) return false;
-    for (std::size_t k = 1; k < len; ++k) {
-      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
-    }
-    i += len;
-  }
-  return true;
-}
 
 }  // namespace
 
