@@ -823,6 +823,84 @@ void strip_remove(YNode& item) {
   std::erase_if(item.map, [](const YEntry& e) { return e.key == "remove"; });
 }
 
+// Maps merge key by key; an explicit null deletes the key.
+void merge_maps(YNode& base, YNode&& over, const std::string& path, Sink& sink, Budget& budget) {
+  const Collection* keyed = collection_at(path);  // the levers map: keys are ids
+  for (auto& e : over.map) {
+    const std::string child = path.empty() ? e.key : path + "." + e.key;
+    auto it = std::find_if(base.map.begin(), base.map.end(), [&](const YEntry& b) { return b.key == e.key; });
+    if (keyed != nullptr && it == base.map.end() && !e.value.is_null()) {
+      std::vector<std::string> ids;
+      for (const auto& b : base.map) ids.push_back(b.key);
+      YNode at;
+      at.file = e.file;
+      at.line = e.line;
+      at.col = e.col;
+      if (!complete_new_item(*keyed, e.key, e.value, at, child, ids, sink)) continue;
+    }
+    if (e.value.is_null()) {
+      // An explicit null in an overlay deletes the key: the only way to
+      // take away, say, a barrier's resolution when its effect stops being a block.
+      if (it != base.map.end()) base.map.erase(it);
+      continue;
+    }
+    if (it == base.map.end() && collection_at(child) != nullptr && e.value.is_map()) {
+      // Levers added where the scenario extended has none: still new
+      // levers, checked as such.
+      YEntry empty{e.key, e.file, e.line, e.col, YNode{}};
+      empty.value.kind = YNode::Kind::kMap;
+      empty.value.file = e.value.file;
+      empty.value.line = e.value.line;
+      empty.value.col = e.value.col;
+      empty.value.layer = e.value.layer;
+      base.map.push_back(std::move(empty));
+      it = std::prev(base.map.end());
+    }
+    if (it == base.map.end()) {
+      base.map.push_back(std::move(e));
+    } else {
+      it->file = e.file;
+      it->line = e.line;
+      it->col = e.col;
+      merge(it->value, std::move(e.value), child, sink, budget);
+    }
+  }
+}
+
+// Lists of items with ids merge item by item; remove: true deletes one.
+void merge_items(YNode& base, YNode&& over, const std::string& path, Sink& sink, Budget& budget) {
+  std::vector<std::string> ids;
+  for (const auto& b : base.seq) ids.push_back(*item_id(b));
+  for (auto& item : over.seq) {
+    const std::string id = *item_id(item);
+    const std::string item_path = path + "[" + id + "]";
+    auto it = std::find_if(base.seq.begin(), base.seq.end(), [&](const YNode& b) { return item_id(b) == id; });
+    if (const YNode* rm = item.get("remove")) {
+      const auto remove = parse_bool(*rm);
+      if (!remove) {
+        sink.at(*rm, item_path + ".remove", expected_bool(*rm));
+        continue;
+      }
+      if (*remove) {
+        if (it == base.seq.end())
+          sink.at(*rm, item_path + ".remove",
+                  "no item with id '" + id + "' to remove in the scenario this one extends" + did_you_mean(id, ids));
+        else
+          base.seq.erase(it);
+        continue;
+      }
+    }
+    strip_remove(item);
+    if (it == base.seq.end()) {
+      const Collection* c = collection_at(path);
+      if (c != nullptr && !complete_new_item(*c, id, item, *item.get("id"), item_path, ids, sink)) continue;
+      base.seq.push_back(std::move(item));
+    } else {
+      merge(*it, std::move(item), item_path, sink, budget);
+    }
+  }
+}
+
 void merge(YNode& base, YNode&& over, const std::string& path, Sink& sink, Budget& budget) {
   if (budget.exhausted) return;
   if (budget.nodes_left == 0) {
@@ -843,79 +921,11 @@ void merge(YNode& base, YNode&& over, const std::string& path, Sink& sink, Budge
         return;
       }
     }
-    const Collection* keyed = collection_at(path);  // the levers map: keys are ids
-    for (auto& e : over.map) {
-      const std::string child = path.empty() ? e.key : path + "." + e.key;
-      auto it = std::find_if(base.map.begin(), base.map.end(), [&](const YEntry& b) { return b.key == e.key; });
-      if (keyed != nullptr && it == base.map.end() && !e.value.is_null()) {
-        std::vector<std::string> ids;
-        for (const auto& b : base.map) ids.push_back(b.key);
-        YNode at;
-        at.file = e.file;
-        at.line = e.line;
-        at.col = e.col;
-        if (!complete_new_item(*keyed, e.key, e.value, at, child, ids, sink)) continue;
-      }
-      if (e.value.is_null()) {
-        // An explicit null in an overlay deletes the key: the only way to
-        // take away, say, a barrier's resolution when its effect stops being a block.
-        if (it != base.map.end()) base.map.erase(it);
-        continue;
-      }
-      if (it == base.map.end() && collection_at(child) != nullptr && e.value.is_map()) {
-        // Levers added where the scenario extended has none: still new
-        // levers, checked as such.
-        YEntry empty{e.key, e.file, e.line, e.col, YNode{}};
-        empty.value.kind = YNode::Kind::kMap;
-        empty.value.file = e.value.file;
-        empty.value.line = e.value.line;
-        empty.value.col = e.value.col;
-        empty.value.layer = e.value.layer;
-        base.map.push_back(std::move(empty));
-        it = std::prev(base.map.end());
-      }
-      if (it == base.map.end()) {
-        base.map.push_back(std::move(e));
-      } else {
-        it->file = e.file;
-        it->line = e.line;
-        it->col = e.col;
-        merge(it->value, std::move(e.value), child, sink, budget);
-      }
-    }
+    merge_maps(base, std::move(over), path, sink, budget);
     return;
   }
   if (base.is_seq() && over.is_seq() && !over.seq.empty() && all_items_have_ids(over) && all_items_have_ids(base)) {
-    std::vector<std::string> ids;
-    for (const auto& b : base.seq) ids.push_back(*item_id(b));
-    for (auto& item : over.seq) {
-      const std::string id = *item_id(item);
-      const std::string item_path = path + "[" + id + "]";
-      auto it = std::find_if(base.seq.begin(), base.seq.end(), [&](const YNode& b) { return item_id(b) == id; });
-      if (const YNode* rm = item.get("remove")) {
-        const auto remove = parse_bool(*rm);
-        if (!remove) {
-          sink.at(*rm, item_path + ".remove", expected_bool(*rm));
-          continue;
-        }
-        if (*remove) {
-          if (it == base.seq.end())
-            sink.at(*rm, item_path + ".remove",
-                    "no item with id '" + id + "' to remove in the scenario this one extends" + did_you_mean(id, ids));
-          else
-            base.seq.erase(it);
-          continue;
-        }
-      }
-      strip_remove(item);
-      if (it == base.seq.end()) {
-        const Collection* c = collection_at(path);
-        if (c != nullptr && !complete_new_item(*c, id, item, *item.get("id"), item_path, ids, sink)) continue;
-        base.seq.push_back(std::move(item));
-      } else {
-        merge(*it, std::move(item), item_path, sink, budget);
-      }
-    }
+    merge_items(base, std::move(over), path, sink, budget);
     return;
   }
   base = std::move(over);

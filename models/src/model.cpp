@@ -492,6 +492,34 @@ void account_spend(const Run& r) {
     r.out.spend_local[y] = local * scheme_years / static_cast<double>(std::max<std::size_t>(1, r.out.schemes.size()));
   }
 }
+/// Random stream ids, derived from names so they survive edits elsewhere.
+Model::Streams named_streams(const Scenario& sc) {
+  Model::Streams streams;
+  streams.codesign = sim::stream_id("programme/codesign");
+  for (const Scheme& s : sc.schemes) {
+    streams.design.push_back(sim::stream_id("design/" + s.id));
+    streams.ramp.push_back(sim::stream_id("ramp/" + s.id));
+    std::vector<std::uint64_t> w;
+    for (const Workstream& ws : sc.workstreams) w.push_back(sim::stream_id("work/" + s.id + "/" + ws.id));
+    streams.work.push_back(std::move(w));
+  }
+  for (const Barrier& b : sc.barriers) {
+    streams.barrier_programme.push_back(sim::stream_id("barrier/" + b.id));
+    std::vector<std::uint64_t> per_scheme, per_design;
+    std::vector<std::vector<std::uint64_t>> per_task;
+    for (const Scheme& s : sc.schemes) {
+      per_scheme.push_back(sim::stream_id("barrier/" + b.id + "/" + s.id));
+      per_design.push_back(sim::stream_id("barrier/" + b.id + "/" + s.id + "/design"));
+      std::vector<std::uint64_t> w;
+      for (const Workstream& ws : sc.workstreams) w.push_back(sim::stream_id("barrier/" + b.id + "/" + s.id + "/" + ws.id));
+      per_task.push_back(std::move(w));
+    }
+    streams.barrier_scheme.push_back(std::move(per_scheme));
+    streams.barrier_task.push_back(std::move(per_task));
+    streams.barrier_design.push_back(std::move(per_design));
+  }
+  return streams;
+}
 }  // namespace
 
 Model::Model(Scenario scenario) : scenario_(std::move(scenario)) {
@@ -556,31 +584,7 @@ Model::Model(Scenario scenario) : scenario_(std::move(scenario)) {
   }
   if (sc.lever_promised_go_live >= 0) promised_day_ = sc.levers[static_cast<std::size_t>(sc.lever_promised_go_live)].value;
 
-  // Random streams, named.
-  streams_.codesign = sim::stream_id("programme/codesign");
-  for (const Scheme& s : sc.schemes) {
-    streams_.design.push_back(sim::stream_id("design/" + s.id));
-    streams_.ramp.push_back(sim::stream_id("ramp/" + s.id));
-    std::vector<std::uint64_t> w;
-    for (const Workstream& ws : sc.workstreams) w.push_back(sim::stream_id("work/" + s.id + "/" + ws.id));
-    streams_.work.push_back(std::move(w));
-  }
-  for (const Barrier& b : sc.barriers) {
-    streams_.barrier_programme.push_back(sim::stream_id("barrier/" + b.id));
-    std::vector<std::uint64_t> per_scheme;
-    std::vector<std::vector<std::uint64_t>> per_task;
-    for (const Scheme& s : sc.schemes) {
-      per_scheme.push_back(sim::stream_id("barrier/" + b.id + "/" + s.id));
-      std::vector<std::uint64_t> w;
-      for (const Workstream& ws : sc.workstreams) w.push_back(sim::stream_id("barrier/" + b.id + "/" + s.id + "/" + ws.id));
-      per_task.push_back(std::move(w));
-    }
-    std::vector<std::uint64_t> per_design;
-    for (const Scheme& s : sc.schemes) per_design.push_back(sim::stream_id("barrier/" + b.id + "/" + s.id + "/design"));
-    streams_.barrier_scheme.push_back(std::move(per_scheme));
-    streams_.barrier_task.push_back(std::move(per_task));
-    streams_.barrier_design.push_back(std::move(per_design));
-  }
+  streams_ = named_streams(sc);
 }
 
 double Model::central_share_in(std::size_t year) const {

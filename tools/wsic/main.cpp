@@ -58,6 +58,87 @@ CLI::Validator seconds() {
 }
 
 constexpr std::uint64_t kMaxSeed = std::numeric_limits<std::uint64_t>::max();
+
+struct RunCommand {
+  CLI::App* app = nullptr;
+  wsic::cli::RunOptions options;
+  std::string out;
+  std::string resume;
+};
+
+void add_run(CLI::App& parent, RunCommand& cmd, unsigned cores) {
+  const std::string cores_note = fmt::format(" (this machine has {} cores; more threads would not help)", cores);
+  auto* app = cmd.app = parent.add_subcommand("run", "simulate a scenario many times and write its results and report");
+  wsic::cli::RunOptions& run = cmd.options;
+  app->add_option("scenario", run.scenario, "scenario file (YAML)");
+  app->add_option("-n,--replications", run.replications, "replications to run")
+      ->default_val(run.replications)
+      ->check(whole_number(1, wsic::cli::kMaxReplications));
+  app->add_option("--seed", run.seed, "master random seed")->default_val(run.seed)->check(whole_number(0, kMaxSeed));
+  app->add_option("--threads", run.threads, "worker threads (0: all cores)")
+      ->default_val(0)
+      ->check(whole_number(0, cores, cores_note));
+  app->add_option("-o,--out", cmd.out, "output folder (default results/<scenario name>/)");
+  app->add_option("--milestone", run.milestones, "extra milestone date, ISO (repeatable)");
+  app->add_flag("--per-replication", run.per_replication, "also write one row per replication and scheme");
+  app->add_option("--analysis-replications", run.analysis_replications,
+                  "replications for barrier attribution and lever sensitivity (0: skip)")
+      ->default_val(run.analysis_replications)
+      ->check(whole_number(0, wsic::cli::kMaxReplications));
+  app->add_flag("--force", run.force, "replace earlier results in the output folder");
+  app->add_option("--checkpoint", run.checkpoint_seconds, "save progress every SECONDS so an interrupted run can be resumed")
+      ->check(seconds());
+  app->add_option("--resume", cmd.resume, "continue the unfinished run in DIR (its other options come from DIR)");
+  app->add_flag("-q,--quiet", run.quiet, "no summary table");
+}
+
+int run_run(RunCommand& cmd) {
+  wsic::cli::RunOptions& run = cmd.options;
+  if (cmd.resume.empty() == run.scenario.empty()) {
+    std::cerr << "wsic run: give a scenario file, or --resume DIR to continue an unfinished run (not both)\n"
+              << "Run with --help for more information.\n";
+    return wsic::cli::kExitBadInput;
+  }
+  if (!cmd.resume.empty()) {
+    // A resumed run is the run that was started: its options cannot change.
+    for (const char* fixed : {"--replications", "--seed", "--out", "--milestone", "--per-replication",
+                              "--analysis-replications", "--force", "--checkpoint"}) {
+      if (cmd.app->count(fixed) > 0) {
+        std::cerr << "wsic run: " << fixed << " cannot be given with --resume: the run's options come from its "
+                  << "checkpoint (only --threads and --quiet may change)\n";
+        return wsic::cli::kExitBadInput;
+      }
+    }
+    run.resume = cmd.resume;
+  }
+  if (!cmd.out.empty()) run.out = cmd.out;
+  run.cancel = &g_cancel;
+  return wsic::cli::run_command(run);
+}
+
+struct CompareCommand {
+  CLI::App* app = nullptr;
+  wsic::cli::CompareOptions options;
+  std::string out;
+};
+
+void add_compare(CLI::App& parent, CompareCommand& cmd, unsigned cores) {
+  const std::string cores_note = fmt::format(" (this machine has {} cores; more threads would not help)", cores);
+  auto* app = cmd.app =
+      parent.add_subcommand("compare", "run scenarios with common random numbers and compare them with the first");
+  wsic::cli::CompareOptions& cmp = cmd.options;
+  app->add_option("scenarios", cmp.scenarios, "BASE.yaml WHATIF.yaml [more...]")->required()->expected(2, 1000);
+  app->add_option("-n,--replications", cmp.replications, "replications per scenario")
+      ->default_val(cmp.replications)
+      ->check(whole_number(1, wsic::cli::kMaxReplications));
+  app->add_option("--seed", cmp.seed, "master random seed")->default_val(cmp.seed)->check(whole_number(0, kMaxSeed));
+  app->add_option("--threads", cmp.threads, "worker threads (0: all cores)")
+      ->default_val(0)
+      ->check(whole_number(0, cores, cores_note));
+  app->add_option("-o,--out", cmd.out, "output folder (default results/compare-<names>/)");
+  app->add_flag("--force", cmp.force, "replace earlier results in the output folder");
+  app->add_flag("-q,--quiet", cmp.quiet, "no table");
+}
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -65,52 +146,13 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", wsic::cli::version());
   app.require_subcommand(1);
   const unsigned cores = wsic::cli::effective_threads(0);
-  const std::string cores_note = fmt::format(" (this machine has {} cores; more threads would not help)", cores);
-
-  wsic::cli::RunOptions run;
-  std::string run_out;
-  auto* cmd_run = app.add_subcommand("run", "simulate a scenario many times and write its results and report");
-  std::string resume_dir;
-  cmd_run->add_option("scenario", run.scenario, "scenario file (YAML)");
-  cmd_run->add_option("-n,--replications", run.replications, "replications to run")
-      ->default_val(run.replications)
-      ->check(whole_number(1, wsic::cli::kMaxReplications));
-  cmd_run->add_option("--seed", run.seed, "master random seed")->default_val(run.seed)->check(whole_number(0, kMaxSeed));
-  cmd_run->add_option("--threads", run.threads, "worker threads (0: all cores)")
-      ->default_val(0)
-      ->check(whole_number(0, cores, cores_note));
-  cmd_run->add_option("-o,--out", run_out, "output folder (default results/<scenario name>/)");
-  cmd_run->add_option("--milestone", run.milestones, "extra milestone date, ISO (repeatable)");
-  cmd_run->add_flag("--per-replication", run.per_replication, "also write one row per replication and scheme");
-  cmd_run->add_option("--analysis-replications", run.analysis_replications,
-                      "replications for barrier attribution and lever sensitivity (0: skip)")
-      ->default_val(run.analysis_replications)
-      ->check(whole_number(0, wsic::cli::kMaxReplications));
-  cmd_run->add_flag("--force", run.force, "replace earlier results in the output folder");
-  cmd_run->add_option("--checkpoint", run.checkpoint_seconds,
-                      "save progress every SECONDS so an interrupted run can be resumed")
-      ->check(seconds());
-  cmd_run->add_option("--resume", resume_dir, "continue the unfinished run in DIR (its other options come from DIR)");
-  cmd_run->add_flag("-q,--quiet", run.quiet, "no summary table");
-
+  RunCommand run;
+  add_run(app, run, cores);
   std::vector<std::filesystem::path> to_validate;
-  auto* cmd_validate = app.add_subcommand("validate", "check scenario files without running them");
-  cmd_validate->add_option("files", to_validate, "scenario files (YAML)")->required();
-
-  wsic::cli::CompareOptions cmp;
-  std::string cmp_out;
-  auto* cmd_compare = app.add_subcommand("compare", "run scenarios with common random numbers and compare them with the first");
-  cmd_compare->add_option("scenarios", cmp.scenarios, "BASE.yaml WHATIF.yaml [more...]")->required()->expected(2, 1000);
-  cmd_compare->add_option("-n,--replications", cmp.replications, "replications per scenario")
-      ->default_val(cmp.replications)
-      ->check(whole_number(1, wsic::cli::kMaxReplications));
-  cmd_compare->add_option("--seed", cmp.seed, "master random seed")->default_val(cmp.seed)->check(whole_number(0, kMaxSeed));
-  cmd_compare->add_option("--threads", cmp.threads, "worker threads (0: all cores)")
-      ->default_val(0)
-      ->check(whole_number(0, cores, cores_note));
-  cmd_compare->add_option("-o,--out", cmp_out, "output folder (default results/compare-<names>/)");
-  cmd_compare->add_flag("--force", cmp.force, "replace earlier results in the output folder");
-  cmd_compare->add_flag("-q,--quiet", cmp.quiet, "no table");
+  auto* validate = app.add_subcommand("validate", "check scenario files without running them");
+  validate->add_option("files", to_validate, "scenario files (YAML)")->required();
+  CompareCommand compare;
+  add_compare(app, compare, cores);
 
   try {
     app.parse(argc, argv);
@@ -122,33 +164,12 @@ int main(int argc, char** argv) {
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
   try {
-    if (*cmd_run) {
-      if (resume_dir.empty() == run.scenario.empty()) {
-        std::cerr << "wsic run: give a scenario file, or --resume DIR to continue an unfinished run (not both)\n"
-                  << "Run with --help for more information.\n";
-        return wsic::cli::kExitBadInput;
-      }
-      if (!resume_dir.empty()) {
-        // A resumed run is the run that was started: its options cannot change.
-        for (const char* fixed : {"--replications", "--seed", "--out", "--milestone", "--per-replication",
-                                  "--analysis-replications", "--force", "--checkpoint"}) {
-          if (cmd_run->count(fixed) > 0) {
-            std::cerr << "wsic run: " << fixed << " cannot be given with --resume: the run's options come from its "
-                      << "checkpoint (only --threads and --quiet may change)\n";
-            return wsic::cli::kExitBadInput;
-          }
-        }
-        run.resume = resume_dir;
-      }
-      if (!run_out.empty()) run.out = run_out;
-      run.cancel = &g_cancel;
-      return wsic::cli::run_command(run);
-    }
-    if (*cmd_validate) return wsic::cli::validate_command(to_validate);
-    if (*cmd_compare) {
-      if (!cmp_out.empty()) cmp.out = cmp_out;
-      cmp.cancel = &g_cancel;
-      return wsic::cli::compare_command(cmp);
+    if (*run.app) return run_run(run);
+    if (*validate) return wsic::cli::validate_command(to_validate);
+    if (*compare.app) {
+      if (!compare.out.empty()) compare.options.out = compare.out;
+      compare.options.cancel = &g_cancel;
+      return wsic::cli::compare_command(compare.options);
     }
   } catch (const std::exception& e) {
     std::cerr << "wsic: " << e.what() << '\n';
