@@ -838,28 +838,35 @@ Chart criticality_chart(const json& data) {
 
 // ---- 7. Spend -----------------------------------------------------------------------------------------------
 
-Chart spend_chart(const json& data) {
-  const std::string name = "spend", title = "Spend by financial year";
-  const json& years = array(data, "spend");
-  if (years.empty()) return skipped(name, title, "the input has no spend data");
-  struct Part {
-    const char* key;
-    const char* label;
-    const char* fill;
-  };
-  static constexpr Part kParts[3] = {{"central_team", "Central team", "#0072B2"},
-                                     {"consultancy", "Consultancy", "#E69F00"},
-                                     {"local_support", "Local support", "#009E73"}};
+struct SpendPart {
+  const char* key;
+  const char* label;
+  const char* fill;
+};
+constexpr SpendPart kSpendParts[3] = {{"central_team", "Central team", "#0072B2"},
+                                      {"consultancy", "Consultancy", "#E69F00"},
+                                      {"local_support", "Local support", "#009E73"}};
+
+// The top of the spend axis: the largest year's spend or funding, with
+// headroom for the labels (never overflowing to infinity).
+double spend_axis_top(const json& years) {
   double ymax = 0;
   for (const json& y : years) {
     double total = 0;
-    for (const Part& p : kParts) total += std::max(0.0, number(y, p.key).value_or(0));
+    for (const SpendPart& p : kSpendParts) total += std::max(0.0, number(y, p.key).value_or(0));
     const double funded = number(y, "funded_central").value_or(0) + number(y, "funded_local").value_or(0);
     ymax = std::max({ymax, total, funded});
   }
   if (ymax <= 0) ymax = 1;
-  // Headroom for the funded labels, without overflowing to infinity.
-  ymax = std::min(ymax * 1.12, std::numeric_limits<double>::max());
+  return std::min(ymax * 1.12, std::numeric_limits<double>::max());
+}
+
+Chart spend_chart(const json& data) {
+  const std::string name = "spend", title = "Spend by financial year";
+  const json& years = array(data, "spend");
+  if (years.empty()) return skipped(name, title, "the input has no spend data");
+  const auto& kParts = kSpendParts;
+  const double ymax = spend_axis_top(years);
 
   Document doc(name, kWidth, 400, title,
                "Stacked bar chart: mean spend per financial year on the central team, consultancy and local support, in "
@@ -887,7 +894,7 @@ Chart spend_chart(const json& data) {
     double base = 0;
     std::string spent[3];
     for (std::size_t k = 0; k < 3; ++k) {
-      const Part& p = kParts[k];
+      const SpendPart& p = kParts[k];
       const auto v = number(yr, p.key);
       spent[k] = csv_num(v, 3);
       const double val = std::max(0.0, v.value_or(0));
