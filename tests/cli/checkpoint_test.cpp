@@ -61,17 +61,7 @@ TEST_CASE("Checkpoint.TamperedCheckpointIsRefusedOrResumesToTheSameBytes", "[cli
   // A checkpoint saved by Ctrl-C half way through the batch.
   const fs::path base = fresh_dir("ckpt-base");
   const pid_t pid = spawn(wsic_bin() + kArgs + " --checkpoint 0.02 -o " + base.string());
-  // Interrupted once a few blocks are merged (the first checkpoint is written
-  // before any), however fast this build runs.
-  bool progressed = false;
-  for (int i = 0; i < 3000 && !progressed; ++i) {
-    ::usleep(20'000);
-    try {
-      progressed = wsic::cli::decode_checkpoint(slurp(base / "checkpoint.wsic")).blocks_done >= 2;
-    } catch (const std::exception&) {
-    }
-  }
-  REQUIRE(progressed);
+  REQUIRE(wait_for_progress(base, 2, 60.0));
   ::kill(pid, SIGINT);
   REQUIRE(wait_exit(pid) == 130);
   const std::string original = slurp(base / "checkpoint.wsic");

@@ -133,12 +133,11 @@ TEST_CASE("Cli.ValidateReportsAndExitCodes", "[cli][validate]") {
 
 TEST_CASE("Cli.KilledRunResumesToTheSameBytes", "[cli][checkpoint]") {
   const fs::path whole = fresh_dir("whole"), killed = fresh_dir("killed");
-  const std::string args = " run scenarios/baseline.yaml -n 200000 --seed 5 --analysis-replications 0 -q --per-replication";
+  const std::string args = " run scenarios/baseline.yaml -n 60000 --seed 5 --analysis-replications 0 -q --per-replication";
   REQUIRE(run(wsic_bin() + args + " -o " + whole.string()) == 0);
 
   const pid_t pid = spawn(wsic_bin() + args + " --checkpoint 0.05 -o " + killed.string());
-  REQUIRE(wait_for_file(killed / "checkpoint.wsic", 30.0));
-  ::usleep(200'000);  // let it get further than the first checkpoint
+  REQUIRE(wait_for_progress(killed, 2, 60.0));  // further than the first checkpoints
   ::kill(pid, SIGKILL);
   REQUIRE(wait_exit(pid) == 128 + SIGKILL);
   // Killed mid-way: no results, only the checkpoint (and the partial rows).

@@ -134,7 +134,7 @@ int run_with_file_limit(const std::string& cmd, int kib) {
 TEST_CASE("Run.FullDiskNamesTheFileAndLeavesNothingBehind", "[cli][run]") {
   const fs::path out = fresh_dir("full");
   const fs::path err = fresh_dir("full-err.txt");
-  const std::string args = " run scenarios/baseline.yaml -n 40000 --seed 4 --analysis-replications 0 -q --per-replication";
+  const std::string args = " run scenarios/baseline.yaml -n 25000 --seed 4 --analysis-replications 0 -q --per-replication";
   REQUIRE(run_with_file_limit(wsic_bin() + args + " -o " + out.string() + " 2> " + err.string(), 8192) == 1);
   const std::string said = slurp(err);
   INFO(said);

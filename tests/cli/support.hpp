@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "wsic/cli/checkpoint.hpp"
+
 namespace wsic::test {
 
 namespace fs = std::filesystem;
@@ -58,6 +60,24 @@ inline bool wait_for_file(const fs::path& p, double seconds) {
   for (int i = 0; i < static_cast<int>(seconds * 100); ++i) {
     if (fs::exists(p)) return true;
     ::usleep(10'000);
+  }
+  return false;
+}
+
+// Waits until the checkpoint in `dir` records at least `blocks` merged
+// blocks (the first checkpoint is written before any), however fast the
+// build runs; false after `seconds`.
+inline bool wait_for_progress(const fs::path& dir, std::uint64_t blocks, double seconds) {
+  for (int i = 0; i < static_cast<int>(seconds * 50); ++i) {
+    ::usleep(20'000);
+    try {
+      std::ifstream in(dir / wsic::cli::kCheckpointFile, std::ios::binary);
+      std::ostringstream bytes;
+      bytes << in.rdbuf();
+      if (wsic::cli::decode_checkpoint(bytes.str()).blocks_done >= blocks) return true;
+    } catch (const std::exception&) {
+      // not written yet, or being replaced: look again
+    }
   }
   return false;
 }
