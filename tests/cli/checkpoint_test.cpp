@@ -200,5 +200,22 @@ TEST_CASE("Checkpoint.KilledAtRandomMomentsResumesToTheSameBytes", "[cli][checkp
   }
   INFO("resumed " << resumed << ", complete " << complete << ", untouched " << untouched);
   CHECK(resumed >= 10);  // most kills land mid-run
+
+  // SIGTERM (as a scheduler sends it) in the second half of a run, where the
+  // analyses, the report and the writing are: exit 130 with the progress
+  // saved, or the run had finished; either way the results come out whole.
+  for (int k = 0; k < 6; ++k) {
+    const double at = full * (0.5 + 0.5 * rng.uniform01());
+    INFO("SIGTERM after " << at << " s of a " << full << " s run");
+    const fs::path dir = fresh_dir("ckpt-term");
+    const pid_t pid = spawn(wsic_bin() + kArgs + " --checkpoint 0.02 -o " + dir.string() + " 2>/dev/null");
+    ::usleep(static_cast<useconds_t>(at * 1e6));
+    ::kill(pid, SIGTERM);
+    const int code = wait_exit(pid);
+    REQUIRE((code == 0 || code == 130));
+    if (code == 130) REQUIRE(run(wsic_bin() + " run -q --resume " + dir.string()) == 0);
+    require_same_results(dir, whole);
+    fs::remove_all(dir);
+  }
   fs::remove_all(whole);
 }

@@ -165,3 +165,34 @@ TEST_CASE("Run.FullDiskNamesTheFileAndLeavesNothingBehind", "[cli][run]") {
   fs::remove_all(whole);
   fs::remove(err);
 }
+
+TEST_CASE("Run.InterruptedInTheAnalysesOrAfterTheRowsAreRenamedResumes", "[cli][run][checkpoint]") {
+  // Ctrl-C during the analyses of a run with --per-replication and
+  // --checkpoint: the batch is done and saved, so the run resumes from the
+  // analyses. Then the moment between renaming the rows and writing
+  // summary.json (a kill there left a run that could not resume): simulated
+  // by renaming the rows as the run would, and resumed too.
+  const fs::path whole = fresh_dir("analyses-whole"), dir = fresh_dir("analyses");
+  const fs::path err = fresh_dir("analyses-err.txt");
+  const std::string args =
+      " run scenarios/baseline.yaml -n 5000 --seed 6 --analysis-replications 2000 -q --per-replication";
+  REQUIRE(run(wsic_bin() + args + " -o " + whole.string()) == 0);
+  const pid_t pid = spawn(wsic_bin() + args + " --checkpoint 0.02 -o " + dir.string() + " 2> " + err.string());
+  REQUIRE(wait_for_progress(dir, 20, 120.0));  // all 20 blocks merged: the analyses have begun
+  ::kill(pid, SIGINT);
+  REQUIRE(wait_exit(pid) == 130);
+  INFO(slurp(err));
+  CHECK(slurp(err).find("interrupted during the analyses") != std::string::npos);
+  REQUIRE(fs::exists(dir / ".per_replication.csv.partial"));
+  fs::rename(dir / ".per_replication.csv.partial", dir / "per_replication.csv");
+  REQUIRE(run(wsic_bin() + " run -q --resume " + dir.string()) == 0);
+  for (const char* f : {"summary.json", "per_replication.csv", "schemes.csv", "criticality.csv", "chart_lever_tornado.csv"}) {
+    INFO(f);
+    CHECK(slurp(dir / f) == slurp(whole / f));
+  }
+  CHECK_FALSE(has_temporary_or_partial(dir));
+  CHECK_FALSE(fs::exists(dir / "checkpoint.wsic"));
+  fs::remove_all(whole);
+  fs::remove_all(dir);
+  fs::remove(err);
+}

@@ -69,6 +69,7 @@ class TempDir {
   }
   TempDir(const TempDir&) = delete;
   TempDir& operator=(const TempDir&) = delete;
+  const fs::path& path() const { return path_; }
   fs::path write(const std::string& name, const std::string& bytes) const {
     const fs::path p = path_ / name;
     std::ofstream out(p, std::ios::binary);
@@ -657,4 +658,28 @@ TEST_CASE("Diagnostic.FormatEscapesControlCharactersAndBadBytes", "[model][loade
   // escape sequence or bytes that are not UTF-8.
   const Diagnostic d{"a\x1b[2J.yaml", 3, 4, "levers.x\x1b[31m", "unknown key 'k\x07\xc2\x9b\x85' (caf\xc3\xa9)"};
   CHECK(d.format() == "a\\u001B[2J.yaml:3:4: error: levers.x\\u001B[31m: unknown key 'k\\u0007\\u009B\\x85' (caf\xc3\xa9)");
+}
+
+TEST_CASE("Loader.RemoveTakesEveryFormOfTrueAndFalseKeeps", "[model][loader][overlay]") {
+  // remove: True and TRUE remove, as true does (they were dropped without a
+  // word); remove: false keeps the item (and is not an error).
+  TempDir dir;
+  fs::copy_file(data_dir() / "minimal.yaml", dir.path() / "minimal.yaml");
+  for (const char* yes : {"true", "True", "TRUE"}) {
+    INFO(yes);
+    const fs::path file = dir.write(std::string("remove_") + yes + ".yaml",
+                                    std::string("extends: minimal.yaml\nname: removed\nbarriers:\n  - {id: gp_disengagement, remove: ") +
+                                        yes + "}\n");
+    const LoadResult r = check_scenario(file);
+    INFO(wsic::model::format_diagnostics(r.diagnostics));
+    REQUIRE(r.ok());
+    REQUIRE(r.scenario->barriers.size() == 1);
+    CHECK(r.scenario->barriers[0].id == "national_ig");
+  }
+  const LoadResult kept = check_scenario(dir.write(
+      "keep.yaml", "extends: minimal.yaml\nname: kept\nbarriers:\n  - {id: gp_disengagement, remove: false, name: Kept}\n"));
+  INFO(wsic::model::format_diagnostics(kept.diagnostics));
+  REQUIRE(kept.ok());
+  REQUIRE(kept.scenario->barriers.size() == 2);
+  CHECK(kept.scenario->barriers[1].name == "Kept");
 }
