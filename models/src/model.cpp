@@ -60,8 +60,8 @@ struct SchemeRun {
 
 /// One replication's world.
 struct Run {
-  Run(const Model& model, std::uint64_t s, std::uint64_t i, ReplicationOutcome& o)
-      : m(model), sc(model.scenario()), seed(s), index(i), out(o),
+  Run(const Model& model, std::uint64_t s, std::uint64_t i, ReplicationOutcome& o, RateProfile& working_space)
+      : m(model), sc(model.scenario()), seed(s), index(i), out(o), profile(working_space),
         central(sim.make<Resource>(model.central_capacity(), sim::Discipline::kPriority)),
         schemes(sc.schemes.size()),
         all_tasks(sc.schemes.size() * sc.workstreams.size()),
@@ -82,13 +82,13 @@ struct Run {
   std::uint64_t seed;
   std::uint64_t index;
   ReplicationOutcome& out;
+  RateProfile& profile;  // working space for planning work through windows
   Simulation sim;
   Resource& central;
   std::vector<SchemeRun> schemes;
   std::vector<TaskRun> all_tasks;
   std::vector<std::optional<Signal>> all_done;
   std::vector<signed char> national_occurs;  // per barrier: on_start barriers of national scope
-  RateProfile profile;                       // working space for planning work through windows
 };
 
 bool applies_to(const Barrier& b, int s) { return b.scope != Barrier::Scope::kScheme || b.scheme == s; }
@@ -600,7 +600,8 @@ void Model::simulate(std::uint64_t seed, std::uint64_t index, ReplicationOutcome
   out.codesign_end = kNever;
   out.schemes.assign(scenario_.schemes.size(), SchemeOutcome{});
   out.barrier_hits.assign(scenario_.barriers.size(), 0);
-  Run r(*this, seed, index, out);
+  thread_local RateProfile profile;  // its storage is reused from one replication to the next
+  Run r(*this, seed, index, out, profile);
   r.national_occurs.assign(scenario_.barriers.size(), 0);
   plan_timed_barriers(r);
   r.sim.start(programme(r));

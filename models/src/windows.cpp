@@ -7,38 +7,50 @@
 namespace wsic::model {
 
 void RateProfile::build(double from, const std::vector<Window>& windows, std::uint64_t mask, std::size_t fold_up_to) {
+  from_ = from;
   relevant_.clear();
-  bounds_.clear();
+  segments_.clear();
   for (const Window& w : windows) {
-    if ((w.targets & mask) == 0 || !(w.end > from)) continue;
-    relevant_.push_back(w);
+    if ((w.targets & mask) != 0 && w.end > from) relevant_.push_back(w);
+  }
+  lazy_ = relevant_.size() <= fold_up_to;
+  if (!lazy_) build_by_sweep(from);
+}
+
+double RateProfile::fold_at(double t, double& next) const {
+  double f = 1.0;
+  next = kNever;
+  for (const Window& w : relevant_) {
+    if (w.start > t) {
+      next = std::min(next, w.start);
+    } else if (w.end > t) {
+      f *= w.factor;
+      next = std::min(next, w.end);
+    }
+  }
+  return f;
+}
+
+const std::vector<RateProfile::Segment>& RateProfile::segments() {
+  if (lazy_ && segments_.empty()) {
+    double next = 0.0;
+    for (double t = from_;; t = next) {
+      segments_.push_back({t, fold_at(t, next)});
+      if (next == kNever) break;
+    }
+  }
+  return segments_;
+}
+
+void RateProfile::build_by_sweep(double from) {
+  bounds_.clear();
+  for (const Window& w : relevant_) {
     if (w.start > from) bounds_.push_back(w.start);
     if (std::isfinite(w.end)) bounds_.push_back(w.end);
   }
   std::sort(bounds_.begin(), bounds_.end());
   bounds_.erase(std::unique(bounds_.begin(), bounds_.end()), bounds_.end());
-  segments_.clear();
   segments_.reserve(bounds_.size() + 1);
-  if (relevant_.size() <= fold_up_to) {
-    build_by_fold(from);
-  } else {
-    build_by_sweep(from);
-  }
-}
-
-void RateProfile::build_by_fold(double from) {
-  const auto factor_at = [&](double t) {
-    double f = 1.0;
-    for (const Window& w : relevant_) {
-      if (w.start <= t && w.end > t) f *= w.factor;
-    }
-    return f;
-  };
-  segments_.push_back({from, factor_at(from)});
-  for (const double b : bounds_) segments_.push_back({b, factor_at(b)});
-}
-
-void RateProfile::build_by_sweep(double from) {
   // A product tree over the windows (leaf i is window i's factor while it is
   // open, 1 otherwise): each opening or closing updates one path.
   const std::size_t leaves = std::bit_ceil(relevant_.size());
@@ -72,11 +84,18 @@ void RateProfile::build_by_sweep(double from) {
 }
 
 double RateProfile::finish(double work, double rate) const {
-  double t = segments_.front().from;
-  for (std::size_t i = 0; i < segments_.size(); ++i) {
+  double t = from_;
+  for (std::size_t i = 0;; ++i) {
     if (work <= 0.0) return t;
-    const double next = i + 1 < segments_.size() ? segments_[i + 1].from : kNever;
-    const double r = rate * segments_[i].factor;
+    double next = kNever;
+    double factor = 1.0;
+    if (lazy_) {
+      factor = fold_at(t, next);
+    } else {
+      factor = segments_[i].factor;
+      next = i + 1 < segments_.size() ? segments_[i + 1].from : kNever;
+    }
+    const double r = rate * factor;
     if (r > 0.0) {
       const double done_at = t + work / r;
       if (done_at <= next) return done_at;
@@ -86,15 +105,21 @@ double RateProfile::finish(double work, double rate) const {
     }
     t = next;
   }
-  return kNever;  // not reached: the last segment lasts forever
 }
 
 double RateProfile::progress(double until, double rate) const {
   double done = 0.0;
-  double t = segments_.front().from;
-  for (std::size_t i = 0; i < segments_.size() && t < until; ++i) {
-    const double next = i + 1 < segments_.size() ? segments_[i + 1].from : kNever;
-    const double r = rate * segments_[i].factor;
+  double t = from_;
+  for (std::size_t i = 0; t < until; ++i) {
+    double next = kNever;
+    double factor = 1.0;
+    if (lazy_) {
+      factor = fold_at(t, next);
+    } else {
+      factor = segments_[i].factor;
+      next = i + 1 < segments_.size() ? segments_[i + 1].from : kNever;
+    }
+    const double r = rate * factor;
     const double to = std::min(next, until);
     done += (to - t) * r;
     t = to;

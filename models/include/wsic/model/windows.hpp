@@ -26,8 +26,10 @@ struct Window {
 /// in O(k log k) for the k windows that apply, so a scheme struck thousands
 /// of times plans its work in time linear in the strikes, not quadratic.
 ///
-/// For a few windows (the usual case) each segment's factor is the product
-/// of the active windows in the order they were opened; for many, it comes
+/// For a few windows (the usual case) nothing is built ahead: finish and
+/// progress walk from boundary to boundary, each factor the product of the
+/// windows open then, in the order they were opened, only as far as they
+/// need to. For many, the segments are built once by a sweep, each factor
 /// from a product tree over the same windows. Both are deterministic; they
 /// can differ in the last bits of a product, never in meaning.
 class RateProfile {
@@ -53,12 +55,16 @@ class RateProfile {
   /// Nominal progress at `rate` from the profile's start to `until`.
   double progress(double until, double rate) const;
 
-  const std::vector<Segment>& segments() const noexcept { return segments_; }
+  /// The segments (built by the sweep, or walked out by the fold in full).
+  const std::vector<Segment>& segments();
 
  private:
-  void build_by_fold(double from);
   void build_by_sweep(double from);
+  /// The factor at `t` of the windows open then, and the next boundary.
+  double fold_at(double t, double& next) const;
 
+  double from_ = 0.0;
+  bool lazy_ = true;  // the fold: nothing built ahead
   std::vector<Segment> segments_;
   std::vector<Window> relevant_;  // the windows that apply and end after `from`, in order
   std::vector<double> bounds_;
