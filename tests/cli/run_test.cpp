@@ -182,7 +182,7 @@ TEST_CASE("Run.InterruptedInTheAnalysesOrAfterTheRowsAreRenamedResumes", "[cli][
   ::kill(pid, SIGINT);
   REQUIRE(wait_exit(pid) == 130);
   INFO(slurp(err));
-  CHECK(slurp(err).find("interrupted during the analyses") != std::string::npos);
+  CHECK(slurp(err).find("the analyses, after 5000 of 5000 replications; progress is saved") != std::string::npos);
   REQUIRE(fs::exists(dir / ".per_replication.csv.partial"));
   fs::rename(dir / ".per_replication.csv.partial", dir / "per_replication.csv");
   REQUIRE(run(wsic_bin() + " run -q --resume " + dir.string()) == 0);
