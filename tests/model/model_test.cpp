@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "wsic/model/limits.hpp"
 #include "wsic/model/loader.hpp"
 #include "wsic/model/outcomes.hpp"
 
@@ -318,4 +319,24 @@ TEST_CASE("Model.LeaseHeldAtTheHorizonIsReleasedSafely", "[model]") {
       REQUIRE(s.go_live == kNever);
     }
   }
+}
+
+TEST_CASE("Model.ScenarioAtEveryLimitRunsInBoundedMemory", "[model][limits]") {
+  // Everything at once at the model's limits: it loads, simulates (each
+  // scheme struck by up to 10,000 windows) and fits a batch accumulator of
+  // about 15 MB, the figure the run's memory budget is built on.
+  const Scenario sc = wsic::model::load_scenario("tests/data/scenarios/at_the_limits.yaml");
+  REQUIRE(sc.schemes.size() == wsic::model::limits::kSchemes);
+  REQUIRE(sc.workstreams.size() == wsic::model::limits::kWorkstreams);
+  REQUIRE(sc.barriers.size() == wsic::model::limits::kBarriers);
+  const Model m(sc);
+  ReplicationOutcome out;
+  m.simulate(3, 0, out);
+  std::uint64_t hits = 0;
+  for (const auto h : out.barrier_hits) hits += h;
+  CHECK(hits > 64 * 100 * 50);  // most occurrences strike (a rate of one a day)
+  Outcomes batch(sc);
+  batch.add(out);
+  CHECK(batch.memory_bytes() < std::size_t{16} << 20);
+  CHECK(batch.memory_bytes() > std::size_t{14} << 20);
 }
