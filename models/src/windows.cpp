@@ -83,19 +83,18 @@ void RateProfile::build_by_sweep(double from) {
   }
 }
 
+double RateProfile::segment(std::size_t i, double t, double& next) const {
+  if (lazy_) return fold_at(t, next);
+  next = i + 1 < segments_.size() ? segments_[i + 1].from : kNever;
+  return segments_[i].factor;
+}
+
 double RateProfile::finish(double work, double rate) const {
   double t = from_;
   for (std::size_t i = 0;; ++i) {
     if (work <= 0.0) return t;
     double next = kNever;
-    double factor = 1.0;
-    if (lazy_) {
-      factor = fold_at(t, next);
-    } else {
-      factor = segments_[i].factor;
-      next = i + 1 < segments_.size() ? segments_[i + 1].from : kNever;
-    }
-    const double r = rate * factor;
+    const double r = rate * segment(i, t, next);
     if (r > 0.0) {
       const double done_at = t + work / r;
       if (done_at <= next) return done_at;
@@ -112,14 +111,7 @@ double RateProfile::progress(double until, double rate) const {
   double t = from_;
   for (std::size_t i = 0; t < until; ++i) {
     double next = kNever;
-    double factor = 1.0;
-    if (lazy_) {
-      factor = fold_at(t, next);
-    } else {
-      factor = segments_[i].factor;
-      next = i + 1 < segments_.size() ? segments_[i + 1].from : kNever;
-    }
-    const double r = rate * factor;
+    const double r = rate * segment(i, t, next);
     const double to = std::min(next, until);
     done += (to - t) * r;
     t = to;

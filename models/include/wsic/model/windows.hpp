@@ -62,6 +62,8 @@ class RateProfile {
   void build_by_sweep(double from);
   /// The factor at `t` of the windows open then, and the next boundary.
   double fold_at(double t, double& next) const;
+  /// The factor of segment `i`, which starts at `t`, and where it ends.
+  double segment(std::size_t i, double t, double& next) const;
 
   double from_ = 0.0;
   bool lazy_ = true;  // the fold: nothing built ahead
