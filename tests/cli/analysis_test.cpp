@@ -2,12 +2,12 @@
 
 #include <catch2/catch.hpp>
 
-#include "wsic/model/loader.hpp"
+#include "wsic/scenario/loader.hpp"
 
 using namespace wsic;
 
 TEST_CASE("Analysis.DominantBarrierRanksFirst", "[cli][analysis]") {
-  const model::Scenario sc = model::load_scenario("tests/data/scenarios/dominant_barrier.yaml");
+  const model::Scenario sc = scenario::load_scenario("tests/data/scenarios/dominant_barrier.yaml");
   cli::BatchSpec spec;
   spec.seed = 3;
   spec.replications = 400;
@@ -23,7 +23,7 @@ TEST_CASE("Analysis.DominantBarrierRanksFirst", "[cli][analysis]") {
 }
 
 TEST_CASE("Analysis.LeverSensitivityMovesTheRightWay", "[cli][analysis]") {
-  model::Scenario sc = model::load_scenario("tests/data/scenarios/minimal.yaml");
+  model::Scenario sc = scenario::load_scenario("tests/data/scenarios/minimal.yaml");
   cli::BatchSpec spec;
   spec.seed = 4;
   spec.replications = 300;
@@ -71,7 +71,7 @@ TEST_CASE("Analysis.PairedDifferencesMeanAndInterval", "[cli][analysis]") {
 TEST_CASE("Analysis.PlainSummaryKeepsLongNamesWhole", "[cli][analysis]") {
   // The sentences were built in 160- and 200-byte buffers: a long barrier
   // name cut the sentence off mid-word (or mid-character).
-  model::Scenario sc = model::load_scenario("tests/data/scenarios/dominant_barrier.yaml");
+  model::Scenario sc = scenario::load_scenario("tests/data/scenarios/dominant_barrier.yaml");
   std::string name;
   for (int i = 0; i < 200; ++i) name += "\xC3\xA9";  // 200 x "é"
   for (auto& b : sc.barriers) {

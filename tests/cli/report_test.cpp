@@ -2,7 +2,7 @@
 
 #include "wsic/cli/analysis.hpp"
 #include "wsic/cli/summary.hpp"
-#include "wsic/model/loader.hpp"
+#include "wsic/scenario/loader.hpp"
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -390,7 +390,7 @@ TEST_CASE("Report.HugeAmountsStillRender", "[cli][report]") {
 TEST_CASE("Report.ChartFilesNeverCollideWithTheRunsTables", "[cli][report]") {
   // render_report's files and summary_csvs' tables go to the same folder: a
   // chart named like a table (spend, criticality) used to overwrite it.
-  const wsic::model::Scenario sc = wsic::model::load_scenario("tests/data/scenarios/minimal.yaml");
+  const wsic::model::Scenario sc = wsic::scenario::load_scenario("tests/data/scenarios/minimal.yaml");
   wsic::cli::BatchSpec spec;
   spec.seed = 1;
   spec.replications = 20;

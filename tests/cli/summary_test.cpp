@@ -6,7 +6,7 @@
 
 #include "wsic/cli/analysis.hpp"
 #include "wsic/cli/text.hpp"
-#include "wsic/model/loader.hpp"
+#include "wsic/scenario/loader.hpp"
 
 #include "support.hpp"
 
@@ -48,7 +48,7 @@ model::Outcomes small_batch(const model::Scenario& sc) {
 }  // namespace
 
 TEST_CASE("Summary.TableCutsLongNamesByCharacters", "[cli][summary]") {
-  model::Scenario sc = model::load_scenario("tests/data/scenarios/minimal.yaml");
+  model::Scenario sc = scenario::load_scenario("tests/data/scenarios/minimal.yaml");
   REQUIRE(sc.schemes.size() == 2);
   const std::string e200 = repeat("\xC3\xA9", 200);  // 200 x "é": 400 bytes
   sc.schemes[0].name = e200;
@@ -78,7 +78,7 @@ TEST_CASE("Summary.TableCutsLongNamesByCharacters", "[cli][summary]") {
 
 TEST_CASE("Summary.CsvNumbersAreWrittenWhole", "[cli][summary]") {
   // A value too wide for the old 64-byte buffer lost its tail silently.
-  model::Scenario sc = model::load_scenario("tests/data/scenarios/minimal.yaml");
+  model::Scenario sc = scenario::load_scenario("tests/data/scenarios/minimal.yaml");
   REQUIRE_FALSE(sc.funding.empty());
   sc.funding[0].central = 1e100;
   sc.funding[0].consultancy = 0.0;

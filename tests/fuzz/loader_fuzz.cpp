@@ -14,7 +14,7 @@
 #include <filesystem>
 #include <string>
 
-#include "wsic/model/loader.hpp"
+#include "wsic/scenario/loader.hpp"
 #include "wsic/model/model.hpp"
 #include "wsic/model/outcomes.hpp"
 
@@ -31,9 +31,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     std::fwrite(data, 1, size, f);
     std::fclose(f);
   }
-  wsic::model::LoadOptions opt;
+  wsic::scenario::LoadOptions opt;
   opt.max_file_bytes = 1 << 20;
-  const auto result = wsic::model::check_scenario(file, opt);
+  const auto result = wsic::scenario::check_scenario(file, opt);
   // Every failure must explain itself.
   if (!result.ok() && result.diagnostics.empty()) __builtin_trap();
   for (const auto& d : result.diagnostics) {

@@ -1,10 +1,11 @@
 // Common random numbers: properties that must hold replication by replication.
 #include <catch2/catch.hpp>
 
-#include "wsic/model/loader.hpp"
+#include "wsic/scenario/loader.hpp"
 #include "wsic/model/model.hpp"
 
 using namespace wsic::model;
+using wsic::scenario::load_scenario;
 
 namespace {
 Scenario baseline() { return load_scenario("scenarios/baseline.yaml"); }

@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "wsic/model/limits.hpp"
-#include "wsic/model/loader.hpp"
+#include "wsic/scenario/loader.hpp"
 #include "wsic/model/outcomes.hpp"
 
 #include <algorithm>
@@ -232,7 +232,7 @@ TEST_CASE("Model.SchemeOrderInTheFileChangesNothing", "[model]") {
   // scheme (matched by id) has the same outcome in every replication, and so
   // has the programme. The central team goes to the readiest schemes, not to
   // the first ones listed.
-  const Scenario sc = wsic::model::load_scenario("scenarios/baseline.yaml");
+  const Scenario sc = wsic::scenario::load_scenario("scenarios/baseline.yaml");
   Scenario reversed = sc;
   std::reverse(reversed.schemes.begin(), reversed.schemes.end());
   Scenario rotated = sc;
@@ -325,7 +325,7 @@ TEST_CASE("Model.ScenarioAtEveryLimitRunsInBoundedMemory", "[model][limits]") {
   // Everything at once at the model's limits: it loads, simulates (each
   // scheme struck by up to 10,000 windows) and fits a batch accumulator of
   // about 15 MB, the figure the run's memory budget is built on.
-  const Scenario sc = wsic::model::load_scenario("tests/data/scenarios/at_the_limits.yaml");
+  const Scenario sc = wsic::scenario::load_scenario("tests/data/scenarios/at_the_limits.yaml");
   REQUIRE(sc.schemes.size() == wsic::model::limits::kSchemes);
   REQUIRE(sc.workstreams.size() == wsic::model::limits::kWorkstreams);
   REQUIRE(sc.barriers.size() == wsic::model::limits::kBarriers);

@@ -16,7 +16,7 @@
 #include "wsic/cli/report.hpp"
 #include "wsic/cli/summary.hpp"
 #include "wsic/cli/text.hpp"
-#include "wsic/model/loader.hpp"
+#include "wsic/scenario/loader.hpp"
 #include "wsic/model/model.hpp"
 
 namespace wsic::cli {
@@ -24,7 +24,7 @@ namespace wsic::cli {
 int validate_command(const std::vector<std::filesystem::path>& files) {
   bool ok = true;
   for (const auto& f : files) {
-    const model::LoadResult r = model::check_scenario(f);
+    const scenario::LoadResult r = scenario::check_scenario(f);
     if (r.ok()) {
       std::cout << f.string() << ": ok (" << r.scenario->name << ", " << r.scenario->schemes.size() << " schemes, "
                 << r.scenario->workstreams.size() << " workstreams, " << r.scenario->barriers.size() << " barriers)\n";
@@ -225,16 +225,16 @@ ordered_json comparison_json(const CompareOptions& opt, const std::vector<model:
 
 std::vector<model::Scenario> load_all(const std::vector<fs::path>& files) {
   std::vector<model::Scenario> scenarios;
-  std::vector<model::Diagnostic> problems;
+  std::vector<scenario::Diagnostic> problems;
   for (const auto& f : files) {
-    model::LoadResult r = model::check_scenario(f);
+    scenario::LoadResult r = scenario::check_scenario(f);
     if (r.ok()) {
       scenarios.push_back(std::move(*r.scenario));
     } else {
       problems.insert(problems.end(), r.diagnostics.begin(), r.diagnostics.end());
     }
   }
-  if (!problems.empty()) throw model::ScenarioError(std::move(problems));
+  if (!problems.empty()) throw scenario::ScenarioError(std::move(problems));
   return scenarios;
 }
 
@@ -325,7 +325,7 @@ int compare_command(const CompareOptions& opt) {
   }
   try {
     return compare_scenarios(opt);
-  } catch (const model::ScenarioError& e) {
+  } catch (const scenario::ScenarioError& e) {
     for (const auto& d : e.diagnostics()) std::cerr << d.format() << '\n';
     return kExitBadInput;
   } catch (const InputError& e) {

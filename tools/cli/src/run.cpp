@@ -19,7 +19,7 @@
 #include "wsic/cli/report.hpp"
 #include "wsic/cli/summary.hpp"
 #include "wsic/model/limits.hpp"
-#include "wsic/model/loader.hpp"
+#include "wsic/scenario/loader.hpp"
 #include "wsic/model/model.hpp"
 #include "wsic/model/outcomes.hpp"
 #include "wsic/sim/runner.hpp"
@@ -419,12 +419,12 @@ int run_command(const RunOptions& given) {
       }
       opt = options_from(*resumed, given);
     }
-    model::Scenario scenario = model::load_scenario(opt.scenario);
+    model::Scenario scenario = scenario::load_scenario(opt.scenario);
     if (resumed) scenario.source_file = resumed->run.scenario_file;  // results name the file as first given
     add_milestones(scenario, opt.milestones);
     job.emplace(std::move(opt), std::move(scenario), std::move(resumed));
     return job->run();
-  } catch (const model::ScenarioError& e) {
+  } catch (const scenario::ScenarioError& e) {
     for (const auto& d : e.diagnostics()) std::cerr << d.format() << '\n';
     return kExitBadInput;
   } catch (const InputError& e) {

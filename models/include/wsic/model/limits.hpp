@@ -1,7 +1,7 @@
 #pragma once
 /// The model's limits, declared once. The loader enforces each with a
 /// position in the file, scenarios/schema.json states them for editors, and
-/// models/SCENARIO_FORMAT.md explains them. They keep every scenario that
+/// scenario/SCENARIO_FORMAT.md explains them. They keep every scenario that
 /// `wsic validate` accepts within bounded memory (a batch accumulator is
 /// kept per block in flight, and it grows with schemes x calendar days) and
 /// time per replication, with room to spare for what the programme needs:

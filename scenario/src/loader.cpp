@@ -1,4 +1,4 @@
-#include "wsic/model/loader.hpp"
+#include "wsic/scenario/loader.hpp"
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
@@ -23,7 +23,20 @@
 #include "wsic/model/limits.hpp"
 #include "wsic/sim/serial.hpp"
 
-namespace wsic::model {
+namespace wsic::scenario {
+
+using model::Barrier;
+using sim::AnyDistribution;
+using sim::Date;
+using model::FundingYear;
+using model::Lever;
+using model::Milestone;
+using model::Population;
+using model::Scaled;
+using model::Scenario;
+using model::Scheme;
+using model::Workstream;
+namespace limits = model::limits;
 
 // ---------------------------------------------------------------------------
 // Diagnostics
@@ -2456,4 +2469,4 @@ Scenario load_scenario(const std::filesystem::path& file, const LoadOptions& opt
   return std::move(*result.scenario);
 }
 
-}  // namespace wsic::model
+}  // namespace wsic::scenario

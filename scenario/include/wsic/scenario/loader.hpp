@@ -1,5 +1,5 @@
 #pragma once
-/// Reads a scenario from YAML (see models/SCENARIO_FORMAT.md): applies
+/// Reads a scenario from YAML (see scenario/SCENARIO_FORMAT.md): applies
 /// overlays (`extends:`), checks everything, and resolves it into a
 /// `Scenario` with every date in simulation days and every reference an index.
 
@@ -9,10 +9,10 @@
 #include <string>
 #include <vector>
 
-#include "wsic/model/diagnostics.hpp"
+#include "wsic/scenario/diagnostics.hpp"
 #include "wsic/model/scenario.hpp"
 
-namespace wsic::model {
+namespace wsic::scenario {
 
 /// Limits that keep a hostile or broken file from using unbounded time or
 /// memory. Each is checked before the work it bounds is done.
@@ -26,7 +26,7 @@ struct LoadOptions {
 /// The outcome of checking a scenario: the scenario when there was no problem,
 /// and the problems otherwise (sorted by file, line and column).
 struct LoadResult {
-  std::optional<Scenario> scenario;
+  std::optional<model::Scenario> scenario;
   std::vector<Diagnostic> diagnostics;
   bool ok() const { return scenario.has_value() && diagnostics.empty(); }
 };
@@ -37,7 +37,7 @@ LoadResult check_scenario(const std::filesystem::path& file, const LoadOptions& 
 
 /// As check_scenario(), but throws ScenarioError carrying every diagnostic
 /// when there is any.
-Scenario load_scenario(const std::filesystem::path& file, const LoadOptions& options = {});
+model::Scenario load_scenario(const std::filesystem::path& file, const LoadOptions& options = {});
 
 /// Every key path the loader accepts, sorted: "programme.codesign_duration",
 /// "barriers[].trigger.probability", "levers.*.value" ("[]" marks the items
@@ -45,4 +45,4 @@ Scenario load_scenario(const std::filesystem::path& file, const LoadOptions& opt
 /// (a test keeps the two in step).
 const std::vector<std::string>& known_key_paths();
 
-}  // namespace wsic::model
+}  // namespace wsic::scenario

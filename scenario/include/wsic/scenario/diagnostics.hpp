@@ -7,7 +7,7 @@
 
 #include "wsic/sim/error.hpp"
 
-namespace wsic::model {
+namespace wsic::scenario {
 
 /// One problem in a scenario file. A plain value type.
 struct Diagnostic {
@@ -39,4 +39,4 @@ class ScenarioError : public wsic::Error {
   std::vector<Diagnostic> diagnostics_;
 };
 
-}  // namespace wsic::model
+}  // namespace wsic::scenario

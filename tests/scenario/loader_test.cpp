@@ -1,4 +1,4 @@
-#include "wsic/model/loader.hpp"
+#include "wsic/scenario/loader.hpp"
 
 #include <sys/resource.h>
 
@@ -17,10 +17,10 @@ namespace {
 
 namespace fs = std::filesystem;
 using Catch::Matchers::Contains;
-using wsic::model::check_scenario;
-using wsic::model::Diagnostic;
-using wsic::model::LoadOptions;
-using wsic::model::LoadResult;
+using wsic::scenario::check_scenario;
+using wsic::scenario::Diagnostic;
+using wsic::scenario::LoadOptions;
+using wsic::scenario::LoadResult;
 using wsic::model::Scenario;
 
 fs::path data_dir() { return fs::path(__FILE__).parent_path().parent_path() / "data" / "scenarios"; }
@@ -40,7 +40,7 @@ struct Expected {
 // and nothing else: a file with three problems must report exactly three.
 void expect_diagnostics(const fs::path& file, const std::vector<Expected>& expected) {
   const LoadResult r = check_scenario(file);
-  INFO(wsic::model::format_diagnostics(r.diagnostics));
+  INFO(wsic::scenario::format_diagnostics(r.diagnostics));
   CHECK_FALSE(r.scenario.has_value());
   REQUIRE(r.diagnostics.size() == expected.size());
   for (std::size_t i = 0; i < expected.size(); ++i) {
@@ -107,7 +107,7 @@ LoadResult timed_check(const fs::path& file, const LoadOptions& options = {}) {
 TEST_CASE("Loader.MinimalResolvesEveryField", "[model][loader]") {
   const fs::path file = data_dir() / "minimal.yaml";
   const LoadResult r = check_scenario(file);
-  INFO(wsic::model::format_diagnostics(r.diagnostics));
+  INFO(wsic::scenario::format_diagnostics(r.diagnostics));
   REQUIRE(r.ok());
   const Scenario& s = *r.scenario;
   CHECK(s.name == "minimal");
@@ -206,7 +206,7 @@ TEST_CASE("Loader.MinimalResolvesEveryField", "[model][loader]") {
 
 TEST_CASE("Loader.BaselineLoads", "[model][loader]") {
   const fs::path file = data_dir().parent_path().parent_path().parent_path() / "scenarios" / "baseline.yaml";
-  const Scenario s = wsic::model::load_scenario(file);
+  const Scenario s = wsic::scenario::load_scenario(file);
   CHECK(s.name == "baseline");
   CHECK(s.schemes.size() == 9);
   CHECK(s.workstreams.size() == 7);
@@ -252,7 +252,7 @@ TEST_CASE("Loader.HashIgnoresLayoutAndComments", "[model][loader]") {
 TEST_CASE("Loader.OverlayChangesLeverReadinessAndAppendsBarrier", "[model][loader][overlay]") {
   const LoadResult base = check_scenario(data_dir() / "minimal.yaml");
   const LoadResult r = check_scenario(data_dir() / "overlay_valid.yaml");
-  INFO(wsic::model::format_diagnostics(r.diagnostics));
+  INFO(wsic::scenario::format_diagnostics(r.diagnostics));
   REQUIRE(r.ok());
   const Scenario& s = *r.scenario;
   CHECK(s.name == "overlay-valid");
@@ -296,7 +296,7 @@ TEST_CASE("Loader.OverlayChangesLeverReadinessAndAppendsBarrier", "[model][loade
 
 TEST_CASE("Loader.OverlayOfOverlayRemovesAndReplaces", "[model][loader][overlay]") {
   const LoadResult r = check_scenario(data_dir() / "overlay_remove.yaml");
-  INFO(wsic::model::format_diagnostics(r.diagnostics));
+  INFO(wsic::scenario::format_diagnostics(r.diagnostics));
   REQUIRE(r.ok());
   const Scenario& s = *r.scenario;
   CHECK(s.name == "overlay-remove");
@@ -515,9 +515,9 @@ TEST_CASE("Loader.MissingFile", "[model][loader]") {
 
 TEST_CASE("Loader.LoadScenarioThrowsWithEveryDiagnostic", "[model][loader]") {
   try {
-    (void)wsic::model::load_scenario(bad("ranges.yaml"));
+    (void)wsic::scenario::load_scenario(bad("ranges.yaml"));
     FAIL("load_scenario did not throw");
-  } catch (const wsic::model::ScenarioError& e) {
+  } catch (const wsic::scenario::ScenarioError& e) {
     CHECK(e.diagnostics().size() == 7);
     const std::string what = e.what();
     CHECK(std::count(what.begin(), what.end(), '\n') == 6);
@@ -641,7 +641,7 @@ TEST_CASE("Loader.HugeIdNearAMisspeltReferenceIsRefusedCheaply", "[model][loader
   text.replace(text.find("  - id: harrow"), 14, "  - id: " + huge);
   text.replace(text.find("    scope: ealing"), 17, "    scope: " + huge.substr(0, 60) + "b");
   const LoadResult r = check_scenario(dir.write("huge_id.yaml", text));
-  INFO(wsic::model::format_diagnostics(r.diagnostics).substr(0, 2000));
+  INFO(wsic::scenario::format_diagnostics(r.diagnostics).substr(0, 2000));
   // Peak memory of this test process (each test runs in its own): the text,
   // its parse and a few copies, not an n x m table of distances.
   rusage usage{};
@@ -671,14 +671,14 @@ TEST_CASE("Loader.RemoveTakesEveryFormOfTrueAndFalseKeeps", "[model][loader][ove
                                     std::string("extends: minimal.yaml\nname: removed\nbarriers:\n  - {id: gp_disengagement, remove: ") +
                                         yes + "}\n");
     const LoadResult r = check_scenario(file);
-    INFO(wsic::model::format_diagnostics(r.diagnostics));
+    INFO(wsic::scenario::format_diagnostics(r.diagnostics));
     REQUIRE(r.ok());
     REQUIRE(r.scenario->barriers.size() == 1);
     CHECK(r.scenario->barriers[0].id == "national_ig");
   }
   const LoadResult kept = check_scenario(dir.write(
       "keep.yaml", "extends: minimal.yaml\nname: kept\nbarriers:\n  - {id: gp_disengagement, remove: false, name: Kept}\n"));
-  INFO(wsic::model::format_diagnostics(kept.diagnostics));
+  INFO(wsic::scenario::format_diagnostics(kept.diagnostics));
   REQUIRE(kept.ok());
   REQUIRE(kept.scenario->barriers.size() == 2);
   CHECK(kept.scenario->barriers[1].name == "Kept");

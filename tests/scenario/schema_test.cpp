@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "wsic/model/loader.hpp"
+#include "wsic/scenario/loader.hpp"
 
 namespace {
 
@@ -229,7 +229,7 @@ TEST_CASE("Schema.KeyPathsMatchTheLoader", "[model][schema]") {
   const json schema = read_schema();
   std::set<std::string> from_schema;
   collect_paths(schema, schema, "", from_schema);
-  const auto& known = wsic::model::known_key_paths();
+  const auto& known = wsic::scenario::known_key_paths();
   const std::set<std::string> from_loader(known.begin(), known.end());
   CHECK(known.size() == from_loader.size());  // no duplicates
 
@@ -255,7 +255,7 @@ TEST_CASE("Schema.ValidScenariosPass", "[model][schema]") {
     const auto errors = schema_errors(file);
     INFO(joined(errors));
     CHECK(errors.empty());
-    CHECK(wsic::model::check_scenario(file).ok());
+    CHECK(wsic::scenario::check_scenario(file).ok());
   }
 }
 
@@ -283,8 +283,8 @@ TEST_CASE("Schema.UnknownKeysAndWrongTypesFlaggedByBoth", "[model][schema]") {
         return e.rfind(path + ":", 0) == 0 || e.rfind(path + ".", 0) == 0 || e.rfind(path + "[", 0) == 0;
       }));
     }
-    const auto loaded = wsic::model::check_scenario(file);
-    INFO("loader:\n" << wsic::model::format_diagnostics(loaded.diagnostics));
+    const auto loaded = wsic::scenario::check_scenario(file);
+    INFO("loader:\n" << wsic::scenario::format_diagnostics(loaded.diagnostics));
     CHECK_FALSE(loaded.ok());
     CHECK(loaded.diagnostics.size() >= paths.size());
   }
@@ -321,6 +321,6 @@ TEST_CASE("Schema.ModelLimitsAndTextRulesFlaggedByBoth", "[model][schema]") {
     const auto errors = schema_errors(file);
     INFO("schema:\n" << joined(errors));
     CHECK(std::any_of(errors.begin(), errors.end(), [&](const std::string& e) { return e.rfind(path + ":", 0) == 0; }));
-    CHECK_FALSE(wsic::model::check_scenario(file).ok());
+    CHECK_FALSE(wsic::scenario::check_scenario(file).ok());
   }
 }
