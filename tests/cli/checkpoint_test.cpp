@@ -10,12 +10,12 @@
 #include <vector>
 
 #include "support.hpp"
-#include "wsic/cli/checkpoint.hpp"
+#include "wsic/experiment/checkpoint.hpp"
 #include "wsic/sim/random.hpp"
 
 namespace fs = std::filesystem;
 using namespace wsic::test;
-using wsic::cli::Checkpoint;
+using wsic::experiment::Checkpoint;
 
 namespace {
 const std::string kArgs =
@@ -65,7 +65,7 @@ TEST_CASE("Checkpoint.TamperedCheckpointIsRefusedOrResumesToTheSameBytes", "[cli
   ::kill(pid, SIGINT);
   REQUIRE(wait_exit(pid) == 130);
   const std::string original = slurp(base / "checkpoint.wsic");
-  const Checkpoint good = wsic::cli::decode_checkpoint(original);
+  const Checkpoint good = wsic::experiment::decode_checkpoint(original);
   REQUIRE_FALSE(good.batch_complete);
   REQUIRE(good.blocks_done > 1);
 
@@ -79,7 +79,7 @@ TEST_CASE("Checkpoint.TamperedCheckpointIsRefusedOrResumesToTheSameBytes", "[cli
     return Tamper([f, good](const fs::path& dir) {
       Checkpoint c = good;
       f(c);
-      write_bytes(dir / "checkpoint.wsic", wsic::cli::encode_checkpoint(c));
+      write_bytes(dir / "checkpoint.wsic", wsic::experiment::encode_checkpoint(c));
     });
   };
   std::vector<std::pair<std::string, Tamper>> tampers;

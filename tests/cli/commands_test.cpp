@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "wsic/cli/text.hpp"
+#include "wsic/report/text.hpp"
 
 #include "support.hpp"
 
@@ -108,7 +108,7 @@ TEST_CASE("Commands.CompareKeepsLongNamesWhole", "[cli][compare]") {
     if (line.size() < 2 || line.back() != '%') continue;  // table rows end with P(earlier)
     INFO(line);
     ++table_rows;
-    CHECK(wsic::cli::count_characters(line) == 36 + 1 + 9 + 1 + 17 + 3 * 9 + 1 + 9);
+    CHECK(wsic::report::count_characters(line) == 36 + 1 + 9 + 1 + 17 + 3 * 9 + 1 + 9);
   }
   CHECK(table_rows == 4);
   fs::remove_all(dir);

@@ -7,20 +7,6 @@
 #include "support.hpp"
 
 namespace fs = std::filesystem;
-using wsic::cli::csv_field;
-
-TEST_CASE("Files.CsvFieldsNeverRunAsFormulas", "[cli][files]") {
-  // A spreadsheet runs a cell that starts with =, +, -, @ (or a tab or CR
-  // before one) as a formula: such text is written with a leading apostrophe.
-  CHECK(csv_field("=HYPERLINK(\"x\")") == "\"'=HYPERLINK(\"\"x\"\")\"");
-  CHECK(csv_field("+1") == "'+1");
-  CHECK(csv_field("-1+1") == "'-1+1");
-  CHECK(csv_field("@SUM(A1)") == "'@SUM(A1)");
-  CHECK(csv_field("\t=1") == "'\t=1");
-  CHECK(csv_field("Ealing") == "Ealing");
-  CHECK(csv_field("65+ with LTCs, 75+") == "\"65+ with LTCs, 75+\"");
-  CHECK(csv_field("") == "");
-}
 
 TEST_CASE("Files.TemporaryNamesAreOnlyThoseOfAtomicWrites", "[cli][files]") {
   CHECK(wsic::cli::is_temporary_name(".summary.json.tmp-Ab12Cd"));
@@ -33,7 +19,7 @@ TEST_CASE("Files.TemporaryNamesAreOnlyThoseOfAtomicWrites", "[cli][files]") {
 
 TEST_CASE("Files.AppendFileKeepsTheChecksumOfItsPrefix", "[cli][files]") {
   const fs::path p = wsic::test::fresh_dir("append.txt");
-  wsic::cli::Prefix at_two;
+  wsic::experiment::Prefix at_two;
   {
     wsic::cli::AppendFile f(p, true);
     f.write("one\n");

@@ -65,22 +65,6 @@ bool is_temporary_name(std::string_view name) {
   return !name.empty() && name.front() == '.' && at != std::string_view::npos && name.size() - at == 11;
 }
 
-std::string csv_field(std::string_view s) {
-  std::string text(s);
-  if (!text.empty() && (text.front() == '=' || text.front() == '+' || text.front() == '-' || text.front() == '@' ||
-                        text.front() == '\t' || text.front() == '\r')) {
-    text.insert(text.begin(), '\'');
-  }
-  if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  out += '"';
-  return out;
-}
-
 // ---- AppendFile -------------------------------------------------------------
 
 AppendFile::AppendFile(const std::filesystem::path& path, bool create_empty) : path_(path) {

@@ -12,12 +12,13 @@
 #include <sstream>
 #include <thread>
 
-#include "wsic/cli/analysis.hpp"
-#include "wsic/cli/checkpoint.hpp"
 #include "wsic/cli/files.hpp"
 #include "wsic/cli/output.hpp"
-#include "wsic/cli/report.hpp"
-#include "wsic/cli/summary.hpp"
+#include "wsic/experiment/analysis.hpp"
+#include "wsic/experiment/checkpoint.hpp"
+#include "wsic/report/report.hpp"
+#include "wsic/report/report_data.hpp"
+#include "wsic/report/summary.hpp"
 #include "wsic/model/limits.hpp"
 #include "wsic/scenario/loader.hpp"
 #include "wsic/model/model.hpp"
@@ -30,19 +31,18 @@
 
 namespace wsic::cli {
 
-const char* version() { return WSIC_VERSION; }
-
-std::uint64_t blocks_in_flight(std::size_t accumulator_bytes, unsigned threads) {
-  const std::uint64_t wanted = 4 * static_cast<std::uint64_t>(std::max(1u, threads));
-  const std::uint64_t affordable = kAccumulatorBudgetBytes / std::max<std::size_t>(1, accumulator_bytes);
-  return std::max<std::uint64_t>(1, std::min(wanted, affordable));
-}
-
-unsigned effective_threads(unsigned asked) {
-  return asked > 0 ? asked : static_cast<unsigned>(std::max(1, tbb::info::default_concurrency()));
-}
-
 namespace fs = std::filesystem;
+
+using experiment::BatchSpec;
+using experiment::Checkpoint;
+using experiment::CheckpointError;
+using experiment::kCheckpointFile;
+using experiment::kDefaultBlock;
+using experiment::RunIdentity;
+using experiment::TornadoBar;
+using experiment::version;
+using report::BatchInfo;
+using report::RunFacts;
 
 namespace {
 
@@ -140,7 +140,7 @@ class RunJob {
     write_outputs(outcomes, batch_seconds, seconds_since(t0));
     if (!opt_.quiet) {
       const BatchInfo info{version(), opt_.seed, opt_.replications, kDefaultBlock};
-      std::cout << summary_table(sc_, outcomes, info)
+      std::cout << report::summary_table(sc_, outcomes, info)
                 << fmt::format("\n{} replications in {:.2f} s ({:.0f} per second); results in {}\n", opt_.replications,
                                batch_seconds, batch_seconds > 0 ? static_cast<double>(opt_.replications) / batch_seconds : 0.0,
                                out_dir_.string());
@@ -195,7 +195,7 @@ class RunJob {
                        opt_.analysis_replications,
                        opt_.per_replication,
                        opt_.checkpoint_seconds,
-                       checkpointing() || resumed_ ? run_fingerprint(sc_, model_, opt_.seed) : 0};
+                       checkpointing() || resumed_ ? experiment::run_fingerprint(sc_, model_, opt_.seed) : 0};
   }
 
   // --- prepare ---------------------------------------------------------------
@@ -205,12 +205,14 @@ class RunJob {
     try {
       if (resumed_) {
         std::vector<sim::BlockReducer<Block>::Node> nodes;
-        for (auto& [blocks, o] : verified_partials(*resumed_, identity_, sc_)) nodes.push_back({Block{std::move(o), {}}, blocks});
+        for (auto& [blocks, o] : experiment::verified_partials(*resumed_, identity_, sc_)) nodes.push_back({Block{std::move(o), {}}, blocks});
         reducer_ = sim::BlockReducer<Block>::from_partials(std::move(nodes));
       }
       check_cancel("before the run started");
       folder_.emplace(out_dir_, "summary.json", opt_.force || resumed_.has_value(), "wsic run");
       if (opt_.per_replication) open_rows();
+    } catch (const CheckpointError& e) {
+      throw InputError(fmt::format("cannot resume from {}: {}", (out_dir_ / kCheckpointFile).string(), e.what()));
     } catch (const InputError& e) {
       if (!resumed_) throw;
       throw InputError(fmt::format("cannot resume from {}: {}", (out_dir_ / kCheckpointFile).string(), e.what()));
@@ -258,7 +260,7 @@ class RunJob {
       c.rows = Prefix{rows_.bytes(), rows_.hash()};
     }
     for (const auto& node : reducer_.partials()) c.partials.emplace_back(node.blocks, node.acc.outcomes.save());
-    write_file_atomic(out_dir_ / kCheckpointFile, encode_checkpoint(c));
+    write_file_atomic(out_dir_ / kCheckpointFile, experiment::encode_checkpoint(c));
     saved_ = true;
     saved_rows_ = c.rows;
   }
@@ -268,7 +270,7 @@ class RunJob {
   // --- batch -----------------------------------------------------------------
 
   std::string rows_of(std::uint64_t index, const model::ReplicationOutcome& r) const {
-    const auto day = [&](double d) { return d == model::kNever ? std::string() : iso_day(sc_, static_cast<int>(d)); };
+    const auto day = [&](double d) { return d == model::kNever ? std::string() : report::iso_day(sc_, static_cast<int>(d)); };
     std::string rows;
     for (std::size_t s = 0; s < r.schemes.size(); ++s) {
       const auto& so = r.schemes[s];
@@ -282,7 +284,7 @@ class RunJob {
     sim::RunnerOptions ro;
     ro.threads = opt_.threads;
     ro.block_size = kDefaultBlock;
-    ro.blocks_in_flight = blocks_in_flight(model::Outcomes(sc_).memory_bytes(), effective_threads(opt_.threads));
+    ro.blocks_in_flight = experiment::blocks_in_flight(model::Outcomes(sc_).memory_bytes(), experiment::effective_threads(opt_.threads));
     ro.cancel = opt_.cancel;
     if (tty_) ro.progress = draw_progress;
     auto last_save = std::chrono::steady_clock::now();
@@ -325,16 +327,16 @@ class RunJob {
     // Smaller batches with common random numbers (the same seed and
     // replication indices as the main run).
     BatchSpec spec{opt_.seed, analysis_n_, opt_.threads, kDefaultBlock, opt_.cancel, {}};
-    spec.blocks_in_flight = blocks_in_flight(model::Outcomes(sc_).memory_bytes(), effective_threads(opt_.threads));
+    spec.blocks_in_flight = experiment::blocks_in_flight(model::Outcomes(sc_).memory_bytes(), experiment::effective_threads(opt_.threads));
     std::size_t batches = sc_.barriers.size();
     for (const auto& l : sc_.levers) batches += l.low < l.high ? 2 : 0;
     if (!opt_.quiet) {
       std::cerr << fmt::format("analysing barriers and levers: {} batches of {} replications...\n", batches, analysis_n_);
     }
     try {
-      const model::Outcomes base = analysis_n_ == opt_.replications ? outcomes : run_batch(sc_, spec);
-      barrier_bars_ = barrier_attribution(sc_, base, spec);
-      lever_bars_ = lever_sensitivity(sc_, base, spec);
+      const model::Outcomes base = analysis_n_ == opt_.replications ? outcomes : experiment::run_batch(sc_, spec);
+      barrier_bars_ = experiment::barrier_attribution(sc_, base, spec);
+      lever_bars_ = experiment::lever_sensitivity(sc_, base, spec);
     } catch (const sim::Cancelled&) {
       throw Interrupted("during the analyses", done(), opt_.replications);
     }
@@ -346,8 +348,8 @@ class RunJob {
   OutputSet outputs(const model::Outcomes& outcomes, double batch_seconds, double total_seconds) const {
     OutputSet files;
     const auto add = [&](std::string name, std::string content) { files.add(std::move(name), std::move(content)); };
-    for (auto& [name, content] : summary_csvs(sc_, outcomes)) add(name, std::move(content));
-    const unsigned threads = effective_threads(opt_.threads);
+    for (auto& [name, content] : report::summary_csvs(sc_, outcomes)) add(name, std::move(content));
+    const unsigned threads = experiment::effective_threads(opt_.threads);
     nlohmann::ordered_json run;
     run["wall_seconds"] = batch_seconds;
     run["replications_per_second"] = batch_seconds > 0 ? static_cast<double>(opt_.replications) / batch_seconds : 0.0;
@@ -358,9 +360,9 @@ class RunJob {
     run["wall_seconds_with_analyses"] = total_seconds;
     add("run.json", run.dump(2) + "\n");
     const RunFacts facts{version(), opt_.seed, opt_.replications, kDefaultBlock, analysis_n_, batch_seconds, threads};
-    const nlohmann::ordered_json data = run_report_data(sc_, outcomes, facts, barrier_bars_, lever_bars_);
+    const nlohmann::ordered_json data = report::run_report_data(sc_, outcomes, facts, barrier_bars_, lever_bars_);
     add("report_data.json", data.dump(2) + "\n");
-    for (auto& [name, content] : render_report(nlohmann::json::parse(data.dump()))) add(name, std::move(content));
+    for (auto& [name, content] : report::render_report(nlohmann::json::parse(data.dump()))) add(name, std::move(content));
     for (const char* reserved : {"summary.json", kRowsFinal, kCheckpointFile}) {
       if (files.contains(reserved)) throw InternalError(fmt::format("an output of the run is named {}", reserved));
     }
@@ -380,7 +382,7 @@ class RunJob {
     // Last: its presence marks a complete set of results.
     check_cancel("while writing the results");
     const BatchInfo info{version(), opt_.seed, opt_.replications, kDefaultBlock};
-    write_file_atomic(out_dir_ / "summary.json", summary_json(sc_, outcomes, info));
+    write_file_atomic(out_dir_ / "summary.json", report::summary_json(sc_, outcomes, info));
     written_.clear();  // complete: nothing to clean up any more
     std::error_code ec;
     fs::remove(out_dir_ / kCheckpointFile, ec);
@@ -413,7 +415,9 @@ int run_command(const RunOptions& given) {
     if (given.resume) {
       const fs::path file = *given.resume / kCheckpointFile;
       try {
-        resumed = decode_checkpoint(read_all(file));
+        resumed = experiment::decode_checkpoint(read_all(file));
+      } catch (const CheckpointError& e) {
+        throw InputError(fmt::format("cannot resume from {}: {}", file.string(), e.what()));
       } catch (const InputError& e) {
         throw InputError(fmt::format("cannot resume from {}: {}", file.string(), e.what()));
       }

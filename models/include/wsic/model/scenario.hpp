@@ -188,4 +188,8 @@ struct Scenario {
   }
 };
 
+/// Day `day` of the scenario's calendar as an ISO date ("2015-04-30"); empty
+/// for no day.
+std::string iso_day(const Scenario& sc, std::optional<int> day);
+
 }  // namespace wsic::model

@@ -9,10 +9,13 @@
 #include <string>
 #include <string_view>
 
+#include "wsic/experiment/checkpoint.hpp"
 #include "wsic/sim/error.hpp"
 #include "wsic/sim/serial.hpp"
 
 namespace wsic::cli {
+
+using experiment::Prefix;
 
 /// A problem with what the user asked for (a folder that cannot be written,
 /// a checkpoint that does not belong): the command exits with 2.
@@ -29,13 +32,6 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view conte
 
 /// True for the name of a temporary file left by write_file_atomic.
 bool is_temporary_name(std::string_view filename);
-
-/// Quotes a CSV field when it needs it (RFC 4180). A field a spreadsheet
-/// would run as a formula (starting with =, +, -, @, a tab or a carriage
-/// return) is prefixed with an apostrophe, the usual defence; numbers are
-/// never written through this function, so a leading minus sign here is
-/// always text.
-std::string csv_field(std::string_view s);
 
 /// A file written by appending, with every write checked (a full disk is
 /// reported naming this file and why) and a running checksum of what was
@@ -73,11 +69,6 @@ class AppendFile {
   sim::Fnv1a hash_;
 };
 
-/// The length and checksum of the start of a file.
-struct Prefix {
-  std::uint64_t bytes = 0;
-  std::uint64_t hash = 0;
-};
 /// True when `path` is at least `expected.bytes` long and its first bytes
 /// have the checksum `expected.hash`.
 bool file_prefix_matches(const std::filesystem::path& path, const Prefix& expected);

@@ -9,29 +9,17 @@
 #include <string>
 #include <vector>
 
+#include "wsic/experiment/batch.hpp"
+
 namespace wsic::cli {
+
+using experiment::kDefaultSeed;
 
 /// Exit codes shared by every command.
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;      ///< a failure while running
 inline constexpr int kExitBadInput = 2;     ///< invalid input or usage
 inline constexpr int kExitInterrupted = 130;
-
-inline constexpr std::uint64_t kDefaultSeed = 20131001;  // the day co-design began
-inline constexpr std::uint64_t kDefaultBlock = 256;
-/// Replications one command may ask for: a million-fold the default, about a
-/// year of one core; more would overflow nothing, but is surely a typo.
-inline constexpr std::uint64_t kMaxReplications = 1'000'000'000'000;
-/// Memory for the accumulators of blocks in flight. With the model's limits
-/// one accumulator is at most about 15 MB; a run holds this much plus one
-/// per level of the merge tree, well under 500 MB at the limits.
-inline constexpr std::size_t kAccumulatorBudgetBytes = 192u << 20;
-
-/// Blocks to run per wave for accumulators of `accumulator_bytes` on
-/// `threads` threads: four per thread, fewer when that would pass the budget.
-std::uint64_t blocks_in_flight(std::size_t accumulator_bytes, unsigned threads);
-/// The threads a run uses when asked for `asked` (0: every core).
-unsigned effective_threads(unsigned asked);
 
 struct RunOptions {
   std::filesystem::path scenario;
@@ -60,6 +48,5 @@ struct RunOptions {
 int run_command(const RunOptions& opt);
 
 /// The tool's version.
-const char* version();
 
 }  // namespace wsic::cli

@@ -10,12 +10,25 @@
 #include <utility>
 #include <vector>
 
-#include "wsic/cli/files.hpp"
+#include "wsic/sim/error.hpp"
 #include "wsic/model/model.hpp"
 #include "wsic/model/outcomes.hpp"
 #include "wsic/model/scenario.hpp"
 
-namespace wsic::cli {
+namespace wsic::experiment {
+
+/// A checkpoint that cannot be used: damaged, or not this run's.
+class CheckpointError : public wsic::Error {
+ public:
+  using wsic::Error::Error;
+};
+
+/// The length and checksum of the start of a file.
+struct Prefix {
+  std::uint64_t bytes = 0;
+  std::uint64_t hash = 0;
+};
+
 
 /// Everything a run's results depend on.
 struct RunIdentity {
@@ -62,4 +75,4 @@ std::vector<std::pair<std::uint64_t, model::Outcomes>> verified_partials(const C
                                                                          const RunIdentity& expected,
                                                                          const model::Scenario& sc);
 
-}  // namespace wsic::cli
+}  // namespace wsic::experiment

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-namespace wsic::cli::svg {
+namespace wsic::report::svg {
 
 /// The system font stack: nothing is fetched, every platform has one of these.
 inline constexpr const char* kFontFamily = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif";
@@ -128,4 +128,4 @@ class Document {
   std::string body_;
 };
 
-}  // namespace wsic::cli::svg
+}  // namespace wsic::report::svg

@@ -12,7 +12,7 @@
 #include <string>
 #include <vector>
 
-#include "wsic/cli/checkpoint.hpp"
+#include "wsic/experiment/checkpoint.hpp"
 
 namespace wsic::test {
 
@@ -71,10 +71,10 @@ inline bool wait_for_progress(const fs::path& dir, std::uint64_t blocks, double 
   for (int i = 0; i < static_cast<int>(seconds * 50); ++i) {
     ::usleep(20'000);
     try {
-      std::ifstream in(dir / wsic::cli::kCheckpointFile, std::ios::binary);
+      std::ifstream in(dir / wsic::experiment::kCheckpointFile, std::ios::binary);
       std::ostringstream bytes;
       bytes << in.rdbuf();
-      if (wsic::cli::decode_checkpoint(bytes.str()).blocks_done >= blocks) return true;
+      if (wsic::experiment::decode_checkpoint(bytes.str()).blocks_done >= blocks) return true;
     } catch (const std::exception&) {
       // not written yet, or being replaced: look again
     }

@@ -1,4 +1,5 @@
-#include "wsic/cli/analysis.hpp"
+#include "wsic/experiment/analysis.hpp"
+#include "wsic/experiment/paired.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -8,12 +9,12 @@ using namespace wsic;
 
 TEST_CASE("Analysis.DominantBarrierRanksFirst", "[cli][analysis]") {
   const model::Scenario sc = scenario::load_scenario("tests/data/scenarios/dominant_barrier.yaml");
-  cli::BatchSpec spec;
+  experiment::BatchSpec spec;
   spec.seed = 3;
   spec.replications = 400;
   spec.block_size = 64;
-  const model::Outcomes base = cli::run_batch(sc, spec);
-  const auto bars = cli::barrier_attribution(sc, base, spec);
+  const model::Outcomes base = experiment::run_batch(sc, spec);
+  const auto bars = experiment::barrier_attribution(sc, base, spec);
   REQUIRE(bars.size() == 2);
   REQUIRE(bars[0].id == "long_block");
   // Switching the block off brings everything forward by about its length.
@@ -24,12 +25,12 @@ TEST_CASE("Analysis.DominantBarrierRanksFirst", "[cli][analysis]") {
 
 TEST_CASE("Analysis.LeverSensitivityMovesTheRightWay", "[cli][analysis]") {
   model::Scenario sc = scenario::load_scenario("tests/data/scenarios/minimal.yaml");
-  cli::BatchSpec spec;
+  experiment::BatchSpec spec;
   spec.seed = 4;
   spec.replications = 300;
   spec.block_size = 64;
-  const model::Outcomes base = cli::run_batch(sc, spec);
-  const auto bars = cli::lever_sensitivity(sc, base, spec);
+  const model::Outcomes base = experiment::run_batch(sc, spec);
+  const auto bars = experiment::lever_sensitivity(sc, base, spec);
   REQUIRE(bars.size() == 2);
   // National IG action is what holds these schemes: earlier action is never
   // later (common random numbers), later action never earlier.
@@ -41,7 +42,7 @@ TEST_CASE("Analysis.LeverSensitivityMovesTheRightWay", "[cli][analysis]") {
 }
 
 TEST_CASE("Analysis.PairedDifferencesOfIdenticalRunsAreZero", "[cli][analysis]") {
-  cli::PairedDifferences d(1, 100);
+  experiment::PairedDifferences d(1, 100);
   for (int i = 0; i < 50; ++i) d.add(0, 10.0 + i, 10.0 + i);
   d.add(0, model::kNever, model::kNever);
   const auto s = d.summary(0);
@@ -56,7 +57,7 @@ TEST_CASE("Analysis.PairedDifferencesOfIdenticalRunsAreZero", "[cli][analysis]")
 TEST_CASE("Analysis.PairedDifferencesMeanAndInterval", "[cli][analysis]") {
   // The what-if is always exactly 7 days earlier, except in one replication
   // where it never goes live within the horizon: that counts as later.
-  cli::PairedDifferences d(1, 1000);
+  experiment::PairedDifferences d(1, 1000);
   for (int i = 0; i < 100; ++i) d.add(0, 500.0 + i, 493.0 + i);
   d.add(0, 300.0, model::kNever);
   const auto s = d.summary(0);
@@ -66,34 +67,4 @@ TEST_CASE("Analysis.PairedDifferencesMeanAndInterval", "[cli][analysis]") {
   REQUIRE(s.p50 == -7.0);
   REQUIRE(s.probability_earlier == Approx(100.0 / 101.0));
   REQUIRE(s.probability_later == Approx(1.0 / 101.0));
-}
-
-TEST_CASE("Analysis.PlainSummaryKeepsLongNamesWhole", "[cli][analysis]") {
-  // The sentences were built in 160- and 200-byte buffers: a long barrier
-  // name cut the sentence off mid-word (or mid-character).
-  model::Scenario sc = scenario::load_scenario("tests/data/scenarios/dominant_barrier.yaml");
-  std::string name;
-  for (int i = 0; i < 200; ++i) name += "\xC3\xA9";  // 200 x "é"
-  for (auto& b : sc.barriers) {
-    if (b.id == "long_block") b.name = name;
-  }
-  cli::BatchSpec spec;
-  spec.seed = 3;
-  spec.replications = 200;
-  spec.threads = 1;
-  spec.block_size = 64;
-  const model::Outcomes base = cli::run_batch(sc, spec);
-  const auto bars = cli::barrier_attribution(sc, base, spec);
-  REQUIRE(bars.front().id == "long_block");
-  REQUIRE(bars.front().all_live.p50 < 0);
-  const auto data = cli::run_report_data(sc, base, cli::RunFacts{}, bars, {});
-  std::string sentence;
-  for (const auto& s : data["plain_summary"]) {
-    if (s.get<std::string>().rfind("The barrier that delays", 0) == 0) sentence = s.get<std::string>();
-  }
-  INFO(sentence);
-  CHECK(sentence.find("'" + name + "': without it, all schemes would be live ") != std::string::npos);
-  const std::string end = " days earlier (median).";
-  REQUIRE(sentence.size() > end.size());
-  CHECK(sentence.substr(sentence.size() - end.size()) == end);
 }

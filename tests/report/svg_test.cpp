@@ -1,6 +1,6 @@
-// svg.hpp is the report's private header (tools/cli/src), not part of the
+// svg.hpp is the report's private header (report/src), not part of the
 // library's public interface; the tests reach it by its path.
-#include "../../tools/cli/src/svg.hpp"
+#include "../../report/src/svg.hpp"
 
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-namespace svg = wsic::cli::svg;
+namespace svg = wsic::report::svg;
 
 TEST_CASE("Svg.NumbersKeepEveryDigit", "[cli][svg]") {
   // The old 64-byte buffer cut a value of 64 digits or more.

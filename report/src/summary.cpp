@@ -1,4 +1,4 @@
-#include "wsic/cli/summary.hpp"
+#include "wsic/report/summary.hpp"
 
 #include <fmt/format.h>
 
@@ -6,12 +6,13 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "wsic/cli/files.hpp"
-#include "wsic/cli/text.hpp"
+#include "wsic/report/text.hpp"
+#include "wsic/report/text.hpp"
 
-namespace wsic::cli {
+namespace wsic::report {
 
 namespace {
+using model::iso_day;
 using nlohmann::ordered_json;
 using model::DayCounts;
 
@@ -33,12 +34,6 @@ double share(std::uint64_t k, std::uint64_t n) { return n ? static_cast<double>(
 
 std::string fy_label(int year) { return fmt::format("{}/{:02}", year, (year + 1) % 100); }
 }  // namespace
-
-std::string iso_day(const model::Scenario& sc, std::optional<int> day) {
-  if (!day) return "";
-  const sim::Calendar cal(sc.calendar_start);
-  return sim::format_iso_date(cal.to_date(sim::Time::from_days(*day)));
-}
 
 std::string summary_json(const model::Scenario& sc, const model::Outcomes& o, const BatchInfo& info) {
   const std::uint64_t n = o.replications;
@@ -259,4 +254,4 @@ std::string summary_table(const model::Scenario& sc, const model::Outcomes& o, c
   return t.str();
 }
 
-}  // namespace wsic::cli
+}  // namespace wsic::report

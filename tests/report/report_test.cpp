@@ -1,7 +1,8 @@
-#include "wsic/cli/report.hpp"
+#include "wsic/report/report.hpp"
 
-#include "wsic/cli/analysis.hpp"
-#include "wsic/cli/summary.hpp"
+#include "wsic/experiment/batch.hpp"
+#include "wsic/report/report_data.hpp"
+#include "wsic/report/summary.hpp"
 #include "wsic/scenario/loader.hpp"
 
 #include <libxml/parser.h>
@@ -29,7 +30,7 @@ using wsic::test::valid_utf8;
 namespace {
 
 using nlohmann::json;
-using wsic::cli::render_report;
+using wsic::report::render_report;
 
 const char* const kCharts[] = {"s_curves", "fan", "gantt", "barrier_tornado", "lever_tornado", "criticality", "spend", "workstream_graph"};
 
@@ -391,13 +392,13 @@ TEST_CASE("Report.ChartFilesNeverCollideWithTheRunsTables", "[cli][report]") {
   // render_report's files and summary_csvs' tables go to the same folder: a
   // chart named like a table (spend, criticality) used to overwrite it.
   const wsic::model::Scenario sc = wsic::scenario::load_scenario("tests/data/scenarios/minimal.yaml");
-  wsic::cli::BatchSpec spec;
+  wsic::experiment::BatchSpec spec;
   spec.seed = 1;
   spec.replications = 20;
   spec.threads = 1;
   spec.block_size = 8;
-  const wsic::model::Outcomes o = wsic::cli::run_batch(sc, spec);
-  const auto tables = wsic::cli::summary_csvs(sc, o);
+  const wsic::model::Outcomes o = wsic::experiment::run_batch(sc, spec);
+  const auto tables = wsic::report::summary_csvs(sc, o);
   REQUIRE(tables.count("spend.csv") == 1);
   REQUIRE(tables.count("criticality.csv") == 1);
   // Written by run and compare beside the report (run.cpp, commands.cpp).
@@ -408,7 +409,7 @@ TEST_CASE("Report.ChartFilesNeverCollideWithTheRunsTables", "[cli][report]") {
     CHECK(name.rfind("chart_", 0) != 0);
     CHECK(std::find(std::begin(kOtherFiles), std::end(kOtherFiles), name) == std::end(kOtherFiles));
   }
-  json real = json::parse(wsic::cli::run_report_data(sc, o, wsic::cli::RunFacts{}, {}, {}).dump());
+  json real = json::parse(wsic::report::run_report_data(sc, o, wsic::report::RunFacts{}, {}, {}).dump());
   for (const json& data : {real, load_fixture("run.json"), load_fixture("compare.json")}) {
     const auto files = render_report(data);
     CHECK(files.size() > 1);

@@ -9,7 +9,9 @@
 #include "wsic/model/outcomes.hpp"
 #include "wsic/model/scenario.hpp"
 
-namespace wsic::cli {
+namespace wsic::report {
+
+using model::iso_day;
 
 /// What identifies a batch (everything here is part of its result; nothing
 /// depends on the thread count or the clock).
@@ -29,7 +31,5 @@ std::map<std::string, std::string> summary_csvs(const model::Scenario& sc, const
 /// A table for the terminal.
 std::string summary_table(const model::Scenario& sc, const model::Outcomes& o, const BatchInfo& info);
 
-/// An ISO date for a day index, or "" for none.
-std::string iso_day(const model::Scenario& sc, std::optional<int> day);
 
-}  // namespace wsic::cli
+}  // namespace wsic::report

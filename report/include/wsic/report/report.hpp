@@ -1,14 +1,14 @@
 #pragma once
 /// The report: one self-contained, printable report.html (inline SVG and CSS,
 /// no scripts, nothing fetched) plus one .svg and one .csv per chart, from the
-/// report data described in tools/cli/REPORT_DATA.md (which also lists the
+/// report data described in report/REPORT_DATA.md (which also lists the
 /// files and their columns).
 
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 
-namespace wsic::cli {
+namespace wsic::report {
 
 /// Renders the report: returns file name -> content: "report.html", and one
 /// "chart_<chart>.svg" and one "chart_<chart>.csv" per chart drawn:
@@ -25,4 +25,4 @@ namespace wsic::cli {
 /// clock, no locale). Pure and thread-safe.
 std::map<std::string, std::string> render_report(const nlohmann::json& data);
 
-}  // namespace wsic::cli
+}  // namespace wsic::report

@@ -73,7 +73,7 @@ void add_run(CLI::App& parent, RunCommand& cmd, unsigned cores) {
   app->add_option("scenario", run.scenario, "scenario file (YAML)");
   app->add_option("-n,--replications", run.replications, "replications to run")
       ->default_val(run.replications)
-      ->check(whole_number(1, wsic::cli::kMaxReplications));
+      ->check(whole_number(1, wsic::experiment::kMaxReplications));
   app->add_option("--seed", run.seed, "master random seed")->default_val(run.seed)->check(whole_number(0, kMaxSeed));
   app->add_option("--threads", run.threads, "worker threads (0: all cores)")
       ->default_val(0)
@@ -84,7 +84,7 @@ void add_run(CLI::App& parent, RunCommand& cmd, unsigned cores) {
   app->add_option("--analysis-replications", run.analysis_replications,
                   "replications for barrier attribution and lever sensitivity (0: skip)")
       ->default_val(run.analysis_replications)
-      ->check(whole_number(0, wsic::cli::kMaxReplications));
+      ->check(whole_number(0, wsic::experiment::kMaxReplications));
   app->add_flag("--force", run.force, "replace earlier results in the output folder");
   app->add_option("--checkpoint", run.checkpoint_seconds, "save progress every SECONDS so an interrupted run can be resumed")
       ->check(seconds());
@@ -130,7 +130,7 @@ void add_compare(CLI::App& parent, CompareCommand& cmd, unsigned cores) {
   app->add_option("scenarios", cmp.scenarios, "BASE.yaml WHATIF.yaml [more...]")->required()->expected(2, 1000);
   app->add_option("-n,--replications", cmp.replications, "replications per scenario")
       ->default_val(cmp.replications)
-      ->check(whole_number(1, wsic::cli::kMaxReplications));
+      ->check(whole_number(1, wsic::experiment::kMaxReplications));
   app->add_option("--seed", cmp.seed, "master random seed")->default_val(cmp.seed)->check(whole_number(0, kMaxSeed));
   app->add_option("--threads", cmp.threads, "worker threads (0: all cores)")
       ->default_val(0)
@@ -143,9 +143,9 @@ void add_compare(CLI::App& parent, CompareCommand& cmd, unsigned cores) {
 
 int main(int argc, char** argv) {
   CLI::App app{"wsic: simulate the Whole Systems Integrated Care rollout in North West London"};
-  app.set_version_flag("--version", wsic::cli::version());
+  app.set_version_flag("--version", wsic::experiment::version());
   app.require_subcommand(1);
-  const unsigned cores = wsic::cli::effective_threads(0);
+  const unsigned cores = wsic::experiment::effective_threads(0);
   RunCommand run;
   add_run(app, run, cores);
   std::vector<std::filesystem::path> to_validate;

@@ -1,11 +1,11 @@
-#include "wsic/cli/summary.hpp"
+#include "wsic/report/summary.hpp"
 
 #include <catch2/catch.hpp>
 #include <sstream>
 #include <string>
 
-#include "wsic/cli/analysis.hpp"
-#include "wsic/cli/text.hpp"
+#include "wsic/experiment/batch.hpp"
+#include "wsic/report/text.hpp"
 #include "wsic/scenario/loader.hpp"
 
 #include "support.hpp"
@@ -37,12 +37,12 @@ std::string after_characters(const std::string& s, std::size_t n) {
 }
 
 model::Outcomes small_batch(const model::Scenario& sc) {
-  cli::BatchSpec spec;
+  experiment::BatchSpec spec;
   spec.seed = 5;
   spec.replications = 40;
   spec.threads = 1;
   spec.block_size = 8;
-  return cli::run_batch(sc, spec);
+  return experiment::run_batch(sc, spec);
 }
 
 }  // namespace
@@ -53,7 +53,7 @@ TEST_CASE("Summary.TableCutsLongNamesByCharacters", "[cli][summary]") {
   const std::string e200 = repeat("\xC3\xA9", 200);  // 200 x "é": 400 bytes
   sc.schemes[0].name = e200;
   sc.schemes[1].name = "H" + repeat("\xC3\xA9", 199);  // an odd byte count: a 42-byte cut splits an "é"
-  const std::string table = cli::summary_table(sc, small_batch(sc), cli::BatchInfo{"test", 5, 40, 8});
+  const std::string table = report::summary_table(sc, small_batch(sc), report::BatchInfo{"test", 5, 40, 8});
   CHECK(valid_utf8(table));
   const std::string header = line_starting(table, "go-live");
   REQUIRE_FALSE(header.empty());
@@ -65,7 +65,7 @@ TEST_CASE("Summary.TableCutsLongNamesByCharacters", "[cli][summary]") {
   // column starts where the header's does, counted in characters.
   CHECK(first.rfind(repeat("\xC3\xA9", 41) + "\xE2\x80\xA6 ", 0) == 0);
   CHECK(second.rfind("H" + repeat("\xC3\xA9", 40) + "\xE2\x80\xA6 ", 0) == 0);
-  const std::size_t p10_column = cli::count_characters(header.substr(0, header.find("P10")));
+  const std::size_t p10_column = report::count_characters(header.substr(0, header.find("P10")));
   CHECK(p10_column == 43);
   for (const std::string& line : {first, second, line_starting(table, "Programme: first scheme live")}) {
     INFO(line);
@@ -82,7 +82,7 @@ TEST_CASE("Summary.CsvNumbersAreWrittenWhole", "[cli][summary]") {
   REQUIRE_FALSE(sc.funding.empty());
   sc.funding[0].central = 1e100;
   sc.funding[0].consultancy = 0.0;
-  const auto files = cli::summary_csvs(sc, model::Outcomes(sc));
+  const auto files = report::summary_csvs(sc, model::Outcomes(sc));
   const std::string& spend = files.at("spend.csv");
   const std::string whole = std::to_string(1e100);  // "%f": every digit, then ".000000"
   const std::string want = whole.substr(0, whole.size() - 2);  // four decimals

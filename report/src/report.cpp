@@ -1,6 +1,6 @@
-#include "wsic/cli/report.hpp"
+#include "wsic/report/report.hpp"
 
-#include "wsic/cli/files.hpp"
+#include "wsic/report/text.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -16,7 +16,7 @@
 
 #include "svg.hpp"
 
-namespace wsic::cli {
+namespace wsic::report {
 
 namespace {
 
@@ -1541,4 +1541,4 @@ std::map<std::string, std::string> render_report(const nlohmann::json& data) {
   return files;
 }
 
-}  // namespace wsic::cli
+}  // namespace wsic::report

@@ -1,4 +1,4 @@
-#include "wsic/cli/checkpoint.hpp"
+#include "wsic/experiment/checkpoint.hpp"
 
 #include <fmt/format.h>
 
@@ -6,7 +6,7 @@
 
 #include "wsic/sim/serial.hpp"
 
-namespace wsic::cli {
+namespace wsic::experiment {
 
 namespace {
 constexpr std::string_view kTag = "WSCP";  // wsic checkpoint
@@ -80,16 +80,16 @@ std::string encode_checkpoint(const Checkpoint& c) {
 Checkpoint decode_checkpoint(std::string_view bytes) {
   // The checksum first: nothing in a damaged file is read, let alone used.
   if (bytes.size() < kTag.size() + 4 + kChecksumBytes) {
-    throw InputError(fmt::format("the checkpoint is truncated ({} bytes)", bytes.size()));
+    throw CheckpointError(fmt::format("the checkpoint is truncated ({} bytes)", bytes.size()));
   }
   const std::string_view body = bytes.substr(0, bytes.size() - kChecksumBytes);
   if (sim::Fnv1a().add(body).value() != read_u64_le(bytes.substr(body.size()))) {
-    throw InputError("the checkpoint is damaged: its checksum does not match its contents (it was changed, "
+    throw CheckpointError("the checkpoint is damaged: its checksum does not match its contents (it was changed, "
                      "truncated or only partly written)");
   }
   try {
     sim::ByteReader r(body);
-    if (r.read_header(kTag, kVersion) != kVersion) throw InputError("the checkpoint was written by an older wsic");
+    if (r.read_header(kTag, kVersion) != kVersion) throw CheckpointError("the checkpoint was written by an older wsic");
     Checkpoint c;
     c.run = read_identity(r);
     c.blocks_done = r.read_u64();
@@ -104,7 +104,7 @@ Checkpoint decode_checkpoint(std::string_view bytes) {
     r.expect_end();
     return c;
   } catch (const sim::SerialError& e) {
-    throw InputError(fmt::format("the checkpoint cannot be read: {}", e.what()));
+    throw CheckpointError(fmt::format("the checkpoint cannot be read: {}", e.what()));
   }
 }
 
@@ -121,30 +121,30 @@ std::vector<std::pair<std::uint64_t, model::Outcomes>> verified_partials(const C
                                                                          const model::Scenario& sc) {
   const RunIdentity& got = c.run;
   if (got.tool_version != expected.tool_version) {
-    throw InputError(fmt::format("the checkpoint was written by wsic {}; this is wsic {}: start the run again",
+    throw CheckpointError(fmt::format("the checkpoint was written by wsic {}; this is wsic {}: start the run again",
                                  got.tool_version, expected.tool_version));
   }
   if (got.content_hash != expected.content_hash) {
-    throw InputError(fmt::format("{} has changed since the checkpoint was saved; resuming would mix two scenarios. "
+    throw CheckpointError(fmt::format("{} has changed since the checkpoint was saved; resuming would mix two scenarios. "
                                  "Restore the file or start a new run.",
                                  expected.scenario_absolute));
   }
   if (got.block_size != expected.block_size || got.seed != expected.seed ||
       got.replications != expected.replications || got.milestones != expected.milestones) {
-    throw InputError("the checkpoint's options are not this run's");
+    throw CheckpointError("the checkpoint's options are not this run's");
   }
   if (got.fingerprint != expected.fingerprint) {
-    throw InputError("replication 0 does not come out as it did when the checkpoint was saved: the seed or the model "
+    throw CheckpointError("replication 0 does not come out as it did when the checkpoint was saved: the seed or the model "
                      "has changed (another build of wsic?); resuming would mix two runs. Start the run again.");
   }
   const std::uint64_t bs = got.block_size;
   const std::uint64_t nblocks = got.replications / bs + (got.replications % bs != 0 ? 1 : 0);
   if (c.blocks_done > nblocks) {
-    throw InputError(fmt::format("the checkpoint claims {} blocks done of a run of {}", c.blocks_done, nblocks));
+    throw CheckpointError(fmt::format("the checkpoint claims {} blocks done of a run of {}", c.blocks_done, nblocks));
   }
-  if (c.batch_complete != (c.blocks_done == nblocks)) throw InputError("the checkpoint's progress does not add up");
+  if (c.batch_complete != (c.blocks_done == nblocks)) throw CheckpointError("the checkpoint's progress does not add up");
   if (!got.per_replication && (c.rows.bytes != 0 || c.rows.hash != 0)) {
-    throw InputError("the checkpoint has per-replication rows for a run without them");
+    throw CheckpointError("the checkpoint has per-replication rows for a run without them");
   }
   // The partials of a merge tree fed in block order: powers of two, each
   // smaller than the one before, adding up to the blocks done; each holding
@@ -155,24 +155,24 @@ std::vector<std::pair<std::uint64_t, model::Outcomes>> verified_partials(const C
   for (const auto& [blocks, bytes] : c.partials) {
     if (blocks == 0 || !std::has_single_bit(blocks) || (!out.empty() && blocks >= out.back().first) ||
         blocks > c.blocks_done - first_block) {
-      throw InputError("the checkpoint's partial results are not a merge tree of this run");
+      throw CheckpointError("the checkpoint's partial results are not a merge tree of this run");
     }
     model::Outcomes o;
     try {
       o = model::Outcomes::load(bytes);
     } catch (const std::exception& e) {
-      throw InputError(fmt::format("the checkpoint's partial results cannot be read: {}", e.what()));
+      throw CheckpointError(fmt::format("the checkpoint's partial results cannot be read: {}", e.what()));
     }
     const std::uint64_t lo = first_block * bs;
     const std::uint64_t hi = std::min(got.replications, (first_block + blocks) * bs);
     if (!o.same_shape(shape) || o.replications != hi - lo) {
-      throw InputError("the checkpoint's partial results do not fit this scenario and run");
+      throw CheckpointError("the checkpoint's partial results do not fit this scenario and run");
     }
     first_block += blocks;
     out.emplace_back(blocks, std::move(o));
   }
-  if (first_block != c.blocks_done) throw InputError("the checkpoint's partial results do not add up to its progress");
+  if (first_block != c.blocks_done) throw CheckpointError("the checkpoint's partial results do not add up to its progress");
   return out;
 }
 
-}  // namespace wsic::cli
+}  // namespace wsic::experiment

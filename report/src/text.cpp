@@ -1,6 +1,6 @@
-#include "wsic/cli/text.hpp"
+#include "wsic/report/text.hpp"
 
-namespace wsic::cli {
+namespace wsic::report {
 
 namespace {
 
@@ -47,4 +47,20 @@ std::string fit_column(std::string_view s, std::size_t width) {
   return out;
 }
 
-}  // namespace wsic::cli
+std::string csv_field(std::string_view s) {
+  std::string text(s);
+  if (!text.empty() && (text.front() == '=' || text.front() == '+' || text.front() == '-' || text.front() == '@' ||
+                        text.front() == '\t' || text.front() == '\r')) {
+    text.insert(text.begin(), '\'');
+  }
+  if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  out += '"';
+  return out;
+}
+
+}  // namespace wsic::report

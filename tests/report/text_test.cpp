@@ -1,4 +1,4 @@
-#include "wsic/cli/text.hpp"
+#include "wsic/report/text.hpp"
 
 #include <catch2/catch.hpp>
 #include <string>
@@ -9,8 +9,9 @@ using wsic::test::parse_csv;
 using wsic::test::repeat;
 using wsic::test::valid_utf8;
 
-using wsic::cli::count_characters;
-using wsic::cli::fit_column;
+using wsic::report::count_characters;
+using wsic::report::csv_field;
+using wsic::report::fit_column;
 
 namespace {
 
@@ -54,4 +55,17 @@ TEST_CASE("Text.MultiByteNamesAreNeverSplit", "[cli][text]") {
   CHECK(fit_column(name, 201) == name + " ");
   const std::string emoji = repeat("\xF0\x9F\x98\x80", 10);
   CHECK(fit_column(emoji, 4) == repeat("\xF0\x9F\x98\x80", 3) + "\xE2\x80\xA6");
+}
+
+TEST_CASE("Text.CsvFieldsNeverRunAsFormulas", "[report][text]") {
+  // A spreadsheet runs a cell that starts with =, +, -, @ (or a tab or CR
+  // before one) as a formula: such text is written with a leading apostrophe.
+  CHECK(csv_field("=HYPERLINK(\"x\")") == "\"'=HYPERLINK(\"\"x\"\")\"");
+  CHECK(csv_field("+1") == "'+1");
+  CHECK(csv_field("-1+1") == "'-1+1");
+  CHECK(csv_field("@SUM(A1)") == "'@SUM(A1)");
+  CHECK(csv_field("\t=1") == "'\t=1");
+  CHECK(csv_field("Ealing") == "Ealing");
+  CHECK(csv_field("65+ with LTCs, 75+") == "\"65+ with LTCs, 75+\"");
+  CHECK(csv_field("") == "");
 }

@@ -1,15 +1,16 @@
-#include "wsic/cli/analysis.hpp"
+#include "wsic/report/report_data.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cmath>
 
-#include "wsic/cli/summary.hpp"
-#include "wsic/model/model.hpp"
+#include "wsic/report/summary.hpp"
 #include "wsic/sim/quantile.hpp"
 
-namespace wsic::cli {
+namespace wsic::report {
+
+using experiment::TornadoBar;
 
 namespace {
 using nlohmann::ordered_json;
@@ -89,80 +90,7 @@ const char* scope_name(model::Barrier::Scope s) {
   }
   return "";
 }
-
-std::vector<TornadoBar> sorted(std::vector<TornadoBar> bars, bool levers) {
-  auto size = [levers](const TornadoBar& b) {
-    return levers ? std::abs(b.all_live_high.p50 - b.all_live.p50) : std::abs(b.all_live.p50) + 1e-3 * std::abs(b.all_live.p80);
-  };
-  std::stable_sort(bars.begin(), bars.end(), [&](const TornadoBar& a, const TornadoBar& b) { return size(a) > size(b); });
-  return bars;
-}
 }  // namespace
-
-model::Outcomes run_batch(const model::Scenario& sc, const BatchSpec& spec) {
-  const model::Model m(sc);
-  sim::RunnerOptions ro;
-  ro.threads = spec.threads;
-  ro.block_size = spec.block_size;
-  ro.cancel = spec.cancel;
-  ro.progress = spec.progress;
-  ro.blocks_in_flight = spec.blocks_in_flight;
-  return sim::run_replications<model::Outcomes>(
-      spec.replications, ro, [&] { return model::Outcomes(sc); },
-      [&](std::uint64_t index, model::Outcomes& acc) {
-        thread_local model::ReplicationOutcome r;
-        m.simulate(spec.seed, index, r);
-        acc.add(r);
-      });
-}
-
-Shift shift(const DayCounts& base, const DayCounts& other) {
-  return Shift{static_cast<double>(other.quantile_or_after(0.5) - base.quantile_or_after(0.5)),
-               static_cast<double>(other.quantile_or_after(0.8) - base.quantile_or_after(0.8))};
-}
-
-namespace {
-TornadoBar bar_from(const model::Outcomes& base, const model::Outcomes& o) {
-  TornadoBar bar;
-  bar.all_live = shift(base.all_live, o.all_live);
-  for (std::size_t s = 0; s < base.go_live.size(); ++s) bar.schemes.push_back(shift(base.go_live[s], o.go_live[s]));
-  return bar;
-}
-}  // namespace
-
-std::vector<TornadoBar> barrier_attribution(const model::Scenario& sc, const model::Outcomes& base, const BatchSpec& spec) {
-  std::vector<TornadoBar> bars;
-  for (std::size_t b = 0; b < sc.barriers.size(); ++b) {
-    model::Scenario without = sc;
-    without.barriers.erase(without.barriers.begin() + static_cast<std::ptrdiff_t>(b));
-    TornadoBar bar = bar_from(base, run_batch(without, spec));
-    bar.id = sc.barriers[b].id;
-    bar.name = sc.barriers[b].name;
-    bars.push_back(std::move(bar));
-  }
-  return sorted(std::move(bars), false);
-}
-
-std::vector<TornadoBar> lever_sensitivity(const model::Scenario& sc, const model::Outcomes& base, const BatchSpec& spec) {
-  std::vector<TornadoBar> bars;
-  for (std::size_t l = 0; l < sc.levers.size(); ++l) {
-    const model::Lever& lever = sc.levers[l];
-    if (!(lever.low < lever.high)) continue;
-    model::Scenario low = sc, high = sc;
-    low.levers[l].value = lever.low;
-    high.levers[l].value = lever.high;
-    TornadoBar bar = bar_from(base, run_batch(low, spec));
-    const TornadoBar up = bar_from(base, run_batch(high, spec));
-    bar.all_live_high = up.all_live;
-    bar.schemes_high = up.schemes;
-    bar.id = lever.id;
-    bar.name = lever.name.empty() ? lever.id : lever.name;
-    bar.low_label = lever_label(sc, lever, lever.low);
-    bar.high_label = lever_label(sc, lever, lever.high);
-    bars.push_back(std::move(bar));
-  }
-  return sorted(std::move(bars), true);
-}
 
 ordered_json run_report_data(const model::Scenario& sc, const model::Outcomes& o, const RunFacts& facts,
                              const std::vector<TornadoBar>& barrier_bars, const std::vector<TornadoBar>& lever_bars) {
@@ -431,81 +359,4 @@ ordered_json run_report_data(const model::Scenario& sc, const model::Outcomes& o
   return j;
 }
 
-// ---- paired differences ----------------------------------------------------------
-
-PairedDifferences::PairedDifferences(std::size_t series, int horizon_days)
-    : offset_(horizon_days + 1),
-      counts_(series, std::vector<std::uint64_t>(2 * static_cast<std::size_t>(horizon_days + 1) + 1, 0)),
-      earlier_(series, 0), later_(series, 0), both_(series, 0), sum_(series, 0.0), sum_sq_(series, 0.0) {}
-
-void PairedDifferences::add(std::size_t i, double base_day, double whatif_day) {
-  // Go-live dates, not instants: both are taken to their calendar day, as
-  // every reported date is, so a shift is a whole number of days and the
-  // same date is neither earlier nor later (sub-day rounding noise, such as
-  // two calendars with different day 0, never counts as a difference).
-  const double after = static_cast<double>(offset_);  // the day after the horizon
-  const double b = base_day == kNever ? after : std::floor(base_day);
-  const double w = whatif_day == kNever ? after : std::floor(whatif_day);
-  const double d = w - b;
-  const auto idx = static_cast<std::ptrdiff_t>(d) + offset_;
-  // Days outside [0, horizon] would be counted at the wrong shift: callers
-  // put every scenario on one time axis first.
-  WSIC_ASSERT(b >= 0.0 && b <= after && w >= 0.0 && w <= after, "paired days outside the common time axis");
-  ++counts_[i][static_cast<std::size_t>(idx)];
-  if (w < b) ++earlier_[i];
-  if (w > b) ++later_[i];
-  if (base_day != kNever && whatif_day != kNever) {
-    ++both_[i];
-    sum_[i] += d;
-    sum_sq_[i] += d * d;
-  }
-}
-
-void PairedDifferences::merge(const PairedDifferences& o) {
-  for (std::size_t i = 0; i < counts_.size(); ++i) {
-    for (std::size_t k = 0; k < counts_[i].size(); ++k) counts_[i][k] += o.counts_[i][k];
-    earlier_[i] += o.earlier_[i];
-    later_[i] += o.later_[i];
-    both_[i] += o.both_[i];
-    sum_[i] += o.sum_[i];
-    sum_sq_[i] += o.sum_sq_[i];
-  }
-}
-
-PairedDifferences::Summary PairedDifferences::summary(std::size_t i) const {
-  Summary s;
-  const auto& c = counts_[i];
-  for (std::uint64_t x : c) s.pairs += x;
-  s.both_live = both_[i];
-  if (s.pairs == 0) return s;
-  auto order_stat = [&](std::uint64_t k) {
-    std::uint64_t seen = 0;
-    for (std::size_t j = 0; j < c.size(); ++j) {
-      seen += c[j];
-      if (seen >= k) return static_cast<double>(static_cast<std::ptrdiff_t>(j) - offset_);
-    }
-    return static_cast<double>(static_cast<std::ptrdiff_t>(c.size()) - 1 - offset_);
-  };
-  auto q = [&](double p) {
-    return order_stat(std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::ceil(p * static_cast<double>(s.pairs) - 1e-9))));
-  };
-  s.p10 = q(0.1);
-  s.p50 = q(0.5);
-  s.p90 = q(0.9);
-  const auto r = sim::quantile_rank_interval(s.pairs, 0.5, 0.95);
-  s.p50_ci_low = order_stat(r.lower);
-  s.p50_ci_high = order_stat(r.upper);
-  if (s.both_live > 0) {
-    const double nb = static_cast<double>(s.both_live);
-    s.mean = sum_[i] / nb;
-    const double var = s.both_live > 1 ? std::max(0.0, (sum_sq_[i] - nb * s.mean * s.mean) / (nb - 1.0)) : 0.0;
-    const double se = std::sqrt(var / nb);
-    s.mean_ci_low = s.mean - 1.96 * se;
-    s.mean_ci_high = s.mean + 1.96 * se;
-  }
-  s.probability_earlier = share(earlier_[i], s.pairs);
-  s.probability_later = share(later_[i], s.pairs);
-  return s;
-}
-
-}  // namespace wsic::cli
+}  // namespace wsic::report

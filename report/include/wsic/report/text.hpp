@@ -1,11 +1,11 @@
 #pragma once
-/// Plain-text helpers for what the command line prints to a terminal.
+/// Plain-text helpers: table cells cut by characters, CSV fields.
 
 #include <cstddef>
 #include <string>
 #include <string_view>
 
-namespace wsic::cli {
+namespace wsic::report {
 
 /// Number of characters (Unicode code points) in UTF-8 text. A byte that
 /// cannot start or continue a character counts as one, so malformed text
@@ -20,4 +20,11 @@ std::size_t count_characters(std::string_view utf8);
 /// or a combining mark counts as one. Pure and thread-safe.
 std::string fit_column(std::string_view utf8, std::size_t width);
 
-}  // namespace wsic::cli
+/// Quotes a CSV field when it needs it (RFC 4180). A field a spreadsheet
+/// would run as a formula (starting with =, +, -, @, a tab or a carriage
+/// return) is prefixed with an apostrophe, the usual defence; numbers are
+/// never written through this function, so a leading minus sign here is
+/// always text.
+std::string csv_field(std::string_view s);
+
+}  // namespace wsic::report

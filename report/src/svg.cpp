@@ -6,7 +6,7 @@
 #include <cmath>
 #include <cstdlib>
 
-namespace wsic::cli::svg {
+namespace wsic::report::svg {
 
 namespace {
 
@@ -437,4 +437,4 @@ std::string Document::element() const {
 
 std::string Document::file() const { return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + element(); }
 
-}  // namespace wsic::cli::svg
+}  // namespace wsic::report::svg

@@ -1,0 +1,110 @@
+#include "wsic/experiment/compare.hpp"
+
+#include <algorithm>
+#include <limits>
+#include <utility>
+
+namespace wsic::experiment {
+
+namespace {
+double all_live(const model::ReplicationOutcome& r, const Epoch& ep, std::size_t k) {
+  double last = -model::kNever;
+  for (const auto& s : r.schemes) last = std::max(last, ep.day(k, s.go_live));
+  return last;
+}
+double first_live(const model::ReplicationOutcome& r, const Epoch& ep, std::size_t k) {
+  double first = model::kNever;
+  for (const auto& s : r.schemes) first = std::min(first, ep.day(k, s.go_live));
+  return first;
+}
+
+std::vector<Series> compared_series(const std::vector<model::Scenario>& scenarios) {
+  const model::Scenario& base = scenarios.front();
+  std::vector<Series> series;
+  for (std::size_t s = 0; s < base.schemes.size(); ++s) {
+    Series se{base.schemes[s].id, base.schemes[s].name, static_cast<int>(s), {}};
+    for (std::size_t k = 1; k < scenarios.size(); ++k) {
+      int found = -1;
+      for (std::size_t t = 0; t < scenarios[k].schemes.size(); ++t) {
+        if (scenarios[k].schemes[t].id == base.schemes[s].id) found = static_cast<int>(t);
+      }
+      se.whatif_index.push_back(found);
+    }
+    series.push_back(se);
+  }
+  series.push_back(Series{"first_live", "First scheme live", -1, {}});
+  series.push_back(Series{"all_live", "All schemes live", -2, {}});
+  return series;
+}
+
+/// Records one replication of every scenario: outcomes, and each what-if's
+/// paired differences against the base on the common time axis.
+void add_replication(const std::vector<model::ReplicationOutcome>& rs, const std::vector<Series>& series,
+                     const Epoch& ep, CompareAcc& acc) {
+  for (std::size_t k = 0; k < rs.size(); ++k) acc.outcomes[k].add(rs[k]);
+  for (std::size_t k = 1; k < rs.size(); ++k) {
+    for (std::size_t i = 0; i < series.size(); ++i) {
+      const Series& se = series[i];
+      double b = 0.0, w = 0.0;
+      if (se.base_index >= 0) {
+        const int wi = se.whatif_index[k - 1];
+        if (wi < 0) continue;
+        b = ep.day(0, rs[0].schemes[static_cast<std::size_t>(se.base_index)].go_live);
+        w = ep.day(k, rs[k].schemes[static_cast<std::size_t>(wi)].go_live);
+      } else if (se.base_index == -1) {
+        b = first_live(rs[0], ep, 0);
+        w = first_live(rs[k], ep, k);
+      } else {
+        b = all_live(rs[0], ep, 0);
+        w = all_live(rs[k], ep, k);
+      }
+      acc.diffs[k - 1].add(i, b, w);
+    }
+  }
+}
+
+}  // namespace
+
+Epoch::Epoch(const std::vector<model::Scenario>& scenarios) {
+    start = scenarios.front().calendar_start;
+    for (const auto& sc : scenarios) start = std::min(start, sc.calendar_start);
+    const sim::Calendar cal(start);
+    double last = std::numeric_limits<double>::infinity();
+    for (const auto& sc : scenarios) {
+      offset.push_back(cal.to_time(sc.calendar_start).in_days());
+      last = std::min(last, cal.to_time(sc.horizon).in_days());
+    }
+    horizon = static_cast<int>(last);
+  }
+
+Comparison::Comparison(std::vector<model::Scenario> scenarios)
+    : scenarios_(std::move(scenarios)), series_(compared_series(scenarios_)), epoch_(scenarios_) {
+  models_.reserve(scenarios_.size());
+  for (const auto& sc : scenarios_) models_.emplace_back(sc);
+}
+
+CompareAcc Comparison::empty() const {
+  CompareAcc a;
+  for (const auto& sc : scenarios_) a.outcomes.emplace_back(sc);
+  for (std::size_t k = 1; k < scenarios_.size(); ++k) a.diffs.emplace_back(series_.size(), epoch_.horizon);
+  return a;
+}
+
+CompareAcc Comparison::run(const BatchSpec& spec) const {
+  sim::RunnerOptions ro;
+  ro.threads = spec.threads;
+  ro.block_size = spec.block_size;
+  ro.blocks_in_flight = spec.blocks_in_flight;
+  ro.cancel = spec.cancel;
+  ro.progress = spec.progress;
+  return sim::run_replications<CompareAcc>(
+      spec.replications, ro, [&] { return empty(); },
+      [&](std::uint64_t index, CompareAcc& acc) {
+        thread_local std::vector<model::ReplicationOutcome> rs;
+        rs.resize(models_.size());
+        for (std::size_t k = 0; k < models_.size(); ++k) models_[k].simulate(spec.seed, index, rs[k]);
+        add_replication(rs, series_, epoch_, acc);
+      });
+}
+
+}  // namespace wsic::experiment

@@ -1,0 +1,31 @@
+#pragma once
+/// A comparison's results as files and text: comparison.json, the paired
+/// differences CSV and the terminal table.
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "wsic/experiment/compare.hpp"
+#include "wsic/model/scenario.hpp"
+#include "wsic/report/summary.hpp"
+
+namespace wsic::report {
+
+/// comparison.json's what-ifs, paired_differences.csv and the terminal table.
+struct CompareTables {
+  nlohmann::ordered_json whatifs = nlohmann::ordered_json::array();
+  std::string csv;
+  std::string table;
+};
+
+CompareTables compare_tables(const std::vector<model::Scenario>& scenarios,
+                             const std::vector<experiment::Series>& series, const experiment::CompareAcc& total);
+
+/// comparison.json: the batch, the common time axis, each what-if's paired
+/// differences and every scenario's summary.
+nlohmann::ordered_json comparison_json(const BatchInfo& info, const std::vector<model::Scenario>& scenarios,
+                                       const experiment::Epoch& ep, const CompareTables& tables,
+                                       const experiment::CompareAcc& total);
+
+}  // namespace wsic::report

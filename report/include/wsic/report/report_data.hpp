@@ -1,0 +1,30 @@
+#pragma once
+/// The data behind a run's report (report/REPORT_DATA.md): one JSON document
+/// the renderer and other front ends read.
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "wsic/experiment/analysis.hpp"
+#include "wsic/model/outcomes.hpp"
+#include "wsic/model/scenario.hpp"
+
+namespace wsic::report {
+
+/// Everything the report renderer needs for a run (report/REPORT_DATA.md).
+struct RunFacts {
+  std::string version;
+  std::uint64_t seed = 0;
+  std::uint64_t replications = 0;
+  std::uint64_t block_size = 0;
+  std::uint64_t analysis_replications = 0;
+  double wall_seconds = 0.0;
+  unsigned threads = 0;
+};
+nlohmann::ordered_json run_report_data(const model::Scenario& sc, const model::Outcomes& o, const RunFacts& facts,
+                                       const std::vector<experiment::TornadoBar>& barriers,
+                                       const std::vector<experiment::TornadoBar>& levers);
+
+}  // namespace wsic::report
