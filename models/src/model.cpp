@@ -60,9 +60,10 @@ struct SchemeRun {
 
 /// One replication's world.
 struct Run {
-  Run(const Model& model, std::uint64_t s, std::uint64_t i, ReplicationOutcome& o, RateProfile& working_space)
-      : m(model), sc(model.scenario()), seed(s), index(i), out(o), profile(working_space),
-        central(sim.make<Resource>(model.central_capacity(), sim::Discipline::kPriority)),
+  Run(const Model& model, const Settings& settings, std::uint64_t s, std::uint64_t i, ReplicationOutcome& o,
+      RateProfile& working_space)
+      : m(model), st(settings), sc(settings.values), seed(s), index(i), out(o), profile(working_space),
+        central(sim.make<Resource>(settings.central_capacity, sim::Discipline::kPriority)),
         schemes(sc.schemes.size()),
         all_tasks(sc.schemes.size() * sc.workstreams.size()),
         all_done(sc.schemes.size() * sc.workstreams.size()) {
@@ -77,8 +78,9 @@ struct Run {
   Simulation& simulation() noexcept { return sim; }
   Rng rng(std::uint64_t stream) const { return Rng(seed, index, stream); }
 
-  const Model& m;
-  const Scenario& sc;
+  const Model& m;      // structure: graph order, stream ids
+  const Settings& st;  // numbers, and what follows from them
+  const Scenario& sc;  // st.values
   std::uint64_t seed;
   std::uint64_t index;
   ReplicationOutcome& out;
@@ -200,7 +202,7 @@ Time wake_time(const Run& r, double f) { return Time::from_days(std::min(f, r.sc
 
 Process central_support(Run& r, int s) {
   SchemeRun& st = r.schemes[static_cast<std::size_t>(s)];
-  Lease lease = co_await r.central.request(r.m.scheme_priority(s));
+  Lease lease = co_await r.central.request(r.st.scheme_priority[static_cast<std::size_t>(s)]);
   // Designed without the team while waiting: hand the team straight on.
   if (!st.designing) co_return;
   st.supported_from = r.sim.now().in_days();
@@ -263,8 +265,8 @@ Process task(Run& r, int s, int w) {
   tk.start = r.sim.now().in_days();
   const Scheme& scheme = r.sc.schemes[static_cast<std::size_t>(s)];
   Rng rng = r.rng(r.m.streams().work[static_cast<std::size_t>(s)][static_cast<std::size_t>(w)]);
-  double work = draw_days(ws.work, rng) / (scheme.readiness * r.m.local_rate());
-  if (ws.kind == Workstream::Kind::kTransactional) work *= 1.0 - r.m.transactional_cut();
+  double work = draw_days(ws.work, rng) / (scheme.readiness * r.st.local_rate);
+  if (ws.kind == Workstream::Kind::kTransactional) work *= 1.0 - r.st.transactional_cut;
   tk.base_work = work;
   const auto& task_streams = r.m.streams().barrier_task;
   work += strike_on_start(r, s, task_mask(w), tk.base_work, [&](std::size_t bi) {
@@ -408,7 +410,7 @@ void plan_timed_barriers(Run& r) {
       continue;
     }
     if (b.trigger == Barrier::Trigger::kSlip) {
-      const double promised = r.m.promised_day();
+      const double promised = r.st.promised_day;
       if (promised == kNever) continue;
       for (std::size_t s = 0; s < r.schemes.size(); ++s) {
         if (!applies_to(b, static_cast<int>(s))) continue;
@@ -472,7 +474,7 @@ void account_spend(const Run& r) {
     const double y0 = cal.to_time(Date{std::chrono::year(fy.year), std::chrono::April, std::chrono::day(1)}).in_days();
     const double y1 = cal.to_time(Date{std::chrono::year(fy.year + 1), std::chrono::April, std::chrono::day(1)}).in_days();
     const double span = y1 - y0;
-    const double central_share = r.m.central_share_in(y);
+    const double central_share = r.st.central_share_in(y);
     const double total = fy.central + fy.local;
     const double central = total * central_share;
     const double consultancy = fy.central > 0.0 ? central * fy.consultancy / fy.central : 0.0;
@@ -522,8 +524,44 @@ Model::Streams named_streams(const Scenario& sc) {
 }
 }  // namespace
 
-Model::Model(Scenario scenario) : scenario_(std::move(scenario)) {
-  const Scenario& sc = scenario_;
+namespace {
+bool same_link(const Scaled& a, const Scaled& b) { return a.lever == b.lever && a.form == b.form; }
+
+bool same_barrier(const Barrier& a, const Barrier& b) {
+  return a.id == b.id && a.scope == b.scope && a.scheme == b.scheme && a.trigger == b.trigger &&
+         a.targets == b.targets && a.design_phase == b.design_phase && a.effect == b.effect &&
+         a.national_action_lever == b.national_action_lever && a.workaround.has_value() == b.workaround.has_value() &&
+         same_link(a.probability, b.probability) && same_link(a.rate_per_day, b.rate_per_day) &&
+         same_link(a.duration_scale, b.duration_scale) && same_link(a.factor, b.factor) &&
+         same_link(a.fraction, b.fraction);
+}
+
+template <class T, class Same>
+bool all_same(const std::vector<T>& a, const std::vector<T>& b, Same same) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), same);
+}
+}  // namespace
+
+bool same_structure(const Scenario& a, const Scenario& b) {
+  const auto same_scheme = [](const Scheme& x, const Scheme& y) { return x.id == y.id; };
+  const auto same_workstream = [](const Workstream& x, const Workstream& y) {
+    return x.id == y.id && x.kind == y.kind && x.after == y.after && x.needed_for_go_live == y.needed_for_go_live;
+  };
+  const auto same_lever = [](const Lever& x, const Lever& y) { return x.id == y.id && x.kind == y.kind; };
+  const auto same_year = [](const FundingYear& x, const FundingYear& y) { return x.year == y.year; };
+  const auto same_milestone = [](const Milestone& x, const Milestone& y) { return x.date == y.date; };
+  return a.calendar_start == b.calendar_start && a.horizon == b.horizon && a.horizon_day == b.horizon_day &&
+         a.lever_central_share == b.lever_central_share &&
+         a.lever_transactional_investment == b.lever_transactional_investment &&
+         a.lever_promised_go_live == b.lever_promised_go_live && same_link(a.central_capacity, b.central_capacity) &&
+         all_same(a.schemes, b.schemes, same_scheme) && all_same(a.workstreams, b.workstreams, same_workstream) &&
+         all_same(a.barriers, b.barriers, same_barrier) && all_same(a.levers, b.levers, same_lever) &&
+         all_same(a.funding, b.funding, same_year) && all_same(a.milestones, b.milestones, same_milestone);
+}
+
+Model::Model(Scenario scenario) {
+  settings_.values = std::move(scenario);
+  const Scenario& sc = settings_.values;
   const std::size_t nw = sc.workstreams.size();
   // The loader enforces the model's limits with a position in the file; this
   // guards scenarios built in code.
@@ -544,21 +582,43 @@ Model::Model(Scenario scenario) : scenario_(std::move(scenario)) {
   }
   for (auto it = reversed.rbegin(); it != reversed.rend(); ++it) topo_.push_back(static_cast<int>(*it));
 
-  // Queue order for the central team: readier schemes first, equal
-  // readiness by id. Nothing depends on where a scheme stands in the file.
-  std::vector<int> order(sc.schemes.size());
-  for (std::size_t i = 0; i < order.size(); ++i) order[i] = static_cast<int>(i);
-  std::sort(order.begin(), order.end(), [&](int a, int b) {
-    const Scheme& x = sc.schemes[static_cast<std::size_t>(a)];
-    const Scheme& y = sc.schemes[static_cast<std::size_t>(b)];
-    return x.readiness != y.readiness ? x.readiness > y.readiness : x.id < y.id;
-  });
-  by_id_ = order;
+  by_id_.resize(sc.schemes.size());
+  for (std::size_t i = 0; i < by_id_.size(); ++i) by_id_[i] = static_cast<int>(i);
   std::sort(by_id_.begin(), by_id_.end(), [&](int a, int b) {
     return sc.schemes[static_cast<std::size_t>(a)].id < sc.schemes[static_cast<std::size_t>(b)].id;
   });
-  scheme_priority_.assign(sc.schemes.size(), 0);
-  for (std::size_t rank = 0; rank < order.size(); ++rank) scheme_priority_[static_cast<std::size_t>(order[rank])] = static_cast<int>(rank);
+  streams_ = named_streams(sc);
+  refresh(settings_);
+}
+
+Settings Model::settings_for(Scenario values) const {
+  if (!same_structure(settings_.values, values)) {
+    throw Error("settings must come from scenario '" + settings_.values.name +
+                "' with other numbers only: the schemes, workstreams, barriers or levers differ");
+  }
+  Settings s;
+  s.values = std::move(values);
+  refresh(s);
+  return s;
+}
+
+void Model::refresh(Settings& st) const {
+  const Scenario& sc = st.values;
+  // Queue order for the central team: readier schemes first, equal
+  // readiness by id. Nothing depends on where a scheme stands in the file.
+  // A scheme's rank is the number of schemes ahead of it: at most 64^2
+  // comparisons, and no allocation once the vector has its size.
+  const auto ahead = [&](std::size_t a, std::size_t b) {
+    const Scheme& x = sc.schemes[a];
+    const Scheme& y = sc.schemes[b];
+    return x.readiness != y.readiness ? x.readiness > y.readiness : x.id < y.id;
+  };
+  st.scheme_priority.resize(sc.schemes.size());
+  for (std::size_t s = 0; s < sc.schemes.size(); ++s) {
+    int rank = 0;
+    for (std::size_t t = 0; t < sc.schemes.size(); ++t) rank += ahead(t, s) ? 1 : 0;
+    st.scheme_priority[s] = rank;
+  }
 
   // Money: the central share as funded, and as the lever sets it.
   double central = 0.0, total = 0.0;
@@ -566,49 +626,55 @@ Model::Model(Scenario scenario) : scenario_(std::move(scenario)) {
     central += fy.central;
     total += fy.central + fy.local;
   }
-  base_central_share_ = total > 0.0 ? central / total : 0.5;
-  central_share_ = base_central_share_;
-  if (sc.lever_central_share >= 0) central_share_ = sc.levers[static_cast<std::size_t>(sc.lever_central_share)].value;
-  central_share_ = std::clamp(central_share_, 0.0, 1.0);
-  const double central_ratio = base_central_share_ > 0.0 ? central_share_ / base_central_share_ : 1.0;
-  const double local_ratio = base_central_share_ < 1.0 ? (1.0 - central_share_) / (1.0 - base_central_share_) : 1.0;
+  st.base_central_share = total > 0.0 ? central / total : 0.5;
+  st.central_share = st.base_central_share;
+  if (sc.lever_central_share >= 0) st.central_share = sc.levers[static_cast<std::size_t>(sc.lever_central_share)].value;
+  st.central_share = std::clamp(st.central_share, 0.0, 1.0);
+  const double central_ratio = st.base_central_share > 0.0 ? st.central_share / st.base_central_share : 1.0;
+  const double local_ratio =
+      st.base_central_share < 1.0 ? (1.0 - st.central_share) / (1.0 - st.base_central_share) : 1.0;
   // More units than schemes would never be used; the bounds also keep the
   // conversion to an integer exact.
-  const double capacity = std::round(sc.value(sc.central_capacity) * std::pow(central_ratio, sc.central_support_elasticity));
-  central_capacity_ = static_cast<int>(std::clamp(std::isfinite(capacity) ? capacity : 1.0, 1.0,
-                                                  static_cast<double>(sc.schemes.size())));
-  local_rate_ = std::max(0.05, std::pow(local_ratio, sc.local_support_elasticity));
+  const double capacity =
+      std::round(sc.value(sc.central_capacity) * std::pow(central_ratio, sc.central_support_elasticity));
+  st.central_capacity = static_cast<int>(
+      std::clamp(std::isfinite(capacity) ? capacity : 1.0, 1.0, static_cast<double>(sc.schemes.size())));
+  st.local_rate = std::max(0.05, std::pow(local_ratio, sc.local_support_elasticity));
+  st.transactional_cut = 0.0;
   if (sc.lever_transactional_investment >= 0) {
-    transactional_cut_ = std::clamp(
-        sc.levers[static_cast<std::size_t>(sc.lever_transactional_investment)].value * sc.transactional_prep_effect, 0.0, 0.95);
+    st.transactional_cut = std::clamp(
+        sc.levers[static_cast<std::size_t>(sc.lever_transactional_investment)].value * sc.transactional_prep_effect,
+        0.0, 0.95);
   }
-  if (sc.lever_promised_go_live >= 0) promised_day_ = sc.levers[static_cast<std::size_t>(sc.lever_promised_go_live)].value;
-
-  streams_ = named_streams(sc);
+  st.promised_day = kNever;
+  if (sc.lever_promised_go_live >= 0) {
+    st.promised_day = sc.levers[static_cast<std::size_t>(sc.lever_promised_go_live)].value;
+  }
 }
 
-double Model::central_share_in(std::size_t year) const {
-  const FundingYear& fy = scenario_.funding[year];
+double Settings::central_share_in(std::size_t year) const {
+  const FundingYear& fy = values.funding[year];
   const double total = fy.central + fy.local;
   if (total <= 0.0) return 0.0;
   const double as_funded = fy.central / total;
-  if (base_central_share_ <= 0.0) return as_funded;
-  return std::clamp(as_funded * central_share_ / base_central_share_, 0.0, 1.0);
+  if (base_central_share <= 0.0) return as_funded;
+  return std::clamp(as_funded * central_share / base_central_share, 0.0, 1.0);
 }
 
-void Model::simulate(std::uint64_t seed, std::uint64_t index, ReplicationOutcome& out) const {
+void Model::simulate(const Settings& settings, std::uint64_t seed, std::uint64_t index, ReplicationOutcome& out) const {
+  const Scenario& sc = settings.values;
   out.codesign_end = kNever;
-  out.schemes.assign(scenario_.schemes.size(), SchemeOutcome{});
-  out.barrier_hits.assign(scenario_.barriers.size(), 0);
+  out.schemes.assign(sc.schemes.size(), SchemeOutcome{});
+  out.barrier_hits.assign(sc.barriers.size(), 0);
   thread_local RateProfile profile;  // its storage is reused from one replication to the next
-  Run r(*this, seed, index, out, profile);
-  r.national_occurs.assign(scenario_.barriers.size(), 0);
+  Run r(*this, settings, seed, index, out, profile);
+  r.national_occurs.assign(sc.barriers.size(), 0);
   plan_timed_barriers(r);
   r.sim.start(programme(r));
-  r.sim.run_until(Time::from_days(scenario_.horizon_day));
+  r.sim.run_until(Time::from_days(sc.horizon_day));
   for (SchemeOutcome& so : out.schemes) {
-    if (so.go_live > scenario_.horizon_day) so.go_live = kNever;
-    if (so.design_end > scenario_.horizon_day) so.design_end = kNever;
+    if (so.go_live > sc.horizon_day) so.go_live = kNever;
+    if (so.design_end > sc.horizon_day) so.design_end = kNever;
   }
   account_spend(r);
 }

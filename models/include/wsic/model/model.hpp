@@ -44,37 +44,76 @@ struct ReplicationOutcome {
   std::vector<double> spend_local;
 };
 
-/// A scenario prepared for simulation: derived constants, the workstream
-/// graph in topological order, random stream ids. Immutable once built, so
-/// one Model serves every thread.
+/// The parameter values one replication reads, and what follows from them.
+/// A Model holds the scenario's structure; Settings hold its numbers, so new
+/// parameter values need no new Model: change `values` in place (only its
+/// numbers; see scenario::ParameterSpace), then `Model::refresh` the rest.
+struct Settings {
+  Scenario values;  ///< same structure as the Model's scenario; only numbers differ
+
+  // Derived from `values` by Model::refresh.
+  int central_capacity = 1;         ///< schemes the central team supports at once
+  double local_rate = 1.0;          ///< local work rate relative to the baseline funding split
+  double base_central_share = 0.5;  ///< central share of support money as funded
+  double central_share = 0.5;       ///< as the central_share lever sets it
+  double transactional_cut = 0.0;   ///< share of transactional work done during co-design
+  double promised_day = kNever;     ///< go-live date promised to lay partners, or kNever
+  std::vector<int> scheme_priority; ///< central team queue position per scheme (smaller first)
+
+  /// Share of funding year `year`'s support money spent centrally.
+  double central_share_in(std::size_t year) const;
+};
+
+/// True when `a` and `b` differ at most in their numbers: the same schemes,
+/// workstreams, barriers, levers, milestones and funding years with the same
+/// ids, links and kinds. A Model simulates Settings of any such scenario.
+bool same_structure(const Scenario& a, const Scenario& b);
+
+/// A scenario prepared for simulation: the workstream graph in topological
+/// order, random stream ids, and the settings the scenario's own values give.
+/// Immutable once built, so one Model serves every thread.
 class Model {
  public:
   /// Throws wsic::Error if the scenario cannot be simulated (e.g. a cycle in
   /// the workstream graph, which the loader normally reports first).
   explicit Model(Scenario scenario);
 
-  const Scenario& scenario() const noexcept { return scenario_; }
+  const Scenario& scenario() const noexcept { return settings_.values; }
+  /// The settings of the scenario as given.
+  const Settings& settings() const noexcept { return settings_; }
+  /// Settings for other values of this scenario's parameters. Throws
+  /// wsic::Error when `values` is not the same structure (same_structure).
+  Settings settings_for(Scenario values) const;
+  /// Recomputes what follows from `s.values` after its numbers changed in
+  /// place. Allocates nothing; costs far less than a replication.
+  void refresh(Settings& s) const;
+
   /// The order in which workstreams can be done (prerequisites first).
   const std::vector<int>& topological_order() const noexcept { return topo_; }
   /// Schemes the central team supports at once, after the funding split.
-  int central_capacity() const noexcept { return central_capacity_; }
+  int central_capacity() const noexcept { return settings_.central_capacity; }
   /// Local work rate relative to the baseline funding split.
-  double local_rate() const noexcept { return local_rate_; }
+  double local_rate() const noexcept { return settings_.local_rate; }
   /// Share of transactional work already done, thanks to investment during co-design.
-  double transactional_cut() const noexcept { return transactional_cut_; }
+  double transactional_cut() const noexcept { return settings_.transactional_cut; }
   /// The go-live date promised to lay partners (day), or kNever.
-  double promised_day() const noexcept { return promised_day_; }
+  double promised_day() const noexcept { return settings_.promised_day; }
   /// Queue position of scheme `s` for the central team (smaller first).
-  int scheme_priority(int s) const noexcept { return scheme_priority_[static_cast<std::size_t>(s)]; }
+  int scheme_priority(int s) const noexcept { return settings_.scheme_priority[static_cast<std::size_t>(s)]; }
   /// Scheme indices in id order: sums over schemes run in this order, so no
   /// result depends on the order of the schemes in the file.
   const std::vector<int>& schemes_by_id() const noexcept { return by_id_; }
   /// Share of funding year `year`'s support money spent centrally.
-  double central_share_in(std::size_t year) const;
+  double central_share_in(std::size_t year) const { return settings_.central_share_in(year); }
 
-  /// Simulates replication `index` of a batch seeded with `seed` into `out`.
-  /// Thread-safe: the Model is only read.
-  void simulate(std::uint64_t seed, std::uint64_t index, ReplicationOutcome& out) const;
+  /// Simulates replication `index` of a batch seeded with `seed` into `out`,
+  /// with the scenario's own values. Thread-safe: the Model is only read.
+  void simulate(std::uint64_t seed, std::uint64_t index, ReplicationOutcome& out) const {
+    simulate(settings_, seed, index, out);
+  }
+  /// As above, with `settings` (made by settings_for, or refreshed after a
+  /// change). Thread-safe for any number of Settings read at once.
+  void simulate(const Settings& settings, std::uint64_t seed, std::uint64_t index, ReplicationOutcome& out) const;
 
   // Random stream ids, derived from names so they survive edits elsewhere.
   struct Streams {
@@ -90,16 +129,9 @@ class Model {
   const Streams& streams() const noexcept { return streams_; }
 
  private:
-  Scenario scenario_;
+  Settings settings_;
   std::vector<int> topo_;
-  std::vector<int> scheme_priority_;  // central team queue order (smaller first)
   std::vector<int> by_id_;
-  int central_capacity_ = 1;
-  double local_rate_ = 1.0;
-  double base_central_share_ = 0.5;
-  double central_share_ = 0.5;
-  double transactional_cut_ = 0.0;
-  double promised_day_ = kNever;
   Streams streams_;
 };
 
