@@ -11,8 +11,9 @@ namespace wsic::experiment {
 namespace {
 constexpr std::string_view kTag = "WSCP";  // wsic checkpoint
 // 2: a checksum over the whole file, the run's identity and fingerprint,
-// the rows prefix's checksum and the batch-complete mark.
-constexpr std::uint32_t kVersion = 2;
+// the rows prefix's checksum and the batch-complete mark. 3: the command
+// line's --set values.
+constexpr std::uint32_t kVersion = 3;
 constexpr std::size_t kChecksumBytes = 8;
 
 void write_identity(sim::ByteWriter& w, const RunIdentity& r) {
@@ -22,6 +23,8 @@ void write_identity(sim::ByteWriter& w, const RunIdentity& r) {
   w.write_string(r.content_hash);
   w.write_u64(r.milestones.size());
   for (const auto& m : r.milestones) w.write_string(m);
+  w.write_u64(r.overrides.size());
+  for (const auto& o : r.overrides) w.write_string(o);
   w.write_u64(r.seed);
   w.write_u64(r.replications);
   w.write_u64(r.block_size);
@@ -39,6 +42,8 @@ RunIdentity read_identity(sim::ByteReader& r) {
   id.content_hash = r.read_string();
   const std::uint64_t n = r.read_length(8);
   for (std::uint64_t i = 0; i < n; ++i) id.milestones.push_back(r.read_string());
+  const std::uint64_t k = r.read_length(8);
+  for (std::uint64_t i = 0; i < k; ++i) id.overrides.push_back(r.read_string());
   id.seed = r.read_u64();
   id.replications = r.read_u64();
   id.block_size = r.read_u64();
@@ -130,7 +135,8 @@ std::vector<std::pair<std::uint64_t, model::Outcomes>> verified_partials(const C
                                  expected.scenario_absolute));
   }
   if (got.block_size != expected.block_size || got.seed != expected.seed ||
-      got.replications != expected.replications || got.milestones != expected.milestones) {
+      got.replications != expected.replications || got.milestones != expected.milestones ||
+      got.overrides != expected.overrides) {
     throw CheckpointError("the checkpoint's options are not this run's");
   }
   if (got.fingerprint != expected.fingerprint) {

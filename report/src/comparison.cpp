@@ -64,7 +64,7 @@ ordered_json comparison_json(const BatchInfo& info, const std::vector<model::Sce
                     {"horizon", sim::format_iso_date(sim::Calendar(ep.start).to_date(sim::Time::from_days(ep.horizon)))},
                     {"about", "shifts are differences of dates; a date after the earliest horizon of the scenarios counts as not reached"}};
   ordered_json sc_json = ordered_json::array();
-  for (const auto& sc : scenarios) sc_json.push_back({{"name", sc.name}, {"content_hash", sc.content_hash}, {"file", sc.source_file}});
+  for (const auto& sc : scenarios) sc_json.push_back({{"name", sc.name}, {"content_hash", model::content_hash(sc)}, {"file", sc.source_file}});
   j["scenarios"] = sc_json;
   j["base"] = scenarios.front().name;
   j["whatifs"] = tables.whatifs;

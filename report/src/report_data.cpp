@@ -134,7 +134,7 @@ ordered_json run_report_data(const model::Scenario& sc, const model::Outcomes& o
     }
   }
   j["plain_summary"] = plain;
-  j["scenario"] = {{"name", sc.name}, {"description", sc.description}, {"content_hash", sc.content_hash}, {"file", sc.source_file}};
+  j["scenario"] = {{"name", sc.name}, {"description", sc.description}, {"content_hash", model::content_hash(sc)}, {"file", sc.source_file}};
   j["experiment"] = {{"replications", n},
                      {"seed", facts.seed},
                      {"block_size", facts.block_size},

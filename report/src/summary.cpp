@@ -40,7 +40,7 @@ std::string summary_json(const model::Scenario& sc, const model::Outcomes& o, co
   ordered_json j;
   j["tool"] = "wsic";
   j["version"] = info.tool_version;
-  j["scenario"] = {{"name", sc.name}, {"content_hash", sc.content_hash}, {"file", sc.source_file}};
+  j["scenario"] = {{"name", sc.name}, {"content_hash", model::content_hash(sc)}, {"file", sc.source_file}};
   j["seed"] = info.seed;
   j["replications"] = n;
   j["random_numbers"] = "xoshiro256++ streams seeded from (seed, replication, stream name); common random numbers across scenarios that share names";
@@ -211,7 +211,7 @@ std::map<std::string, std::string> summary_csvs(const model::Scenario& sc, const
 std::string summary_table(const model::Scenario& sc, const model::Outcomes& o, const BatchInfo& info) {
   std::ostringstream t;
   const std::uint64_t n = o.replications;
-  t << "scenario " << sc.name << " (" << sc.content_hash << "), " << n << " replications, seed " << info.seed << "\n\n";
+  t << "scenario " << sc.name << " (" << model::content_hash(sc) << "), " << n << " replications, seed " << info.seed << "\n\n";
   // The first milestone with an observed count, else the middle one.
   std::size_t focus = sc.milestones.size();
   for (std::size_t m = sc.milestones.size(); m-- > 0;) {

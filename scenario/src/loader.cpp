@@ -2318,52 +2318,107 @@ class Validator {
 };
 
 // ---------------------------------------------------------------------------
-// Content hash: FNV-1a 64 over a canonical dump (keys sorted, scalars
-// quoted), so comments, layout and key order do not change it.
+// Values from the command line (--set PATH=VALUE)
 
-void canonical_dump(const YNode& n, std::string& out) {
-  switch (n.kind) {
-    case YNode::Kind::kNull:
-      out += '~';
-      break;
-    case YNode::Kind::kScalar:
-      out += n.plain ? 'p' : 'q';
-      out += '"';
-      for (const char c : n.scalar) {
-        if (c == '"' || c == '\\') out += '\\';
-        out += c;
-      }
-      out += '"';
-      break;
-    case YNode::Kind::kSeq:
-      out += '[';
-      for (const auto& item : n.seq) {
-        canonical_dump(item, out);
-        out += ',';
-      }
-      out += ']';
-      break;
-    case YNode::Kind::kMap: {
-      std::vector<const YEntry*> entries;
-      for (const auto& e : n.map) entries.push_back(&e);
-      std::sort(entries.begin(), entries.end(), [](const YEntry* a, const YEntry* b) { return a->key < b->key; });
-      out += '{';
-      for (const auto* e : entries) {
-        out += '"' + e->key + "\":";
-        canonical_dump(e->value, out);
-        out += ',';
-      }
-      out += '}';
-      break;
+// One override applied to the merged tree as if the last file of the chain
+// had written it: the validator then checks it like any other value, and
+// reports it at "--set:N:COL" (the N-th --set, the column in its text).
+class OverrideApplier {
+ public:
+  OverrideApplier(const Override& o, int ordinal, Sink& sink)
+      : o_(o), ordinal_(ordinal), sink_(sink), file_(std::make_shared<const std::string>("--set")) {}
+
+  void apply(YNode& root) {
+    YNode* node = &root;
+    std::size_t at = 0;  // byte offset of the segment in the path
+    while (node != nullptr && at <= o_.path.size()) {
+      const std::size_t dot = std::min(o_.path.find('.', at), o_.path.size());
+      const std::string seg = o_.path.substr(at, dot - at);
+      const bool last = dot == o_.path.size();
+      if (seg.empty()) return fail(at, "empty step in the path");
+      if (node->is_scalar() && last && seg == "value") break;  // a scaled value written as one number
+      node = step(*node, seg, at);
+      at = dot + 1;
     }
+    if (node == nullptr) return;
+    if (node->is_map() && node->get("value") != nullptr) node = node->get("value");
+    if (node->is_map() || node->is_seq()) {
+      return fail(0, "'" + o_.path + "' is " + describe(*node) + ", not a number: name one of its keys");
+    }
+    YNode v;
+    v.kind = YNode::Kind::kScalar;
+    v.scalar = o_.value;
+    v.plain = true;
+    v.file = file_;
+    v.line = ordinal_;
+    v.col = static_cast<int>(o_.path.size()) + 2;
+    v.layer = 1;  // later than any file: where two values disagree, this one is blamed
+    *node = std::move(v);
   }
-}
 
-std::string content_hash(const YNode& root) {
-  std::string dump;
-  canonical_dump(root, dump);
-  return fmt::format("{:016x}", sim::Fnv1a().add(dump).value());
-}
+ private:
+  // The child of `n` named `seg`, or nullptr after reporting why there is none.
+  YNode* step(YNode& n, const std::string& seg, std::size_t at) {
+    if (n.is_seq()) return item(n, seg, at);
+    if (!n.is_map()) {
+      fail(at, "'" + o_.path.substr(0, at ? at - 1 : 0) + "' is " + describe(n) + ", which has no '" + seg + "'");
+      return nullptr;
+    }
+    const bool lever = schema_ == "levers";
+    const std::string child = lever ? "levers.*" : schema_.empty() ? seg : schema_ + "." + seg;
+    YNode* c = n.get(seg);
+    if (c == nullptr && lever) {
+      std::vector<std::string> ids;
+      for (const auto& e : n.map) ids.push_back(e.key);
+      fail(at, "no lever '" + seg + "' in the scenario" + did_you_mean(seg, ids));
+      return nullptr;
+    }
+    if (c == nullptr) {
+      const auto& known = known_key_paths();
+      if (!std::binary_search(known.begin(), known.end(), child)) {
+        const auto kids = key_children().find(schema_);
+        fail(at, "'" + seg + "' is not a key here" +
+                     (kids == key_children().end() ? std::string() : did_you_mean(seg, kids->second)));
+        return nullptr;
+      }
+      n.map.push_back(YEntry{seg, file_, ordinal_, static_cast<int>(at) + 1, YNode{}});
+      c = &n.map.back().value;
+    }
+    schema_ = child;
+    return c;
+  }
+
+  // An item of a list: by id, by year for funding, else by 0-based index.
+  YNode* item(YNode& list, const std::string& seg, std::size_t at) {
+    const bool by_year = schema_ == "funding";
+    std::vector<std::string> names;
+    for (std::size_t i = 0; i < list.seq.size(); ++i) {
+      YNode& it = list.seq[i];
+      std::optional<std::string> name = item_id(it);
+      if (by_year && it.is_map() && it.get("year") != nullptr && it.get("year")->is_scalar()) name = it.get("year")->scalar;
+      if (!name) name = std::to_string(i);
+      if (*name == seg) {
+        schema_ += "[]";
+        return &it;
+      }
+      names.push_back(*name);
+    }
+    std::string what = by_year ? "funding year" : schema_.substr(schema_.rfind('.') + 1);
+    if (what.size() > 1 && what.back() == 's') what.pop_back();  // "schemes" -> "scheme"
+    fail(at, "no " + what + " '" + seg + "' in the scenario" + did_you_mean(seg, names));
+    return nullptr;
+  }
+
+  void fail(std::size_t at, const std::string& message) {
+    sink_.add(file_, ordinal_, static_cast<int>(at) + 1, o_.path, message);
+  }
+
+  const Override& o_;
+  int ordinal_;
+  Sink& sink_;
+  FileName file_;
+  std::string schema_;  // the key so far in the format's notation, e.g. "barriers[].trigger"
+};
 
 // ---------------------------------------------------------------------------
 // Loading a chain of files
@@ -2441,7 +2496,18 @@ const std::vector<std::string>& known_key_paths() {
   return paths;
 }
 
+std::optional<Override> parse_override(std::string_view text) {
+  const auto eq = text.find('=');
+  if (eq == std::string_view::npos || eq == 0 || eq + 1 == text.size()) return std::nullopt;
+  return Override{std::string(text.substr(0, eq)), std::string(text.substr(eq + 1))};
+}
+
 LoadResult check_scenario(const std::filesystem::path& file, const LoadOptions& options) {
+  return check_scenario(file, options, {});
+}
+
+LoadResult check_scenario(const std::filesystem::path& file, const LoadOptions& options,
+                          const std::vector<Override>& overrides) {
   Sink sink;
   LoadResult result;
   Scenario scenario;
@@ -2449,11 +2515,16 @@ LoadResult check_scenario(const std::filesystem::path& file, const LoadOptions& 
     Loader loader(options, sink);
     std::vector<fs::path> chain;
     auto tree = loader.load(file, chain);
-    if (tree) {
+    const std::size_t before = sink.count();
+    if (tree && tree->is_map()) {
+      for (std::size_t i = 0; i < overrides.size(); ++i) {
+        OverrideApplier(overrides[i], static_cast<int>(i) + 1, sink).apply(*tree);
+      }
+    }
+    if (tree && sink.count() == before) {  // an override that names nothing leaves nothing to check
       Validator validator(sink, scenario);
       validator.validate(*tree);
       scenario.source_file = file.string();
-      scenario.content_hash = content_hash(*tree);
     }
   } catch (const std::bad_alloc&) {
     sink.add(std::make_shared<const std::string>(file.string()), 0, 0, "", "out of memory while reading the scenario");
@@ -2463,8 +2534,9 @@ LoadResult check_scenario(const std::filesystem::path& file, const LoadOptions& 
   return result;
 }
 
-Scenario load_scenario(const std::filesystem::path& file, const LoadOptions& options) {
-  LoadResult result = check_scenario(file, options);
+Scenario load_scenario(const std::filesystem::path& file, const LoadOptions& options,
+                       const std::vector<Override>& overrides) {
+  LoadResult result = check_scenario(file, options, overrides);
   if (!result.ok()) throw ScenarioError(std::move(result.diagnostics));
   return std::move(*result.scenario);
 }

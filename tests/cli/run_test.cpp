@@ -41,6 +41,10 @@ TEST_CASE("Run.CommandLineValuesOutOfRangeAreRefused", "[cli][run]") {
       {"--threads -1", "--threads: expected a whole number"},
       {"--milestone 2015-02-30", "--milestone 2015-02-30: expected an ISO date"},
       {"--milestone 2030-01-01", "--milestone 2030-01-01: outside the scenario's calendar"},
+      {"--set schemes.ealing.readiness", "--set: expected PATH=VALUE"},
+      {"--set =1", "--set: expected PATH=VALUE"},
+      {"--set schemes.ealing.readiness=fast", "--set:1:26: error: schemes[ealing].readiness: expected a number"},
+      {"--set schemes.ealng.readiness=2", "no scheme 'ealng' in the scenario; did you mean 'ealing'?"},
   };
   for (const auto& [args, message] : cases) {
     INFO(args);
@@ -53,6 +57,8 @@ TEST_CASE("Run.CommandLineValuesOutOfRangeAreRefused", "[cli][run]") {
   // With --resume, the run's own options cannot change.
   REQUIRE(run(wsic_bin() + " run --resume " + out.string() + " --seed 3 2> " + err.string()) == 2);
   CHECK(slurp(err).find("--seed cannot be given with --resume") != std::string::npos);
+  REQUIRE(run(wsic_bin() + " run --resume " + out.string() + " --set levers.central_share.value=0.3 2> " + err.string()) == 2);
+  CHECK(slurp(err).find("--set cannot be given with --resume") != std::string::npos);
   fs::remove_all(out);
   fs::remove(err);
 }
@@ -195,4 +201,36 @@ TEST_CASE("Run.InterruptedInTheAnalysesOrAfterTheRowsAreRenamedResumes", "[cli][
   fs::remove_all(whole);
   fs::remove_all(dir);
   fs::remove(err);
+}
+
+TEST_CASE("Run.SetGivesTheRunAnOverlayWouldGiveAndItsIdentity", "[cli][run]") {
+  // --set changes the scenario as an overlay file saying the same would:
+  // the same results, the same content hash; and the hash is not the plain
+  // baseline's, so results of the two can never be mistaken for each other.
+  const fs::path dir = fresh_dir("set-vs-overlay");
+  fs::create_directories(dir);
+  {
+    std::ofstream f(dir / "ealing_ready.yaml");
+    f << "extends: " << fs::absolute("scenarios/baseline.yaml").string() << "\n"
+      << "name: baseline\nschemes:\n  - id: ealing\n    readiness: 2.2\n"
+      << "levers:\n  central_share: {value: 0.3}\n";
+  }
+  const std::string common = " -n 600 --seed 5 --analysis-replications 0 -q --threads 2 -o ";
+  REQUIRE(run(wsic_bin() + " run scenarios/baseline.yaml" + common + (dir / "set").string() +
+              " --set schemes.ealing.readiness=2.2 --set levers.central_share.value=0.3") == 0);
+  REQUIRE(run(wsic_bin() + " run " + (dir / "ealing_ready.yaml").string() + common + (dir / "overlay").string()) == 0);
+  REQUIRE(run(wsic_bin() + " run scenarios/baseline.yaml" + common + (dir / "plain").string()) == 0);
+  const auto without_file = [](std::string s) {
+    const auto at = s.find("\"file\":");
+    REQUIRE(at != std::string::npos);
+    s.erase(at, s.find('\n', at) - at);
+    return s;
+  };
+  const std::string set = slurp(dir / "set" / "summary.json");
+  CHECK(without_file(set) == without_file(slurp(dir / "overlay" / "summary.json")));
+  const std::string plain = slurp(dir / "plain" / "summary.json");
+  const auto hash = [](const std::string& s) { return s.substr(s.find("\"content_hash\""), 40); };
+  CHECK(hash(set) != hash(plain));
+  CHECK(without_file(set) != without_file(plain));
+  fs::remove_all(dir);
 }

@@ -4,6 +4,7 @@
 
 #include "wsic/model/limits.hpp"
 #include "wsic/scenario/loader.hpp"
+#include "wsic/scenario/parameters.hpp"
 #include "wsic/model/outcomes.hpp"
 
 #include <algorithm>
@@ -339,4 +340,61 @@ TEST_CASE("Model.ScenarioAtEveryLimitRunsInBoundedMemory", "[model][limits]") {
   batch.add(out);
   CHECK(batch.memory_bytes() < std::size_t{16} << 20);
   CHECK(batch.memory_bytes() > std::size_t{14} << 20);
+}
+
+TEST_CASE("Model.OtherSettingsSimulateAsAModelBuiltForThem", "[model][settings]") {
+  // New parameter values through Settings give exactly what a Model built
+  // from the changed scenario gives: the structure is shared, the numbers not.
+  const Scenario base = wsic::scenario::load_scenario("scenarios/baseline.yaml");
+  const wsic::scenario::ParameterSpace space(base);
+  Scenario changed = base;
+  for (const auto& [path, value] : std::vector<std::pair<std::string, double>>{
+           {"levers.central_share.value", 0.3},           // capacity and local rate follow
+           {"schemes.mental_health.readiness", 3.5},      // last in the queue becomes first
+           {"workstreams.ig.work.mode", 150.0},
+           {"barriers.change_fatigue.trigger.per_year", 1.0},
+           {"levers.promised_go_live.value", 500.0}}) {
+    const auto i = space.find(path);
+    INFO(path);
+    REQUIRE(i);
+    space.set(changed, *i, value);
+  }
+  const Model shared(base);
+  const Model fresh(changed);
+  const Settings other = shared.settings_for(changed);
+  CHECK(other.central_capacity == fresh.central_capacity());
+  CHECK(other.scheme_priority == fresh.settings().scheme_priority);
+  Settings in_place = shared.settings();  // then changed in place and refreshed
+  in_place.values = changed;
+  shared.refresh(in_place);
+  int differ_from_base = 0;
+  for (std::uint64_t i = 0; i < 300; ++i) {
+    ReplicationOutcome a, b, c, d;
+    shared.simulate(other, 11, i, a);
+    shared.simulate(in_place, 11, i, b);
+    fresh.simulate(11, i, c);
+    shared.simulate(11, i, d);
+    for (std::size_t s = 0; s < c.schemes.size(); ++s) {
+      REQUIRE(a.schemes[s].go_live == c.schemes[s].go_live);
+      REQUIRE(b.schemes[s].go_live == c.schemes[s].go_live);
+      REQUIRE(a.schemes[s].full_coverage == c.schemes[s].full_coverage);
+      differ_from_base += d.schemes[s].go_live != c.schemes[s].go_live ? 1 : 0;
+    }
+    REQUIRE(a.spend_local == c.spend_local);
+    REQUIRE(a.barrier_hits == c.barrier_hits);
+  }
+  CHECK(differ_from_base > 0);  // the change mattered, so agreeing means something
+}
+
+TEST_CASE("Model.SettingsOfAnotherStructureAreRefused", "[model][settings]") {
+  const Model m(tiny());
+  Scenario other = tiny();
+  other.schemes.pop_back();
+  CHECK_THROWS_AS(m.settings_for(other), wsic::Error);
+  other = tiny();
+  other.workstreams[1].after.clear();
+  CHECK_THROWS_AS(m.settings_for(other), wsic::Error);
+  other = tiny();
+  other.schemes[0].readiness = 2.0;  // a number: fine
+  CHECK(m.settings_for(other).scheme_priority == std::vector<int>{0, 1});
 }

@@ -12,6 +12,7 @@
 
 #include "wsic/cli/commands.hpp"
 #include "wsic/cli/run.hpp"
+#include "wsic/scenario/loader.hpp"
 
 namespace {
 // Set from the signal handler: the one global a signal handler needs.
@@ -57,6 +58,17 @@ CLI::Validator seconds() {
       "SECONDS");
 }
 
+// A --set value: PATH=VALUE, both sides given. The path and value are
+// checked against the scenario when it is loaded.
+CLI::Validator override_text() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        if (wsic::scenario::parse_override(text)) return {};
+        return "expected PATH=VALUE, e.g. schemes.ealing.readiness=1.2 (see wsic run --help)";
+      },
+      "PATH=VALUE");
+}
+
 constexpr std::uint64_t kMaxSeed = std::numeric_limits<std::uint64_t>::max();
 
 struct RunCommand {
@@ -80,6 +92,8 @@ void add_run(CLI::App& parent, RunCommand& cmd, unsigned cores) {
       ->check(whole_number(0, cores, cores_note));
   app->add_option("-o,--out", cmd.out, "output folder (default results/<scenario name>/)");
   app->add_option("--milestone", run.milestones, "extra milestone date, ISO (repeatable)");
+  app->add_option("--set", run.overrides, "set a number of the scenario: PATH=VALUE, e.g. schemes.ealing.readiness=1.2 (repeatable)")
+      ->check(override_text());
   app->add_flag("--per-replication", run.per_replication, "also write one row per replication and scheme");
   app->add_option("--analysis-replications", run.analysis_replications,
                   "replications for barrier attribution and lever sensitivity (0: skip)")
@@ -101,7 +115,7 @@ int run_run(RunCommand& cmd) {
   }
   if (!cmd.resume.empty()) {
     // A resumed run is the run that was started: its options cannot change.
-    for (const char* fixed : {"--replications", "--seed", "--out", "--milestone", "--per-replication",
+    for (const char* fixed : {"--replications", "--seed", "--out", "--milestone", "--set", "--per-replication",
                               "--analysis-replications", "--force", "--checkpoint"}) {
       if (cmd.app->count(fixed) > 0) {
         std::cerr << "wsic run: " << fixed << " cannot be given with --resume: the run's options come from its "
@@ -136,6 +150,9 @@ void add_compare(CLI::App& parent, CompareCommand& cmd, unsigned cores) {
       ->default_val(0)
       ->check(whole_number(0, cores, cores_note));
   app->add_option("-o,--out", cmd.out, "output folder (default results/compare-<names>/)");
+  app->add_option("--set", cmp.overrides,
+                  "set a number in every scenario compared: PATH=VALUE, e.g. levers.central_share.value=0.3 (repeatable)")
+      ->check(override_text());
   app->add_flag("--force", cmp.force, "replace earlier results in the output folder");
   app->add_flag("-q,--quiet", cmp.quiet, "no table");
 }

@@ -42,11 +42,12 @@ struct CompareInterrupted {
   std::string during;
 };
 
-std::vector<model::Scenario> load_all(const std::vector<fs::path>& files) {
+std::vector<model::Scenario> load_all(const std::vector<fs::path>& files, const std::vector<std::string>& sets) {
+  const std::vector<scenario::Override> overrides = parse_overrides(sets);
   std::vector<model::Scenario> scenarios;
   std::vector<scenario::Diagnostic> problems;
   for (const auto& f : files) {
-    scenario::LoadResult r = scenario::check_scenario(f);
+    scenario::LoadResult r = scenario::check_scenario(f, {}, overrides);
     if (r.ok()) {
       scenarios.push_back(std::move(*r.scenario));
     } else {
@@ -87,7 +88,7 @@ int compare_scenarios(const CompareOptions& opt) {
   const auto check_cancel = [&](const char* during) {
     if (opt.cancel && opt.cancel->load()) throw CompareInterrupted{during};
   };
-  const experiment::Comparison cmp(load_all(opt.scenarios));
+  const experiment::Comparison cmp(load_all(opt.scenarios, opt.overrides));
   check_cancel("before the comparison started");
   const auto& scenarios = cmp.scenarios();
   std::string folder = "compare-" + scenarios.front().name;

@@ -81,6 +81,7 @@ RunOptions options_from(const Checkpoint& c, const RunOptions& given) {
   opt.replications = c.run.replications;
   opt.seed = c.run.seed;
   opt.milestones = c.run.milestones;
+  opt.overrides = c.run.overrides;
   opt.per_replication = c.run.per_replication;
   opt.analysis_replications = c.run.analysis_replications;
   opt.checkpoint_seconds = c.run.checkpoint_seconds;
@@ -187,8 +188,9 @@ class RunJob {
     return RunIdentity{version(),
                        resumed_ ? resumed_->run.scenario_file : sc_.source_file,
                        fs::absolute(opt_.scenario).string(),
-                       sc_.content_hash,
+                       model::content_hash(sc_),
                        opt_.milestones,
+                       opt_.overrides,
                        opt_.seed,
                        opt_.replications,
                        kDefaultBlock,
@@ -407,6 +409,16 @@ class RunJob {
 
 }  // namespace
 
+std::vector<scenario::Override> parse_overrides(const std::vector<std::string>& texts) {
+  std::vector<scenario::Override> out;
+  for (const std::string& t : texts) {
+    auto o = scenario::parse_override(t);
+    if (!o) throw InputError(fmt::format("--set {}: expected PATH=VALUE, e.g. schemes.ealing.readiness=1.2", t));
+    out.push_back(std::move(*o));
+  }
+  return out;
+}
+
 int run_command(const RunOptions& given) {
   std::optional<RunJob> job;
   try {
@@ -423,7 +435,7 @@ int run_command(const RunOptions& given) {
       }
       opt = options_from(*resumed, given);
     }
-    model::Scenario scenario = scenario::load_scenario(opt.scenario);
+    model::Scenario scenario = scenario::load_scenario(opt.scenario, {}, parse_overrides(opt.overrides));
     if (resumed) scenario.source_file = resumed->run.scenario_file;  // results name the file as first given
     add_milestones(scenario, opt.milestones);
     job.emplace(std::move(opt), std::move(scenario), std::move(resumed));

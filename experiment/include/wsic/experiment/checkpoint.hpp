@@ -37,6 +37,7 @@ struct RunIdentity {
   std::string scenario_absolute;  ///< where to find it again
   std::string content_hash;       ///< of the resolved scenario
   std::vector<std::string> milestones;  ///< extra ones from the command line
+  std::vector<std::string> overrides;   ///< --set PATH=VALUE, in order
   std::uint64_t seed = 0;
   std::uint64_t replications = 0;
   std::uint64_t block_size = 0;

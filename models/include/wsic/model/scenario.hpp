@@ -139,7 +139,6 @@ struct Scenario {
   std::string name;
   std::string description;
   std::string source_file;
-  std::string content_hash;  ///< of the resolved scenario, hex
 
   Date calendar_start;  ///< simulation day 0
   Date horizon;         ///< nothing is simulated after this date
@@ -191,5 +190,11 @@ struct Scenario {
 /// Day `day` of the scenario's calendar as an ISO date ("2015-04-30"); empty
 /// for no day.
 std::string iso_day(const Scenario& sc, std::optional<int> day);
+
+/// A run's identity for its scenario: a hash (16 hex digits) of everything
+/// the scenario resolved to (every value, name and text, command-line
+/// overrides and milestones included) but the file it came from. Two files
+/// that resolve to the same scenario hash the same.
+std::string content_hash(const Scenario& sc);
 
 }  // namespace wsic::model

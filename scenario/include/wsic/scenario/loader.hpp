@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "wsic/scenario/diagnostics.hpp"
@@ -31,13 +32,32 @@ struct LoadResult {
   bool ok() const { return scenario.has_value() && diagnostics.empty(); }
 };
 
+/// A value given on the command line, `--set PATH=VALUE`: PATH names a
+/// number as scenario::ParameterSpace does (`schemes.ealing.readiness`,
+/// `workstreams.ig.work.mode`); VALUE is written as the file would write it
+/// ("1.2", "9 months", "2015-04-01").
+struct Override {
+  std::string path;
+  std::string value;
+};
+
+/// "PATH=VALUE" split at the first '='; nullopt when either side is empty.
+std::optional<Override> parse_override(std::string_view text);
+
 /// Loads and checks `file` and every file it extends. Never throws for bad
 /// input: every problem found is in the result. Thread-safe (no shared state).
 LoadResult check_scenario(const std::filesystem::path& file, const LoadOptions& options = {});
 
+/// As above, with `overrides` applied after the last file, in order, as if
+/// that file had written them: checked the same way, and reported at
+/// "--set:N:COL" (the N-th override, the column in its "PATH=VALUE").
+LoadResult check_scenario(const std::filesystem::path& file, const LoadOptions& options,
+                          const std::vector<Override>& overrides);
+
 /// As check_scenario(), but throws ScenarioError carrying every diagnostic
 /// when there is any.
-model::Scenario load_scenario(const std::filesystem::path& file, const LoadOptions& options = {});
+model::Scenario load_scenario(const std::filesystem::path& file, const LoadOptions& options = {},
+                              const std::vector<Override>& overrides = {});
 
 /// Every key path the loader accepts, sorted: "programme.codesign_duration",
 /// "barriers[].trigger.probability", "levers.*.value" ("[]" marks the items

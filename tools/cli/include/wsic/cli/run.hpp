@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "wsic/experiment/batch.hpp"
+#include "wsic/scenario/loader.hpp"
 
 namespace wsic::cli {
 
@@ -28,6 +29,7 @@ struct RunOptions {
   unsigned threads = 0;  ///< 0: all cores
   std::optional<std::filesystem::path> out;  ///< default results/<scenario name>/
   std::vector<std::string> milestones;       ///< extra ISO dates
+  std::vector<std::string> overrides;        ///< --set PATH=VALUE, applied in order
   bool per_replication = false;
   bool force = false;  ///< replace earlier results in the output folder
   /// Save the merged state this often (seconds; 0: never), so an interrupted
@@ -46,6 +48,9 @@ struct RunOptions {
 /// Runs a batch and writes its results; returns an exit code. Messages go to
 /// stdout (results) and stderr (progress, errors).
 int run_command(const RunOptions& opt);
+
+/// The --set values as overrides; throws InputError for one without PATH=VALUE.
+std::vector<scenario::Override> parse_overrides(const std::vector<std::string>& texts);
 
 /// The tool's version.
 
