@@ -124,7 +124,7 @@ concept HasSimulation = requires(T& t) {
 
 /// The return type of a process coroutine. Hand it to `Simulation::start`;
 /// a Process that is never started is destroyed with its frame.
-class Process {
+class [[nodiscard("hand it to Simulation::start: on its own it does nothing")]] Process {
  public:
   struct promise_type {
     Process get_return_object() noexcept {
@@ -175,7 +175,11 @@ class Process {
 };
 
 /// Awaiting a delay: `co_await sim.timeout(d)`.
-class Timeout {
+///
+/// This and every other awaitable here is [[nodiscard]]: `sim.timeout(d);`
+/// without co_await would build the awaitable and drop it, waiting for
+/// nothing.
+class [[nodiscard("co_await it: on its own it does nothing")]] Timeout {
  public:
   Timeout(Simulation& sim, Duration d) noexcept : sim_(sim), d_(d) {}
   bool await_ready() const noexcept { return false; }
@@ -195,7 +199,7 @@ class Timeout {
 };
 
 /// Awaiting a point in time: `co_await sim.until(t)`.
-class Until {
+class [[nodiscard("co_await it: on its own it does nothing")]] Until {
  public:
   Until(Simulation& sim, Time t) noexcept : sim_(sim), t_(t) {}
   bool await_ready() const noexcept { return false; }
@@ -293,7 +297,7 @@ class Signal {
   bool triggered_ = false;
 };
 
-class Signal::Awaiter {
+class [[nodiscard("co_await it: on its own it does nothing")]] Signal::Awaiter {
  public:
   explicit Awaiter(Signal& s) noexcept : s_(s) {}
   bool await_ready() const noexcept { return s_.triggered(); }
@@ -326,7 +330,7 @@ inline Signal::Awaiter Signal::operator co_await() noexcept { return Awaiter(*th
 /// Waits until `pred()` holds, re-checking each time `changed` is notified or
 /// triggered: `co_await wait_until(changed, [&] { return budget > 0; })`.
 template <class Pred>
-class WaitUntil {
+class [[nodiscard("co_await it: on its own it does nothing")]] WaitUntil {
  public:
   WaitUntil(Signal& changed, Pred pred) : s_(changed), pred_(std::move(pred)) {}
   bool await_ready() { return pred_(); }
@@ -365,7 +369,7 @@ WaitUntil<Pred> wait_until(Signal& changed, Pred pred) {
 /// yields the index of the first to fire; `co_await all_of(a, b)` yields the
 /// index of the last. (Variadic rather than braced lists: g++ 12 miscompiles
 /// braced initialiser lists inside co_await expressions.)
-class WaitSignals {
+class [[nodiscard("co_await it: on its own it does nothing")]] WaitSignals {
  public:
   WaitSignals(std::span<Signal* const> signals, bool all) : signals_(signals.begin(), signals.end()), all_(all) {
     WSIC_ASSERT(!signals_.empty(), "all_of / any_of needs at least one signal");
@@ -443,7 +447,7 @@ inline WaitSignals any_of(std::span<Signal* const> s) { return WaitSignals(s, fa
 
 /// Waits for another process to end: `co_await join(sim, pid)`. Continues at
 /// once if it already ended.
-class Join {
+class [[nodiscard("co_await it: on its own it does nothing")]] Join {
  public:
   Join(Simulation& sim, ProcessId target) noexcept : sim_(sim), target_(target) {}
   bool await_ready() const noexcept { return !sim_.is_alive(target_); }
