@@ -9,6 +9,10 @@
 namespace wsic::sim {
 
 Process child(Simulation& sim) { co_await sim.timeout(Duration::days(1)); }
+Task<int> step(Simulation& sim) {
+  co_await sim.timeout(Duration::days(1));
+  co_return 1;
+}
 
 Process awaits_everything(Simulation& sim, Signal& s, Resource& r, Container& c, ProcessId other) {
 #if defined(WSIC_DROP_timeout)
@@ -31,6 +35,8 @@ Process awaits_everything(Simulation& sim, Signal& s, Resource& r, Container& c,
   c.get(1.0);
 #elif defined(WSIC_DROP_process)
   child(sim);
+#elif defined(WSIC_DROP_task)
+  step(sim);
 #endif
   co_await sim.timeout(Duration::days(1));
   co_await sim.until(Time::from_days(2));
@@ -42,6 +48,7 @@ Process awaits_everything(Simulation& sim, Signal& s, Resource& r, Container& c,
   const Lease lease = co_await r.request();
   co_await c.get(1.0);
   sim.start(child(sim));
+  co_await step(sim);
 }
 
 }  // namespace wsic::sim

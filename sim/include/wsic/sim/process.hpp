@@ -10,9 +10,11 @@
 ///
 /// A process waits for a delay (`timeout`), a `Signal`, a condition
 /// (`wait_until`), all of or any of several signals, another process
-/// (`join`), or a resource (see resource.hpp). Any wait can be interrupted
-/// (`Simulation::interrupt`): the process then resumes with `Interrupt`
-/// thrown at its co_await and may catch it and change course.
+/// (`join`), or a resource (see resource.hpp), and can await a `Task`, a
+/// coroutine of its own that does any of these and returns a value. Any
+/// wait can be interrupted (`Simulation::interrupt`): the process then
+/// resumes with `Interrupt` thrown at its co_await and may catch it and
+/// change course.
 
 #include <algorithm>
 #include <array>
@@ -20,6 +22,8 @@
 #include <coroutine>
 #include <span>
 #include <cstdint>
+#include <exception>
+#include <optional>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -116,6 +120,9 @@ class SmallVec {
   std::size_t size_ = 0;
 };
 
+template <class...>
+inline constexpr bool kNever = false;
+
 template <class T>
 concept HasSimulation = requires(T& t) {
   { t.simulation() } -> std::same_as<Simulation&>;
@@ -173,6 +180,179 @@ class [[nodiscard("hand it to Simulation::start: on its own it does nothing")]] 
   explicit Process(std::coroutine_handle<promise_type> h) noexcept : h_(h) {}
   std::coroutine_handle<promise_type> h_;
 };
+
+template <class T = void>
+class Task;
+
+namespace detail {
+/// What every Task promise shares: where its frame comes from, the frame to
+/// resume when it ends, and the exception it ended with.
+class TaskPromiseBase {
+ public:
+  // A Task's first parameter is the Simulation, or an object with a
+  // `simulation()` accessor (for member coroutines): its frame comes from
+  // that simulation's pool, and it needs the simulation to hand the process
+  // over between frames. The catch-all constructor only explains the mistake.
+  template <class... Args>
+  explicit TaskPromiseBase(Simulation& sim, Args&...) noexcept : sim_(&sim) {}
+  template <HasSimulation Owner, class... Args>
+  explicit TaskPromiseBase(Owner& owner, Args&...) noexcept : sim_(&owner.simulation()) {}
+  template <class... Args>
+  explicit TaskPromiseBase(Args&...) noexcept {
+    static_assert(kNever<Args...>,
+                  "a Task coroutine's first parameter must be the Simulation, or an object with a "
+                  "simulation() accessor");
+  }
+
+  template <class... Args>
+  static void* operator new(std::size_t n, Simulation& sim, Args&...) {
+    return allocate_frame(&sim.frame_pool(), n);
+  }
+  template <HasSimulation Owner, class... Args>
+  static void* operator new(std::size_t n, Owner& owner, Args&...) {
+    return allocate_frame(&owner.simulation().frame_pool(), n);
+  }
+  static void operator delete(void* p, std::size_t n) noexcept { free_frame(p, n); }
+
+  std::suspend_always initial_suspend() noexcept { return {}; }
+  /// Ends the Task by handing the process back to the frame that awaited it.
+  struct FinalAwaiter {
+    bool await_ready() const noexcept { return false; }
+    template <class Promise>
+    std::coroutine_handle<> await_suspend(std::coroutine_handle<Promise> ended) noexcept {
+      TaskPromiseBase& p = ended.promise();
+      // Cannot fail: the process is running (it was checked when the Task started).
+      p.sim_->set_active_frame(p.awaiting_);
+      // Ended without ever waiting: the awaiter that started it is still on
+      // the stack and carries on itself. Otherwise continue the awaiting
+      // frame directly (symmetric transfer).
+      if (p.started_inline_) return std::noop_coroutine();
+      return p.awaiting_;
+    }
+    void await_resume() const noexcept {}
+  };
+  FinalAwaiter final_suspend() noexcept { return {}; }
+  void unhandled_exception() noexcept { error_ = std::current_exception(); }
+
+  Simulation* sim_ = nullptr;
+  std::coroutine_handle<> awaiting_;
+  std::exception_ptr error_;
+  bool started_inline_ = false;  // true until the Task first waits (or ends)
+};
+
+template <class T>
+class TaskPromise : public TaskPromiseBase {
+ public:
+  using TaskPromiseBase::TaskPromiseBase;
+  Task<T> get_return_object() noexcept;
+  template <class U = T>
+    requires std::constructible_from<T, U&&>
+  void return_value(U&& v) {
+    value_.emplace(std::forward<U>(v));
+  }
+  T take() {
+    if (error_) std::rethrow_exception(error_);
+    return std::move(*value_);
+  }
+
+ private:
+  std::optional<T> value_;
+};
+
+template <>
+class TaskPromise<void> : public TaskPromiseBase {
+ public:
+  using TaskPromiseBase::TaskPromiseBase;
+  Task<void> get_return_object() noexcept;
+  void return_void() noexcept {}
+  void take() {
+    if (error_) std::rethrow_exception(error_);
+  }
+};
+}  // namespace detail
+
+/// A coroutine a process calls and waits for: `T x = co_await step(sim, ...)`.
+/// The way to split a long process into functions that themselves wait.
+///
+///   Task<double> design(Simulation& sim, Resource& team) {
+///     Lease lease = co_await team.request();
+///     co_await sim.timeout(Duration::days(30));
+///     co_return 30.0;
+///   }
+///   Process scheme(Simulation& sim, Resource& team) {
+///     const double took = co_await design(sim, team);   // 30 days later
+///   }
+///
+/// A Task starts when awaited (not before), runs as part of the awaiting
+/// process, and when it returns the process carries on after the co_await
+/// with its value, or with its exception rethrown there. Everything a
+/// process can wait for works the same inside a Task, at any depth:
+/// `current_process()` is the awaiting process, and an interrupt is thrown
+/// at the wait the innermost Task is in, then propagates outwards like any
+/// exception unless caught. The first parameter must be the Simulation (or
+/// an object with a `simulation()` accessor): the frame comes from its pool.
+///
+/// A Task is awaited once, as an rvalue; one never awaited is destroyed
+/// unstarted. While it is suspended its frame is owned by the awaiting
+/// frame, so ending the process or destroying the simulation destroys the
+/// frames innermost first. Not thread-safe.
+template <class T>
+class [[nodiscard("co_await it: a Task starts only when awaited")]] Task {
+ public:
+  using promise_type = detail::TaskPromise<T>;
+
+  Task(Task&& o) noexcept : h_(std::exchange(o.h_, {})) {}
+  Task& operator=(Task&& o) noexcept {
+    if (this != &o) {
+      if (h_) h_.destroy();
+      h_ = std::exchange(o.h_, {});
+    }
+    return *this;
+  }
+  Task(const Task&) = delete;
+  Task& operator=(const Task&) = delete;
+  ~Task() {
+    if (h_) h_.destroy();
+  }
+
+  class Awaiter {
+   public:
+    explicit Awaiter(std::coroutine_handle<promise_type> h) noexcept : h_(h) {}
+    bool await_ready() const noexcept { return false; }
+    // Runs the Task until it first waits or ends. If it ended, the awaiting
+    // frame carries on without suspending: a loop over Tasks that never
+    // wait grows no stack, even where the compiler cannot make symmetric
+    // transfer a tail call (-O0, sanitizers).
+    bool await_suspend(std::coroutine_handle<> awaiting) {
+      WSIC_ASSERT(h_, "awaiting an empty Task");
+      promise_type& p = h_.promise();
+      p.sim_->set_active_frame(h_);
+      p.awaiting_ = awaiting;
+      p.started_inline_ = true;
+      h_.resume();
+      p.started_inline_ = false;
+      return !h_.done();
+    }
+    T await_resume() { return h_.promise().take(); }
+
+   private:
+    std::coroutine_handle<promise_type> h_;
+  };
+  Awaiter operator co_await() && noexcept { return Awaiter(h_); }
+
+ private:
+  friend promise_type;
+  explicit Task(std::coroutine_handle<promise_type> h) noexcept : h_(h) {}
+  std::coroutine_handle<promise_type> h_;
+};
+
+template <class T>
+Task<T> detail::TaskPromise<T>::get_return_object() noexcept {
+  return Task<T>(std::coroutine_handle<TaskPromise>::from_promise(*this));
+}
+inline Task<void> detail::TaskPromise<void>::get_return_object() noexcept {
+  return Task<void>(std::coroutine_handle<TaskPromise>::from_promise(*this));
+}
 
 /// Awaiting a delay: `co_await sim.timeout(d)`.
 ///
