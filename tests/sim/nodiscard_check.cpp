@@ -37,12 +37,15 @@ Process awaits_everything(Simulation& sim, Signal& s, Resource& r, Container& c,
   child(sim);
 #elif defined(WSIC_DROP_task)
   step(sim);
+#elif defined(WSIC_DROP_wait_for)
+  wait_for(s, Duration::days(1));
 #endif
   co_await sim.timeout(Duration::days(1));
   co_await sim.until(Time::from_days(2));
   co_await s;
   co_await wait_until(s, [] { return true; });
   co_await any_of(s, s);
+  co_await wait_for(s, Duration::days(1));
   co_await all_of(s);
   co_await join(sim, other);
   const Lease lease = co_await r.request();

@@ -8,7 +8,8 @@
 ///   }
 ///   sim.start(scheme(sim, agreement));
 ///
-/// A process waits for a delay (`timeout`), a `Signal`, a condition
+/// A process waits for a delay (`timeout`), a `Signal`, a signal or a
+/// deadline, whichever comes first (`wait_for`), a condition
 /// (`wait_until`), all of or any of several signals, another process
 /// (`join`), or a resource (see resource.hpp), and can await a `Task`, a
 /// coroutine of its own that does any of these and returns a value. Any
@@ -624,6 +625,72 @@ WaitSignals any_of(S&... s) {
 }
 inline WaitSignals all_of(std::span<Signal* const> s) { return WaitSignals(s, true); }
 inline WaitSignals any_of(std::span<Signal* const> s) { return WaitSignals(s, false); }
+
+/// Waits for a signal or for a time to pass, whichever comes first:
+/// `const bool signed_off = co_await wait_for(approval, Duration::days(30))`
+/// is true when the signal fired and false when the time ran out. A signal
+/// already triggered gives true at once, without suspending. Whichever side
+/// loses is withdrawn on the spot (the timer is cancelled, or the process
+/// leaves the signal's waiters), so it never wakes the process later.
+///
+/// Ties go to the signal: the deadline is judged at the end of its instant,
+/// in an event of priority::kLast, so a signal fired at the deadline by any
+/// event of lower priority (every ordinary event, whenever it was
+/// scheduled) counts as fired in time. An infinite duration waits for the
+/// signal alone. An interrupt withdraws both sides and is thrown as usual;
+/// `wake_early` does not cut this wait short.
+class [[nodiscard("co_await it: on its own it does nothing")]] WaitFor {
+ public:
+  WaitFor(Signal& s, Duration d) noexcept : s_(s), d_(d) {}
+  bool await_ready() noexcept {
+    fired_ = s_.triggered();
+    return fired_;
+  }
+  void await_suspend(std::coroutine_handle<>) {
+    Simulation& sim = s_.simulation();
+    pid_ = sim.current_process();
+    // Scheduled first: a negative or NaN duration throws here, before
+    // anything is registered that would need undoing. With no deadline there
+    // is no timer, rather than one that would run the clock out to infinity.
+    const Time deadline = sim.now() + d_;
+    if (deadline != Time::never()) {
+      timer_ = sim.schedule_at(deadline, &WaitFor::on_timeout, this, 0, priority::kLast);
+    }
+    s_.add_waiter({&WaitFor::on_signal, this});
+    sim.park({&WaitFor::withdraw, this});
+  }
+  bool await_resume() {
+    std::uint64_t cause = 0;
+    if (pid_.valid() && s_.simulation().take_interrupt(pid_, cause)) throw Interrupt(cause);
+    return fired_;
+  }
+
+ private:
+  static bool on_signal(void* ctx, Signal& s) {
+    auto* self = static_cast<WaitFor*>(ctx);
+    s.simulation().cancel(self->timer_);
+    self->fired_ = true;
+    s.simulation().wake(self->pid_);
+    return true;
+  }
+  static void on_timeout(Simulation& sim, void* ctx, std::uint64_t) {
+    auto* self = static_cast<WaitFor*>(ctx);
+    self->s_.remove_waiter(self);
+    sim.wake(self->pid_);
+  }
+  static void withdraw(void* ctx) {
+    auto* self = static_cast<WaitFor*>(ctx);
+    self->s_.remove_waiter(self);
+    self->s_.simulation().cancel(self->timer_);
+  }
+  Signal& s_;
+  Duration d_;
+  EventId timer_;
+  ProcessId pid_;
+  bool fired_ = false;
+};
+
+inline WaitFor wait_for(Signal& s, Duration d) { return WaitFor(s, d); }
 
 /// Waits for another process to end: `co_await join(sim, pid)`. Continues at
 /// once if it already ended.
