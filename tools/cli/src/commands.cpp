@@ -18,6 +18,7 @@
 #include "wsic/cli/text.hpp"
 #include "wsic/model/loader.hpp"
 #include "wsic/model/model.hpp"
+#include "wsic/sim/runner.hpp"
 
 namespace wsic::cli {
 
@@ -216,8 +217,8 @@ ordered_json comparison_json(const CompareOptions& opt, const std::vector<model:
   j["whatifs"] = tables.whatifs;
   ordered_json summaries = ordered_json::array();
   for (std::size_t k = 0; k < scenarios.size(); ++k) {
-    summaries.push_back(ordered_json::parse(
-        summary_json(scenarios[k], total.outcomes[k], BatchInfo{version(), opt.seed, opt.replications, kDefaultBlock})));
+    summaries.push_back(ordered_json::parse(summary_json(
+        scenarios[k], total.outcomes[k], BatchInfo{version(), opt.seed, opt.replications, sim::kDefaultBlockSize})));
   }
   j["summaries"] = summaries;
   return j;
@@ -270,7 +271,7 @@ int compare_scenarios(const CompareOptions& opt) {
 
   sim::RunnerOptions ro;
   ro.threads = opt.threads;
-  ro.block_size = kDefaultBlock;
+  ro.block_size = sim::kDefaultBlockSize;
   ro.blocks_in_flight = blocks_in_flight(acc_bytes, effective_threads(opt.threads));
   ro.cancel = opt.cancel;
   const bool tty = opt.progress && ::isatty(STDERR_FILENO);
@@ -293,7 +294,8 @@ int compare_scenarios(const CompareOptions& opt) {
 
   const CompareTables tables = compare_tables(scenarios, series, total);
   OutputSet files;
-  RunFacts facts{version(), opt.seed, opt.replications, kDefaultBlock, 0, seconds, effective_threads(opt.threads)};
+  RunFacts facts{
+      version(), opt.seed, opt.replications, sim::kDefaultBlockSize, 0, seconds, effective_threads(opt.threads)};
   ordered_json data = run_report_data(base, total.outcomes[0], facts, {}, {});
   data["kind"] = "compare";
   data["title"] = "wsic: " + folder;

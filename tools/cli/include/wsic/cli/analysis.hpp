@@ -24,7 +24,7 @@ struct BatchSpec {
   std::uint64_t seed = 0;
   std::uint64_t replications = 0;
   unsigned threads = 0;
-  std::uint64_t block_size = 256;
+  std::uint64_t block_size = sim::kDefaultBlockSize;
   const std::atomic<bool>* cancel = nullptr;
   std::function<void(const sim::Progress&)> progress;
   std::uint64_t blocks_in_flight = 0;  ///< 0: the runner's default (see sim::RunnerOptions)

@@ -18,7 +18,6 @@ inline constexpr int kExitBadInput = 2;     ///< invalid input or usage
 inline constexpr int kExitInterrupted = 130;
 
 inline constexpr std::uint64_t kDefaultSeed = 20131001;  // the day co-design began
-inline constexpr std::uint64_t kDefaultBlock = 256;
 /// Replications one command may ask for: a million-fold the default, about a
 /// year of one core; more would overflow nothing, but is surely a typo.
 inline constexpr std::uint64_t kMaxReplications = 1'000'000'000'000;
