@@ -970,7 +970,8 @@ Chart workstream_chart(const json& data) {
     }
     if (!changed) break;
   }
-  const int layers = *std::max_element(layer.begin(), layer.end()) + 1;
+  int layers = 1;  // one more than the deepest layer (every layer is >= 0)
+  for (const int l : layer) layers = std::max(layers, l + 1);
   // An edge that spans several layers passes through invisible waypoints in
   // the layers between (Sugiyama's dummy nodes), so it never runs behind a box.
   // chain[e] lists the slots an edge visits: source, waypoints, target.

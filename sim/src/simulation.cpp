@@ -51,6 +51,9 @@ Simulation::~Simulation() {
   tearing_down_ = true;
   for (ProcessSlot& p : procs_) {
     if (p.generation != 0 && p.handle) {
+      // A Task the process is inside lives in its frame and goes with it,
+      // innermost first.
+      p.active = {};
       std::exchange(p.handle, {}).destroy();
     }
   }
@@ -127,6 +130,7 @@ ProcessId Simulation::start(Process&& process, int prio) {
   const std::uint32_t slot = take_process_slot();
   ProcessSlot& p = procs_[slot];
   p.handle = handle;
+  p.active = handle;
   p.generation = next_generation_++;
   if (next_generation_ == 0) next_generation_ = 1;
   p.started = false;
@@ -154,7 +158,7 @@ void Simulation::resume(ProcessId pid) {
   p.started = true;
   const ProcessId outer = current_;
   current_ = pid;
-  p.handle.resume();
+  p.active.resume();
   current_ = outer;
   // procs_ is a deque: `p` is still valid even if the body started processes.
   if (p.handle.done()) finish(pid.slot);
@@ -166,6 +170,7 @@ void Simulation::finish(std::uint32_t slot) {
   std::exception_ptr error = handle.promise().error;
   handle.destroy();
   p.handle = {};
+  p.active = {};
   p.generation = 0;
   p.wake = {};
   p.hook = {};

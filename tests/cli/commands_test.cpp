@@ -59,7 +59,7 @@ TEST_CASE("Commands.CompareKeepsLongNamesWhole", "[cli][compare]") {
   fs::remove_all(dir);
   fs::create_directories(dir);
   const std::string e200 = repeat("\xC3\xA9", 200);
-  const std::string h200 = "H" + repeat("\xE2\x82\xAC", 198) + ",";  // 200 characters, 596 bytes, and a comma to quote
+  const std::string h200 = 'H' + repeat("\xE2\x82\xAC", 198) + ",";  // 200 characters, 596 bytes, and a comma to quote
   std::string base = slurp("tests/data/scenarios/minimal.yaml");
   REQUIRE_FALSE(base.empty());
   replace_once(base, "name: Ealing", "name: \"" + e200 + "\"");
@@ -100,7 +100,7 @@ TEST_CASE("Commands.CompareKeepsLongNamesWhole", "[cli][compare]") {
   // The terminal table: valid UTF-8, names cut to 36 characters with an
   // ellipsis, numbers starting in the same column on every row.
   CHECK(valid_utf8(printed));
-  CHECK(printed.find("\n" + repeat("\xC3\xA9", 35) + "\xE2\x80\xA6 ") != std::string::npos);
+  CHECK(printed.find('\n' + repeat("\xC3\xA9", 35) + "\xE2\x80\xA6 ") != std::string::npos);
   CHECK(printed.find("\nH" + repeat("\xE2\x82\xAC", 34) + "\xE2\x80\xA6 ") != std::string::npos);
   std::istringstream lines(printed);
   int table_rows = 0;

@@ -276,7 +276,7 @@ TEST_CASE("Outcomes.MajorityCountsEveryScheme", "[model][outcomes]") {
   // are and wherever the live ones stand in the list.
   Scenario sc = tiny();
   sc.schemes.clear();
-  for (int s = 0; s < 65; ++s) sc.schemes.push_back(Scheme{"s" + std::to_string(s), "S", {}, "", 1.0, ""});
+  for (int s = 0; s < 65; ++s) sc.schemes.push_back(Scheme{'s' + std::to_string(s), "S", {}, "", 1.0, ""});
   Outcomes o(sc);
   ReplicationOutcome r;
   r.schemes.assign(65, SchemeOutcome{});

@@ -52,7 +52,7 @@ TEST_CASE("Summary.TableCutsLongNamesByCharacters", "[cli][summary]") {
   REQUIRE(sc.schemes.size() == 2);
   const std::string e200 = repeat("\xC3\xA9", 200);  // 200 x "é": 400 bytes
   sc.schemes[0].name = e200;
-  sc.schemes[1].name = "H" + repeat("\xC3\xA9", 199);  // an odd byte count: a 42-byte cut splits an "é"
+  sc.schemes[1].name = 'H' + repeat("\xC3\xA9", 199);  // an odd byte count: a 42-byte cut splits an "é"
   const std::string table = report::summary_table(sc, small_batch(sc), report::BatchInfo{"test", 5, 40, 8});
   CHECK(valid_utf8(table));
   const std::string header = line_starting(table, "go-live");
@@ -64,7 +64,7 @@ TEST_CASE("Summary.TableCutsLongNamesByCharacters", "[cli][summary]") {
   // The name column is 42 characters wide, cut with an ellipsis; the P10
   // column starts where the header's does, counted in characters.
   CHECK(first.rfind(repeat("\xC3\xA9", 41) + "\xE2\x80\xA6 ", 0) == 0);
-  CHECK(second.rfind("H" + repeat("\xC3\xA9", 40) + "\xE2\x80\xA6 ", 0) == 0);
+  CHECK(second.rfind('H' + repeat("\xC3\xA9", 40) + "\xE2\x80\xA6 ", 0) == 0);
   const std::size_t p10_column = report::count_characters(header.substr(0, header.find("P10")));
   CHECK(p10_column == 43);
   for (const std::string& line : {first, second, line_starting(table, "Programme: first scheme live")}) {

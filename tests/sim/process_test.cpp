@@ -1,6 +1,8 @@
 #include "wsic/sim/process.hpp"
 
 #include <catch2/catch.hpp>
+#include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -80,6 +82,50 @@ Process thrower(Simulation& sim) {
 Process until_budget(Simulation& sim, Signal& changed, const int& budget, std::vector<double>& log) {
   co_await wsic::sim::wait_until(changed, [&] { return budget >= 3; });
   log.push_back(sim.now().in_days());
+}
+
+// Waits for `s` for up to `days`, logs which came first, then sleeps
+// `then_days` more: a stale wake-up would cut that sleep short.
+Process signal_or_timeout(Simulation& sim, Signal& s, double days, std::vector<std::string>& log,
+                          double then_days = 0.0) {
+  const bool fired = co_await wsic::sim::wait_for(s, Duration::days(days));
+  log.push_back(std::string(fired ? "fired" : "timed out") + " at " +
+                std::to_string(static_cast<int>(sim.now().in_days())));
+  if (then_days > 0.0) {
+    co_await sim.timeout(Duration::days(then_days));
+    log.push_back("slept until " + std::to_string(static_cast<int>(sim.now().in_days())));
+  }
+}
+
+// Waits for `s` for up to 10 days, then for `other`: whichever of the two
+// lost the first wait must not wake it during the second.
+Process then_waits_for_other(Simulation& sim, Signal& s, Signal& other, std::vector<std::string>& log) {
+  const bool fired = co_await wsic::sim::wait_for(s, Duration::days(10));
+  log.push_back(std::string(fired ? "fired" : "timed out") + " at " +
+                std::to_string(static_cast<int>(sim.now().in_days())));
+  co_await other;
+  log.push_back("other at " + std::to_string(static_cast<int>(sim.now().in_days())));
+}
+
+Process already_fired(Simulation& sim, Signal& s, std::vector<std::string>& log) {
+  const std::uint64_t before = sim.events_run();
+  const bool fired = co_await wsic::sim::wait_for(s, Duration::days(10));
+  log.push_back(std::string(fired ? "fired" : "timed out") + ", events run meanwhile: " +
+                std::to_string(sim.events_run() - before));
+}
+
+Process wait_for_interrupted(Simulation& sim, Signal& s, std::vector<std::string>& log) {
+  bool hit = false;
+  try {
+    (void)co_await wsic::sim::wait_for(s, Duration::days(100));
+    log.push_back("not reached");
+  } catch (const Interrupt& i) {
+    log.push_back("interrupted by " + std::to_string(i.cause()) + " at " +
+                  std::to_string(static_cast<int>(sim.now().in_days())));
+    hit = true;
+  }
+  if (hit) co_await sim.timeout(Duration::days(50));  // no co_await inside a handler
+  log.push_back("slept until " + std::to_string(static_cast<int>(sim.now().in_days())));
 }
 }  // namespace
 
@@ -219,4 +265,116 @@ TEST_CASE("Process.UnfinishedProcessesAreFreedWithSimulation", "[sim][process]")
     REQUIRE(sim.live_processes() == 100);
   }  // sanitizers check the frames are freed
   REQUIRE(log.empty());
+}
+
+TEST_CASE("Process.WaitForSignalFiresFirst", "[sim][process]") {
+  Simulation sim;
+  Signal s(sim), other(sim);
+  std::vector<std::string> log;
+  sim.start(then_waits_for_other(sim, s, other, log));
+  s.trigger_at(Time::from_days(2));
+  sim.run_until(Time::from_days(3));
+  REQUIRE(log == std::vector<std::string>{"fired at 2"});
+  REQUIRE(s.waiting() == 0);
+  REQUIRE(sim.pending_events() == 0);  // the day-10 timer is cancelled
+  other.trigger_at(Time::from_days(22));
+  sim.run();
+  // Had the timer survived, it would have woken the process on day 10.
+  REQUIRE(log == std::vector<std::string>{"fired at 2", "other at 22"});
+}
+
+TEST_CASE("Process.WaitForTimesOutFirst", "[sim][process]") {
+  Simulation sim;
+  Signal s(sim), other(sim);
+  std::vector<std::string> log;
+  sim.start(then_waits_for_other(sim, s, other, log));
+  s.trigger_at(Time::from_days(12));
+  other.trigger_at(Time::from_days(15));
+  sim.run_until(Time::from_days(11));
+  REQUIRE(log == std::vector<std::string>{"timed out at 10"});
+  REQUIRE(s.waiting() == 0);  // left the signal's waiters at the timeout
+  sim.run();
+  // The signal firing on day 12 did not wake it while it waited for `other`.
+  REQUIRE(log == std::vector<std::string>{"timed out at 10", "other at 15"});
+  REQUIRE(s.triggered());
+}
+
+TEST_CASE("Process.WaitForTieGoesToTheSignal", "[sim][process]") {
+  // The deadline is judged at the end of its instant, so a signal fired at
+  // that instant wins, whether its trigger was scheduled before the wait
+  // began or after.
+  for (const bool trigger_first : {true, false}) {
+    Simulation sim;
+    Signal s(sim);
+    std::vector<std::string> log;
+    if (trigger_first) s.trigger_at(Time::from_days(5));
+    sim.start(signal_or_timeout(sim, s, 5.0, log, 1.0));
+    if (!trigger_first) sim.schedule_at(Time::from_days(1), [&] { s.trigger_at(Time::from_days(5)); });
+    sim.run();
+    INFO("trigger scheduled " << (trigger_first ? "before" : "after") << " the wait began");
+    REQUIRE(log == std::vector<std::string>{"fired at 5", "slept until 6"});
+    REQUIRE(sim.pending_events() == 0);
+  }
+}
+
+TEST_CASE("Process.WaitForZeroDurationSeesTriggersOfTheSameInstant", "[sim][process]") {
+  Simulation sim;
+  Signal s(sim), never(sim);
+  std::vector<std::string> log;
+  sim.start(signal_or_timeout(sim, s, 0.0, log));
+  sim.start(signal_or_timeout(sim, never, 0.0, log));
+  sim.schedule_at(Time::zero(), [&] { s.trigger(); });  // later in the same instant
+  sim.run();
+  REQUIRE(log == std::vector<std::string>{"fired at 0", "timed out at 0"});
+}
+
+TEST_CASE("Process.WaitForAlreadyTriggeredReturnsAtOnce", "[sim][process]") {
+  Simulation sim;
+  Signal s(sim);
+  s.trigger();
+  std::vector<std::string> log;
+  sim.start(already_fired(sim, s, log));
+  sim.run();
+  REQUIRE(log == std::vector<std::string>{"fired, events run meanwhile: 0"});
+  REQUIRE(sim.now() == Time::zero());
+}
+
+TEST_CASE("Process.WaitForWithoutDeadlineWaitsOnlyForTheSignal", "[sim][process]") {
+  Simulation sim;
+  Signal s(sim);
+  std::vector<std::string> log;
+  const ProcessId p = sim.start(signal_or_timeout(sim, s, std::numeric_limits<double>::infinity(), log));
+  sim.run();
+  REQUIRE(log.empty());
+  REQUIRE(sim.now() == Time::zero());  // no timer at infinity to run the clock out to
+  REQUIRE(sim.is_alive(p));
+  sim.schedule_at(Time::from_days(3), [&] { s.trigger(); });
+  sim.run();
+  REQUIRE(log == std::vector<std::string>{"fired at 3"});
+}
+
+TEST_CASE("Process.WaitForInterruptWithdrawsBoth", "[sim][process]") {
+  Simulation sim;
+  Signal s(sim);
+  std::vector<std::string> log;
+  bool accepted = false;
+  const ProcessId p = sim.start(wait_for_interrupted(sim, s, log));
+  sim.start(interrupter(sim, p, 4.0, 5, accepted));
+  s.trigger_at(Time::from_days(30));
+  sim.run();
+  REQUIRE(accepted);
+  REQUIRE(s.waiting() == 0);
+  // Neither the signal on day 30 nor the timer on day 100 woke the 50-day sleep.
+  REQUIRE(log == std::vector<std::string>{"interrupted by 5 at 4", "slept until 54"});
+  REQUIRE(sim.now() == Time::from_days(54));
+}
+
+TEST_CASE("Process.WaitForNegativeDurationThrows", "[sim][process]") {
+  Simulation sim;
+  Signal s(sim);
+  std::vector<std::string> log;
+  sim.start(signal_or_timeout(sim, s, -1.0, log));
+  REQUIRE_THROWS_AS(sim.run(), wsic::Error);
+  REQUIRE(s.waiting() == 0);
+  REQUIRE(sim.live_processes() == 0);
 }

@@ -65,7 +65,7 @@ OutputSet comparison_files(const experiment::Comparison& cmp, const experiment::
                            double seconds) {
   const model::Scenario& base = cmp.scenarios().front();
   OutputSet files;
-  const report::RunFacts facts{experiment::version(), opt.seed, opt.replications, experiment::kDefaultBlock, 0, seconds,
+  const report::RunFacts facts{experiment::version(), opt.seed, opt.replications, sim::kDefaultBlockSize, 0, seconds,
                                experiment::effective_threads(opt.threads)};
   ordered_json data = report::run_report_data(base, total.outcomes[0], facts, {}, {});
   data["kind"] = "compare";
@@ -103,7 +103,7 @@ int compare_scenarios(const CompareOptions& opt) {
   }
   const OutputFolder out(out_dir, "comparison.json", opt.force, "wsic compare");
 
-  experiment::BatchSpec spec{opt.seed, opt.replications, opt.threads, experiment::kDefaultBlock, opt.cancel, {}};
+  experiment::BatchSpec spec{opt.seed, opt.replications, opt.threads, sim::kDefaultBlockSize, opt.cancel, {}};
   spec.blocks_in_flight = experiment::blocks_in_flight(acc_bytes, experiment::effective_threads(opt.threads));
   const bool tty = opt.progress && ::isatty(STDERR_FILENO);
   if (tty) spec.progress = draw_progress;
@@ -124,7 +124,7 @@ int compare_scenarios(const CompareOptions& opt) {
   });
   // Last: its presence marks a complete comparison.
   check_cancel("while writing the results");
-  const report::BatchInfo info{experiment::version(), opt.seed, opt.replications, experiment::kDefaultBlock};
+  const report::BatchInfo info{experiment::version(), opt.seed, opt.replications, sim::kDefaultBlockSize};
   write_file_atomic(out_dir / "comparison.json",
                     report::comparison_json(info, scenarios, cmp.epoch(), tables, total).dump(2) + "\n");
   if (!opt.quiet) {

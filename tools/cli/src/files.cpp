@@ -36,7 +36,7 @@ bool write_all(int fd, std::string_view bytes) {
 
 void write_file_atomic(const std::filesystem::path& path, std::string_view content) {
   const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
-  std::string tmpl = (dir / ("." + path.filename().string() + ".tmp-XXXXXX")).string();
+  std::string tmpl = (dir / ('.' + path.filename().string() + ".tmp-XXXXXX")).string();
   const int fd = ::mkstemp(tmpl.data());
   if (fd < 0) {
     throw Error(fmt::format("cannot write {}: {} (check that the folder exists and is writable)", path.string(), why()));

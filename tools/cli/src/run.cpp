@@ -37,7 +37,6 @@ using experiment::BatchSpec;
 using experiment::Checkpoint;
 using experiment::CheckpointError;
 using experiment::kCheckpointFile;
-using experiment::kDefaultBlock;
 using experiment::RunIdentity;
 using experiment::TornadoBar;
 using experiment::version;
@@ -140,7 +139,7 @@ class RunJob {
     analyse(outcomes);
     write_outputs(outcomes, batch_seconds, seconds_since(t0));
     if (!opt_.quiet) {
-      const BatchInfo info{version(), opt_.seed, opt_.replications, kDefaultBlock};
+      const BatchInfo info{version(), opt_.seed, opt_.replications, sim::kDefaultBlockSize};
       std::cout << report::summary_table(sc_, outcomes, info)
                 << fmt::format("\n{} replications in {:.2f} s ({:.0f} per second); results in {}\n", opt_.replications,
                                batch_seconds, batch_seconds > 0 ? static_cast<double>(opt_.replications) / batch_seconds : 0.0,
@@ -171,7 +170,7 @@ class RunJob {
   bool resumable() const noexcept { return saved_; }
   std::uint64_t seed() const noexcept { return opt_.seed; }
   const fs::path& out_dir() const noexcept { return out_dir_; }
-  std::uint64_t done() const noexcept { return std::min(opt_.replications, reducer_.blocks() * kDefaultBlock); }
+  std::uint64_t done() const noexcept { return std::min(opt_.replications, reducer_.blocks() * sim::kDefaultBlockSize); }
 
  private:
   static double seconds_since(std::chrono::steady_clock::time_point t0) {
@@ -193,7 +192,7 @@ class RunJob {
                        opt_.overrides,
                        opt_.seed,
                        opt_.replications,
-                       kDefaultBlock,
+                       sim::kDefaultBlockSize,
                        opt_.analysis_replications,
                        opt_.per_replication,
                        opt_.checkpoint_seconds,
@@ -267,7 +266,7 @@ class RunJob {
     saved_rows_ = c.rows;
   }
 
-  std::uint64_t nblocks() const { return opt_.replications / kDefaultBlock + (opt_.replications % kDefaultBlock ? 1 : 0); }
+  std::uint64_t nblocks() const { return opt_.replications / sim::kDefaultBlockSize + (opt_.replications % sim::kDefaultBlockSize ? 1 : 0); }
 
   // --- batch -----------------------------------------------------------------
 
@@ -285,7 +284,7 @@ class RunJob {
   void batch() {
     sim::RunnerOptions ro;
     ro.threads = opt_.threads;
-    ro.block_size = kDefaultBlock;
+    ro.block_size = sim::kDefaultBlockSize;
     ro.blocks_in_flight = experiment::blocks_in_flight(model::Outcomes(sc_).memory_bytes(), experiment::effective_threads(opt_.threads));
     ro.cancel = opt_.cancel;
     if (tty_) ro.progress = draw_progress;
@@ -328,7 +327,7 @@ class RunJob {
     if (analysis_n_ == 0) return;
     // Smaller batches with common random numbers (the same seed and
     // replication indices as the main run).
-    BatchSpec spec{opt_.seed, analysis_n_, opt_.threads, kDefaultBlock, opt_.cancel, {}};
+    BatchSpec spec{opt_.seed, analysis_n_, opt_.threads, sim::kDefaultBlockSize, opt_.cancel, {}};
     spec.blocks_in_flight = experiment::blocks_in_flight(model::Outcomes(sc_).memory_bytes(), experiment::effective_threads(opt_.threads));
     std::size_t batches = sc_.barriers.size();
     for (const auto& l : sc_.levers) batches += l.low < l.high ? 2 : 0;
@@ -361,7 +360,7 @@ class RunJob {
     run["analysis_replications"] = analysis_n_;
     run["wall_seconds_with_analyses"] = total_seconds;
     add("run.json", run.dump(2) + "\n");
-    const RunFacts facts{version(), opt_.seed, opt_.replications, kDefaultBlock, analysis_n_, batch_seconds, threads};
+    const RunFacts facts{version(), opt_.seed, opt_.replications, sim::kDefaultBlockSize, analysis_n_, batch_seconds, threads};
     const nlohmann::ordered_json data = report::run_report_data(sc_, outcomes, facts, barrier_bars_, lever_bars_);
     add("report_data.json", data.dump(2) + "\n");
     for (auto& [name, content] : report::render_report(nlohmann::json::parse(data.dump()))) add(name, std::move(content));
@@ -383,7 +382,7 @@ class RunJob {
     }
     // Last: its presence marks a complete set of results.
     check_cancel("while writing the results");
-    const BatchInfo info{version(), opt_.seed, opt_.replications, kDefaultBlock};
+    const BatchInfo info{version(), opt_.seed, opt_.replications, sim::kDefaultBlockSize};
     write_file_atomic(out_dir_ / "summary.json", report::summary_json(sc_, outcomes, info));
     written_.clear();  // complete: nothing to clean up any more
     std::error_code ec;

@@ -18,7 +18,6 @@ namespace wsic::experiment {
 const char* version();
 
 inline constexpr std::uint64_t kDefaultSeed = 20131001;  // the day co-design began
-inline constexpr std::uint64_t kDefaultBlock = 256;
 /// Replications one command may ask for: a million-fold the default, about a
 /// year of one core; more would overflow nothing, but is surely a typo.
 inline constexpr std::uint64_t kMaxReplications = 1'000'000'000'000;
@@ -40,7 +39,7 @@ struct BatchSpec {
   std::uint64_t seed = 0;
   std::uint64_t replications = 0;
   unsigned threads = 0;
-  std::uint64_t block_size = kDefaultBlock;
+  std::uint64_t block_size = sim::kDefaultBlockSize;
   const std::atomic<bool>* cancel = nullptr;
   std::function<void(const sim::Progress&)> progress;
   std::uint64_t blocks_in_flight = 0;  ///< 0: the runner's default (see sim::RunnerOptions)

@@ -8,11 +8,14 @@
 ///   }
 ///   sim.start(scheme(sim, agreement));
 ///
-/// A process waits for a delay (`timeout`), a `Signal`, a condition
+/// A process waits for a delay (`timeout`), a `Signal`, a signal or a
+/// deadline, whichever comes first (`wait_for`), a condition
 /// (`wait_until`), all of or any of several signals, another process
-/// (`join`), or a resource (see resource.hpp). Any wait can be interrupted
-/// (`Simulation::interrupt`): the process then resumes with `Interrupt`
-/// thrown at its co_await and may catch it and change course.
+/// (`join`), or a resource (see resource.hpp), and can await a `Task`, a
+/// coroutine of its own that does any of these and returns a value. Any
+/// wait can be interrupted (`Simulation::interrupt`): the process then
+/// resumes with `Interrupt` thrown at its co_await and may catch it and
+/// change course.
 
 #include <algorithm>
 #include <array>
@@ -20,6 +23,8 @@
 #include <coroutine>
 #include <span>
 #include <cstdint>
+#include <exception>
+#include <optional>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -116,6 +121,9 @@ class SmallVec {
   std::size_t size_ = 0;
 };
 
+template <class...>
+inline constexpr bool kNever = false;
+
 template <class T>
 concept HasSimulation = requires(T& t) {
   { t.simulation() } -> std::same_as<Simulation&>;
@@ -124,7 +132,7 @@ concept HasSimulation = requires(T& t) {
 
 /// The return type of a process coroutine. Hand it to `Simulation::start`;
 /// a Process that is never started is destroyed with its frame.
-class Process {
+class [[nodiscard("hand it to Simulation::start: on its own it does nothing")]] Process {
  public:
   struct promise_type {
     Process get_return_object() noexcept {
@@ -174,8 +182,185 @@ class Process {
   std::coroutine_handle<promise_type> h_;
 };
 
+template <class T = void>
+class Task;
+
+namespace detail {
+/// What every Task promise shares: where its frame comes from, the frame to
+/// resume when it ends, and the exception it ended with.
+class TaskPromiseBase {
+ public:
+  // A Task's first parameter is the Simulation, or an object with a
+  // `simulation()` accessor (for member coroutines): its frame comes from
+  // that simulation's pool, and it needs the simulation to hand the process
+  // over between frames. The catch-all constructor only explains the mistake.
+  template <class... Args>
+  explicit TaskPromiseBase(Simulation& sim, Args&...) noexcept : sim_(&sim) {}
+  template <HasSimulation Owner, class... Args>
+  explicit TaskPromiseBase(Owner& owner, Args&...) noexcept : sim_(&owner.simulation()) {}
+  template <class... Args>
+  explicit TaskPromiseBase(Args&...) noexcept {
+    static_assert(kNever<Args...>,
+                  "a Task coroutine's first parameter must be the Simulation, or an object with a "
+                  "simulation() accessor");
+  }
+
+  template <class... Args>
+  static void* operator new(std::size_t n, Simulation& sim, Args&...) {
+    return allocate_frame(&sim.frame_pool(), n);
+  }
+  template <HasSimulation Owner, class... Args>
+  static void* operator new(std::size_t n, Owner& owner, Args&...) {
+    return allocate_frame(&owner.simulation().frame_pool(), n);
+  }
+  static void operator delete(void* p, std::size_t n) noexcept { free_frame(p, n); }
+
+  std::suspend_always initial_suspend() noexcept { return {}; }
+  /// Ends the Task by handing the process back to the frame that awaited it.
+  struct FinalAwaiter {
+    bool await_ready() const noexcept { return false; }
+    template <class Promise>
+    std::coroutine_handle<> await_suspend(std::coroutine_handle<Promise> ended) noexcept {
+      TaskPromiseBase& p = ended.promise();
+      // Cannot fail: the process is running (it was checked when the Task started).
+      p.sim_->set_active_frame(p.awaiting_);
+      // Ended without ever waiting: the awaiter that started it is still on
+      // the stack and carries on itself. Otherwise continue the awaiting
+      // frame directly (symmetric transfer).
+      if (p.started_inline_) return std::noop_coroutine();
+      return p.awaiting_;
+    }
+    void await_resume() const noexcept {}
+  };
+  FinalAwaiter final_suspend() noexcept { return {}; }
+  void unhandled_exception() noexcept { error_ = std::current_exception(); }
+
+  Simulation* sim_ = nullptr;
+  std::coroutine_handle<> awaiting_;
+  std::exception_ptr error_;
+  bool started_inline_ = false;  // true until the Task first waits (or ends)
+};
+
+template <class T>
+class TaskPromise : public TaskPromiseBase {
+ public:
+  using TaskPromiseBase::TaskPromiseBase;
+  Task<T> get_return_object() noexcept;
+  template <class U = T>
+    requires std::constructible_from<T, U&&>
+  void return_value(U&& v) {
+    value_.emplace(std::forward<U>(v));
+  }
+  T take() {
+    if (error_) std::rethrow_exception(error_);
+    return std::move(*value_);
+  }
+
+ private:
+  std::optional<T> value_;
+};
+
+template <>
+class TaskPromise<void> : public TaskPromiseBase {
+ public:
+  using TaskPromiseBase::TaskPromiseBase;
+  Task<void> get_return_object() noexcept;
+  void return_void() noexcept {}
+  void take() {
+    if (error_) std::rethrow_exception(error_);
+  }
+};
+}  // namespace detail
+
+/// A coroutine a process calls and waits for: `T x = co_await step(sim, ...)`.
+/// The way to split a long process into functions that themselves wait.
+///
+///   Task<double> design(Simulation& sim, Resource& team) {
+///     Lease lease = co_await team.request();
+///     co_await sim.timeout(Duration::days(30));
+///     co_return 30.0;
+///   }
+///   Process scheme(Simulation& sim, Resource& team) {
+///     const double took = co_await design(sim, team);   // 30 days later
+///   }
+///
+/// A Task starts when awaited (not before), runs as part of the awaiting
+/// process, and when it returns the process carries on after the co_await
+/// with its value, or with its exception rethrown there. Everything a
+/// process can wait for works the same inside a Task, at any depth:
+/// `current_process()` is the awaiting process, and an interrupt is thrown
+/// at the wait the innermost Task is in, then propagates outwards like any
+/// exception unless caught. The first parameter must be the Simulation (or
+/// an object with a `simulation()` accessor): the frame comes from its pool.
+///
+/// A Task is awaited once, as an rvalue; one never awaited is destroyed
+/// unstarted. While it is suspended its frame is owned by the awaiting
+/// frame, so ending the process or destroying the simulation destroys the
+/// frames innermost first. Not thread-safe.
+template <class T>
+class [[nodiscard("co_await it: a Task starts only when awaited")]] Task {
+ public:
+  using promise_type = detail::TaskPromise<T>;
+
+  Task(Task&& o) noexcept : h_(std::exchange(o.h_, {})) {}
+  Task& operator=(Task&& o) noexcept {
+    if (this != &o) {
+      if (h_) h_.destroy();
+      h_ = std::exchange(o.h_, {});
+    }
+    return *this;
+  }
+  Task(const Task&) = delete;
+  Task& operator=(const Task&) = delete;
+  ~Task() {
+    if (h_) h_.destroy();
+  }
+
+  class Awaiter {
+   public:
+    explicit Awaiter(std::coroutine_handle<promise_type> h) noexcept : h_(h) {}
+    bool await_ready() const noexcept { return false; }
+    // Runs the Task until it first waits or ends. If it ended, the awaiting
+    // frame carries on without suspending: a loop over Tasks that never
+    // wait grows no stack, even where the compiler cannot make symmetric
+    // transfer a tail call (-O0, sanitizers).
+    bool await_suspend(std::coroutine_handle<> awaiting) {
+      WSIC_ASSERT(h_, "awaiting an empty Task");
+      promise_type& p = h_.promise();
+      p.sim_->set_active_frame(h_);
+      p.awaiting_ = awaiting;
+      p.started_inline_ = true;
+      h_.resume();
+      p.started_inline_ = false;
+      return !h_.done();
+    }
+    T await_resume() { return h_.promise().take(); }
+
+   private:
+    std::coroutine_handle<promise_type> h_;
+  };
+  Awaiter operator co_await() && noexcept { return Awaiter(h_); }
+
+ private:
+  friend promise_type;
+  explicit Task(std::coroutine_handle<promise_type> h) noexcept : h_(h) {}
+  std::coroutine_handle<promise_type> h_;
+};
+
+template <class T>
+Task<T> detail::TaskPromise<T>::get_return_object() noexcept {
+  return Task<T>(std::coroutine_handle<TaskPromise>::from_promise(*this));
+}
+inline Task<void> detail::TaskPromise<void>::get_return_object() noexcept {
+  return Task<void>(std::coroutine_handle<TaskPromise>::from_promise(*this));
+}
+
 /// Awaiting a delay: `co_await sim.timeout(d)`.
-class Timeout {
+///
+/// This and every other awaitable here is [[nodiscard]]: `sim.timeout(d);`
+/// without co_await would build the awaitable and drop it, waiting for
+/// nothing.
+class [[nodiscard("co_await it: on its own it does nothing")]] Timeout {
  public:
   Timeout(Simulation& sim, Duration d) noexcept : sim_(sim), d_(d) {}
   bool await_ready() const noexcept { return false; }
@@ -195,7 +380,7 @@ class Timeout {
 };
 
 /// Awaiting a point in time: `co_await sim.until(t)`.
-class Until {
+class [[nodiscard("co_await it: on its own it does nothing")]] Until {
  public:
   Until(Simulation& sim, Time t) noexcept : sim_(sim), t_(t) {}
   bool await_ready() const noexcept { return false; }
@@ -293,7 +478,7 @@ class Signal {
   bool triggered_ = false;
 };
 
-class Signal::Awaiter {
+class [[nodiscard("co_await it: on its own it does nothing")]] Signal::Awaiter {
  public:
   explicit Awaiter(Signal& s) noexcept : s_(s) {}
   bool await_ready() const noexcept { return s_.triggered(); }
@@ -326,7 +511,7 @@ inline Signal::Awaiter Signal::operator co_await() noexcept { return Awaiter(*th
 /// Waits until `pred()` holds, re-checking each time `changed` is notified or
 /// triggered: `co_await wait_until(changed, [&] { return budget > 0; })`.
 template <class Pred>
-class WaitUntil {
+class [[nodiscard("co_await it: on its own it does nothing")]] WaitUntil {
  public:
   WaitUntil(Signal& changed, Pred pred) : s_(changed), pred_(std::move(pred)) {}
   bool await_ready() { return pred_(); }
@@ -365,7 +550,7 @@ WaitUntil<Pred> wait_until(Signal& changed, Pred pred) {
 /// yields the index of the first to fire; `co_await all_of(a, b)` yields the
 /// index of the last. (Variadic rather than braced lists: g++ 12 miscompiles
 /// braced initialiser lists inside co_await expressions.)
-class WaitSignals {
+class [[nodiscard("co_await it: on its own it does nothing")]] WaitSignals {
  public:
   WaitSignals(std::span<Signal* const> signals, bool all) : signals_(signals.begin(), signals.end()), all_(all) {
     WSIC_ASSERT(!signals_.empty(), "all_of / any_of needs at least one signal");
@@ -441,9 +626,75 @@ WaitSignals any_of(S&... s) {
 inline WaitSignals all_of(std::span<Signal* const> s) { return WaitSignals(s, true); }
 inline WaitSignals any_of(std::span<Signal* const> s) { return WaitSignals(s, false); }
 
+/// Waits for a signal or for a time to pass, whichever comes first:
+/// `const bool signed_off = co_await wait_for(approval, Duration::days(30))`
+/// is true when the signal fired and false when the time ran out. A signal
+/// already triggered gives true at once, without suspending. Whichever side
+/// loses is withdrawn on the spot (the timer is cancelled, or the process
+/// leaves the signal's waiters), so it never wakes the process later.
+///
+/// Ties go to the signal: the deadline is judged at the end of its instant,
+/// in an event of priority::kLast, so a signal fired at the deadline by any
+/// event of lower priority (every ordinary event, whenever it was
+/// scheduled) counts as fired in time. An infinite duration waits for the
+/// signal alone. An interrupt withdraws both sides and is thrown as usual;
+/// `wake_early` does not cut this wait short.
+class [[nodiscard("co_await it: on its own it does nothing")]] WaitFor {
+ public:
+  WaitFor(Signal& s, Duration d) noexcept : s_(s), d_(d) {}
+  bool await_ready() noexcept {
+    fired_ = s_.triggered();
+    return fired_;
+  }
+  void await_suspend(std::coroutine_handle<>) {
+    Simulation& sim = s_.simulation();
+    pid_ = sim.current_process();
+    // Scheduled first: a negative or NaN duration throws here, before
+    // anything is registered that would need undoing. With no deadline there
+    // is no timer, rather than one that would run the clock out to infinity.
+    const Time deadline = sim.now() + d_;
+    if (deadline != Time::never()) {
+      timer_ = sim.schedule_at(deadline, &WaitFor::on_timeout, this, 0, priority::kLast);
+    }
+    s_.add_waiter({&WaitFor::on_signal, this});
+    sim.park({&WaitFor::withdraw, this});
+  }
+  bool await_resume() {
+    std::uint64_t cause = 0;
+    if (pid_.valid() && s_.simulation().take_interrupt(pid_, cause)) throw Interrupt(cause);
+    return fired_;
+  }
+
+ private:
+  static bool on_signal(void* ctx, Signal& s) {
+    auto* self = static_cast<WaitFor*>(ctx);
+    s.simulation().cancel(self->timer_);
+    self->fired_ = true;
+    s.simulation().wake(self->pid_);
+    return true;
+  }
+  static void on_timeout(Simulation& sim, void* ctx, std::uint64_t) {
+    auto* self = static_cast<WaitFor*>(ctx);
+    self->s_.remove_waiter(self);
+    sim.wake(self->pid_);
+  }
+  static void withdraw(void* ctx) {
+    auto* self = static_cast<WaitFor*>(ctx);
+    self->s_.remove_waiter(self);
+    self->s_.simulation().cancel(self->timer_);
+  }
+  Signal& s_;
+  Duration d_;
+  EventId timer_;
+  ProcessId pid_;
+  bool fired_ = false;
+};
+
+inline WaitFor wait_for(Signal& s, Duration d) { return WaitFor(s, d); }
+
 /// Waits for another process to end: `co_await join(sim, pid)`. Continues at
 /// once if it already ended.
-class Join {
+class [[nodiscard("co_await it: on its own it does nothing")]] Join {
  public:
   Join(Simulation& sim, ProcessId target) noexcept : sim_(sim), target_(target) {}
   bool await_ready() const noexcept { return !sim_.is_alive(target_); }

@@ -104,7 +104,7 @@ class Resource {
   friend class Request;
 };
 
-class Resource::Request {
+class [[nodiscard("co_await it: on its own it does nothing")]] Resource::Request {
  public:
   Request(Resource& r, int prio) noexcept : r_(r), prio_(prio) {}
   bool await_ready() noexcept {
@@ -190,7 +190,7 @@ class Container {
   friend class Get;
 };
 
-class Container::Get {
+class [[nodiscard("co_await it: on its own it does nothing")]] Container::Get {
  public:
   Get(Container& c, double amount) noexcept : c_(c), amount_(amount) {}
   bool await_ready() { return c_.try_get(amount_); }

@@ -252,6 +252,14 @@ class Simulation {
     cause = p.interrupt_cause;
     return true;
   }
+  /// The running process continues in frame `h` when next resumed: a Task
+  /// (process.hpp) makes itself the process's active frame when it starts
+  /// and hands back to the frame that awaited it when it ends, so a wait
+  /// inside a Task suspends the whole process and resumes the Task.
+  void set_active_frame(std::coroutine_handle<> h) {
+    WSIC_ASSERT(current_.valid(), "a Task can only be awaited inside a running process");
+    procs_[current_.slot].active = h;
+  }
   /// Registers `hook` to be run when `pid` ends; returns false if it already ended.
   bool on_exit(ProcessId pid, CancelHook hook);
   /// Withdraws a hook registered with `on_exit`.
@@ -292,7 +300,8 @@ class Simulation {
   };
 
   struct ProcessSlot {
-    std::coroutine_handle<> handle;
+    std::coroutine_handle<> handle;  // the process's own frame, which owns any Task frames
+    std::coroutine_handle<> active;  // the frame to resume: `handle`, or the innermost Task awaited
     std::uint32_t generation = 0;  // 0 while free
     EventId wake;                  // a pending resumption
     CancelHook hook;               // set while parked
