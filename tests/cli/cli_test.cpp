@@ -92,6 +92,37 @@ TEST_CASE("Cli.CompareWithItselfIsExactlyZero", "[cli][compare]") {
   fs::remove_all(out);
 }
 
+TEST_CASE("Cli.CompareSetsEveryScenarioAndChecksThePath", "[cli][compare]") {
+  // --set on compare applies to the base and every what-if alike: a
+  // comparison of a scenario with itself stays exactly zero, while its
+  // identity is the changed scenario's, not the file's.
+  const fs::path out = fresh_dir("self-set");
+  const fs::path plain = fresh_dir("self-plain");
+  const std::string both = " compare scenarios/baseline.yaml scenarios/baseline.yaml -n 300 -q -o ";
+  REQUIRE(run(wsic_bin() + both + out.string() + " --set schemes.brent.readiness=2.5") == 0);
+  REQUIRE(run(wsic_bin() + both + plain.string()) == 0);
+  const std::string csv = slurp(out / "paired_differences.csv");
+  CHECK(csv.find(",0.0000,0.0000,0.0000,0,0,0,0,0,0.000000,0.000000") != std::string::npos);
+  const auto hashes = [](const std::string& json) {
+    std::vector<std::string> h;
+    for (auto at = json.find("\"content_hash\""); at != std::string::npos; at = json.find("\"content_hash\"", at + 1))
+      h.push_back(json.substr(at, 36));
+    return h;
+  };
+  const auto set_hashes = hashes(slurp(out / "comparison.json"));
+  const auto plain_hashes = hashes(slurp(plain / "comparison.json"));
+  REQUIRE(set_hashes.size() >= 2);
+  CHECK(set_hashes.front() == set_hashes[1]);
+  CHECK(set_hashes.front() != plain_hashes.front());
+  const fs::path err = fresh_dir("self-set-err.txt");
+  REQUIRE(run(wsic_bin() + both + out.string() + " --force --set schemes.brnt.readiness=2 2> " + err.string()) == 2);
+  CHECK(slurp(err).find("--set:1:9: error: schemes.brnt.readiness: no scheme 'brnt' in the scenario; did you mean 'brent'?") !=
+        std::string::npos);
+  fs::remove_all(out);
+  fs::remove_all(plain);
+  fs::remove(err);
+}
+
 TEST_CASE("Cli.CompareOnOneTimeAxis", "[cli][compare]") {
   // What-ifs that only move calendar.start (earlier, later) are the same
   // programme in every date: every shift is exactly zero, not the move.

@@ -50,8 +50,12 @@ std::vector<model::Scenario> load_all(const std::vector<fs::path>& files, const 
     scenario::LoadResult r = scenario::check_scenario(f, {}, overrides);
     if (r.ok()) {
       scenarios.push_back(std::move(*r.scenario));
-    } else {
-      problems.insert(problems.end(), r.diagnostics.begin(), r.diagnostics.end());
+      continue;
+    }
+    // A --set is applied to every scenario: say to which one it did not fit.
+    for (scenario::Diagnostic& d : r.diagnostics) {
+      if (d.file == "--set") d.message += " (in " + f.string() + ")";
+      problems.push_back(std::move(d));
     }
   }
   if (!problems.empty()) throw scenario::ScenarioError(std::move(problems));
