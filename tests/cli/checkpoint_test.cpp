@@ -55,34 +55,15 @@ const fs::path& whole_run() {
   }();
   return whole;
 }
-}  // namespace
+using Tamper = std::function<void(const fs::path&)>;
+using Tampers = std::vector<std::pair<std::string, Tamper>>;
 
-TEST_CASE("Checkpoint.TamperedCheckpointIsRefusedOrResumesToTheSameBytes", "[cli][checkpoint]") {
-  // A checkpoint saved by Ctrl-C half way through the batch.
-  const fs::path base = fresh_dir("ckpt-base");
-  const pid_t pid = spawn(wsic_bin() + kArgs + " --checkpoint 0.02 -o " + base.string());
-  REQUIRE(wait_for_progress(base, 2, 60.0));
-  ::kill(pid, SIGINT);
-  REQUIRE(wait_exit(pid) == 130);
-  const std::string original = slurp(base / "checkpoint.wsic");
-  const Checkpoint good = wsic::experiment::decode_checkpoint(original);
-  REQUIRE_FALSE(good.batch_complete);
-  REQUIRE(good.blocks_done > 1);
+Tamper on_file(std::function<std::string(std::string)> f) {
+  return [f](const fs::path& dir) { write_bytes(dir / "checkpoint.wsic", f(slurp(dir / "checkpoint.wsic"))); };
+}
 
-  using Tamper = std::function<void(const fs::path&)>;
-  const auto on_file = [](std::function<std::string(std::string)> f) {
-    return Tamper([f](const fs::path& dir) { write_bytes(dir / "checkpoint.wsic", f(slurp(dir / "checkpoint.wsic"))); });
-  };
-  // Edits made consistently, checksum and all, as a tool that understood
-  // the format would make them.
-  const auto edit = [&](std::function<void(Checkpoint&)> f) {
-    return Tamper([f, good](const fs::path& dir) {
-      Checkpoint c = good;
-      f(c);
-      write_bytes(dir / "checkpoint.wsic", wsic::experiment::encode_checkpoint(c));
-    });
-  };
-  std::vector<std::pair<std::string, Tamper>> tampers;
+// Damage to the file's bytes, as a disk or a careless copy would do it.
+void add_damage(Tampers& tampers) {
   for (int k = 1; k <= 12; ++k) {
     tampers.emplace_back("bit flip " + std::to_string(k), on_file([k](std::string s) {
                            s[s.size() * static_cast<std::size_t>(k) / 13] ^= static_cast<char>(1 << (k % 8));
@@ -98,9 +79,22 @@ TEST_CASE("Checkpoint.TamperedCheckpointIsRefusedOrResumesToTheSameBytes", "[cli
     fs::remove(dir / "checkpoint.wsic");
     fs::create_directory(dir / "checkpoint.wsic");
   });
+}
+
+// Edits made consistently, checksum and all, as a tool that understood the
+// format would make them.
+void add_edits(Tampers& tampers, const Checkpoint& good) {
+  const auto edit = [&](std::function<void(Checkpoint&)> f) {
+    return Tamper([f, good](const fs::path& dir) {
+      Checkpoint c = good;
+      f(c);
+      write_bytes(dir / "checkpoint.wsic", wsic::experiment::encode_checkpoint(c));
+    });
+  };
   tampers.emplace_back("seed", edit([](Checkpoint& c) { c.run.seed += 1; }));
   tampers.emplace_back("fewer replications than done", edit([](Checkpoint& c) { c.run.replications = 256; }));
   tampers.emplace_back("a milestone added", edit([](Checkpoint& c) { c.run.milestones.push_back("2016-06-01"); }));
+  tampers.emplace_back("a --set added", edit([](Checkpoint& c) { c.run.overrides.push_back("schemes.brent.readiness=2"); }));
   tampers.emplace_back("another version", edit([](Checkpoint& c) { c.run.tool_version = "0.0.1"; }));
   tampers.emplace_back("another scenario", edit([](Checkpoint& c) { c.run.content_hash = "0123456789abcdef"; }));
   tampers.emplace_back("fingerprint", edit([](Checkpoint& c) { c.run.fingerprint ^= 1; }));
@@ -117,6 +111,12 @@ TEST_CASE("Checkpoint.TamperedCheckpointIsRefusedOrResumesToTheSameBytes", "[cli
   tampers.emplace_back("a partial's bytes", edit([](Checkpoint& c) { c.partials.back().second[20] ^= 1; }));
   tampers.emplace_back("rows checksum", edit([](Checkpoint& c) { c.rows.hash ^= 1; }));
   tampers.emplace_back("rows length", edit([](Checkpoint& c) { c.rows.bytes += 10; }));
+  // Harmless: how often to save is not part of the result.
+  tampers.emplace_back("checkpoint interval", edit([](Checkpoint& c) { c.run.checkpoint_seconds = 1.0; }));
+}
+
+// The per-replication rows the checkpoint vouches for, changed.
+void add_row_changes(Tampers& tampers) {
   tampers.emplace_back("rows file cut", [](const fs::path& dir) {
     fs::resize_file(dir / ".per_replication.csv.partial", 1000);
   });
@@ -126,8 +126,25 @@ TEST_CASE("Checkpoint.TamperedCheckpointIsRefusedOrResumesToTheSameBytes", "[cli
     write_bytes(dir / ".per_replication.csv.partial", rows);
   });
   tampers.emplace_back("rows file removed", [](const fs::path& dir) { fs::remove(dir / ".per_replication.csv.partial"); });
-  // Harmless: how often to save is not part of the result.
-  tampers.emplace_back("checkpoint interval", edit([](Checkpoint& c) { c.run.checkpoint_seconds = 1.0; }));
+}
+}  // namespace
+
+TEST_CASE("Checkpoint.TamperedCheckpointIsRefusedOrResumesToTheSameBytes", "[cli][checkpoint]") {
+  // A checkpoint saved by Ctrl-C half way through the batch.
+  const fs::path base = fresh_dir("ckpt-base");
+  const pid_t pid = spawn(wsic_bin() + kArgs + " --checkpoint 0.02 -o " + base.string());
+  REQUIRE(wait_for_progress(base, 2, 60.0));
+  ::kill(pid, SIGINT);
+  REQUIRE(wait_exit(pid) == 130);
+  const std::string original = slurp(base / "checkpoint.wsic");
+  const Checkpoint good = wsic::experiment::decode_checkpoint(original);
+  REQUIRE_FALSE(good.batch_complete);
+  REQUIRE(good.blocks_done > 1);
+
+  Tampers tampers;
+  add_damage(tampers);
+  add_edits(tampers, good);
+  add_row_changes(tampers);
   tampers.emplace_back("untouched", [](const fs::path&) {});
   REQUIRE(tampers.size() >= 20);
 
