@@ -2370,7 +2370,7 @@ class OverrideApplier {
     if (c == nullptr && lever) {
       std::vector<std::string> ids;
       for (const auto& e : n.map) ids.push_back(e.key);
-      fail(at, "no lever '" + seg + "' in the scenario" + did_you_mean(seg, ids));
+      fail(at, "no lever '" + seg + "' in the scenario" + suggest(seg, ids));
       return nullptr;
     }
     if (c == nullptr) {
@@ -2405,8 +2405,15 @@ class OverrideApplier {
     }
     std::string what = by_year ? "funding year" : schema_.substr(schema_.rfind('.') + 1);
     if (what.size() > 1 && what.back() == 's') what.pop_back();  // "schemes" -> "scheme"
-    fail(at, "no " + what + " '" + seg + "' in the scenario" + did_you_mean(seg, names));
+    fail(at, "no " + what + " '" + seg + "' in the scenario" + suggest(seg, names));
     return nullptr;
+  }
+
+  // The nearest name, or all of them when none is near and they are few.
+  static std::string suggest(const std::string& word, const std::vector<std::string>& names) {
+    std::string near = did_you_mean(word, names);
+    if (!near.empty() || names.empty() || names.size() > 20) return near;
+    return "; it has " + join(names);
   }
 
   void fail(std::size_t at, const std::string& message) {
