@@ -109,10 +109,10 @@ KeySpec prose(std::string_view key, std::string_view doc, std::string_view targe
   return KeySpec{.key = key, .kind = Kind::kProse, .doc = doc, .max_length = limits::kTextChars, .target = target};
 }
 
-KeySpec own_id(std::string_view target) {
+KeySpec own_id(std::string_view target, std::vector<std::string_view> reserved = {}) {
   return KeySpec{.key = "id", .kind = Kind::kId, .required = Required::kAlways,
                  .doc = "A stable name: results, random streams and overlays refer to the item by it.",
-                 .max_length = limits::kIdChars, .target = target};
+                 .reserved = std::move(reserved), .max_length = limits::kIdChars, .target = target};
 }
 
 KeySpec remove_key() {
@@ -251,7 +251,7 @@ ObjectSpec workstream_spec(const ObjectSpec* dist) {
       .noun = "a workstream {id, name, kind, work, after}",
       .doc = "One workstream of the implementation template every scheme follows.",
       .keys = {
-          own_id("Workstream::id"),
+          own_id("Workstream::id", {"design"}),
           line("name", Required::kFull, "As charts and tables show it.", "Workstream::name"),
           {.key = "kind", .kind = Kind::kEnum, .required = Required::kFull,
            .doc = "Transactional work can be done early, in parallel with co-design (the lever "
@@ -288,7 +288,8 @@ ObjectSpec scheme_spec(const ObjectSpec* population) {
       .doc = "One early adopter. Its id may not be local or national (a barrier's scope could not tell them "
              "apart), nor programme, first_live, all_live, majority_live or all_full_coverage (rows of the results).",
       .keys = {
-          own_id("Scheme::id"),
+          own_id("Scheme::id",
+                 {"local", "national", "programme", "first_live", "all_live", "majority_live", "all_full_coverage"}),
           line("name", Required::kFull, "As charts and tables show it.", "Scheme::name"),
           {.key = "populations", .kind = Kind::kList, .doc = "The population groups it serves.",
            .noun = "a list of {group, size}", .max_items = limits::kPopulationsPerScheme,
@@ -430,7 +431,7 @@ ObjectSpec top_spec(const ObjectSpec& o_calendar, const ObjectSpec& o_plan, cons
       .keys = {
           {.key = "extends", .kind = Kind::kPath, .doc = "The scenario this one overlays, relative to this file."},
           {.key = "name", .kind = Kind::kName, .required = Required::kAlways,
-           .doc = "The scenario's name: results go to results/<name>/. Required in an overlay too.",
+           .doc = "The scenario's name: its results go to a folder of that name under results/. Required in an overlay too.",
            .max_length = limits::kIdChars, .target = "Scenario::name"},
           prose("description", "What the scenario is for.", "Scenario::description"),
           {.key = "calendar", .kind = Kind::kObject, .required = kFull, .doc = o_calendar.doc, .object = &o_calendar},

@@ -909,17 +909,14 @@ bool is_name(std::string_view s) {
                      [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'; });
 }
 
-// Scheme ids that other parts of a scenario or of the results already use
-// for something else.
-std::optional<std::string> reserved_scheme_id(std::string_view id) {
+// Why `id` may not be a scheme's id, when the table reserves it: a barrier's
+// scope or the results' programme-wide rows already use it.
+std::optional<std::string> reserved_scheme_id(std::string_view id, const KeySpec& key) {
+  if (std::find(key.reserved.begin(), key.reserved.end(), id) == key.reserved.end()) return std::nullopt;
   if (id == "local" || id == "national")
     return fmt::format("'{}' is reserved: a barrier's scope: {} would be ambiguous (national, local or a scheme id)",
                        id, id);
-  for (const std::string_view taken : {"programme", "first_live", "all_live", "majority_live", "all_full_coverage"}) {
-    if (id == taken)
-      return fmt::format("'{}' is reserved: the results use it for a programme-wide row beside the schemes", id);
-  }
-  return std::nullopt;
+  return fmt::format("'{}' is reserved: the results use it for a programme-wide row beside the schemes", id);
 }
 
 const std::vector<std::string> kUnits = {"day", "days", "week", "weeks", "month", "months", "year", "years"};
@@ -1904,7 +1901,8 @@ class Validator {
                      .work = AnyDistribution{sim::Fixed(0.0)},
                      .after = {},
                      .needed_for_go_live = true};
-      if (id == "design")
+      const auto& reserved = spec_of(spec, "id").reserved;
+      if (std::find(reserved.begin(), reserved.end(), id) != reserved.end())
         error(*w.get("id"), wl.key("id"), "'design' is reserved: barriers' targets use it for the local design phase");
       fill(w, wl, spec, "name", out.name);
       std::string kind;
@@ -2005,7 +2003,7 @@ class Validator {
     id_items(n, loc, spec, ids, [&](const YNode& sc, const Loc& sl, const std::string& id) {
       Scheme out;
       out.id = id;
-      if (const auto why = reserved_scheme_id(id)) error(*sc.get("id"), sl.key("id"), *why);
+      if (const auto why = reserved_scheme_id(id, spec_of(spec, "id"))) error(*sc.get("id"), sl.key("id"), *why);
       fill(sc, sl, spec, "name", out.name);
       fill(sc, sl, spec, "model_of_care", out.model_of_care);
       fill(sc, sl, spec, "note", out.note);

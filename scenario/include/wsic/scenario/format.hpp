@@ -79,6 +79,7 @@ struct KeySpec {
   std::string_view noun;
   std::string_view why;                   ///< why the range (or the list's length) is limited; said past it
   std::vector<std::string_view> allowed;  ///< kEnum: the values, in the order they are listed
+  std::vector<std::string_view> reserved; ///< kId: ids taken for something else, so not allowed here
   std::size_t max_length = 0;             ///< kName, kId, kLine, kProse: characters; 0 when unlimited
   std::size_t min_items = 0;              ///< kList
   std::size_t max_items = 0;              ///< kList, kIdMap: 0 when unlimited
