@@ -24,8 +24,6 @@ namespace limits = model::limits;
 
 namespace {
 
-constexpr double kInf = std::numeric_limits<double>::infinity();
-
 Range at_least(double x) { return Range{.min = x}; }
 Range above(double x) { return Range{.min = x, .min_exclusive = true}; }
 Range from_to(double lo, double hi) { return Range{.min = lo, .max = hi}; }

@@ -1654,13 +1654,19 @@ class Validator {
     }
   }
 
-  void milestones(const YNode& n, const Loc& loc, const KeySpec& k) {
+  // Calls `each` for every item of the list `n` of objects (`k`) that is a
+  // map, after reporting its unknown and missing keys.
+  template <class Each>
+  void objects(const YNode& n, const Loc& loc, const KeySpec& k, Each each) {
     if (!list(n, loc, k)) return;
-    const ObjectSpec& spec = *k.object;
     for (std::size_t i = 0; i < n.seq.size(); ++i) {
-      const YNode& m = n.seq[i];
-      const Loc ml = loc.item(i, std::nullopt);
-      if (!object(m, ml, spec)) continue;
+      const Loc il = loc.item(i, std::nullopt);
+      if (object(n.seq[i], il, *k.object)) each(n.seq[i], il, *k.object);
+    }
+  }
+
+  void milestones(const YNode& n, const Loc& loc, const KeySpec& k) {
+    objects(n, loc, k, [&](const YNode& m, const Loc& ml, const ObjectSpec& spec) {
       Milestone out;
       bool ok = m.get("date") != nullptr && m.get("label") != nullptr;
       if (const YNode* d = m.get("date")) {
@@ -1675,7 +1681,7 @@ class Validator {
       if (m.get("observed_live") != nullptr && fill(m, ml, spec, "observed_live", out.observed_live) && ok)
         observed_live_nodes_.push_back({s_.milestones.size(), m.get("observed_live"), ml.key("observed_live")});
       if (ok) s_.milestones.push_back(std::move(out));
-    }
+    });
   }
 
   // An observed count cannot exceed the schemes there are: checked once the
@@ -1706,15 +1712,9 @@ class Validator {
   }
 
   void funding(const YNode& n, const Loc& loc, const KeySpec& k) {
-    if (!list(n, loc, k)) return;
-    const ObjectSpec& spec = *k.object;
     std::optional<long long> previous;
-    for (std::size_t i = 0; i < n.seq.size(); ++i) {
-      const YNode& f = n.seq[i];
-      const Loc fl = loc.item(i, std::nullopt);
-      if (!object(f, fl, spec)) continue;
+    objects(n, loc, k, [&](const YNode& f, const Loc& fl, const ObjectSpec& spec) {
       FundingYear out;
-      bool ok = true;
       const YNode* y = f.get("year");
       std::optional<long long> year;
       if (y != nullptr) year = integer(*y, fl.key("year"), spec_of(spec, "year"));
@@ -1723,7 +1723,7 @@ class Validator {
               fmt::format("funding years must be consecutive: {} follows {} (expected {})", *year, *previous,
                           *previous + 1));
       if (year) out.year = static_cast<int>(*year);
-      ok = year.has_value() || y == nullptr;
+      bool ok = year.has_value() || y == nullptr;
       previous = year;
       for (const auto& [key, into] : {std::pair{"central", &out.central}, std::pair{"consultancy", &out.consultancy},
                                       std::pair{"local", &out.local}}) {
@@ -1736,7 +1736,7 @@ class Validator {
                           format_number(out.central) + ") and cannot exceed it");
       }
       if (ok) s_.funding.push_back(out);
-    }
+    });
   }
 
   void levers(const YNode& n, const Loc& loc, const KeySpec& k) {
@@ -2015,12 +2015,7 @@ class Validator {
   }
 
   void populations(const YNode& n, const Loc& loc, const KeySpec& k, Scheme& out) {
-    if (!list(n, loc, k)) return;
-    const ObjectSpec& spec = *k.object;
-    for (std::size_t i = 0; i < n.seq.size(); ++i) {
-      const YNode& p = n.seq[i];
-      const Loc il = loc.item(i, std::nullopt);
-      if (!object(p, il, spec)) continue;
+    objects(n, loc, k, [&](const YNode& p, const Loc& il, const ObjectSpec& spec) {
       Population pop;
       fill(p, il, spec, "group", pop.group);
       // null (or nothing) is a size not reported
@@ -2029,7 +2024,7 @@ class Validator {
           !(size->is_scalar() && size->plain && (size->scalar == "null" || size->scalar == "~")))
         fill(p, il, spec, "size", pop.size);
       out.populations.push_back(std::move(pop));
-    }
+    });
   }
 
   void barriers(const YNode& n, const Loc& loc, const KeySpec& k) {
