@@ -564,8 +564,6 @@ using detail::format_number;
 
 // ---------------------------------------------------------------------------
 
-bool Range::bounded() const { return std::isfinite(min) || std::isfinite(max); }
-
 bool Range::contains(double x) const {
   if (std::isnan(x)) return false;
   if (x < min || (min_exclusive && x == min)) return false;

@@ -56,7 +56,6 @@ struct Range {
   bool min_exclusive = false;
   bool max_exclusive = false;
 
-  bool bounded() const;
   bool contains(double x) const;  ///< false for NaN and for infinities outside the bounds
   /// The bounds in words: "in [0, 1]", "in (0, 1000]", ">= 1", "> 0"; with
   /// `integer`, a closed range is "from 1 to 100". Empty when unbounded.
