@@ -17,10 +17,17 @@
 #include <set>
 #include <sstream>
 #include <string_view>
+#include <tuple>
+#include <type_traits>
 #include <unordered_map>
 #include <utility>
+#include <variant>
 
+#include "internal.hpp"
+#include "suggest.hpp"
 #include "wsic/model/limits.hpp"
+#include "wsic/scenario/format.hpp"
+#include "wsic/sim/error.hpp"
 #include "wsic/sim/serial.hpp"
 
 namespace wsic::scenario {
@@ -100,136 +107,10 @@ namespace fs = std::filesystem;
 using FileName = std::shared_ptr<const std::string>;
 
 // ---------------------------------------------------------------------------
-// The table of keys. One list drives three things: the unknown-key check, the
-// suggestions for misspelt keys, and known_key_paths() (which a test compares
-// with scenarios/schema.json).
-
-constexpr std::string_view kDistKeys[] = {"dist",   "value", "min",   "mode",  "max", "lambda", "mean",
-                                          "median", "sigma", "shape", "scale", "sd",  "values"};
-constexpr std::string_view kScaledKeys[] = {"value", "lever", "power", "form"};
-
-std::vector<std::string> build_known_key_paths() {
-  std::vector<std::string> p;
-  const auto add = [&](std::string s) { p.push_back(std::move(s)); };
-  const auto add_dist = [&](const std::string& base) {
-    add(base);
-    for (const auto k : kDistKeys) add(base + "." + std::string(k));
-  };
-  const auto add_scaled = [&](const std::string& base) {
-    add(base);
-    for (const auto k : kScaledKeys) add(base + "." + std::string(k));
-  };
-  for (const char* k : {"extends", "name", "description", "calendar", "plan", "milestones", "programme", "funding",
-                        "levers", "workstreams", "schemes", "barriers"})
-    add(k);
-  add("calendar.start");
-  add("calendar.horizon");
-  add("plan.pilot_start");
-  add("milestones[].date");
-  add("milestones[].label");
-  add("milestones[].observed_live");
-  add("programme.codesign_start");
-  add_dist("programme.codesign_duration");
-  add("programme.designation");
-  add_dist("programme.design_duration");
-  add_scaled("programme.central_capacity");
-  add("programme.central_support_elasticity");
-  add("programme.unsupported_design_penalty");
-  add("programme.local_support_elasticity");
-  add("programme.transactional_prep_effect");
-  add_dist("programme.ramp_duration");
-  for (const char* k : {"year", "central", "consultancy", "local"}) add(std::string("funding[].") + k);
-  add("levers.*");
-  for (const char* k : {"name", "description", "value", "low", "high"}) add(std::string("levers.*.") + k);
-  for (const char* k : {"id", "name", "kind", "after", "needed_for_go_live", "remove"})
-    add(std::string("workstreams[].") + k);
-  add_dist("workstreams[].work");
-  for (const char* k : {"id", "name", "populations", "model_of_care", "readiness", "note", "remove"})
-    add(std::string("schemes[].") + k);
-  add("schemes[].populations[].group");
-  add("schemes[].populations[].size");
-  for (const char* k : {"id", "name", "description", "scope", "trigger", "targets", "effect", "resolution", "remove"})
-    add(std::string("barriers[].") + k);
-  for (const char* k : {"type", "from", "to", "max_occurrences", "threshold"})
-    add(std::string("barriers[].trigger.") + k);
-  add_scaled("barriers[].trigger.probability");
-  add_scaled("barriers[].trigger.per_year");
-  add("barriers[].effect.type");
-  add_dist("barriers[].effect.duration");
-  add_scaled("barriers[].effect.duration_scale");
-  add_scaled("barriers[].effect.factor");
-  add_scaled("barriers[].effect.fraction");
-  add("barriers[].resolution.national_action");
-  add_dist("barriers[].resolution.workaround");
-  std::sort(p.begin(), p.end());
-  p.erase(std::unique(p.begin(), p.end()), p.end());
-  return p;
-}
-
-// Children of each schema path: "barriers[].trigger" -> {type, from, ...}.
-const std::map<std::string, std::vector<std::string>>& key_children() {
-  static const auto children = [] {
-    std::map<std::string, std::vector<std::string>> c;
-    for (const auto& path : known_key_paths()) {
-      const auto dot = path.rfind('.');
-      const std::string parent = dot == std::string::npos ? "" : path.substr(0, dot);
-      const std::string leaf = dot == std::string::npos ? path : path.substr(dot + 1);
-      if (leaf == "*") continue;  // lever ids: any id is a key
-      c[parent].push_back(leaf);
-    }
-    return c;
-  }();
-  return children;
-}
-
-// ---------------------------------------------------------------------------
 // Suggestions
 
-// Optimal-string-alignment distance (Damerau-Levenshtein with adjacent
-// transpositions): "duraton" -> "duration" is 1, "form" -> "from" is 1.
-// Three rolling rows: memory is linear in the shorter string.
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  if (a.size() < b.size()) std::swap(a, b);
-  const std::size_t m = b.size();
-  std::vector<std::size_t> before(m + 1), prev(m + 1), cur(m + 1);
-  for (std::size_t j = 0; j <= m; ++j) prev[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (std::size_t j = 1; j <= m; ++j) {
-      const std::size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) cur[j] = std::min(cur[j], before[j - 2] + 1);
-    }
-    std::swap(before, prev);
-    std::swap(prev, cur);
-  }
-  return prev[m];
-}
-
-// The nearest candidate, if it is near enough to be a plausible misspelling.
-// Words and candidates longer than any name are not misspellings of one
-// another; the length difference bounds the distance from below, so most
-// candidates cost nothing.
-std::optional<std::string> nearest(std::string_view word, const std::vector<std::string>& candidates) {
-  constexpr std::size_t kLongest = 200;
-  if (word.size() > kLongest) return std::nullopt;
-  std::optional<std::string> best;
-  std::size_t best_d = std::max<std::size_t>(2, word.size() / 3) + 1;
-  for (const auto& c : candidates) {
-    if (c.size() > kLongest) continue;
-    const std::size_t gap = c.size() > word.size() ? c.size() - word.size() : word.size() - c.size();
-    if (gap >= best_d) continue;
-    const std::size_t d = edit_distance(word, c);
-    if (d < best_d) {
-      best_d = d;
-      best = c;
-    }
-  }
-  return best;
-}
-
 std::string did_you_mean(std::string_view word, const std::vector<std::string>& candidates) {
-  const auto n = nearest(word, candidates);
+  const auto n = nearest_word(word, candidates);
   return n ? "; did you mean '" + *n + "'?" : std::string();
 }
 
@@ -247,13 +128,7 @@ std::string quote_value(std::string_view s) {
   return "'" + std::string(s) + "'";
 }
 
-std::string format_number(double v) {
-  std::ostringstream os;
-  os.imbue(std::locale::classic());
-  os.precision(10);
-  os << v;
-  return os.str();
-}
+using detail::format_number;
 
 std::string format_days(double days) { return format_number(days) + " days"; }
 
@@ -797,12 +672,20 @@ struct Collection {
   std::vector<std::string_view> required;
 };
 const std::vector<Collection>& collections() {
-  static const std::vector<Collection> kAll = {
-      {"levers", "lever", {"name", "description", "value", "low", "high"}},
-      {"workstreams", "workstream", {"name", "kind", "work"}},
-      {"schemes", "scheme", {"name"}},
-      {"barriers", "barrier", {"name", "scope", "trigger", "targets", "effect"}},
-  };
+  static const std::vector<Collection> kAll = [] {
+    std::vector<Collection> all;
+    for (const KeySpec& k : scenario_format().keys) {
+      const bool by_id = k.kind == Kind::kIdMap || (k.kind == Kind::kList && k.item == Kind::kObject &&
+                                                     k.object->find("id") != nullptr);
+      if (!by_id) continue;
+      Collection c{k.key, k.object->name, {}};
+      for (const KeySpec& key : k.object->keys) {
+        if (key.required >= Required::kNewItem && key.key != "id") c.required.push_back(key.key);
+      }
+      all.push_back(std::move(c));
+    }
+    return all;
+  }();
   return kAll;
 }
 const Collection* collection_at(std::string_view path) {
@@ -823,7 +706,7 @@ bool complete_new_item(const Collection& c, const std::string& id, const YNode& 
   if (missing.empty()) return true;
   std::vector<std::string> all;
   for (const auto key : c.required) all.emplace_back(key);
-  const auto near = nearest(id, existing);
+  const auto near = nearest_word(id, existing);
   sink.at(where, item_path,
           fmt::format("no {} '{}' to change in the scenario this one extends{}; to add a new {}, give it in full "
                       "({}): {} missing",
@@ -984,33 +867,25 @@ bool is_name(std::string_view s) {
                      [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-'; });
 }
 
-// Scheme ids that other parts of a scenario or of the results already use
-// for something else.
-std::optional<std::string> reserved_scheme_id(std::string_view id) {
+// Why `id` may not be a scheme's id, when the table reserves it: a barrier's
+// scope or the results' programme-wide rows already use it.
+std::optional<std::string> reserved_scheme_id(std::string_view id, const KeySpec& key) {
+  if (std::find(key.reserved.begin(), key.reserved.end(), id) == key.reserved.end()) return std::nullopt;
   if (id == "local" || id == "national")
     return fmt::format("'{}' is reserved: a barrier's scope: {} would be ambiguous (national, local or a scheme id)",
                        id, id);
-  for (const std::string_view taken : {"programme", "first_live", "all_live", "majority_live", "all_full_coverage"}) {
-    if (id == taken)
-      return fmt::format("'{}' is reserved: the results use it for a programme-wide row beside the schemes", id);
-  }
-  return std::nullopt;
+  return fmt::format("'{}' is reserved: the results use it for a programme-wide row beside the schemes", id);
 }
 
 const std::vector<std::string> kUnits = {"day", "days", "week", "weeks", "month", "months", "year", "years"};
 
-// How a piece of text is used, which decides what it may hold.
-enum class TextKind {
-  kLine,   ///< a name or label: one line, shown in tables, CSV files and charts
-  kProse,  ///< a description or note: lines and tabs allowed
-};
-
-// What is wrong with `s` as text of `kind`, if anything. Text is UTF-8 (the
-// reader checked); here it is counted in characters and searched for control
-// characters, which would reach terminals (escape sequences), CSV files (NUL)
-// and reports.
-std::optional<std::string> text_problem(std::string_view s, TextKind kind) {
-  const std::size_t limit = kind == TextKind::kLine ? limits::kNameChars : limits::kTextChars;
+// What is wrong with `s` as the text `key` holds (kLine: a name or label, one
+// line shown in tables, CSV files and charts; kProse: a description, lines and
+// tabs allowed), if anything. Text is UTF-8 (the reader checked); here it is
+// counted in characters and searched for control characters, which would
+// reach terminals (escape sequences), CSV files (NUL) and reports.
+std::optional<std::string> text_problem(std::string_view s, const KeySpec& key) {
+  const bool one_line = key.kind == Kind::kLine;
   // The file was UTF-8, but escapes in quoted strings ("\x85", "\N") can
   // still make bytes that are not.
   if (const auto bad = find_bad_byte(s); bad && s[bad->first] != '\0') {
@@ -1025,19 +900,19 @@ std::optional<std::string> text_problem(std::string_view s, TextKind kind) {
     ++chars;
     // U+0080..U+009F, the C1 controls, are C2 80..C2 9F in UTF-8.
     const std::uint32_t cp = c == 0xC2 && i + 1 < s.size() ? static_cast<unsigned char>(s[i + 1]) : c;
-    const bool allowed_space = kind == TextKind::kProse && (c == '\n' || c == '\t');
+    const bool allowed_space = !one_line && (c == '\n' || c == '\t');
     const bool control = c < 0x20 || c == 0x7F || (c == 0xC2 && cp >= 0x80 && cp <= 0x9F);
     if (control && !allowed_space) {
       return fmt::format("contains the control character U+{:04X} at character {}: {} plain text{}", cp, chars,
-                         kind == TextKind::kLine ? "names and labels are" : "descriptions are",
-                         kind == TextKind::kLine ? " on one line" : " (new lines and tabs are allowed)");
+                         one_line ? "names and labels are" : "descriptions are",
+                         one_line ? " on one line" : " (new lines and tabs are allowed)");
     }
   }
-  if (chars > limit) {
-    return fmt::format("is {} characters long; at most {} are allowed{}", chars, limit,
-                       kind == TextKind::kLine ? " (put the detail in a description)" : "");
+  if (key.max_length != 0 && chars > key.max_length) {
+    return fmt::format("is {} characters long; at most {} are allowed{}", chars, key.max_length,
+                       one_line ? " (put the detail in a description)" : "");
   }
-  if (kind == TextKind::kLine && !s.empty() && (s.front() == '=' || s.front() == '+' || s.front() == '-' || s.front() == '@')) {
+  if (one_line && !s.empty() && (s.front() == '=' || s.front() == '+' || s.front() == '-' || s.front() == '@')) {
     return fmt::format("starts with '{}': a spreadsheet opening the results would read it as a formula; start it "
                        "with a letter or digit",
                        s.front());
@@ -1046,20 +921,62 @@ std::optional<std::string> text_problem(std::string_view s, TextKind kind) {
 }
 
 // ---------------------------------------------------------------------------
-// Validation: walks the merged tree, fills the Scenario, reports problems.
+// Validation: walks the merged tree along the format's table (format.hpp),
+// fills the Scenario, reports problems. The table decides the structure
+// (which keys, which are required, kinds, ranges, lengths); the code here
+// adds what a table cannot say: references, dates in order, cycles.
 
 struct Loc {
-  std::string schema;  // "barriers[].trigger": for the key table
-  std::string path;    // "barriers[gp_disengagement].trigger": for messages
+  std::string path;  // "barriers[gp_disengagement].trigger": for messages
 
-  Loc key(std::string_view k) const {
-    return {schema.empty() ? std::string(k) : schema + "." + std::string(k),
-            path.empty() ? std::string(k) : path + "." + std::string(k)};
-  }
+  Loc key(std::string_view k) const { return {path.empty() ? std::string(k) : path + "." + std::string(k)}; }
   Loc item(std::size_t index, const std::optional<std::string>& id) const {
-    return {schema + "[]", path + "[" + (id ? *id : std::to_string(index)) + "]"};
+    return {path + "[" + (id ? *id : std::to_string(index)) + "]"};
   }
 };
+
+// The spec of a key the code reads: the table has every one of them.
+const KeySpec& spec_of(const ObjectSpec& object, std::string_view key) {
+  const KeySpec* k = object.find(key);
+  WSIC_ASSERT(k != nullptr, "the loader reads a key the format's table does not declare");
+  return *k;
+}
+
+// "a, b or c"
+std::string or_list(const std::vector<std::string>& items) {
+  if (items.size() < 2) return join(items);
+  return join(std::vector<std::string>(items.begin(), items.end() - 1)) + " or " + items.back();
+}
+
+std::vector<std::string> strings(const std::vector<std::string_view>& views) {
+  return std::vector<std::string>(views.begin(), views.end());
+}
+
+// What a missing key takes, said after "missing required key 'k'".
+std::string what_it_takes(const KeySpec& k) {
+  switch (k.kind) {
+    case Kind::kObject:
+      return k.object->selector.empty() ? "" : std::string(k.object->noun);
+    case Kind::kList:
+    case Kind::kString:
+    case Kind::kLeverValue:
+      return std::string(k.noun);
+    case Kind::kEnum:
+      return or_list(strings(k.allowed));
+    case Kind::kDate:
+      return "a date like 2015-04-30";
+    case Kind::kDuration:
+      return "a duration like '6 months'";
+    case Kind::kDistribution:
+      return "a duration or a distribution";
+    case Kind::kNumber:
+    case Kind::kInteger:
+    case Kind::kScaled:
+      return detail::expected_number(k, false);
+    default:
+      return "";
+  }
+}
 
 class Validator {
  public:
@@ -1072,32 +989,22 @@ class Validator {
       return false;
     }
     const Loc top;
-    check_keys(root, top);
-    for (const char* k : {"name", "calendar", "plan", "programme", "funding", "workstreams", "schemes"})
-      require(root, top, k);
-
-    if (const YNode* n = root.get("name")) {
-      if (auto v = as_string(*n, top.key("name"))) {
-        if (!is_name(*v))
-          error(*n, top.key("name"),
-                "expected a name of at most 64 lower-case letters, digits, '_' and '-' starting with a letter (it names the "
-                "results directory), got " +
-                    quote_value(*v));
-        s_.name = *v;
-      }
+    check_keys(root, top, top_);
+    require_keys(root, top, top_);
+    if (const YNode* n = root.get("name")) name(*n, top.key("name"));
+    fill(root, top, top_, "description", s_.description);
+    using Section = void (Validator::*)(const YNode&, const Loc&, const KeySpec&);
+    for (const auto& [key, section] : {std::pair<const char*, Section>{"calendar", &Validator::calendar},
+                                       {"levers", &Validator::levers},
+                                       {"plan", &Validator::plan},
+                                       {"milestones", &Validator::milestones},
+                                       {"programme", &Validator::programme},
+                                       {"funding", &Validator::funding},
+                                       {"workstreams", &Validator::workstreams},
+                                       {"schemes", &Validator::schemes},
+                                       {"barriers", &Validator::barriers}}) {
+      if (const YNode* n = root.get(key)) (this->*section)(*n, top.key(key), spec_of(top_, key));
     }
-    if (const YNode* n = root.get("description")) {
-      if (auto v = as_text(*n, top.key("description"), TextKind::kProse)) s_.description = *v;
-    }
-    if (const YNode* n = root.get("calendar")) calendar(*n, top.key("calendar"));
-    if (const YNode* n = root.get("levers")) levers(*n, top.key("levers"));
-    if (const YNode* n = root.get("plan")) plan(*n, top.key("plan"));
-    if (const YNode* n = root.get("milestones")) milestones(*n, top.key("milestones"));
-    if (const YNode* n = root.get("programme")) programme(*n, top.key("programme"));
-    if (const YNode* n = root.get("funding")) funding(*n, top.key("funding"));
-    if (const YNode* n = root.get("workstreams")) workstreams(*n, top.key("workstreams"));
-    if (const YNode* n = root.get("schemes")) schemes(*n, top.key("schemes"));
-    if (const YNode* n = root.get("barriers")) barriers(*n, top.key("barriers"));
     if (root.get("schemes")) check_observed_live();
     return sink_.count() == before;
   }
@@ -1115,26 +1022,15 @@ class Validator {
       error(b, lb, std::move(message));
   }
 
-  // A list longer than the model allows: reported at the first item past the
-  // limit. The list is still read, so references into it do not cascade.
-  bool within_limit(const YNode& list, const Loc& loc, std::size_t limit, std::string_view what,
-                    std::string_view why = "") {
-    if (list.seq.size() <= limit) return true;
-    const YNode& first_over = list.seq[limit];
-    error(first_over, loc.item(limit, item_id(first_over)),
-          fmt::format("more than {} {}: the model supports at most {}{}", limit, what, limit, why));
-    return false;
-  }
+  // --- structure, from the table -------------------------------------------
 
-  // --- structure -----------------------------------------------------------
-
-  void check_keys(const YNode& map, const Loc& loc) {
-    const auto& table = key_children();
-    const auto it = table.find(loc.schema);
-    static const std::vector<std::string> kNone;
-    const auto& allowed = it == table.end() ? kNone : it->second;
+  // Keys the object does not have, with the nearest one it has.
+  void check_keys(const YNode& map, const Loc& loc, const ObjectSpec& object) {
+    std::vector<std::string> allowed;
+    for (const KeySpec& k : object.keys) allowed.emplace_back(k.key);
+    std::sort(allowed.begin(), allowed.end());
     for (const auto& e : map.map) {
-      if (std::find(allowed.begin(), allowed.end(), e.key) != allowed.end()) continue;
+      if (object.find(e.key) != nullptr) continue;
       std::string msg = "unknown key " + quote_value(e.key);
       const std::string hint = did_you_mean(e.key, allowed);
       msg += hint.empty() ? "; expected one of: " + join(allowed) : hint;
@@ -1142,27 +1038,177 @@ class Validator {
     }
   }
 
-  bool expect_map(const YNode& n, const Loc& loc, std::string_view what = "a map of keys") {
-    if (n.is_map()) return true;
-    error(n, loc, "expected " + std::string(what) + ", got " + describe(n));
-    return false;
+  // Keys of the object that do not apply to the variant `selected` (a
+  // trigger's type, a distribution's dist). False when there are any.
+  bool keys_for_variant(const YNode& map, const Loc& loc, const ObjectSpec& object, std::string_view selected) {
+    bool clean = true;
+    for (const auto& e : map.map) {
+      const KeySpec* k = object.find(e.key);
+      if (k == nullptr || ObjectSpec::applies(*k, selected)) continue;  // unknown keys are reported already
+      const auto takes = variant_keys(object, selected);
+      sink_.add(e.file, e.line, e.col, loc.key(e.key).path,
+                fmt::format("'{}' {} {} ({})", e.key, object.not_for, variant_name(object, selected),
+                            takes.empty() ? "it takes no other keys" : "it takes " + join(takes)));
+      clean = false;
+    }
+    return clean;
   }
 
-  bool expect_seq(const YNode& n, const Loc& loc, std::string_view what = "a list") {
-    if (n.is_seq()) return true;
-    error(n, loc, "expected " + std::string(what) + ", got " + describe(n));
-    return false;
-  }
-
-  const YNode* require(const YNode& map, const Loc& loc, std::string_view key, std::string_view hint = "") {
-    if (const YNode* n = map.get(key)) return n;
-    std::string msg = "missing required key '" + std::string(key) + "'";
-    if (!hint.empty()) msg += ": " + std::string(hint);
-    error(map, loc.key(key), msg);
+  // `map`'s value of the required key `k`; nullptr when it has none, after
+  // saying what the key takes (and, for a key of one variant, `context`).
+  const YNode* require(const YNode& map, const Loc& loc, const KeySpec& k, std::string_view context = "") {
+    if (const YNode* n = map.get(k.key)) return n;
+    std::string what = what_it_takes(k);
+    if (!context.empty()) what += " (" + std::string(context) + ")";
+    error(map, loc.key(k.key), fmt::format("missing required key '{}'{}", k.key, what.empty() ? "" : ": " + what));
     return nullptr;
   }
 
-  // --- scalars -------------------------------------------------------------
+  // Every key a merged scenario must have (of the variant `selected`, for an
+  // object with a selector). False when one is missing.
+  bool require_keys(const YNode& map, const Loc& loc, const ObjectSpec& object, std::string_view selected = {}) {
+    bool all = true;
+    for (const KeySpec& k : object.keys) {
+      if (k.required < Required::kFull || !ObjectSpec::applies(k, selected)) continue;
+      // A key of one variant says what else that variant takes.
+      all = require(map, loc, k, k.only_for.empty() ? std::string() : variant_takes(object, selected)) != nullptr && all;
+    }
+    return all;
+  }
+
+  // The keys of the variant `selected` besides the selector.
+  static std::vector<std::string> variant_keys(const ObjectSpec& object, std::string_view selected) {
+    std::vector<std::string> keys;
+    for (const KeySpec& k : object.keys) {
+      if (k.key != object.selector && ObjectSpec::applies(k, selected)) keys.emplace_back(k.key);
+    }
+    return keys;
+  }
+
+  // "a pert distribution takes min, mode, max, lambda", when it takes more than one key.
+  static std::string variant_takes(const ObjectSpec& object, std::string_view selected) {
+    const auto keys = variant_keys(object, selected);
+    return keys.size() < 2 ? "" : variant_name(object, selected) + " takes " + join(keys);
+  }
+
+  // "a trigger of type window", "an exponential distribution"
+  static std::string variant_name(const ObjectSpec& object, std::string_view selected) {
+    std::string name = fmt::format(fmt::runtime(object.variant), selected);
+    if (name.size() > 2 && name.compare(0, 2, "a ") == 0 && std::string_view("aeio").find(name[2]) != std::string_view::npos)
+      name.insert(1, "n");
+    return name;
+  }
+
+  bool expect(bool ok, const YNode& n, const Loc& loc, std::string_view what) {
+    if (!ok) error(n, loc, "expected " + std::string(what) + ", got " + describe(n));
+    return ok;
+  }
+
+  // A map of the keys `object` lists, unknown and missing keys reported.
+  // False when `n` is not a map at all.
+  bool object(const YNode& n, const Loc& loc, const ObjectSpec& object) {
+    if (!expect(n.is_map(), n, loc, object.noun)) return false;
+    check_keys(n, loc, object);
+    require_keys(n, loc, object);
+    return true;
+  }
+
+  // A map with a selector (type:, dist:): its variant, once its keys are
+  // checked against it; nullopt when the selector is missing or unknown.
+  // `clean` is false when keys were missing or did not apply.
+  std::optional<std::string> variant(const YNode& n, const Loc& loc, const ObjectSpec& object, bool& clean) {
+    check_keys(n, loc, object);
+    const KeySpec& selector = spec_of(object, object.selector);
+    const YNode* sn = require(n, loc, selector);
+    if (sn == nullptr) return std::nullopt;
+    auto selected = enum_value(*sn, loc.key(selector.key), selector);
+    if (!selected) return std::nullopt;
+    clean = keys_for_variant(n, loc, object, *selected);
+    clean = require_keys(n, loc, object, *selected) && clean;
+    return selected;
+  }
+
+  // A list of the length the table allows: false when `n` is not a list.
+  // One longer than the model supports is reported at its first item past
+  // the limit, and still read, so references into it do not cascade.
+  bool list(const YNode& n, const Loc& loc, const KeySpec& k) {
+    if (!expect(n.is_seq(), n, loc, k.noun)) return false;
+    if (n.seq.size() < k.min_items)
+      error(n, loc, fmt::format("expected at least {} item{}, got an empty list", k.min_items, k.min_items == 1 ? "" : "s"));
+    if (k.max_items != 0 && n.seq.size() > k.max_items) {
+      const YNode& first_over = n.seq[k.max_items];
+      error(first_over, loc.item(k.max_items, item_id(first_over)), too_many(k));
+    }
+    return true;
+  }
+
+  static std::string too_many(const KeySpec& k) {
+    return fmt::format("more than {} {}: the model supports at most {}{}", k.max_items, k.items, k.max_items,
+                       k.why.empty() ? "" : " (" + std::string(k.why) + ")");
+  }
+
+  // --- values, by kind ------------------------------------------------------
+
+  using Value = std::variant<double, long long, bool, std::string, AnyDistribution, Scaled>;
+
+  template <class T>
+  static std::optional<Value> wrap(std::optional<T> v) {
+    if (!v) return std::nullopt;
+    return Value{std::move(*v)};
+  }
+
+  // `n` read as the table says `k` holds; nullopt after reporting why not.
+  // Dates are read as days of the simulation, durations as days.
+  std::optional<Value> read(const YNode& n, const Loc& loc, const KeySpec& k) {
+    switch (k.kind) {
+      case Kind::kLine:
+      case Kind::kProse:
+        return wrap(text(n, loc, k));
+      case Kind::kId:
+        return wrap(as_id(n, loc));
+      case Kind::kEnum:
+        return wrap(enum_value(n, loc, k));
+      case Kind::kDate:
+        return wrap(date_day(n, loc));
+      case Kind::kDuration:
+        return wrap(duration(n, loc, k.range.min_exclusive));
+      case Kind::kDistribution:
+        return wrap(distribution(n, loc, k));
+      case Kind::kScaled:
+        return wrap(scaled(n, loc, k));
+      case Kind::kNumber:
+        return wrap(number(n, loc, k));
+      case Kind::kInteger:
+        return wrap(integer(n, loc, k));
+      case Kind::kBool:
+        return wrap(as_bool(n, loc));
+      default:
+        return wrap(as_string(n, loc));
+    }
+  }
+
+  // Reads `key` of `map`, when it is there, into `into`. False when it is
+  // there and wrong (reported).
+  template <class T>
+  bool fill(const YNode& map, const Loc& loc, const ObjectSpec& object, std::string_view key, T& into) {
+    const YNode* x = map.get(key);
+    if (x == nullptr) return true;
+    auto v = read(*x, loc.key(key), spec_of(object, key));
+    if (!v) return false;
+    std::visit(
+        [&](auto&& got) {
+          using G = std::decay_t<decltype(got)>;
+          if constexpr (std::is_same_v<T, G>) {
+            into = std::move(got);
+          } else if constexpr (std::is_arithmetic_v<T> && std::is_arithmetic_v<G> && !std::is_same_v<G, bool>) {
+            into = static_cast<T>(got);
+          } else {
+            WSIC_ASSERT(false, "a key's kind in the format's table does not fit the field the loader fills");
+          }
+        },
+        std::move(*v));
+    return true;
+  }
 
   std::optional<std::string> as_string(const YNode& n, const Loc& loc) {
     if (n.is_scalar()) return n.scalar;
@@ -1172,14 +1218,31 @@ class Validator {
 
   // A string shown to people (a name, a label, a description): checked for
   // length and for characters that do not belong in text.
-  std::optional<std::string> as_text(const YNode& n, const Loc& loc, TextKind kind) {
+  std::optional<std::string> text(const YNode& n, const Loc& loc, const KeySpec& k) {
     auto v = as_string(n, loc);
     if (!v) return v;
-    if (const auto problem = text_problem(*v, kind)) {
+    if (const auto problem = text_problem(*v, k)) {
       error(n, loc, "the text " + *problem);
       return std::nullopt;
     }
     return v;
+  }
+
+  // One of the values the table allows.
+  std::optional<std::string> enum_value(const YNode& n, const Loc& loc, const KeySpec& k) {
+    auto v = as_string(n, loc);
+    if (!v || std::find(k.allowed.begin(), k.allowed.end(), *v) != k.allowed.end()) return v;
+    std::vector<std::string> names = strings(k.allowed);
+    std::string msg = fmt::format("unknown {} {}", k.noun.empty() ? k.key : k.noun, quote_value(*v));
+    if (names.size() <= 4) {
+      msg += ": expected " + or_list(names) + did_you_mean(*v, names);
+    } else {  // a long list is named only when no value is near
+      std::sort(names.begin(), names.end());
+      const std::string hint = did_you_mean(*v, names);
+      msg += hint.empty() ? "; expected one of: " + join(names) : hint;
+    }
+    error(n, loc, msg);
+    return std::nullopt;
   }
 
   std::optional<double> as_number(const YNode& n, const Loc& loc) {
@@ -1192,23 +1255,31 @@ class Validator {
     return std::nullopt;
   }
 
-  // A number with bounds; lo/hi inclusive unless said otherwise.
-  std::optional<double> number_in(const YNode& n, const Loc& loc, double lo, double hi, std::string_view expected,
-                                  bool lo_open = false) {
+  // A number in the key's range.
+  std::optional<double> number(const YNode& n, const Loc& loc, const KeySpec& k) {
     auto v = as_number(n, loc);
     if (!v) return v;
-    if (*v < lo || *v > hi || (lo_open && *v == lo)) {
-      error(n, loc, "expected " + std::string(expected) + ", got " + format_number(*v));
+    if (auto problem = number_problem(k, *v)) {
+      error(n, loc, *problem);
       return std::nullopt;
     }
     return v;
   }
 
-  std::optional<long long> as_int(const YNode& n, const Loc& loc, std::string_view expected = "a whole number") {
+  // A whole number in the key's range.
+  std::optional<long long> integer(const YNode& n, const Loc& loc, const KeySpec& k) {
     if (n.is_scalar() && n.plain) {
-      if (auto v = parse_int(n.scalar)) return v;
+      if (auto v = parse_int(n.scalar)) {
+        if (!k.range.contains(static_cast<double>(*v))) {
+          error(n, loc, fmt::format("expected {}, got {}", expected_number(k), *v));
+          return std::nullopt;
+        }
+        return v;
+      }
     }
-    error(n, loc, "expected " + std::string(expected) + ", got " + describe(n));
+    error(n, loc,
+          fmt::format("expected {}{}, got {}", detail::expected_number(k, false),
+                      k.nullable ? ", or null when not reported" : "", describe(n)));
     return std::nullopt;
   }
 
@@ -1306,129 +1377,91 @@ class Validator {
     return days;
   }
 
-  // A single duration (fixed) or {dist: ..., parameters}.
-  std::optional<AnyDistribution> distribution(const YNode& n, const Loc& loc) {
+  // The parameters of a distribution as read: in days, or plain numbers.
+  struct Params {
+    std::map<std::string, double> v;
+    std::vector<double> values;  // of an empirical distribution
+  };
+
+  // A single duration (fixed) or {dist: ..., parameters}; `k` is the key
+  // that holds it.
+  std::optional<AnyDistribution> distribution(const YNode& n, const Loc& loc, const KeySpec& k) {
     if (n.is_scalar()) {
       auto d = duration(n, loc);
       if (!d) return std::nullopt;
       return AnyDistribution{sim::Fixed(*d)};
     }
-    if (!n.is_map()) {
-      error(n, loc,
-            "expected a duration like '6 months' or a distribution like {dist: pert, min: ..., mode: ..., max: ...}, "
-            "got " +
-                describe(n));
-      return std::nullopt;
-    }
-    check_keys(n, loc);
-    static const std::map<std::string, std::vector<std::string>, std::less<>> kParams = {
-        {"fixed", {"value"}},
-        {"uniform", {"min", "max"}},
-        {"triangular", {"min", "mode", "max"}},
-        {"pert", {"min", "mode", "max", "lambda"}},
-        {"exponential", {"mean"}},
-        {"lognormal", {"median", "sigma"}},
-        {"gamma", {"mean", "shape"}},
-        {"weibull", {"scale", "shape"}},
-        {"normal", {"mean", "sd"}},
-        {"empirical", {"values"}},
-    };
-    const YNode* dn =
-        require(n, loc, "dist",
-                "one of fixed, uniform, triangular, pert, exponential, lognormal, gamma, weibull, normal, empirical");
-    if (dn == nullptr) return std::nullopt;
-    auto dist = as_string(*dn, loc.key("dist"));
-    if (!dist) return std::nullopt;
-    const auto spec = kParams.find(*dist);
-    if (spec == kParams.end()) {
-      std::vector<std::string> names;
-      for (const auto& [k, v] : kParams) names.push_back(k);
-      error(*dn, loc.key("dist"),
-            "unknown distribution " + quote_value(*dist) + did_you_mean(*dist, names) +
-                (nearest(*dist, names) ? "" : "; expected one of: " + join(names)));
-      return std::nullopt;
-    }
-    const auto& params = spec->second;
+    const ObjectSpec& spec = *k.object;
+    if (!expect(n.is_map(), n, loc, "a duration like '6 months' or " + std::string(spec.noun))) return std::nullopt;
     bool ok = true;
-    for (const auto& e : n.map) {
-      if (e.key == "dist" || std::find(params.begin(), params.end(), e.key) != params.end()) continue;
-      const auto& all = key_children().at(loc.schema);
-      if (std::find(all.begin(), all.end(), e.key) == all.end()) continue;  // unknown key: reported already
-      sink_.add(e.file, e.line, e.col, loc.key(e.key).path,
-                "'" + e.key + "' is not a parameter of a " + *dist + " distribution (it takes " + join(params) + ")");
-      ok = false;
-    }
-    std::map<std::string, double> v;
-    std::vector<double> values;
-    for (const auto& p : params) {
-      const YNode* pn = n.get(p);
-      if (pn == nullptr) {
-        if (p == "lambda") continue;  // optional, 4 by default
-        require(n, loc, p, "a " + *dist + " distribution takes " + join(params));
-        ok = false;
+    const auto dist = variant(n, loc, spec, ok);
+    if (!dist) return std::nullopt;
+    Params p;
+    for (const KeySpec& param : spec.keys) {
+      const YNode* pn = n.get(param.key);
+      if (param.key == spec.selector || pn == nullptr || !ObjectSpec::applies(param, *dist)) continue;
+      const Loc pl = loc.key(param.key);
+      if (param.kind == Kind::kList) {
+        ok = durations(*pn, pl, param, p.values) && ok;
         continue;
       }
-      const Loc pl = loc.key(p);
-      if (p == "sigma" || p == "shape" || p == "lambda") {
-        auto x = number_in(*pn, pl, 0.0, INFINITY, "a number > 0", true);
-        if (x)
-          v[p] = *x;
-        else
-          ok = false;
-      } else if (p == "values") {
-        if (!expect_seq(*pn, pl, "a list of durations") || pn->seq.empty()) {
-          if (pn->is_seq()) error(*pn, pl, "an empirical distribution needs at least one value");
-          ok = false;
-          continue;
-        }
-        for (std::size_t i = 0; i < pn->seq.size(); ++i) {
-          auto x = duration(pn->seq[i], pl.item(i, std::nullopt));
-          if (x)
-            values.push_back(*x);
-          else
-            ok = false;
-        }
-      } else {
-        // Parameters that are a scale must be positive; sd too.
-        const bool positive = p == "mean" || p == "median" || p == "scale" || p == "sd";
-        auto x = duration(*pn, pl, positive);
-        if (x)
-          v[p] = *x;
-        else
-          ok = false;
-      }
+      auto x = param.kind == Kind::kNumber ? number(*pn, pl, param) : duration(*pn, pl, param.range.min_exclusive);
+      if (x)
+        p.v[std::string(param.key)] = *x;
+      else
+        ok = false;
     }
     if (!ok) return std::nullopt;
-    const auto param_node = [&](const char* p) -> const YNode& { return *n.get(p); };
-    const auto describe_days = [&](const char* p) { return std::string(p) + " (" + format_days(v[p]) + ")"; };
-    if ((*dist == "uniform" || *dist == "triangular" || *dist == "pert") && !(v["min"] < v["max"])) {
+    return make_distribution(n, loc, *dist, p);
+  }
+
+  // A list of durations, into `out`: false when any is wrong.
+  bool durations(const YNode& n, const Loc& loc, const KeySpec& k, std::vector<double>& out) {
+    if (!list(n, loc, k)) return false;
+    bool ok = !n.seq.empty();
+    for (std::size_t i = 0; i < n.seq.size(); ++i) {
+      auto x = duration(n.seq[i], loc.item(i, std::nullopt));
+      if (x)
+        out.push_back(*x);
+      else
+        ok = false;
+    }
+    return ok;
+  }
+
+  // The distribution `dist` of parameters `p`, once they agree with one
+  // another (min < max, min <= mode <= max).
+  std::optional<AnyDistribution> make_distribution(const YNode& n, const Loc& loc, const std::string& dist,
+                                                   Params& p) {
+    auto& v = p.v;
+    const auto param_node = [&](const char* key) -> const YNode& { return *n.get(key); };
+    const auto describe_days = [&](const char* key) { return std::string(key) + " (" + format_days(v[key]) + ")"; };
+    if ((dist == "uniform" || dist == "triangular" || dist == "pert") && !(v["min"] < v["max"])) {
       error_between(param_node("min"), loc.key("min"), param_node("max"), loc.key("max"),
                     describe_days("min") + " must be less than " + describe_days("max"));
       return std::nullopt;
     }
-    if (*dist == "triangular" || *dist == "pert") {
-      if (v["mode"] < v["min"] || v["mode"] > v["max"]) {
-        const YNode& bound = param_node(v["mode"] < v["min"] ? "min" : "max");
-        error_between(bound, loc.key(v["mode"] < v["min"] ? "min" : "max"), param_node("mode"), loc.key("mode"),
-              describe_days("mode") + " must lie between min (" + format_days(v["min"]) + ") and max (" +
-                  format_days(v["max"]) + ")");
-        return std::nullopt;
-      }
+    if ((dist == "triangular" || dist == "pert") && (v["mode"] < v["min"] || v["mode"] > v["max"])) {
+      const char* bound = v["mode"] < v["min"] ? "min" : "max";
+      error_between(param_node(bound), loc.key(bound), param_node("mode"), loc.key("mode"),
+                    describe_days("mode") + " must lie between min (" + format_days(v["min"]) + ") and max (" +
+                        format_days(v["max"]) + ")");
+      return std::nullopt;
     }
     // The constructors check again; anything they still refuse is reported
     // at the distribution rather than escaping as an exception.
     try {
-      if (*dist == "fixed") return AnyDistribution{sim::Fixed(v["value"])};
-      if (*dist == "uniform") return AnyDistribution{sim::Uniform(v["min"], v["max"])};
-      if (*dist == "triangular") return AnyDistribution{sim::Triangular(v["min"], v["mode"], v["max"])};
-      if (*dist == "pert")
+      if (dist == "fixed") return AnyDistribution{sim::Fixed(v["value"])};
+      if (dist == "uniform") return AnyDistribution{sim::Uniform(v["min"], v["max"])};
+      if (dist == "triangular") return AnyDistribution{sim::Triangular(v["min"], v["mode"], v["max"])};
+      if (dist == "pert")
         return AnyDistribution{sim::BetaPert(v["min"], v["mode"], v["max"], v.count("lambda") ? v["lambda"] : 4.0)};
-      if (*dist == "exponential") return AnyDistribution{sim::Exponential(1.0 / v["mean"])};
-      if (*dist == "lognormal") return AnyDistribution{sim::LogNormal(std::log(v["median"]), v["sigma"])};
-      if (*dist == "gamma") return AnyDistribution{sim::Gamma(v["shape"], v["mean"] / v["shape"])};
-      if (*dist == "weibull") return AnyDistribution{sim::Weibull(v["shape"], v["scale"])};
-      if (*dist == "normal") return AnyDistribution{sim::Normal(v["mean"], v["sd"])};
-      return AnyDistribution{sim::Empirical(values)};
+      if (dist == "exponential") return AnyDistribution{sim::Exponential(1.0 / v["mean"])};
+      if (dist == "lognormal") return AnyDistribution{sim::LogNormal(std::log(v["median"]), v["sigma"])};
+      if (dist == "gamma") return AnyDistribution{sim::Gamma(v["shape"], v["mean"] / v["shape"])};
+      if (dist == "weibull") return AnyDistribution{sim::Weibull(v["shape"], v["scale"])};
+      if (dist == "normal") return AnyDistribution{sim::Normal(v["mean"], v["sd"])};
+      return AnyDistribution{sim::Empirical(p.values)};
     } catch (const sim::DistributionError& e) {
       error(n, loc, std::string("not a valid distribution: ") + e.what());
       return std::nullopt;
@@ -1456,28 +1489,22 @@ class Validator {
     return it->second;
   }
 
-  // A plain number or {value, lever, power | form}; `lo`, `hi` bound the base value.
-  std::optional<Scaled> scaled(const YNode& n, const Loc& loc, double lo, double hi, std::string_view expected,
-                               bool lo_open = false) {
+  // A plain number or {value, lever, power | form}, in the range of `k`.
+  std::optional<Scaled> scaled(const YNode& n, const Loc& loc, const KeySpec& k) {
     if (n.is_scalar()) {
-      auto v = number_in(n, loc, lo, hi, expected, lo_open);
+      auto v = number(n, loc, k);
       if (!v) return std::nullopt;
       return Scaled{*v};
     }
-    if (!n.is_map()) {
-      error(n, loc, "expected a number or {value: ..., lever: ...}, got " + describe(n));
-      return std::nullopt;
-    }
-    check_keys(n, loc);
+    if (!expect(n.is_map(), n, loc, k.object->noun)) return std::nullopt;
+    check_keys(n, loc, *k.object);
     Scaled out;
-    bool ok = true;
-    if (const YNode* v = require(n, loc, "value")) {
-      if (auto x = number_in(*v, loc.key("value"), lo, hi, expected, lo_open))
+    bool ok = require_keys(n, loc, *k.object);
+    if (const YNode* v = n.get("value")) {
+      if (auto x = number(*v, loc.key("value"), k))
         out.base = *x;
       else
         ok = false;
-    } else {
-      ok = false;
     }
     if (const YNode* l = n.get("lever")) {
       if (auto i = lever_ref(*l, loc.key("lever"), Lever::Kind::kNumber))
@@ -1485,55 +1512,50 @@ class Validator {
       else
         ok = false;
     }
-    const YNode* form = n.get("form");
-    if (form != nullptr) {
-      auto f = as_string(*form, loc.key("form"));
-      if (f == "complement") {
-        out.form = Scaled::Form::kComplement;
-      } else if (f && *f != "power") {
-        error(*form, loc.key("form"),
-              "unknown form " + quote_value(*f) + ": expected power or complement" +
-                  did_you_mean(*f, {"power", "complement"}));
-        ok = false;
-      }
-    }
+    ok = scaled_form(n, loc, *k.object, out) && ok;
+    if (!ok) return std::nullopt;
+    if (out.lever >= 0 && !within_range_at_every_setting(n, loc, out, k)) return std::nullopt;
+    return out;
+  }
+
+  // The form and power of a scaled value.
+  bool scaled_form(const YNode& n, const Loc& loc, const ObjectSpec& spec, Scaled& out) {
+    bool ok = true;
+    std::string form;
+    if (!fill(n, loc, spec, "form", form)) ok = false;
+    if (form == "complement") out.form = Scaled::Form::kComplement;
     if (const YNode* p = n.get("power")) {
       if (out.form == Scaled::Form::kComplement) {
         error(*p, loc.key("power"), "power applies only with form: power (this value is value * (1 - lever))");
         ok = false;
-      } else if (auto x = as_number(*p, loc.key("power"))) {
-        out.power = *x;
-      } else {
+      } else if (!fill(n, loc, spec, "power", out.power)) {
         ok = false;
       }
     }
-    if (out.lever < 0 && (form != nullptr || n.get("power") != nullptr) && n.get("lever") == nullptr) {
+    if (out.lever < 0 && (n.get("form") != nullptr || n.get("power") != nullptr) && n.get("lever") == nullptr) {
       error(n, loc.key("lever"), "form and power need a lever: name one with lever:");
       ok = false;
     }
-    if (!ok) return std::nullopt;
-    if (out.lever >= 0 && !within_range_at_every_setting(n, loc, out, lo, hi, expected, lo_open)) return std::nullopt;
-    return out;
+    return ok;
   }
 
   // A lever-scaled number must stay in its range with the lever at its value,
   // its low and its high setting (the settings sensitivity analysis uses),
   // not only as written.
-  bool within_range_at_every_setting(const YNode& n, const Loc& loc, const Scaled& sv, double lo, double hi,
-                                     std::string_view expected, bool lo_open) {
+  bool within_range_at_every_setting(const YNode& n, const Loc& loc, const Scaled& sv, const KeySpec& k) {
     const Lever& l = s_.levers[static_cast<std::size_t>(sv.lever)];
     if (!levers_ok_[static_cast<std::size_t>(sv.lever)]) return true;  // the lever's own problem is reported
     for (const auto& [setting, v] : {std::pair{"value", l.value}, std::pair{"low setting", l.low},
                                      std::pair{"high setting", l.high}}) {
       const double x = sv.at(v);
-      if (std::isfinite(x) && x >= lo && x <= hi && !(lo_open && x == lo)) continue;
+      if (std::isfinite(x) && k.range.contains(x)) continue;
       const std::string formula =
           sv.form == Scaled::Form::kComplement
               ? fmt::format("{} * (1 - {})", format_number(sv.base), format_number(v))
               : fmt::format("{} * {}^{}", format_number(sv.base), format_number(v), format_number(sv.power));
       error(n, loc,
             fmt::format("with lever '{}' at its {} ({}) this is {} = {}; expected {} at every setting of the lever",
-                        l.id, setting, format_number(v), formula, format_number(x), expected));
+                        l.id, setting, format_number(v), formula, format_number(x), expected_number(k)));
       return false;
     }
     return true;
@@ -1541,14 +1563,22 @@ class Validator {
 
   // --- sections ------------------------------------------------------------
 
-  void calendar(const YNode& n, const Loc& loc) {
-    if (!expect_map(n, loc)) return;
-    check_keys(n, loc);
+  void name(const YNode& n, const Loc& loc) {
+    auto v = as_string(n, loc);
+    if (!v) return;
+    if (!is_name(*v))
+      error(n, loc,
+            "expected a name of at most 64 lower-case letters, digits, '_' and '-' starting with a letter (it names the "
+            "results directory), got " +
+                quote_value(*v));
+    s_.name = *v;
+  }
+
+  void calendar(const YNode& n, const Loc& loc, const KeySpec& k) {
+    if (!object(n, loc, *k.object)) return;
     std::optional<Date> start, horizon;
-    if (const YNode* x = require(n, loc, "start", "the date of simulation day 0"))
-      start = as_date(*x, loc.key("start"));
-    if (const YNode* x = require(n, loc, "horizon", "the date nothing after which is simulated"))
-      horizon = as_date(*x, loc.key("horizon"));
+    if (const YNode* x = n.get("start")) start = as_date(*x, loc.key("start"));
+    if (const YNode* x = n.get("horizon")) horizon = as_date(*x, loc.key("horizon"));
     if (!start || !horizon) return;
     if (*horizon <= *start) {
       error_between(*n.get("start"), loc.key("start"), *n.get("horizon"), loc.key("horizon"),
@@ -1572,58 +1602,44 @@ class Validator {
     s_.horizon_day = calendar_->to_time(*horizon).in_days();
   }
 
-  void plan(const YNode& n, const Loc& loc) {
-    if (!expect_map(n, loc)) return;
-    check_keys(n, loc);
-    if (const YNode* x = require(n, loc, "pilot_start")) {
+  void plan(const YNode& n, const Loc& loc, const KeySpec& k) {
+    if (!object(n, loc, *k.object)) return;
+    if (const YNode* x = n.get("pilot_start")) {
       if (auto d = date_day(*x, loc.key("pilot_start"))) {
-        s_.planned_pilot_start = *as_date(*x, loc.key("pilot_start"));
+        s_.planned_pilot_start = *sim::parse_iso_date(trim(x->scalar));
         s_.planned_pilot_day = *d;
       }
     }
   }
 
-  void milestones(const YNode& n, const Loc& loc) {
-    if (!expect_seq(n, loc, "a list of {date, label}")) return;
-    within_limit(n, loc, limits::kMilestones, "milestones");
+  // Calls `each` for every item of the list `n` of objects (`k`) that is a
+  // map, after reporting its unknown and missing keys.
+  template <class Each>
+  void objects(const YNode& n, const Loc& loc, const KeySpec& k, Each each) {
+    if (!list(n, loc, k)) return;
     for (std::size_t i = 0; i < n.seq.size(); ++i) {
-      const YNode& m = n.seq[i];
-      const Loc ml = loc.item(i, std::nullopt);
-      if (!expect_map(m, ml, "a map {date, label}")) continue;
-      check_keys(m, ml);
+      const Loc il = loc.item(i, std::nullopt);
+      if (object(n.seq[i], il, *k.object)) each(n.seq[i], il, *k.object);
+    }
+  }
+
+  void milestones(const YNode& n, const Loc& loc, const KeySpec& k) {
+    objects(n, loc, k, [&](const YNode& m, const Loc& ml, const ObjectSpec& spec) {
       Milestone out;
-      bool ok = true;
-      if (const YNode* d = require(m, ml, "date")) {
+      bool ok = m.get("date") != nullptr && m.get("label") != nullptr;
+      if (const YNode* d = m.get("date")) {
         if (auto day = date_day(*d, ml.key("date"))) {
           out.date = *sim::parse_iso_date(trim(d->scalar));
           out.day = *day;
         } else {
           ok = false;
         }
-      } else {
-        ok = false;
       }
-      if (const YNode* l = require(m, ml, "label")) {
-        if (auto s = as_text(*l, ml.key("label"), TextKind::kLine))
-          out.label = *s;
-        else
-          ok = false;
-      } else {
-        ok = false;
-      }
-      if (const YNode* x = m.get("observed_live")) {
-        if (auto v = as_int(*x, ml.key("observed_live"), "a whole number of schemes >= 0")) {
-          if (*v < 0 || *v > static_cast<long long>(limits::kSchemes)) {
-            error(*x, ml.key("observed_live"),
-                  fmt::format("expected a whole number of schemes from 0 to {}, got {}", limits::kSchemes, *v));
-          } else {
-            out.observed_live = static_cast<int>(*v);
-            if (ok) observed_live_nodes_.push_back({s_.milestones.size(), x, ml.key("observed_live")});
-          }
-        }
-      }
+      ok = fill(m, ml, spec, "label", out.label) && ok;
+      if (m.get("observed_live") != nullptr && fill(m, ml, spec, "observed_live", out.observed_live) && ok)
+        observed_live_nodes_.push_back({s_.milestones.size(), m.get("observed_live"), ml.key("observed_live")});
       if (ok) s_.milestones.push_back(std::move(out));
-    }
+    });
   }
 
   // An observed count cannot exceed the schemes there are: checked once the
@@ -1638,224 +1654,64 @@ class Validator {
     }
   }
 
-  void programme(const YNode& n, const Loc& loc) {
-    if (!expect_map(n, loc)) return;
-    check_keys(n, loc);
-    if (const YNode* x = require(n, loc, "codesign_start")) {
-      if (auto d = date_day(*x, loc.key("codesign_start"))) s_.codesign_start = *d;
-    }
-    if (const YNode* x = require(n, loc, "codesign_duration")) {
-      if (auto d = distribution(*x, loc.key("codesign_duration"))) s_.codesign_duration = *d;
-    }
-    if (const YNode* x = require(n, loc, "designation")) {
-      if (auto d = date_day(*x, loc.key("designation"))) s_.designation = *d;
-    }
-    if (const YNode* x = require(n, loc, "design_duration")) {
-      if (auto d = distribution(*x, loc.key("design_duration"))) s_.design_work = *d;
-    }
-    if (const YNode* x = require(n, loc, "ramp_duration")) {
-      if (auto d = distribution(*x, loc.key("ramp_duration"))) s_.ramp = *d;
-    }
-    if (const YNode* x = n.get("central_capacity")) {
-      if (auto v = scaled(*x, loc.key("central_capacity"), 0.0, limits::kCentralCapacity, "a number in (0, 1000]", true))
-        s_.central_capacity = *v;
-    }
-    if (const YNode* x = n.get("central_support_elasticity")) {
-      if (auto v = number_in(*x, loc.key("central_support_elasticity"), 0.0, INFINITY, "a number >= 0"))
-        s_.central_support_elasticity = *v;
-    }
-    if (const YNode* x = n.get("unsupported_design_penalty")) {
-      if (auto v = number_in(*x, loc.key("unsupported_design_penalty"), 1.0, INFINITY, "a number >= 1"))
-        s_.unsupported_design_penalty = *v;
-    }
-    if (const YNode* x = n.get("local_support_elasticity")) {
-      if (auto v = number_in(*x, loc.key("local_support_elasticity"), 0.0, INFINITY, "a number >= 0"))
-        s_.local_support_elasticity = *v;
-    }
-    if (const YNode* x = n.get("transactional_prep_effect")) {
-      if (auto v = number_in(*x, loc.key("transactional_prep_effect"), 0.0, 1.0, "a number in [0, 1]"))
-        s_.transactional_prep_effect = *v;
-    }
+  void programme(const YNode& n, const Loc& loc, const KeySpec& k) {
+    if (!object(n, loc, *k.object)) return;
+    const ObjectSpec& spec = *k.object;
+    fill(n, loc, spec, "codesign_start", s_.codesign_start);
+    fill(n, loc, spec, "codesign_duration", s_.codesign_duration);
+    fill(n, loc, spec, "designation", s_.designation);
+    fill(n, loc, spec, "design_duration", s_.design_work);
+    fill(n, loc, spec, "ramp_duration", s_.ramp);
+    fill(n, loc, spec, "central_capacity", s_.central_capacity);
+    fill(n, loc, spec, "central_support_elasticity", s_.central_support_elasticity);
+    fill(n, loc, spec, "unsupported_design_penalty", s_.unsupported_design_penalty);
+    fill(n, loc, spec, "local_support_elasticity", s_.local_support_elasticity);
+    fill(n, loc, spec, "transactional_prep_effect", s_.transactional_prep_effect);
   }
 
-  void funding(const YNode& n, const Loc& loc) {
-    if (!expect_seq(n, loc, "a list of financial years {year, central, consultancy, local}")) return;
-    if (n.seq.empty()) error(n, loc, "funding needs at least one financial year");
-    within_limit(n, loc, static_cast<std::size_t>(limits::kCalendarYears) + 1, "financial years",
-                      " (one for each year of the longest calendar)");
-    long long previous = 0;
-    bool have_previous = false;
-    for (std::size_t i = 0; i < n.seq.size(); ++i) {
-      const YNode& f = n.seq[i];
-      const Loc fl = loc.item(i, std::nullopt);
-      if (!expect_map(f, fl, "a map {year, central, consultancy, local}")) continue;
-      check_keys(f, fl);
+  void funding(const YNode& n, const Loc& loc, const KeySpec& k) {
+    std::optional<long long> previous;
+    objects(n, loc, k, [&](const YNode& f, const Loc& fl, const ObjectSpec& spec) {
       FundingYear out;
-      bool ok = true;
-      if (const YNode* y = require(f, fl, "year", "the year the financial year starts in (2013 for 2013/14)")) {
-        if (auto v = as_int(*y, fl.key("year"), "a year like 2013")) {
-          if (have_previous && *v != previous + 1)
-            error(*y, fl.key("year"),
-                  "funding years must be consecutive: " + std::to_string(*v) + " follows " + std::to_string(previous) +
-                      " (expected " + std::to_string(previous + 1) + ")");
-          previous = *v;
-          have_previous = true;
-          out.year = static_cast<int>(*v);
-        } else {
-          ok = false;
-          have_previous = false;
-        }
-      } else {
-        have_previous = false;
+      const YNode* y = f.get("year");
+      std::optional<long long> year;
+      if (y != nullptr) year = integer(*y, fl.key("year"), spec_of(spec, "year"));
+      if (year && previous && *year != *previous + 1)
+        error(*y, fl.key("year"),
+              fmt::format("funding years must be consecutive: {} follows {} (expected {})", *year, *previous,
+                          *previous + 1));
+      if (year) out.year = static_cast<int>(*year);
+      bool ok = year.has_value() || y == nullptr;
+      previous = year;
+      for (const auto& [key, into] : {std::pair{"central", &out.central}, std::pair{"consultancy", &out.consultancy},
+                                      std::pair{"local", &out.local}}) {
+        ok = fill(f, fl, spec, key, *into) && ok;
       }
-      const auto money = [&](const char* key, bool required, double& into) {
-        const YNode* m = required ? require(f, fl, key) : f.get(key);
-        if (m == nullptr) {
-          ok = ok && !required;
-          return;
-        }
-        if (auto v = as_number(*m, fl.key(key))) {
-          if (*v < 0) {
-            error(*m, fl.key(key), "money cannot be negative, got " + format_number(*v) + " (£m)");
-            ok = false;
-          } else if (*v > limits::kMoney) {
-            error(*m, fl.key(key),
-                  fmt::format("expected at most {} (£m, that is £100bn), got {}", format_number(limits::kMoney),
-                              format_number(*v)));
-            ok = false;
-          }
-          into = *v;
-        } else {
-          ok = false;
-        }
-      };
-      money("central", true, out.central);
-      money("consultancy", false, out.consultancy);
-      money("local", true, out.local);
+      ok = ok && f.get("central") != nullptr && f.get("local") != nullptr;
       if (ok && out.consultancy > out.central) {
         error_between(*f.get("central"), fl.key("central"), *f.get("consultancy"), fl.key("consultancy"),
                       "consultancy (" + format_number(out.consultancy) + ") is part of central (" +
                           format_number(out.central) + ") and cannot exceed it");
       }
       if (ok) s_.funding.push_back(out);
-    }
+    });
   }
 
-  void levers(const YNode& n, const Loc& loc) {
-    if (!expect_map(n, loc, "a map of lever id to lever")) return;
-    if (n.map.size() > limits::kLevers) {
-      const YEntry& e = n.map[limits::kLevers];
-      sink_.add(e.file, e.line, e.col, loc.key(e.key).path,
-                fmt::format("more than {} levers: the model supports at most {}", limits::kLevers, limits::kLevers));
+  void levers(const YNode& n, const Loc& loc, const KeySpec& k) {
+    if (!expect(n.is_map(), n, loc, k.noun)) return;
+    if (n.map.size() > k.max_items) {
+      const YEntry& e = n.map[k.max_items];
+      sink_.add(e.file, e.line, e.col, loc.key(e.key).path, too_many(k));
     }
     for (const auto& e : n.map) {
-      const Loc ll{"levers.*", loc.path + "." + e.key};
+      const Loc ll = loc.key(e.key);
       if (!is_id(e.key)) {
         sink_.add(
             e.file, e.line, e.col, ll.path,
             "a lever id is at most 64 lower-case letters, digits and '_', starting with a letter; got " + quote_value(e.key));
         continue;
       }
-      const YNode& l = e.value;
-      if (!expect_map(l, ll, "a lever {name, description, value, low, high}")) continue;
-      check_keys(l, ll);
-      Lever out;
-      out.id = e.key;
-      out.name = e.key;
-      if (const YNode* x = l.get("name")) {
-        if (auto s = as_text(*x, ll.key("name"), TextKind::kLine)) out.name = *s;
-      }
-      if (const YNode* x = l.get("description")) {
-        if (auto s = as_text(*x, ll.key("description"), TextKind::kProse)) out.description = *s;
-      }
-      const YNode* value = require(l, ll, "value", "a number or a date like 2016-04-01");
-      if (value == nullptr) continue;
-      // The value decides the kind; low and high must agree with it.
-      const bool is_date = value->is_scalar() && sim::parse_iso_date(trim(value->scalar)).has_value();
-      out.kind = is_date ? Lever::Kind::kDate : Lever::Kind::kNumber;
-      const YNode* low = l.get("low");
-      const YNode* high = l.get("high");
-      if (!is_date && !(value->is_scalar() && value->plain && parse_double(value->scalar))) {
-        error(*value, ll.key("value"), "expected a number or a date like 2016-04-01, got " + describe(*value));
-        // Kept, with the kind its bounds suggest, so references to it don't cascade.
-        if (low != nullptr && low->is_scalar() && sim::parse_iso_date(trim(low->scalar))) out.kind = Lever::Kind::kDate;
-        lever_index_.emplace(out.id, static_cast<int>(s_.levers.size()));
-        s_.levers.push_back(std::move(out));
-        levers_ok_.push_back(false);
-        continue;
-      }
-      bool ok = true;
-      const auto read = [&](const YNode& x, const char* key) -> std::optional<double> {
-        const Loc kl = ll.key(key);
-        if (x.is_scalar() && std::string_view(key) != "value") {
-          const bool x_date = sim::parse_iso_date(trim(x.scalar)).has_value();
-          const bool x_number = x.plain && parse_double(x.scalar).has_value();
-          if ((x_date && !is_date) || (x_number && is_date)) {
-            error(x, kl,
-                  std::string("a lever's value, low and high must be all dates or all numbers: value is ") +
-                      (is_date ? "a date" : "a number") + ", " + key + " is " + (x_date ? "a date" : "a number"));
-            return std::nullopt;
-          }
-        }
-        if (is_date) return date_day(x, kl);
-        return as_number(x, kl);
-      };
-      if (auto v = read(*value, "value"))
-        out.value = *v;
-      else
-        ok = false;
-      out.low = out.value;
-      out.high = out.value;
-      if (low != nullptr) {
-        if (auto v = read(*low, "low"))
-          out.low = *v;
-        else
-          ok = false;
-      }
-      if (high != nullptr) {
-        if (auto v = read(*high, "high"))
-          out.high = *v;
-        else
-          ok = false;
-      }
-      if (ok && low != nullptr && out.low > out.value) {
-        error_between(*value, ll.key("value"), *low, ll.key("low"),
-                      "low (" + describe(*low) + ") must not exceed value (" + describe(*value) + ")");
-        ok = false;
-      }
-      if (ok && high != nullptr && out.high < out.value) {
-        error_between(*value, ll.key("value"), *high, ll.key("high"),
-                      "high (" + describe(*high) + ") must not be below value (" + describe(*value) + ")");
-        ok = false;
-      }
-      // Levers the model reads by id have a fixed kind and range.
-      const std::string& id = out.id;
-      if (ok && (id == "national_ig_action" || id == "national_payment_action" || id == "promised_go_live") &&
-          !is_date) {
-        error(*value, ll.key("value"),
-              "lever '" + id + "' is read by the model as a date: give a date like 2016-04-01");
-        ok = false;
-      }
-      if (ok && (id == "central_share" || id == "transactional_investment")) {
-        if (is_date) {
-          error(*value, ll.key("value"), "lever '" + id + "' is read by the model as a number in [0, 1], not a date");
-          ok = false;
-        } else {
-          for (const auto& [x, key] : {std::pair{value, "value"}, std::pair{low, "low"}, std::pair{high, "high"}}) {
-            if (x == nullptr) continue;
-            const double v = *parse_double(x->scalar);
-            if (v < 0.0 || v > 1.0) {
-              error(*x, ll.key(key),
-                    "lever '" + id + "' is a share: expected a number in [0, 1], got " + format_number(v));
-              ok = false;
-            }
-          }
-        }
-      }
-      // Kept even when a bound is wrong, so references to it don't cascade.
-      lever_index_.emplace(out.id, static_cast<int>(s_.levers.size()));
-      s_.levers.push_back(std::move(out));
-      levers_ok_.push_back(ok);
+      if (object(e.value, ll, *k.object)) lever(e.key, e.value, ll, *k.object);
     }
     const auto index_of = [&](const char* id) {
       const auto it = lever_index_.find(id);
@@ -1866,17 +1722,113 @@ class Validator {
     s_.lever_promised_go_live = index_of("promised_go_live");
   }
 
+  void lever(const std::string& id, const YNode& l, const Loc& ll, const ObjectSpec& spec) {
+    Lever out;
+    out.id = id;
+    out.name = id;
+    fill(l, ll, spec, "name", out.name);
+    fill(l, ll, spec, "description", out.description);
+    const YNode* value = l.get("value");
+    if (value == nullptr) return;
+    // The value decides the kind; low and high must agree with it.
+    const bool is_date = value->is_scalar() && sim::parse_iso_date(trim(value->scalar)).has_value();
+    out.kind = is_date ? Lever::Kind::kDate : Lever::Kind::kNumber;
+    bool ok = true;
+    if (!is_date && !(value->is_scalar() && value->plain && parse_double(value->scalar))) {
+      error(*value, ll.key("value"), "expected a number or a date like 2016-04-01, got " + describe(*value));
+      // Kept, with the kind its bounds suggest, so references to it don't cascade.
+      const YNode* low = l.get("low");
+      if (low != nullptr && low->is_scalar() && sim::parse_iso_date(trim(low->scalar))) out.kind = Lever::Kind::kDate;
+      ok = false;
+    } else {
+      ok = lever_settings(l, ll, is_date, out) && model_lever(l, ll, is_date, out);
+    }
+    // Kept even when a bound is wrong, so references to it don't cascade.
+    lever_index_.emplace(out.id, static_cast<int>(s_.levers.size()));
+    s_.levers.push_back(std::move(out));
+    levers_ok_.push_back(ok);
+  }
+
+  // A lever's value, low and high: all dates or all numbers, low <= value <= high.
+  bool lever_settings(const YNode& l, const Loc& ll, bool is_date, Lever& out) {
+    const auto read = [&](const YNode& x, const char* key) -> std::optional<double> {
+      const Loc kl = ll.key(key);
+      if (x.is_scalar() && std::string_view(key) != "value") {
+        const bool x_date = sim::parse_iso_date(trim(x.scalar)).has_value();
+        const bool x_number = x.plain && parse_double(x.scalar).has_value();
+        if ((x_date && !is_date) || (x_number && is_date)) {
+          error(x, kl,
+                std::string("a lever's value, low and high must be all dates or all numbers: value is ") +
+                    (is_date ? "a date" : "a number") + ", " + key + " is " + (x_date ? "a date" : "a number"));
+          return std::nullopt;
+        }
+      }
+      if (is_date) return date_day(x, kl);
+      return as_number(x, kl);
+    };
+    const YNode* value = l.get("value");
+    const YNode* low = l.get("low");
+    const YNode* high = l.get("high");
+    bool ok = true;
+    for (const auto& [node, key, into] : {std::tuple{value, "value", &out.value}, std::tuple{low, "low", &out.low},
+                                          std::tuple{high, "high", &out.high}}) {
+      *into = out.value;  // low and high are the value when absent
+      if (node == nullptr) continue;
+      if (auto v = read(*node, key))
+        *into = *v;
+      else
+        ok = false;
+    }
+    if (ok && low != nullptr && out.low > out.value) {
+      error_between(*value, ll.key("value"), *low, ll.key("low"),
+                    "low (" + describe(*low) + ") must not exceed value (" + describe(*value) + ")");
+      ok = false;
+    }
+    if (ok && high != nullptr && out.high < out.value) {
+      error_between(*value, ll.key("value"), *high, ll.key("high"),
+                    "high (" + describe(*high) + ") must not be below value (" + describe(*value) + ")");
+      ok = false;
+    }
+    return ok;
+  }
+
+  // Levers the model reads by id have a fixed kind and range.
+  bool model_lever(const YNode& l, const Loc& ll, bool is_date, const Lever& out) {
+    const std::string& id = out.id;
+    const YNode* value = l.get("value");
+    if ((id == "national_ig_action" || id == "national_payment_action" || id == "promised_go_live") && !is_date) {
+      error(*value, ll.key("value"), "lever '" + id + "' is read by the model as a date: give a date like 2016-04-01");
+      return false;
+    }
+    if (id != "central_share" && id != "transactional_investment") return true;
+    if (is_date) {
+      error(*value, ll.key("value"), "lever '" + id + "' is read by the model as a number in [0, 1], not a date");
+      return false;
+    }
+    bool ok = true;
+    for (const char* key : {"value", "low", "high"}) {
+      const YNode* x = l.get(key);
+      if (x == nullptr) continue;
+      const double v = *parse_double(x->scalar);
+      if (v < 0.0 || v > 1.0) {
+        error(*x, ll.key(key), "lever '" + id + "' is a share: expected a number in [0, 1], got " + format_number(v));
+        ok = false;
+      }
+    }
+    return ok;
+  }
+
   // Items of an id'd list: checks ids (format, duplicates) and calls `each`.
   template <class Each>
-  void id_items(const YNode& n, const Loc& loc, std::string_view what, std::vector<std::string>& ids, Each each) {
+  void id_items(const YNode& n, const Loc& loc, const ObjectSpec& spec, std::vector<std::string>& ids, Each each) {
     std::unordered_map<std::string, int> first_line;
     for (std::size_t i = 0; i < n.seq.size(); ++i) {
       const YNode& item = n.seq[i];
       const auto id = item_id(item);
       const Loc il = loc.item(i, id);
-      if (!expect_map(item, il, what)) continue;
-      check_keys(item, il);
-      const YNode* idn = require(item, il, "id");
+      if (!expect(item.is_map(), item, il, spec.noun)) continue;
+      check_keys(item, il, spec);
+      const YNode* idn = require(item, il, spec_of(spec, "id"));
       if (idn == nullptr) continue;
       auto ids_ok = as_id(*idn, il.key("id"));
       if (!ids_ok) continue;
@@ -1889,53 +1841,35 @@ class Validator {
               "duplicate id '" + *ids_ok + "' (first used at line " + std::to_string(it->second) + ")");
         continue;
       }
+      require_keys(item, il, spec);
       ids.push_back(*ids_ok);
       each(item, il, *ids_ok);
     }
   }
 
-  void workstreams(const YNode& n, const Loc& loc) {
-    if (!expect_seq(n, loc, "a list of workstreams")) return;
-    if (n.seq.empty()) error(n, loc, "at least one workstream is needed");
-    within_limit(n, loc, limits::kWorkstreams, "workstreams",
-                      " (one bit each in a 64-bit mask; the last marks the design phase)");
+  void workstreams(const YNode& n, const Loc& loc, const KeySpec& k) {
+    if (!list(n, loc, k)) return;
+    const ObjectSpec& spec = *k.object;
     std::vector<std::string> ids;
     std::vector<const YNode*> nodes;
-    id_items(n, loc, "a workstream {id, name, kind, work, after}", ids,
-             [&](const YNode& w, const Loc& wl, const std::string& id) {
-               Workstream out{.id = id,
-                              .name = {},
-                              .kind = Workstream::Kind::kEngagement,
-                              .work = AnyDistribution{sim::Fixed(0.0)},
-                              .after = {},
-                              .needed_for_go_live = true};
-               if (id == "design")
-                 error(*w.get("id"), wl.key("id"),
-                       "'design' is reserved: barriers' targets use it for the local design phase");
-               if (const YNode* x = require(w, wl, "name")) {
-                 if (auto s = as_text(*x, wl.key("name"), TextKind::kLine)) out.name = *s;
-               }
-               if (const YNode* x = require(w, wl, "kind", "engagement or transactional")) {
-                 if (auto k = as_string(*x, wl.key("kind"))) {
-                   if (*k == "engagement")
-                     out.kind = Workstream::Kind::kEngagement;
-                   else if (*k == "transactional")
-                     out.kind = Workstream::Kind::kTransactional;
-                   else
-                     error(*x, wl.key("kind"),
-                           "unknown kind " + quote_value(*k) + ": expected engagement or transactional" +
-                               did_you_mean(*k, {"engagement", "transactional"}));
-                 }
-               }
-               if (const YNode* x = require(w, wl, "work", "a duration or a distribution")) {
-                 if (auto d = distribution(*x, wl.key("work"))) out.work = *d;
-               }
-               if (const YNode* x = w.get("needed_for_go_live")) {
-                 if (auto b = as_bool(*x, wl.key("needed_for_go_live"))) out.needed_for_go_live = *b;
-               }
-               s_.workstreams.push_back(std::move(out));
-               nodes.push_back(&w);
-             });
+    id_items(n, loc, spec, ids, [&](const YNode& w, const Loc& wl, const std::string& id) {
+      Workstream out{.id = id,
+                     .name = {},
+                     .kind = Workstream::Kind::kEngagement,
+                     .work = AnyDistribution{sim::Fixed(0.0)},
+                     .after = {},
+                     .needed_for_go_live = true};
+      const auto& reserved = spec_of(spec, "id").reserved;
+      if (std::find(reserved.begin(), reserved.end(), id) != reserved.end())
+        error(*w.get("id"), wl.key("id"), "'design' is reserved: barriers' targets use it for the local design phase");
+      fill(w, wl, spec, "name", out.name);
+      std::string kind;
+      if (fill(w, wl, spec, "kind", kind) && kind == "transactional") out.kind = Workstream::Kind::kTransactional;
+      fill(w, wl, spec, "work", out.work);
+      fill(w, wl, spec, "needed_for_go_live", out.needed_for_go_live);
+      s_.workstreams.push_back(std::move(out));
+      nodes.push_back(&w);
+    });
     for (std::size_t i = 0; i < ids.size(); ++i) workstream_index_.emplace(ids[i], static_cast<int>(i));
     // Prerequisites, now that every id is known.
     bool all_resolved = true;
@@ -1944,17 +1878,16 @@ class Validator {
       const YNode* a = nodes[i]->get("after");
       if (a == nullptr) continue;
       const Loc al = loc.item(i, ids[i]).key("after");
-      if (!expect_seq(*a, al, "a list of workstream ids")) continue;
-      for (std::size_t k = 0; k < a->seq.size(); ++k) {
-        const YNode& ref = a->seq[k];
-        const Loc rl = al.item(k, std::nullopt);
+      if (!list(*a, al, spec_of(spec, "after"))) continue;
+      for (std::size_t j = 0; j < a->seq.size(); ++j) {
+        const YNode& ref = a->seq[j];
+        const Loc rl = al.item(j, std::nullopt);
         auto target = workstream_ref(ref, rl);
-        if (!target) {
-          all_resolved = false;
-          continue;
-        }
-        if (*target == static_cast<int>(i)) {
+        if (target && *target == static_cast<int>(i)) {
           error(ref, rl, "workstream '" + ids[i] + "' cannot come after itself");
+          target.reset();
+        }
+        if (!target) {
           all_resolved = false;
           continue;
         }
@@ -2021,288 +1954,170 @@ class Validator {
     }
   }
 
-  void schemes(const YNode& n, const Loc& loc) {
-    if (!expect_seq(n, loc, "a list of schemes")) return;
-    if (n.seq.empty()) error(n, loc, "at least one scheme is needed");
-    within_limit(n, loc, limits::kSchemes, "schemes");
+  void schemes(const YNode& n, const Loc& loc, const KeySpec& k) {
+    if (!list(n, loc, k)) return;
+    const ObjectSpec& spec = *k.object;
     std::vector<std::string> ids;
-    id_items(n, loc, "a scheme {id, name, populations, ...}", ids,
-             [&](const YNode& sc, const Loc& sl, const std::string& id) {
-               Scheme out;
-               out.id = id;
-               if (const auto why = reserved_scheme_id(id)) error(*sc.get("id"), sl.key("id"), *why);
-               if (const YNode* x = require(sc, sl, "name")) {
-                 if (auto s = as_text(*x, sl.key("name"), TextKind::kLine)) out.name = *s;
-               }
-               if (const YNode* x = sc.get("model_of_care")) {
-                 if (auto s = as_text(*x, sl.key("model_of_care"), TextKind::kProse)) out.model_of_care = *s;
-               }
-               if (const YNode* x = sc.get("note")) {
-                 if (auto s = as_text(*x, sl.key("note"), TextKind::kProse)) out.note = *s;
-               }
-               if (const YNode* x = sc.get("readiness")) {
-                 if (auto v = number_in(*x, sl.key("readiness"), 0.0, INFINITY, "a number > 0", true))
-                   out.readiness = *v;
-               }
-               if (const YNode* x = sc.get("populations")) {
-                 const Loc pl = sl.key("populations");
-                 if (expect_seq(*x, pl, "a list of {group, size}")) {
-                   within_limit(*x, pl, limits::kPopulationsPerScheme, "population groups in one scheme");
-                   for (std::size_t i = 0; i < x->seq.size(); ++i) {
-                     const YNode& p = x->seq[i];
-                     const Loc il = pl.item(i, std::nullopt);
-                     if (!expect_map(p, il, "a map {group, size}")) continue;
-                     check_keys(p, il);
-                     Population pop;
-                     if (const YNode* g = require(p, il, "group")) {
-                       if (auto s = as_text(*g, il.key("group"), TextKind::kLine)) pop.group = *s;
-                     }
-                     if (const YNode* sz = p.get("size");
-                         sz != nullptr && !sz->is_null() &&
-                         !(sz->is_scalar() && sz->plain && (sz->scalar == "null" || sz->scalar == "~"))) {
-                       if (auto v = as_int(*sz, il.key("size"), "a whole number >= 0, or null when not reported")) {
-                         if (*v < 0)
-                           error(*sz, il.key("size"),
-                                 "a population size cannot be negative, got " + std::to_string(*v));
-                         else if (*v > limits::kPopulation)
-                           error(*sz, il.key("size"),
-                                 fmt::format("expected at most {} people, got {}", limits::kPopulation, *v));
-                         else
-                           pop.size = *v;
-                       }
-                     }
-                     out.populations.push_back(std::move(pop));
-                   }
-                 }
-               }
-               s_.schemes.push_back(std::move(out));
-             });
+    id_items(n, loc, spec, ids, [&](const YNode& sc, const Loc& sl, const std::string& id) {
+      Scheme out;
+      out.id = id;
+      if (const auto why = reserved_scheme_id(id, spec_of(spec, "id"))) error(*sc.get("id"), sl.key("id"), *why);
+      fill(sc, sl, spec, "name", out.name);
+      fill(sc, sl, spec, "model_of_care", out.model_of_care);
+      fill(sc, sl, spec, "note", out.note);
+      fill(sc, sl, spec, "readiness", out.readiness);
+      if (const YNode* x = sc.get("populations")) populations(*x, sl.key("populations"), spec_of(spec, "populations"), out);
+      s_.schemes.push_back(std::move(out));
+    });
     for (std::size_t i = 0; i < ids.size(); ++i) scheme_index_.emplace(ids[i], static_cast<int>(i));
   }
 
-  void barriers(const YNode& n, const Loc& loc) {
-    if (!expect_seq(n, loc, "a list of barriers")) return;
-    within_limit(n, loc, limits::kBarriers, "barriers");
-    std::vector<std::string> ids;
-    id_items(n, loc, "a barrier {id, name, scope, trigger, targets, effect}", ids,
-             [&](const YNode& b, const Loc& bl, const std::string& id) { barrier(b, bl, id); });
+  void populations(const YNode& n, const Loc& loc, const KeySpec& k, Scheme& out) {
+    objects(n, loc, k, [&](const YNode& p, const Loc& il, const ObjectSpec& spec) {
+      Population pop;
+      fill(p, il, spec, "group", pop.group);
+      // null (or nothing) is a size not reported
+      const YNode* size = p.get("size");
+      if (size != nullptr && !size->is_null() &&
+          !(size->is_scalar() && size->plain && (size->scalar == "null" || size->scalar == "~")))
+        fill(p, il, spec, "size", pop.size);
+      out.populations.push_back(std::move(pop));
+    });
   }
 
-  void barrier(const YNode& b, const Loc& bl, const std::string& id) {
+  void barriers(const YNode& n, const Loc& loc, const KeySpec& k) {
+    if (!list(n, loc, k)) return;
+    std::vector<std::string> ids;
+    id_items(n, loc, *k.object, ids,
+             [&](const YNode& b, const Loc& bl, const std::string& id) { barrier(b, bl, id, *k.object); });
+  }
+
+  void barrier(const YNode& b, const Loc& bl, const std::string& id, const ObjectSpec& spec) {
     Barrier out;
     out.id = id;
-    if (const YNode* x = require(b, bl, "name")) {
-      if (auto s = as_text(*x, bl.key("name"), TextKind::kLine)) out.name = *s;
-    }
-    if (const YNode* x = b.get("description")) {
-      if (auto s = as_text(*x, bl.key("description"), TextKind::kProse)) out.description = *s;
-    }
-    if (const YNode* x = require(b, bl, "scope", "national, local or a scheme id")) {
-      if (auto s = as_string(*x, bl.key("scope"))) {
-        if (*s == "national") {
-          out.scope = Barrier::Scope::kNational;
-        } else if (*s == "local") {
-          out.scope = Barrier::Scope::kLocal;
-        } else if (const auto it = scheme_index_.find(*s); it != scheme_index_.end()) {
-          out.scope = Barrier::Scope::kScheme;
-          out.scheme = it->second;
-        } else {
-          std::vector<std::string> options{"national", "local"};
-          for (const auto& sc : s_.schemes) options.push_back(sc.id);
-          error(*x, bl.key("scope"),
-                "unknown scope " + quote_value(*s) + ": expected national, local or a scheme id" +
-                    did_you_mean(*s, options));
-        }
-      }
-    }
-    if (const YNode* x = require(b, bl, "trigger", "a map with type: on_start, window, hazard or slip"))
-      trigger(*x, bl.key("trigger"), out);
-    if (const YNode* x = require(b, bl, "targets", "a list of workstream ids, or [design]")) {
-      const Loc tl = bl.key("targets");
-      if (expect_seq(*x, tl, "a list of workstream ids, or [design]")) {
-        if (x->seq.empty()) error(*x, tl, "a barrier needs at least one target");
-        for (std::size_t k = 0; k < x->seq.size(); ++k) {
-          const YNode& t = x->seq[k];
-          if (t.is_scalar() && t.scalar == "design") {
-            out.design_phase = true;
-            continue;
-          }
-          auto i = workstream_ref(t, tl.item(k, std::nullopt));
-          if (i) out.targets.push_back(*i);
-        }
-      }
-    }
-    const YNode* effect = require(b, bl, "effect", "a map with type: block, delay, slowdown or rework");
-    const YNode* resolution = b.get("resolution");
-    if (effect != nullptr) this->effect(*effect, bl.key("effect"), out);
-    if (effect != nullptr && out.effect == Barrier::Effect::kBlock && effect_ok_) {
-      if (resolution == nullptr)
-        error(*effect, bl.key("effect"), "effect: block needs a resolution (national_action, workaround or both)");
-    }
-    if (resolution != nullptr) {
-      const Loc rl = bl.key("resolution");
-      if (effect != nullptr && effect_ok_ && out.effect != Barrier::Effect::kBlock) {
-        error(*resolution, rl, "resolution applies only with effect: block");
-      } else if (expect_map(*resolution, rl, "a map {national_action, workaround}")) {
-        check_keys(*resolution, rl);
-        const YNode* na = resolution->get("national_action");
-        const YNode* wa = resolution->get("workaround");
-        if (na == nullptr && wa == nullptr)
-          error(*resolution, rl,
-                "a resolution needs national_action (a date lever), workaround (a distribution) or both");
-        if (na != nullptr) {
-          if (auto i = lever_ref(*na, rl.key("national_action"), Lever::Kind::kDate)) out.national_action_lever = *i;
-        }
-        if (wa != nullptr) {
-          if (auto d = distribution(*wa, rl.key("workaround"))) out.workaround = *d;
-        }
-      }
-    }
+    fill(b, bl, spec, "name", out.name);
+    fill(b, bl, spec, "description", out.description);
+    if (const YNode* x = b.get("scope")) scope(*x, bl.key("scope"), out);
+    if (const YNode* x = b.get("trigger")) trigger(*x, bl.key("trigger"), spec_of(spec, "trigger"), out);
+    if (const YNode* x = b.get("targets")) targets(*x, bl.key("targets"), spec_of(spec, "targets"), out);
+    const YNode* effect = b.get("effect");
+    if (effect != nullptr) this->effect(*effect, bl.key("effect"), spec_of(spec, "effect"), out);
+    const bool effect_ok = effect != nullptr && effect_ok_;
+    const YNode* res = b.get("resolution");
+    if (effect_ok && out.effect == Barrier::Effect::kBlock && res == nullptr)
+      error(*effect, bl.key("effect"), "effect: block needs a resolution (national_action, workaround or both)");
+    if (res != nullptr && effect_ok && out.effect != Barrier::Effect::kBlock)
+      error(*res, bl.key("resolution"), "resolution applies only with effect: block");
+    else if (res != nullptr)
+      resolution(*res, bl.key("resolution"), *spec_of(spec, "resolution").object, out);
     s_.barriers.push_back(std::move(out));
   }
 
-  // Keys that exist in the table but not for this type.
-  void keys_for_type(const YNode& n, const Loc& loc, std::string_view what, const std::string& type,
-                     const std::vector<std::string>& allowed) {
-    const auto& all = key_children().at(loc.schema);
-    for (const auto& e : n.map) {
-      if (e.key == "type" || std::find(allowed.begin(), allowed.end(), e.key) != allowed.end()) continue;
-      if (std::find(all.begin(), all.end(), e.key) == all.end()) continue;  // unknown: reported already
-      sink_.add(e.file, e.line, e.col, loc.key(e.key).path,
-                "'" + e.key + "' does not apply to " + std::string(what) + " of type " + type +
-                    (allowed.empty() ? " (it takes no other keys)" : " (it takes " + join(allowed) + ")"));
+  void resolution(const YNode& n, const Loc& loc, const ObjectSpec& spec, Barrier& out) {
+    if (!object(n, loc, spec)) return;
+    const YNode* national = n.get("national_action");
+    if (national == nullptr && n.get("workaround") == nullptr)
+      error(n, loc, "a resolution needs national_action (a date lever), workaround (a distribution) or both");
+    if (national != nullptr) {
+      if (auto i = lever_ref(*national, loc.key("national_action"), Lever::Kind::kDate)) out.national_action_lever = *i;
+    }
+    AnyDistribution workaround = sim::Fixed(0.0);
+    if (n.get("workaround") != nullptr && fill(n, loc, spec, "workaround", workaround))
+      out.workaround = std::move(workaround);
+  }
+
+  void scope(const YNode& x, const Loc& loc, Barrier& out) {
+    auto s = as_string(x, loc);
+    if (!s) return;
+    if (*s == "national") {
+      out.scope = Barrier::Scope::kNational;
+    } else if (*s == "local") {
+      out.scope = Barrier::Scope::kLocal;
+    } else if (const auto it = scheme_index_.find(*s); it != scheme_index_.end()) {
+      out.scope = Barrier::Scope::kScheme;
+      out.scheme = it->second;
+    } else {
+      std::vector<std::string> options{"national", "local"};
+      for (const auto& sc : s_.schemes) options.push_back(sc.id);
+      error(x, loc,
+            "unknown scope " + quote_value(*s) + ": expected national, local or a scheme id" + did_you_mean(*s, options));
     }
   }
 
-  void trigger(const YNode& n, const Loc& loc, Barrier& out) {
-    if (!expect_map(n, loc, "a map with type: on_start, window, hazard or slip")) return;
-    check_keys(n, loc);
-    const YNode* tn = require(n, loc, "type", "on_start, window, hazard or slip");
-    if (tn == nullptr) return;
-    auto type = as_string(*tn, loc.key("type"));
-    if (!type) return;
-    static const std::map<std::string, std::vector<std::string>> kKeys = {
-        {"on_start", {"probability"}},
-        {"window", {"from", "to", "probability"}},
-        {"hazard", {"from", "per_year", "max_occurrences"}},
-        {"slip", {"threshold"}},
-    };
-    const auto spec = kKeys.find(*type);
-    if (spec == kKeys.end()) {
-      error(*tn, loc.key("type"),
-            "unknown trigger type " + quote_value(*type) + ": expected on_start, window, hazard or slip" +
-                did_you_mean(*type, {"on_start", "window", "hazard", "slip"}));
-      return;
-    }
-    keys_for_type(n, loc, "a trigger", *type, spec->second);
-    const auto probability = [&] {
-      if (const YNode* p = require(n, loc, "probability", "a number in [0, 1]")) {
-        if (auto v = scaled(*p, loc.key("probability"), 0.0, 1.0, "a probability in [0, 1]")) out.probability = *v;
+  void targets(const YNode& x, const Loc& tl, const KeySpec& k, Barrier& out) {
+    if (!list(x, tl, k)) return;
+    for (std::size_t i = 0; i < x.seq.size(); ++i) {
+      const YNode& t = x.seq[i];
+      if (t.is_scalar() && t.scalar == "design") {
+        out.design_phase = true;
+        continue;
       }
-    };
-    if (*type == "on_start") {
-      out.trigger = Barrier::Trigger::kOnStart;
-      probability();
-    } else if (*type == "window") {
-      out.trigger = Barrier::Trigger::kWindow;
-      std::optional<double> from, to;
-      if (const YNode* x = require(n, loc, "from")) from = date_day(*x, loc.key("from"));
-      if (const YNode* x = require(n, loc, "to")) to = date_day(*x, loc.key("to"));
-      if (from && to && !(*from < *to))
-        error_between(*n.get("from"), loc.key("from"), *n.get("to"), loc.key("to"),
-                      "the window must end after it starts: to (" + n.get("to")->scalar + ") is not after from (" +
-                          n.get("from")->scalar + ")");
-      if (from) out.from = *from;
-      if (to) out.to = *to;
-      probability();
+      if (auto w = workstream_ref(t, tl.item(i, std::nullopt))) out.targets.push_back(*w);
+    }
+  }
+
+  void trigger(const YNode& n, const Loc& loc, const KeySpec& k, Barrier& out) {
+    const ObjectSpec& spec = *k.object;
+    if (!expect(n.is_map(), n, loc, spec.noun)) return;
+    bool clean = true;
+    const auto type = variant(n, loc, spec, clean);
+    if (!type) return;
+    if (*type == "on_start" || *type == "window") {
+      out.trigger = *type == "on_start" ? Barrier::Trigger::kOnStart : Barrier::Trigger::kWindow;
+      if (*type == "window") window(n, loc, out);
+      fill(n, loc, spec, "probability", out.probability);
     } else if (*type == "hazard") {
       out.trigger = Barrier::Trigger::kHazard;
-      if (const YNode* x = require(n, loc, "from")) {
-        if (auto d = date_day(*x, loc.key("from"))) out.from = *d;
-      }
-      if (const YNode* x = require(n, loc, "per_year", "a rate per year in [0, 365]")) {
-        if (auto v = scaled(*x, loc.key("per_year"), 0.0, limits::kHazardPerYear,
-                            "a rate per year in [0, 365] (more than one a day is a constant state: use a slowdown)")) {
-          out.rate_per_day = *v;
-          out.rate_per_day.base = v->base / sim::Duration::kDaysPerYear;
-        }
-      }
-      if (const YNode* x = n.get("max_occurrences")) {
-        if (auto v = as_int(*x, loc.key("max_occurrences"), "a whole number from 1 to 100")) {
-          if (*v < 1 || *v > limits::kHazardOccurrences)
-            error(*x, loc.key("max_occurrences"),
-                  fmt::format("expected a whole number from 1 to {} (each occurrence opens a window the scheme's "
-                              "work is planned through), got {}",
-                              limits::kHazardOccurrences, *v));
-          else
-            out.max_occurrences = static_cast<int>(*v);
-        }
-      }
+      fill(n, loc, spec, "from", out.from);
+      if (fill(n, loc, spec, "per_year", out.rate_per_day)) out.rate_per_day.base /= sim::Duration::kDaysPerYear;
+      fill(n, loc, spec, "max_occurrences", out.max_occurrences);
     } else {
       out.trigger = Barrier::Trigger::kSlip;
-      if (const YNode* x = require(n, loc, "threshold", "a duration like '9 months'")) {
-        if (auto d = duration(*x, loc.key("threshold"), true)) out.threshold = *d;
-      }
+      fill(n, loc, spec, "threshold", out.threshold);
       if (s_.lever_promised_go_live < 0)
-        error(*tn, loc.key("type"),
+        error(*n.get("type"), loc.key("type"),
               "a slip trigger counts from the lever promised_go_live, which is not defined in levers:");
     }
   }
 
-  void effect(const YNode& n, const Loc& loc, Barrier& out) {
+  void window(const YNode& n, const Loc& loc, Barrier& out) {
+    std::optional<double> from, to;
+    if (const YNode* x = n.get("from")) from = date_day(*x, loc.key("from"));
+    if (const YNode* x = n.get("to")) to = date_day(*x, loc.key("to"));
+    if (from && to && !(*from < *to))
+      error_between(*n.get("from"), loc.key("from"), *n.get("to"), loc.key("to"),
+                    "the window must end after it starts: to (" + n.get("to")->scalar + ") is not after from (" +
+                        n.get("from")->scalar + ")");
+    if (from) out.from = *from;
+    if (to) out.to = *to;
+  }
+
+  void effect(const YNode& n, const Loc& loc, const KeySpec& k, Barrier& out) {
     effect_ok_ = false;
-    if (!expect_map(n, loc, "a map with type: block, delay, slowdown or rework")) return;
-    check_keys(n, loc);
-    const YNode* tn = require(n, loc, "type", "block, delay, slowdown or rework");
-    if (tn == nullptr) return;
-    auto type = as_string(*tn, loc.key("type"));
+    const ObjectSpec& spec = *k.object;
+    if (!expect(n.is_map(), n, loc, spec.noun)) return;
+    bool clean = true;
+    const auto type = variant(n, loc, spec, clean);
     if (!type) return;
-    static const std::map<std::string, std::vector<std::string>> kKeys = {
-        {"block", {}},
-        {"delay", {"duration", "duration_scale"}},
-        {"slowdown", {"factor", "duration", "duration_scale"}},
-        {"rework", {"fraction"}},
-    };
-    const auto spec = kKeys.find(*type);
-    if (spec == kKeys.end()) {
-      error(*tn, loc.key("type"),
-            "unknown effect type " + quote_value(*type) + ": expected block, delay, slowdown or rework" +
-                did_you_mean(*type, {"block", "delay", "slowdown", "rework"}));
-      return;
-    }
     effect_ok_ = true;
-    keys_for_type(n, loc, "an effect", *type, spec->second);
-    const auto duration_keys = [&] {
-      if (const YNode* x = require(n, loc, "duration", "a duration or a distribution")) {
-        if (auto d = distribution(*x, loc.key("duration"))) out.duration = *d;
-      }
-      if (const YNode* x = n.get("duration_scale")) {
-        if (auto v = scaled(*x, loc.key("duration_scale"), 0.0, 100.0, "a number in [0, 100]")) out.duration_scale = *v;
-      }
-    };
     if (*type == "block") {
       out.effect = Barrier::Effect::kBlock;
-    } else if (*type == "delay") {
-      out.effect = Barrier::Effect::kDelay;
-      duration_keys();
-    } else if (*type == "slowdown") {
-      out.effect = Barrier::Effect::kSlowdown;
-      if (const YNode* x = require(n, loc, "factor", "a number in (0, 1]")) {
-        if (auto v = scaled(*x, loc.key("factor"), 0.0, 1.0, "a number in (0, 1]", true)) out.factor = *v;
-      }
-      duration_keys();
+    } else if (*type == "delay" || *type == "slowdown") {
+      out.effect = *type == "delay" ? Barrier::Effect::kDelay : Barrier::Effect::kSlowdown;
+      if (*type == "slowdown") fill(n, loc, spec, "factor", out.factor);
+      fill(n, loc, spec, "duration", out.duration);
+      fill(n, loc, spec, "duration_scale", out.duration_scale);
     } else {
       out.effect = Barrier::Effect::kRework;
-      if (const YNode* x = require(n, loc, "fraction", "a number >= 0")) {
-        if (auto v = scaled(*x, loc.key("fraction"), 0.0, 100.0, "a number in [0, 100]")) out.fraction = *v;
-      }
+      fill(n, loc, spec, "fraction", out.fraction);
     }
   }
 
   Sink& sink_;
   Scenario& s_;
+  const ObjectSpec& top_ = scenario_format();
   std::optional<sim::Calendar> calendar_;
-  const YNode* start_node_ = nullptr;    // calendar.start, once the calendar is valid
+  const YNode* start_node_ = nullptr;  // calendar.start, once the calendar is valid
   const YNode* horizon_node_ = nullptr;
   std::unordered_map<std::string, int> lever_index_;
   std::vector<bool> levers_ok_;  // per lever: read without a problem
@@ -2316,6 +2131,7 @@ class Validator {
   };
   std::vector<PendingObserved> observed_live_nodes_;
 };
+
 
 // ---------------------------------------------------------------------------
 // Values from the command line (--set PATH=VALUE)
@@ -2376,9 +2192,7 @@ class OverrideApplier {
     if (c == nullptr) {
       const auto& known = known_key_paths();
       if (!std::binary_search(known.begin(), known.end(), child)) {
-        const auto kids = key_children().find(schema_);
-        fail(at, "'" + seg + "' is not a key here" +
-                     (kids == key_children().end() ? std::string() : did_you_mean(seg, kids->second)));
+        fail(at, "'" + seg + "' is not a key here" + did_you_mean(seg, keys_of(schema_)));
         return nullptr;
       }
       n.map.push_back(YEntry{seg, file_, ordinal_, static_cast<int>(at) + 1, YNode{}});
@@ -2407,6 +2221,21 @@ class OverrideApplier {
     if (what.size() > 1 && what.back() == 's') what.pop_back();  // "schemes" -> "scheme"
     fail(at, "no " + what + " '" + seg + "' in the scenario" + suggest(seg, names));
     return nullptr;
+  }
+
+  // The keys of the object at `schema` in the format ("" for the top level).
+  static std::vector<std::string> keys_of(std::string schema) {
+    if (schema.size() > 2 && schema.ends_with("[]")) schema.resize(schema.size() - 2);
+    const ObjectSpec* object = &scenario_format();
+    if (!schema.empty()) {
+      const KeySpec* key = find_key(schema);
+      object = key != nullptr ? key->object : nullptr;
+    }
+    std::vector<std::string> names;
+    if (object != nullptr) {
+      for (const KeySpec& k : object->keys) names.emplace_back(k.key);
+    }
+    return names;
   }
 
   // The nearest name, or all of them when none is near and they are few.
@@ -2497,11 +2326,6 @@ class Loader {
 };
 
 }  // namespace
-
-const std::vector<std::string>& known_key_paths() {
-  static const std::vector<std::string> paths = build_known_key_paths();
-  return paths;
-}
 
 std::optional<Override> parse_override(std::string_view text) {
   const auto eq = text.find('=');

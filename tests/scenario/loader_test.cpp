@@ -466,7 +466,7 @@ TEST_CASE("Loader.FundingYearsConsecutiveAndMoneyNotNegative", "[model][loader]"
       bad("funding.yaml"),
       {{24, 45, "funding[0].consultancy", "consultancy (4.5) is part of central (3.7)"},
        {25, 12, "funding[1].year", "funding years must be consecutive: 2015 follows 2013 (expected 2014)"},
-       {25, 57, "funding[1].local", "money cannot be negative"}});
+       {25, 57, "funding[1].local", "expected money (£m) in [0, 100000] (£100bn), got -3"}});
 }
 
 TEST_CASE("Loader.LeverKindsAgree", "[model][loader]") {

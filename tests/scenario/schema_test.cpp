@@ -1,5 +1,7 @@
-// Keeps scenarios/schema.json and the loader in agreement: the same key
-// paths, and the same verdict on files with unknown keys or wrong types.
+// Keeps scenarios/schema.json, the key reference in SCENARIO_FORMAT.md and the
+// loader in agreement: both files are what the format's table generates, the
+// schema has the loader's key paths, and both give the same verdict on files
+// with unknown keys, keys of another type or wrong types.
 
 #include <yaml-cpp/yaml.h>
 
@@ -9,10 +11,12 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 #include <set>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "wsic/scenario/format.hpp"
 #include "wsic/scenario/loader.hpp"
 
 namespace {
@@ -23,11 +27,15 @@ using nlohmann::json;
 fs::path source_dir() { return fs::path(__FILE__).parent_path().parent_path().parent_path(); }
 fs::path data_dir() { return source_dir() / "tests" / "data" / "scenarios"; }
 
-json read_schema() {
-  std::ifstream in(source_dir() / "scenarios" / "schema.json");
+std::string read_text(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
   REQUIRE(in);
-  return json::parse(in);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
 }
+
+json read_schema() { return json::parse(read_text(source_dir() / "scenarios" / "schema.json")); }
 
 const json& resolve(const json& root, const json& s) {
   const json* cur = &s;
@@ -48,8 +56,15 @@ void collect_paths(const json& root, const json& s_in, const std::string& path, 
   const json& s = resolve(root, s_in);
   if (!s.is_object()) return;
   const auto child = [&](const std::string& key) { return path.empty() ? key : path + "." + key; };
+  const auto matches_pattern = [&](const std::string& key) {
+    if (!s.contains("patternProperties")) return false;
+    for (const auto& [pattern, sub] : s["patternProperties"].items())
+      if (std::regex_search(key, std::regex(pattern))) return true;
+    return false;
+  };
   if (s.contains("properties")) {
     for (const auto& [key, sub] : s["properties"].items()) {
+      if (matches_pattern(key)) continue;  // a known lever: one of "*"
       out.insert(child(key));
       collect_paths(root, sub, child(key), out, depth + 1);
     }
@@ -68,9 +83,10 @@ void collect_paths(const json& root, const json& s_in, const std::string& path, 
 }
 
 // A validator for the subset of draft-07 the schema uses: $ref, type, enum,
-// pattern, minimum, maximum, exclusiveMinimum, minItems, required,
-// properties, patternProperties, additionalProperties, items, anyOf, not,
-// if/then. Returns the paths of the values it rejects.
+// const, pattern, minimum, maximum, exclusiveMinimum, exclusiveMaximum,
+// minItems, maxItems, maxLength, maxProperties, required, properties,
+// patternProperties, additionalProperties, propertyNames, items, allOf,
+// anyOf, oneOf, not, if/then. Returns the paths of the values it rejects.
 class SchemaValidator {
  public:
   explicit SchemaValidator(json schema) : root_(std::move(schema)) {}
@@ -108,6 +124,7 @@ class SchemaValidator {
     }
     if (s.contains("enum") && std::find(s["enum"].begin(), s["enum"].end(), v) == s["enum"].end())
       return fail("not in enum");
+    if (s.contains("const") && v != s["const"]) return fail("not the const");
     if (s.contains("pattern") && v.is_string() &&
         !std::regex_search(v.get<std::string>(), std::regex(s["pattern"].get<std::string>())))
       return fail("pattern");
@@ -116,6 +133,7 @@ class SchemaValidator {
       if (s.contains("minimum") && x < s["minimum"].get<double>()) fail("minimum");
       if (s.contains("maximum") && x > s["maximum"].get<double>()) fail("maximum");
       if (s.contains("exclusiveMinimum") && x <= s["exclusiveMinimum"].get<double>()) fail("exclusiveMinimum");
+      if (s.contains("exclusiveMaximum") && x >= s["exclusiveMaximum"].get<double>()) fail("exclusiveMaximum");
     }
     if (v.is_string() && s.contains("maxLength")) {
       std::size_t chars = 0;
@@ -137,6 +155,15 @@ class SchemaValidator {
       }
       if (!any) fail("anyOf");
     }
+    if (s.contains("oneOf")) {
+      int passing = 0;
+      for (const auto& branch : s["oneOf"]) {
+        std::vector<std::string> sub;
+        check(v, branch, path, sub);
+        passing += sub.empty() ? 1 : 0;
+      }
+      if (passing != 1) fail("oneOf (" + std::to_string(passing) + " branches match)");
+    }
     if (s.contains("not")) {
       std::vector<std::string> sub;
       check(v, s["not"], path, sub);
@@ -151,6 +178,8 @@ class SchemaValidator {
       if (s.contains("required"))
         for (const auto& k : s["required"])
           if (!v.contains(k.get<std::string>())) fail("missing " + k.get<std::string>());
+      if (s.contains("propertyNames"))
+        for (const auto& [key, value] : v.items()) check(json(key), s["propertyNames"], path, errors);
       for (const auto& [key, value] : v.items()) {
         const std::string child = path.empty() ? key : path + "." + key;
         bool matched = false;
@@ -268,8 +297,9 @@ TEST_CASE("Schema.UnknownKeysAndWrongTypesFlaggedByBoth", "[model][schema]") {
        {"calendar.horizon", "programme.central_capacity", "workstreams[2].needed_for_go_live", "schemes[0].readiness",
         "barriers[1].trigger.max_occurrences"}},
       {"durations.yaml", {"programme.codesign_duration", "programme.ramp_duration", "workstreams[2].work"}},
-      {"distributions.yaml", {"workstreams[1].work", "barriers[0].resolution.workaround"}},
-      {"trigger_effect_keys.yaml", {"barriers[1].effect.type"}},
+      // A key another dist or type takes is flagged by the schema's oneOf.
+      {"distributions.yaml", {"programme.design_duration", "workstreams[1].work", "barriers[0].resolution.workaround"}},
+      {"trigger_effect_keys.yaml", {"barriers[0].trigger", "barriers[1].effect.type"}},
       {"not_a_map.yaml", {""}},
   };
   for (const auto& [name, paths] : cases) {
@@ -323,4 +353,54 @@ TEST_CASE("Schema.ModelLimitsAndTextRulesFlaggedByBoth", "[model][schema]") {
     CHECK(std::any_of(errors.begin(), errors.end(), [&](const std::string& e) { return e.rfind(path + ":", 0) == 0; }));
     CHECK_FALSE(wsic::scenario::check_scenario(file).ok());
   }
+}
+
+// The committed files are what the format's table generates: a change to the
+// table shows in them, and neither can drift from it.
+
+namespace {
+
+std::vector<wsic::scenario::KnownLever> baseline_levers() {
+  const auto scenario = wsic::scenario::load_scenario(source_dir() / "scenarios" / "baseline.yaml");
+  std::vector<wsic::scenario::KnownLever> levers;
+  for (const auto& l : scenario.levers) levers.push_back({l.id, l.name});
+  return levers;
+}
+
+// The text between the key reference's markers in SCENARIO_FORMAT.md.
+std::string committed_key_reference() {
+  const std::string doc = read_text(source_dir() / "scenario" / "SCENARIO_FORMAT.md");
+  const std::string begin = "<!-- BEGIN generated key reference -->";
+  const auto from = doc.find(begin);
+  const auto to = doc.find("<!-- END generated key reference -->");
+  REQUIRE(from != std::string::npos);
+  REQUIRE(to != std::string::npos);
+  return doc.substr(from + begin.size(), to - from - begin.size());
+}
+
+}  // namespace
+
+TEST_CASE("Schema.CommittedSchemaIsGenerated", "[model][schema]") {
+  const std::string generated = wsic::scenario::json_schema(baseline_levers());
+  INFO("scenarios/schema.json is not what the format's table gives: run tools/update-schema and commit the result");
+  CHECK(read_text(source_dir() / "scenarios" / "schema.json") == generated);
+  CHECK(json::parse(generated).contains("definitions"));
+}
+
+TEST_CASE("Schema.CommittedKeyReferenceIsGenerated", "[model][schema]") {
+  INFO("the key reference in scenario/SCENARIO_FORMAT.md is not what the format's table gives: run "
+       "tools/update-schema and commit the result");
+  const std::string generated = wsic::scenario::key_reference_markdown();
+  const std::string committed = committed_key_reference();
+  CHECK(committed.substr(0, 1) == "\n");  // the reference starts on the line after the marker
+  CHECK(committed.substr(std::min<std::size_t>(1, committed.size())) == generated);
+}
+
+TEST_CASE("Schema.NamesTheBaselineLeversAndAllowsOthers", "[model][schema]") {
+  const json schema = json::parse(wsic::scenario::json_schema(baseline_levers()));
+  const json& levers = schema["properties"]["levers"];
+  CHECK(levers["properties"]["national_ig_action"]["description"] == "National action on information governance");
+  CHECK(levers.contains("patternProperties"));
+  // Without known levers, only the pattern.
+  CHECK_FALSE(json::parse(wsic::scenario::json_schema())["properties"]["levers"].contains("properties"));
 }

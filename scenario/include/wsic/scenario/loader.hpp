@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "wsic/scenario/diagnostics.hpp"
+#include "wsic/scenario/format.hpp"
 #include "wsic/model/scenario.hpp"
 
 namespace wsic::scenario {
@@ -59,10 +60,7 @@ LoadResult check_scenario(const std::filesystem::path& file, const LoadOptions& 
 model::Scenario load_scenario(const std::filesystem::path& file, const LoadOptions& options = {},
                               const std::vector<Override>& overrides = {});
 
-/// Every key path the loader accepts, sorted: "programme.codesign_duration",
-/// "barriers[].trigger.probability", "levers.*.value" ("[]" marks the items
-/// of a list, "*" any lever id). scenarios/schema.json describes the same set
-/// (a test keeps the two in step).
-const std::vector<std::string>& known_key_paths();
+// known_key_paths(), the key paths the loader accepts, is declared with the
+// table they come from, in format.hpp.
 
 }  // namespace wsic::scenario
