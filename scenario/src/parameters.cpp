@@ -9,6 +9,7 @@
 #include <variant>
 
 #include "suggest.hpp"
+#include "wsic/scenario/format.hpp"
 #include "wsic/sim/error.hpp"
 
 namespace wsic::scenario {
@@ -330,6 +331,9 @@ void ParameterSpace::set(Scenario& sc, std::size_t i, double value) const {
   const Parameter& p = parameters_.at(i);
   const Target& t = targets_[i];
   if (!std::isfinite(value)) throw Error(fmt::format("{}: {} is not a finite number", p.path, value));
+  if (const KeySpec* key = find_key(p.schema)) {
+    if (const auto problem = number_problem(*key, value)) throw Error(fmt::format("{}: {}", p.path, *problem));
+  }
   if (t.number) {
     *t.number(sc) = value / t.scale;
     return;

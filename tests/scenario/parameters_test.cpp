@@ -98,6 +98,11 @@ TEST_CASE("Parameters.BadValuesAreRefusedAndChangeNothing", "[scenario][paramete
                     Catch::Contains("workstreams.ig.work.mode") && Catch::Contains("invalid"));
   CHECK_THROWS_WITH(space.set(sc, index_of(space, "barriers.change_fatigue.trigger.max_occurrences"), 1.5),
                     Catch::Contains("whole number"));
+  // The format's range for the key, in the loader's words.
+  CHECK_THROWS_WITH(space.set(sc, index_of(space, "schemes.ealing.readiness"), -1.0),
+                    Catch::StartsWith("schemes.ealing.readiness: expected"));
+  CHECK_THROWS_WITH(space.set(sc, index_of(space, "barriers.local_data_sharing.trigger.probability"), 1.5),
+                    Catch::Contains("[0, 1]"));
   CHECK(content_hash(sc) == content_hash(base));
 }
 

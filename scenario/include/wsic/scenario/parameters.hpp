@@ -57,10 +57,11 @@ class ParameterSpace {
   /// rate per year, a date as days since the calendar starts).
   double get(const model::Scenario& sc, std::size_t i) const;
   /// Sets parameter `i` of `sc` to `value` (same units as `get`). Throws
-  /// wsic::Error when the value is not a finite number, not whole for a
-  /// count, or makes a distribution invalid (min above max, ...); `sc` is
-  /// then unchanged. Range checks of the format are the caller's (see the
-  /// loader); this keeps the scenario simulable.
+  /// wsic::Error, with the loader's words, when the value is outside the
+  /// format's range for its key, not whole for a count, or makes a
+  /// distribution invalid (min above max, ...); `sc` is then unchanged.
+  /// Checks that involve other values (a lever's value within its low and
+  /// high, a scaled value at every setting of its lever) are the loader's.
   void set(model::Scenario& sc, std::size_t i, double value) const;
 
  private:
