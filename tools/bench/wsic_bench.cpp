@@ -17,9 +17,13 @@
 #include "wsic/sim/random.hpp"
 #include "wsic/sim/resource.hpp"
 #include "wsic/sim/simulation.hpp"
+#include "yardsticks.hpp"
 
 namespace {
 using namespace wsic::sim;
+using wsic::bench::BinaryHeapQueue;
+using wsic::bench::QuaternaryHeapQueue;
+using wsic::bench::VectorBucketQueue;
 using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t0) {
