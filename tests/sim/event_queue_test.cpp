@@ -75,18 +75,6 @@ TEST_CASE("EventQueue.BucketQueueMatchesOrderedSet", "[sim][queue]") {
   check_against_reference<wsic::sim::BucketQueue>(2);
 }
 
-TEST_CASE("EventQueue.VectorBucketQueueMatchesOrderedSet", "[sim][queue]") {
-  check_against_reference<wsic::sim::VectorBucketQueue>(5);
-}
-
-TEST_CASE("EventQueue.QuaternaryHeapMatchesOrderedSet", "[sim][queue]") {
-  check_against_reference<wsic::sim::QuaternaryHeapQueue>(3);
-}
-
-TEST_CASE("EventQueue.BinaryHeapMatchesOrderedSet", "[sim][queue]") {
-  check_against_reference<wsic::sim::BinaryHeapQueue>(4);
-}
-
 TEST_CASE("EventQueue.AllSimultaneousOrderedByKey", "[sim][queue]") {
   wsic::sim::BucketQueue q;
   for (std::uint64_t k = 100; k > 0; --k) q.push(QueueEntry{5.0, k});

@@ -4,22 +4,35 @@
 //   wsic-bench phold --lps 1024 --events-per-lp 16 --events 20000000 --remote 0.9 --lookahead 0.1
 //   wsic-bench mm1 --customers 1000000 --lambda 0.9 --mu 1.0
 //   wsic-bench queue            (hold model on each pending-event structure)
+//   wsic-bench settings --scenario scenarios/baseline.yaml --replications 20000
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
+#include "wsic/model/model.hpp"
+#include "wsic/scenario/loader.hpp"
+#include "wsic/scenario/parameters.hpp"
+#include "wsic/sim/error.hpp"
 #include "wsic/sim/event_queue.hpp"
 #include "wsic/sim/process.hpp"
 #include "wsic/sim/random.hpp"
 #include "wsic/sim/resource.hpp"
 #include "wsic/sim/simulation.hpp"
+#include "yardsticks.hpp"
 
 namespace {
 using namespace wsic::sim;
+using wsic::bench::BinaryHeapQueue;
+using wsic::bench::QuaternaryHeapQueue;
+using wsic::bench::VectorBucketQueue;
 using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t0) {
@@ -145,6 +158,139 @@ int run_queue(std::uint64_t ops) {
   std::printf("bucket_vs_binary_worst_speedup=%.2f\n", worst_ratio);
   return 0;
 }
+
+// ---- the cost of new parameter values between replications -----------------------
+
+// The target: changing parameter values between replications costs less than
+// a tenth of a replication. Sweeps, sensitivity analyses and the lab change a
+// few numbers and run again; the Model is built once and its Settings are
+// changed in place, then refreshed, so no Model is rebuilt per change.
+
+// Parameters moved before every replication: levers (money, effort), a
+// scheme's pace, a workstream's work, a barrier's resolution.
+constexpr std::string_view kSettingsPaths[] = {
+    "levers.central_share.value",
+    "levers.gp_engagement_effort.value",
+    "levers.transactional_investment.value",
+    "schemes.ealing.readiness",
+    "workstreams.ig.work.mode",
+    "barriers.national_ig.resolution.workaround.median",
+};
+
+// A parameter and the two values it alternates between: 5% below and above
+// its value in the file, kept within a lever's low and high.
+struct Moved {
+  std::size_t index;
+  double value[2];
+};
+
+// The lever a "levers.<id>.value" path names, or nullptr.
+const wsic::model::Lever* lever_at(const wsic::model::Scenario& sc, std::string_view path) {
+  constexpr std::string_view prefix = "levers.";
+  if (!path.starts_with(prefix)) return nullptr;
+  path.remove_prefix(prefix.size());
+  const std::string_view id = path.substr(0, path.find('.'));
+  for (const auto& lever : sc.levers) {
+    if (lever.id == id) return &lever;
+  }
+  return nullptr;
+}
+
+// Resolves kSettingsPaths once, as a sweep would: from then on a change is a
+// setter call on a number already located. Both values of each are tried on
+// a copy of `base` here, so none throws while timed.
+std::vector<Moved> resolve_moved(const wsic::scenario::ParameterSpace& space, const wsic::model::Scenario& base,
+                                 const std::string& file) {
+  std::vector<Moved> moved;
+  wsic::model::Scenario probe = base;
+  for (const std::string_view path : kSettingsPaths) {
+    const auto i = space.find(path);
+    if (!i) throw wsic::Error(file + " has no parameter " + std::string(path));
+    const double v = space.get(base, *i);
+    double lo = v * 0.95, hi = v * 1.05;
+    if (const wsic::model::Lever* lever = lever_at(base, path)) {
+      lo = std::clamp(lo, lever->low, lever->high);
+      hi = std::clamp(hi, lever->low, lever->high);
+    }
+    space.set(probe, *i, lo);
+    space.set(probe, *i, hi);
+    moved.push_back(Moved{*i, {lo, hi}});
+  }
+  return moved;
+}
+
+double ns_between(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double, std::nano>(b - a).count();
+}
+
+// Throws wsic::Error for a scenario that does not load or lacks one of the
+// paths, or whose values would leave it invalid when moved by 5%.
+int run_settings(const std::string& file, std::uint64_t replications, std::uint64_t rebuilds, std::uint64_t seed) {
+  const wsic::model::Scenario base = wsic::scenario::load_scenario(file);
+  const wsic::model::Model model(base);
+  const wsic::scenario::ParameterSpace space(base);
+
+  const std::vector<Moved> moved = resolve_moved(space, base, file);
+
+  wsic::model::Settings settings = model.settings();
+  wsic::model::ReplicationOutcome out;
+  // Go-live days summed over schemes and replications: deterministic, and
+  // shows that the changes reach the replications.
+  double go_live_days = 0.0;
+  const auto add_go_lives = [&] {
+    for (const auto& so : out.schemes) go_live_days += std::isfinite(so.go_live) ? so.go_live : 0.0;
+  };
+  // Warm up: the first replications size the outcome and the model's buffers.
+  for (std::uint64_t i = 0; i < 100; ++i) model.simulate(settings, seed, i, out);
+
+  // Replications with no change at all, timed as one loop.
+  const auto plain_start = Clock::now();
+  for (std::uint64_t i = 0; i < replications; ++i) {
+    model.simulate(settings, seed, i, out);
+    add_go_lives();
+  }
+  const double plain_ns = ns_between(plain_start, Clock::now());
+  const double go_live_plain = std::exchange(go_live_days, 0.0);
+
+  // The same replications, each after every parameter has moved to its other
+  // value; the change and the replication timed apart.
+  double change_ns = 0.0, replication_ns = 0.0;
+  for (std::uint64_t i = 0; i < replications; ++i) {
+    const auto t0 = Clock::now();
+    for (const Moved& m : moved) space.set(settings.values, m.index, m.value[i % 2]);
+    model.refresh(settings);
+    const auto t1 = Clock::now();
+    model.simulate(settings, seed, i, out);
+    const auto t2 = Clock::now();
+    add_go_lives();
+    change_ns += ns_between(t0, t1);
+    replication_ns += ns_between(t1, t2);
+  }
+  const double go_live_changed = go_live_days;
+
+  // For contrast: the same change made by building a Model from a changed
+  // copy of the scenario (copy, set, build).
+  double rebuild_ns = 0.0;
+  for (std::uint64_t i = 0; i < rebuilds; ++i) {
+    const auto t0 = Clock::now();
+    wsic::model::Scenario changed = base;
+    for (const Moved& m : moved) space.set(changed, m.index, m.value[i % 2]);
+    const wsic::model::Model rebuilt(std::move(changed));
+    rebuild_ns += ns_between(t0, Clock::now());
+  }
+
+  const double n = static_cast<double>(replications);
+  std::printf("scenario=%s parameters=%zu replications=%llu rebuilds=%llu seed=%llu\n", file.c_str(), moved.size(),
+              static_cast<unsigned long long>(replications), static_cast<unsigned long long>(rebuilds),
+              static_cast<unsigned long long>(seed));
+  std::printf("go_live_days_sum unchanged=%.6g changed=%.6g\n", go_live_plain, go_live_changed);
+  std::printf("replication_unchanged_ns=%.0f\n", plain_ns / n);
+  std::printf("model_rebuild_ns=%.0f\n", rebuilds > 0 ? rebuild_ns / static_cast<double>(rebuilds) : 0.0);
+  std::printf("change_ns=%.0f\n", change_ns / n);
+  std::printf("replication_ns=%.0f\n", replication_ns / n);
+  std::printf("change_over_replication=%.4f\n", change_ns / replication_ns);
+  return 0;
+}
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -171,6 +317,15 @@ int main(int argc, char** argv) {
   auto* queue = app.add_subcommand("queue", "hold model on the binary heap, 4-ary heap and the calendar queue (vector and pooled buckets)");
   queue->add_option("--ops", ops, "hold operations per structure and size")->check(CLI::PositiveNumber);
 
+  std::string scenario_file = "scenarios/baseline.yaml";
+  std::uint64_t replications = 20'000, rebuilds = 2'000, seed = 42;
+  auto* settings = app.add_subcommand(
+      "settings", "cost of new parameter values before each replication (set + refresh) against the replication itself");
+  settings->add_option("--scenario", scenario_file, "scenario file")->check(CLI::ExistingFile);
+  settings->add_option("--replications", replications, "replications in each timed loop")->check(CLI::PositiveNumber);
+  settings->add_option("--rebuilds", rebuilds, "Models built from a changed scenario, for contrast");
+  settings->add_option("--seed", seed, "master seed");
+
   CLI11_PARSE(app, argc, argv);
   if (*phold) return run_phold(lps, per_lp, events, remote, lookahead);
   if (*mm1) {
@@ -181,5 +336,13 @@ int main(int argc, char** argv) {
     return run_mm1(customers, lambda, mu);
   }
   if (*queue) return run_queue(ops);
+  if (*settings) {
+    try {
+      return run_settings(scenario_file, replications, rebuilds, seed);
+    } catch (const wsic::Error& e) {
+      std::fprintf(stderr, "wsic-bench settings: %s\n", e.what());
+      return 1;
+    }
+  }
   return 2;
 }

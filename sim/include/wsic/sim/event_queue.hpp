@@ -1,12 +1,13 @@
 #pragma once
-/// Pending-event sets. All three give the same total order, (time, key), where
-/// the key packs the event's priority above its insertion sequence number, so
-/// simultaneous events run in a defined order whatever the structure.
+/// The engine's pending-event set, `BucketQueue`. Events come out in the
+/// total order (time, key), where the key packs the event's priority above
+/// its insertion sequence number, so simultaneous events run in a defined
+/// order.
 ///
-/// `BucketQueue` is the one the engine uses; the two heaps and the calendar
-/// queue with a vector per bucket stay as the yardsticks it was chosen
-/// against (`wsic-bench queue` measures all four with the classic hold model
-/// at 1K, 16K and 262K pending events).
+/// The structures it was chosen against (binary and 4-ary heaps, the same
+/// calendar queue with a vector per bucket) live with the benchmark, in
+/// tools/bench/yardsticks.hpp; `wsic-bench queue` measures all four with the
+/// classic hold model at 1K, 16K and 262K pending events.
 
 #include <algorithm>
 #include <bit>
@@ -44,102 +45,6 @@ struct Later {
   constexpr bool operator()(const QueueEntry& a, const QueueEntry& b) const noexcept {
     return precedes(b, a);
   }
-};
-}  // namespace detail
-
-/// A binary heap (the standard library's heap algorithms). Yardstick only.
-class BinaryHeapQueue {
- public:
-  bool empty() const noexcept { return heap_.empty(); }
-  std::size_t size() const noexcept { return heap_.size(); }
-  void clear() noexcept { heap_.clear(); }
-  void push(const QueueEntry& e) {
-    heap_.push_back(e);
-    std::push_heap(heap_.begin(), heap_.end(), detail::Later{});
-  }
-  const QueueEntry& peek() const noexcept { return heap_.front(); }
-  QueueEntry pop() noexcept {
-    std::pop_heap(heap_.begin(), heap_.end(), detail::Later{});
-    QueueEntry e = heap_.back();
-    heap_.pop_back();
-    return e;
-  }
-
- private:
-  std::vector<QueueEntry> heap_;
-};
-
-/// A 4-ary implicit heap: half the depth of a binary heap, and the four
-/// children of a node share a cache line or two. Yardstick only.
-class QuaternaryHeapQueue {
- public:
-  bool empty() const noexcept { return heap_.empty(); }
-  std::size_t size() const noexcept { return heap_.size(); }
-  void clear() noexcept { heap_.clear(); }
-  void push(const QueueEntry& e) {
-    std::size_t i = heap_.size();
-    heap_.push_back(e);
-    while (i > 0) {
-      const std::size_t parent = (i - 1) / 4;
-      if (!precedes(e, heap_[parent])) break;
-      heap_[i] = heap_[parent];
-      i = parent;
-    }
-    heap_[i] = e;
-  }
-  const QueueEntry& peek() const noexcept { return heap_.front(); }
-  QueueEntry pop() noexcept {
-    const QueueEntry top = heap_.front();
-    const QueueEntry last = heap_.back();
-    heap_.pop_back();
-    const std::size_t n = heap_.size();
-    if (n == 0) return top;
-    std::size_t i = 0;
-    for (;;) {
-      const std::size_t first = 4 * i + 1;
-      if (first >= n) break;
-      std::size_t best = first;
-      const std::size_t end = std::min(first + 4, n);
-      for (std::size_t c = first + 1; c < end; ++c) {
-        if (precedes(heap_[c], heap_[best])) best = c;
-      }
-      if (!precedes(heap_[best], last)) break;
-      heap_[i] = heap_[best];
-      i = best;
-    }
-    heap_[i] = last;
-    return top;
-  }
-
- private:
-  std::vector<QueueEntry> heap_;
-};
-
-namespace detail {
-
-/// Ring buckets as one vector each. Simple, but every bucket keeps the
-/// capacity of its fullest moment in its own allocation, so a ring of 16K
-/// buckets touches megabytes and a push costs two cache misses (the vector
-/// header, then its tail). Yardstick only.
-class VectorBuckets {
- public:
-  void reserve_buckets(std::size_t nb) {
-    if (b_.size() < nb) b_.resize(nb);
-  }
-  void clear() noexcept {
-    for (auto& b : b_) b.clear();
-  }
-  bool empty(std::size_t b) const noexcept { return b_[b].empty(); }
-  void push(std::size_t b, const QueueEntry& e) { b_[b].push_back(e); }
-  /// Moves bucket `b` into the empty vector `out`.
-  void take(std::size_t b, std::vector<QueueEntry>& out) { out.swap(b_[b]); }
-  void prefetch(std::size_t b) const noexcept {
-    if (!b_[b].empty()) __builtin_prefetch(b_[b].data());
-  }
-  void prefetch_second(std::size_t) const noexcept {}
-
- private:
-  std::vector<std::vector<QueueEntry>> b_;
 };
 
 /// Ring buckets as singly linked lists threaded through one pool of nodes,
@@ -213,7 +118,9 @@ class PooledBuckets {
 /// from; the bucket being consumed is a small heap (`bottom_`). Push and pop
 /// are O(1) amortised when event times are spread out, and the structure
 /// degrades to a binary heap (never worse) when they bunch into one bucket.
-/// `Buckets` stores the ring (see `detail::PooledBuckets`).
+/// `Buckets` stores the ring: `detail::PooledBuckets` in the engine; any
+/// type with the same members (reserve_buckets, clear, empty, push, take,
+/// prefetch, prefetch_second) will do, as the benchmark's yardstick shows.
 ///
 /// Invariant: every event in `bottom_` has time <= `bottom_max_` < every time
 /// in the ring; ring buckets are ordered by a monotone function of time, so
@@ -378,8 +285,6 @@ class CalendarQueue {
 
 /// The calendar queue with pooled, linked buckets: the engine's.
 using BucketQueue = CalendarQueue<detail::PooledBuckets>;
-/// The same queue with a vector per bucket. Yardstick only.
-using VectorBucketQueue = CalendarQueue<detail::VectorBuckets>;
 
 /// The structure the engine runs on (see `wsic-bench queue` for the evidence).
 using EventQueue = BucketQueue;
