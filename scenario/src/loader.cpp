@@ -2206,10 +2206,12 @@ class OverrideApplier {
   YNode* item(YNode& list, const std::string& seg, std::size_t at) {
     const bool by_year = schema_ == "funding";
     std::vector<std::string> names;
+    bool positional = true;  // no item has a name: they are known by position
     for (std::size_t i = 0; i < list.seq.size(); ++i) {
       YNode& it = list.seq[i];
       std::optional<std::string> name = item_id(it);
       if (by_year && it.is_map() && it.get("year") != nullptr && it.get("year")->is_scalar()) name = it.get("year")->scalar;
+      positional = positional && !name;
       if (!name) name = std::to_string(i);
       if (*name == seg) {
         schema_ += "[]";
@@ -2219,7 +2221,11 @@ class OverrideApplier {
     }
     std::string what = by_year ? "funding year" : schema_.substr(schema_.rfind('.') + 1);
     if (what.size() > 1 && what.back() == 's') what.pop_back();  // "schemes" -> "scheme"
-    fail(at, "no " + what + " '" + seg + "' in the scenario" + suggest(seg, names));
+    if (positional) {
+      fail(at, fmt::format("no {} '{}' in the scenario: its {} {}s are numbered from 0", what, seg, list.seq.size(), what));
+    } else {
+      fail(at, "no " + what + " '" + seg + "' in the scenario" + suggest(seg, names));
+    }
     return nullptr;
   }
 
