@@ -21,16 +21,20 @@ unsigned effective_threads(unsigned asked) {
   return asked > 0 ? asked : static_cast<unsigned>(std::max(1, tbb::info::default_concurrency()));
 }
 
-model::Outcomes run_batch(const model::Scenario& sc, const BatchSpec& spec) {
-  const model::Model m(sc);
+sim::RunnerOptions runner_options(const BatchSpec& spec) {
   sim::RunnerOptions ro;
   ro.threads = spec.threads;
   ro.block_size = spec.block_size;
   ro.cancel = spec.cancel;
   ro.progress = spec.progress;
   ro.blocks_in_flight = spec.blocks_in_flight;
+  return ro;
+}
+
+model::Outcomes run_batch(const model::Scenario& sc, const BatchSpec& spec) {
+  const model::Model m(sc);
   return sim::run_replications<model::Outcomes>(
-      spec.replications, ro, [&] { return model::Outcomes(sc); },
+      spec.replications, runner_options(spec), [&] { return model::Outcomes(sc); },
       [&](std::uint64_t index, model::Outcomes& acc) {
         thread_local model::ReplicationOutcome r;
         m.simulate(spec.seed, index, r);

@@ -91,14 +91,8 @@ CompareAcc Comparison::empty() const {
 }
 
 CompareAcc Comparison::run(const BatchSpec& spec) const {
-  sim::RunnerOptions ro;
-  ro.threads = spec.threads;
-  ro.block_size = spec.block_size;
-  ro.blocks_in_flight = spec.blocks_in_flight;
-  ro.cancel = spec.cancel;
-  ro.progress = spec.progress;
   return sim::run_replications<CompareAcc>(
-      spec.replications, ro, [&] { return empty(); },
+      spec.replications, runner_options(spec), [&] { return empty(); },
       [&](std::uint64_t index, CompareAcc& acc) {
         thread_local std::vector<model::ReplicationOutcome> rs;
         rs.resize(models_.size());

@@ -45,6 +45,9 @@ struct BatchSpec {
   std::uint64_t blocks_in_flight = 0;  ///< 0: the runner's default (see sim::RunnerOptions)
 };
 
+/// The runner's options for a batch run as `spec` says.
+sim::RunnerOptions runner_options(const BatchSpec& spec);
+
 /// Runs a batch of `sc` and returns its outcomes. Throws sim::Cancelled.
 model::Outcomes run_batch(const model::Scenario& sc, const BatchSpec& spec);
 
