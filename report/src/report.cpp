@@ -244,6 +244,12 @@ struct LegendItem {
   std::function<void(Document&, double, double)> draw;  // draws a 24 x 12 swatch with its top-left at (x, y)
 };
 
+/// One legend entry with the top-left of its swatch at (x, y), the label to the right.
+void legend_entry(Document& doc, const LegendItem& it, double x, double y) {
+  it.draw(doc, x, y);
+  doc.text(x + 30, y + 10, it.label, "start", 11, "fill=\"#1A1A1A\"");
+}
+
 /// Lays legend items out in rows from (x, y), wrapping at `right`; returns the y below the legend.
 double legend(Document& doc, double x, double y, double right, const std::vector<LegendItem>& items) {
   double cx = x;
@@ -253,11 +259,17 @@ double legend(Document& doc, double x, double y, double right, const std::vector
       cx = x;
       y += 18;
     }
-    it.draw(doc, cx, y);
-    doc.text(cx + 30, y + 10, it.label, "start", 11, "fill=\"#1A1A1A\"");
+    legend_entry(doc, it, cx, y);
     cx += w;
   }
   return y + 18;
+}
+
+/// Legend items in a grid of `columns` columns `column_w` apart from (x, y), row by row.
+void legend_grid(Document& doc, const std::vector<LegendItem>& items, double x, double y, double column_w, std::size_t columns) {
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    legend_entry(doc, items[i], x + static_cast<double>(i % columns) * column_w, y + static_cast<double>(i / columns) * 18);
+  }
 }
 
 /// A filled legend swatch; `extra` attributes may set their own stroke.
@@ -297,7 +309,103 @@ std::pair<int, int> calendar_range(const json& data, int data_min, int data_max)
   return {std::min(a, data_min), std::max(b, data_max)};
 }
 
+/// The first and the last of the days added; empty until one is.
+struct DayRange {
+  int lo = 1 << 30;
+  int hi = -(1 << 30);
+  void add(std::optional<int> d) {
+    if (d) lo = std::min(lo, *d), hi = std::max(hi, *d);
+  }
+  bool empty() const { return lo > hi; }
+};
+
+/// Path data for a line through points, lifted where a point is missing.
+class GappedPath {
+ public:
+  void to(double px, double py) {
+    d_ += (pen_ ? " L" : (d_.empty() ? "M" : " M")) + num(px) + "," + num(py);
+    pen_ = true;
+  }
+  /// A gap in the data is a gap in the line.
+  void gap() { pen_ = false; }
+  const std::string& data() const { return d_; }
+
+ private:
+  std::string d_;
+  bool pen_ = false;
+};
+
+/// The attributes of an unfilled line: colour, width and dash pattern (solid if empty).
+std::string line_style(std::string_view colour, double width, std::string_view dash) {
+  return "fill=\"none\" stroke=\"" + std::string(colour) + "\" stroke-width=\"" + num(width) + "\" stroke-linejoin=\"round\"" +
+         (dash.empty() ? "" : " stroke-dasharray=\"" + std::string(dash) + "\"");
+}
+
+/// An element with a tooltip, <tag attrs><title>tooltip</title></tag>; `attrs` and `tooltip` are markup.
+void with_tooltip(Document& doc, std::string_view tag, const std::string& attrs, const std::string& tooltip) {
+  doc.raw("<" + std::string(tag) + " " + attrs + "><title>" + tooltip + "</title></" + std::string(tag) + ">\n");
+}
+
+/// The corners of a diamond centred on (cx, cy), `r` from the centre to each corner.
+std::vector<double> diamond(double cx, double cy, double r) { return {cx, cy - r, cx + r, cy, cx, cy + r, cx - r, cy}; }
+
 // ---- 1. S-curves ---------------------------------------------------------------------------
+
+/// How one line of the S-curves is drawn.
+struct LineStyle {
+  std::string colour;
+  std::string dash;
+  double width;
+};
+
+/// Hands out line styles in the order of the series: schemes in colours
+/// (dashed after the seventh), the programme's measures thicker, in black
+/// with dashes of their own.
+class SeriesStyles {
+ public:
+  LineStyle next(bool programme) {
+    if (programme) {
+      static constexpr const char* kProgrammeDashes[3] = {"9 4", "3 3", "12 3 3 3"};
+      const LineStyle style{programme_k_ < 3 ? "#000000" : "#666666", kProgrammeDashes[programme_k_ % 3], 3.2};
+      ++programme_k_;
+      return style;
+    }
+    const LineStyle style{kSeriesColours[scheme_k_ % 7], kSeriesDashes[(scheme_k_ / 7) % 3], 2};
+    ++scheme_k_;
+    return style;
+  }
+
+ private:
+  std::size_t scheme_k_ = 0;
+  std::size_t programme_k_ = 0;
+};
+
+/// Draws one series' S-curve and adds its legend entry; returns its CSV rows.
+std::string s_curve(Document& doc, const Scale& x, const Scale& y, const std::vector<std::optional<int>>& days, const json& s,
+                    SeriesStyles& styles, std::vector<LegendItem>& items) {
+  const std::string sid = text(s, "id"), sname = text(s, "name", sid), group = text(s, "group", "scheme");
+  const bool programme = group == "programme";
+  const LineStyle style = styles.next(programme);
+  const json& cdf = array(s, "cdf");
+  std::string csv;
+  GappedPath path;
+  for (std::size_t i = 0; i < days.size() && i < cdf.size(); ++i) {
+    const auto v = number(&cdf[i]);
+    csv += csv_row({sid, sname, group, days[i] ? svg::format_date(*days[i]) : "", csv_num(v, 4)});
+    if (!v || !days[i]) {
+      path.gap();
+      continue;
+    }
+    path.to(x(*days[i]), y(std::clamp(*v, 0.0, 1.0)));
+  }
+  const std::string& d = path.data();
+  with_tooltip(doc, "path",
+               "class=\"series\" data-series=\"" + h(sid) + "\" d=\"" + (d.empty() ? "M0,0" : d) + "\" " +
+                   line_style(style.colour, style.width, style.dash),
+               h(sname));
+  items.push_back(stroke_item(svg::fit(sname + (programme ? " (programme)" : ""), 11, 176), style.colour, style.width, style.dash));
+  return csv;
+}
 
 Chart s_curves_chart(const json& data) {
   const std::string name = "s_curves", title = "Cumulative probability of go-live";
@@ -307,12 +415,10 @@ Chart s_curves_chart(const json& data) {
   for (const json& d : array(*sc, "dates")) days.push_back(date(&d));
   const json& series = array(*sc, "series");
   if (days.empty() || series.empty()) return skipped(name, title, "the s_curves data has no dates or no series");
-  int dmin = 1 << 30, dmax = -(1 << 30);
-  for (const auto& d : days) {
-    if (d) dmin = std::min(dmin, *d), dmax = std::max(dmax, *d);
-  }
-  if (dmin > dmax) return skipped(name, title, "the s_curves dates are not ISO dates");
-  if (dmin == dmax) dmax = dmin + 30;
+  DayRange range;
+  for (const auto& d : days) range.add(d);
+  if (range.empty()) return skipped(name, title, "the s_curves dates are not ISO dates");
+  const int dmin = range.lo, dmax = range.lo == range.hi ? range.lo + 30 : range.hi;
 
   const std::size_t rows = (series.size() + 2) / 3;
   const double height = 356 + static_cast<double>(rows) * 18 + 8;
@@ -329,47 +435,10 @@ Chart s_curves_chart(const json& data) {
 
   std::string csv = "series_id,series_name,group,date,cumulative_probability\n";
   std::vector<LegendItem> items;
-  std::size_t scheme_k = 0, programme_k = 0;
-  for (const json& s : series) {
-    const std::string sid = text(s, "id"), sname = text(s, "name", sid), group = text(s, "group", "scheme");
-    const bool programme = group == "programme";
-    std::string colour, dash;
-    double width = 2;
-    if (programme) {
-      static constexpr const char* kProgrammeDashes[3] = {"9 4", "3 3", "12 3 3 3"};
-      colour = programme_k < 3 ? "#000000" : "#666666";
-      dash = kProgrammeDashes[programme_k % 3];
-      width = 3.2;
-      ++programme_k;
-    } else {
-      colour = kSeriesColours[scheme_k % 7];
-      dash = kSeriesDashes[(scheme_k / 7) % 3];
-      ++scheme_k;
-    }
-    const json& cdf = array(s, "cdf");
-    std::string d;
-    bool pen = false;
-    for (std::size_t i = 0; i < days.size() && i < cdf.size(); ++i) {
-      const auto v = number(&cdf[i]);
-      csv += csv_row({sid, sname, group, days[i] ? svg::format_date(*days[i]) : "", csv_num(v, 4)});
-      if (!v || !days[i]) {
-        pen = false;  // a gap in the data is a gap in the line
-        continue;
-      }
-      d += (pen ? " L" : (d.empty() ? "M" : " M")) + num(x(*days[i])) + "," + num(y(std::clamp(*v, 0.0, 1.0)));
-      pen = true;
-    }
-    doc.raw("<path class=\"series\" data-series=\"" + h(sid) + "\" d=\"" + (d.empty() ? "M0,0" : d) + "\" fill=\"none\" stroke=\"" +
-            colour + "\" stroke-width=\"" + num(width) + "\" stroke-linejoin=\"round\"" +
-            (dash.empty() ? "" : " stroke-dasharray=\"" + dash + "\"") + "><title>" + h(sname) + "</title></path>\n");
-    items.push_back(stroke_item(svg::fit(sname + (programme ? " (programme)" : ""), 11, 176), colour, width, dash));
-  }
+  SeriesStyles styles;
+  for (const json& s : series) csv += s_curve(doc, x, y, days, s, styles, items);
   // Legend in three columns below the axis title, in the order of the data.
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    const double lx = 64 + static_cast<double>(i % 3) * 214, ly = 356 + static_cast<double>(i / 3) * 18;
-    items[i].draw(doc, lx, ly);
-    doc.text(lx + 30, ly + 10, items[i].label, "start", 11, "fill=\"#1A1A1A\"");
-  }
+  legend_grid(doc, items, 64, 356, 214, 3);
   return finish(doc, name, title,
                 "Each line shows the probability that a scheme (coloured) or the programme (black, dashed) is live by the date "
                 "on the horizontal axis: read across from 50% to find the median go-live date, or from 80% for a date "
@@ -379,36 +448,129 @@ Chart s_curves_chart(const json& data) {
 
 // ---- 2. Fan chart ----------------------------------------------------------------------------
 
+/// The fan chart's statistics at each readable date, in the order of kFanKeys.
+struct FanSeries {
+  std::vector<int> days;
+  std::vector<std::vector<std::optional<double>>> v;  // [statistic][date]
+};
+constexpr const char* kFanKeys[6] = {"p10", "p25", "p50", "p75", "p90", "mean"};
+
+FanSeries read_fan(const json& fan) {
+  FanSeries s;
+  std::vector<std::size_t> index;  // position in the input arrays of each usable date
+  const json& dates = array(fan, "dates");
+  for (std::size_t i = 0; i < dates.size(); ++i) {
+    if (const auto d = date(&dates[i])) {
+      s.days.push_back(*d);
+      index.push_back(i);
+    }
+  }
+  s.v.resize(6);
+  for (std::size_t k = 0; k < 6; ++k) {
+    const json& arr = array(fan, kFanKeys[k]);
+    for (std::size_t i : index) s.v[k].push_back(i < arr.size() ? number(&arr[i]) : std::nullopt);
+  }
+  return s;
+}
+
+bool all_missing(const std::vector<std::optional<double>>& values) {
+  return std::all_of(values.begin(), values.end(), [](auto o) { return !o; });
+}
+
+/// The top of the count axis: the largest count drawn or observed, or the
+/// input's "max" if that is larger.
+double fan_top(const json& fan, const FanSeries& s) {
+  double ymax = number(fan, "max").value_or(0);
+  for (const auto& series : s.v)
+    for (const auto& o : series)
+      if (o) ymax = std::max(ymax, *o);
+  for (const json& o : array(fan, "observed"))
+    if (const auto val = number(o, "value")) ymax = std::max(ymax, *val);
+  return ymax <= 0 ? 1 : ymax;
+}
+
+/// The band between statistics `lo` and `hi`: one polygon per unbroken run
+/// of dates where both edges exist.
+void fan_band(Document& doc, const Scale& x, const Scale& y, const FanSeries& s, std::size_t lo, std::size_t hi, const char* cls,
+              const char* fill, const char* opacity) {
+  const auto& v = s.v;
+  std::size_t i = 0;
+  while (i < s.days.size()) {
+    while (i < s.days.size() && !(v[lo][i] && v[hi][i])) ++i;
+    std::size_t j = i;
+    while (j < s.days.size() && v[lo][j] && v[hi][j]) ++j;
+    if (j > i) {
+      std::vector<double> pts;
+      for (std::size_t k = i; k < j; ++k) pts.insert(pts.end(), {x(s.days[k]), y(*v[hi][k])});
+      for (std::size_t k = j; k-- > i;) pts.insert(pts.end(), {x(s.days[k]), y(*v[lo][k])});
+      doc.polygon(pts, std::string("class=\"band ") + cls + "\" fill=\"" + fill + "\" fill-opacity=\"" + opacity +
+                           "\" stroke=\"none\"");
+    }
+    i = j;
+  }
+}
+
+/// The line of statistic `k`, broken where it is missing.
+void fan_line(Document& doc, const Scale& x, const Scale& y, const FanSeries& s, std::size_t k, const char* colour, double width,
+              const char* dash, const char* cls) {
+  GappedPath path;
+  for (std::size_t i = 0; i < s.days.size(); ++i) {
+    if (!s.v[k][i]) {
+      path.gap();
+      continue;
+    }
+    path.to(x(s.days[i]), y(*s.v[k][i]));
+  }
+  if (path.data().empty()) return;
+  doc.raw(std::string("<path class=\"") + cls + "\" d=\"" + path.data() + "\" " + line_style(colour, width, dash) + "/>\n");
+}
+
+std::string fan_csv(const FanSeries& s) {
+  std::string csv = "date,statistic,value\n";
+  for (std::size_t i = 0; i < s.days.size(); ++i)
+    for (std::size_t k = 0; k < 6; ++k) csv += csv_row({svg::format_date(s.days[i]), kFanKeys[k], csv_num(s.v[k][i], k == 5 ? 3 : 0)});
+  return csv;
+}
+
+/// An observed count at (px, py): a diamond, and its label up and to the left.
+void observed_mark(Document& doc, const Frame& f, double px, double py, const std::string& label) {
+  doc.polygon(diamond(px, py, 7), "class=\"observed\" fill=\"#000000\" stroke=\"#FFFFFF\" stroke-width=\"1.5\"");
+  const double w = svg::text_width(label, 12);
+  // Up and to the left of the point: the count only rises with time, so that
+  // corner of the chart is empty; a white halo keeps it legible regardless.
+  const bool left_side = px - 14 - w >= f.left + 4;
+  const double lx = left_side ? px - 14 - w : std::min(px + 14, f.right - w);
+  const double ly = std::max(f.top + 14, py - 26);
+  doc.line(px, py - 7, left_side ? lx + w : lx, ly + 4, "stroke=\"#000000\" stroke-width=\"1\"");
+  doc.text(lx, ly, label, "start", 12,
+           "font-weight=\"600\" fill=\"#000000\" stroke=\"#FFFFFF\" stroke-width=\"3\" paint-order=\"stroke\"");
+}
+
+/// Marks the observed counts that fall within the dates drawn; returns the CSV rows of all of them.
+std::string fan_observed(Document& doc, const Frame& f, const Scale& x, const Scale& y, const json& fan, int dmin, int dmax) {
+  std::string csv;
+  for (const json& o : array(fan, "observed")) {
+    const auto d = date(o, "date");
+    const auto val = number(o, "value");
+    if (!d || !val) continue;
+    csv += csv_row({svg::format_date(*d), "observed", svg::num(*val, 2)});
+    if (*d < dmin || *d > dmax) continue;
+    std::string label = text(o, "label");
+    if (label.empty()) label = "Observed: " + svg::num(*val, 1);
+    observed_mark(doc, f, x(*d), y(*val), label);
+  }
+  return csv;
+}
+
 Chart fan_chart(const json& data) {
   const std::string name = "fan", title = "Number of schemes live over time";
   const json* fan = get(data, "fan");
   if (fan == nullptr) return skipped(name, title, "the input has no fan data");
-  std::vector<int> days;
-  std::vector<std::size_t> index;  // position in the input arrays of each usable date
-  const json& dates = array(*fan, "dates");
-  for (std::size_t i = 0; i < dates.size(); ++i) {
-    if (const auto d = date(&dates[i])) {
-      days.push_back(*d);
-      index.push_back(i);
-    }
-  }
-  const char* keys[6] = {"p10", "p25", "p50", "p75", "p90", "mean"};
-  std::vector<std::vector<std::optional<double>>> v(6);
-  for (int k = 0; k < 6; ++k) {
-    const json& arr = array(*fan, keys[k]);
-    for (std::size_t i : index) v[static_cast<std::size_t>(k)].push_back(i < arr.size() ? number(&arr[i]) : std::nullopt);
-  }
-  if (days.size() < 2 || (std::all_of(v[0].begin(), v[0].end(), [](auto o) { return !o; }) &&
-                          std::all_of(v[2].begin(), v[2].end(), [](auto o) { return !o; })))
+  const FanSeries s = read_fan(*fan);
+  if (s.days.size() < 2 || (all_missing(s.v[0]) && all_missing(s.v[2])))
     return skipped(name, title, "the fan data has fewer than two dates or no quantiles");
-  double ymax = number(*fan, "max").value_or(0);
-  for (const auto& s : v)
-    for (const auto& o : s)
-      if (o) ymax = std::max(ymax, *o);
-  for (const json& o : array(*fan, "observed"))
-    if (const auto val = number(o, "value")) ymax = std::max(ymax, *val);
-  if (ymax <= 0) ymax = 1;
-  const int dmin = *std::min_element(days.begin(), days.end()), dmax = *std::max_element(days.begin(), days.end());
+  const double ymax = fan_top(*fan, s);
+  const int dmin = *std::min_element(s.days.begin(), s.days.end()), dmax = *std::max_element(s.days.begin(), s.days.end());
 
   Document doc(name, kWidth, 400, title,
                "Fan chart of the number of schemes live by date: 10th-90th and 25th-75th percentile bands, the median and the "
@@ -420,72 +582,12 @@ Chart fan_chart(const json& data) {
   y_axis(doc, f, y, svg::linear_ticks(0, ymax, ymax < 9 ? static_cast<int>(std::ceil(ymax)) : 9), "",
          "Schemes live (count)");
   date_axis(doc, f, x, dmin, dmax, "Date");
-
-  auto band = [&](std::size_t lo, std::size_t hi, const char* cls, const char* fill, const char* opacity) {
-    // One polygon per unbroken run of dates where both edges exist.
-    std::size_t i = 0;
-    while (i < days.size()) {
-      while (i < days.size() && !(v[lo][i] && v[hi][i])) ++i;
-      std::size_t j = i;
-      while (j < days.size() && v[lo][j] && v[hi][j]) ++j;
-      if (j > i) {
-        std::vector<double> pts;
-        for (std::size_t k = i; k < j; ++k) pts.insert(pts.end(), {x(days[k]), y(*v[hi][k])});
-        for (std::size_t k = j; k-- > i;) pts.insert(pts.end(), {x(days[k]), y(*v[lo][k])});
-        doc.polygon(pts, std::string("class=\"band ") + cls + "\" fill=\"" + fill + "\" fill-opacity=\"" + opacity +
-                             "\" stroke=\"none\"");
-      }
-      i = j;
-    }
-  };
-  band(0, 4, "band-p10-p90", "#56B4E9", "0.35");
-  band(1, 3, "band-p25-p75", "#0072B2", "0.45");
-  auto series_line = [&](std::size_t k, const char* colour, double width, const char* dash, const char* cls) {
-    std::string d;
-    bool pen = false;
-    for (std::size_t i = 0; i < days.size(); ++i) {
-      if (!v[k][i]) {
-        pen = false;
-        continue;
-      }
-      d += (pen ? " L" : (d.empty() ? "M" : " M")) + num(x(days[i])) + "," + num(y(*v[k][i]));
-      pen = true;
-    }
-    if (d.empty()) return;
-    doc.raw(std::string("<path class=\"") + cls + "\" d=\"" + d + "\" fill=\"none\" stroke=\"" + colour + "\" stroke-width=\"" +
-            num(width) + "\" stroke-linejoin=\"round\"" + (dash[0] ? std::string(" stroke-dasharray=\"") + dash + "\"" : "") +
-            "/>\n");
-  };
-  series_line(5, "#D55E00", 1.8, "6 3", "mean");
-  series_line(2, "#000000", 2.5, "", "median");
-
-  std::string csv = "date,statistic,value\n";
-  for (std::size_t i = 0; i < days.size(); ++i)
-    for (int k = 0; k < 6; ++k)
-      csv += csv_row({svg::format_date(days[i]), keys[k], csv_num(v[static_cast<std::size_t>(k)][i], k == 5 ? 3 : 0)});
-
-  for (const json& o : array(*fan, "observed")) {
-    const auto d = date(o, "date");
-    const auto val = number(o, "value");
-    if (!d || !val) continue;
-    csv += csv_row({svg::format_date(*d), "observed", svg::num(*val, 2)});
-    if (*d < dmin || *d > dmax) continue;
-    const double px = x(*d), py = y(*val);
-    doc.polygon({px, py - 7, px + 7, py, px, py + 7, px - 7, py},
-                "class=\"observed\" fill=\"#000000\" stroke=\"#FFFFFF\" stroke-width=\"1.5\"");
-    std::string label = text(o, "label");
-    if (label.empty()) label = "Observed: " + svg::num(*val, 1);
-    const double w = svg::text_width(label, 12);
-    // Up and to the left of the point: the count only rises with time, so that
-    // corner of the chart is empty; a white halo keeps it legible regardless.
-    const bool left_side = px - 14 - w >= f.left + 4;
-    const double lx = left_side ? px - 14 - w : std::min(px + 14, f.right - w);
-    const double ly = std::max(f.top + 14, py - 26);
-    doc.line(px, py - 7, left_side ? lx + w : lx, ly + 4, "stroke=\"#000000\" stroke-width=\"1\"");
-    doc.text(lx, ly, label, "start", 12,
-             "font-weight=\"600\" fill=\"#000000\" stroke=\"#FFFFFF\" stroke-width=\"3\" paint-order=\"stroke\"");
-  }
-
+  fan_band(doc, x, y, s, 0, 4, "band-p10-p90", "#56B4E9", "0.35");
+  fan_band(doc, x, y, s, 1, 3, "band-p25-p75", "#0072B2", "0.45");
+  fan_line(doc, x, y, s, 5, "#D55E00", 1.8, "6 3", "mean");
+  fan_line(doc, x, y, s, 2, "#000000", 2.5, "", "median");
+  std::string csv = fan_csv(s);
+  csv += fan_observed(doc, f, x, y, *fan, dmin, dmax);
   legend(doc, 64, 52, 700,
          {swatch("10th-90th percentile", "#56B4E9", "fill-opacity=\"0.35\""),
           swatch("25th-75th percentile", "#0072B2", "fill-opacity=\"0.45\""), stroke_item("Median", "#000000", 2.5, ""),
