@@ -68,6 +68,13 @@ const json& array_or_empty(const json* v) {
 }
 const json& array(const json& j, std::string_view key) { return array_or_empty(get(j, key)); }
 
+/// A member's value, or an empty object where it is absent or null.
+const json& member_or_empty(const json& j, std::string_view key) {
+  static const json empty = json::object();  // immutable, like array_or_empty's
+  const json* v = get(j, key);
+  return v != nullptr ? *v : empty;
+}
+
 /// Escaped text for HTML and SVG.
 std::string h(std::string_view s) { return escape(s); }
 
@@ -301,9 +308,16 @@ void row_label(Document& doc, double right, double cy, std::string_view label, d
   doc.text_lines(right, cy + 4 - static_cast<double>(lines.size() - 1) * 6.6, lines, "end", 11, "fill=\"#1A1A1A\"");
 }
 
+/// A chart with one row per item: a faint band behind every other row, and
+/// the row's label left of the frame.
+void banded_row(Document& doc, const Frame& f, std::size_t r, double ry, double row_h, std::string_view label) {
+  if (r % 2 == 1) doc.rect(f.left, ry, f.width(), row_h, "fill=\"#000000\" fill-opacity=\"0.035\"");
+  row_label(doc, f.left - 8, ry + row_h / 2, label, f.left - 20);
+}
+
 /// The day range of the x axis: the calendar, or else the data.
 std::pair<int, int> calendar_range(const json& data, int data_min, int data_max) {
-  const json& cal = get(data, "calendar") ? *get(data, "calendar") : json::object();
+  const json& cal = member_or_empty(data, "calendar");
   const int a = date(cal, "start").value_or(data_min);
   const int b = date(cal, "horizon").value_or(data_max);
   return {std::min(a, data_min), std::max(b, data_max)};
@@ -603,27 +617,122 @@ Chart fan_chart(const json& data) {
 
 // ---- 3. Probabilistic Gantt -------------------------------------------------------------------
 
+/// The phase names in first-seen order, and the range of all the dates.
+struct GanttExtent {
+  std::vector<std::string> phase_names;
+  DayRange days;
+};
+
+GanttExtent gantt_extent(const json& rows) {
+  GanttExtent e;
+  for (const json& r : rows) {
+    for (const json& p : array(r, "phases")) {
+      const std::string pn = text(p, "name");
+      if (std::find(e.phase_names.begin(), e.phase_names.end(), pn) == e.phase_names.end()) e.phase_names.push_back(pn);
+      for (const char* edge : {"start", "end"}) {
+        const json* ej = get(p, edge);
+        if (ej == nullptr) continue;
+        for (const char* q : {"p10", "p50", "p90"}) e.days.add(date(*ej, q));
+      }
+    }
+  }
+  return e;
+}
+
+/// A phase's colour, by the place of its name among all the phases.
+const char* phase_colour(const std::vector<std::string>& phase_names, const std::string& pn) {
+  static constexpr const char* kPhaseColours[6] = {"#56B4E9", "#E69F00", "#009E73", "#CC79A7", "#0072B2", "#D55E00"};
+  const auto it = std::find(phase_names.begin(), phase_names.end(), pn);
+  return kPhaseColours[static_cast<std::size_t>(it - phase_names.begin()) % 6];
+}
+
+/// Does any phase start but not end (or not surely end) by the horizon?
+bool any_phase_beyond_horizon(const json& rows) {
+  for (const json& r : rows)
+    for (const json& p : array(r, "phases")) {
+      const json* st = get(p, "start");
+      const json* en = get(p, "end");
+      if (st && date(*st, "p50") && (!en || !date(*en, "p50") || !date(*en, "p90"))) return true;
+    }
+  return false;
+}
+
+/// A swatch per phase, the whisker, and the arrow where some phase ends beyond the horizon.
+std::vector<LegendItem> gantt_legend_items(const json& rows, const std::vector<std::string>& phase_names) {
+  std::vector<LegendItem> items;
+  for (const std::string& pn : phase_names) items.push_back(swatch(pn, phase_colour(phase_names, pn)));
+  items.push_back({"P10-P90 of the end", [](Document& dd, double lx, double ly) {
+                     dd.line(lx + 2, ly + 6, lx + 22, ly + 6, "stroke=\"#000000\" stroke-width=\"1.5\"");
+                     dd.line(lx + 2, ly + 2, lx + 2, ly + 10, "stroke=\"#000000\" stroke-width=\"1.5\"");
+                     dd.line(lx + 22, ly + 2, lx + 22, ly + 10, "stroke=\"#000000\" stroke-width=\"1.5\"");
+                   }});
+  if (any_phase_beyond_horizon(rows))
+    items.push_back({"Beyond the horizon", [](Document& dd, double lx, double ly) {
+                       dd.line(lx + 2, ly + 6, lx + 18, ly + 6, "stroke=\"#000000\" stroke-width=\"1.5\"");
+                       dd.polygon({lx + 24, ly + 6, lx + 18, ly + 2, lx + 18, ly + 10}, "fill=\"#000000\"");
+                     }});
+  return items;
+}
+
+/// Where the Gantt chart draws: its frame, the date scale and the days the scale clamps to.
+struct GanttAxes {
+  Frame f;
+  Scale x;
+  int d0, d1;
+  double row_h;
+};
+
+/// The whisker over a phase's end from P10 (else the bar's end `xe`) to P90;
+/// an arrow at the frame's edge where P90 lies beyond the horizon.
+void end_whisker(Document& doc, const GanttAxes& g, const json& en, double xe, double my) {
+  const auto e10 = date(en, "p10"), e90 = date(en, "p90");
+  if (!e10 && !e90) return;
+  const double a = e10 ? g.x(std::clamp(*e10, g.d0, g.d1)) : xe;
+  const double b = e90 ? g.x(std::clamp(*e90, g.d0, g.d1)) : g.f.right;
+  doc.line(a, my, b, my, "class=\"whisker\" stroke=\"#000000\" stroke-width=\"1.5\"");
+  doc.line(a, my - 5, a, my + 5, "stroke=\"#000000\" stroke-width=\"1.5\"");
+  if (e90) {
+    doc.line(b, my - 5, b, my + 5, "stroke=\"#000000\" stroke-width=\"1.5\"");
+  } else {
+    // The 90th percentile lies beyond the horizon: an open arrow at the edge says so.
+    doc.polygon({b, my, b - 6, my - 4, b - 6, my + 4}, "fill=\"#000000\"");
+  }
+}
+
+/// One phase of a scheme's row at `ry`: a bar from the median start to the
+/// median end (faint and dashed if it does not end by the horizon) and the
+/// end's whisker; returns its CSV rows.
+std::string gantt_phase(Document& doc, const GanttAxes& g, double ry, const std::string& sid, const std::string& sname, const json& p,
+                        const std::vector<std::string>& phase_names) {
+  const std::string pn = text(p, "name");
+  const json& st = member_or_empty(p, "start");
+  const json& en = member_or_empty(p, "end");
+  std::string csv;
+  for (const auto& [edge, ej] : {std::pair<const char*, const json*>{"start", &st}, {"end", &en}})
+    for (const char* q : {"p10", "p50", "p90"}) {
+      const auto d = date(*ej, q);
+      csv += csv_row({sid, sname, pn, edge, q, d ? svg::format_date(*d) : ""});
+    }
+  const auto s50 = date(st, "p50");
+  if (!s50) return csv;  // the phase does not start within the horizon
+  const auto e50 = date(en, "p50");
+  const double xs = g.x(std::clamp(*s50, g.d0, g.d1));
+  const double xe = e50 ? g.x(std::clamp(*e50, g.d0, g.d1)) : g.f.right;
+  const std::string colour = phase_colour(phase_names, pn);
+  doc.rect(xs, ry + 8, std::max(1.5, xe - xs), g.row_h - 16,
+           "class=\"phase-bar\" fill=\"" + colour + "\" stroke=\"#333333\" stroke-width=\"0.5\"" +
+               (e50 ? "" : " fill-opacity=\"0.5\" stroke-dasharray=\"3 2\""));
+  end_whisker(doc, g, en, xe, ry + g.row_h / 2);
+  return csv;
+}
+
 Chart gantt_chart(const json& data) {
   const std::string name = "gantt", title = "Probabilistic Gantt chart";
   const json& rows = array(data, "gantt");
   if (rows.empty()) return skipped(name, title, "the input has no gantt data");
-  int dmin = 1 << 30, dmax = -(1 << 30);
-  std::vector<std::string> phase_names;
-  for (const json& r : rows) {
-    for (const json& p : array(r, "phases")) {
-      const std::string pn = text(p, "name");
-      if (std::find(phase_names.begin(), phase_names.end(), pn) == phase_names.end()) phase_names.push_back(pn);
-      for (const char* edge : {"start", "end"}) {
-        const json* e = get(p, edge);
-        if (e == nullptr) continue;
-        for (const char* q : {"p10", "p50", "p90"}) {
-          if (const auto d = date(*e, q)) dmin = std::min(dmin, *d), dmax = std::max(dmax, *d);
-        }
-      }
-    }
-  }
-  if (dmin > dmax) return skipped(name, title, "the gantt data has no dates");
-  const auto [d0, d1raw] = calendar_range(data, dmin, dmax);
+  const GanttExtent extent = gantt_extent(rows);
+  if (extent.days.empty()) return skipped(name, title, "the gantt data has no dates");
+  const auto [d0, d1raw] = calendar_range(data, extent.days.lo, extent.days.hi);
   const int d1 = d1raw > d0 ? d1raw : d0 + 30;
 
   const double row_h = 30, top = 84;
@@ -633,75 +742,17 @@ Chart gantt_chart(const json& data) {
                "10th-90th percentile of the end date.");
   chart_title(doc, title, "Bars: median start to median end of each phase; whiskers: 10th-90th percentile of the end");
   const Frame f{190, top, 700, top + static_cast<double>(rows.size()) * row_h};
-  const Scale x{static_cast<double>(d0), static_cast<double>(d1), f.left, f.right};
-  date_axis(doc, f, x, d0, d1, "Date");
-
-  static constexpr const char* kPhaseColours[6] = {"#56B4E9", "#E69F00", "#009E73", "#CC79A7", "#0072B2", "#D55E00"};
-  auto colour_of = [&](const std::string& pn) {
-    const auto it = std::find(phase_names.begin(), phase_names.end(), pn);
-    return kPhaseColours[static_cast<std::size_t>(it - phase_names.begin()) % 6];
-  };
-  std::vector<LegendItem> items;
-  for (const std::string& pn : phase_names) items.push_back(swatch(pn, colour_of(pn)));
-  bool beyond = false;  // does any phase start but not end (or not surely end) by the horizon?
-  for (const json& r : rows)
-    for (const json& p : array(r, "phases")) {
-      const json* st = get(p, "start");
-      const json* en = get(p, "end");
-      if (st && date(*st, "p50") && (!en || !date(*en, "p50") || !date(*en, "p90"))) beyond = true;
-    }
-  items.push_back({"P10-P90 of the end", [](Document& dd, double lx, double ly) {
-                     dd.line(lx + 2, ly + 6, lx + 22, ly + 6, "stroke=\"#000000\" stroke-width=\"1.5\"");
-                     dd.line(lx + 2, ly + 2, lx + 2, ly + 10, "stroke=\"#000000\" stroke-width=\"1.5\"");
-                     dd.line(lx + 22, ly + 2, lx + 22, ly + 10, "stroke=\"#000000\" stroke-width=\"1.5\"");
-                   }});
-  if (beyond)
-    items.push_back({"Beyond the horizon", [](Document& dd, double lx, double ly) {
-                       dd.line(lx + 2, ly + 6, lx + 18, ly + 6, "stroke=\"#000000\" stroke-width=\"1.5\"");
-                       dd.polygon({lx + 24, ly + 6, lx + 18, ly + 2, lx + 18, ly + 10}, "fill=\"#000000\"");
-                     }});
-  legend(doc, 16, 54, 704, items);
+  const GanttAxes g{f, {static_cast<double>(d0), static_cast<double>(d1), f.left, f.right}, d0, d1, row_h};
+  date_axis(doc, f, g.x, d0, d1, "Date");
+  legend(doc, 16, 54, 704, gantt_legend_items(rows, extent.phase_names));
 
   std::string csv = "scheme_id,scheme_name,phase,boundary,quantile,date\n";
   for (std::size_t r = 0; r < rows.size(); ++r) {
     const json& row = rows[r];
     const double ry = f.top + static_cast<double>(r) * row_h;
-    if (r % 2 == 1) doc.rect(f.left, ry, f.width(), row_h, "fill=\"#000000\" fill-opacity=\"0.035\"");
     const std::string sid = text(row, "id"), sname = text(row, "name", sid);
-    row_label(doc, f.left - 8, ry + row_h / 2, sname, f.left - 20);
-    for (const json& p : array(row, "phases")) {
-      const std::string pn = text(p, "name");
-      const json& st = get(p, "start") ? *get(p, "start") : json::object();
-      const json& en = get(p, "end") ? *get(p, "end") : json::object();
-      for (const auto& [edge, ej] : {std::pair<const char*, const json*>{"start", &st}, {"end", &en}})
-        for (const char* q : {"p10", "p50", "p90"}) {
-          const auto d = date(*ej, q);
-          csv += csv_row({sid, sname, pn, edge, q, d ? svg::format_date(*d) : ""});
-        }
-      const auto s50 = date(st, "p50");
-      if (!s50) continue;  // the phase does not start within the horizon
-      const auto e50 = date(en, "p50");
-      const double xs = x(std::clamp(*s50, d0, d1));
-      const double xe = e50 ? x(std::clamp(*e50, d0, d1)) : f.right;
-      const std::string colour = colour_of(pn);
-      doc.rect(xs, ry + 8, std::max(1.5, xe - xs), row_h - 16,
-               "class=\"phase-bar\" fill=\"" + colour + "\" stroke=\"#333333\" stroke-width=\"0.5\"" +
-                   (e50 ? "" : " fill-opacity=\"0.5\" stroke-dasharray=\"3 2\""));
-      const auto e10 = date(en, "p10"), e90 = date(en, "p90");
-      if (e10 || e90) {
-        const double a = e10 ? x(std::clamp(*e10, d0, d1)) : xe;
-        const double b = e90 ? x(std::clamp(*e90, d0, d1)) : f.right;
-        const double my = ry + row_h / 2;
-        doc.line(a, my, b, my, "class=\"whisker\" stroke=\"#000000\" stroke-width=\"1.5\"");
-        doc.line(a, my - 5, a, my + 5, "stroke=\"#000000\" stroke-width=\"1.5\"");
-        if (e90) {
-          doc.line(b, my - 5, b, my + 5, "stroke=\"#000000\" stroke-width=\"1.5\"");
-        } else {
-          // The 90th percentile lies beyond the horizon: an open arrow at the edge says so.
-          doc.polygon({b, my, b - 6, my - 4, b - 6, my + 4}, "fill=\"#000000\"");
-        }
-      }
-    }
+    banded_row(doc, f, r, ry, row_h, sname);
+    for (const json& p : array(row, "phases")) csv += gantt_phase(doc, g, ry, sid, sname, p, extent.phase_names);
   }
   return finish(doc, name, title,
                 "Each bar runs from the median start to the median end of a phase; the whisker spans the 10th to 90th percentile "
@@ -710,6 +761,15 @@ Chart gantt_chart(const json& data) {
 }
 
 // ---- 4. Barrier tornado --------------------------------------------------------------------------
+
+/// The range of the day shifts added, always including zero.
+struct ShiftRange {
+  double lo = 0;
+  double hi = 0;
+  void add(std::optional<double> v) {
+    if (v) lo = std::min(lo, *v), hi = std::max(hi, *v);
+  }
+};
 
 /// A day-shift scale over [lo, hi] (always including zero) with room for labels.
 Scale shift_scale(double lo, double hi, double p0, double p1) {
@@ -1221,26 +1281,89 @@ Chart workstream_chart(const json& data) {
 
 // ---- 9. Comparison --------------------------------------------------------------------------------------------
 
+constexpr const char* kWhatIfColours[6] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"};
+
+std::string whatif_name(const json& whatifs, std::size_t k) { return text(whatifs[k], "name", "what-if " + std::to_string(k + 1)); }
+
+/// The rows: every scheme seen in any what-if, in first-seen order, as (id,
+/// name). Adds every shift and interval bound to `shifts`.
+std::vector<std::pair<std::string, std::string>> comparison_rows(const json& whatifs, ShiftRange& shifts) {
+  std::vector<std::pair<std::string, std::string>> rows;
+  for (const json& w : whatifs)
+    for (const json& r : array(w, "rows")) {
+      const std::string id = text(r, "id");
+      if (std::none_of(rows.begin(), rows.end(), [&](const auto& p) { return p.first == id; }))
+        rows.emplace_back(id, text(r, "name", id));
+      for (const char* k : {"p50_shift", "mean_shift"}) shifts.add(number(r, k));
+      for (const char* k : {"p50_shift_ci", "mean_ci"})
+        for (const json& c : array(r, k)) shifts.add(number(&c));
+    }
+  return rows;
+}
+
+std::vector<LegendItem> whatif_legend_items(const json& whatifs) {
+  std::vector<LegendItem> items;
+  for (std::size_t k = 0; k < whatifs.size(); ++k) {
+    const std::string colour = kWhatIfColours[k % 6];
+    items.push_back({svg::fit(whatif_name(whatifs, k), 11, 200), [colour](Document& d, double lx, double ly) {
+                       d.line(lx, ly + 6, lx + 24, ly + 6, "stroke=\"" + colour + "\" stroke-width=\"1.5\"");
+                       d.circle(lx + 12, ly + 6, 4, "fill=\"" + colour + "\"");
+                     }});
+  }
+  items.push_back({"Mean shift", [](Document& d, double lx, double ly) {
+                     d.polygon({lx + 12, ly + 1, lx + 17, ly + 6, lx + 12, ly + 11, lx + 7, ly + 6},
+                               "fill=\"#FFFFFF\" stroke=\"#000000\" stroke-width=\"1.5\"");
+                   }});
+  return items;
+}
+
+/// The two bounds of an interval given as a two-element array; both absent otherwise.
+std::pair<std::optional<double>, std::optional<double>> interval(const json& arr) {
+  if (arr.size() != 2) return {std::nullopt, std::nullopt};
+  return {number(&arr[0]), number(&arr[1])};
+}
+
+/// The CSV rows of one what-if's figures for one scheme.
+std::string comparison_csv_rows(const std::string& wname, const std::string& id, const std::string& sname, const json& row) {
+  std::string csv;
+  for (const char* key : {"mean_shift", "p10_shift", "p50_shift", "p90_shift", "probability_earlier", "probability_later"})
+    csv += csv_row({wname, id, sname, key, csv_num(number(row, key), 4)});
+  const auto [c0, c1] = interval(array(row, "p50_shift_ci"));
+  const auto [m0, m1] = interval(array(row, "mean_ci"));
+  csv += csv_row({wname, id, sname, "p50_shift_ci_low", csv_num(c0, 4)});
+  csv += csv_row({wname, id, sname, "p50_shift_ci_high", csv_num(c1, 4)});
+  csv += csv_row({wname, id, sname, "mean_ci_low", csv_num(m0, 4)});
+  csv += csv_row({wname, id, sname, "mean_ci_high", csv_num(m1, 4)});
+  return csv;
+}
+
+/// One what-if's marks for one scheme at height `cy`: the P50 shift's 95%
+/// interval, the mean shift (an open diamond) and the P50 shift (a dot whose
+/// tooltip begins with `who`).
+void comparison_marks(Document& doc, const Scale& x, double cy, const json& row, const std::string& colour, const std::string& who) {
+  const auto [c0, c1] = interval(array(row, "p50_shift_ci"));
+  if (c0 && c1) {
+    doc.line(x(*c0), cy, x(*c1), cy, "class=\"ci\" stroke=\"" + colour + "\" stroke-width=\"2\"");
+    doc.line(x(*c0), cy - 4, x(*c0), cy + 4, "stroke=\"" + colour + "\" stroke-width=\"1.5\"");
+    doc.line(x(*c1), cy - 4, x(*c1), cy + 4, "stroke=\"" + colour + "\" stroke-width=\"1.5\"");
+  }
+  if (const auto m = number(row, "mean_shift"))
+    doc.polygon(diamond(x(*m), cy, 5), "class=\"mean\" fill=\"#FFFFFF\" stroke=\"#000000\" stroke-width=\"1.5\"");
+  if (const auto p = number(row, "p50_shift"))
+    with_tooltip(doc, "circle",
+                 "class=\"p50-dot\" cx=\"" + num(x(*p)) + "\" cy=\"" + num(cy) + "\" r=\"4.5\" fill=\"" + colour +
+                     "\" stroke=\"#FFFFFF\" stroke-width=\"1\"",
+                 h(who + ": P50 " + days_label(*p)));
+}
+
 Chart comparison_chart(const json& data) {
   const std::string name = "comparison", title = "Comparison with the base scenario";
   const json* cmp = get(data, "comparison");
   const json& whatifs = cmp ? array(*cmp, "whatifs") : array_or_empty(nullptr);
   if (whatifs.empty()) return skipped(name, title, "the input has no comparison data");
   const std::string base = text(*cmp, "base", "the base scenario");
-  // Rows: every scheme seen in any what-if, in first-seen order.
-  std::vector<std::pair<std::string, std::string>> rows;
-  double lo = 0, hi = 0;
-  for (const json& w : whatifs)
-    for (const json& r : array(w, "rows")) {
-      const std::string id = text(r, "id");
-      if (std::none_of(rows.begin(), rows.end(), [&](const auto& p) { return p.first == id; }))
-        rows.emplace_back(id, text(r, "name", id));
-      for (const char* k : {"p50_shift", "mean_shift"})
-        if (const auto v = number(r, k)) lo = std::min(lo, *v), hi = std::max(hi, *v);
-      for (const char* k : {"p50_shift_ci", "mean_ci"})
-        for (const json& c : array(r, k))
-          if (const auto v = number(&c)) lo = std::min(lo, *v), hi = std::max(hi, *v);
-    }
+  ShiftRange shifts;
+  const auto rows = comparison_rows(whatifs, shifts);
   if (rows.empty()) return skipped(name, title, "the comparison has no rows");
   const double nw = static_cast<double>(whatifs.size());
   const double sub = 14, row_h = sub * nw + 12, top = 76;
@@ -1250,62 +1373,21 @@ Chart comparison_chart(const json& data) {
                    " with its 95% confidence interval, and the mean shift.");
   chart_title(doc, title, "Shift in go-live date against " + base + " (days; negative = earlier); paired replications");
   const Frame f{200, top, 700, top + row_h * static_cast<double>(rows.size())};
-  const Scale x = shift_scale(lo, hi, f.left + 10, f.right - 10);
+  const Scale x = shift_scale(shifts.lo, shifts.hi, f.left + 10, f.right - 10);
   x_axis(doc, f, x, svg::linear_ticks(x.d0, x.d1, 7), "Shift in go-live date (days)", true);
-  static constexpr const char* kColours[6] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"};
-  std::vector<LegendItem> items;
-  for (std::size_t k = 0; k < whatifs.size(); ++k) {
-    const std::string colour = kColours[k % 6];
-    items.push_back({svg::fit(text(whatifs[k], "name", "what-if " + std::to_string(k + 1)), 11, 200),
-                     [colour](Document& d, double lx, double ly) {
-                       d.line(lx, ly + 6, lx + 24, ly + 6, "stroke=\"" + colour + "\" stroke-width=\"1.5\"");
-                       d.circle(lx + 12, ly + 6, 4, "fill=\"" + colour + "\"");
-                     }});
-  }
-  items.push_back({"Mean shift", [](Document& d, double lx, double ly) {
-                     d.polygon({lx + 12, ly + 1, lx + 17, ly + 6, lx + 12, ly + 11, lx + 7, ly + 6},
-                               "fill=\"#FFFFFF\" stroke=\"#000000\" stroke-width=\"1.5\"");
-                   }});
-  legend(doc, 16, 52, 704, items);
+  legend(doc, 16, 52, 704, whatif_legend_items(whatifs));
 
   std::string csv = "whatif,scheme_id,scheme_name,statistic,value\n";
-  for (std::size_t r = 0; r < rows.size(); ++r) {
-    const double ry = f.top + row_h * static_cast<double>(r);
-    if (r % 2 == 1) doc.rect(f.left, ry, f.width(), row_h, "fill=\"#000000\" fill-opacity=\"0.035\"");
-    row_label(doc, f.left - 8, ry + row_h / 2, rows[r].second, f.left - 20);
-  }
+  for (std::size_t r = 0; r < rows.size(); ++r) banded_row(doc, f, r, f.top + row_h * static_cast<double>(r), row_h, rows[r].second);
   for (std::size_t k = 0; k < whatifs.size(); ++k) {
-    const std::string wname = text(whatifs[k], "name", "what-if " + std::to_string(k + 1));
-    const std::string colour = kColours[k % 6];
+    const std::string wname = whatif_name(whatifs, k);
     for (const json& row : array(whatifs[k], "rows")) {
       const std::string id = text(row, "id");
       const auto it = std::find_if(rows.begin(), rows.end(), [&](const auto& p) { return p.first == id; });
       const std::size_t r = static_cast<std::size_t>(it - rows.begin());
       const double cy = f.top + row_h * static_cast<double>(r) + 6 + sub * (static_cast<double>(k) + 0.5);
-      for (const char* key : {"mean_shift", "p10_shift", "p50_shift", "p90_shift", "probability_earlier", "probability_later"})
-        csv += csv_row({wname, id, it->second, key, csv_num(number(row, key), 4)});
-      const json& ci = array(row, "p50_shift_ci");
-      const json& mci = array(row, "mean_ci");
-      const auto c0 = ci.size() == 2 ? number(&ci[0]) : std::nullopt, c1 = ci.size() == 2 ? number(&ci[1]) : std::nullopt;
-      const auto m0 = mci.size() == 2 ? number(&mci[0]) : std::nullopt, m1 = mci.size() == 2 ? number(&mci[1]) : std::nullopt;
-      csv += csv_row({wname, id, it->second, "p50_shift_ci_low", csv_num(c0, 4)});
-      csv += csv_row({wname, id, it->second, "p50_shift_ci_high", csv_num(c1, 4)});
-      csv += csv_row({wname, id, it->second, "mean_ci_low", csv_num(m0, 4)});
-      csv += csv_row({wname, id, it->second, "mean_ci_high", csv_num(m1, 4)});
-      if (c0 && c1) {
-        doc.line(x(*c0), cy, x(*c1), cy, "class=\"ci\" stroke=\"" + colour + "\" stroke-width=\"2\"");
-        doc.line(x(*c0), cy - 4, x(*c0), cy + 4, "stroke=\"" + colour + "\" stroke-width=\"1.5\"");
-        doc.line(x(*c1), cy - 4, x(*c1), cy + 4, "stroke=\"" + colour + "\" stroke-width=\"1.5\"");
-      }
-      if (const auto m = number(row, "mean_shift")) {
-        const double mx = x(*m);
-        doc.polygon({mx, cy - 5, mx + 5, cy, mx, cy + 5, mx - 5, cy},
-                    "class=\"mean\" fill=\"#FFFFFF\" stroke=\"#000000\" stroke-width=\"1.5\"");
-      }
-      if (const auto p = number(row, "p50_shift"))
-        doc.raw("<circle class=\"p50-dot\" cx=\"" + num(x(*p)) + "\" cy=\"" + num(cy) + "\" r=\"4.5\" fill=\"" + colour +
-                "\" stroke=\"#FFFFFF\" stroke-width=\"1\"><title>" + h(wname + ", " + it->second + ": P50 " + days_label(*p)) +
-                "</title></circle>\n");
+      csv += comparison_csv_rows(wname, id, it->second, row);
+      comparison_marks(doc, x, cy, row, kWhatIfColours[k % 6], wname + ", " + it->second);
     }
   }
   return finish(doc, name, title,
