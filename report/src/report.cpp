@@ -785,58 +785,102 @@ std::pair<double, double> bar_area(double left, double right, double lo, double 
   return {left + (lo < 0 ? label_px : 8), right - (hi > 0 ? label_px : 8)};
 }
 
+/// A tornado's bars, what they measure and in what unit, and the range of their shifts.
+struct Tornado {
+  const json& bars;
+  std::string measure;
+  std::string unit;
+  ShiftRange shifts;
+};
+
+/// The tornado under `key`, with the range of every bar's shifts `key_a` and
+/// `key_b`; no bars where it is absent.
+Tornado read_tornado(const json& data, std::string_view key, const char* key_a, const char* key_b) {
+  const json* t = get(data, key);
+  const json& bars = t ? array(*t, "bars") : array_or_empty(nullptr);
+  if (bars.empty()) return {bars, "", "", {}};
+  Tornado tornado{bars, text(*t, "measure", "P50 of all schemes live"), text(*t, "unit", "days"), {}};
+  for (const json& b : bars)
+    for (const char* k : {key_a, key_b}) tornado.shifts.add(number(b, k));
+  return tornado;
+}
+
+/// A tornado's frame: a row of `row_h` for each bar below the title and the
+/// legend, the bars' labels left of `left`.
+Frame tornado_frame(const Tornado& t, double left, double row_h) {
+  const double top = 76;
+  return {left, top, 704, top + static_cast<double>(t.bars.size()) * row_h};
+}
+
+/// A tornado's shift axis, leaving `label_px` beyond the bars for their labels.
+Scale tornado_axis(Document& doc, const Frame& f, const Tornado& t, double label_px) {
+  const auto [p0, p1] = bar_area(f.left, f.right, t.shifts.lo, t.shifts.hi, label_px);
+  const Scale x = shift_scale(t.shifts.lo, t.shifts.hi, p0, p1);
+  x_axis(doc, f, x, svg::linear_ticks(x.d0, x.d1, 6), "Shift (" + t.unit + ")", true);
+  return x;
+}
+
+/// A bar's value label, `gap` beyond its end: left of `left_px` for a bar
+/// that reaches left, else right of `right_px`.
+void bar_value_label(Document& doc, bool leftwards, double left_px, double right_px, double gap, double y, const std::string& label) {
+  if (leftwards)
+    doc.text(left_px - gap, y, label, "end", 11, "fill=\"#1A1A1A\"");
+  else
+    doc.text(right_px + gap, y, label, "start", 11, "fill=\"#1A1A1A\"");
+}
+
+/// The CSV rows of one barrier: the programme's shifts, then each scheme's.
+std::string barrier_csv_rows(const json& b, const std::string& bid, const std::string& bname) {
+  std::string csv = csv_row({bid, bname, "programme", "p50", csv_num(number(b, "p50_shift"), 1)});
+  csv += csv_row({bid, bname, "programme", "p80", csv_num(number(b, "p80_shift"), 1)});
+  for (const json& s : array(b, "schemes")) {
+    csv += csv_row({bid, bname, text(s, "id"), "p50", csv_num(number(s, "p50_shift"), 1)});
+    csv += csv_row({bid, bname, text(s, "id"), "p80", csv_num(number(s, "p80_shift"), 1)});
+  }
+  return csv;
+}
+
+/// One barrier's bars in the row at `ry`: the P50 shift thick (its tooltip
+/// names the barrier), the P80 shift thin, and the P50's label.
+void barrier_bars(Document& doc, const Scale& x, double ry, const std::string& bname, const json& b) {
+  const auto p50 = number(b, "p50_shift"), p80 = number(b, "p80_shift");
+  const double zero = x(0);
+  const double v50 = p50.value_or(0);
+  with_tooltip(doc, "rect",
+               "class=\"bar bar-p50\" x=\"" + num(std::min(zero, x(v50))) + "\" y=\"" + num(ry + 6) + "\" width=\"" +
+                   num(std::abs(x(v50) - zero)) + "\" height=\"14\" fill=\"#0072B2\"",
+               h(bname) + ": P50 " + h(p50 ? days_label(*p50) : std::string(kDash)));
+  if (p80) doc.rect(std::min(zero, x(*p80)), ry + 23, std::abs(x(*p80) - zero), 5, "class=\"bar bar-p80\" fill=\"#E69F00\"");
+  const double end = std::min(x(v50), p80 ? x(*p80) : x(v50));
+  const double end_r = std::max(x(v50), p80 ? x(*p80) : x(v50));
+  bar_value_label(doc, v50 < 0, end, end_r, 5, ry + 17, p50 ? days_label(*p50) : kDash);
+}
+
 Chart barrier_chart(const json& data) {
   const std::string name = "barrier_tornado", title = "What each barrier costs";
-  const json* bt = get(data, "barrier_tornado");
-  const json& bars = bt ? array(*bt, "bars") : array_or_empty(nullptr);
-  if (bars.empty()) return skipped(name, title, "the input has no barrier attribution (barrier_tornado) data");
-  const std::string measure = text(*bt, "measure", "P50 of all schemes live"), unit = text(*bt, "unit", "days");
-  double lo = 0, hi = 0;
-  for (const json& b : bars)
-    for (const char* k : {"p50_shift", "p80_shift"})
-      if (const auto v = number(b, k)) lo = std::min(lo, *v), hi = std::max(hi, *v);
-
-  const double row_h = 34, top = 76;
-  const double height = top + static_cast<double>(bars.size()) * row_h + 48;
-  Document doc(name, kWidth, height, title,
-               "Horizontal bar chart: for each barrier, the shift in " + measure + " (" + unit +
+  const Tornado t = read_tornado(data, "barrier_tornado", "p50_shift", "p80_shift");
+  if (t.bars.empty()) return skipped(name, title, "the input has no barrier attribution (barrier_tornado) data");
+  const std::string& measure = t.measure;
+  const double row_h = 34;
+  const Frame f = tornado_frame(t, 236, row_h);
+  Document doc(name, kWidth, f.bottom + 48, title,
+               "Horizontal bar chart: for each barrier, the shift in " + measure + " (" + t.unit +
                    ") when that barrier is switched off; a thick bar for the median shift and a thin bar for the 80th percentile.");
   const bool says_off = measure.find("switched off") != std::string::npos;
   chart_title(doc, title,
-              "Shift in " + measure + (says_off ? "" : " when the barrier is switched off") + " (" + unit + "; negative = earlier)");
-  const Frame f{236, top, 704, top + static_cast<double>(bars.size()) * row_h};
-  const auto [p0, p1] = bar_area(f.left, f.right, lo, hi, 56);
-  const Scale x = shift_scale(lo, hi, p0, p1);
-  x_axis(doc, f, x, svg::linear_ticks(x.d0, x.d1, 6), "Shift (" + unit + ")", true);
+              "Shift in " + measure + (says_off ? "" : " when the barrier is switched off") + " (" + t.unit + "; negative = earlier)");
+  const Scale x = tornado_axis(doc, f, t, 56);
   legend(doc, 16, 52, 704,
          {swatch("P50 shift (median)", "#0072B2"), swatch("P80 shift (80th percentile)", "#E69F00")});
 
   std::string csv = "barrier_id,barrier_name,series,quantile,shift_days\n";
-  for (std::size_t i = 0; i < bars.size(); ++i) {
-    const json& b = bars[i];
+  for (std::size_t i = 0; i < t.bars.size(); ++i) {
+    const json& b = t.bars[i];
     const double ry = f.top + static_cast<double>(i) * row_h;
     const std::string bid = text(b, "id"), bname = text(b, "name", bid);
     row_label(doc, f.left - 8, ry + 17, bname, f.left - 20);
-    const auto p50 = number(b, "p50_shift"), p80 = number(b, "p80_shift");
-    csv += csv_row({bid, bname, "programme", "p50", csv_num(p50, 1)});
-    csv += csv_row({bid, bname, "programme", "p80", csv_num(p80, 1)});
-    for (const json& s : array(b, "schemes")) {
-      csv += csv_row({bid, bname, text(s, "id"), "p50", csv_num(number(s, "p50_shift"), 1)});
-      csv += csv_row({bid, bname, text(s, "id"), "p80", csv_num(number(s, "p80_shift"), 1)});
-    }
-    const double zero = x(0);
-    const double v50 = p50.value_or(0);
-    doc.raw("<rect class=\"bar bar-p50\" x=\"" + num(std::min(zero, x(v50))) + "\" y=\"" + num(ry + 6) + "\" width=\"" +
-            num(std::abs(x(v50) - zero)) + "\" height=\"14\" fill=\"#0072B2\"><title>" + h(bname) + ": P50 " +
-            h(p50 ? days_label(*p50) : std::string(kDash)) + "</title></rect>\n");
-    if (p80) doc.rect(std::min(zero, x(*p80)), ry + 23, std::abs(x(*p80) - zero), 5, "class=\"bar bar-p80\" fill=\"#E69F00\"");
-    const double end = std::min(x(v50), p80 ? x(*p80) : x(v50));
-    const double end_r = std::max(x(v50), p80 ? x(*p80) : x(v50));
-    const std::string label = p50 ? days_label(*p50) : kDash;
-    if (v50 < 0)
-      doc.text(end - 5, ry + 17, label, "end", 11, "fill=\"#1A1A1A\"");
-    else
-      doc.text(end_r + 5, ry + 17, label, "start", 11, "fill=\"#1A1A1A\"");
+    csv += barrier_csv_rows(b, bid, bname);
+    barrier_bars(doc, x, ry, bname, b);
   }
   return finish(doc, name, title,
                    "Each bar shows how far the " + measure + (says_off ? " moves" : " moves when that barrier is switched off") +
@@ -847,69 +891,72 @@ Chart barrier_chart(const json& data) {
 
 // ---- 5. Lever tornado ---------------------------------------------------------------------------------
 
+/// A lever's label, right-aligned at `right` and centred in its row: the
+/// name (wrapped onto two lines if need be), then the settings compared, so
+/// the bars' own labels can stay short.
+void lever_label(Document& doc, double right, double max_w, double ry, double row_h, const std::string& lname,
+                 const std::string& settings) {
+  std::vector<std::string> lines =
+      svg::text_width(lname, 12) <= max_w ? std::vector<std::string>{lname} : svg::wrap(lname, 11, max_w, 2);
+  const double name_size = lines.size() == 1 && svg::text_width(lname, 12) <= max_w ? 12 : 11;
+  const double block = static_cast<double>(lines.size()) * 13.2 + 13.2;
+  double ty = ry + (row_h - block) / 2 + 10;
+  doc.text_lines(right, ty, lines, "end", name_size, "fill=\"#1A1A1A\"");
+  ty += static_cast<double>(lines.size()) * 13.2;
+  doc.text(right, ty, svg::fit(settings, 11, max_w), "end", 11, "fill=\"#555555\"");
+}
+
+/// One of a lever's two settings: where its figures are, and how its bar looks.
+struct LeverSetting {
+  const char* key;
+  const char* p80;
+  const char* label_key;
+  const char* setting;
+  const char* fill;
+  double dy;  // the bar's top below the row's
+};
+constexpr LeverSetting kLeverSettings[2] = {{"low_shift", "low_p80_shift", "low_label", "low", "#56B4E9", 7},
+                                            {"high_shift", "high_p80_shift", "high_label", "high", "#D55E00", 24}};
+
+/// The bar of one setting of the lever `b` in the row at `ry`, with its label; returns its CSV rows.
+std::string lever_bar(Document& doc, const Scale& x, double ry, const json& b, const LeverSetting& s, const std::string& lid,
+                      const std::string& lname) {
+  const double zero = x(0);
+  const double y = ry + s.dy;
+  const auto v = number(b, s.key);
+  const std::string setting_value = text(b, s.label_key);
+  std::string csv = csv_row({lid, lname, s.setting, setting_value, "p50", csv_num(v, 1)});
+  if (has_key(b, s.p80)) csv += csv_row({lid, lname, s.setting, setting_value, "p80", csv_num(number(b, s.p80), 1)});
+  const double val = v.value_or(0);
+  doc.rect(std::min(zero, x(val)), y, std::max(1.0, std::abs(x(val) - zero)), 15,
+           std::string("class=\"bar bar-") + s.setting + "\" fill=\"" + s.fill + "\"");
+  const std::string label = std::string(s.setting) + ": " + (v ? days_label(*v) : std::string(kDash));
+  bar_value_label(doc, val < 0, x(val), std::max(x(val), zero + 1), 4, y + 12, label);
+  return csv;
+}
+
 Chart lever_chart(const json& data) {
   const std::string name = "lever_tornado", title = "What each lever buys";
-  const json* lt = get(data, "lever_tornado");
-  const json& bars = lt ? array(*lt, "bars") : array_or_empty(nullptr);
-  if (bars.empty()) return skipped(name, title, "the input has no lever sensitivity (lever_tornado) data");
-  const std::string measure = text(*lt, "measure", "P50 of all schemes live"), unit = text(*lt, "unit", "days");
-  double lo = 0, hi = 0;
-  for (const json& b : bars)
-    for (const char* k : {"low_shift", "high_shift"})
-      if (const auto v = number(b, k)) lo = std::min(lo, *v), hi = std::max(hi, *v);
-
-  const double row_h = 46, top = 76;
-  const double height = top + static_cast<double>(bars.size()) * row_h + 48;
-  Document doc(name, kWidth, height, title,
-               "Tornado chart: for each lever, the shift in " + measure + " (" + unit +
+  const Tornado t = read_tornado(data, "lever_tornado", "low_shift", "high_shift");
+  if (t.bars.empty()) return skipped(name, title, "the input has no lever sensitivity (lever_tornado) data");
+  const std::string& measure = t.measure;
+  const double row_h = 46;
+  const Frame f = tornado_frame(t, 250, row_h);
+  Document doc(name, kWidth, f.bottom + 48, title,
+               "Tornado chart: for each lever, the shift in " + measure + " (" + t.unit +
                    ") at its low setting and at its high setting, relative to the scenario's own setting.");
-  chart_title(doc, title, "Shift in " + measure + " with the lever at its low or high setting (" + unit + "; negative = earlier)");
-  const Frame f{250, top, 704, top + static_cast<double>(bars.size()) * row_h};
-  const auto [p0, p1] = bar_area(f.left, f.right, lo, hi, 84);
-  const Scale x = shift_scale(lo, hi, p0, p1);
-  x_axis(doc, f, x, svg::linear_ticks(x.d0, x.d1, 6), "Shift (" + unit + ")", true);
+  chart_title(doc, title, "Shift in " + measure + " with the lever at its low or high setting (" + t.unit + "; negative = earlier)");
+  const Scale x = tornado_axis(doc, f, t, 84);
   legend(doc, 16, 52, 704, {swatch("Low setting", "#56B4E9"), swatch("High setting", "#D55E00")});
 
   std::string csv = "lever_id,lever_name,setting,setting_value,statistic,shift_days\n";
-  for (std::size_t i = 0; i < bars.size(); ++i) {
-    const json& b = bars[i];
+  for (std::size_t i = 0; i < t.bars.size(); ++i) {
+    const json& b = t.bars[i];
     const double ry = f.top + static_cast<double>(i) * row_h;
     const std::string lid = text(b, "id"), lname = text(b, "name", lid);
-    // Name, then the settings compared, so the bars' labels can stay short.
-    const double max_w = f.left - 20;
-    std::vector<std::string> lines =
-        svg::text_width(lname, 12) <= max_w ? std::vector<std::string>{lname} : svg::wrap(lname, 11, max_w, 2);
-    const double name_size = lines.size() == 1 && svg::text_width(lname, 12) <= max_w ? 12 : 11;
     const std::string settings = "low " + text(b, "low_label", kDash) + " \xC2\xB7 high " + text(b, "high_label", kDash);
-    const double block = static_cast<double>(lines.size()) * 13.2 + 13.2;
-    double ty = ry + (row_h - block) / 2 + 10;
-    doc.text_lines(f.left - 8, ty, lines, "end", name_size, "fill=\"#1A1A1A\"");
-    ty += static_cast<double>(lines.size()) * 13.2;
-    doc.text(f.left - 8, ty, svg::fit(settings, 11, max_w), "end", 11, "fill=\"#555555\"");
-    const double zero = x(0);
-    struct Side {
-      const char* key;
-      const char* p80;
-      const char* label_key;
-      const char* setting;
-      const char* fill;
-      double y;
-    };
-    for (const Side& s : {Side{"low_shift", "low_p80_shift", "low_label", "low", "#56B4E9", ry + 7},
-                          Side{"high_shift", "high_p80_shift", "high_label", "high", "#D55E00", ry + 24}}) {
-      const auto v = number(b, s.key);
-      const std::string setting_value = text(b, s.label_key);
-      csv += csv_row({lid, lname, s.setting, setting_value, "p50", csv_num(v, 1)});
-      if (has_key(b, s.p80)) csv += csv_row({lid, lname, s.setting, setting_value, "p80", csv_num(number(b, s.p80), 1)});
-      const double val = v.value_or(0);
-      doc.rect(std::min(zero, x(val)), s.y, std::max(1.0, std::abs(x(val) - zero)), 15,
-               std::string("class=\"bar bar-") + s.setting + "\" fill=\"" + s.fill + "\"");
-      const std::string label = std::string(s.setting) + ": " + (v ? days_label(*v) : std::string(kDash));
-      if (val < 0)
-        doc.text(x(val) - 4, s.y + 12, label, "end", 11, "fill=\"#1A1A1A\"");
-      else
-        doc.text(std::max(x(val), zero + 1) + 4, s.y + 12, label, "start", 11, "fill=\"#1A1A1A\"");
-    }
+    lever_label(doc, f.left - 8, f.left - 20, ry, row_h, lname, settings);
+    for (const LeverSetting& s : kLeverSettings) csv += lever_bar(doc, x, ry, b, s, lid, lname);
   }
   return finish(doc, name, title,
                 "For each lever, the upper (blue) bar is the shift in the " + measure +
