@@ -323,6 +323,10 @@ std::pair<int, int> calendar_range(const json& data, int data_min, int data_max)
   return {std::min(a, data_min), std::max(b, data_max)};
 }
 
+/// Text colour on a filled shape: dark on light fills, white on dark ones
+/// (WCAG contrast either way).
+const char* ink_on(const std::string& fill) { return svg::luminance(fill) < 0.3 ? "#FFFFFF" : "#1A1A1A"; }
+
 /// The first and the last of the days added; empty until one is.
 struct DayRange {
   int lo = 1 << 30;
@@ -967,19 +971,18 @@ Chart lever_chart(const json& data) {
 
 // ---- 6. Criticality heat map ----------------------------------------------------------------------------
 
-Chart criticality_chart(const json& data) {
-  const std::string name = "criticality", title = "Criticality of workstreams";
-  const json* cr = get(data, "criticality");
-  if (cr == nullptr) return skipped(name, title, "the input has no criticality data");
-  const json& ws = array(*cr, "workstreams");
-  const json& schemes = array(*cr, "schemes");
-  const json& values = array(*cr, "values");
-  if (ws.empty() || schemes.empty()) return skipped(name, title, "the criticality data has no schemes or no workstreams");
-  static const std::vector<const char*> kBlues = {"#F7FBFF", "#DEEBF7", "#C6DBEF", "#9ECAE1", "#6BAED6",
-                                                  "#4292C6", "#2171B5", "#08519C", "#08306B"};
-  const double label_w = 190;
-  // Columns wide enough for the longest single word of a header (headers wrap
-  // onto up to three lines; words are never cut); the chart widens if it must.
+const std::vector<const char*> kBlues = {"#F7FBFF", "#DEEBF7", "#C6DBEF", "#9ECAE1", "#6BAED6",
+                                         "#4292C6", "#2171B5", "#08519C", "#08306B"};
+
+/// Where the heat map's cells go: the label column's width, a cell's width
+/// and height, and the top of the grid.
+struct HeatGrid {
+  double label_w, cw, ch, grid_top;
+};
+
+/// Columns wide enough for the longest single word of a header (headers wrap
+/// onto up to three lines; words are never cut); the chart widens if it must.
+double criticality_column_width(const json& ws, double label_w) {
   double longest_word = 0;
   for (const json& w : ws) {
     std::string word;
@@ -992,53 +995,76 @@ Chart criticality_chart(const json& data) {
       }
     }
   }
-  const double cw = std::max({52.0, (kWidth - label_w - 16) / static_cast<double>(ws.size()), std::min(120.0, longest_word + 10)});
+  return std::max({52.0, (kWidth - label_w - 16) / static_cast<double>(ws.size()), std::min(120.0, longest_word + 10)});
+}
+
+/// The workstreams' names above their columns, wrapped to the column's width.
+void criticality_headers(Document& doc, const HeatGrid& g, const json& ws) {
+  for (std::size_t w = 0; w < ws.size(); ++w) {
+    const std::string wn = text(ws[w], "name", text(ws[w], "id"));
+    const auto lines = svg::wrap(wn, 11, g.cw - 6, 3);
+    const double cx = g.label_w + g.cw * (static_cast<double>(w) + 0.5);
+    const double y0 = g.grid_top - 6 - static_cast<double>(lines.size() - 1) * 13.2;
+    doc.text_lines(cx, y0, lines, "middle", 11, "fill=\"#1A1A1A\"");
+  }
+}
+
+/// One scheme's row of cells at `ry`, coloured and labelled by criticality
+/// (grey with a dash where there is no value); returns its CSV rows.
+std::string criticality_row(Document& doc, const HeatGrid& g, double ry, const json& scheme, const json& row, const json& ws) {
+  const std::string sid = text(scheme, "id"), sname = text(scheme, "name", sid);
+  row_label(doc, g.label_w - 8, ry + g.ch / 2, sname, g.label_w - 20);
+  std::string csv;
+  for (std::size_t w = 0; w < ws.size(); ++w) {
+    const auto v = (row.is_array() && w < row.size()) ? number(&row[w]) : std::nullopt;
+    const std::string wid = text(ws[w], "id"), wn = text(ws[w], "name", wid);
+    csv += csv_row({sid, sname, wid, wn, csv_num(v, 4)});
+    const double cx = g.label_w + g.cw * static_cast<double>(w);
+    const std::string fill = v ? svg::ramp(kBlues, *v) : "#EEEEEE";
+    doc.rect(cx, ry, g.cw, g.ch, "class=\"cell\" fill=\"" + fill + "\" stroke=\"#FFFFFF\" stroke-width=\"1.5\"");
+    doc.text(cx + g.cw / 2, ry + g.ch / 2 + 4, v ? pct(v) : std::string(kDash), "middle", 11, "fill=\"" + std::string(ink_on(fill)) + "\"");
+  }
+  return csv;
+}
+
+/// The colour key below the grid, its top at `ky`: five steps from 0% to 100%.
+void criticality_key(Document& doc, const HeatGrid& g, double ky) {
+  doc.text(g.label_w - 8, ky + 12, "Key:", "end", 11, "fill=\"#1A1A1A\"");
+  for (int k = 0; k <= 4; ++k) {
+    const double t = k / 4.0;
+    const std::string fill = svg::ramp(kBlues, t);
+    const double kx = g.label_w + k * 64.0;
+    doc.rect(kx, ky, 60, 18, "fill=\"" + fill + "\" stroke=\"#999999\" stroke-width=\"0.5\"");
+    doc.text(kx + 30, ky + 13, std::to_string(k * 25) + "%", "middle", 11, std::string("fill=\"") + ink_on(fill) + "\"");
+  }
+  doc.text(g.label_w + 5 * 64.0 + 4, ky + 13, "(grey with a dash: no value)", "start", 11, "fill=\"#555555\"");
+}
+
+Chart criticality_chart(const json& data) {
+  const std::string name = "criticality", title = "Criticality of workstreams";
+  const json* cr = get(data, "criticality");
+  if (cr == nullptr) return skipped(name, title, "the input has no criticality data");
+  const json& ws = array(*cr, "workstreams");
+  const json& schemes = array(*cr, "schemes");
+  const json& values = array(*cr, "values");
+  if (ws.empty() || schemes.empty()) return skipped(name, title, "the criticality data has no schemes or no workstreams");
+  const double label_w = 190;
+  const double cw = criticality_column_width(ws, label_w);
   const double width = std::max(kWidth, label_w + cw * static_cast<double>(ws.size()) + 16);
   const double ch = 26, header_h = 48, top = 60;
-  const double grid_top = top + header_h;
-  const double height = grid_top + ch * static_cast<double>(schemes.size()) + 56;
+  const HeatGrid g{label_w, cw, ch, top + header_h};
+  const double height = g.grid_top + ch * static_cast<double>(schemes.size()) + 56;
   Document doc(name, width, height, title,
                "Heat map: for each scheme (rows) and workstream (columns), the percentage of replications in which the "
                "workstream lay on the scheme's critical path.");
   chart_title(doc, title, "Share of replications with the workstream on the scheme's critical path (%)");
-
-  for (std::size_t w = 0; w < ws.size(); ++w) {
-    const std::string wn = text(ws[w], "name", text(ws[w], "id"));
-    const auto lines = svg::wrap(wn, 11, cw - 6, 3);
-    const double cx = label_w + cw * (static_cast<double>(w) + 0.5);
-    const double y0 = grid_top - 6 - static_cast<double>(lines.size() - 1) * 13.2;
-    doc.text_lines(cx, y0, lines, "middle", 11, "fill=\"#1A1A1A\"");
-  }
+  criticality_headers(doc, g, ws);
   std::string csv = "scheme_id,scheme_name,workstream_id,workstream_name,criticality\n";
   for (std::size_t s = 0; s < schemes.size(); ++s) {
-    const std::string sid = text(schemes[s], "id"), sname = text(schemes[s], "name", sid);
-    const double ry = grid_top + ch * static_cast<double>(s);
-    row_label(doc, label_w - 8, ry + ch / 2, sname, label_w - 20);
     const json& row = s < values.size() ? values[s] : array_or_empty(nullptr);
-    for (std::size_t w = 0; w < ws.size(); ++w) {
-      const auto v = (row.is_array() && w < row.size()) ? number(&row[w]) : std::nullopt;
-      const std::string wid = text(ws[w], "id"), wn = text(ws[w], "name", wid);
-      csv += csv_row({sid, sname, wid, wn, csv_num(v, 4)});
-      const double cx = label_w + cw * static_cast<double>(w);
-      const std::string fill = v ? svg::ramp(kBlues, *v) : "#EEEEEE";
-      doc.rect(cx, ry, cw, ch, "class=\"cell\" fill=\"" + fill + "\" stroke=\"#FFFFFF\" stroke-width=\"1.5\"");
-      // Dark text on light cells, white on dark ones (WCAG contrast either way).
-      const std::string ink = svg::luminance(fill) < 0.3 ? "#FFFFFF" : "#1A1A1A";
-      doc.text(cx + cw / 2, ry + ch / 2 + 4, v ? pct(v) : std::string(kDash), "middle", 11, "fill=\"" + ink + "\"");
-    }
+    csv += criticality_row(doc, g, g.grid_top + ch * static_cast<double>(s), schemes[s], row, ws);
   }
-  // Colour key.
-  const double ky = grid_top + ch * static_cast<double>(schemes.size()) + 16;
-  doc.text(label_w - 8, ky + 12, "Key:", "end", 11, "fill=\"#1A1A1A\"");
-  for (int k = 0; k <= 4; ++k) {
-    const double t = k / 4.0;
-    const std::string fill = svg::ramp(kBlues, t);
-    const double kx = label_w + k * 64.0;
-    doc.rect(kx, ky, 60, 18, "fill=\"" + fill + "\" stroke=\"#999999\" stroke-width=\"0.5\"");
-    doc.text(kx + 30, ky + 13, std::to_string(k * 25) + "%", "middle", 11,
-             std::string("fill=\"") + (svg::luminance(fill) < 0.3 ? "#FFFFFF" : "#1A1A1A") + "\"");
-  }
-  doc.text(label_w + 5 * 64.0 + 4, ky + 13, "(grey with a dash: no value)", "start", 11, "fill=\"#555555\"");
+  criticality_key(doc, g, g.grid_top + ch * static_cast<double>(schemes.size()) + 16);
   return finish(doc, name, title,
                 "Each cell gives the percentage of replications in which that workstream was on the scheme's critical path; "
                 "the darker the cell, the more often that workstream set the go-live date.",
@@ -1070,6 +1096,52 @@ double spend_axis_top(const json& years) {
   return std::min(ymax * 1.12, std::numeric_limits<double>::max());
 }
 
+/// One year's spend as drawn: each part's value for the CSV, and the total.
+struct SpendStack {
+  std::string spent[3];
+  double total = 0;
+};
+
+/// One year's stacked bar centred on `cx`, a segment per part (negative
+/// amounts count as none), each labelled where it is tall enough.
+SpendStack spend_stack(Document& doc, const Scale& y, double cx, double bw, const json& yr) {
+  SpendStack stack;
+  for (std::size_t k = 0; k < 3; ++k) {
+    const SpendPart& p = kSpendParts[k];
+    const auto v = number(yr, p.key);
+    stack.spent[k] = csv_num(v, 3);
+    const double val = std::max(0.0, v.value_or(0));
+    if (val <= 0) continue;
+    const double top_px = y(stack.total + val), bot_px = y(stack.total);
+    doc.rect(cx - bw / 2, top_px, bw, bot_px - top_px,
+             std::string("class=\"bar spend-") + p.key + "\" fill=\"" + p.fill + "\" stroke=\"#FFFFFF\" stroke-width=\"1\"");
+    if (bot_px - top_px >= 15) doc.text(cx, (top_px + bot_px) / 2 + 4, money(val), "middle", 11, "fill=\"" + std::string(ink_on(p.fill)) + "\"");
+    stack.total += val;
+  }
+  return stack;
+}
+
+/// The year's funding as a black line across its bar, labelled above it.
+void funded_line(Document& doc, const Scale& y, double cx, double bw, double funded) {
+  const double py = y(funded);
+  doc.line(cx - bw / 2 - 8, py, cx + bw / 2 + 8, py, "class=\"funded\" stroke=\"#000000\" stroke-width=\"3\"");
+  doc.text(cx, py - 6, "funded " + money(funded), "middle", 11,
+           "fill=\"#000000\" stroke=\"#FFFFFF\" stroke-width=\"3\" paint-order=\"stroke\"");
+}
+
+/// One year of the spend chart centred on `cx`: the stacked bar, the funding
+/// line, and the year's name and total below the axis; returns its CSV row.
+std::string spend_year(Document& doc, const Frame& f, const Scale& y, double cx, double bw, const json& yr, const std::string& fy) {
+  const SpendStack stack = spend_stack(doc, y, cx, bw, yr);
+  const auto fc = number(yr, "funded_central"), fl = number(yr, "funded_local");
+  const auto funded_total = (fc || fl) ? std::optional<double>(fc.value_or(0) + fl.value_or(0)) : std::nullopt;
+  if (funded_total) funded_line(doc, y, cx, bw, *funded_total);
+  doc.text(cx, f.bottom + 17, fy, "middle", 12, "fill=\"#1A1A1A\" font-weight=\"600\"");
+  doc.text(cx, f.bottom + 32, "spent " + money(stack.total), "middle", 11, "fill=\"#555555\"");
+  return csv_row({fy, csv_num(fc, 3), csv_num(fl, 3), csv_num(funded_total, 3), stack.spent[0], stack.spent[1], stack.spent[2],
+                  csv_num(stack.total, 3)});
+}
+
 Chart spend_chart(const json& data) {
   const std::string name = "spend", title = "Spend by financial year";
   const json& years = array(data, "spend");
@@ -1098,37 +1170,8 @@ Chart spend_chart(const json& data) {
   const double bw = std::min(90.0, slot * 0.5);
   for (std::size_t i = 0; i < years.size(); ++i) {
     const json& yr = years[i];
-    const std::string fy = text(yr, "financial_year", std::to_string(i + 1));
     const double cx = f.left + slot * (static_cast<double>(i) + 0.5);
-    double base = 0;
-    std::string spent[3];
-    for (std::size_t k = 0; k < 3; ++k) {
-      const SpendPart& p = kParts[k];
-      const auto v = number(yr, p.key);
-      spent[k] = csv_num(v, 3);
-      const double val = std::max(0.0, v.value_or(0));
-      if (val <= 0) continue;
-      const double top_px = y(base + val), bot_px = y(base);
-      doc.rect(cx - bw / 2, top_px, bw, bot_px - top_px,
-               std::string("class=\"bar spend-") + p.key + "\" fill=\"" + p.fill + "\" stroke=\"#FFFFFF\" stroke-width=\"1\"");
-      if (bot_px - top_px >= 15) {
-        const std::string ink = svg::luminance(p.fill) < 0.3 ? "#FFFFFF" : "#1A1A1A";
-        doc.text(cx, (top_px + bot_px) / 2 + 4, money(val), "middle", 11, "fill=\"" + ink + "\"");
-      }
-      base += val;
-    }
-    const auto fc = number(yr, "funded_central"), fl = number(yr, "funded_local");
-    const auto funded_total = (fc || fl) ? std::optional<double>(fc.value_or(0) + fl.value_or(0)) : std::nullopt;
-    csv += csv_row({fy, csv_num(fc, 3), csv_num(fl, 3), csv_num(funded_total, 3), spent[0], spent[1], spent[2], csv_num(base, 3)});
-    if (fc || fl) {
-      const double funded = fc.value_or(0) + fl.value_or(0);
-      const double py = y(funded);
-      doc.line(cx - bw / 2 - 8, py, cx + bw / 2 + 8, py, "class=\"funded\" stroke=\"#000000\" stroke-width=\"3\"");
-      doc.text(cx, py - 6, "funded " + money(funded), "middle", 11,
-               "fill=\"#000000\" stroke=\"#FFFFFF\" stroke-width=\"3\" paint-order=\"stroke\"");
-    }
-    doc.text(cx, f.bottom + 17, fy, "middle", 12, "fill=\"#1A1A1A\" font-weight=\"600\"");
-    doc.text(cx, f.bottom + 32, "spent " + money(base), "middle", 11, "fill=\"#555555\"");
+    csv += spend_year(doc, f, y, cx, bw, yr, text(yr, "financial_year", std::to_string(i + 1)));
   }
   doc.line(f.left, f.bottom, f.right, f.bottom, "stroke=\"#333333\"");
   doc.text((f.left + f.right) / 2, f.bottom + 52, "Financial year (April to March)", "middle", 12, "fill=\"#1A1A1A\"");
