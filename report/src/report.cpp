@@ -1187,30 +1187,27 @@ void arrow_head(Document& doc, double x, double y, const char* colour) {
   doc.polygon({x, y, x - 8, y - 4.5, x - 8, y + 4.5}, std::string("fill=\"") + colour + "\"");
 }
 
-Chart workstream_chart(const json& data) {
-  const std::string name = "workstream_graph", title = "Model logic: phases and workstreams";
-  const json* g = get(data, "workstream_graph");
-  const json& nodes = g ? array(*g, "nodes") : array_or_empty(nullptr);
-  if (nodes.empty()) return skipped(name, title, "the input has no workstream_graph data");
-  const json& edges = array(*g, "edges");
-  const json& phases = array(data, "phases");
+using Links = std::vector<std::pair<std::size_t, std::size_t>>;
 
-  const std::size_t n = nodes.size();
-  std::vector<std::string> ids(n);
-  for (std::size_t i = 0; i < n; ++i) ids[i] = text(nodes[i], "id");
+/// The edges between two different known workstreams, each once, as pairs of indices into `ids`.
+Links graph_links(const json& edges, const std::vector<std::string>& ids) {
   auto index_of = [&](const std::string& id) -> std::optional<std::size_t> {
     const auto it = std::find(ids.begin(), ids.end(), id);
     if (it == ids.end()) return std::nullopt;
     return static_cast<std::size_t>(it - ids.begin());
   };
-  std::vector<std::pair<std::size_t, std::size_t>> links;
+  Links links;
   for (const json& e : edges) {
     if (!e.is_array() || e.size() < 2) continue;
     const auto a = index_of(text(&e[0])), b = index_of(text(&e[1]));
     if (a && b && *a != *b && std::find(links.begin(), links.end(), std::pair{*a, *b}) == links.end()) links.emplace_back(*a, *b);
   }
-  // Layer = longest path from a source. Relaxation over at most N rounds, so a
-  // (malformed) cycle cannot loop forever.
+  return links;
+}
+
+/// Each workstream's layer: the longest path to it from a source.
+/// Relaxation over at most N rounds, so a (malformed) cycle cannot loop forever.
+std::vector<int> longest_path_layers(std::size_t n, const Links& links) {
   std::vector<int> layer(n, 0);
   for (std::size_t round = 0; round < n; ++round) {
     bool changed = false;
@@ -1222,144 +1219,218 @@ Chart workstream_chart(const json& data) {
     }
     if (!changed) break;
   }
-  int layers = 1;  // one more than the deepest layer (every layer is >= 0)
-  for (const int l : layer) layers = std::max(layers, l + 1);
-  // An edge that spans several layers passes through invisible waypoints in
-  // the layers between (Sugiyama's dummy nodes), so it never runs behind a box.
-  // chain[e] lists the slots an edge visits: source, waypoints, target.
-  std::vector<int> slot_layer(layer);
-  std::vector<std::vector<std::size_t>> chain;
-  std::vector<std::pair<std::size_t, std::size_t>> segments;
+  return layer;
+}
+
+/// The workstream graph laid out in columns by layer. Slots 0 to n-1 are the
+/// workstreams; an edge that spans several layers passes through invisible
+/// waypoints in the layers between (Sugiyama's dummy nodes), the slots from
+/// n on, so it never runs behind a box.
+struct GraphLayout {
+  std::size_t n = 0;
+  std::vector<int> layer;                       // [workstream]
+  int layers = 1;                               // one more than the deepest layer (every layer is >= 0)
+  std::vector<int> slot_layer;                  // [slot]
+  std::vector<std::vector<std::size_t>> chain;  // [edge]: the slots it visits: source, waypoints, target
+  Links segments;                               // every hop of every chain
+  std::vector<std::vector<std::size_t>> columns;  // [layer]: its slots, top to bottom
+  std::vector<double> pos;                      // [slot]: its row in its column
+  std::size_t max_rows = 1;
+};
+
+/// Adds the waypoints of every edge that skips a layer, and each edge's chain of slots.
+void route_edges(GraphLayout& g, const Links& links) {
+  g.slot_layer = g.layer;
   for (const auto& [a, b] : links) {
     std::vector<std::size_t> c{a};
-    if (layer[b] > layer[a] + 1) {
-      for (int l = layer[a] + 1; l < layer[b]; ++l) {
-        slot_layer.push_back(l);
-        c.push_back(slot_layer.size() - 1);
+    if (g.layer[b] > g.layer[a] + 1) {
+      for (int l = g.layer[a] + 1; l < g.layer[b]; ++l) {
+        g.slot_layer.push_back(l);
+        c.push_back(g.slot_layer.size() - 1);
       }
     }
     c.push_back(b);
-    for (std::size_t k = 0; k + 1 < c.size(); ++k) segments.emplace_back(c[k], c[k + 1]);
-    chain.push_back(std::move(c));
+    for (std::size_t k = 0; k + 1 < c.size(); ++k) g.segments.emplace_back(c[k], c[k + 1]);
+    g.chain.push_back(std::move(c));
   }
-  const std::size_t slots = slot_layer.size();
-  // Order within a layer by the mean position of predecessors (one barycentre
-  // pass), which removes most crossings in graphs of this size.
-  std::vector<std::vector<std::size_t>> columns(static_cast<std::size_t>(layers));
-  std::vector<double> pos(slots, 0);
-  for (int l = 0; l < layers; ++l) {
-    auto& col = columns[static_cast<std::size_t>(l)];
+}
+
+/// Orders each column by the mean position of the slots' predecessors (one
+/// barycentre pass), which removes most crossings in graphs of this size.
+void order_columns(GraphLayout& g) {
+  const std::size_t slots = g.slot_layer.size();
+  g.columns.assign(static_cast<std::size_t>(g.layers), {});
+  g.pos.assign(slots, 0);
+  for (int l = 0; l < g.layers; ++l) {
+    auto& col = g.columns[static_cast<std::size_t>(l)];
     for (std::size_t i = 0; i < slots; ++i)
-      if (slot_layer[i] == l) col.push_back(i);
+      if (g.slot_layer[i] == l) col.push_back(i);
     if (l > 0) {
       std::vector<double> key(slots, 1e9);
       for (std::size_t i : col) {
         double sum = 0;
         int cnt = 0;
-        for (const auto& [a, b] : segments)
-          if (b == i && slot_layer[a] < l) sum += pos[a], ++cnt;
+        for (const auto& [a, b] : g.segments)
+          if (b == i && g.slot_layer[a] < l) sum += g.pos[a], ++cnt;
         key[i] = cnt ? sum / cnt : 1e9;
       }
       std::stable_sort(col.begin(), col.end(), [&](std::size_t a, std::size_t b) { return key[a] < key[b]; });
     }
-    for (std::size_t r = 0; r < col.size(); ++r) pos[col[r]] = static_cast<double>(r);
+    for (std::size_t r = 0; r < col.size(); ++r) g.pos[col[r]] = static_cast<double>(r);
   }
-  std::size_t max_rows = 1;
-  for (const auto& c : columns) max_rows = std::max(max_rows, c.size());
+}
 
-  const double phase_top = 74, phase_h = 60;
-  const double dag_label_y = phase_top + phase_h + 34;
-  const double dag_top = dag_label_y + 14;
-  const double box_h = 52, pitch = 66;
-  const double height = dag_top + static_cast<double>(max_rows) * pitch + 40;
-  const double width = std::max(kWidth, 16 + static_cast<double>(layers) * 150.0);
-  Document doc(name, width, height, title,
-               "Diagram: the phases each scheme passes through, left to right, and below them the workstream graph of the "
-               "implementation phase: boxes are workstreams, arrows point from a workstream to those that wait for it.");
-  chart_title(doc, title, "Top: phases each scheme passes through. Below: implementation workstreams (arrow: must finish first)");
+GraphLayout layout_graph(const std::vector<std::string>& ids, const json& edges) {
+  GraphLayout g;
+  g.n = ids.size();
+  const Links links = graph_links(edges, ids);
+  g.layer = longest_path_layers(g.n, links);
+  for (const int l : g.layer) g.layers = std::max(g.layers, l + 1);
+  route_edges(g, links);
+  order_columns(g);
+  for (const auto& c : g.columns) g.max_rows = std::max(g.max_rows, c.size());
+  return g;
+}
 
-  std::string csv = "element,id,name,kind,layer,to\n";
-  if (!phases.empty()) {
-    doc.text(16, phase_top - 8, "Phases", "start", 12, "font-weight=\"700\" fill=\"#1A1A1A\"");
-    const double gap = 16;
-    const double pw = (width - 32 - gap * static_cast<double>(phases.size() - 1)) / static_cast<double>(phases.size());
-    for (std::size_t i = 0; i < phases.size(); ++i) {
-      const std::string pn = text(&phases[i]);
-      csv += csv_row({"phase", std::to_string(i + 1), pn, "", "", ""});
-      const double bx = 16 + static_cast<double>(i) * (pw + gap);
-      doc.rect(bx, phase_top, pw, phase_h, "class=\"phase\" rx=\"4\" fill=\"#F2F2F2\" stroke=\"#333333\"");
-      const auto lines = svg::wrap(pn, 11, pw - 8, 4);
-      const double ty = phase_top + phase_h / 2 + 4 - static_cast<double>(lines.size() - 1) * 6.6;
-      doc.text_lines(bx + pw / 2, ty, lines, "middle", 11, "fill=\"#1A1A1A\"");
-      if (i + 1 < phases.size()) {
-        const double ax = bx + pw + 1, ay = phase_top + phase_h / 2;
-        doc.line(ax, ay, ax + gap - 6, ay, "stroke=\"#333333\" stroke-width=\"1.5\"");
-        arrow_head(doc, ax + gap - 1, ay, "#333333");
-      }
-    }
-  }
+/// Where the laid-out graph's boxes and arrows go on the page, the graph's top at `top`.
+class GraphPlacement {
+ public:
+  static constexpr double kBoxH = 52, kPitch = 66;
 
-  doc.text(16, dag_label_y, "Implementation workstreams (columns: longest chain of predecessors)", "start", 12,
-           "font-weight=\"700\" fill=\"#1A1A1A\"");
-  const double colw = (width - 32) / static_cast<double>(layers);
-  const double bw = std::min(150.0, colw - 34);
-  auto box_x = [&](std::size_t i) { return 16 + colw * slot_layer[i] + (colw - bw) / 2 - 10; };
-  auto box_y = [&](std::size_t i) {
-    const auto& col = columns[static_cast<std::size_t>(slot_layer[i])];
+  GraphPlacement(const GraphLayout& g, double width, double top)
+      : g_(g), top_(top), colw_((width - 32) / static_cast<double>(g.layers)), bw_(std::min(150.0, colw_ - 34)) {}
+
+  const GraphLayout& layout() const { return g_; }
+  double box_w() const { return bw_; }
+  double box_x(std::size_t i) const { return 16 + colw_ * g_.slot_layer[i] + (colw_ - bw_) / 2 - 10; }
+  double box_y(std::size_t i) const {
+    const auto& col = g_.columns[static_cast<std::size_t>(g_.slot_layer[i])];
     // Centre each column vertically so short columns sit beside the middle of tall ones.
-    const double offset = (static_cast<double>(max_rows) - static_cast<double>(col.size())) * pitch / 2;
-    return dag_top + offset + pos[i] * pitch;
-  };
-  // Where several arrows leave or enter one box, spread them down its side
-  // in the order of the boxes at their other ends, so they do not merge.
-  auto port = [&](std::size_t node, std::size_t other, bool out) {
+    const double offset = (static_cast<double>(g_.max_rows) - static_cast<double>(col.size())) * kPitch / 2;
+    return top_ + offset + g_.pos[i] * kPitch;
+  }
+  /// Where an arrow between `node` and `other` leaves or enters `node`. Where
+  /// several do, they are spread down its side in the order of the boxes at
+  /// their other ends, so they do not merge.
+  double port(std::size_t node, std::size_t other, bool out) const {
     std::vector<std::size_t> peers;
-    for (const auto& [a, b] : segments) {
+    for (const auto& [a, b] : g_.segments) {
       if (out && a == node) peers.push_back(b);
       if (!out && b == node) peers.push_back(a);
     }
     std::stable_sort(peers.begin(), peers.end(), [&](std::size_t p, std::size_t q) { return box_y(p) < box_y(q); });
     const auto k = static_cast<double>(std::find(peers.begin(), peers.end(), other) - peers.begin());
     const double m = static_cast<double>(peers.size());
-    return box_y(node) + (node < n ? box_h * (k + 1) / (m + 1) : box_h / 2);
-  };
-  for (std::size_t e = 0; e < chain.size(); ++e) {
-    const auto& c = chain[e];
-    std::string d;
-    for (std::size_t k = 0; k + 1 < c.size(); ++k) {
-      const std::size_t a = c[k], b = c[k + 1];
-      const double x1 = a < n ? box_x(a) + bw : box_x(a) + bw;
-      const double y1 = port(a, b, true);
-      const double x2 = b < n ? box_x(b) - 8 : box_x(b);
-      const double y2 = port(b, a, false);
-      const double mx = (x1 + x2) / 2;
-      if (k == 0) d += "M" + num(a < n ? x1 : box_x(a)) + "," + num(y1);
-      if (a >= n) d += " L" + num(x1) + "," + num(y1);  // straight through a waypoint's column
-      d += " C" + num(mx) + "," + num(y1) + " " + num(mx) + "," + num(y2) + " " + num(x2) + "," + num(y2);
+    return box_y(node) + (node < g_.n ? kBoxH * (k + 1) / (m + 1) : kBoxH / 2);
+  }
+
+ private:
+  const GraphLayout& g_;
+  double top_;
+  double colw_;
+  double bw_;
+};
+
+/// The path data of an edge through its chain of slots `c`: a curve from
+/// each slot to the next, straight through a waypoint's column.
+std::string edge_path(const GraphPlacement& p, const std::vector<std::size_t>& c) {
+  const std::size_t n = p.layout().n;
+  std::string d;
+  for (std::size_t k = 0; k + 1 < c.size(); ++k) {
+    const std::size_t a = c[k], b = c[k + 1];
+    const double x1 = p.box_x(a) + p.box_w();
+    const double y1 = p.port(a, b, true);
+    const double x2 = b < n ? p.box_x(b) - 8 : p.box_x(b);
+    const double y2 = p.port(b, a, false);
+    const double mx = (x1 + x2) / 2;
+    if (k == 0) d += "M" + num(a < n ? x1 : p.box_x(a)) + "," + num(y1);
+    if (a >= n) d += " L" + num(x1) + "," + num(y1);  // straight through a waypoint's column
+    d += " C" + num(mx) + "," + num(y1) + " " + num(mx) + "," + num(y2) + " " + num(x2) + "," + num(y2);
+  }
+  return d;
+}
+
+/// An edge with its arrow head; returns its CSV row.
+std::string draw_edge(Document& doc, const GraphPlacement& p, const std::vector<std::size_t>& c, const std::vector<std::string>& ids) {
+  doc.raw("<path class=\"edge\" d=\"" + edge_path(p, c) + "\" fill=\"none\" stroke=\"#555555\" stroke-width=\"1.4\"/>\n");
+  const std::size_t last = c.back();
+  arrow_head(doc, p.box_x(last) - 1, p.port(last, c[c.size() - 2], false), "#555555");
+  return csv_row({"edge", ids[c.front()], "", "", "", ids[last]});
+}
+
+/// Workstream `i`'s box: transactional work solid blue, other kinds dashed
+/// orange, with its name and kind; returns its CSV row.
+std::string draw_workstream(Document& doc, const GraphPlacement& p, std::size_t i, const json& node, const std::string& id) {
+  const std::string kind = text(node, "kind", "workstream");
+  const std::string wn = text(node, "name", id);
+  const std::string csv = csv_row({"workstream", id, wn, kind, std::to_string(p.layout().layer[i]), ""});
+  const bool transactional = kind == "transactional";
+  const double bx = p.box_x(i), by = p.box_y(i), bw = p.box_w(), box_h = GraphPlacement::kBoxH;
+  doc.rect(bx, by, bw, box_h,
+           std::string("class=\"node node-") + (transactional ? "transactional" : "engagement") + "\" rx=\"6\" fill=\"" +
+               (transactional ? "#D6EAF8" : "#FDEBD0") + "\" stroke=\"" + (transactional ? "#0072B2" : "#B36B00") +
+               "\" stroke-width=\"1.5\"" + (transactional ? "" : " stroke-dasharray=\"5 3\""));
+  const auto lines = svg::wrap(wn, 11, bw - 10, 2);
+  const double ty = by + (lines.size() > 1 ? 16 : 22);
+  doc.text_lines(bx + bw / 2, ty, lines, "middle", 11, "fill=\"#1A1A1A\" font-weight=\"600\"");
+  doc.text(bx + bw / 2, by + box_h - 7, transactional ? "[transactional]" : "[" + kind + "]", "middle", 11,
+           "fill=\"#333333\" font-style=\"italic\"");
+  return csv;
+}
+
+/// The phases as a row of boxes `phase_h` high from `top`, left to right with
+/// arrows between; returns their CSV rows.
+std::string draw_phase_row(Document& doc, const json& phases, double width, double top, double phase_h) {
+  doc.text(16, top - 8, "Phases", "start", 12, "font-weight=\"700\" fill=\"#1A1A1A\"");
+  const double gap = 16;
+  const double pw = (width - 32 - gap * static_cast<double>(phases.size() - 1)) / static_cast<double>(phases.size());
+  std::string csv;
+  for (std::size_t i = 0; i < phases.size(); ++i) {
+    const std::string pn = text(&phases[i]);
+    csv += csv_row({"phase", std::to_string(i + 1), pn, "", "", ""});
+    const double bx = 16 + static_cast<double>(i) * (pw + gap);
+    doc.rect(bx, top, pw, phase_h, "class=\"phase\" rx=\"4\" fill=\"#F2F2F2\" stroke=\"#333333\"");
+    const auto lines = svg::wrap(pn, 11, pw - 8, 4);
+    const double ty = top + phase_h / 2 + 4 - static_cast<double>(lines.size() - 1) * 6.6;
+    doc.text_lines(bx + pw / 2, ty, lines, "middle", 11, "fill=\"#1A1A1A\"");
+    if (i + 1 < phases.size()) {
+      const double ax = bx + pw + 1, ay = top + phase_h / 2;
+      doc.line(ax, ay, ax + gap - 6, ay, "stroke=\"#333333\" stroke-width=\"1.5\"");
+      arrow_head(doc, ax + gap - 1, ay, "#333333");
     }
-    doc.raw("<path class=\"edge\" d=\"" + d + "\" fill=\"none\" stroke=\"#555555\" stroke-width=\"1.4\"/>\n");
-    const std::size_t last = c.back();
-    arrow_head(doc, box_x(last) - 1, port(last, c[c.size() - 2], false), "#555555");
-    csv += csv_row({"edge", ids[c.front()], "", "", "", ids[last]});
   }
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::string kind = text(nodes[i], "kind", "workstream");
-    const std::string wn = text(nodes[i], "name", ids[i]);
-    csv += csv_row({"workstream", ids[i], wn, kind, std::to_string(layer[i]), ""});
-    const bool transactional = kind == "transactional";
-    const double bx = box_x(i), by = box_y(i);
-    doc.rect(bx, by, bw, box_h,
-             std::string("class=\"node node-") + (transactional ? "transactional" : "engagement") + "\" rx=\"6\" fill=\"" +
-                 (transactional ? "#D6EAF8" : "#FDEBD0") + "\" stroke=\"" + (transactional ? "#0072B2" : "#B36B00") +
-                 "\" stroke-width=\"1.5\"" + (transactional ? "" : " stroke-dasharray=\"5 3\""));
-    const auto lines = svg::wrap(wn, 11, bw - 10, 2);
-    const double ty = by + (lines.size() > 1 ? 16 : 22);
-    doc.text_lines(bx + bw / 2, ty, lines, "middle", 11, "fill=\"#1A1A1A\" font-weight=\"600\"");
-    doc.text(bx + bw / 2, by + box_h - 7, transactional ? "[transactional]" : "[" + kind + "]", "middle", 11,
-             "fill=\"#333333\" font-style=\"italic\"");
-  }
-  const double ly = height - 26;
-  legend(doc, 16, ly, width - 16,
+  return csv;
+}
+
+Chart workstream_chart(const json& data) {
+  const std::string name = "workstream_graph", title = "Model logic: phases and workstreams";
+  const json* graph = get(data, "workstream_graph");
+  const json& nodes = graph ? array(*graph, "nodes") : array_or_empty(nullptr);
+  if (nodes.empty()) return skipped(name, title, "the input has no workstream_graph data");
+  const json& edges = array(*graph, "edges");
+  const json& phases = array(data, "phases");
+  std::vector<std::string> ids(nodes.size());
+  for (std::size_t i = 0; i < nodes.size(); ++i) ids[i] = text(nodes[i], "id");
+  const GraphLayout g = layout_graph(ids, edges);
+
+  const double phase_top = 74, phase_h = 60;
+  const double dag_label_y = phase_top + phase_h + 34;
+  const double dag_top = dag_label_y + 14;
+  const double height = dag_top + static_cast<double>(g.max_rows) * GraphPlacement::kPitch + 40;
+  const double width = std::max(kWidth, 16 + static_cast<double>(g.layers) * 150.0);
+  Document doc(name, width, height, title,
+               "Diagram: the phases each scheme passes through, left to right, and below them the workstream graph of the "
+               "implementation phase: boxes are workstreams, arrows point from a workstream to those that wait for it.");
+  chart_title(doc, title, "Top: phases each scheme passes through. Below: implementation workstreams (arrow: must finish first)");
+
+  std::string csv = "element,id,name,kind,layer,to\n";
+  if (!phases.empty()) csv += draw_phase_row(doc, phases, width, phase_top, phase_h);
+  doc.text(16, dag_label_y, "Implementation workstreams (columns: longest chain of predecessors)", "start", 12,
+           "font-weight=\"700\" fill=\"#1A1A1A\"");
+  const GraphPlacement place(g, width, dag_top);
+  for (const auto& c : g.chain) csv += draw_edge(doc, place, c, ids);
+  for (std::size_t i = 0; i < nodes.size(); ++i) csv += draw_workstream(doc, place, i, nodes[i], ids[i]);
+  legend(doc, 16, height - 26, width - 16,
          {swatch("Transactional (contracts, data, IT, processes)", "#D6EAF8", "stroke=\"#0072B2\""),
           swatch("Engagement (people, relationships)", "#FDEBD0", "stroke=\"#B36B00\" stroke-dasharray=\"4 2\"")});
   return finish(doc, name, title,
