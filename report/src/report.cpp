@@ -75,6 +75,15 @@ const json& member_or_empty(const json& j, std::string_view key) {
   return v != nullptr ? *v : empty;
 }
 
+/// (id, name) pairs in the order they are first seen.
+using NamedList = std::vector<std::pair<std::string, std::string>>;
+
+/// Adds `item`'s id and name (the id if it has none) unless the id is listed already.
+void add_first_seen(NamedList& list, const json& item) {
+  const std::string id = text(item, "id");
+  if (std::none_of(list.begin(), list.end(), [&](const auto& e) { return e.first == id; })) list.emplace_back(id, text(item, "name", id));
+}
+
 /// Escaped text for HTML and SVG.
 std::string h(std::string_view s) { return escape(s); }
 
@@ -1448,13 +1457,11 @@ std::string whatif_name(const json& whatifs, std::size_t k) { return text(whatif
 
 /// The rows: every scheme seen in any what-if, in first-seen order, as (id,
 /// name). Adds every shift and interval bound to `shifts`.
-std::vector<std::pair<std::string, std::string>> comparison_rows(const json& whatifs, ShiftRange& shifts) {
-  std::vector<std::pair<std::string, std::string>> rows;
+NamedList comparison_rows(const json& whatifs, ShiftRange& shifts) {
+  NamedList rows;
   for (const json& w : whatifs)
     for (const json& r : array(w, "rows")) {
-      const std::string id = text(r, "id");
-      if (std::none_of(rows.begin(), rows.end(), [&](const auto& p) { return p.first == id; }))
-        rows.emplace_back(id, text(r, "name", id));
+      add_first_seen(rows, r);
       for (const char* k : {"p50_shift", "mean_shift"}) shifts.add(number(r, k));
       for (const char* k : {"p50_shift_ci", "mean_ci"})
         for (const json& c : array(r, k)) shifts.add(number(&c));
@@ -1639,111 +1646,146 @@ std::string fact(std::string_view term, std::string_view value) {
   return "<dt>" + h(term) + "</dt><dd>" + h(value.empty() ? std::string_view(kDash) : value) + "</dd>\n";
 }
 
+/// A column heading (markup); a numeric column's is right-aligned like its figures.
+std::string column_head(std::string_view markup, bool numeric = false) {
+  return std::string("<th scope=\"col\"") + (numeric ? " class=\"num\"" : "") + ">" + std::string(markup) + "</th>";
+}
+
+/// A table up to the start of its body: its class, caption and column headings (markup).
+std::string table_start(std::string_view cls, std::string_view caption, std::string_view heads) {
+  return "<table class=\"" + std::string(cls) + "\">\n<caption>" + std::string(caption) + "</caption>\n<thead><tr>" +
+         std::string(heads) + "</tr></thead>\n<tbody>\n";
+}
+
+constexpr const char* kTableEnd = "</tbody>\n</table>\n";
+
+/// The start of a table row, headed by `markup`.
+std::string row_start(std::string_view markup) { return "<tr><th scope=\"row\">" + std::string(markup) + "</th>"; }
+
+/// A right-aligned cell of figures (markup).
+std::string num_cell(std::string_view markup) { return "<td class=\"num\">" + std::string(markup) + "</td>"; }
+
+/// What stands in place of a table the input cannot fill.
+std::string table_not_shown(std::string_view table, std::string_view why) {
+  return "<p class=\"skipped\">The " + std::string(table) + " is not shown: " + std::string(why) + ".</p>\n";
+}
+
 std::string quantile_table(const json& data) {
   const json& rows = array(data, "quantiles");
-  if (rows.empty()) return "<p class=\"skipped\">The quantile table is not shown: the input has no quantiles.</p>\n";
-  std::string s =
-      "<table class=\"quantiles\">\n<caption>Go-live dates: percentiles across replications, with 95% confidence intervals "
-      "(\xE2\x80\x9C" "after horizon\xE2\x80\x9D: not reached within the simulated period)</caption>\n"
-      "<thead><tr><th scope=\"col\">Scheme or milestone</th><th scope=\"col\">P10</th><th scope=\"col\">P50 (median)</th>"
-      "<th scope=\"col\">P80</th><th scope=\"col\">P90</th><th scope=\"col\" class=\"num\">Live within horizon</th></tr></thead>\n<tbody>\n";
+  if (rows.empty()) return table_not_shown("quantile table", "the input has no quantiles");
+  std::string s = table_start(
+      "quantiles",
+      "Go-live dates: percentiles across replications, with 95% confidence intervals "
+      "(\xE2\x80\x9C" "after horizon\xE2\x80\x9D: not reached within the simulated period)",
+      column_head("Scheme or milestone") + column_head("P10") + column_head("P50 (median)") + column_head("P80") +
+          column_head("P90") + column_head("Live within horizon", true));
   for (const json& r : rows) {
     const bool programme = text(r, "group") == "programme";
-    s += "<tr><th scope=\"row\">" + (programme ? "<em>" + h(text(r, "name", text(r, "id"))) + "</em>" : h(text(r, "name", text(r, "id")))) + "</th>";
+    s += row_start(programme ? "<em>" + h(text(r, "name", text(r, "id"))) + "</em>" : h(text(r, "name", text(r, "id"))));
     for (const char* k : {"p10", "p50", "p80", "p90"}) s += "<td>" + date_cell(get(r, k) ? *get(r, k) : json()) + "</td>";
-    s += "<td class=\"num\">" + h(pct(number(r, "probability_within_horizon"))) + "</td></tr>\n";
+    s += num_cell(h(pct(number(r, "probability_within_horizon")))) + "</tr>\n";
   }
-  return s + "</tbody>\n</table>\n";
+  return s + kTableEnd;
+}
+
+/// The target's probability for the series `id` (the last one given for it).
+std::optional<double> target_probability(const json& target, const std::string& id) {
+  std::optional<double> p;
+  for (const json& e : array(target, "probabilities"))
+    if (text(e, "id") == id) p = number(e, "p");
+  return p;
 }
 
 std::string targets_table(const json& data) {
   const json& targets = array(data, "targets");
-  if (targets.empty()) return "<p class=\"skipped\">The targets table is not shown: the input has no target dates.</p>\n";
-  std::vector<std::pair<std::string, std::string>> series;
+  if (targets.empty()) return table_not_shown("targets table", "the input has no target dates");
+  NamedList series;
   for (const json& t : targets)
-    for (const json& p : array(t, "probabilities")) {
-      const std::string id = text(p, "id");
-      if (std::none_of(series.begin(), series.end(), [&](const auto& e) { return e.first == id; }))
-        series.emplace_back(id, text(p, "name", id));
-    }
-  std::string s =
-      "<table class=\"targets\">\n<caption>Probability of being live by each target date</caption>\n<thead><tr><th "
-      "scope=\"col\">Scheme or milestone</th>";
+    for (const json& p : array(t, "probabilities")) add_first_seen(series, p);
+  std::string heads = column_head("Scheme or milestone");
   for (const json& t : targets) {
     const auto d = date(t, "date");
-    s += "<th scope=\"col\" class=\"num\">" + h(text(t, "label", kDash)) + "<span class=\"ci\">" +
-         h(d ? svg::format_date(*d) : std::string(kDash)) + "</span></th>";
+    heads += column_head(h(text(t, "label", kDash)) + "<span class=\"ci\">" + h(d ? svg::format_date(*d) : std::string(kDash)) + "</span>",
+                         true);
   }
-  s += "</tr></thead>\n<tbody>\n";
+  std::string s = table_start("targets", "Probability of being live by each target date", heads);
   for (const auto& [id, sname] : series) {
-    s += "<tr><th scope=\"row\">" + h(sname) + "</th>";
-    for (const json& t : targets) {
-      std::optional<double> p;
-      for (const json& e : array(t, "probabilities"))
-        if (text(e, "id") == id) p = number(e, "p");
-      s += "<td class=\"num\">" + h(pct(p)) + "</td>";
-    }
+    s += row_start(h(sname));
+    for (const json& t : targets) s += num_cell(h(pct(target_probability(t, id))));
     s += "</tr>\n";
   }
-  return s + "</tbody>\n</table>\n";
+  return s + kTableEnd;
+}
+
+std::string shift_text(std::optional<double> v) { return v ? days_label(*v) : std::string(kDash); }
+
+/// An interval under a figure, "a to b"; nothing unless it is given as a pair.
+std::string interval_span(const json& arr) {
+  if (!arr.is_array() || arr.size() != 2) return std::string();
+  return "<span class=\"ci\">" + h(shift_text(number(&arr[0])) + " to " + shift_text(number(&arr[1]))) + "</span>";
+}
+
+/// One what-if's shifts against the base scenario `base`, a row per scheme or milestone.
+std::string comparison_table(const json& w, const std::string& base) {
+  std::string s = table_start("comparison",
+                              h(text(w, "name", "what-if")) + " against " + h(base) +
+                                  ": shift in go-live date (days; negative = earlier)",
+                              column_head("Scheme or milestone") + column_head("P50 shift (95% CI)", true) +
+                                  column_head("Mean shift (95% CI)", true) + column_head("P10", true) + column_head("P90", true) +
+                                  column_head("P(earlier)", true) + column_head("P(later)", true));
+  for (const json& r : array(w, "rows")) {
+    s += row_start(h(text(r, "name", text(r, "id"))));
+    s += num_cell(h(shift_text(number(r, "p50_shift"))) + interval_span(array(r, "p50_shift_ci")));
+    s += num_cell(h(shift_text(number(r, "mean_shift"))) + interval_span(array(r, "mean_ci")));
+    s += num_cell(h(shift_text(number(r, "p10_shift"))));
+    s += num_cell(h(shift_text(number(r, "p90_shift"))));
+    s += num_cell(h(pct(number(r, "probability_earlier"))));
+    s += num_cell(h(pct(number(r, "probability_later")))) + "</tr>\n";
+  }
+  return s + kTableEnd;
 }
 
 std::string comparison_tables(const json& data) {
   const json* cmp = get(data, "comparison");
   if (cmp == nullptr) return "";
   std::string s;
-  for (const json& w : array(*cmp, "whatifs")) {
-    const std::string wname = text(w, "name", "what-if");
-    s += "<table class=\"comparison\">\n<caption>" + h(wname) + " against " + h(text(*cmp, "base", "the base")) +
-         ": shift in go-live date (days; negative = earlier)</caption>\n<thead><tr><th scope=\"col\">Scheme or "
-         "milestone</th><th scope=\"col\" class=\"num\">P50 shift (95% CI)</th><th scope=\"col\" class=\"num\">Mean shift "
-         "(95% CI)</th><th scope=\"col\" class=\"num\">P10</th><th scope=\"col\" class=\"num\">P90</th><th scope=\"col\" "
-         "class=\"num\">P(earlier)</th><th scope=\"col\" class=\"num\">P(later)</th></tr></thead>\n<tbody>\n";
-    auto shift = [](std::optional<double> v) { return v ? days_label(*v) : std::string(kDash); };
-    auto ci = [&](const json& arr) {
-      if (!arr.is_array() || arr.size() != 2) return std::string();
-      return "<span class=\"ci\">" + h(shift(number(&arr[0])) + " to " + shift(number(&arr[1]))) + "</span>";
-    };
-    for (const json& r : array(w, "rows")) {
-      s += "<tr><th scope=\"row\">" + h(text(r, "name", text(r, "id"))) + "</th>";
-      s += "<td class=\"num\">" + h(shift(number(r, "p50_shift"))) + ci(array(r, "p50_shift_ci")) + "</td>";
-      s += "<td class=\"num\">" + h(shift(number(r, "mean_shift"))) + ci(array(r, "mean_ci")) + "</td>";
-      s += "<td class=\"num\">" + h(shift(number(r, "p10_shift"))) + "</td>";
-      s += "<td class=\"num\">" + h(shift(number(r, "p90_shift"))) + "</td>";
-      s += "<td class=\"num\">" + h(pct(number(r, "probability_earlier"))) + "</td>";
-      s += "<td class=\"num\">" + h(pct(number(r, "probability_later"))) + "</td></tr>\n";
-    }
-    s += "</tbody>\n</table>\n";
-  }
+  for (const json& w : array(*cmp, "whatifs")) s += comparison_table(w, text(*cmp, "base", "the base"));
   return s;
+}
+
+/// A column of a listing: its heading and the key of its values.
+struct Field {
+  const char* heading;
+  const char* key;
+};
+
+/// A table of what the scenario lists (barriers, levers): a row for each,
+/// headed by its name, with a cell for each field (a dash where it has none).
+std::string listing_table(const json& rows, std::string_view cls, std::string_view caption, std::string_view name_heading,
+                          std::initializer_list<Field> fields) {
+  std::string heads = column_head(name_heading);
+  for (const Field& f : fields) heads += column_head(f.heading);
+  std::string s = table_start(cls, caption, heads);
+  for (const json& r : rows) {
+    s += row_start(h(text(r, "name", text(r, "id", kDash))));
+    for (const Field& f : fields) s += "<td>" + h(text(r, f.key, kDash)) + "</td>";
+    s += "</tr>\n";
+  }
+  return s + kTableEnd;
 }
 
 std::string barriers_table(const json& data) {
   const json& rows = array(data, "barriers");
   if (rows.empty()) return "<p>The input lists no barriers.</p>\n";
-  std::string s =
-      "<table class=\"barriers\">\n<caption>Barriers: events that hold schemes up</caption>\n<thead><tr><th "
-      "scope=\"col\">Barrier</th><th scope=\"col\">Scope</th><th scope=\"col\">Trigger</th><th scope=\"col\">Effect</th><th "
-      "scope=\"col\">Description</th></tr></thead>\n<tbody>\n";
-  for (const json& b : rows)
-    s += "<tr><th scope=\"row\">" + h(text(b, "name", text(b, "id", kDash))) + "</th><td>" + h(text(b, "scope", kDash)) +
-         "</td><td>" + h(text(b, "trigger", kDash)) + "</td><td>" + h(text(b, "effect", kDash)) + "</td><td>" +
-         h(text(b, "description", kDash)) + "</td></tr>\n";
-  return s + "</tbody>\n</table>\n";
+  return listing_table(rows, "barriers", "Barriers: events that hold schemes up", "Barrier",
+                       {{"Scope", "scope"}, {"Trigger", "trigger"}, {"Effect", "effect"}, {"Description", "description"}});
 }
 
 std::string levers_table(const json& data) {
   const json& rows = array(data, "levers");
   if (rows.empty()) return "<p>The input lists no levers.</p>\n";
-  std::string s =
-      "<table class=\"levers\">\n<caption>Levers: what a what-if can move (the tornado uses the low and high "
-      "settings)</caption>\n<thead><tr><th scope=\"col\">Lever</th><th scope=\"col\">Value in this run</th><th "
-      "scope=\"col\">Low</th><th scope=\"col\">High</th><th scope=\"col\">Description</th></tr></thead>\n<tbody>\n";
-  for (const json& l : rows)
-    s += "<tr><th scope=\"row\">" + h(text(l, "name", text(l, "id", kDash))) + "</th><td>" + h(text(l, "value", kDash)) +
-         "</td><td>" + h(text(l, "low", kDash)) + "</td><td>" + h(text(l, "high", kDash)) + "</td><td>" +
-         h(text(l, "description", kDash)) + "</td></tr>\n";
-  return s + "</tbody>\n</table>\n";
+  return listing_table(rows, "levers", "Levers: what a what-if can move (the tornado uses the low and high settings)", "Lever",
+                       {{"Value in this run", "value"}, {"Low", "low"}, {"High", "high"}, {"Description", "description"}});
 }
 
 /// "nine" (or "the"), for prose about the schemes in this scenario.
