@@ -1799,25 +1799,31 @@ std::string scheme_count_words(const json& data) {
   return count < 13 ? kWords[count] : std::to_string(count);
 }
 
-std::string html_report(const json& data, const std::vector<Chart>& charts) {
-  const bool compare = text(data, "kind") == "compare";
-  const std::string title = text(data, "title", "wsic report");
-  const json& scenario = get(data, "scenario") ? *get(data, "scenario") : json::object();
-  const json& experiment = get(data, "experiment") ? *get(data, "experiment") : json::object();
-  const json& impl = get(data, "implementation") ? *get(data, "implementation") : json::object();
-  const json& cal = get(data, "calendar") ? *get(data, "calendar") : json::object();
-  auto chart = [&](const std::string& n) -> const Chart* {
-    for (const Chart& c : charts)
-      if (c.name == n) return &c;
-    return nullptr;
-  };
-  int fig = 0;
-  auto fig_html = [&](const std::string& n) {
-    const Chart* c = chart(n);
-    if (c == nullptr) return std::string();
-    return figure(*c, c->skipped.empty() ? ++fig : fig);
-  };
+/// Places the charts as figures, numbered in the order they are placed; a
+/// skipped chart says why it is missing and takes no number.
+class Figures {
+ public:
+  explicit Figures(const std::vector<Chart>& charts) : charts_(charts) {}
 
+  /// The figure of the chart called `name`, or nothing if there is none.
+  std::string place(std::string_view name) {
+    for (const Chart& c : charts_)
+      if (c.name == name) return figure(c, c.skipped.empty() ? ++number_ : number_);
+    return std::string();
+  }
+
+ private:
+  const std::vector<Chart>& charts_;
+  int number_ = 0;
+};
+
+/// Everything before the summary: the head with the style sheet, the title
+/// and a line on what was run.
+std::string page_header(const json& data) {
+  const std::string title = text(data, "title", "wsic report");
+  const json& scenario = member_or_empty(data, "scenario");
+  const json& experiment = member_or_empty(data, "experiment");
+  const json& cal = member_or_empty(data, "calendar");
   std::string s = "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n"
                   "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n<title>" +
                   h(title) + "</title>\n<style>" + kCss + "</style>\n</head>\n<body>\n<main>\n<header>\n<h1>" + h(title) + "</h1>\n";
@@ -1825,40 +1831,50 @@ std::string html_report(const json& data, const std::vector<Chart>& charts) {
   if (const std::string d = text(scenario, "description"); !d.empty()) s += ": " + h(d);
   s += "<br/>Simulated period " + h(text(cal, "start", kDash)) + " to " + h(text(cal, "horizon", kDash)) + "; " +
        h(text(experiment, "replications", kDash)) + " replications, seed " + h(text(experiment, "seed", kDash)) + ".</p>\n</header>\n";
+  return s;
+}
 
-  s += "<section class=\"summary\" aria-labelledby=\"summary-heading\">\n<h2 id=\"summary-heading\">Summary in plain "
-       "language</h2>\n" + list(array(data, "plain_summary")) + "</section>\n";
+std::string summary_section(const json& data) {
+  return "<section class=\"summary\" aria-labelledby=\"summary-heading\">\n<h2 id=\"summary-heading\">Summary in plain "
+         "language</h2>\n" + list(array(data, "plain_summary")) + "</section>\n";
+}
 
-  if (compare) {
-    s += "<section id=\"comparison\">\n<h2>Comparison of scenarios</h2>\n<p>Each what-if is run with the same replication "
-         "indices and random-number streams as " +
-         h(get(data, "comparison") ? text(*get(data, "comparison"), "base", "the base scenario") : std::string("the base scenario")) +
-         ", so the differences below are paired: they show the effect of the change, not the noise between runs.</p>\n";
-    s += fig_html("comparison") + comparison_tables(data) + "</section>\n";
-  }
+std::string comparison_section(const json& data, Figures& figures) {
+  std::string s = "<section id=\"comparison\">\n<h2>Comparison of scenarios</h2>\n<p>Each what-if is run with the same replication "
+                  "indices and random-number streams as " +
+                  h(get(data, "comparison") ? text(*get(data, "comparison"), "base", "the base scenario") : std::string("the base scenario")) +
+                  ", so the differences below are paired: they show the effect of the change, not the noise between runs.</p>\n";
+  return s + figures.place("comparison") + comparison_tables(data) + "</section>\n";
+}
 
-  s += "<section id=\"results\">\n<h2>Key results</h2>\n<h3>When the schemes go live</h3>\n" + quantile_table(data);
+std::string results_section(const json& data, Figures& figures) {
+  std::string s = "<section id=\"results\">\n<h2>Key results</h2>\n<h3>When the schemes go live</h3>\n" + quantile_table(data);
   s += "<h3>Chances of meeting the target dates</h3>\n" + targets_table(data);
   s += "<h3>Charts</h3>\n";
-  for (const char* n : {"s_curves", "fan", "gantt", "barrier_tornado", "lever_tornado", "criticality", "spend"}) s += fig_html(n);
-  s += "</section>\n";
+  for (const char* n : {"s_curves", "fan", "gantt", "barrier_tornado", "lever_tornado", "criticality", "spend"}) s += figures.place(n);
+  return s + "</section>\n";
+}
 
-  // STRESS-DES (Monks et al. 2019) sections 1-5.
-  s += "<section id=\"objectives\">\n<h2>1 Objectives</h2>\n<p>The model is a discrete-event simulation of the Whole Systems "
-       "Integrated Care (WSIC) programme in North West London: " + h(scheme_count_words(data)) +
-       " early-adopter schemes, designated after a pan-NW London co-design phase, each designing a local model of care, implementing it through workstreams such as "
-       "information governance, contracts and engagement, going live as a pilot and then ramping up to full coverage, while "
-       "national and local barriers hold them up. Its purpose is to turn what the evaluation observed into a forecast with "
-       "honest uncertainty, and to test what could have been done differently.</p>\n<p>The questions it answers:</p>\n<ul>\n"
-       "<li>When does each scheme, and the programme as a whole, go live?</li>\n"
-       "<li>How likely is the programme to meet its target dates?</li>\n"
-       "<li>What do the levers (central and local support, national action, leadership continuity, engagement) buy?</li>\n"
-       "<li>Which barriers drive the delay?</li>\n</ul>\n<p>Outputs: go-live and full-coverage dates per scheme and for the "
-       "programme, the number of schemes live over time, the criticality of each workstream, and spend by financial "
-       "year.</p>\n</section>\n";
+// The STRESS-DES sections (Monks et al. 2019), 1 to 5.
 
-  s += "<section id=\"logic\">\n<h2>2 Model logic</h2>\n<p>Each scheme is an entity that passes through the phases in "
-       "order:</p>\n";
+std::string objectives_section(const json& data) {
+  return "<section id=\"objectives\">\n<h2>1 Objectives</h2>\n<p>The model is a discrete-event simulation of the Whole Systems "
+         "Integrated Care (WSIC) programme in North West London: " + h(scheme_count_words(data)) +
+         " early-adopter schemes, designated after a pan-NW London co-design phase, each designing a local model of care, implementing it through workstreams such as "
+         "information governance, contracts and engagement, going live as a pilot and then ramping up to full coverage, while "
+         "national and local barriers hold them up. Its purpose is to turn what the evaluation observed into a forecast with "
+         "honest uncertainty, and to test what could have been done differently.</p>\n<p>The questions it answers:</p>\n<ul>\n"
+         "<li>When does each scheme, and the programme as a whole, go live?</li>\n"
+         "<li>How likely is the programme to meet its target dates?</li>\n"
+         "<li>What do the levers (central and local support, national action, leadership continuity, engagement) buy?</li>\n"
+         "<li>Which barriers drive the delay?</li>\n</ul>\n<p>Outputs: go-live and full-coverage dates per scheme and for the "
+         "programme, the number of schemes live over time, the criticality of each workstream, and spend by financial "
+         "year.</p>\n</section>\n";
+}
+
+std::string logic_section(const json& data, Figures& figures) {
+  std::string s = "<section id=\"logic\">\n<h2>2 Model logic</h2>\n<p>Each scheme is an entity that passes through the phases in "
+                  "order:</p>\n";
   const json& phases = array(data, "phases");
   if (!phases.empty()) {
     s += "<ol>\n";
@@ -1868,14 +1884,21 @@ std::string html_report(const json& data, const std::vector<Chart>& charts) {
   s += "<p>In implementation a scheme works through a graph of workstreams: a workstream starts when those it depends on "
        "have finished, and the scheme goes live when all are done. Barriers are random events that block, delay or slow "
        "work; levers are the settings a what-if changes.</p>\n";
-  s += fig_html("workstream_graph") + barriers_table(data) + levers_table(data) + "</section>\n";
+  return s + figures.place("workstream_graph") + barriers_table(data) + levers_table(data) + "</section>\n";
+}
 
-  s += "<section id=\"data\">\n<h2>3 Data</h2>\n<h3>Sources</h3>\n" + list(array(data, "data_sources")) +
-       "<h3>Assumptions</h3>\n" + list(array(data, "assumptions"));
-  s += "<p>All inputs are in the scenario file <code>" + h(text(scenario, "file", kDash)) + "</code> (content hash <code>" +
-       h(text(scenario, "content_hash", kDash)) + "</code>).</p>\n</section>\n";
+std::string data_section(const json& data) {
+  const json& scenario = member_or_empty(data, "scenario");
+  std::string s = "<section id=\"data\">\n<h2>3 Data</h2>\n<h3>Sources</h3>\n" + list(array(data, "data_sources")) +
+                  "<h3>Assumptions</h3>\n" + list(array(data, "assumptions"));
+  return s + "<p>All inputs are in the scenario file <code>" + h(text(scenario, "file", kDash)) + "</code> (content hash <code>" +
+         h(text(scenario, "content_hash", kDash)) + "</code>).</p>\n</section>\n";
+}
 
-  s += "<section id=\"experimentation\">\n<h2>4 Experimentation</h2>\n<dl class=\"facts\">\n";
+std::string experimentation_section(const json& data) {
+  const json& experiment = member_or_empty(data, "experiment");
+  const json& cal = member_or_empty(data, "calendar");
+  std::string s = "<section id=\"experimentation\">\n<h2>4 Experimentation</h2>\n<dl class=\"facts\">\n";
   s += fact("Replications", text(experiment, "replications"));
   s += fact("Seed", text(experiment, "seed"));
   s += fact("Block size", text(experiment, "block_size"));
@@ -1884,21 +1907,37 @@ std::string html_report(const json& data, const std::vector<Chart>& charts) {
   s += fact("Replications per analysis run", text(experiment, "analysis_replications"));
   s += fact("Run length", text(cal, "start", kDash) + " to " + text(cal, "horizon", kDash) +
                               " (a terminating simulation: every replication starts from the programme's start, no warm-up)");
-  s += "</dl>\n<p>Attribution (each barrier switched off) and sensitivity (each lever at its low and high setting) re-run the "
-       "model with the same replication indices, so every difference is paired.</p>\n</section>\n";
+  return s + "</dl>\n<p>Attribution (each barrier switched off) and sensitivity (each lever at its low and high setting) re-run the "
+             "model with the same replication indices, so every difference is paired.</p>\n</section>\n";
+}
 
-  s += "<section id=\"implementation\">\n<h2>5 Implementation</h2>\n<dl class=\"facts\">\n";
+std::string implementation_section(const json& data) {
+  const json& impl = member_or_empty(data, "implementation");
+  std::string s = "<section id=\"implementation\">\n<h2>5 Implementation</h2>\n<dl class=\"facts\">\n";
   s += fact("Software", "wsic " + text(impl, "version", "(version not given)") + ", a C++20 discrete-event simulator");
   s += fact("Build", text(impl, "build"));
   const auto wall = number(impl, "wall_seconds");
   s += fact("Run time", wall ? svg::fixed(*wall, 2) + " s (wall clock)" : std::string(kDash));
   s += fact("Threads", text(impl, "threads"));
-  s += "</dl>\n<p>Results do not depend on the number of threads: the same seed gives the same output.</p>\n</section>\n";
+  return s + "</dl>\n<p>Results do not depend on the number of threads: the same seed gives the same output.</p>\n</section>\n";
+}
 
-  s += "<footer>Reported following the STRESS-DES checklist for discrete-event simulation (Monks et al., 2019). This file is "
-       "self-contained: it needs no network and prints as shown. Each chart's numbers are in the CSV file of the same "
-       "name.</footer>\n</main>\n</body>\n</html>\n";
-  return s;
+constexpr const char* kFooter =
+    "<footer>Reported following the STRESS-DES checklist for discrete-event simulation (Monks et al., 2019). This file is "
+    "self-contained: it needs no network and prints as shown. Each chart's numbers are in the CSV file of the same "
+    "name.</footer>\n</main>\n</body>\n</html>\n";
+
+std::string html_report(const json& data, const std::vector<Chart>& charts) {
+  Figures figures(charts);
+  std::string s = page_header(data) + summary_section(data);
+  if (text(data, "kind") == "compare") s += comparison_section(data, figures);
+  s += results_section(data, figures);
+  s += objectives_section(data);
+  s += logic_section(data, figures);
+  s += data_section(data);
+  s += experimentation_section(data);
+  s += implementation_section(data);
+  return s + kFooter;
 }
 
 }  // namespace
