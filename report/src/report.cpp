@@ -818,19 +818,27 @@ Tornado read_tornado(const json& data, std::string_view key, const char* key_a, 
   return tornado;
 }
 
-/// A tornado's frame: a row of `row_h` for each bar below the title and the
-/// legend, the bars' labels left of `left`.
-Frame tornado_frame(const Tornado& t, double left, double row_h) {
-  const double top = 76;
-  return {left, top, 704, top + static_cast<double>(t.bars.size()) * row_h};
-}
+/// A tornado chart up to its legend: the document with its title, the
+/// frame and the shift axis.
+struct TornadoCanvas {
+  Frame f;
+  Document doc;
+  Scale x;
+};
 
-/// A tornado's shift axis, leaving `label_px` beyond the bars for their labels.
-Scale tornado_axis(Document& doc, const Frame& f, const Tornado& t, double label_px) {
+/// Starts a tornado chart with a row of `row_h` for each bar below the title
+/// and the legend, the bars' labels left of `left`, and `label_px` beyond the
+/// bars' ends for their values.
+TornadoCanvas tornado_canvas(const std::string& name, const std::string& title, const Tornado& t, double left, double row_h,
+                             double label_px, const std::string& desc, const std::string& subtitle) {
+  const double top = 76;
+  const Frame f{left, top, 704, top + static_cast<double>(t.bars.size()) * row_h};
+  Document doc(name, kWidth, f.bottom + 48, title, desc);
+  chart_title(doc, title, subtitle);
   const auto [p0, p1] = bar_area(f.left, f.right, t.shifts.lo, t.shifts.hi, label_px);
   const Scale x = shift_scale(t.shifts.lo, t.shifts.hi, p0, p1);
   x_axis(doc, f, x, svg::linear_ticks(x.d0, x.d1, 6), "Shift (" + t.unit + ")", true);
-  return x;
+  return {f, std::move(doc), x};
 }
 
 /// A bar's value label, `gap` beyond its end: left of `left_px` for a bar
@@ -874,15 +882,13 @@ Chart barrier_chart(const json& data) {
   const Tornado t = read_tornado(data, "barrier_tornado", "p50_shift", "p80_shift");
   if (t.bars.empty()) return skipped(name, title, "the input has no barrier attribution (barrier_tornado) data");
   const std::string& measure = t.measure;
-  const double row_h = 34;
-  const Frame f = tornado_frame(t, 236, row_h);
-  Document doc(name, kWidth, f.bottom + 48, title,
-               "Horizontal bar chart: for each barrier, the shift in " + measure + " (" + t.unit +
-                   ") when that barrier is switched off; a thick bar for the median shift and a thin bar for the 80th percentile.");
   const bool says_off = measure.find("switched off") != std::string::npos;
-  chart_title(doc, title,
-              "Shift in " + measure + (says_off ? "" : " when the barrier is switched off") + " (" + t.unit + "; negative = earlier)");
-  const Scale x = tornado_axis(doc, f, t, 56);
+  const double row_h = 34;
+  auto [f, doc, x] = tornado_canvas(
+      name, title, t, 236, row_h, 56,
+      "Horizontal bar chart: for each barrier, the shift in " + measure + " (" + t.unit +
+          ") when that barrier is switched off; a thick bar for the median shift and a thin bar for the 80th percentile.",
+      "Shift in " + measure + (says_off ? "" : " when the barrier is switched off") + " (" + t.unit + "; negative = earlier)");
   legend(doc, 16, 52, 704,
          {swatch("P50 shift (median)", "#0072B2"), swatch("P80 shift (80th percentile)", "#E69F00")});
 
@@ -954,12 +960,11 @@ Chart lever_chart(const json& data) {
   if (t.bars.empty()) return skipped(name, title, "the input has no lever sensitivity (lever_tornado) data");
   const std::string& measure = t.measure;
   const double row_h = 46;
-  const Frame f = tornado_frame(t, 250, row_h);
-  Document doc(name, kWidth, f.bottom + 48, title,
-               "Tornado chart: for each lever, the shift in " + measure + " (" + t.unit +
-                   ") at its low setting and at its high setting, relative to the scenario's own setting.");
-  chart_title(doc, title, "Shift in " + measure + " with the lever at its low or high setting (" + t.unit + "; negative = earlier)");
-  const Scale x = tornado_axis(doc, f, t, 84);
+  auto [f, doc, x] = tornado_canvas(
+      name, title, t, 250, row_h, 84,
+      "Tornado chart: for each lever, the shift in " + measure + " (" + t.unit +
+          ") at its low setting and at its high setting, relative to the scenario's own setting.",
+      "Shift in " + measure + " with the lever at its low or high setting (" + t.unit + "; negative = earlier)");
   legend(doc, 16, 52, 704, {swatch("Low setting", "#56B4E9"), swatch("High setting", "#D55E00")});
 
   std::string csv = "lever_id,lever_name,setting,setting_value,statistic,shift_days\n";
