@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "wsic/model/outcomes.hpp"
 #include "wsic/model/scenario.hpp"
 
 namespace wsic::report::figures {
@@ -49,6 +50,22 @@ inline std::size_t histogram_mode(const std::vector<std::uint64_t>& counts) {
     if (counts[k] > counts[mode]) mode = k;
   }
   return mode;
+}
+
+/// Each financial year's funding and mean spend, in millions of pounds; every key
+/// but the year's ends in `suffix` (summary.json says "_m", the report data
+/// nothing).
+inline nlohmann::ordered_json spend_by_year(const model::Scenario& sc, const model::Outcomes& o, const std::string& suffix) {
+  nlohmann::ordered_json spend = nlohmann::ordered_json::array();
+  for (std::size_t y = 0; y < sc.funding.size(); ++y) {
+    spend.push_back({{"financial_year", fy_label(sc.funding[y].year)},
+                     {"funded_central" + suffix, sc.funding[y].central},
+                     {"funded_local" + suffix, sc.funding[y].local},
+                     {"central_team" + suffix, per_replication(o.spend_central_team[y], o.replications)},
+                     {"consultancy" + suffix, per_replication(o.spend_consultancy[y], o.replications)},
+                     {"local_support" + suffix, per_replication(o.spend_local[y], o.replications)}});
+  }
+  return spend;
 }
 
 }  // namespace wsic::report::figures

@@ -336,19 +336,6 @@ ordered_json lever_tornado_json(const model::Scenario& sc, const std::vector<Tor
   return {{"measure", "P50 of all schemes live"}, {"unit", "days"}, {"bars", bars}};
 }
 
-ordered_json spend_json(const model::Scenario& sc, const model::Outcomes& o) {
-  ordered_json spend = ordered_json::array();
-  for (std::size_t y = 0; y < sc.funding.size(); ++y) {
-    spend.push_back({{"financial_year", figures::fy_label(sc.funding[y].year)},
-                     {"funded_central", sc.funding[y].central},
-                     {"funded_local", sc.funding[y].local},
-                     {"central_team", figures::per_replication(o.spend_central_team[y], o.replications)},
-                     {"consultancy", figures::per_replication(o.spend_consultancy[y], o.replications)},
-                     {"local_support", figures::per_replication(o.spend_local[y], o.replications)}});
-  }
-  return spend;
-}
-
 // ---- the model's shape and sources -----------------------------------------------------
 
 ordered_json phases_json() {
@@ -418,7 +405,7 @@ ordered_json run_report_data(const model::Scenario& sc, const model::Outcomes& o
   j["criticality"] = criticality_json(sc, o);
   if (!barrier_bars.empty()) j["barrier_tornado"] = barrier_tornado_json(sc, barrier_bars);
   if (!lever_bars.empty()) j["lever_tornado"] = lever_tornado_json(sc, lever_bars);
-  j["spend"] = spend_json(sc, o);
+  j["spend"] = figures::spend_by_year(sc, o, "");
   j["phases"] = phases_json();
   j["workstream_graph"] = workstream_graph_json(sc);
   j["barriers"] = barriers_json(sc);

@@ -95,19 +95,6 @@ ordered_json milestones_json(const model::Scenario& sc, const model::Outcomes& o
   return milestones;
 }
 
-ordered_json spend_json(const model::Scenario& sc, const model::Outcomes& o) {
-  ordered_json spend = ordered_json::array();
-  for (std::size_t y = 0; y < sc.funding.size(); ++y) {
-    spend.push_back({{"financial_year", figures::fy_label(sc.funding[y].year)},
-                     {"funded_central_m", sc.funding[y].central},
-                     {"funded_local_m", sc.funding[y].local},
-                     {"central_team_m", figures::per_replication(o.spend_central_team[y], o.replications)},
-                     {"consultancy_m", figures::per_replication(o.spend_consultancy[y], o.replications)},
-                     {"local_support_m", figures::per_replication(o.spend_local[y], o.replications)}});
-  }
-  return spend;
-}
-
 // ---- the CSV tables, one function a file ----------------------------------------------
 
 std::string fraction(double v) { return fmt::format("{:.6f}", v); }
@@ -176,7 +163,7 @@ std::string barriers_csv(const model::Scenario& sc, const model::Outcomes& o) {
   return f.str();
 }
 
-/// Funded and spent (mean per replication) by year and category, £ million.
+/// Funded and spent (mean per replication) by year and category, in millions of pounds.
 std::string spend_csv(const model::Scenario& sc, const model::Outcomes& o) {
   std::ostringstream f;
   f << "financial_year,category,funded_m,spent_m\n";
@@ -215,7 +202,7 @@ std::string summary_json(const model::Scenario& sc, const model::Outcomes& o, co
     barriers.push_back({{"id", sc.barriers[b].id}, {"strikes_per_replication", share(o.barrier_hits[b], o.replications)}});
   }
   j["barriers"] = barriers;
-  j["spend"] = spend_json(sc, o);
+  j["spend"] = figures::spend_by_year(sc, o, "_m");
   return j.dump(2) + "\n";
 }
 
