@@ -68,6 +68,22 @@ const json& array_or_empty(const json* v) {
 }
 const json& array(const json& j, std::string_view key) { return array_or_empty(get(j, key)); }
 
+/// A member's value, or an empty object where it is absent or null.
+const json& member_or_empty(const json& j, std::string_view key) {
+  static const json empty = json::object();  // immutable, like array_or_empty's
+  const json* v = get(j, key);
+  return v != nullptr ? *v : empty;
+}
+
+/// (id, name) pairs in the order they are first seen.
+using NamedList = std::vector<std::pair<std::string, std::string>>;
+
+/// Adds `item`'s id and name (the id if it has none) unless the id is listed already.
+void add_first_seen(NamedList& list, const json& item) {
+  const std::string id = text(item, "id");
+  if (std::none_of(list.begin(), list.end(), [&](const auto& e) { return e.first == id; })) list.emplace_back(id, text(item, "name", id));
+}
+
 /// Escaped text for HTML and SVG.
 std::string h(std::string_view s) { return escape(s); }
 
@@ -244,6 +260,12 @@ struct LegendItem {
   std::function<void(Document&, double, double)> draw;  // draws a 24 x 12 swatch with its top-left at (x, y)
 };
 
+/// One legend entry with the top-left of its swatch at (x, y), the label to the right.
+void legend_entry(Document& doc, const LegendItem& it, double x, double y) {
+  it.draw(doc, x, y);
+  doc.text(x + 30, y + 10, it.label, "start", 11, "fill=\"#1A1A1A\"");
+}
+
 /// Lays legend items out in rows from (x, y), wrapping at `right`; returns the y below the legend.
 double legend(Document& doc, double x, double y, double right, const std::vector<LegendItem>& items) {
   double cx = x;
@@ -253,11 +275,17 @@ double legend(Document& doc, double x, double y, double right, const std::vector
       cx = x;
       y += 18;
     }
-    it.draw(doc, cx, y);
-    doc.text(cx + 30, y + 10, it.label, "start", 11, "fill=\"#1A1A1A\"");
+    legend_entry(doc, it, cx, y);
     cx += w;
   }
   return y + 18;
+}
+
+/// Legend items in a grid of `columns` columns `column_w` apart from (x, y), row by row.
+void legend_grid(Document& doc, const std::vector<LegendItem>& items, double x, double y, double column_w, std::size_t columns) {
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    legend_entry(doc, items[i], x + static_cast<double>(i % columns) * column_w, y + static_cast<double>(i / columns) * 18);
+  }
 }
 
 /// A filled legend swatch; `extra` attributes may set their own stroke.
@@ -289,15 +317,122 @@ void row_label(Document& doc, double right, double cy, std::string_view label, d
   doc.text_lines(right, cy + 4 - static_cast<double>(lines.size() - 1) * 6.6, lines, "end", 11, "fill=\"#1A1A1A\"");
 }
 
+/// A chart with one row per item: a faint band behind every other row, and
+/// the row's label left of the frame.
+void banded_row(Document& doc, const Frame& f, std::size_t r, double ry, double row_h, std::string_view label) {
+  if (r % 2 == 1) doc.rect(f.left, ry, f.width(), row_h, "fill=\"#000000\" fill-opacity=\"0.035\"");
+  row_label(doc, f.left - 8, ry + row_h / 2, label, f.left - 20);
+}
+
 /// The day range of the x axis: the calendar, or else the data.
 std::pair<int, int> calendar_range(const json& data, int data_min, int data_max) {
-  const json& cal = get(data, "calendar") ? *get(data, "calendar") : json::object();
+  const json& cal = member_or_empty(data, "calendar");
   const int a = date(cal, "start").value_or(data_min);
   const int b = date(cal, "horizon").value_or(data_max);
   return {std::min(a, data_min), std::max(b, data_max)};
 }
 
+/// Text colour on a filled shape: dark on light fills, white on dark ones
+/// (WCAG contrast either way).
+const char* ink_on(const std::string& fill) { return svg::luminance(fill) < 0.3 ? "#FFFFFF" : "#1A1A1A"; }
+
+/// The first and the last of the days added; empty until one is.
+struct DayRange {
+  int lo = 1 << 30;
+  int hi = -(1 << 30);
+  void add(std::optional<int> d) {
+    if (d) lo = std::min(lo, *d), hi = std::max(hi, *d);
+  }
+  bool empty() const { return lo > hi; }
+};
+
+/// Path data for a line through points, lifted where a point is missing.
+class GappedPath {
+ public:
+  void to(double px, double py) {
+    d_ += (pen_ ? " L" : (d_.empty() ? "M" : " M")) + num(px) + "," + num(py);
+    pen_ = true;
+  }
+  /// A gap in the data is a gap in the line.
+  void gap() { pen_ = false; }
+  const std::string& data() const { return d_; }
+
+ private:
+  std::string d_;
+  bool pen_ = false;
+};
+
+/// The attributes of an unfilled line: colour, width and dash pattern (solid if empty).
+std::string line_style(std::string_view colour, double width, std::string_view dash) {
+  return "fill=\"none\" stroke=\"" + std::string(colour) + "\" stroke-width=\"" + num(width) + "\" stroke-linejoin=\"round\"" +
+         (dash.empty() ? "" : " stroke-dasharray=\"" + std::string(dash) + "\"");
+}
+
+/// An element with a tooltip, <tag attrs><title>tooltip</title></tag>; `attrs` and `tooltip` are markup.
+void with_tooltip(Document& doc, std::string_view tag, const std::string& attrs, const std::string& tooltip) {
+  doc.raw("<" + std::string(tag) + " " + attrs + "><title>" + tooltip + "</title></" + std::string(tag) + ">\n");
+}
+
+/// The corners of a diamond centred on (cx, cy), `r` from the centre to each corner.
+std::vector<double> diamond(double cx, double cy, double r) { return {cx, cy - r, cx + r, cy, cx, cy + r, cx - r, cy}; }
+
 // ---- 1. S-curves ---------------------------------------------------------------------------
+
+/// How one line of the S-curves is drawn.
+struct LineStyle {
+  std::string colour;
+  std::string dash;
+  double width;
+};
+
+/// Hands out line styles in the order of the series: schemes in colours
+/// (dashed after the seventh), the programme's measures thicker, in black
+/// with dashes of their own.
+class SeriesStyles {
+ public:
+  LineStyle next(bool programme) {
+    if (programme) {
+      static constexpr const char* kProgrammeDashes[3] = {"9 4", "3 3", "12 3 3 3"};
+      const LineStyle style{programme_k_ < 3 ? "#000000" : "#666666", kProgrammeDashes[programme_k_ % 3], 3.2};
+      ++programme_k_;
+      return style;
+    }
+    const LineStyle style{kSeriesColours[scheme_k_ % 7], kSeriesDashes[(scheme_k_ / 7) % 3], 2};
+    ++scheme_k_;
+    return style;
+  }
+
+ private:
+  std::size_t scheme_k_ = 0;
+  std::size_t programme_k_ = 0;
+};
+
+/// Draws one series' S-curve and adds its legend entry; returns its CSV rows.
+std::string s_curve(Document& doc, const Scale& x, const Scale& y, const std::vector<std::optional<int>>& days, const json& s,
+                    SeriesStyles& styles, std::vector<LegendItem>& items) {
+  const std::string sid = text(s, "id"), sname = text(s, "name", sid), group = text(s, "group", "scheme");
+  const bool programme = group == "programme";
+  const LineStyle style = styles.next(programme);
+  const json& cdf = array(s, "cdf");
+  std::string csv;
+  GappedPath path;
+  for (std::size_t i = 0; i < days.size() && i < cdf.size(); ++i) {
+    const auto v = number(&cdf[i]);
+    csv += csv_row({sid, sname, group, days[i] ? svg::format_date(*days[i]) : "", csv_num(v, 4)});
+    if (!v || !days[i]) {
+      path.gap();
+      continue;
+    }
+    path.to(x(*days[i]), y(std::clamp(*v, 0.0, 1.0)));
+  }
+  const std::string& d = path.data();
+  with_tooltip(doc, "path",
+               "class=\"series\" data-series=\"" + h(sid) + "\" d=\"" + (d.empty() ? "M0,0" : d) + "\" " +
+                   line_style(style.colour, style.width, style.dash),
+               h(sname));
+  items.push_back(stroke_item(svg::fit(sname + (programme ? " (programme)" : ""), 11, 176), style.colour, style.width, style.dash));
+  return csv;
+}
 
 Chart s_curves_chart(const json& data) {
   const std::string name = "s_curves", title = "Cumulative probability of go-live";
@@ -307,12 +442,10 @@ Chart s_curves_chart(const json& data) {
   for (const json& d : array(*sc, "dates")) days.push_back(date(&d));
   const json& series = array(*sc, "series");
   if (days.empty() || series.empty()) return skipped(name, title, "the s_curves data has no dates or no series");
-  int dmin = 1 << 30, dmax = -(1 << 30);
-  for (const auto& d : days) {
-    if (d) dmin = std::min(dmin, *d), dmax = std::max(dmax, *d);
-  }
-  if (dmin > dmax) return skipped(name, title, "the s_curves dates are not ISO dates");
-  if (dmin == dmax) dmax = dmin + 30;
+  DayRange range;
+  for (const auto& d : days) range.add(d);
+  if (range.empty()) return skipped(name, title, "the s_curves dates are not ISO dates");
+  const int dmin = range.lo, dmax = range.lo == range.hi ? range.lo + 30 : range.hi;
 
   const std::size_t rows = (series.size() + 2) / 3;
   const double height = 356 + static_cast<double>(rows) * 18 + 8;
@@ -329,47 +462,10 @@ Chart s_curves_chart(const json& data) {
 
   std::string csv = "series_id,series_name,group,date,cumulative_probability\n";
   std::vector<LegendItem> items;
-  std::size_t scheme_k = 0, programme_k = 0;
-  for (const json& s : series) {
-    const std::string sid = text(s, "id"), sname = text(s, "name", sid), group = text(s, "group", "scheme");
-    const bool programme = group == "programme";
-    std::string colour, dash;
-    double width = 2;
-    if (programme) {
-      static constexpr const char* kProgrammeDashes[3] = {"9 4", "3 3", "12 3 3 3"};
-      colour = programme_k < 3 ? "#000000" : "#666666";
-      dash = kProgrammeDashes[programme_k % 3];
-      width = 3.2;
-      ++programme_k;
-    } else {
-      colour = kSeriesColours[scheme_k % 7];
-      dash = kSeriesDashes[(scheme_k / 7) % 3];
-      ++scheme_k;
-    }
-    const json& cdf = array(s, "cdf");
-    std::string d;
-    bool pen = false;
-    for (std::size_t i = 0; i < days.size() && i < cdf.size(); ++i) {
-      const auto v = number(&cdf[i]);
-      csv += csv_row({sid, sname, group, days[i] ? svg::format_date(*days[i]) : "", csv_num(v, 4)});
-      if (!v || !days[i]) {
-        pen = false;  // a gap in the data is a gap in the line
-        continue;
-      }
-      d += (pen ? " L" : (d.empty() ? "M" : " M")) + num(x(*days[i])) + "," + num(y(std::clamp(*v, 0.0, 1.0)));
-      pen = true;
-    }
-    doc.raw("<path class=\"series\" data-series=\"" + h(sid) + "\" d=\"" + (d.empty() ? "M0,0" : d) + "\" fill=\"none\" stroke=\"" +
-            colour + "\" stroke-width=\"" + num(width) + "\" stroke-linejoin=\"round\"" +
-            (dash.empty() ? "" : " stroke-dasharray=\"" + dash + "\"") + "><title>" + h(sname) + "</title></path>\n");
-    items.push_back(stroke_item(svg::fit(sname + (programme ? " (programme)" : ""), 11, 176), colour, width, dash));
-  }
+  SeriesStyles styles;
+  for (const json& s : series) csv += s_curve(doc, x, y, days, s, styles, items);
   // Legend in three columns below the axis title, in the order of the data.
-  for (std::size_t i = 0; i < items.size(); ++i) {
-    const double lx = 64 + static_cast<double>(i % 3) * 214, ly = 356 + static_cast<double>(i / 3) * 18;
-    items[i].draw(doc, lx, ly);
-    doc.text(lx + 30, ly + 10, items[i].label, "start", 11, "fill=\"#1A1A1A\"");
-  }
+  legend_grid(doc, items, 64, 356, 214, 3);
   return finish(doc, name, title,
                 "Each line shows the probability that a scheme (coloured) or the programme (black, dashed) is live by the date "
                 "on the horizontal axis: read across from 50% to find the median go-live date, or from 80% for a date "
@@ -379,36 +475,129 @@ Chart s_curves_chart(const json& data) {
 
 // ---- 2. Fan chart ----------------------------------------------------------------------------
 
+/// The fan chart's statistics at each readable date, in the order of kFanKeys.
+struct FanSeries {
+  std::vector<int> days;
+  std::vector<std::vector<std::optional<double>>> v;  // [statistic][date]
+};
+constexpr const char* kFanKeys[6] = {"p10", "p25", "p50", "p75", "p90", "mean"};
+
+FanSeries read_fan(const json& fan) {
+  FanSeries s;
+  std::vector<std::size_t> index;  // position in the input arrays of each usable date
+  const json& dates = array(fan, "dates");
+  for (std::size_t i = 0; i < dates.size(); ++i) {
+    if (const auto d = date(&dates[i])) {
+      s.days.push_back(*d);
+      index.push_back(i);
+    }
+  }
+  s.v.resize(6);
+  for (std::size_t k = 0; k < 6; ++k) {
+    const json& arr = array(fan, kFanKeys[k]);
+    for (std::size_t i : index) s.v[k].push_back(i < arr.size() ? number(&arr[i]) : std::nullopt);
+  }
+  return s;
+}
+
+bool all_missing(const std::vector<std::optional<double>>& values) {
+  return std::all_of(values.begin(), values.end(), [](auto o) { return !o; });
+}
+
+/// The top of the count axis: the largest count drawn or observed, or the
+/// input's "max" if that is larger.
+double fan_top(const json& fan, const FanSeries& s) {
+  double ymax = number(fan, "max").value_or(0);
+  for (const auto& series : s.v)
+    for (const auto& o : series)
+      if (o) ymax = std::max(ymax, *o);
+  for (const json& o : array(fan, "observed"))
+    if (const auto val = number(o, "value")) ymax = std::max(ymax, *val);
+  return ymax <= 0 ? 1 : ymax;
+}
+
+/// The band between statistics `lo` and `hi`: one polygon per unbroken run
+/// of dates where both edges exist.
+void fan_band(Document& doc, const Scale& x, const Scale& y, const FanSeries& s, std::size_t lo, std::size_t hi, const char* cls,
+              const char* fill, const char* opacity) {
+  const auto& v = s.v;
+  std::size_t i = 0;
+  while (i < s.days.size()) {
+    while (i < s.days.size() && !(v[lo][i] && v[hi][i])) ++i;
+    std::size_t j = i;
+    while (j < s.days.size() && v[lo][j] && v[hi][j]) ++j;
+    if (j > i) {
+      std::vector<double> pts;
+      for (std::size_t k = i; k < j; ++k) pts.insert(pts.end(), {x(s.days[k]), y(*v[hi][k])});
+      for (std::size_t k = j; k-- > i;) pts.insert(pts.end(), {x(s.days[k]), y(*v[lo][k])});
+      doc.polygon(pts, std::string("class=\"band ") + cls + "\" fill=\"" + fill + "\" fill-opacity=\"" + opacity +
+                           "\" stroke=\"none\"");
+    }
+    i = j;
+  }
+}
+
+/// The line of statistic `k`, broken where it is missing.
+void fan_line(Document& doc, const Scale& x, const Scale& y, const FanSeries& s, std::size_t k, const char* colour, double width,
+              const char* dash, const char* cls) {
+  GappedPath path;
+  for (std::size_t i = 0; i < s.days.size(); ++i) {
+    if (!s.v[k][i]) {
+      path.gap();
+      continue;
+    }
+    path.to(x(s.days[i]), y(*s.v[k][i]));
+  }
+  if (path.data().empty()) return;
+  doc.raw(std::string("<path class=\"") + cls + "\" d=\"" + path.data() + "\" " + line_style(colour, width, dash) + "/>\n");
+}
+
+std::string fan_csv(const FanSeries& s) {
+  std::string csv = "date,statistic,value\n";
+  for (std::size_t i = 0; i < s.days.size(); ++i)
+    for (std::size_t k = 0; k < 6; ++k) csv += csv_row({svg::format_date(s.days[i]), kFanKeys[k], csv_num(s.v[k][i], k == 5 ? 3 : 0)});
+  return csv;
+}
+
+/// An observed count at (px, py): a diamond, and its label up and to the left.
+void observed_mark(Document& doc, const Frame& f, double px, double py, const std::string& label) {
+  doc.polygon(diamond(px, py, 7), "class=\"observed\" fill=\"#000000\" stroke=\"#FFFFFF\" stroke-width=\"1.5\"");
+  const double w = svg::text_width(label, 12);
+  // Up and to the left of the point: the count only rises with time, so that
+  // corner of the chart is empty; a white halo keeps it legible regardless.
+  const bool left_side = px - 14 - w >= f.left + 4;
+  const double lx = left_side ? px - 14 - w : std::min(px + 14, f.right - w);
+  const double ly = std::max(f.top + 14, py - 26);
+  doc.line(px, py - 7, left_side ? lx + w : lx, ly + 4, "stroke=\"#000000\" stroke-width=\"1\"");
+  doc.text(lx, ly, label, "start", 12,
+           "font-weight=\"600\" fill=\"#000000\" stroke=\"#FFFFFF\" stroke-width=\"3\" paint-order=\"stroke\"");
+}
+
+/// Marks the observed counts that fall within the dates drawn; returns the CSV rows of all of them.
+std::string fan_observed(Document& doc, const Frame& f, const Scale& x, const Scale& y, const json& fan, int dmin, int dmax) {
+  std::string csv;
+  for (const json& o : array(fan, "observed")) {
+    const auto d = date(o, "date");
+    const auto val = number(o, "value");
+    if (!d || !val) continue;
+    csv += csv_row({svg::format_date(*d), "observed", svg::num(*val, 2)});
+    if (*d < dmin || *d > dmax) continue;
+    std::string label = text(o, "label");
+    if (label.empty()) label = "Observed: " + svg::num(*val, 1);
+    observed_mark(doc, f, x(*d), y(*val), label);
+  }
+  return csv;
+}
+
 Chart fan_chart(const json& data) {
   const std::string name = "fan", title = "Number of schemes live over time";
   const json* fan = get(data, "fan");
   if (fan == nullptr) return skipped(name, title, "the input has no fan data");
-  std::vector<int> days;
-  std::vector<std::size_t> index;  // position in the input arrays of each usable date
-  const json& dates = array(*fan, "dates");
-  for (std::size_t i = 0; i < dates.size(); ++i) {
-    if (const auto d = date(&dates[i])) {
-      days.push_back(*d);
-      index.push_back(i);
-    }
-  }
-  const char* keys[6] = {"p10", "p25", "p50", "p75", "p90", "mean"};
-  std::vector<std::vector<std::optional<double>>> v(6);
-  for (int k = 0; k < 6; ++k) {
-    const json& arr = array(*fan, keys[k]);
-    for (std::size_t i : index) v[static_cast<std::size_t>(k)].push_back(i < arr.size() ? number(&arr[i]) : std::nullopt);
-  }
-  if (days.size() < 2 || (std::all_of(v[0].begin(), v[0].end(), [](auto o) { return !o; }) &&
-                          std::all_of(v[2].begin(), v[2].end(), [](auto o) { return !o; })))
+  const FanSeries s = read_fan(*fan);
+  if (s.days.size() < 2 || (all_missing(s.v[0]) && all_missing(s.v[2])))
     return skipped(name, title, "the fan data has fewer than two dates or no quantiles");
-  double ymax = number(*fan, "max").value_or(0);
-  for (const auto& s : v)
-    for (const auto& o : s)
-      if (o) ymax = std::max(ymax, *o);
-  for (const json& o : array(*fan, "observed"))
-    if (const auto val = number(o, "value")) ymax = std::max(ymax, *val);
-  if (ymax <= 0) ymax = 1;
-  const int dmin = *std::min_element(days.begin(), days.end()), dmax = *std::max_element(days.begin(), days.end());
+  const double ymax = fan_top(*fan, s);
+  const int dmin = *std::min_element(s.days.begin(), s.days.end()), dmax = *std::max_element(s.days.begin(), s.days.end());
 
   Document doc(name, kWidth, 400, title,
                "Fan chart of the number of schemes live by date: 10th-90th and 25th-75th percentile bands, the median and the "
@@ -420,72 +609,12 @@ Chart fan_chart(const json& data) {
   y_axis(doc, f, y, svg::linear_ticks(0, ymax, ymax < 9 ? static_cast<int>(std::ceil(ymax)) : 9), "",
          "Schemes live (count)");
   date_axis(doc, f, x, dmin, dmax, "Date");
-
-  auto band = [&](std::size_t lo, std::size_t hi, const char* cls, const char* fill, const char* opacity) {
-    // One polygon per unbroken run of dates where both edges exist.
-    std::size_t i = 0;
-    while (i < days.size()) {
-      while (i < days.size() && !(v[lo][i] && v[hi][i])) ++i;
-      std::size_t j = i;
-      while (j < days.size() && v[lo][j] && v[hi][j]) ++j;
-      if (j > i) {
-        std::vector<double> pts;
-        for (std::size_t k = i; k < j; ++k) pts.insert(pts.end(), {x(days[k]), y(*v[hi][k])});
-        for (std::size_t k = j; k-- > i;) pts.insert(pts.end(), {x(days[k]), y(*v[lo][k])});
-        doc.polygon(pts, std::string("class=\"band ") + cls + "\" fill=\"" + fill + "\" fill-opacity=\"" + opacity +
-                             "\" stroke=\"none\"");
-      }
-      i = j;
-    }
-  };
-  band(0, 4, "band-p10-p90", "#56B4E9", "0.35");
-  band(1, 3, "band-p25-p75", "#0072B2", "0.45");
-  auto series_line = [&](std::size_t k, const char* colour, double width, const char* dash, const char* cls) {
-    std::string d;
-    bool pen = false;
-    for (std::size_t i = 0; i < days.size(); ++i) {
-      if (!v[k][i]) {
-        pen = false;
-        continue;
-      }
-      d += (pen ? " L" : (d.empty() ? "M" : " M")) + num(x(days[i])) + "," + num(y(*v[k][i]));
-      pen = true;
-    }
-    if (d.empty()) return;
-    doc.raw(std::string("<path class=\"") + cls + "\" d=\"" + d + "\" fill=\"none\" stroke=\"" + colour + "\" stroke-width=\"" +
-            num(width) + "\" stroke-linejoin=\"round\"" + (dash[0] ? std::string(" stroke-dasharray=\"") + dash + "\"" : "") +
-            "/>\n");
-  };
-  series_line(5, "#D55E00", 1.8, "6 3", "mean");
-  series_line(2, "#000000", 2.5, "", "median");
-
-  std::string csv = "date,statistic,value\n";
-  for (std::size_t i = 0; i < days.size(); ++i)
-    for (int k = 0; k < 6; ++k)
-      csv += csv_row({svg::format_date(days[i]), keys[k], csv_num(v[static_cast<std::size_t>(k)][i], k == 5 ? 3 : 0)});
-
-  for (const json& o : array(*fan, "observed")) {
-    const auto d = date(o, "date");
-    const auto val = number(o, "value");
-    if (!d || !val) continue;
-    csv += csv_row({svg::format_date(*d), "observed", svg::num(*val, 2)});
-    if (*d < dmin || *d > dmax) continue;
-    const double px = x(*d), py = y(*val);
-    doc.polygon({px, py - 7, px + 7, py, px, py + 7, px - 7, py},
-                "class=\"observed\" fill=\"#000000\" stroke=\"#FFFFFF\" stroke-width=\"1.5\"");
-    std::string label = text(o, "label");
-    if (label.empty()) label = "Observed: " + svg::num(*val, 1);
-    const double w = svg::text_width(label, 12);
-    // Up and to the left of the point: the count only rises with time, so that
-    // corner of the chart is empty; a white halo keeps it legible regardless.
-    const bool left_side = px - 14 - w >= f.left + 4;
-    const double lx = left_side ? px - 14 - w : std::min(px + 14, f.right - w);
-    const double ly = std::max(f.top + 14, py - 26);
-    doc.line(px, py - 7, left_side ? lx + w : lx, ly + 4, "stroke=\"#000000\" stroke-width=\"1\"");
-    doc.text(lx, ly, label, "start", 12,
-             "font-weight=\"600\" fill=\"#000000\" stroke=\"#FFFFFF\" stroke-width=\"3\" paint-order=\"stroke\"");
-  }
-
+  fan_band(doc, x, y, s, 0, 4, "band-p10-p90", "#56B4E9", "0.35");
+  fan_band(doc, x, y, s, 1, 3, "band-p25-p75", "#0072B2", "0.45");
+  fan_line(doc, x, y, s, 5, "#D55E00", 1.8, "6 3", "mean");
+  fan_line(doc, x, y, s, 2, "#000000", 2.5, "", "median");
+  std::string csv = fan_csv(s);
+  csv += fan_observed(doc, f, x, y, *fan, dmin, dmax);
   legend(doc, 64, 52, 700,
          {swatch("10th-90th percentile", "#56B4E9", "fill-opacity=\"0.35\""),
           swatch("25th-75th percentile", "#0072B2", "fill-opacity=\"0.45\""), stroke_item("Median", "#000000", 2.5, ""),
@@ -501,27 +630,122 @@ Chart fan_chart(const json& data) {
 
 // ---- 3. Probabilistic Gantt -------------------------------------------------------------------
 
+/// The phase names in first-seen order, and the range of all the dates.
+struct GanttExtent {
+  std::vector<std::string> phase_names;
+  DayRange days;
+};
+
+GanttExtent gantt_extent(const json& rows) {
+  GanttExtent e;
+  for (const json& r : rows) {
+    for (const json& p : array(r, "phases")) {
+      const std::string pn = text(p, "name");
+      if (std::find(e.phase_names.begin(), e.phase_names.end(), pn) == e.phase_names.end()) e.phase_names.push_back(pn);
+      for (const char* edge : {"start", "end"}) {
+        const json* ej = get(p, edge);
+        if (ej == nullptr) continue;
+        for (const char* q : {"p10", "p50", "p90"}) e.days.add(date(*ej, q));
+      }
+    }
+  }
+  return e;
+}
+
+/// A phase's colour, by the place of its name among all the phases.
+const char* phase_colour(const std::vector<std::string>& phase_names, const std::string& pn) {
+  static constexpr const char* kPhaseColours[6] = {"#56B4E9", "#E69F00", "#009E73", "#CC79A7", "#0072B2", "#D55E00"};
+  const auto it = std::find(phase_names.begin(), phase_names.end(), pn);
+  return kPhaseColours[static_cast<std::size_t>(it - phase_names.begin()) % 6];
+}
+
+/// Does any phase start but not end (or not surely end) by the horizon?
+bool any_phase_beyond_horizon(const json& rows) {
+  for (const json& r : rows)
+    for (const json& p : array(r, "phases")) {
+      const json* st = get(p, "start");
+      const json* en = get(p, "end");
+      if (st && date(*st, "p50") && (!en || !date(*en, "p50") || !date(*en, "p90"))) return true;
+    }
+  return false;
+}
+
+/// A swatch per phase, the whisker, and the arrow where some phase ends beyond the horizon.
+std::vector<LegendItem> gantt_legend_items(const json& rows, const std::vector<std::string>& phase_names) {
+  std::vector<LegendItem> items;
+  for (const std::string& pn : phase_names) items.push_back(swatch(pn, phase_colour(phase_names, pn)));
+  items.push_back({"P10-P90 of the end", [](Document& dd, double lx, double ly) {
+                     dd.line(lx + 2, ly + 6, lx + 22, ly + 6, "stroke=\"#000000\" stroke-width=\"1.5\"");
+                     dd.line(lx + 2, ly + 2, lx + 2, ly + 10, "stroke=\"#000000\" stroke-width=\"1.5\"");
+                     dd.line(lx + 22, ly + 2, lx + 22, ly + 10, "stroke=\"#000000\" stroke-width=\"1.5\"");
+                   }});
+  if (any_phase_beyond_horizon(rows))
+    items.push_back({"Beyond the horizon", [](Document& dd, double lx, double ly) {
+                       dd.line(lx + 2, ly + 6, lx + 18, ly + 6, "stroke=\"#000000\" stroke-width=\"1.5\"");
+                       dd.polygon({lx + 24, ly + 6, lx + 18, ly + 2, lx + 18, ly + 10}, "fill=\"#000000\"");
+                     }});
+  return items;
+}
+
+/// Where the Gantt chart draws: its frame, the date scale and the days the scale clamps to.
+struct GanttAxes {
+  Frame f;
+  Scale x;
+  int d0, d1;
+  double row_h;
+};
+
+/// The whisker over a phase's end from P10 (else the bar's end `xe`) to P90;
+/// an arrow at the frame's edge where P90 lies beyond the horizon.
+void end_whisker(Document& doc, const GanttAxes& g, const json& en, double xe, double my) {
+  const auto e10 = date(en, "p10"), e90 = date(en, "p90");
+  if (!e10 && !e90) return;
+  const double a = e10 ? g.x(std::clamp(*e10, g.d0, g.d1)) : xe;
+  const double b = e90 ? g.x(std::clamp(*e90, g.d0, g.d1)) : g.f.right;
+  doc.line(a, my, b, my, "class=\"whisker\" stroke=\"#000000\" stroke-width=\"1.5\"");
+  doc.line(a, my - 5, a, my + 5, "stroke=\"#000000\" stroke-width=\"1.5\"");
+  if (e90) {
+    doc.line(b, my - 5, b, my + 5, "stroke=\"#000000\" stroke-width=\"1.5\"");
+  } else {
+    // The 90th percentile lies beyond the horizon: an open arrow at the edge says so.
+    doc.polygon({b, my, b - 6, my - 4, b - 6, my + 4}, "fill=\"#000000\"");
+  }
+}
+
+/// One phase of a scheme's row at `ry`: a bar from the median start to the
+/// median end (faint and dashed if it does not end by the horizon) and the
+/// end's whisker; returns its CSV rows.
+std::string gantt_phase(Document& doc, const GanttAxes& g, double ry, const std::string& sid, const std::string& sname, const json& p,
+                        const std::vector<std::string>& phase_names) {
+  const std::string pn = text(p, "name");
+  const json& st = member_or_empty(p, "start");
+  const json& en = member_or_empty(p, "end");
+  std::string csv;
+  for (const auto& [edge, ej] : {std::pair<const char*, const json*>{"start", &st}, {"end", &en}})
+    for (const char* q : {"p10", "p50", "p90"}) {
+      const auto d = date(*ej, q);
+      csv += csv_row({sid, sname, pn, edge, q, d ? svg::format_date(*d) : ""});
+    }
+  const auto s50 = date(st, "p50");
+  if (!s50) return csv;  // the phase does not start within the horizon
+  const auto e50 = date(en, "p50");
+  const double xs = g.x(std::clamp(*s50, g.d0, g.d1));
+  const double xe = e50 ? g.x(std::clamp(*e50, g.d0, g.d1)) : g.f.right;
+  const std::string colour = phase_colour(phase_names, pn);
+  doc.rect(xs, ry + 8, std::max(1.5, xe - xs), g.row_h - 16,
+           "class=\"phase-bar\" fill=\"" + colour + "\" stroke=\"#333333\" stroke-width=\"0.5\"" +
+               (e50 ? "" : " fill-opacity=\"0.5\" stroke-dasharray=\"3 2\""));
+  end_whisker(doc, g, en, xe, ry + g.row_h / 2);
+  return csv;
+}
+
 Chart gantt_chart(const json& data) {
   const std::string name = "gantt", title = "Probabilistic Gantt chart";
   const json& rows = array(data, "gantt");
   if (rows.empty()) return skipped(name, title, "the input has no gantt data");
-  int dmin = 1 << 30, dmax = -(1 << 30);
-  std::vector<std::string> phase_names;
-  for (const json& r : rows) {
-    for (const json& p : array(r, "phases")) {
-      const std::string pn = text(p, "name");
-      if (std::find(phase_names.begin(), phase_names.end(), pn) == phase_names.end()) phase_names.push_back(pn);
-      for (const char* edge : {"start", "end"}) {
-        const json* e = get(p, edge);
-        if (e == nullptr) continue;
-        for (const char* q : {"p10", "p50", "p90"}) {
-          if (const auto d = date(*e, q)) dmin = std::min(dmin, *d), dmax = std::max(dmax, *d);
-        }
-      }
-    }
-  }
-  if (dmin > dmax) return skipped(name, title, "the gantt data has no dates");
-  const auto [d0, d1raw] = calendar_range(data, dmin, dmax);
+  const GanttExtent extent = gantt_extent(rows);
+  if (extent.days.empty()) return skipped(name, title, "the gantt data has no dates");
+  const auto [d0, d1raw] = calendar_range(data, extent.days.lo, extent.days.hi);
   const int d1 = d1raw > d0 ? d1raw : d0 + 30;
 
   const double row_h = 30, top = 84;
@@ -531,75 +755,17 @@ Chart gantt_chart(const json& data) {
                "10th-90th percentile of the end date.");
   chart_title(doc, title, "Bars: median start to median end of each phase; whiskers: 10th-90th percentile of the end");
   const Frame f{190, top, 700, top + static_cast<double>(rows.size()) * row_h};
-  const Scale x{static_cast<double>(d0), static_cast<double>(d1), f.left, f.right};
-  date_axis(doc, f, x, d0, d1, "Date");
-
-  static constexpr const char* kPhaseColours[6] = {"#56B4E9", "#E69F00", "#009E73", "#CC79A7", "#0072B2", "#D55E00"};
-  auto colour_of = [&](const std::string& pn) {
-    const auto it = std::find(phase_names.begin(), phase_names.end(), pn);
-    return kPhaseColours[static_cast<std::size_t>(it - phase_names.begin()) % 6];
-  };
-  std::vector<LegendItem> items;
-  for (const std::string& pn : phase_names) items.push_back(swatch(pn, colour_of(pn)));
-  bool beyond = false;  // does any phase start but not end (or not surely end) by the horizon?
-  for (const json& r : rows)
-    for (const json& p : array(r, "phases")) {
-      const json* st = get(p, "start");
-      const json* en = get(p, "end");
-      if (st && date(*st, "p50") && (!en || !date(*en, "p50") || !date(*en, "p90"))) beyond = true;
-    }
-  items.push_back({"P10-P90 of the end", [](Document& dd, double lx, double ly) {
-                     dd.line(lx + 2, ly + 6, lx + 22, ly + 6, "stroke=\"#000000\" stroke-width=\"1.5\"");
-                     dd.line(lx + 2, ly + 2, lx + 2, ly + 10, "stroke=\"#000000\" stroke-width=\"1.5\"");
-                     dd.line(lx + 22, ly + 2, lx + 22, ly + 10, "stroke=\"#000000\" stroke-width=\"1.5\"");
-                   }});
-  if (beyond)
-    items.push_back({"Beyond the horizon", [](Document& dd, double lx, double ly) {
-                       dd.line(lx + 2, ly + 6, lx + 18, ly + 6, "stroke=\"#000000\" stroke-width=\"1.5\"");
-                       dd.polygon({lx + 24, ly + 6, lx + 18, ly + 2, lx + 18, ly + 10}, "fill=\"#000000\"");
-                     }});
-  legend(doc, 16, 54, 704, items);
+  const GanttAxes g{f, {static_cast<double>(d0), static_cast<double>(d1), f.left, f.right}, d0, d1, row_h};
+  date_axis(doc, f, g.x, d0, d1, "Date");
+  legend(doc, 16, 54, 704, gantt_legend_items(rows, extent.phase_names));
 
   std::string csv = "scheme_id,scheme_name,phase,boundary,quantile,date\n";
   for (std::size_t r = 0; r < rows.size(); ++r) {
     const json& row = rows[r];
     const double ry = f.top + static_cast<double>(r) * row_h;
-    if (r % 2 == 1) doc.rect(f.left, ry, f.width(), row_h, "fill=\"#000000\" fill-opacity=\"0.035\"");
     const std::string sid = text(row, "id"), sname = text(row, "name", sid);
-    row_label(doc, f.left - 8, ry + row_h / 2, sname, f.left - 20);
-    for (const json& p : array(row, "phases")) {
-      const std::string pn = text(p, "name");
-      const json& st = get(p, "start") ? *get(p, "start") : json::object();
-      const json& en = get(p, "end") ? *get(p, "end") : json::object();
-      for (const auto& [edge, ej] : {std::pair<const char*, const json*>{"start", &st}, {"end", &en}})
-        for (const char* q : {"p10", "p50", "p90"}) {
-          const auto d = date(*ej, q);
-          csv += csv_row({sid, sname, pn, edge, q, d ? svg::format_date(*d) : ""});
-        }
-      const auto s50 = date(st, "p50");
-      if (!s50) continue;  // the phase does not start within the horizon
-      const auto e50 = date(en, "p50");
-      const double xs = x(std::clamp(*s50, d0, d1));
-      const double xe = e50 ? x(std::clamp(*e50, d0, d1)) : f.right;
-      const std::string colour = colour_of(pn);
-      doc.rect(xs, ry + 8, std::max(1.5, xe - xs), row_h - 16,
-               "class=\"phase-bar\" fill=\"" + colour + "\" stroke=\"#333333\" stroke-width=\"0.5\"" +
-                   (e50 ? "" : " fill-opacity=\"0.5\" stroke-dasharray=\"3 2\""));
-      const auto e10 = date(en, "p10"), e90 = date(en, "p90");
-      if (e10 || e90) {
-        const double a = e10 ? x(std::clamp(*e10, d0, d1)) : xe;
-        const double b = e90 ? x(std::clamp(*e90, d0, d1)) : f.right;
-        const double my = ry + row_h / 2;
-        doc.line(a, my, b, my, "class=\"whisker\" stroke=\"#000000\" stroke-width=\"1.5\"");
-        doc.line(a, my - 5, a, my + 5, "stroke=\"#000000\" stroke-width=\"1.5\"");
-        if (e90) {
-          doc.line(b, my - 5, b, my + 5, "stroke=\"#000000\" stroke-width=\"1.5\"");
-        } else {
-          // The 90th percentile lies beyond the horizon: an open arrow at the edge says so.
-          doc.polygon({b, my, b - 6, my - 4, b - 6, my + 4}, "fill=\"#000000\"");
-        }
-      }
-    }
+    banded_row(doc, f, r, ry, row_h, sname);
+    for (const json& p : array(row, "phases")) csv += gantt_phase(doc, g, ry, sid, sname, p, extent.phase_names);
   }
   return finish(doc, name, title,
                 "Each bar runs from the median start to the median end of a phase; the whisker spans the 10th to 90th percentile "
@@ -608,6 +774,15 @@ Chart gantt_chart(const json& data) {
 }
 
 // ---- 4. Barrier tornado --------------------------------------------------------------------------
+
+/// The range of the day shifts added, always including zero.
+struct ShiftRange {
+  double lo = 0;
+  double hi = 0;
+  void add(std::optional<double> v) {
+    if (v) lo = std::min(lo, *v), hi = std::max(hi, *v);
+  }
+};
 
 /// A day-shift scale over [lo, hi] (always including zero) with room for labels.
 Scale shift_scale(double lo, double hi, double p0, double p1) {
@@ -623,58 +798,108 @@ std::pair<double, double> bar_area(double left, double right, double lo, double 
   return {left + (lo < 0 ? label_px : 8), right - (hi > 0 ? label_px : 8)};
 }
 
+/// A tornado's bars, what they measure and in what unit, and the range of their shifts.
+struct Tornado {
+  const json& bars;
+  std::string measure;
+  std::string unit;
+  ShiftRange shifts;
+};
+
+/// The tornado under `key`, with the range of every bar's shifts `key_a` and
+/// `key_b`; no bars where it is absent.
+Tornado read_tornado(const json& data, std::string_view key, const char* key_a, const char* key_b) {
+  const json* t = get(data, key);
+  const json& bars = t ? array(*t, "bars") : array_or_empty(nullptr);
+  if (bars.empty()) return {bars, "", "", {}};
+  Tornado tornado{bars, text(*t, "measure", "P50 of all schemes live"), text(*t, "unit", "days"), {}};
+  for (const json& b : bars)
+    for (const char* k : {key_a, key_b}) tornado.shifts.add(number(b, k));
+  return tornado;
+}
+
+/// A tornado chart up to its legend: the document with its title, the
+/// frame and the shift axis.
+struct TornadoCanvas {
+  Frame f;
+  Document doc;
+  Scale x;
+};
+
+/// Starts a tornado chart with a row of `row_h` for each bar below the title
+/// and the legend, the bars' labels left of `left`, and `label_px` beyond the
+/// bars' ends for their values.
+TornadoCanvas tornado_canvas(const std::string& name, const std::string& title, const Tornado& t, double left, double row_h,
+                             double label_px, const std::string& desc, const std::string& subtitle) {
+  const double top = 76;
+  const Frame f{left, top, 704, top + static_cast<double>(t.bars.size()) * row_h};
+  Document doc(name, kWidth, f.bottom + 48, title, desc);
+  chart_title(doc, title, subtitle);
+  const auto [p0, p1] = bar_area(f.left, f.right, t.shifts.lo, t.shifts.hi, label_px);
+  const Scale x = shift_scale(t.shifts.lo, t.shifts.hi, p0, p1);
+  x_axis(doc, f, x, svg::linear_ticks(x.d0, x.d1, 6), "Shift (" + t.unit + ")", true);
+  return {f, std::move(doc), x};
+}
+
+/// A bar's value label, `gap` beyond its end: left of `left_px` for a bar
+/// that reaches left, else right of `right_px`.
+void bar_value_label(Document& doc, bool leftwards, double left_px, double right_px, double gap, double y, const std::string& label) {
+  if (leftwards)
+    doc.text(left_px - gap, y, label, "end", 11, "fill=\"#1A1A1A\"");
+  else
+    doc.text(right_px + gap, y, label, "start", 11, "fill=\"#1A1A1A\"");
+}
+
+/// The CSV rows of one barrier: the programme's shifts, then each scheme's.
+std::string barrier_csv_rows(const json& b, const std::string& bid, const std::string& bname) {
+  std::string csv = csv_row({bid, bname, "programme", "p50", csv_num(number(b, "p50_shift"), 1)});
+  csv += csv_row({bid, bname, "programme", "p80", csv_num(number(b, "p80_shift"), 1)});
+  for (const json& s : array(b, "schemes")) {
+    csv += csv_row({bid, bname, text(s, "id"), "p50", csv_num(number(s, "p50_shift"), 1)});
+    csv += csv_row({bid, bname, text(s, "id"), "p80", csv_num(number(s, "p80_shift"), 1)});
+  }
+  return csv;
+}
+
+/// One barrier's bars in the row at `ry`: the P50 shift thick (its tooltip
+/// names the barrier), the P80 shift thin, and the P50's label.
+void barrier_bars(Document& doc, const Scale& x, double ry, const std::string& bname, const json& b) {
+  const auto p50 = number(b, "p50_shift"), p80 = number(b, "p80_shift");
+  const double zero = x(0);
+  const double v50 = p50.value_or(0);
+  with_tooltip(doc, "rect",
+               "class=\"bar bar-p50\" x=\"" + num(std::min(zero, x(v50))) + "\" y=\"" + num(ry + 6) + "\" width=\"" +
+                   num(std::abs(x(v50) - zero)) + "\" height=\"14\" fill=\"#0072B2\"",
+               h(bname) + ": P50 " + h(p50 ? days_label(*p50) : std::string(kDash)));
+  if (p80) doc.rect(std::min(zero, x(*p80)), ry + 23, std::abs(x(*p80) - zero), 5, "class=\"bar bar-p80\" fill=\"#E69F00\"");
+  const double end = std::min(x(v50), p80 ? x(*p80) : x(v50));
+  const double end_r = std::max(x(v50), p80 ? x(*p80) : x(v50));
+  bar_value_label(doc, v50 < 0, end, end_r, 5, ry + 17, p50 ? days_label(*p50) : kDash);
+}
+
 Chart barrier_chart(const json& data) {
   const std::string name = "barrier_tornado", title = "What each barrier costs";
-  const json* bt = get(data, "barrier_tornado");
-  const json& bars = bt ? array(*bt, "bars") : array_or_empty(nullptr);
-  if (bars.empty()) return skipped(name, title, "the input has no barrier attribution (barrier_tornado) data");
-  const std::string measure = text(*bt, "measure", "P50 of all schemes live"), unit = text(*bt, "unit", "days");
-  double lo = 0, hi = 0;
-  for (const json& b : bars)
-    for (const char* k : {"p50_shift", "p80_shift"})
-      if (const auto v = number(b, k)) lo = std::min(lo, *v), hi = std::max(hi, *v);
-
-  const double row_h = 34, top = 76;
-  const double height = top + static_cast<double>(bars.size()) * row_h + 48;
-  Document doc(name, kWidth, height, title,
-               "Horizontal bar chart: for each barrier, the shift in " + measure + " (" + unit +
-                   ") when that barrier is switched off; a thick bar for the median shift and a thin bar for the 80th percentile.");
+  const Tornado t = read_tornado(data, "barrier_tornado", "p50_shift", "p80_shift");
+  if (t.bars.empty()) return skipped(name, title, "the input has no barrier attribution (barrier_tornado) data");
+  const std::string& measure = t.measure;
   const bool says_off = measure.find("switched off") != std::string::npos;
-  chart_title(doc, title,
-              "Shift in " + measure + (says_off ? "" : " when the barrier is switched off") + " (" + unit + "; negative = earlier)");
-  const Frame f{236, top, 704, top + static_cast<double>(bars.size()) * row_h};
-  const auto [p0, p1] = bar_area(f.left, f.right, lo, hi, 56);
-  const Scale x = shift_scale(lo, hi, p0, p1);
-  x_axis(doc, f, x, svg::linear_ticks(x.d0, x.d1, 6), "Shift (" + unit + ")", true);
+  const double row_h = 34;
+  auto [f, doc, x] = tornado_canvas(
+      name, title, t, 236, row_h, 56,
+      "Horizontal bar chart: for each barrier, the shift in " + measure + " (" + t.unit +
+          ") when that barrier is switched off; a thick bar for the median shift and a thin bar for the 80th percentile.",
+      "Shift in " + measure + (says_off ? "" : " when the barrier is switched off") + " (" + t.unit + "; negative = earlier)");
   legend(doc, 16, 52, 704,
          {swatch("P50 shift (median)", "#0072B2"), swatch("P80 shift (80th percentile)", "#E69F00")});
 
   std::string csv = "barrier_id,barrier_name,series,quantile,shift_days\n";
-  for (std::size_t i = 0; i < bars.size(); ++i) {
-    const json& b = bars[i];
+  for (std::size_t i = 0; i < t.bars.size(); ++i) {
+    const json& b = t.bars[i];
     const double ry = f.top + static_cast<double>(i) * row_h;
     const std::string bid = text(b, "id"), bname = text(b, "name", bid);
     row_label(doc, f.left - 8, ry + 17, bname, f.left - 20);
-    const auto p50 = number(b, "p50_shift"), p80 = number(b, "p80_shift");
-    csv += csv_row({bid, bname, "programme", "p50", csv_num(p50, 1)});
-    csv += csv_row({bid, bname, "programme", "p80", csv_num(p80, 1)});
-    for (const json& s : array(b, "schemes")) {
-      csv += csv_row({bid, bname, text(s, "id"), "p50", csv_num(number(s, "p50_shift"), 1)});
-      csv += csv_row({bid, bname, text(s, "id"), "p80", csv_num(number(s, "p80_shift"), 1)});
-    }
-    const double zero = x(0);
-    const double v50 = p50.value_or(0);
-    doc.raw("<rect class=\"bar bar-p50\" x=\"" + num(std::min(zero, x(v50))) + "\" y=\"" + num(ry + 6) + "\" width=\"" +
-            num(std::abs(x(v50) - zero)) + "\" height=\"14\" fill=\"#0072B2\"><title>" + h(bname) + ": P50 " +
-            h(p50 ? days_label(*p50) : std::string(kDash)) + "</title></rect>\n");
-    if (p80) doc.rect(std::min(zero, x(*p80)), ry + 23, std::abs(x(*p80) - zero), 5, "class=\"bar bar-p80\" fill=\"#E69F00\"");
-    const double end = std::min(x(v50), p80 ? x(*p80) : x(v50));
-    const double end_r = std::max(x(v50), p80 ? x(*p80) : x(v50));
-    const std::string label = p50 ? days_label(*p50) : kDash;
-    if (v50 < 0)
-      doc.text(end - 5, ry + 17, label, "end", 11, "fill=\"#1A1A1A\"");
-    else
-      doc.text(end_r + 5, ry + 17, label, "start", 11, "fill=\"#1A1A1A\"");
+    csv += barrier_csv_rows(b, bid, bname);
+    barrier_bars(doc, x, ry, bname, b);
   }
   return finish(doc, name, title,
                    "Each bar shows how far the " + measure + (says_off ? " moves" : " moves when that barrier is switched off") +
@@ -685,69 +910,71 @@ Chart barrier_chart(const json& data) {
 
 // ---- 5. Lever tornado ---------------------------------------------------------------------------------
 
+/// A lever's label, right-aligned at `right` and centred in its row: the
+/// name (wrapped onto two lines if need be), then the settings compared, so
+/// the bars' own labels can stay short.
+void lever_label(Document& doc, double right, double max_w, double ry, double row_h, const std::string& lname,
+                 const std::string& settings) {
+  std::vector<std::string> lines =
+      svg::text_width(lname, 12) <= max_w ? std::vector<std::string>{lname} : svg::wrap(lname, 11, max_w, 2);
+  const double name_size = lines.size() == 1 && svg::text_width(lname, 12) <= max_w ? 12 : 11;
+  const double block = static_cast<double>(lines.size()) * 13.2 + 13.2;
+  double ty = ry + (row_h - block) / 2 + 10;
+  doc.text_lines(right, ty, lines, "end", name_size, "fill=\"#1A1A1A\"");
+  ty += static_cast<double>(lines.size()) * 13.2;
+  doc.text(right, ty, svg::fit(settings, 11, max_w), "end", 11, "fill=\"#555555\"");
+}
+
+/// One of a lever's two settings: where its figures are, and how its bar looks.
+struct LeverSetting {
+  const char* key;
+  const char* p80;
+  const char* label_key;
+  const char* setting;
+  const char* fill;
+  double dy;  // the bar's top below the row's
+};
+constexpr LeverSetting kLeverSettings[2] = {{"low_shift", "low_p80_shift", "low_label", "low", "#56B4E9", 7},
+                                            {"high_shift", "high_p80_shift", "high_label", "high", "#D55E00", 24}};
+
+/// The bar of one setting of the lever `b` in the row at `ry`, with its label; returns its CSV rows.
+std::string lever_bar(Document& doc, const Scale& x, double ry, const json& b, const LeverSetting& s, const std::string& lid,
+                      const std::string& lname) {
+  const double zero = x(0);
+  const double y = ry + s.dy;
+  const auto v = number(b, s.key);
+  const std::string setting_value = text(b, s.label_key);
+  std::string csv = csv_row({lid, lname, s.setting, setting_value, "p50", csv_num(v, 1)});
+  if (has_key(b, s.p80)) csv += csv_row({lid, lname, s.setting, setting_value, "p80", csv_num(number(b, s.p80), 1)});
+  const double val = v.value_or(0);
+  doc.rect(std::min(zero, x(val)), y, std::max(1.0, std::abs(x(val) - zero)), 15,
+           std::string("class=\"bar bar-") + s.setting + "\" fill=\"" + s.fill + "\"");
+  const std::string label = std::string(s.setting) + ": " + (v ? days_label(*v) : std::string(kDash));
+  bar_value_label(doc, val < 0, x(val), std::max(x(val), zero + 1), 4, y + 12, label);
+  return csv;
+}
+
 Chart lever_chart(const json& data) {
   const std::string name = "lever_tornado", title = "What each lever buys";
-  const json* lt = get(data, "lever_tornado");
-  const json& bars = lt ? array(*lt, "bars") : array_or_empty(nullptr);
-  if (bars.empty()) return skipped(name, title, "the input has no lever sensitivity (lever_tornado) data");
-  const std::string measure = text(*lt, "measure", "P50 of all schemes live"), unit = text(*lt, "unit", "days");
-  double lo = 0, hi = 0;
-  for (const json& b : bars)
-    for (const char* k : {"low_shift", "high_shift"})
-      if (const auto v = number(b, k)) lo = std::min(lo, *v), hi = std::max(hi, *v);
-
-  const double row_h = 46, top = 76;
-  const double height = top + static_cast<double>(bars.size()) * row_h + 48;
-  Document doc(name, kWidth, height, title,
-               "Tornado chart: for each lever, the shift in " + measure + " (" + unit +
-                   ") at its low setting and at its high setting, relative to the scenario's own setting.");
-  chart_title(doc, title, "Shift in " + measure + " with the lever at its low or high setting (" + unit + "; negative = earlier)");
-  const Frame f{250, top, 704, top + static_cast<double>(bars.size()) * row_h};
-  const auto [p0, p1] = bar_area(f.left, f.right, lo, hi, 84);
-  const Scale x = shift_scale(lo, hi, p0, p1);
-  x_axis(doc, f, x, svg::linear_ticks(x.d0, x.d1, 6), "Shift (" + unit + ")", true);
+  const Tornado t = read_tornado(data, "lever_tornado", "low_shift", "high_shift");
+  if (t.bars.empty()) return skipped(name, title, "the input has no lever sensitivity (lever_tornado) data");
+  const std::string& measure = t.measure;
+  const double row_h = 46;
+  auto [f, doc, x] = tornado_canvas(
+      name, title, t, 250, row_h, 84,
+      "Tornado chart: for each lever, the shift in " + measure + " (" + t.unit +
+          ") at its low setting and at its high setting, relative to the scenario's own setting.",
+      "Shift in " + measure + " with the lever at its low or high setting (" + t.unit + "; negative = earlier)");
   legend(doc, 16, 52, 704, {swatch("Low setting", "#56B4E9"), swatch("High setting", "#D55E00")});
 
   std::string csv = "lever_id,lever_name,setting,setting_value,statistic,shift_days\n";
-  for (std::size_t i = 0; i < bars.size(); ++i) {
-    const json& b = bars[i];
+  for (std::size_t i = 0; i < t.bars.size(); ++i) {
+    const json& b = t.bars[i];
     const double ry = f.top + static_cast<double>(i) * row_h;
     const std::string lid = text(b, "id"), lname = text(b, "name", lid);
-    // Name, then the settings compared, so the bars' labels can stay short.
-    const double max_w = f.left - 20;
-    std::vector<std::string> lines =
-        svg::text_width(lname, 12) <= max_w ? std::vector<std::string>{lname} : svg::wrap(lname, 11, max_w, 2);
-    const double name_size = lines.size() == 1 && svg::text_width(lname, 12) <= max_w ? 12 : 11;
     const std::string settings = "low " + text(b, "low_label", kDash) + " \xC2\xB7 high " + text(b, "high_label", kDash);
-    const double block = static_cast<double>(lines.size()) * 13.2 + 13.2;
-    double ty = ry + (row_h - block) / 2 + 10;
-    doc.text_lines(f.left - 8, ty, lines, "end", name_size, "fill=\"#1A1A1A\"");
-    ty += static_cast<double>(lines.size()) * 13.2;
-    doc.text(f.left - 8, ty, svg::fit(settings, 11, max_w), "end", 11, "fill=\"#555555\"");
-    const double zero = x(0);
-    struct Side {
-      const char* key;
-      const char* p80;
-      const char* label_key;
-      const char* setting;
-      const char* fill;
-      double y;
-    };
-    for (const Side& s : {Side{"low_shift", "low_p80_shift", "low_label", "low", "#56B4E9", ry + 7},
-                          Side{"high_shift", "high_p80_shift", "high_label", "high", "#D55E00", ry + 24}}) {
-      const auto v = number(b, s.key);
-      const std::string setting_value = text(b, s.label_key);
-      csv += csv_row({lid, lname, s.setting, setting_value, "p50", csv_num(v, 1)});
-      if (has_key(b, s.p80)) csv += csv_row({lid, lname, s.setting, setting_value, "p80", csv_num(number(b, s.p80), 1)});
-      const double val = v.value_or(0);
-      doc.rect(std::min(zero, x(val)), s.y, std::max(1.0, std::abs(x(val) - zero)), 15,
-               std::string("class=\"bar bar-") + s.setting + "\" fill=\"" + s.fill + "\"");
-      const std::string label = std::string(s.setting) + ": " + (v ? days_label(*v) : std::string(kDash));
-      if (val < 0)
-        doc.text(x(val) - 4, s.y + 12, label, "end", 11, "fill=\"#1A1A1A\"");
-      else
-        doc.text(std::max(x(val), zero + 1) + 4, s.y + 12, label, "start", 11, "fill=\"#1A1A1A\"");
-    }
+    lever_label(doc, f.left - 8, f.left - 20, ry, row_h, lname, settings);
+    for (const LeverSetting& s : kLeverSettings) csv += lever_bar(doc, x, ry, b, s, lid, lname);
   }
   return finish(doc, name, title,
                 "For each lever, the upper (blue) bar is the shift in the " + measure +
@@ -758,19 +985,18 @@ Chart lever_chart(const json& data) {
 
 // ---- 6. Criticality heat map ----------------------------------------------------------------------------
 
-Chart criticality_chart(const json& data) {
-  const std::string name = "criticality", title = "Criticality of workstreams";
-  const json* cr = get(data, "criticality");
-  if (cr == nullptr) return skipped(name, title, "the input has no criticality data");
-  const json& ws = array(*cr, "workstreams");
-  const json& schemes = array(*cr, "schemes");
-  const json& values = array(*cr, "values");
-  if (ws.empty() || schemes.empty()) return skipped(name, title, "the criticality data has no schemes or no workstreams");
-  static const std::vector<const char*> kBlues = {"#F7FBFF", "#DEEBF7", "#C6DBEF", "#9ECAE1", "#6BAED6",
-                                                  "#4292C6", "#2171B5", "#08519C", "#08306B"};
-  const double label_w = 190;
-  // Columns wide enough for the longest single word of a header (headers wrap
-  // onto up to three lines; words are never cut); the chart widens if it must.
+const std::vector<const char*> kBlues = {"#F7FBFF", "#DEEBF7", "#C6DBEF", "#9ECAE1", "#6BAED6",
+                                         "#4292C6", "#2171B5", "#08519C", "#08306B"};
+
+/// Where the heat map's cells go: the label column's width, a cell's width
+/// and height, and the top of the grid.
+struct HeatGrid {
+  double label_w, cw, ch, grid_top;
+};
+
+/// Columns wide enough for the longest single word of a header (headers wrap
+/// onto up to three lines; words are never cut); the chart widens if it must.
+double criticality_column_width(const json& ws, double label_w) {
   double longest_word = 0;
   for (const json& w : ws) {
     std::string word;
@@ -783,53 +1009,76 @@ Chart criticality_chart(const json& data) {
       }
     }
   }
-  const double cw = std::max({52.0, (kWidth - label_w - 16) / static_cast<double>(ws.size()), std::min(120.0, longest_word + 10)});
+  return std::max({52.0, (kWidth - label_w - 16) / static_cast<double>(ws.size()), std::min(120.0, longest_word + 10)});
+}
+
+/// The workstreams' names above their columns, wrapped to the column's width.
+void criticality_headers(Document& doc, const HeatGrid& g, const json& ws) {
+  for (std::size_t w = 0; w < ws.size(); ++w) {
+    const std::string wn = text(ws[w], "name", text(ws[w], "id"));
+    const auto lines = svg::wrap(wn, 11, g.cw - 6, 3);
+    const double cx = g.label_w + g.cw * (static_cast<double>(w) + 0.5);
+    const double y0 = g.grid_top - 6 - static_cast<double>(lines.size() - 1) * 13.2;
+    doc.text_lines(cx, y0, lines, "middle", 11, "fill=\"#1A1A1A\"");
+  }
+}
+
+/// One scheme's row of cells at `ry`, coloured and labelled by criticality
+/// (grey with a dash where there is no value); returns its CSV rows.
+std::string criticality_row(Document& doc, const HeatGrid& g, double ry, const json& scheme, const json& row, const json& ws) {
+  const std::string sid = text(scheme, "id"), sname = text(scheme, "name", sid);
+  row_label(doc, g.label_w - 8, ry + g.ch / 2, sname, g.label_w - 20);
+  std::string csv;
+  for (std::size_t w = 0; w < ws.size(); ++w) {
+    const auto v = (row.is_array() && w < row.size()) ? number(&row[w]) : std::nullopt;
+    const std::string wid = text(ws[w], "id"), wn = text(ws[w], "name", wid);
+    csv += csv_row({sid, sname, wid, wn, csv_num(v, 4)});
+    const double cx = g.label_w + g.cw * static_cast<double>(w);
+    const std::string fill = v ? svg::ramp(kBlues, *v) : "#EEEEEE";
+    doc.rect(cx, ry, g.cw, g.ch, "class=\"cell\" fill=\"" + fill + "\" stroke=\"#FFFFFF\" stroke-width=\"1.5\"");
+    doc.text(cx + g.cw / 2, ry + g.ch / 2 + 4, v ? pct(v) : std::string(kDash), "middle", 11, "fill=\"" + std::string(ink_on(fill)) + "\"");
+  }
+  return csv;
+}
+
+/// The colour key below the grid, its top at `ky`: five steps from 0% to 100%.
+void criticality_key(Document& doc, const HeatGrid& g, double ky) {
+  doc.text(g.label_w - 8, ky + 12, "Key:", "end", 11, "fill=\"#1A1A1A\"");
+  for (int k = 0; k <= 4; ++k) {
+    const double t = k / 4.0;
+    const std::string fill = svg::ramp(kBlues, t);
+    const double kx = g.label_w + k * 64.0;
+    doc.rect(kx, ky, 60, 18, "fill=\"" + fill + "\" stroke=\"#999999\" stroke-width=\"0.5\"");
+    doc.text(kx + 30, ky + 13, std::to_string(k * 25) + "%", "middle", 11, std::string("fill=\"") + ink_on(fill) + "\"");
+  }
+  doc.text(g.label_w + 5 * 64.0 + 4, ky + 13, "(grey with a dash: no value)", "start", 11, "fill=\"#555555\"");
+}
+
+Chart criticality_chart(const json& data) {
+  const std::string name = "criticality", title = "Criticality of workstreams";
+  const json* cr = get(data, "criticality");
+  if (cr == nullptr) return skipped(name, title, "the input has no criticality data");
+  const json& ws = array(*cr, "workstreams");
+  const json& schemes = array(*cr, "schemes");
+  const json& values = array(*cr, "values");
+  if (ws.empty() || schemes.empty()) return skipped(name, title, "the criticality data has no schemes or no workstreams");
+  const double label_w = 190;
+  const double cw = criticality_column_width(ws, label_w);
   const double width = std::max(kWidth, label_w + cw * static_cast<double>(ws.size()) + 16);
   const double ch = 26, header_h = 48, top = 60;
-  const double grid_top = top + header_h;
-  const double height = grid_top + ch * static_cast<double>(schemes.size()) + 56;
+  const HeatGrid g{label_w, cw, ch, top + header_h};
+  const double height = g.grid_top + ch * static_cast<double>(schemes.size()) + 56;
   Document doc(name, width, height, title,
                "Heat map: for each scheme (rows) and workstream (columns), the percentage of replications in which the "
                "workstream lay on the scheme's critical path.");
   chart_title(doc, title, "Share of replications with the workstream on the scheme's critical path (%)");
-
-  for (std::size_t w = 0; w < ws.size(); ++w) {
-    const std::string wn = text(ws[w], "name", text(ws[w], "id"));
-    const auto lines = svg::wrap(wn, 11, cw - 6, 3);
-    const double cx = label_w + cw * (static_cast<double>(w) + 0.5);
-    const double y0 = grid_top - 6 - static_cast<double>(lines.size() - 1) * 13.2;
-    doc.text_lines(cx, y0, lines, "middle", 11, "fill=\"#1A1A1A\"");
-  }
+  criticality_headers(doc, g, ws);
   std::string csv = "scheme_id,scheme_name,workstream_id,workstream_name,criticality\n";
   for (std::size_t s = 0; s < schemes.size(); ++s) {
-    const std::string sid = text(schemes[s], "id"), sname = text(schemes[s], "name", sid);
-    const double ry = grid_top + ch * static_cast<double>(s);
-    row_label(doc, label_w - 8, ry + ch / 2, sname, label_w - 20);
     const json& row = s < values.size() ? values[s] : array_or_empty(nullptr);
-    for (std::size_t w = 0; w < ws.size(); ++w) {
-      const auto v = (row.is_array() && w < row.size()) ? number(&row[w]) : std::nullopt;
-      const std::string wid = text(ws[w], "id"), wn = text(ws[w], "name", wid);
-      csv += csv_row({sid, sname, wid, wn, csv_num(v, 4)});
-      const double cx = label_w + cw * static_cast<double>(w);
-      const std::string fill = v ? svg::ramp(kBlues, *v) : "#EEEEEE";
-      doc.rect(cx, ry, cw, ch, "class=\"cell\" fill=\"" + fill + "\" stroke=\"#FFFFFF\" stroke-width=\"1.5\"");
-      // Dark text on light cells, white on dark ones (WCAG contrast either way).
-      const std::string ink = svg::luminance(fill) < 0.3 ? "#FFFFFF" : "#1A1A1A";
-      doc.text(cx + cw / 2, ry + ch / 2 + 4, v ? pct(v) : std::string(kDash), "middle", 11, "fill=\"" + ink + "\"");
-    }
+    csv += criticality_row(doc, g, g.grid_top + ch * static_cast<double>(s), schemes[s], row, ws);
   }
-  // Colour key.
-  const double ky = grid_top + ch * static_cast<double>(schemes.size()) + 16;
-  doc.text(label_w - 8, ky + 12, "Key:", "end", 11, "fill=\"#1A1A1A\"");
-  for (int k = 0; k <= 4; ++k) {
-    const double t = k / 4.0;
-    const std::string fill = svg::ramp(kBlues, t);
-    const double kx = label_w + k * 64.0;
-    doc.rect(kx, ky, 60, 18, "fill=\"" + fill + "\" stroke=\"#999999\" stroke-width=\"0.5\"");
-    doc.text(kx + 30, ky + 13, std::to_string(k * 25) + "%", "middle", 11,
-             std::string("fill=\"") + (svg::luminance(fill) < 0.3 ? "#FFFFFF" : "#1A1A1A") + "\"");
-  }
-  doc.text(label_w + 5 * 64.0 + 4, ky + 13, "(grey with a dash: no value)", "start", 11, "fill=\"#555555\"");
+  criticality_key(doc, g, g.grid_top + ch * static_cast<double>(schemes.size()) + 16);
   return finish(doc, name, title,
                 "Each cell gives the percentage of replications in which that workstream was on the scheme's critical path; "
                 "the darker the cell, the more often that workstream set the go-live date.",
@@ -861,6 +1110,52 @@ double spend_axis_top(const json& years) {
   return std::min(ymax * 1.12, std::numeric_limits<double>::max());
 }
 
+/// One year's spend as drawn: each part's value for the CSV, and the total.
+struct SpendStack {
+  std::string spent[3];
+  double total = 0;
+};
+
+/// One year's stacked bar centred on `cx`, a segment per part (negative
+/// amounts count as none), each labelled where it is tall enough.
+SpendStack spend_stack(Document& doc, const Scale& y, double cx, double bw, const json& yr) {
+  SpendStack stack;
+  for (std::size_t k = 0; k < 3; ++k) {
+    const SpendPart& p = kSpendParts[k];
+    const auto v = number(yr, p.key);
+    stack.spent[k] = csv_num(v, 3);
+    const double val = std::max(0.0, v.value_or(0));
+    if (val <= 0) continue;
+    const double top_px = y(stack.total + val), bot_px = y(stack.total);
+    doc.rect(cx - bw / 2, top_px, bw, bot_px - top_px,
+             std::string("class=\"bar spend-") + p.key + "\" fill=\"" + p.fill + "\" stroke=\"#FFFFFF\" stroke-width=\"1\"");
+    if (bot_px - top_px >= 15) doc.text(cx, (top_px + bot_px) / 2 + 4, money(val), "middle", 11, "fill=\"" + std::string(ink_on(p.fill)) + "\"");
+    stack.total += val;
+  }
+  return stack;
+}
+
+/// The year's funding as a black line across its bar, labelled above it.
+void funded_line(Document& doc, const Scale& y, double cx, double bw, double funded) {
+  const double py = y(funded);
+  doc.line(cx - bw / 2 - 8, py, cx + bw / 2 + 8, py, "class=\"funded\" stroke=\"#000000\" stroke-width=\"3\"");
+  doc.text(cx, py - 6, "funded " + money(funded), "middle", 11,
+           "fill=\"#000000\" stroke=\"#FFFFFF\" stroke-width=\"3\" paint-order=\"stroke\"");
+}
+
+/// One year of the spend chart centred on `cx`: the stacked bar, the funding
+/// line, and the year's name and total below the axis; returns its CSV row.
+std::string spend_year(Document& doc, const Frame& f, const Scale& y, double cx, double bw, const json& yr, const std::string& fy) {
+  const SpendStack stack = spend_stack(doc, y, cx, bw, yr);
+  const auto fc = number(yr, "funded_central"), fl = number(yr, "funded_local");
+  const auto funded_total = (fc || fl) ? std::optional<double>(fc.value_or(0) + fl.value_or(0)) : std::nullopt;
+  if (funded_total) funded_line(doc, y, cx, bw, *funded_total);
+  doc.text(cx, f.bottom + 17, fy, "middle", 12, "fill=\"#1A1A1A\" font-weight=\"600\"");
+  doc.text(cx, f.bottom + 32, "spent " + money(stack.total), "middle", 11, "fill=\"#555555\"");
+  return csv_row({fy, csv_num(fc, 3), csv_num(fl, 3), csv_num(funded_total, 3), stack.spent[0], stack.spent[1], stack.spent[2],
+                  csv_num(stack.total, 3)});
+}
+
 Chart spend_chart(const json& data) {
   const std::string name = "spend", title = "Spend by financial year";
   const json& years = array(data, "spend");
@@ -889,37 +1184,8 @@ Chart spend_chart(const json& data) {
   const double bw = std::min(90.0, slot * 0.5);
   for (std::size_t i = 0; i < years.size(); ++i) {
     const json& yr = years[i];
-    const std::string fy = text(yr, "financial_year", std::to_string(i + 1));
     const double cx = f.left + slot * (static_cast<double>(i) + 0.5);
-    double base = 0;
-    std::string spent[3];
-    for (std::size_t k = 0; k < 3; ++k) {
-      const SpendPart& p = kParts[k];
-      const auto v = number(yr, p.key);
-      spent[k] = csv_num(v, 3);
-      const double val = std::max(0.0, v.value_or(0));
-      if (val <= 0) continue;
-      const double top_px = y(base + val), bot_px = y(base);
-      doc.rect(cx - bw / 2, top_px, bw, bot_px - top_px,
-               std::string("class=\"bar spend-") + p.key + "\" fill=\"" + p.fill + "\" stroke=\"#FFFFFF\" stroke-width=\"1\"");
-      if (bot_px - top_px >= 15) {
-        const std::string ink = svg::luminance(p.fill) < 0.3 ? "#FFFFFF" : "#1A1A1A";
-        doc.text(cx, (top_px + bot_px) / 2 + 4, money(val), "middle", 11, "fill=\"" + ink + "\"");
-      }
-      base += val;
-    }
-    const auto fc = number(yr, "funded_central"), fl = number(yr, "funded_local");
-    const auto funded_total = (fc || fl) ? std::optional<double>(fc.value_or(0) + fl.value_or(0)) : std::nullopt;
-    csv += csv_row({fy, csv_num(fc, 3), csv_num(fl, 3), csv_num(funded_total, 3), spent[0], spent[1], spent[2], csv_num(base, 3)});
-    if (fc || fl) {
-      const double funded = fc.value_or(0) + fl.value_or(0);
-      const double py = y(funded);
-      doc.line(cx - bw / 2 - 8, py, cx + bw / 2 + 8, py, "class=\"funded\" stroke=\"#000000\" stroke-width=\"3\"");
-      doc.text(cx, py - 6, "funded " + money(funded), "middle", 11,
-               "fill=\"#000000\" stroke=\"#FFFFFF\" stroke-width=\"3\" paint-order=\"stroke\"");
-    }
-    doc.text(cx, f.bottom + 17, fy, "middle", 12, "fill=\"#1A1A1A\" font-weight=\"600\"");
-    doc.text(cx, f.bottom + 32, "spent " + money(base), "middle", 11, "fill=\"#555555\"");
+    csv += spend_year(doc, f, y, cx, bw, yr, text(yr, "financial_year", std::to_string(i + 1)));
   }
   doc.line(f.left, f.bottom, f.right, f.bottom, "stroke=\"#333333\"");
   doc.text((f.left + f.right) / 2, f.bottom + 52, "Financial year (April to March)", "middle", 12, "fill=\"#1A1A1A\"");
@@ -935,30 +1201,27 @@ void arrow_head(Document& doc, double x, double y, const char* colour) {
   doc.polygon({x, y, x - 8, y - 4.5, x - 8, y + 4.5}, std::string("fill=\"") + colour + "\"");
 }
 
-Chart workstream_chart(const json& data) {
-  const std::string name = "workstream_graph", title = "Model logic: phases and workstreams";
-  const json* g = get(data, "workstream_graph");
-  const json& nodes = g ? array(*g, "nodes") : array_or_empty(nullptr);
-  if (nodes.empty()) return skipped(name, title, "the input has no workstream_graph data");
-  const json& edges = array(*g, "edges");
-  const json& phases = array(data, "phases");
+using Links = std::vector<std::pair<std::size_t, std::size_t>>;
 
-  const std::size_t n = nodes.size();
-  std::vector<std::string> ids(n);
-  for (std::size_t i = 0; i < n; ++i) ids[i] = text(nodes[i], "id");
+/// The edges between two different known workstreams, each once, as pairs of indices into `ids`.
+Links graph_links(const json& edges, const std::vector<std::string>& ids) {
   auto index_of = [&](const std::string& id) -> std::optional<std::size_t> {
     const auto it = std::find(ids.begin(), ids.end(), id);
     if (it == ids.end()) return std::nullopt;
     return static_cast<std::size_t>(it - ids.begin());
   };
-  std::vector<std::pair<std::size_t, std::size_t>> links;
+  Links links;
   for (const json& e : edges) {
     if (!e.is_array() || e.size() < 2) continue;
     const auto a = index_of(text(&e[0])), b = index_of(text(&e[1]));
     if (a && b && *a != *b && std::find(links.begin(), links.end(), std::pair{*a, *b}) == links.end()) links.emplace_back(*a, *b);
   }
-  // Layer = longest path from a source. Relaxation over at most N rounds, so a
-  // (malformed) cycle cannot loop forever.
+  return links;
+}
+
+/// Each workstream's layer: the longest path to it from a source.
+/// Relaxation over at most N rounds, so a (malformed) cycle cannot loop forever.
+std::vector<int> longest_path_layers(std::size_t n, const Links& links) {
   std::vector<int> layer(n, 0);
   for (std::size_t round = 0; round < n; ++round) {
     bool changed = false;
@@ -970,144 +1233,218 @@ Chart workstream_chart(const json& data) {
     }
     if (!changed) break;
   }
-  int layers = 1;  // one more than the deepest layer (every layer is >= 0)
-  for (const int l : layer) layers = std::max(layers, l + 1);
-  // An edge that spans several layers passes through invisible waypoints in
-  // the layers between (Sugiyama's dummy nodes), so it never runs behind a box.
-  // chain[e] lists the slots an edge visits: source, waypoints, target.
-  std::vector<int> slot_layer(layer);
-  std::vector<std::vector<std::size_t>> chain;
-  std::vector<std::pair<std::size_t, std::size_t>> segments;
+  return layer;
+}
+
+/// The workstream graph laid out in columns by layer. Slots 0 to n-1 are the
+/// workstreams; an edge that spans several layers passes through invisible
+/// waypoints in the layers between (Sugiyama's dummy nodes), the slots from
+/// n on, so it never runs behind a box.
+struct GraphLayout {
+  std::size_t n = 0;
+  std::vector<int> layer;                       // [workstream]
+  int layers = 1;                               // one more than the deepest layer (every layer is >= 0)
+  std::vector<int> slot_layer;                  // [slot]
+  std::vector<std::vector<std::size_t>> chain;  // [edge]: the slots it visits: source, waypoints, target
+  Links segments;                               // every hop of every chain
+  std::vector<std::vector<std::size_t>> columns;  // [layer]: its slots, top to bottom
+  std::vector<double> pos;                      // [slot]: its row in its column
+  std::size_t max_rows = 1;
+};
+
+/// Adds the waypoints of every edge that skips a layer, and each edge's chain of slots.
+void route_edges(GraphLayout& g, const Links& links) {
+  g.slot_layer = g.layer;
   for (const auto& [a, b] : links) {
     std::vector<std::size_t> c{a};
-    if (layer[b] > layer[a] + 1) {
-      for (int l = layer[a] + 1; l < layer[b]; ++l) {
-        slot_layer.push_back(l);
-        c.push_back(slot_layer.size() - 1);
+    if (g.layer[b] > g.layer[a] + 1) {
+      for (int l = g.layer[a] + 1; l < g.layer[b]; ++l) {
+        g.slot_layer.push_back(l);
+        c.push_back(g.slot_layer.size() - 1);
       }
     }
     c.push_back(b);
-    for (std::size_t k = 0; k + 1 < c.size(); ++k) segments.emplace_back(c[k], c[k + 1]);
-    chain.push_back(std::move(c));
+    for (std::size_t k = 0; k + 1 < c.size(); ++k) g.segments.emplace_back(c[k], c[k + 1]);
+    g.chain.push_back(std::move(c));
   }
-  const std::size_t slots = slot_layer.size();
-  // Order within a layer by the mean position of predecessors (one barycentre
-  // pass), which removes most crossings in graphs of this size.
-  std::vector<std::vector<std::size_t>> columns(static_cast<std::size_t>(layers));
-  std::vector<double> pos(slots, 0);
-  for (int l = 0; l < layers; ++l) {
-    auto& col = columns[static_cast<std::size_t>(l)];
+}
+
+/// Orders each column by the mean position of the slots' predecessors (one
+/// barycentre pass), which removes most crossings in graphs of this size.
+void order_columns(GraphLayout& g) {
+  const std::size_t slots = g.slot_layer.size();
+  g.columns.assign(static_cast<std::size_t>(g.layers), {});
+  g.pos.assign(slots, 0);
+  for (int l = 0; l < g.layers; ++l) {
+    auto& col = g.columns[static_cast<std::size_t>(l)];
     for (std::size_t i = 0; i < slots; ++i)
-      if (slot_layer[i] == l) col.push_back(i);
+      if (g.slot_layer[i] == l) col.push_back(i);
     if (l > 0) {
       std::vector<double> key(slots, 1e9);
       for (std::size_t i : col) {
         double sum = 0;
         int cnt = 0;
-        for (const auto& [a, b] : segments)
-          if (b == i && slot_layer[a] < l) sum += pos[a], ++cnt;
+        for (const auto& [a, b] : g.segments)
+          if (b == i && g.slot_layer[a] < l) sum += g.pos[a], ++cnt;
         key[i] = cnt ? sum / cnt : 1e9;
       }
       std::stable_sort(col.begin(), col.end(), [&](std::size_t a, std::size_t b) { return key[a] < key[b]; });
     }
-    for (std::size_t r = 0; r < col.size(); ++r) pos[col[r]] = static_cast<double>(r);
+    for (std::size_t r = 0; r < col.size(); ++r) g.pos[col[r]] = static_cast<double>(r);
   }
-  std::size_t max_rows = 1;
-  for (const auto& c : columns) max_rows = std::max(max_rows, c.size());
+}
 
-  const double phase_top = 74, phase_h = 60;
-  const double dag_label_y = phase_top + phase_h + 34;
-  const double dag_top = dag_label_y + 14;
-  const double box_h = 52, pitch = 66;
-  const double height = dag_top + static_cast<double>(max_rows) * pitch + 40;
-  const double width = std::max(kWidth, 16 + static_cast<double>(layers) * 150.0);
-  Document doc(name, width, height, title,
-               "Diagram: the phases each scheme passes through, left to right, and below them the workstream graph of the "
-               "implementation phase: boxes are workstreams, arrows point from a workstream to those that wait for it.");
-  chart_title(doc, title, "Top: phases each scheme passes through. Below: implementation workstreams (arrow: must finish first)");
+GraphLayout layout_graph(const std::vector<std::string>& ids, const json& edges) {
+  GraphLayout g;
+  g.n = ids.size();
+  const Links links = graph_links(edges, ids);
+  g.layer = longest_path_layers(g.n, links);
+  for (const int l : g.layer) g.layers = std::max(g.layers, l + 1);
+  route_edges(g, links);
+  order_columns(g);
+  for (const auto& c : g.columns) g.max_rows = std::max(g.max_rows, c.size());
+  return g;
+}
 
-  std::string csv = "element,id,name,kind,layer,to\n";
-  if (!phases.empty()) {
-    doc.text(16, phase_top - 8, "Phases", "start", 12, "font-weight=\"700\" fill=\"#1A1A1A\"");
-    const double gap = 16;
-    const double pw = (width - 32 - gap * static_cast<double>(phases.size() - 1)) / static_cast<double>(phases.size());
-    for (std::size_t i = 0; i < phases.size(); ++i) {
-      const std::string pn = text(&phases[i]);
-      csv += csv_row({"phase", std::to_string(i + 1), pn, "", "", ""});
-      const double bx = 16 + static_cast<double>(i) * (pw + gap);
-      doc.rect(bx, phase_top, pw, phase_h, "class=\"phase\" rx=\"4\" fill=\"#F2F2F2\" stroke=\"#333333\"");
-      const auto lines = svg::wrap(pn, 11, pw - 8, 4);
-      const double ty = phase_top + phase_h / 2 + 4 - static_cast<double>(lines.size() - 1) * 6.6;
-      doc.text_lines(bx + pw / 2, ty, lines, "middle", 11, "fill=\"#1A1A1A\"");
-      if (i + 1 < phases.size()) {
-        const double ax = bx + pw + 1, ay = phase_top + phase_h / 2;
-        doc.line(ax, ay, ax + gap - 6, ay, "stroke=\"#333333\" stroke-width=\"1.5\"");
-        arrow_head(doc, ax + gap - 1, ay, "#333333");
-      }
-    }
-  }
+/// Where the laid-out graph's boxes and arrows go on the page, the graph's top at `top`.
+class GraphPlacement {
+ public:
+  static constexpr double kBoxH = 52, kPitch = 66;
 
-  doc.text(16, dag_label_y, "Implementation workstreams (columns: longest chain of predecessors)", "start", 12,
-           "font-weight=\"700\" fill=\"#1A1A1A\"");
-  const double colw = (width - 32) / static_cast<double>(layers);
-  const double bw = std::min(150.0, colw - 34);
-  auto box_x = [&](std::size_t i) { return 16 + colw * slot_layer[i] + (colw - bw) / 2 - 10; };
-  auto box_y = [&](std::size_t i) {
-    const auto& col = columns[static_cast<std::size_t>(slot_layer[i])];
+  GraphPlacement(const GraphLayout& g, double width, double top)
+      : g_(g), top_(top), colw_((width - 32) / static_cast<double>(g.layers)), bw_(std::min(150.0, colw_ - 34)) {}
+
+  const GraphLayout& layout() const { return g_; }
+  double box_w() const { return bw_; }
+  double box_x(std::size_t i) const { return 16 + colw_ * g_.slot_layer[i] + (colw_ - bw_) / 2 - 10; }
+  double box_y(std::size_t i) const {
+    const auto& col = g_.columns[static_cast<std::size_t>(g_.slot_layer[i])];
     // Centre each column vertically so short columns sit beside the middle of tall ones.
-    const double offset = (static_cast<double>(max_rows) - static_cast<double>(col.size())) * pitch / 2;
-    return dag_top + offset + pos[i] * pitch;
-  };
-  // Where several arrows leave or enter one box, spread them down its side
-  // in the order of the boxes at their other ends, so they do not merge.
-  auto port = [&](std::size_t node, std::size_t other, bool out) {
+    const double offset = (static_cast<double>(g_.max_rows) - static_cast<double>(col.size())) * kPitch / 2;
+    return top_ + offset + g_.pos[i] * kPitch;
+  }
+  /// Where an arrow between `node` and `other` leaves or enters `node`. Where
+  /// several do, they are spread down its side in the order of the boxes at
+  /// their other ends, so they do not merge.
+  double port(std::size_t node, std::size_t other, bool out) const {
     std::vector<std::size_t> peers;
-    for (const auto& [a, b] : segments) {
+    for (const auto& [a, b] : g_.segments) {
       if (out && a == node) peers.push_back(b);
       if (!out && b == node) peers.push_back(a);
     }
     std::stable_sort(peers.begin(), peers.end(), [&](std::size_t p, std::size_t q) { return box_y(p) < box_y(q); });
     const auto k = static_cast<double>(std::find(peers.begin(), peers.end(), other) - peers.begin());
     const double m = static_cast<double>(peers.size());
-    return box_y(node) + (node < n ? box_h * (k + 1) / (m + 1) : box_h / 2);
-  };
-  for (std::size_t e = 0; e < chain.size(); ++e) {
-    const auto& c = chain[e];
-    std::string d;
-    for (std::size_t k = 0; k + 1 < c.size(); ++k) {
-      const std::size_t a = c[k], b = c[k + 1];
-      const double x1 = a < n ? box_x(a) + bw : box_x(a) + bw;
-      const double y1 = port(a, b, true);
-      const double x2 = b < n ? box_x(b) - 8 : box_x(b);
-      const double y2 = port(b, a, false);
-      const double mx = (x1 + x2) / 2;
-      if (k == 0) d += "M" + num(a < n ? x1 : box_x(a)) + "," + num(y1);
-      if (a >= n) d += " L" + num(x1) + "," + num(y1);  // straight through a waypoint's column
-      d += " C" + num(mx) + "," + num(y1) + " " + num(mx) + "," + num(y2) + " " + num(x2) + "," + num(y2);
+    return box_y(node) + (node < g_.n ? kBoxH * (k + 1) / (m + 1) : kBoxH / 2);
+  }
+
+ private:
+  const GraphLayout& g_;
+  double top_;
+  double colw_;
+  double bw_;
+};
+
+/// The path data of an edge through its chain of slots `c`: a curve from
+/// each slot to the next, straight through a waypoint's column.
+std::string edge_path(const GraphPlacement& p, const std::vector<std::size_t>& c) {
+  const std::size_t n = p.layout().n;
+  std::string d;
+  for (std::size_t k = 0; k + 1 < c.size(); ++k) {
+    const std::size_t a = c[k], b = c[k + 1];
+    const double x1 = p.box_x(a) + p.box_w();
+    const double y1 = p.port(a, b, true);
+    const double x2 = b < n ? p.box_x(b) - 8 : p.box_x(b);
+    const double y2 = p.port(b, a, false);
+    const double mx = (x1 + x2) / 2;
+    if (k == 0) d += "M" + num(a < n ? x1 : p.box_x(a)) + "," + num(y1);
+    if (a >= n) d += " L" + num(x1) + "," + num(y1);  // straight through a waypoint's column
+    d += " C" + num(mx) + "," + num(y1) + " " + num(mx) + "," + num(y2) + " " + num(x2) + "," + num(y2);
+  }
+  return d;
+}
+
+/// An edge with its arrow head; returns its CSV row.
+std::string draw_edge(Document& doc, const GraphPlacement& p, const std::vector<std::size_t>& c, const std::vector<std::string>& ids) {
+  doc.raw("<path class=\"edge\" d=\"" + edge_path(p, c) + "\" fill=\"none\" stroke=\"#555555\" stroke-width=\"1.4\"/>\n");
+  const std::size_t last = c.back();
+  arrow_head(doc, p.box_x(last) - 1, p.port(last, c[c.size() - 2], false), "#555555");
+  return csv_row({"edge", ids[c.front()], "", "", "", ids[last]});
+}
+
+/// Workstream `i`'s box: transactional work solid blue, other kinds dashed
+/// orange, with its name and kind; returns its CSV row.
+std::string draw_workstream(Document& doc, const GraphPlacement& p, std::size_t i, const json& node, const std::string& id) {
+  const std::string kind = text(node, "kind", "workstream");
+  const std::string wn = text(node, "name", id);
+  const std::string csv = csv_row({"workstream", id, wn, kind, std::to_string(p.layout().layer[i]), ""});
+  const bool transactional = kind == "transactional";
+  const double bx = p.box_x(i), by = p.box_y(i), bw = p.box_w(), box_h = GraphPlacement::kBoxH;
+  doc.rect(bx, by, bw, box_h,
+           std::string("class=\"node node-") + (transactional ? "transactional" : "engagement") + "\" rx=\"6\" fill=\"" +
+               (transactional ? "#D6EAF8" : "#FDEBD0") + "\" stroke=\"" + (transactional ? "#0072B2" : "#B36B00") +
+               "\" stroke-width=\"1.5\"" + (transactional ? "" : " stroke-dasharray=\"5 3\""));
+  const auto lines = svg::wrap(wn, 11, bw - 10, 2);
+  const double ty = by + (lines.size() > 1 ? 16 : 22);
+  doc.text_lines(bx + bw / 2, ty, lines, "middle", 11, "fill=\"#1A1A1A\" font-weight=\"600\"");
+  doc.text(bx + bw / 2, by + box_h - 7, transactional ? "[transactional]" : "[" + kind + "]", "middle", 11,
+           "fill=\"#333333\" font-style=\"italic\"");
+  return csv;
+}
+
+/// The phases as a row of boxes `phase_h` high from `top`, left to right with
+/// arrows between; returns their CSV rows.
+std::string draw_phase_row(Document& doc, const json& phases, double width, double top, double phase_h) {
+  doc.text(16, top - 8, "Phases", "start", 12, "font-weight=\"700\" fill=\"#1A1A1A\"");
+  const double gap = 16;
+  const double pw = (width - 32 - gap * static_cast<double>(phases.size() - 1)) / static_cast<double>(phases.size());
+  std::string csv;
+  for (std::size_t i = 0; i < phases.size(); ++i) {
+    const std::string pn = text(&phases[i]);
+    csv += csv_row({"phase", std::to_string(i + 1), pn, "", "", ""});
+    const double bx = 16 + static_cast<double>(i) * (pw + gap);
+    doc.rect(bx, top, pw, phase_h, "class=\"phase\" rx=\"4\" fill=\"#F2F2F2\" stroke=\"#333333\"");
+    const auto lines = svg::wrap(pn, 11, pw - 8, 4);
+    const double ty = top + phase_h / 2 + 4 - static_cast<double>(lines.size() - 1) * 6.6;
+    doc.text_lines(bx + pw / 2, ty, lines, "middle", 11, "fill=\"#1A1A1A\"");
+    if (i + 1 < phases.size()) {
+      const double ax = bx + pw + 1, ay = top + phase_h / 2;
+      doc.line(ax, ay, ax + gap - 6, ay, "stroke=\"#333333\" stroke-width=\"1.5\"");
+      arrow_head(doc, ax + gap - 1, ay, "#333333");
     }
-    doc.raw("<path class=\"edge\" d=\"" + d + "\" fill=\"none\" stroke=\"#555555\" stroke-width=\"1.4\"/>\n");
-    const std::size_t last = c.back();
-    arrow_head(doc, box_x(last) - 1, port(last, c[c.size() - 2], false), "#555555");
-    csv += csv_row({"edge", ids[c.front()], "", "", "", ids[last]});
   }
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::string kind = text(nodes[i], "kind", "workstream");
-    const std::string wn = text(nodes[i], "name", ids[i]);
-    csv += csv_row({"workstream", ids[i], wn, kind, std::to_string(layer[i]), ""});
-    const bool transactional = kind == "transactional";
-    const double bx = box_x(i), by = box_y(i);
-    doc.rect(bx, by, bw, box_h,
-             std::string("class=\"node node-") + (transactional ? "transactional" : "engagement") + "\" rx=\"6\" fill=\"" +
-                 (transactional ? "#D6EAF8" : "#FDEBD0") + "\" stroke=\"" + (transactional ? "#0072B2" : "#B36B00") +
-                 "\" stroke-width=\"1.5\"" + (transactional ? "" : " stroke-dasharray=\"5 3\""));
-    const auto lines = svg::wrap(wn, 11, bw - 10, 2);
-    const double ty = by + (lines.size() > 1 ? 16 : 22);
-    doc.text_lines(bx + bw / 2, ty, lines, "middle", 11, "fill=\"#1A1A1A\" font-weight=\"600\"");
-    doc.text(bx + bw / 2, by + box_h - 7, transactional ? "[transactional]" : "[" + kind + "]", "middle", 11,
-             "fill=\"#333333\" font-style=\"italic\"");
-  }
-  const double ly = height - 26;
-  legend(doc, 16, ly, width - 16,
+  return csv;
+}
+
+Chart workstream_chart(const json& data) {
+  const std::string name = "workstream_graph", title = "Model logic: phases and workstreams";
+  const json* graph = get(data, "workstream_graph");
+  const json& nodes = graph ? array(*graph, "nodes") : array_or_empty(nullptr);
+  if (nodes.empty()) return skipped(name, title, "the input has no workstream_graph data");
+  const json& edges = array(*graph, "edges");
+  const json& phases = array(data, "phases");
+  std::vector<std::string> ids(nodes.size());
+  for (std::size_t i = 0; i < nodes.size(); ++i) ids[i] = text(nodes[i], "id");
+  const GraphLayout g = layout_graph(ids, edges);
+
+  const double phase_top = 74, phase_h = 60;
+  const double dag_label_y = phase_top + phase_h + 34;
+  const double dag_top = dag_label_y + 14;
+  const double height = dag_top + static_cast<double>(g.max_rows) * GraphPlacement::kPitch + 40;
+  const double width = std::max(kWidth, 16 + static_cast<double>(g.layers) * 150.0);
+  Document doc(name, width, height, title,
+               "Diagram: the phases each scheme passes through, left to right, and below them the workstream graph of the "
+               "implementation phase: boxes are workstreams, arrows point from a workstream to those that wait for it.");
+  chart_title(doc, title, "Top: phases each scheme passes through. Below: implementation workstreams (arrow: must finish first)");
+
+  std::string csv = "element,id,name,kind,layer,to\n";
+  if (!phases.empty()) csv += draw_phase_row(doc, phases, width, phase_top, phase_h);
+  doc.text(16, dag_label_y, "Implementation workstreams (columns: longest chain of predecessors)", "start", 12,
+           "font-weight=\"700\" fill=\"#1A1A1A\"");
+  const GraphPlacement place(g, width, dag_top);
+  for (const auto& c : g.chain) csv += draw_edge(doc, place, c, ids);
+  for (std::size_t i = 0; i < nodes.size(); ++i) csv += draw_workstream(doc, place, i, nodes[i], ids[i]);
+  legend(doc, 16, height - 26, width - 16,
          {swatch("Transactional (contracts, data, IT, processes)", "#D6EAF8", "stroke=\"#0072B2\""),
           swatch("Engagement (people, relationships)", "#FDEBD0", "stroke=\"#B36B00\" stroke-dasharray=\"4 2\"")});
   return finish(doc, name, title,
@@ -1119,26 +1456,87 @@ Chart workstream_chart(const json& data) {
 
 // ---- 9. Comparison --------------------------------------------------------------------------------------------
 
+constexpr const char* kWhatIfColours[6] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"};
+
+std::string whatif_name(const json& whatifs, std::size_t k) { return text(whatifs[k], "name", "what-if " + std::to_string(k + 1)); }
+
+/// The rows: every scheme seen in any what-if, in first-seen order, as (id,
+/// name). Adds every shift and interval bound to `shifts`.
+NamedList comparison_rows(const json& whatifs, ShiftRange& shifts) {
+  NamedList rows;
+  for (const json& w : whatifs)
+    for (const json& r : array(w, "rows")) {
+      add_first_seen(rows, r);
+      for (const char* k : {"p50_shift", "mean_shift"}) shifts.add(number(r, k));
+      for (const char* k : {"p50_shift_ci", "mean_ci"})
+        for (const json& c : array(r, k)) shifts.add(number(&c));
+    }
+  return rows;
+}
+
+std::vector<LegendItem> whatif_legend_items(const json& whatifs) {
+  std::vector<LegendItem> items;
+  for (std::size_t k = 0; k < whatifs.size(); ++k) {
+    const std::string colour = kWhatIfColours[k % 6];
+    items.push_back({svg::fit(whatif_name(whatifs, k), 11, 200), [colour](Document& d, double lx, double ly) {
+                       d.line(lx, ly + 6, lx + 24, ly + 6, "stroke=\"" + colour + "\" stroke-width=\"1.5\"");
+                       d.circle(lx + 12, ly + 6, 4, "fill=\"" + colour + "\"");
+                     }});
+  }
+  items.push_back({"Mean shift", [](Document& d, double lx, double ly) {
+                     d.polygon({lx + 12, ly + 1, lx + 17, ly + 6, lx + 12, ly + 11, lx + 7, ly + 6},
+                               "fill=\"#FFFFFF\" stroke=\"#000000\" stroke-width=\"1.5\"");
+                   }});
+  return items;
+}
+
+/// The two bounds of an interval given as a two-element array; both absent otherwise.
+std::pair<std::optional<double>, std::optional<double>> interval(const json& arr) {
+  if (arr.size() != 2) return {std::nullopt, std::nullopt};
+  return {number(&arr[0]), number(&arr[1])};
+}
+
+/// The CSV rows of one what-if's figures for one scheme.
+std::string comparison_csv_rows(const std::string& wname, const std::string& id, const std::string& sname, const json& row) {
+  std::string csv;
+  for (const char* key : {"mean_shift", "p10_shift", "p50_shift", "p90_shift", "probability_earlier", "probability_later"})
+    csv += csv_row({wname, id, sname, key, csv_num(number(row, key), 4)});
+  const auto [c0, c1] = interval(array(row, "p50_shift_ci"));
+  const auto [m0, m1] = interval(array(row, "mean_ci"));
+  csv += csv_row({wname, id, sname, "p50_shift_ci_low", csv_num(c0, 4)});
+  csv += csv_row({wname, id, sname, "p50_shift_ci_high", csv_num(c1, 4)});
+  csv += csv_row({wname, id, sname, "mean_ci_low", csv_num(m0, 4)});
+  csv += csv_row({wname, id, sname, "mean_ci_high", csv_num(m1, 4)});
+  return csv;
+}
+
+/// One what-if's marks for one scheme at height `cy`: the P50 shift's 95%
+/// interval, the mean shift (an open diamond) and the P50 shift (a dot whose
+/// tooltip begins with `who`).
+void comparison_marks(Document& doc, const Scale& x, double cy, const json& row, const std::string& colour, const std::string& who) {
+  const auto [c0, c1] = interval(array(row, "p50_shift_ci"));
+  if (c0 && c1) {
+    doc.line(x(*c0), cy, x(*c1), cy, "class=\"ci\" stroke=\"" + colour + "\" stroke-width=\"2\"");
+    doc.line(x(*c0), cy - 4, x(*c0), cy + 4, "stroke=\"" + colour + "\" stroke-width=\"1.5\"");
+    doc.line(x(*c1), cy - 4, x(*c1), cy + 4, "stroke=\"" + colour + "\" stroke-width=\"1.5\"");
+  }
+  if (const auto m = number(row, "mean_shift"))
+    doc.polygon(diamond(x(*m), cy, 5), "class=\"mean\" fill=\"#FFFFFF\" stroke=\"#000000\" stroke-width=\"1.5\"");
+  if (const auto p = number(row, "p50_shift"))
+    with_tooltip(doc, "circle",
+                 "class=\"p50-dot\" cx=\"" + num(x(*p)) + "\" cy=\"" + num(cy) + "\" r=\"4.5\" fill=\"" + colour +
+                     "\" stroke=\"#FFFFFF\" stroke-width=\"1\"",
+                 h(who + ": P50 " + days_label(*p)));
+}
+
 Chart comparison_chart(const json& data) {
   const std::string name = "comparison", title = "Comparison with the base scenario";
   const json* cmp = get(data, "comparison");
   const json& whatifs = cmp ? array(*cmp, "whatifs") : array_or_empty(nullptr);
   if (whatifs.empty()) return skipped(name, title, "the input has no comparison data");
   const std::string base = text(*cmp, "base", "the base scenario");
-  // Rows: every scheme seen in any what-if, in first-seen order.
-  std::vector<std::pair<std::string, std::string>> rows;
-  double lo = 0, hi = 0;
-  for (const json& w : whatifs)
-    for (const json& r : array(w, "rows")) {
-      const std::string id = text(r, "id");
-      if (std::none_of(rows.begin(), rows.end(), [&](const auto& p) { return p.first == id; }))
-        rows.emplace_back(id, text(r, "name", id));
-      for (const char* k : {"p50_shift", "mean_shift"})
-        if (const auto v = number(r, k)) lo = std::min(lo, *v), hi = std::max(hi, *v);
-      for (const char* k : {"p50_shift_ci", "mean_ci"})
-        for (const json& c : array(r, k))
-          if (const auto v = number(&c)) lo = std::min(lo, *v), hi = std::max(hi, *v);
-    }
+  ShiftRange shifts;
+  const auto rows = comparison_rows(whatifs, shifts);
   if (rows.empty()) return skipped(name, title, "the comparison has no rows");
   const double nw = static_cast<double>(whatifs.size());
   const double sub = 14, row_h = sub * nw + 12, top = 76;
@@ -1148,62 +1546,21 @@ Chart comparison_chart(const json& data) {
                    " with its 95% confidence interval, and the mean shift.");
   chart_title(doc, title, "Shift in go-live date against " + base + " (days; negative = earlier); paired replications");
   const Frame f{200, top, 700, top + row_h * static_cast<double>(rows.size())};
-  const Scale x = shift_scale(lo, hi, f.left + 10, f.right - 10);
+  const Scale x = shift_scale(shifts.lo, shifts.hi, f.left + 10, f.right - 10);
   x_axis(doc, f, x, svg::linear_ticks(x.d0, x.d1, 7), "Shift in go-live date (days)", true);
-  static constexpr const char* kColours[6] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"};
-  std::vector<LegendItem> items;
-  for (std::size_t k = 0; k < whatifs.size(); ++k) {
-    const std::string colour = kColours[k % 6];
-    items.push_back({svg::fit(text(whatifs[k], "name", "what-if " + std::to_string(k + 1)), 11, 200),
-                     [colour](Document& d, double lx, double ly) {
-                       d.line(lx, ly + 6, lx + 24, ly + 6, "stroke=\"" + colour + "\" stroke-width=\"1.5\"");
-                       d.circle(lx + 12, ly + 6, 4, "fill=\"" + colour + "\"");
-                     }});
-  }
-  items.push_back({"Mean shift", [](Document& d, double lx, double ly) {
-                     d.polygon({lx + 12, ly + 1, lx + 17, ly + 6, lx + 12, ly + 11, lx + 7, ly + 6},
-                               "fill=\"#FFFFFF\" stroke=\"#000000\" stroke-width=\"1.5\"");
-                   }});
-  legend(doc, 16, 52, 704, items);
+  legend(doc, 16, 52, 704, whatif_legend_items(whatifs));
 
   std::string csv = "whatif,scheme_id,scheme_name,statistic,value\n";
-  for (std::size_t r = 0; r < rows.size(); ++r) {
-    const double ry = f.top + row_h * static_cast<double>(r);
-    if (r % 2 == 1) doc.rect(f.left, ry, f.width(), row_h, "fill=\"#000000\" fill-opacity=\"0.035\"");
-    row_label(doc, f.left - 8, ry + row_h / 2, rows[r].second, f.left - 20);
-  }
+  for (std::size_t r = 0; r < rows.size(); ++r) banded_row(doc, f, r, f.top + row_h * static_cast<double>(r), row_h, rows[r].second);
   for (std::size_t k = 0; k < whatifs.size(); ++k) {
-    const std::string wname = text(whatifs[k], "name", "what-if " + std::to_string(k + 1));
-    const std::string colour = kColours[k % 6];
+    const std::string wname = whatif_name(whatifs, k);
     for (const json& row : array(whatifs[k], "rows")) {
       const std::string id = text(row, "id");
       const auto it = std::find_if(rows.begin(), rows.end(), [&](const auto& p) { return p.first == id; });
       const std::size_t r = static_cast<std::size_t>(it - rows.begin());
       const double cy = f.top + row_h * static_cast<double>(r) + 6 + sub * (static_cast<double>(k) + 0.5);
-      for (const char* key : {"mean_shift", "p10_shift", "p50_shift", "p90_shift", "probability_earlier", "probability_later"})
-        csv += csv_row({wname, id, it->second, key, csv_num(number(row, key), 4)});
-      const json& ci = array(row, "p50_shift_ci");
-      const json& mci = array(row, "mean_ci");
-      const auto c0 = ci.size() == 2 ? number(&ci[0]) : std::nullopt, c1 = ci.size() == 2 ? number(&ci[1]) : std::nullopt;
-      const auto m0 = mci.size() == 2 ? number(&mci[0]) : std::nullopt, m1 = mci.size() == 2 ? number(&mci[1]) : std::nullopt;
-      csv += csv_row({wname, id, it->second, "p50_shift_ci_low", csv_num(c0, 4)});
-      csv += csv_row({wname, id, it->second, "p50_shift_ci_high", csv_num(c1, 4)});
-      csv += csv_row({wname, id, it->second, "mean_ci_low", csv_num(m0, 4)});
-      csv += csv_row({wname, id, it->second, "mean_ci_high", csv_num(m1, 4)});
-      if (c0 && c1) {
-        doc.line(x(*c0), cy, x(*c1), cy, "class=\"ci\" stroke=\"" + colour + "\" stroke-width=\"2\"");
-        doc.line(x(*c0), cy - 4, x(*c0), cy + 4, "stroke=\"" + colour + "\" stroke-width=\"1.5\"");
-        doc.line(x(*c1), cy - 4, x(*c1), cy + 4, "stroke=\"" + colour + "\" stroke-width=\"1.5\"");
-      }
-      if (const auto m = number(row, "mean_shift")) {
-        const double mx = x(*m);
-        doc.polygon({mx, cy - 5, mx + 5, cy, mx, cy + 5, mx - 5, cy},
-                    "class=\"mean\" fill=\"#FFFFFF\" stroke=\"#000000\" stroke-width=\"1.5\"");
-      }
-      if (const auto p = number(row, "p50_shift"))
-        doc.raw("<circle class=\"p50-dot\" cx=\"" + num(x(*p)) + "\" cy=\"" + num(cy) + "\" r=\"4.5\" fill=\"" + colour +
-                "\" stroke=\"#FFFFFF\" stroke-width=\"1\"><title>" + h(wname + ", " + it->second + ": P50 " + days_label(*p)) +
-                "</title></circle>\n");
+      csv += comparison_csv_rows(wname, id, it->second, row);
+      comparison_marks(doc, x, cy, row, kWhatIfColours[k % 6], wname + ", " + it->second);
     }
   }
   return finish(doc, name, title,
@@ -1294,111 +1651,146 @@ std::string fact(std::string_view term, std::string_view value) {
   return "<dt>" + h(term) + "</dt><dd>" + h(value.empty() ? std::string_view(kDash) : value) + "</dd>\n";
 }
 
+/// A column heading (markup); a numeric column's is right-aligned like its figures.
+std::string column_head(std::string_view markup, bool numeric = false) {
+  return std::string("<th scope=\"col\"") + (numeric ? " class=\"num\"" : "") + ">" + std::string(markup) + "</th>";
+}
+
+/// A table up to the start of its body: its class, caption and column headings (markup).
+std::string table_start(std::string_view cls, std::string_view caption, std::string_view heads) {
+  return "<table class=\"" + std::string(cls) + "\">\n<caption>" + std::string(caption) + "</caption>\n<thead><tr>" +
+         std::string(heads) + "</tr></thead>\n<tbody>\n";
+}
+
+constexpr const char* kTableEnd = "</tbody>\n</table>\n";
+
+/// The start of a table row, headed by `markup`.
+std::string row_start(std::string_view markup) { return "<tr><th scope=\"row\">" + std::string(markup) + "</th>"; }
+
+/// A right-aligned cell of figures (markup).
+std::string num_cell(std::string_view markup) { return "<td class=\"num\">" + std::string(markup) + "</td>"; }
+
+/// What stands in place of a table the input cannot fill.
+std::string table_not_shown(std::string_view table, std::string_view why) {
+  return "<p class=\"skipped\">The " + std::string(table) + " is not shown: " + std::string(why) + ".</p>\n";
+}
+
 std::string quantile_table(const json& data) {
   const json& rows = array(data, "quantiles");
-  if (rows.empty()) return "<p class=\"skipped\">The quantile table is not shown: the input has no quantiles.</p>\n";
-  std::string s =
-      "<table class=\"quantiles\">\n<caption>Go-live dates: percentiles across replications, with 95% confidence intervals "
-      "(\xE2\x80\x9C" "after horizon\xE2\x80\x9D: not reached within the simulated period)</caption>\n"
-      "<thead><tr><th scope=\"col\">Scheme or milestone</th><th scope=\"col\">P10</th><th scope=\"col\">P50 (median)</th>"
-      "<th scope=\"col\">P80</th><th scope=\"col\">P90</th><th scope=\"col\" class=\"num\">Live within horizon</th></tr></thead>\n<tbody>\n";
+  if (rows.empty()) return table_not_shown("quantile table", "the input has no quantiles");
+  std::string s = table_start(
+      "quantiles",
+      "Go-live dates: percentiles across replications, with 95% confidence intervals "
+      "(\xE2\x80\x9C" "after horizon\xE2\x80\x9D: not reached within the simulated period)",
+      column_head("Scheme or milestone") + column_head("P10") + column_head("P50 (median)") + column_head("P80") +
+          column_head("P90") + column_head("Live within horizon", true));
   for (const json& r : rows) {
     const bool programme = text(r, "group") == "programme";
-    s += "<tr><th scope=\"row\">" + (programme ? "<em>" + h(text(r, "name", text(r, "id"))) + "</em>" : h(text(r, "name", text(r, "id")))) + "</th>";
+    s += row_start(programme ? "<em>" + h(text(r, "name", text(r, "id"))) + "</em>" : h(text(r, "name", text(r, "id"))));
     for (const char* k : {"p10", "p50", "p80", "p90"}) s += "<td>" + date_cell(get(r, k) ? *get(r, k) : json()) + "</td>";
-    s += "<td class=\"num\">" + h(pct(number(r, "probability_within_horizon"))) + "</td></tr>\n";
+    s += num_cell(h(pct(number(r, "probability_within_horizon")))) + "</tr>\n";
   }
-  return s + "</tbody>\n</table>\n";
+  return s + kTableEnd;
+}
+
+/// The target's probability for the series `id` (the last one given for it).
+std::optional<double> target_probability(const json& target, const std::string& id) {
+  std::optional<double> p;
+  for (const json& e : array(target, "probabilities"))
+    if (text(e, "id") == id) p = number(e, "p");
+  return p;
 }
 
 std::string targets_table(const json& data) {
   const json& targets = array(data, "targets");
-  if (targets.empty()) return "<p class=\"skipped\">The targets table is not shown: the input has no target dates.</p>\n";
-  std::vector<std::pair<std::string, std::string>> series;
+  if (targets.empty()) return table_not_shown("targets table", "the input has no target dates");
+  NamedList series;
   for (const json& t : targets)
-    for (const json& p : array(t, "probabilities")) {
-      const std::string id = text(p, "id");
-      if (std::none_of(series.begin(), series.end(), [&](const auto& e) { return e.first == id; }))
-        series.emplace_back(id, text(p, "name", id));
-    }
-  std::string s =
-      "<table class=\"targets\">\n<caption>Probability of being live by each target date</caption>\n<thead><tr><th "
-      "scope=\"col\">Scheme or milestone</th>";
+    for (const json& p : array(t, "probabilities")) add_first_seen(series, p);
+  std::string heads = column_head("Scheme or milestone");
   for (const json& t : targets) {
     const auto d = date(t, "date");
-    s += "<th scope=\"col\" class=\"num\">" + h(text(t, "label", kDash)) + "<span class=\"ci\">" +
-         h(d ? svg::format_date(*d) : std::string(kDash)) + "</span></th>";
+    heads += column_head(h(text(t, "label", kDash)) + "<span class=\"ci\">" + h(d ? svg::format_date(*d) : std::string(kDash)) + "</span>",
+                         true);
   }
-  s += "</tr></thead>\n<tbody>\n";
+  std::string s = table_start("targets", "Probability of being live by each target date", heads);
   for (const auto& [id, sname] : series) {
-    s += "<tr><th scope=\"row\">" + h(sname) + "</th>";
-    for (const json& t : targets) {
-      std::optional<double> p;
-      for (const json& e : array(t, "probabilities"))
-        if (text(e, "id") == id) p = number(e, "p");
-      s += "<td class=\"num\">" + h(pct(p)) + "</td>";
-    }
+    s += row_start(h(sname));
+    for (const json& t : targets) s += num_cell(h(pct(target_probability(t, id))));
     s += "</tr>\n";
   }
-  return s + "</tbody>\n</table>\n";
+  return s + kTableEnd;
+}
+
+std::string shift_text(std::optional<double> v) { return v ? days_label(*v) : std::string(kDash); }
+
+/// An interval under a figure, "a to b"; nothing unless it is given as a pair.
+std::string interval_span(const json& arr) {
+  if (!arr.is_array() || arr.size() != 2) return std::string();
+  return "<span class=\"ci\">" + h(shift_text(number(&arr[0])) + " to " + shift_text(number(&arr[1]))) + "</span>";
+}
+
+/// One what-if's shifts against the base scenario `base`, a row per scheme or milestone.
+std::string comparison_table(const json& w, const std::string& base) {
+  std::string s = table_start("comparison",
+                              h(text(w, "name", "what-if")) + " against " + h(base) +
+                                  ": shift in go-live date (days; negative = earlier)",
+                              column_head("Scheme or milestone") + column_head("P50 shift (95% CI)", true) +
+                                  column_head("Mean shift (95% CI)", true) + column_head("P10", true) + column_head("P90", true) +
+                                  column_head("P(earlier)", true) + column_head("P(later)", true));
+  for (const json& r : array(w, "rows")) {
+    s += row_start(h(text(r, "name", text(r, "id"))));
+    s += num_cell(h(shift_text(number(r, "p50_shift"))) + interval_span(array(r, "p50_shift_ci")));
+    s += num_cell(h(shift_text(number(r, "mean_shift"))) + interval_span(array(r, "mean_ci")));
+    s += num_cell(h(shift_text(number(r, "p10_shift"))));
+    s += num_cell(h(shift_text(number(r, "p90_shift"))));
+    s += num_cell(h(pct(number(r, "probability_earlier"))));
+    s += num_cell(h(pct(number(r, "probability_later")))) + "</tr>\n";
+  }
+  return s + kTableEnd;
 }
 
 std::string comparison_tables(const json& data) {
   const json* cmp = get(data, "comparison");
   if (cmp == nullptr) return "";
   std::string s;
-  for (const json& w : array(*cmp, "whatifs")) {
-    const std::string wname = text(w, "name", "what-if");
-    s += "<table class=\"comparison\">\n<caption>" + h(wname) + " against " + h(text(*cmp, "base", "the base")) +
-         ": shift in go-live date (days; negative = earlier)</caption>\n<thead><tr><th scope=\"col\">Scheme or "
-         "milestone</th><th scope=\"col\" class=\"num\">P50 shift (95% CI)</th><th scope=\"col\" class=\"num\">Mean shift "
-         "(95% CI)</th><th scope=\"col\" class=\"num\">P10</th><th scope=\"col\" class=\"num\">P90</th><th scope=\"col\" "
-         "class=\"num\">P(earlier)</th><th scope=\"col\" class=\"num\">P(later)</th></tr></thead>\n<tbody>\n";
-    auto shift = [](std::optional<double> v) { return v ? days_label(*v) : std::string(kDash); };
-    auto ci = [&](const json& arr) {
-      if (!arr.is_array() || arr.size() != 2) return std::string();
-      return "<span class=\"ci\">" + h(shift(number(&arr[0])) + " to " + shift(number(&arr[1]))) + "</span>";
-    };
-    for (const json& r : array(w, "rows")) {
-      s += "<tr><th scope=\"row\">" + h(text(r, "name", text(r, "id"))) + "</th>";
-      s += "<td class=\"num\">" + h(shift(number(r, "p50_shift"))) + ci(array(r, "p50_shift_ci")) + "</td>";
-      s += "<td class=\"num\">" + h(shift(number(r, "mean_shift"))) + ci(array(r, "mean_ci")) + "</td>";
-      s += "<td class=\"num\">" + h(shift(number(r, "p10_shift"))) + "</td>";
-      s += "<td class=\"num\">" + h(shift(number(r, "p90_shift"))) + "</td>";
-      s += "<td class=\"num\">" + h(pct(number(r, "probability_earlier"))) + "</td>";
-      s += "<td class=\"num\">" + h(pct(number(r, "probability_later"))) + "</td></tr>\n";
-    }
-    s += "</tbody>\n</table>\n";
-  }
+  for (const json& w : array(*cmp, "whatifs")) s += comparison_table(w, text(*cmp, "base", "the base"));
   return s;
+}
+
+/// A column of a listing: its heading and the key of its values.
+struct Field {
+  const char* heading;
+  const char* key;
+};
+
+/// A table of what the scenario lists (barriers, levers): a row for each,
+/// headed by its name, with a cell for each field (a dash where it has none).
+std::string listing_table(const json& rows, std::string_view cls, std::string_view caption, std::string_view name_heading,
+                          std::initializer_list<Field> fields) {
+  std::string heads = column_head(name_heading);
+  for (const Field& f : fields) heads += column_head(f.heading);
+  std::string s = table_start(cls, caption, heads);
+  for (const json& r : rows) {
+    s += row_start(h(text(r, "name", text(r, "id", kDash))));
+    for (const Field& f : fields) s += "<td>" + h(text(r, f.key, kDash)) + "</td>";
+    s += "</tr>\n";
+  }
+  return s + kTableEnd;
 }
 
 std::string barriers_table(const json& data) {
   const json& rows = array(data, "barriers");
   if (rows.empty()) return "<p>The input lists no barriers.</p>\n";
-  std::string s =
-      "<table class=\"barriers\">\n<caption>Barriers: events that hold schemes up</caption>\n<thead><tr><th "
-      "scope=\"col\">Barrier</th><th scope=\"col\">Scope</th><th scope=\"col\">Trigger</th><th scope=\"col\">Effect</th><th "
-      "scope=\"col\">Description</th></tr></thead>\n<tbody>\n";
-  for (const json& b : rows)
-    s += "<tr><th scope=\"row\">" + h(text(b, "name", text(b, "id", kDash))) + "</th><td>" + h(text(b, "scope", kDash)) +
-         "</td><td>" + h(text(b, "trigger", kDash)) + "</td><td>" + h(text(b, "effect", kDash)) + "</td><td>" +
-         h(text(b, "description", kDash)) + "</td></tr>\n";
-  return s + "</tbody>\n</table>\n";
+  return listing_table(rows, "barriers", "Barriers: events that hold schemes up", "Barrier",
+                       {{"Scope", "scope"}, {"Trigger", "trigger"}, {"Effect", "effect"}, {"Description", "description"}});
 }
 
 std::string levers_table(const json& data) {
   const json& rows = array(data, "levers");
   if (rows.empty()) return "<p>The input lists no levers.</p>\n";
-  std::string s =
-      "<table class=\"levers\">\n<caption>Levers: what a what-if can move (the tornado uses the low and high "
-      "settings)</caption>\n<thead><tr><th scope=\"col\">Lever</th><th scope=\"col\">Value in this run</th><th "
-      "scope=\"col\">Low</th><th scope=\"col\">High</th><th scope=\"col\">Description</th></tr></thead>\n<tbody>\n";
-  for (const json& l : rows)
-    s += "<tr><th scope=\"row\">" + h(text(l, "name", text(l, "id", kDash))) + "</th><td>" + h(text(l, "value", kDash)) +
-         "</td><td>" + h(text(l, "low", kDash)) + "</td><td>" + h(text(l, "high", kDash)) + "</td><td>" +
-         h(text(l, "description", kDash)) + "</td></tr>\n";
-  return s + "</tbody>\n</table>\n";
+  return listing_table(rows, "levers", "Levers: what a what-if can move (the tornado uses the low and high settings)", "Lever",
+                       {{"Value in this run", "value"}, {"Low", "low"}, {"High", "high"}, {"Description", "description"}});
 }
 
 /// "nine" (or "the"), for prose about the schemes in this scenario.
@@ -1412,25 +1804,31 @@ std::string scheme_count_words(const json& data) {
   return count < 13 ? kWords[count] : std::to_string(count);
 }
 
-std::string html_report(const json& data, const std::vector<Chart>& charts) {
-  const bool compare = text(data, "kind") == "compare";
-  const std::string title = text(data, "title", "wsic report");
-  const json& scenario = get(data, "scenario") ? *get(data, "scenario") : json::object();
-  const json& experiment = get(data, "experiment") ? *get(data, "experiment") : json::object();
-  const json& impl = get(data, "implementation") ? *get(data, "implementation") : json::object();
-  const json& cal = get(data, "calendar") ? *get(data, "calendar") : json::object();
-  auto chart = [&](const std::string& n) -> const Chart* {
-    for (const Chart& c : charts)
-      if (c.name == n) return &c;
-    return nullptr;
-  };
-  int fig = 0;
-  auto fig_html = [&](const std::string& n) {
-    const Chart* c = chart(n);
-    if (c == nullptr) return std::string();
-    return figure(*c, c->skipped.empty() ? ++fig : fig);
-  };
+/// Places the charts as figures, numbered in the order they are placed; a
+/// skipped chart says why it is missing and takes no number.
+class Figures {
+ public:
+  explicit Figures(const std::vector<Chart>& charts) : charts_(charts) {}
 
+  /// The figure of the chart called `name`, or nothing if there is none.
+  std::string place(std::string_view name) {
+    for (const Chart& c : charts_)
+      if (c.name == name) return figure(c, c.skipped.empty() ? ++number_ : number_);
+    return std::string();
+  }
+
+ private:
+  const std::vector<Chart>& charts_;
+  int number_ = 0;
+};
+
+/// Everything before the summary: the head with the style sheet, the title
+/// and a line on what was run.
+std::string page_header(const json& data) {
+  const std::string title = text(data, "title", "wsic report");
+  const json& scenario = member_or_empty(data, "scenario");
+  const json& experiment = member_or_empty(data, "experiment");
+  const json& cal = member_or_empty(data, "calendar");
   std::string s = "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n"
                   "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n<title>" +
                   h(title) + "</title>\n<style>" + kCss + "</style>\n</head>\n<body>\n<main>\n<header>\n<h1>" + h(title) + "</h1>\n";
@@ -1438,40 +1836,50 @@ std::string html_report(const json& data, const std::vector<Chart>& charts) {
   if (const std::string d = text(scenario, "description"); !d.empty()) s += ": " + h(d);
   s += "<br/>Simulated period " + h(text(cal, "start", kDash)) + " to " + h(text(cal, "horizon", kDash)) + "; " +
        h(text(experiment, "replications", kDash)) + " replications, seed " + h(text(experiment, "seed", kDash)) + ".</p>\n</header>\n";
+  return s;
+}
 
-  s += "<section class=\"summary\" aria-labelledby=\"summary-heading\">\n<h2 id=\"summary-heading\">Summary in plain "
-       "language</h2>\n" + list(array(data, "plain_summary")) + "</section>\n";
+std::string summary_section(const json& data) {
+  return "<section class=\"summary\" aria-labelledby=\"summary-heading\">\n<h2 id=\"summary-heading\">Summary in plain "
+         "language</h2>\n" + list(array(data, "plain_summary")) + "</section>\n";
+}
 
-  if (compare) {
-    s += "<section id=\"comparison\">\n<h2>Comparison of scenarios</h2>\n<p>Each what-if is run with the same replication "
-         "indices and random-number streams as " +
-         h(get(data, "comparison") ? text(*get(data, "comparison"), "base", "the base scenario") : std::string("the base scenario")) +
-         ", so the differences below are paired: they show the effect of the change, not the noise between runs.</p>\n";
-    s += fig_html("comparison") + comparison_tables(data) + "</section>\n";
-  }
+std::string comparison_section(const json& data, Figures& figures) {
+  std::string s = "<section id=\"comparison\">\n<h2>Comparison of scenarios</h2>\n<p>Each what-if is run with the same replication "
+                  "indices and random-number streams as " +
+                  h(get(data, "comparison") ? text(*get(data, "comparison"), "base", "the base scenario") : std::string("the base scenario")) +
+                  ", so the differences below are paired: they show the effect of the change, not the noise between runs.</p>\n";
+  return s + figures.place("comparison") + comparison_tables(data) + "</section>\n";
+}
 
-  s += "<section id=\"results\">\n<h2>Key results</h2>\n<h3>When the schemes go live</h3>\n" + quantile_table(data);
+std::string results_section(const json& data, Figures& figures) {
+  std::string s = "<section id=\"results\">\n<h2>Key results</h2>\n<h3>When the schemes go live</h3>\n" + quantile_table(data);
   s += "<h3>Chances of meeting the target dates</h3>\n" + targets_table(data);
   s += "<h3>Charts</h3>\n";
-  for (const char* n : {"s_curves", "fan", "gantt", "barrier_tornado", "lever_tornado", "criticality", "spend"}) s += fig_html(n);
-  s += "</section>\n";
+  for (const char* n : {"s_curves", "fan", "gantt", "barrier_tornado", "lever_tornado", "criticality", "spend"}) s += figures.place(n);
+  return s + "</section>\n";
+}
 
-  // STRESS-DES (Monks et al. 2019) sections 1-5.
-  s += "<section id=\"objectives\">\n<h2>1 Objectives</h2>\n<p>The model is a discrete-event simulation of the Whole Systems "
-       "Integrated Care (WSIC) programme in North West London: " + h(scheme_count_words(data)) +
-       " early-adopter schemes, designated after a pan-NW London co-design phase, each designing a local model of care, implementing it through workstreams such as "
-       "information governance, contracts and engagement, going live as a pilot and then ramping up to full coverage, while "
-       "national and local barriers hold them up. Its purpose is to turn what the evaluation observed into a forecast with "
-       "honest uncertainty, and to test what could have been done differently.</p>\n<p>The questions it answers:</p>\n<ul>\n"
-       "<li>When does each scheme, and the programme as a whole, go live?</li>\n"
-       "<li>How likely is the programme to meet its target dates?</li>\n"
-       "<li>What do the levers (central and local support, national action, leadership continuity, engagement) buy?</li>\n"
-       "<li>Which barriers drive the delay?</li>\n</ul>\n<p>Outputs: go-live and full-coverage dates per scheme and for the "
-       "programme, the number of schemes live over time, the criticality of each workstream, and spend by financial "
-       "year.</p>\n</section>\n";
+// The STRESS-DES sections (Monks et al. 2019), 1 to 5.
 
-  s += "<section id=\"logic\">\n<h2>2 Model logic</h2>\n<p>Each scheme is an entity that passes through the phases in "
-       "order:</p>\n";
+std::string objectives_section(const json& data) {
+  return "<section id=\"objectives\">\n<h2>1 Objectives</h2>\n<p>The model is a discrete-event simulation of the Whole Systems "
+         "Integrated Care (WSIC) programme in North West London: " + h(scheme_count_words(data)) +
+         " early-adopter schemes, designated after a pan-NW London co-design phase, each designing a local model of care, implementing it through workstreams such as "
+         "information governance, contracts and engagement, going live as a pilot and then ramping up to full coverage, while "
+         "national and local barriers hold them up. Its purpose is to turn what the evaluation observed into a forecast with "
+         "honest uncertainty, and to test what could have been done differently.</p>\n<p>The questions it answers:</p>\n<ul>\n"
+         "<li>When does each scheme, and the programme as a whole, go live?</li>\n"
+         "<li>How likely is the programme to meet its target dates?</li>\n"
+         "<li>What do the levers (central and local support, national action, leadership continuity, engagement) buy?</li>\n"
+         "<li>Which barriers drive the delay?</li>\n</ul>\n<p>Outputs: go-live and full-coverage dates per scheme and for the "
+         "programme, the number of schemes live over time, the criticality of each workstream, and spend by financial "
+         "year.</p>\n</section>\n";
+}
+
+std::string logic_section(const json& data, Figures& figures) {
+  std::string s = "<section id=\"logic\">\n<h2>2 Model logic</h2>\n<p>Each scheme is an entity that passes through the phases in "
+                  "order:</p>\n";
   const json& phases = array(data, "phases");
   if (!phases.empty()) {
     s += "<ol>\n";
@@ -1481,14 +1889,21 @@ std::string html_report(const json& data, const std::vector<Chart>& charts) {
   s += "<p>In implementation a scheme works through a graph of workstreams: a workstream starts when those it depends on "
        "have finished, and the scheme goes live when all are done. Barriers are random events that block, delay or slow "
        "work; levers are the settings a what-if changes.</p>\n";
-  s += fig_html("workstream_graph") + barriers_table(data) + levers_table(data) + "</section>\n";
+  return s + figures.place("workstream_graph") + barriers_table(data) + levers_table(data) + "</section>\n";
+}
 
-  s += "<section id=\"data\">\n<h2>3 Data</h2>\n<h3>Sources</h3>\n" + list(array(data, "data_sources")) +
-       "<h3>Assumptions</h3>\n" + list(array(data, "assumptions"));
-  s += "<p>All inputs are in the scenario file <code>" + h(text(scenario, "file", kDash)) + "</code> (content hash <code>" +
-       h(text(scenario, "content_hash", kDash)) + "</code>).</p>\n</section>\n";
+std::string data_section(const json& data) {
+  const json& scenario = member_or_empty(data, "scenario");
+  std::string s = "<section id=\"data\">\n<h2>3 Data</h2>\n<h3>Sources</h3>\n" + list(array(data, "data_sources")) +
+                  "<h3>Assumptions</h3>\n" + list(array(data, "assumptions"));
+  return s + "<p>All inputs are in the scenario file <code>" + h(text(scenario, "file", kDash)) + "</code> (content hash <code>" +
+         h(text(scenario, "content_hash", kDash)) + "</code>).</p>\n</section>\n";
+}
 
-  s += "<section id=\"experimentation\">\n<h2>4 Experimentation</h2>\n<dl class=\"facts\">\n";
+std::string experimentation_section(const json& data) {
+  const json& experiment = member_or_empty(data, "experiment");
+  const json& cal = member_or_empty(data, "calendar");
+  std::string s = "<section id=\"experimentation\">\n<h2>4 Experimentation</h2>\n<dl class=\"facts\">\n";
   s += fact("Replications", text(experiment, "replications"));
   s += fact("Seed", text(experiment, "seed"));
   s += fact("Block size", text(experiment, "block_size"));
@@ -1497,21 +1912,37 @@ std::string html_report(const json& data, const std::vector<Chart>& charts) {
   s += fact("Replications per analysis run", text(experiment, "analysis_replications"));
   s += fact("Run length", text(cal, "start", kDash) + " to " + text(cal, "horizon", kDash) +
                               " (a terminating simulation: every replication starts from the programme's start, no warm-up)");
-  s += "</dl>\n<p>Attribution (each barrier switched off) and sensitivity (each lever at its low and high setting) re-run the "
-       "model with the same replication indices, so every difference is paired.</p>\n</section>\n";
+  return s + "</dl>\n<p>Attribution (each barrier switched off) and sensitivity (each lever at its low and high setting) re-run the "
+             "model with the same replication indices, so every difference is paired.</p>\n</section>\n";
+}
 
-  s += "<section id=\"implementation\">\n<h2>5 Implementation</h2>\n<dl class=\"facts\">\n";
+std::string implementation_section(const json& data) {
+  const json& impl = member_or_empty(data, "implementation");
+  std::string s = "<section id=\"implementation\">\n<h2>5 Implementation</h2>\n<dl class=\"facts\">\n";
   s += fact("Software", "wsic " + text(impl, "version", "(version not given)") + ", a C++20 discrete-event simulator");
   s += fact("Build", text(impl, "build"));
   const auto wall = number(impl, "wall_seconds");
   s += fact("Run time", wall ? svg::fixed(*wall, 2) + " s (wall clock)" : std::string(kDash));
   s += fact("Threads", text(impl, "threads"));
-  s += "</dl>\n<p>Results do not depend on the number of threads: the same seed gives the same output.</p>\n</section>\n";
+  return s + "</dl>\n<p>Results do not depend on the number of threads: the same seed gives the same output.</p>\n</section>\n";
+}
 
-  s += "<footer>Reported following the STRESS-DES checklist for discrete-event simulation (Monks et al., 2019). This file is "
-       "self-contained: it needs no network and prints as shown. Each chart's numbers are in the CSV file of the same "
-       "name.</footer>\n</main>\n</body>\n</html>\n";
-  return s;
+constexpr const char* kFooter =
+    "<footer>Reported following the STRESS-DES checklist for discrete-event simulation (Monks et al., 2019). This file is "
+    "self-contained: it needs no network and prints as shown. Each chart's numbers are in the CSV file of the same "
+    "name.</footer>\n</main>\n</body>\n</html>\n";
+
+std::string html_report(const json& data, const std::vector<Chart>& charts) {
+  Figures figures(charts);
+  std::string s = page_header(data) + summary_section(data);
+  if (text(data, "kind") == "compare") s += comparison_section(data, figures);
+  s += results_section(data, figures);
+  s += objectives_section(data);
+  s += logic_section(data, figures);
+  s += data_section(data);
+  s += experimentation_section(data);
+  s += implementation_section(data);
+  return s + kFooter;
 }
 
 }  // namespace

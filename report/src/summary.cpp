@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "wsic/report/text.hpp"
+#include "figures.hpp"
 #include "wsic/report/text.hpp"
 
 namespace wsic::report {
@@ -15,59 +15,44 @@ namespace {
 using model::iso_day;
 using nlohmann::ordered_json;
 using model::DayCounts;
+using figures::date_or_null;
+using figures::share;
 
-ordered_json date_or_null(const model::Scenario& sc, std::optional<int> day) {
-  if (!day) return nullptr;
-  return iso_day(sc, day);
+/// The 10th, 50th and 90th percentile dates, null where beyond the horizon.
+void add_p10_50_90(ordered_json& j, const model::Scenario& sc, const DayCounts& d) {
+  j["p10"] = date_or_null(sc, d.quantile(0.10));
+  j["p50"] = date_or_null(sc, d.quantile(0.50));
+  j["p90"] = date_or_null(sc, d.quantile(0.90));
 }
 
 ordered_json quantiles(const model::Scenario& sc, const DayCounts& d) {
   ordered_json j;
-  j["p10"] = date_or_null(sc, d.quantile(0.10));
-  j["p50"] = date_or_null(sc, d.quantile(0.50));
-  j["p90"] = date_or_null(sc, d.quantile(0.90));
+  add_p10_50_90(j, sc, d);
   j["probability_within_horizon"] = 1.0 - static_cast<double>(d.never()) / static_cast<double>(std::max<std::uint64_t>(1, d.total()));
   return j;
 }
 
-double share(std::uint64_t k, std::uint64_t n) { return n ? static_cast<double>(k) / static_cast<double>(n) : 0.0; }
-
-std::string fy_label(int year) { return fmt::format("{}/{:02}", year, (year + 1) % 100); }
-}  // namespace
-
-std::string summary_json(const model::Scenario& sc, const model::Outcomes& o, const BatchInfo& info) {
-  const std::uint64_t n = o.replications;
-  ordered_json j;
-  j["tool"] = "wsic";
-  j["version"] = info.tool_version;
-  j["scenario"] = {{"name", sc.name}, {"content_hash", model::content_hash(sc)}, {"file", sc.source_file}};
-  j["seed"] = info.seed;
-  j["replications"] = n;
-  j["random_numbers"] = "xoshiro256++ streams seeded from (seed, replication, stream name); common random numbers across scenarios that share names";
-  j["block_size"] = info.block_size;
-  j["calendar"] = {{"start", sim::format_iso_date(sc.calendar_start)}, {"horizon", sim::format_iso_date(sc.horizon)}};
-  j["planned_pilot_start"] = sim::format_iso_date(sc.planned_pilot_start);
-
-  j["codesign_end"] = quantiles(sc, o.codesign_end);
+/// Each scheme's go-live percentiles, its other phases and its criticality by workstream.
+ordered_json schemes_json(const model::Scenario& sc, const model::Outcomes& o) {
   ordered_json schemes = ordered_json::array();
   for (std::size_t s = 0; s < sc.schemes.size(); ++s) {
     ordered_json js;
     js["id"] = sc.schemes[s].id;
     js["name"] = sc.schemes[s].name;
     const auto& g = o.go_live[s];
-    js["p10"] = date_or_null(sc, g.quantile(0.10));
-    js["p50"] = date_or_null(sc, g.quantile(0.50));
-    js["p90"] = date_or_null(sc, g.quantile(0.90));
+    add_p10_50_90(js, sc, g);
     js["probability_live_within_horizon"] = 1.0 - share(g.never(), g.total());
     js["design_end"] = quantiles(sc, o.design_end[s]);
     js["full_coverage"] = quantiles(sc, o.full_coverage[s]);
     ordered_json crit;
-    for (std::size_t w = 0; w < sc.workstreams.size(); ++w) crit[sc.workstreams[w].id] = share(o.critical[s][w], n);
+    for (std::size_t w = 0; w < sc.workstreams.size(); ++w) crit[sc.workstreams[w].id] = share(o.critical[s][w], o.replications);
     js["criticality"] = crit;
     schemes.push_back(js);
   }
-  j["schemes"] = schemes;
+  return schemes;
+}
 
+ordered_json programme_json(const model::Scenario& sc, const model::Outcomes& o) {
   ordered_json programme;
   programme["first_live"] = quantiles(sc, o.first_live);
   programme["all_live"] = quantiles(sc, o.all_live);
@@ -84,22 +69,21 @@ std::string summary_json(const model::Scenario& sc, const model::Outcomes& o, co
   programme["majority_live_behind_plan_days_p50"] = behind(o.majority_live);
   programme["probability_first_live_over_12_months_late"] = 1.0 - o.first_live.share_by(twelve_months);
   programme["probability_majority_live_over_12_months_late"] = 1.0 - o.majority_live.share_by(twelve_months);
-  j["programme"] = programme;
+  return programme;
+}
 
+/// At each milestone: how many schemes are live (distribution and mean), and each scheme's chance.
+ordered_json milestones_json(const model::Scenario& sc, const model::Outcomes& o) {
+  const std::uint64_t n = o.replications;
   ordered_json milestones = ordered_json::array();
   for (std::size_t m = 0; m < sc.milestones.size(); ++m) {
     ordered_json jm;
     jm["date"] = sim::format_iso_date(sc.milestones[m].date);
     jm["label"] = sc.milestones[m].label;
     ordered_json dist = ordered_json::array();
-    double mean = 0.0;
-    for (std::size_t k = 0; k < o.live_count_at[m].size(); ++k) {
-      const double p = share(o.live_count_at[m][k], n);
-      dist.push_back(p);
-      mean += static_cast<double>(k) * p;
-    }
+    for (const std::uint64_t count : o.live_count_at[m]) dist.push_back(share(count, n));
     jm["schemes_live_distribution"] = dist;
-    jm["schemes_live_mean"] = mean;
+    jm["schemes_live_mean"] = figures::histogram_mean(o.live_count_at[m], n);
     double minority = 0.0;
     for (std::size_t k = 0; 2 * k < sc.schemes.size(); ++k) minority += share(o.live_count_at[m][k], n);
     jm["probability_majority_not_live"] = minority;
@@ -108,104 +92,127 @@ std::string summary_json(const model::Scenario& sc, const model::Outcomes& o, co
     jm["scheme_live_probability"] = per;
     milestones.push_back(jm);
   }
-  j["milestones"] = milestones;
+  return milestones;
+}
 
+// ---- the CSV tables, one function a file ----------------------------------------------
+
+std::string fraction(double v) { return fmt::format("{:.6f}", v); }
+
+std::string schemes_csv(const model::Scenario& sc, const model::Outcomes& o) {
+  std::ostringstream f;
+  f << "scheme_id,scheme_name,outcome,p10,p50,p90,probability_within_horizon\n";
+  auto row = [&](const std::string& id, const std::string& name, const char* what, const DayCounts& d) {
+    f << csv_field(id) << ',' << csv_field(name) << ',' << what << ',' << iso_day(sc, d.quantile(0.1)) << ','
+      << iso_day(sc, d.quantile(0.5)) << ',' << iso_day(sc, d.quantile(0.9)) << ','
+      << fraction(1.0 - share(d.never(), d.total())) << '\n';
+  };
+  for (std::size_t s = 0; s < sc.schemes.size(); ++s) {
+    row(sc.schemes[s].id, sc.schemes[s].name, "design_end", o.design_end[s]);
+    row(sc.schemes[s].id, sc.schemes[s].name, "go_live", o.go_live[s]);
+    row(sc.schemes[s].id, sc.schemes[s].name, "full_coverage", o.full_coverage[s]);
+  }
+  row("programme", "Programme", "codesign_end", o.codesign_end);
+  row("programme", "Programme", "first_live", o.first_live);
+  row("programme", "Programme", "all_live", o.all_live);
+  row("programme", "Programme", "all_full_coverage", o.all_full_coverage);
+  return f.str();
+}
+
+std::string milestones_csv(const model::Scenario& sc, const model::Outcomes& o) {
+  std::ostringstream f;
+  f << "milestone_date,milestone_label,schemes_live,probability\n";
+  for (std::size_t m = 0; m < sc.milestones.size(); ++m) {
+    for (std::size_t k = 0; k < o.live_count_at[m].size(); ++k) {
+      f << sim::format_iso_date(sc.milestones[m].date) << ',' << csv_field(sc.milestones[m].label) << ',' << k << ','
+        << fraction(share(o.live_count_at[m][k], o.replications)) << '\n';
+    }
+  }
+  return f.str();
+}
+
+std::string milestone_schemes_csv(const model::Scenario& sc, const model::Outcomes& o) {
+  std::ostringstream f;
+  f << "milestone_date,scheme_id,probability_live\n";
+  for (std::size_t m = 0; m < sc.milestones.size(); ++m) {
+    for (std::size_t s = 0; s < sc.schemes.size(); ++s) {
+      f << sim::format_iso_date(sc.milestones[m].date) << ',' << sc.schemes[s].id << ','
+        << fraction(share(o.scheme_live_at[m][s], o.replications)) << '\n';
+    }
+  }
+  return f.str();
+}
+
+std::string criticality_csv(const model::Scenario& sc, const model::Outcomes& o) {
+  std::ostringstream f;
+  f << "scheme_id,workstream_id,criticality\n";
+  for (std::size_t s = 0; s < sc.schemes.size(); ++s) {
+    for (std::size_t w = 0; w < sc.workstreams.size(); ++w) {
+      f << sc.schemes[s].id << ',' << sc.workstreams[w].id << ',' << fraction(share(o.critical[s][w], o.replications)) << '\n';
+    }
+  }
+  return f.str();
+}
+
+std::string barriers_csv(const model::Scenario& sc, const model::Outcomes& o) {
+  std::ostringstream f;
+  f << "barrier_id,strikes_per_replication\n";
+  for (std::size_t b = 0; b < sc.barriers.size(); ++b) {
+    f << sc.barriers[b].id << ',' << fraction(share(o.barrier_hits[b], o.replications)) << '\n';
+  }
+  return f.str();
+}
+
+/// Funded and spent (mean per replication) by year and category, in millions of pounds.
+std::string spend_csv(const model::Scenario& sc, const model::Outcomes& o) {
+  std::ostringstream f;
+  f << "financial_year,category,funded_m,spent_m\n";
+  auto row = [&](const std::string& year, const char* category, double funded, double spent_total) {
+    f << year << ',' << category << ',' << fmt::format("{:.4f}", funded) << ','
+      << fmt::format("{:.4f}", figures::per_replication(spent_total, o.replications)) << '\n';
+  };
+  for (std::size_t y = 0; y < sc.funding.size(); ++y) {
+    const auto& fy = sc.funding[y];
+    const std::string label = figures::fy_label(fy.year);
+    row(label, "central_team", fy.central - fy.consultancy, o.spend_central_team[y]);
+    row(label, "consultancy", fy.consultancy, o.spend_consultancy[y]);
+    row(label, "local_support", fy.local, o.spend_local[y]);
+  }
+  return f.str();
+}
+}  // namespace
+
+std::string summary_json(const model::Scenario& sc, const model::Outcomes& o, const BatchInfo& info) {
+  ordered_json j;
+  j["tool"] = "wsic";
+  j["version"] = info.tool_version;
+  j["scenario"] = {{"name", sc.name}, {"content_hash", model::content_hash(sc)}, {"file", sc.source_file}};
+  j["seed"] = info.seed;
+  j["replications"] = o.replications;
+  j["random_numbers"] = "xoshiro256++ streams seeded from (seed, replication, stream name); common random numbers across scenarios that share names";
+  j["block_size"] = info.block_size;
+  j["calendar"] = {{"start", sim::format_iso_date(sc.calendar_start)}, {"horizon", sim::format_iso_date(sc.horizon)}};
+  j["planned_pilot_start"] = sim::format_iso_date(sc.planned_pilot_start);
+  j["codesign_end"] = quantiles(sc, o.codesign_end);
+  j["schemes"] = schemes_json(sc, o);
+  j["programme"] = programme_json(sc, o);
+  j["milestones"] = milestones_json(sc, o);
   ordered_json barriers = ordered_json::array();
   for (std::size_t b = 0; b < sc.barriers.size(); ++b) {
-    barriers.push_back({{"id", sc.barriers[b].id}, {"strikes_per_replication", share(o.barrier_hits[b], n)}});
+    barriers.push_back({{"id", sc.barriers[b].id}, {"strikes_per_replication", share(o.barrier_hits[b], o.replications)}});
   }
   j["barriers"] = barriers;
-
-  ordered_json spend = ordered_json::array();
-  for (std::size_t y = 0; y < sc.funding.size(); ++y) {
-    const double d = static_cast<double>(std::max<std::uint64_t>(1, n));
-    spend.push_back({{"financial_year", fy_label(sc.funding[y].year)},
-                     {"funded_central_m", sc.funding[y].central},
-                     {"funded_local_m", sc.funding[y].local},
-                     {"central_team_m", o.spend_central_team[y] / d},
-                     {"consultancy_m", o.spend_consultancy[y] / d},
-                     {"local_support_m", o.spend_local[y] / d}});
-  }
-  j["spend"] = spend;
+  j["spend"] = figures::spend_by_year(sc, o, "_m");
   return j.dump(2) + "\n";
 }
 
 std::map<std::string, std::string> summary_csvs(const model::Scenario& sc, const model::Outcomes& o) {
-  const std::uint64_t n = o.replications;
-  std::map<std::string, std::string> files;
-  {
-    std::ostringstream f;
-    f << "scheme_id,scheme_name,outcome,p10,p50,p90,probability_within_horizon\n";
-    auto row = [&](const std::string& id, const std::string& name, const char* what, const DayCounts& d) {
-      f << csv_field(id) << ',' << csv_field(name) << ',' << what << ',' << iso_day(sc, d.quantile(0.1)) << ','
-        << iso_day(sc, d.quantile(0.5)) << ',' << iso_day(sc, d.quantile(0.9)) << ','
-        << fmt::format("{:.6f}", 1.0 - share(d.never(), d.total())) << '\n';
-    };
-    for (std::size_t s = 0; s < sc.schemes.size(); ++s) {
-      row(sc.schemes[s].id, sc.schemes[s].name, "design_end", o.design_end[s]);
-      row(sc.schemes[s].id, sc.schemes[s].name, "go_live", o.go_live[s]);
-      row(sc.schemes[s].id, sc.schemes[s].name, "full_coverage", o.full_coverage[s]);
-    }
-    row("programme", "Programme", "codesign_end", o.codesign_end);
-    row("programme", "Programme", "first_live", o.first_live);
-    row("programme", "Programme", "all_live", o.all_live);
-    row("programme", "Programme", "all_full_coverage", o.all_full_coverage);
-    files["schemes.csv"] = f.str();
-  }
-  {
-    std::ostringstream f;
-    f << "milestone_date,milestone_label,schemes_live,probability\n";
-    for (std::size_t m = 0; m < sc.milestones.size(); ++m) {
-      for (std::size_t k = 0; k < o.live_count_at[m].size(); ++k) {
-        f << sim::format_iso_date(sc.milestones[m].date) << ',' << csv_field(sc.milestones[m].label) << ',' << k << ','
-          << fmt::format("{:.6f}", share(o.live_count_at[m][k], n)) << '\n';
-      }
-    }
-    files["milestones.csv"] = f.str();
-  }
-  {
-    std::ostringstream f;
-    f << "milestone_date,scheme_id,probability_live\n";
-    for (std::size_t m = 0; m < sc.milestones.size(); ++m) {
-      for (std::size_t s = 0; s < sc.schemes.size(); ++s) {
-        f << sim::format_iso_date(sc.milestones[m].date) << ',' << sc.schemes[s].id << ','
-          << fmt::format("{:.6f}", share(o.scheme_live_at[m][s], n)) << '\n';
-      }
-    }
-    files["milestone_schemes.csv"] = f.str();
-  }
-  {
-    std::ostringstream f;
-    f << "scheme_id,workstream_id,criticality\n";
-    for (std::size_t s = 0; s < sc.schemes.size(); ++s) {
-      for (std::size_t w = 0; w < sc.workstreams.size(); ++w) {
-        f << sc.schemes[s].id << ',' << sc.workstreams[w].id << ',' << fmt::format("{:.6f}", share(o.critical[s][w], n)) << '\n';
-      }
-    }
-    files["criticality.csv"] = f.str();
-  }
-  {
-    std::ostringstream f;
-    f << "barrier_id,strikes_per_replication\n";
-    for (std::size_t b = 0; b < sc.barriers.size(); ++b) {
-      f << sc.barriers[b].id << ',' << fmt::format("{:.6f}", share(o.barrier_hits[b], n)) << '\n';
-    }
-    files["barriers.csv"] = f.str();
-  }
-  {
-    std::ostringstream f;
-    f << "financial_year,category,funded_m,spent_m\n";
-    const double d = static_cast<double>(std::max<std::uint64_t>(1, n));
-    for (std::size_t y = 0; y < sc.funding.size(); ++y) {
-      const auto& fy = sc.funding[y];
-      const std::string label = fy_label(fy.year);
-      f << label << ",central_team," << fmt::format("{:.4f}", fy.central - fy.consultancy) << ',' << fmt::format("{:.4f}", o.spend_central_team[y] / d) << '\n';
-      f << label << ",consultancy," << fmt::format("{:.4f}", fy.consultancy) << ',' << fmt::format("{:.4f}", o.spend_consultancy[y] / d) << '\n';
-      f << label << ",local_support," << fmt::format("{:.4f}", fy.local) << ',' << fmt::format("{:.4f}", o.spend_local[y] / d) << '\n';
-    }
-    files["spend.csv"] = f.str();
-  }
-  return files;
+  return {{"schemes.csv", schemes_csv(sc, o)},
+          {"milestones.csv", milestones_csv(sc, o)},
+          {"milestone_schemes.csv", milestone_schemes_csv(sc, o)},
+          {"criticality.csv", criticality_csv(sc, o)},
+          {"barriers.csv", barriers_csv(sc, o)},
+          {"spend.csv", spend_csv(sc, o)}};
 }
 
 std::string summary_table(const model::Scenario& sc, const model::Outcomes& o, const BatchInfo& info) {
@@ -243,12 +250,8 @@ std::string summary_table(const model::Scenario& sc, const model::Outcomes& o, c
   t << '\n';
   for (std::size_t m = 0; m < sc.milestones.size(); ++m) {
     t << "schemes live at " << sim::format_iso_date(sc.milestones[m].date) << " (" << sc.milestones[m].label << "):";
-    double mean = 0.0;
-    std::size_t mode = 0;
-    for (std::size_t k = 0; k < o.live_count_at[m].size(); ++k) {
-      mean += static_cast<double>(k) * share(o.live_count_at[m][k], n);
-      if (o.live_count_at[m][k] > o.live_count_at[m][mode]) mode = k;
-    }
+    const double mean = figures::histogram_mean(o.live_count_at[m], n);
+    const std::size_t mode = figures::histogram_mode(o.live_count_at[m]);
     t << fmt::format(" mean {:.2f}, most likely {} ({:.0f}%)\n", mean, mode, 100.0 * share(o.live_count_at[m][mode], n));
   }
   return t.str();
