@@ -173,8 +173,6 @@ std::string csv_num(std::optional<double> v, int decimals) { return v ? svg::fix
 constexpr double kWidth = 720;
 constexpr const char* kGrid = "#E3E3E3";
 constexpr const char* kAxis = "#333333";
-constexpr const char* kInk = "#1A1A1A";
-constexpr const char* kMuted = "#555555";
 
 /// Colours for schemes, yellow last: it is the hardest to see on white.
 constexpr const char* kSeriesColours[7] = {"#E69F00", "#56B4E9", "#009E73", "#0072B2", "#D55E00", "#CC79A7", "#F0E442"};

@@ -16,7 +16,6 @@ using experiment::TornadoBar;
 namespace {
 using nlohmann::ordered_json;
 using model::DayCounts;
-using model::kNever;
 using figures::date_or_null;
 using figures::share;
 

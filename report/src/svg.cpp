@@ -6,6 +6,8 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "wsic/report/text.hpp"
+
 namespace wsic::report::svg {
 
 namespace {
@@ -267,9 +269,7 @@ double add_em(double em, std::string_view text) {
 /// (Segoe UI, Roboto and Helvetica are narrower), so labels fit everywhere.
 double em_to_px(double em, double font_px) { return em * font_px * 1.08; }
 
-constexpr std::string_view kEllipsis = "\xE2\x80\xA6";
 
-bool is_continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
 
 }  // namespace
 
@@ -284,7 +284,7 @@ std::string fit(std::string_view text, double font_px, double max_px) {
   std::size_t keep = 0;
   for (std::size_t i = 0; i < text.size();) {
     std::size_t next = i + 1;
-    while (next < text.size() && is_continuation(text[next])) ++next;
+    while (next < text.size() && is_utf8_continuation(text[next])) ++next;
     const double longer = add_em(em, text.substr(i, next - i));
     if (em_to_px(add_em(longer, kEllipsis), font_px) > max_px) break;
     em = longer;

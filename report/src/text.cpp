@@ -4,13 +4,9 @@ namespace wsic::report {
 
 namespace {
 
-constexpr std::string_view kEllipsis = "\xE2\x80\xA6";
-
-bool is_continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
-
 /// A character starts at every byte that is not a continuation byte, and at
 /// the first byte whatever it is.
-bool starts_character(std::string_view s, std::size_t i) { return i == 0 || !is_continuation(s[i]); }
+bool starts_character(std::string_view s, std::size_t i) { return i == 0 || !is_utf8_continuation(s[i]); }
 
 /// Byte offset where character `n` (from 0) starts, or s.size() if there are
 /// not that many.

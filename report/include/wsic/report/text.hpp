@@ -7,6 +7,12 @@
 
 namespace wsic::report {
 
+/// "…", which ends text cut short.
+inline constexpr std::string_view kEllipsis = "\xE2\x80\xA6";
+
+/// True for a byte that continues a UTF-8 character rather than starting one.
+inline bool is_utf8_continuation(char c) { return (static_cast<unsigned char>(c) & 0xC0) == 0x80; }
+
 /// Number of characters (Unicode code points) in UTF-8 text. A byte that
 /// cannot start or continue a character counts as one, so malformed text
 /// still gives a sensible count. Pure and thread-safe.
