@@ -19,9 +19,11 @@ std::string lever_label(const model::Scenario& sc, const model::Lever& l, double
 
 std::vector<TornadoBar> sorted(std::vector<TornadoBar> bars, bool levers) {
   auto size = [levers](const TornadoBar& b) {
-    return levers ? std::abs(b.all_live_high.p50 - b.all_live.p50) : std::abs(b.all_live.p50) + 1e-3 * std::abs(b.all_live.p80);
+    return levers ? std::abs(b.all_live_high.p50 - b.all_live.p50)
+                  : std::abs(b.all_live.p50) + 1e-3 * std::abs(b.all_live.p80);
   };
-  std::stable_sort(bars.begin(), bars.end(), [&](const TornadoBar& a, const TornadoBar& b) { return size(a) > size(b); });
+  std::stable_sort(bars.begin(), bars.end(),
+                   [&](const TornadoBar& a, const TornadoBar& b) { return size(a) > size(b); });
   return bars;
 }
 }  // namespace
@@ -40,7 +42,8 @@ TornadoBar bar_from(const model::Outcomes& base, const model::Outcomes& o) {
 }
 }  // namespace
 
-std::vector<TornadoBar> barrier_attribution(const model::Scenario& sc, const model::Outcomes& base, const BatchSpec& spec) {
+std::vector<TornadoBar> barrier_attribution(const model::Scenario& sc, const model::Outcomes& base,
+                                            const BatchSpec& spec) {
   std::vector<TornadoBar> bars;
   for (std::size_t b = 0; b < sc.barriers.size(); ++b) {
     model::Scenario without = sc;
@@ -53,7 +56,8 @@ std::vector<TornadoBar> barrier_attribution(const model::Scenario& sc, const mod
   return sorted(std::move(bars), false);
 }
 
-std::vector<TornadoBar> lever_sensitivity(const model::Scenario& sc, const model::Outcomes& base, const BatchSpec& spec) {
+std::vector<TornadoBar> lever_sensitivity(const model::Scenario& sc, const model::Outcomes& base,
+                                          const BatchSpec& spec) {
   std::vector<TornadoBar> bars;
   for (std::size_t l = 0; l < sc.levers.size(); ++l) {
     const model::Lever& lever = sc.levers[l];

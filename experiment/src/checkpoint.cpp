@@ -59,7 +59,8 @@ void write_u64_le(std::string& out, std::uint64_t v) {
 }
 std::uint64_t read_u64_le(std::string_view in) {
   std::uint64_t v = 0;
-  for (int i = 0; i < 8; ++i) v |= static_cast<std::uint64_t>(static_cast<unsigned char>(in[static_cast<std::size_t>(i)])) << (8 * i);
+  for (int i = 0; i < 8; ++i)
+    v |= static_cast<std::uint64_t>(static_cast<unsigned char>(in[static_cast<std::size_t>(i)])) << (8 * i);
   return v;
 }
 }  // namespace
@@ -89,8 +90,9 @@ Checkpoint decode_checkpoint(std::string_view bytes) {
   }
   const std::string_view body = bytes.substr(0, bytes.size() - kChecksumBytes);
   if (sim::Fnv1a().add(body).value() != read_u64_le(bytes.substr(body.size()))) {
-    throw CheckpointError("the checkpoint is damaged: its checksum does not match its contents (it was changed, "
-                     "truncated or only partly written)");
+    throw CheckpointError(
+        "the checkpoint is damaged: its checksum does not match its contents (it was changed, "
+        "truncated or only partly written)");
   }
   try {
     sim::ByteReader r(body);
@@ -127,28 +129,30 @@ std::vector<std::pair<std::uint64_t, model::Outcomes>> verified_partials(const C
   const RunIdentity& got = c.run;
   if (got.tool_version != expected.tool_version) {
     throw CheckpointError(fmt::format("the checkpoint was written by wsic {}; this is wsic {}: start the run again",
-                                 got.tool_version, expected.tool_version));
+                                      got.tool_version, expected.tool_version));
   }
   if (got.content_hash != expected.content_hash) {
-    throw CheckpointError(fmt::format("{} has changed since the checkpoint was saved; resuming would mix two scenarios. "
-                                 "Restore the file or start a new run.",
-                                 expected.scenario_absolute));
+    throw CheckpointError(
+        fmt::format("{} has changed since the checkpoint was saved; resuming would mix two scenarios. "
+                    "Restore the file or start a new run.",
+                    expected.scenario_absolute));
   }
-  if (got.block_size != expected.block_size || got.seed != expected.seed ||
-      got.replications != expected.replications || got.milestones != expected.milestones ||
-      got.overrides != expected.overrides) {
+  if (got.block_size != expected.block_size || got.seed != expected.seed || got.replications != expected.replications ||
+      got.milestones != expected.milestones || got.overrides != expected.overrides) {
     throw CheckpointError("the checkpoint's options are not this run's");
   }
   if (got.fingerprint != expected.fingerprint) {
-    throw CheckpointError("replication 0 does not come out as it did when the checkpoint was saved: the seed or the model "
-                     "has changed (another build of wsic?); resuming would mix two runs. Start the run again.");
+    throw CheckpointError(
+        "replication 0 does not come out as it did when the checkpoint was saved: the seed or the model "
+        "has changed (another build of wsic?); resuming would mix two runs. Start the run again.");
   }
   const std::uint64_t bs = got.block_size;
   const std::uint64_t nblocks = got.replications / bs + (got.replications % bs != 0 ? 1 : 0);
   if (c.blocks_done > nblocks) {
     throw CheckpointError(fmt::format("the checkpoint claims {} blocks done of a run of {}", c.blocks_done, nblocks));
   }
-  if (c.batch_complete != (c.blocks_done == nblocks)) throw CheckpointError("the checkpoint's progress does not add up");
+  if (c.batch_complete != (c.blocks_done == nblocks))
+    throw CheckpointError("the checkpoint's progress does not add up");
   if (!got.per_replication && (c.rows.bytes != 0 || c.rows.hash != 0)) {
     throw CheckpointError("the checkpoint has per-replication rows for a run without them");
   }
@@ -177,7 +181,8 @@ std::vector<std::pair<std::uint64_t, model::Outcomes>> verified_partials(const C
     first_block += blocks;
     out.emplace_back(blocks, std::move(o));
   }
-  if (first_block != c.blocks_done) throw CheckpointError("the checkpoint's partial results do not add up to its progress");
+  if (first_block != c.blocks_done)
+    throw CheckpointError("the checkpoint's partial results do not add up to its progress");
   return out;
 }
 

@@ -66,16 +66,16 @@ void add_replication(const std::vector<model::ReplicationOutcome>& rs, const std
 }  // namespace
 
 Epoch::Epoch(const std::vector<model::Scenario>& scenarios) {
-    start = scenarios.front().calendar_start;
-    for (const auto& sc : scenarios) start = std::min(start, sc.calendar_start);
-    const sim::Calendar cal(start);
-    double last = std::numeric_limits<double>::infinity();
-    for (const auto& sc : scenarios) {
-      offset.push_back(cal.to_time(sc.calendar_start).in_days());
-      last = std::min(last, cal.to_time(sc.horizon).in_days());
-    }
-    horizon = static_cast<int>(last);
+  start = scenarios.front().calendar_start;
+  for (const auto& sc : scenarios) start = std::min(start, sc.calendar_start);
+  const sim::Calendar cal(start);
+  double last = std::numeric_limits<double>::infinity();
+  for (const auto& sc : scenarios) {
+    offset.push_back(cal.to_time(sc.calendar_start).in_days());
+    last = std::min(last, cal.to_time(sc.horizon).in_days());
   }
+  horizon = static_cast<int>(last);
+}
 
 Comparison::Comparison(std::vector<model::Scenario> scenarios)
     : scenarios_(std::move(scenarios)), series_(compared_series(scenarios_)), epoch_(scenarios_) {

@@ -18,7 +18,11 @@ double share(std::uint64_t k, std::uint64_t n) { return n ? static_cast<double>(
 PairedDifferences::PairedDifferences(std::size_t series, int horizon_days)
     : offset_(horizon_days + 1),
       counts_(series, std::vector<std::uint64_t>(2 * static_cast<std::size_t>(horizon_days + 1) + 1, 0)),
-      earlier_(series, 0), later_(series, 0), both_(series, 0), sum_(series, 0.0), sum_sq_(series, 0.0) {}
+      earlier_(series, 0),
+      later_(series, 0),
+      both_(series, 0),
+      sum_(series, 0.0),
+      sum_sq_(series, 0.0) {}
 
 void PairedDifferences::add(std::size_t i, double base_day, double whatif_day) {
   // Go-live dates, not instants: both are taken to their calendar day, as
@@ -69,7 +73,8 @@ PairedDifferences::Summary PairedDifferences::summary(std::size_t i) const {
     return static_cast<double>(static_cast<std::ptrdiff_t>(c.size()) - 1 - offset_);
   };
   auto q = [&](double p) {
-    return order_stat(std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::ceil(p * static_cast<double>(s.pairs) - 1e-9))));
+    return order_stat(
+        std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::ceil(p * static_cast<double>(s.pairs) - 1e-9))));
   };
   s.p10 = q(0.1);
   s.p50 = q(0.5);
@@ -89,6 +94,5 @@ PairedDifferences::Summary PairedDifferences::summary(std::size_t i) const {
   s.probability_later = share(later_[i], s.pairs);
   return s;
 }
-
 
 }  // namespace wsic::experiment

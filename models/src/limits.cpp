@@ -15,10 +15,10 @@ std::string exceeded(const Scenario& sc) {
     return n > limit ? fmt::format("the scenario has {} {}; the model supports at most {}", n, what, limit)
                      : std::string();
   };
-  for (const std::string& s : {over(sc.schemes.size(), kSchemes, "schemes"),
-                               over(sc.workstreams.size(), kWorkstreams, "workstreams"),
-                               over(sc.barriers.size(), kBarriers, "barriers"), over(sc.levers.size(), kLevers, "levers"),
-                               over(sc.milestones.size(), kMilestones, "milestones")}) {
+  for (const std::string& s :
+       {over(sc.schemes.size(), kSchemes, "schemes"), over(sc.workstreams.size(), kWorkstreams, "workstreams"),
+        over(sc.barriers.size(), kBarriers, "barriers"), over(sc.levers.size(), kLevers, "levers"),
+        over(sc.milestones.size(), kMilestones, "milestones")}) {
     if (!s.empty()) return s;
   }
   if (calendar_too_long(sc.calendar_start, sc.horizon)) {

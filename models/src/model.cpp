@@ -4,9 +4,9 @@
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/topological_sort.hpp>
 #include <cmath>
+#include <iterator>
 #include <optional>
 #include <span>
-#include <iterator>
 #include <string>
 
 #include "wsic/model/limits.hpp"
@@ -37,7 +37,7 @@ double draw_days(const AnyDistribution& d, Rng& rng) { return std::max(0.0, sim:
 struct TaskRun {
   double start = kNever;
   double end = kNever;
-  int binding = -1;  // the prerequisite that finished last
+  int binding = -1;     // the prerequisite that finished last
   double rework = 0.0;  // work added while in progress, not yet taken up
   double base_work = 0.0;
   ProcessId pid;
@@ -62,7 +62,13 @@ struct SchemeRun {
 struct Run {
   Run(const Model& model, const Settings& settings, std::uint64_t s, std::uint64_t i, ReplicationOutcome& o,
       RateProfile& working_space)
-      : m(model), st(settings), sc(settings.values), seed(s), index(i), out(o), profile(working_space),
+      : m(model),
+        st(settings),
+        sc(settings.values),
+        seed(s),
+        index(i),
+        out(o),
+        profile(working_space),
         central(sim.make<Resource>(settings.central_capacity, sim::Discipline::kPriority)),
         schemes(sc.schemes.size()),
         all_tasks(sc.schemes.size() * sc.workstreams.size()),
@@ -225,8 +231,8 @@ double strike_on_start(Run& r, int s, std::uint64_t mask, double base_work, Stre
     if (b.trigger != Barrier::Trigger::kOnStart || !applies_to(b, s) || (target_mask(b) & mask) == 0) continue;
     Rng brng = r.rng(stream_of(bi));
     const double u = brng.uniform01();
-    const bool occurs = b.scope == Barrier::Scope::kNational ? r.national_occurs[bi] != 0
-                                                              : u < r.sc.value(b.probability);
+    const bool occurs =
+        b.scope == Barrier::Scope::kNational ? r.national_occurs[bi] != 0 : u < r.sc.value(b.probability);
     if (b.effect == Barrier::Effect::kRework) {
       if (occurs) {
         added += std::max(0.0, r.sc.value(b.fraction)) * base_work;
@@ -300,9 +306,8 @@ Process scheme_process(Run& r, int s) {
   Rng ramp_rng = r.rng(r.m.streams().ramp[static_cast<std::size_t>(s)]);
   const double ramp = draw_days(r.sc.ramp, ramp_rng);
   const auto& design_streams = r.m.streams().barrier_design;
-  design += strike_on_start(r, s, kDesignMask, design, [&](std::size_t bi) {
-    return design_streams[bi][static_cast<std::size_t>(s)];
-  });
+  design += strike_on_start(r, s, kDesignMask, design,
+                            [&](std::size_t bi) { return design_streams[bi][static_cast<std::size_t>(s)]; });
   st.designing = true;
   st.pid = r.sim.current_process();
   r.sim.start(central_support(r, s));
@@ -452,13 +457,16 @@ void plan_timed_barriers(Run& r) {
       for (std::size_t s = 0; s < r.schemes.size(); ++s) {
         if (!applies_to(b, static_cast<int>(s))) continue;
         Rng rng = r.rng(streams.barrier_scheme[bi][s]);
-        for (double t : occurrences(r, b, rng)) strike_scheme(static_cast<int>(s), t, rng, streams.barrier_scheme[bi][s]);
+        for (double t : occurrences(r, b, rng))
+          strike_scheme(static_cast<int>(s), t, rng, streams.barrier_scheme[bi][s]);
       }
     }
   }
 }
 
-double overlap(double a0, double a1, double b0, double b1) { return std::max(0.0, std::min(a1, b1) - std::max(a0, b0)); }
+double overlap(double a0, double a1, double b0, double b1) {
+  return std::max(0.0, std::min(a1, b1) - std::max(a0, b0));
+}
 
 void account_spend(const Run& r) {
   const Scenario& sc = r.sc;
@@ -472,7 +480,8 @@ void account_spend(const Run& r) {
   for (std::size_t y = 0; y < years; ++y) {
     const FundingYear& fy = sc.funding[y];
     const double y0 = cal.to_time(Date{std::chrono::year(fy.year), std::chrono::April, std::chrono::day(1)}).in_days();
-    const double y1 = cal.to_time(Date{std::chrono::year(fy.year + 1), std::chrono::April, std::chrono::day(1)}).in_days();
+    const double y1 =
+        cal.to_time(Date{std::chrono::year(fy.year + 1), std::chrono::April, std::chrono::day(1)}).in_days();
     const double span = y1 - y0;
     const double central_share = r.st.central_share_in(y);
     const double total = fy.central + fy.local;
@@ -513,7 +522,8 @@ Model::Streams named_streams(const Scenario& sc) {
       per_scheme.push_back(sim::stream_id("barrier/" + b.id + "/" + s.id));
       per_design.push_back(sim::stream_id("barrier/" + b.id + "/" + s.id + "/design"));
       std::vector<std::uint64_t> w;
-      for (const Workstream& ws : sc.workstreams) w.push_back(sim::stream_id("barrier/" + b.id + "/" + s.id + "/" + ws.id));
+      for (const Workstream& ws : sc.workstreams)
+        w.push_back(sim::stream_id("barrier/" + b.id + "/" + s.id + "/" + ws.id));
       per_task.push_back(std::move(w));
     }
     streams.barrier_scheme.push_back(std::move(per_scheme));

@@ -59,7 +59,8 @@ std::optional<int> DayCounts::quantile(double p) const {
   const std::uint64_t n = total();
   if (n == 0) return std::nullopt;
   // The smallest day whose cumulative count reaches ceil(p * n) (at least one).
-  const auto need = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::ceil(p * static_cast<double>(n) - 1e-9)));
+  const auto need =
+      std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::ceil(p * static_cast<double>(n) - 1e-9)));
   std::uint64_t seen = 0;
   for (std::size_t d = 0; d < counts_.size(); ++d) {
     seen += counts_[d];
@@ -160,7 +161,8 @@ void Outcomes::add(const ReplicationOutcome& r) {
     scratch_.resize(r.schemes.size());
     for (std::size_t s = 0; s < r.schemes.size(); ++s) scratch_[s] = r.schemes[s].go_live;
     const std::size_t k = scratch_.size() / 2;
-    if (!scratch_.empty()) std::nth_element(scratch_.begin(), scratch_.begin() + static_cast<std::ptrdiff_t>(k), scratch_.end());
+    if (!scratch_.empty())
+      std::nth_element(scratch_.begin(), scratch_.begin() + static_cast<std::ptrdiff_t>(k), scratch_.end());
     majority_live.add(scratch_.empty() ? kNever : scratch_[k]);
   }
   all_full_coverage.add(last_full);
@@ -205,7 +207,8 @@ void Outcomes::merge(const Outcomes& o) {
     add_into(live_count_at[m], o.live_count_at[m]);
     add_into(scheme_live_at[m], o.scheme_live_at[m]);
   }
-  for (std::size_t m = 0; m < live_count_by_month.size(); ++m) add_into(live_count_by_month[m], o.live_count_by_month[m]);
+  for (std::size_t m = 0; m < live_count_by_month.size(); ++m)
+    add_into(live_count_by_month[m], o.live_count_by_month[m]);
   add_into(barrier_hits, o.barrier_hits);
   add_into(spend_central_team, o.spend_central_team);
   add_into(spend_consultancy, o.spend_consultancy);
@@ -268,7 +271,8 @@ std::size_t bytes_of(const std::vector<std::vector<T>>& v) {
 
 bool Outcomes::same_shape(const Outcomes& o) const {
   const std::vector<DayCounts> mine = {codesign_end, first_live, all_live, majority_live, all_full_coverage};
-  const std::vector<DayCounts> theirs = {o.codesign_end, o.first_live, o.all_live, o.majority_live, o.all_full_coverage};
+  const std::vector<DayCounts> theirs = {o.codesign_end, o.first_live, o.all_live, o.majority_live,
+                                         o.all_full_coverage};
   return same_days(mine, theirs) && same_days(design_end, o.design_end) && same_days(go_live, o.go_live) &&
          same_days(full_coverage, o.full_coverage) && same_sizes(live_count_at, o.live_count_at) &&
          same_sizes(live_count_by_month, o.live_count_by_month) && same_sizes(scheme_live_at, o.scheme_live_at) &&
@@ -281,7 +285,8 @@ bool Outcomes::same_shape(const Outcomes& o) const {
 std::size_t Outcomes::memory_bytes() const {
   const std::size_t days = (5 + 3 * go_live.size()) * codesign_end.counts().size() * sizeof(std::uint64_t);
   return sizeof(Outcomes) + days + bytes_of(live_count_at) + bytes_of(live_count_by_month) + bytes_of(scheme_live_at) +
-         bytes_of(critical) + (barrier_hits.size() + 3 * spend_local.size() + milestone_days_.size() + month_days.size()) * 8;
+         bytes_of(critical) +
+         (barrier_hits.size() + 3 * spend_local.size() + milestone_days_.size() + month_days.size()) * 8;
 }
 
 Outcomes Outcomes::load(std::string_view bytes) {

@@ -16,8 +16,9 @@ CompareTables compare_tables(const std::vector<model::Scenario>& scenarios, cons
                              const CompareAcc& total) {
   CompareTables t;
   const model::Scenario& base = scenarios.front();
-  t.csv = "whatif,series_id,series_name,pairs,both_live,mean_shift_days,mean_ci_low,mean_ci_high,p10_shift_days,"
-          "p50_shift_days,p90_shift_days,p50_ci_low,p50_ci_high,probability_earlier,probability_later\n";
+  t.csv =
+      "whatif,series_id,series_name,pairs,both_live,mean_shift_days,mean_ci_low,mean_ci_high,p10_shift_days,"
+      "p50_shift_days,p90_shift_days,p50_ci_low,p50_ci_high,probability_earlier,probability_later\n";
   for (std::size_t k = 1; k < scenarios.size(); ++k) {
     ordered_json rows = ordered_json::array();
     t.table += "\n" + scenarios[k].name + " against " + base.name + " (shift in go-live, days; negative is earlier)\n";
@@ -52,26 +53,30 @@ CompareTables compare_tables(const std::vector<model::Scenario>& scenarios, cons
   return t;
 }
 
-ordered_json comparison_json(const BatchInfo& info, const std::vector<model::Scenario>& scenarios,
-                             const Epoch& ep, const CompareTables& tables, const CompareAcc& total) {
+ordered_json comparison_json(const BatchInfo& info, const std::vector<model::Scenario>& scenarios, const Epoch& ep,
+                             const CompareTables& tables, const CompareAcc& total) {
   ordered_json j;
   j["tool"] = "wsic";
   j["version"] = info.tool_version;
   j["seed"] = info.seed;
   j["replications"] = info.replications;
-  j["common_random_numbers"] = "every scenario runs the same replication indices with the same seed; streams shared by name draw the same numbers";
-  j["time_axis"] = {{"start", sim::format_iso_date(ep.start)},
-                    {"horizon", sim::format_iso_date(sim::Calendar(ep.start).to_date(sim::Time::from_days(ep.horizon)))},
-                    {"about", "shifts are differences of dates; a date after the earliest horizon of the scenarios counts as not reached"}};
+  j["common_random_numbers"] =
+      "every scenario runs the same replication indices with the same seed; streams shared by name draw the same "
+      "numbers";
+  j["time_axis"] = {
+      {"start", sim::format_iso_date(ep.start)},
+      {"horizon", sim::format_iso_date(sim::Calendar(ep.start).to_date(sim::Time::from_days(ep.horizon)))},
+      {"about",
+       "shifts are differences of dates; a date after the earliest horizon of the scenarios counts as not reached"}};
   ordered_json sc_json = ordered_json::array();
-  for (const auto& sc : scenarios) sc_json.push_back({{"name", sc.name}, {"content_hash", model::content_hash(sc)}, {"file", sc.source_file}});
+  for (const auto& sc : scenarios)
+    sc_json.push_back({{"name", sc.name}, {"content_hash", model::content_hash(sc)}, {"file", sc.source_file}});
   j["scenarios"] = sc_json;
   j["base"] = scenarios.front().name;
   j["whatifs"] = tables.whatifs;
   ordered_json summaries = ordered_json::array();
   for (std::size_t k = 0; k < scenarios.size(); ++k) {
-    summaries.push_back(ordered_json::parse(
-        summary_json(scenarios[k], total.outcomes[k], info)));
+    summaries.push_back(ordered_json::parse(summary_json(scenarios[k], total.outcomes[k], info)));
   }
   j["summaries"] = summaries;
   return j;

@@ -19,7 +19,9 @@
 namespace wsic::report::figures {
 
 /// k of n as a fraction; 0 when n is 0.
-inline double share(std::uint64_t k, std::uint64_t n) { return n ? static_cast<double>(k) / static_cast<double>(n) : 0.0; }
+inline double share(std::uint64_t k, std::uint64_t n) {
+  return n ? static_cast<double>(k) / static_cast<double>(n) : 0.0;
+}
 
 /// "2013/14" for the financial year that starts in April 2013.
 inline std::string fy_label(int year) { return fmt::format("{}/{:02}", year, (year + 1) % 100); }
@@ -55,7 +57,8 @@ inline std::size_t histogram_mode(const std::vector<std::uint64_t>& counts) {
 /// Each financial year's funding and mean spend, in millions of pounds; every key
 /// but the year's ends in `suffix` (summary.json says "_m", the report data
 /// nothing).
-inline nlohmann::ordered_json spend_by_year(const model::Scenario& sc, const model::Outcomes& o, const std::string& suffix) {
+inline nlohmann::ordered_json spend_by_year(const model::Scenario& sc, const model::Outcomes& o,
+                                            const std::string& suffix) {
   nlohmann::ordered_json spend = nlohmann::ordered_json::array();
   for (std::size_t y = 0; y < sc.funding.size(); ++y) {
     spend.push_back({{"financial_year", fy_label(sc.funding[y].year)},

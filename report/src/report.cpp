@@ -54,7 +54,9 @@ std::string text(const json* v, std::string fallback = "") {
   if (v->is_boolean()) return v->get<bool>() ? "yes" : "no";
   return fallback;
 }
-std::string text(const json& j, std::string_view key, std::string fallback = "") { return text(get(j, key), std::move(fallback)); }
+std::string text(const json& j, std::string_view key, std::string fallback = "") {
+  return text(get(j, key), std::move(fallback));
+}
 
 std::optional<int> date(const json* v) {
   if (v == nullptr || !v->is_string()) return std::nullopt;
@@ -81,13 +83,14 @@ using NamedList = std::vector<std::pair<std::string, std::string>>;
 /// Adds `item`'s id and name (the id if it has none) unless the id is listed already.
 void add_first_seen(NamedList& list, const json& item) {
   const std::string id = text(item, "id");
-  if (std::none_of(list.begin(), list.end(), [&](const auto& e) { return e.first == id; })) list.emplace_back(id, text(item, "name", id));
+  if (std::none_of(list.begin(), list.end(), [&](const auto& e) { return e.first == id; }))
+    list.emplace_back(id, text(item, "name", id));
 }
 
 /// Escaped text for HTML and SVG.
 std::string h(std::string_view s) { return escape(s); }
 
-constexpr const char* kDash = "\xE2\x80\x94";  // em dash, for a missing value
+constexpr const char* kDash = "\xE2\x80\x94";   // em dash, for a missing value
 constexpr const char* kMinus = "\xE2\x88\x92";  // a true minus sign reads better than a hyphen in labels
 
 std::string pct(std::optional<double> p) {
@@ -220,7 +223,9 @@ void date_axis(Document& doc, const Frame& f, const Scale& x, int d0, int d1, st
   doc.line(f.left, f.bottom, f.right, f.bottom, std::string("stroke=\"") + kAxis + "\"");
   // Say what the unlabelled ticks are, so the reader need not guess.
   const double px_per_month = f.width() / (d1 - d0) * 30.44;
-  const std::string full = std::string(title) + (any_minor ? (px_per_month >= 8 ? " (small ticks: months)" : " (small ticks: quarters)") : "");
+  const std::string full =
+      std::string(title) +
+      (any_minor ? (px_per_month >= 8 ? " (small ticks: months)" : " (small ticks: quarters)") : "");
   doc.text((f.left + f.right) / 2, f.bottom + 38, full, "middle", 12, "fill=\"#1A1A1A\"");
 }
 
@@ -248,7 +253,8 @@ void x_axis(Document& doc, const Frame& f, const Scale& x, const std::vector<svg
     doc.text(px, f.bottom + 16, label, "middle", 11, "fill=\"#1A1A1A\"");
   }
   doc.line(f.left, f.bottom, f.right, f.bottom, std::string("stroke=\"") + kAxis + "\"");
-  if (zero_line && x.d0 <= 0 && x.d1 >= 0) doc.line(x(0), f.top - 4, x(0), f.bottom, "stroke=\"#000000\" stroke-width=\"1.5\"");
+  if (zero_line && x.d0 <= 0 && x.d1 >= 0)
+    doc.line(x(0), f.top - 4, x(0), f.bottom, "stroke=\"#000000\" stroke-width=\"1.5\"");
   doc.text((f.left + f.right) / 2, f.bottom + 34, title, "middle", 12, "fill=\"#1A1A1A\"");
 }
 
@@ -280,9 +286,11 @@ double legend(Document& doc, double x, double y, double right, const std::vector
 }
 
 /// Legend items in a grid of `columns` columns `column_w` apart from (x, y), row by row.
-void legend_grid(Document& doc, const std::vector<LegendItem>& items, double x, double y, double column_w, std::size_t columns) {
+void legend_grid(Document& doc, const std::vector<LegendItem>& items, double x, double y, double column_w,
+                 std::size_t columns) {
   for (std::size_t i = 0; i < items.size(); ++i) {
-    legend_entry(doc, items[i], x + static_cast<double>(i % columns) * column_w, y + static_cast<double>(i / columns) * 18);
+    legend_entry(doc, items[i], x + static_cast<double>(i % columns) * column_w,
+                 y + static_cast<double>(i / columns) * 18);
   }
 }
 
@@ -291,7 +299,8 @@ LegendItem swatch(std::string label, std::string fill, std::string extra = "") {
   return {std::move(label), [fill, extra](Document& d, double x, double y) {
             const bool own_stroke = extra.find("stroke=") != std::string::npos;
             d.rect(x, y, 24, 12,
-                   "fill=\"" + fill + "\"" + (own_stroke ? " stroke-width=\"1.5\"" : " stroke=\"#333333\" stroke-width=\"0.5\"") +
+                   "fill=\"" + fill + "\"" +
+                       (own_stroke ? " stroke-width=\"1.5\"" : " stroke=\"#333333\" stroke-width=\"0.5\"") +
                        (extra.empty() ? "" : " " + extra));
           }};
 }
@@ -362,8 +371,8 @@ class GappedPath {
 
 /// The attributes of an unfilled line: colour, width and dash pattern (solid if empty).
 std::string line_style(std::string_view colour, double width, std::string_view dash) {
-  return "fill=\"none\" stroke=\"" + std::string(colour) + "\" stroke-width=\"" + num(width) + "\" stroke-linejoin=\"round\"" +
-         (dash.empty() ? "" : " stroke-dasharray=\"" + std::string(dash) + "\"");
+  return "fill=\"none\" stroke=\"" + std::string(colour) + "\" stroke-width=\"" + num(width) +
+         "\" stroke-linejoin=\"round\"" + (dash.empty() ? "" : " stroke-dasharray=\"" + std::string(dash) + "\"");
 }
 
 /// An element with a tooltip, <tag attrs><title>tooltip</title></tag>; `attrs` and `tooltip` are markup.
@@ -406,8 +415,8 @@ class SeriesStyles {
 };
 
 /// Draws one series' S-curve and adds its legend entry; returns its CSV rows.
-std::string s_curve(Document& doc, const Scale& x, const Scale& y, const std::vector<std::optional<int>>& days, const json& s,
-                    SeriesStyles& styles, std::vector<LegendItem>& items) {
+std::string s_curve(Document& doc, const Scale& x, const Scale& y, const std::vector<std::optional<int>>& days,
+                    const json& s, SeriesStyles& styles, std::vector<LegendItem>& items) {
   const std::string sid = text(s, "id"), sname = text(s, "name", sid), group = text(s, "group", "scheme");
   const bool programme = group == "programme";
   const LineStyle style = styles.next(programme);
@@ -428,7 +437,8 @@ std::string s_curve(Document& doc, const Scale& x, const Scale& y, const std::ve
                "class=\"series\" data-series=\"" + h(sid) + "\" d=\"" + (d.empty() ? "M0,0" : d) + "\" " +
                    line_style(style.colour, style.width, style.dash),
                h(sname));
-  items.push_back(stroke_item(svg::fit(sname + (programme ? " (programme)" : ""), 11, 176), style.colour, style.width, style.dash));
+  items.push_back(
+      stroke_item(svg::fit(sname + (programme ? " (programme)" : ""), 11, 176), style.colour, style.width, style.dash));
   return csv;
 }
 
@@ -447,8 +457,9 @@ Chart s_curves_chart(const json& data) {
 
   const std::size_t rows = (series.size() + 2) / 3;
   const double height = 356 + static_cast<double>(rows) * 18 + 8;
-  Document doc(name, kWidth, height, title,
-               "Line chart: for each scheme and for the programme, the probability (0-100%) of being live by each date.");
+  Document doc(
+      name, kWidth, height, title,
+      "Line chart: for each scheme and for the programme, the probability (0-100%) of being live by each date.");
   chart_title(doc, title, "Share of replications in which each scheme (and the programme) is live by the date");
   const Frame f{64, 56, 700, 300};
   const Scale x{static_cast<double>(dmin), static_cast<double>(dmax), f.left, f.right};
@@ -464,11 +475,12 @@ Chart s_curves_chart(const json& data) {
   for (const json& s : series) csv += s_curve(doc, x, y, days, s, styles, items);
   // Legend in three columns below the axis title, in the order of the data.
   legend_grid(doc, items, 64, 356, 214, 3);
-  return finish(doc, name, title,
-                "Each line shows the probability that a scheme (coloured) or the programme (black, dashed) is live by the date "
-                "on the horizontal axis: read across from 50% to find the median go-live date, or from 80% for a date "
-                "with four chances in five.",
-                std::move(csv));
+  return finish(
+      doc, name, title,
+      "Each line shows the probability that a scheme (coloured) or the programme (black, dashed) is live by the date "
+      "on the horizontal axis: read across from 50% to find the median go-live date, or from 80% for a date "
+      "with four chances in five.",
+      std::move(csv));
 }
 
 // ---- 2. Fan chart ----------------------------------------------------------------------------
@@ -516,8 +528,8 @@ double fan_top(const json& fan, const FanSeries& s) {
 
 /// The band between statistics `lo` and `hi`: one polygon per unbroken run
 /// of dates where both edges exist.
-void fan_band(Document& doc, const Scale& x, const Scale& y, const FanSeries& s, std::size_t lo, std::size_t hi, const char* cls,
-              const char* fill, const char* opacity) {
+void fan_band(Document& doc, const Scale& x, const Scale& y, const FanSeries& s, std::size_t lo, std::size_t hi,
+              const char* cls, const char* fill, const char* opacity) {
   const auto& v = s.v;
   std::size_t i = 0;
   while (i < s.days.size()) {
@@ -536,8 +548,8 @@ void fan_band(Document& doc, const Scale& x, const Scale& y, const FanSeries& s,
 }
 
 /// The line of statistic `k`, broken where it is missing.
-void fan_line(Document& doc, const Scale& x, const Scale& y, const FanSeries& s, std::size_t k, const char* colour, double width,
-              const char* dash, const char* cls) {
+void fan_line(Document& doc, const Scale& x, const Scale& y, const FanSeries& s, std::size_t k, const char* colour,
+              double width, const char* dash, const char* cls) {
   GappedPath path;
   for (std::size_t i = 0; i < s.days.size(); ++i) {
     if (!s.v[k][i]) {
@@ -547,13 +559,15 @@ void fan_line(Document& doc, const Scale& x, const Scale& y, const FanSeries& s,
     path.to(x(s.days[i]), y(*s.v[k][i]));
   }
   if (path.data().empty()) return;
-  doc.raw(std::string("<path class=\"") + cls + "\" d=\"" + path.data() + "\" " + line_style(colour, width, dash) + "/>\n");
+  doc.raw(std::string("<path class=\"") + cls + "\" d=\"" + path.data() + "\" " + line_style(colour, width, dash) +
+          "/>\n");
 }
 
 std::string fan_csv(const FanSeries& s) {
   std::string csv = "date,statistic,value\n";
   for (std::size_t i = 0; i < s.days.size(); ++i)
-    for (std::size_t k = 0; k < 6; ++k) csv += csv_row({svg::format_date(s.days[i]), kFanKeys[k], csv_num(s.v[k][i], k == 5 ? 3 : 0)});
+    for (std::size_t k = 0; k < 6; ++k)
+      csv += csv_row({svg::format_date(s.days[i]), kFanKeys[k], csv_num(s.v[k][i], k == 5 ? 3 : 0)});
   return csv;
 }
 
@@ -572,7 +586,8 @@ void observed_mark(Document& doc, const Frame& f, double px, double py, const st
 }
 
 /// Marks the observed counts that fall within the dates drawn; returns the CSV rows of all of them.
-std::string fan_observed(Document& doc, const Frame& f, const Scale& x, const Scale& y, const json& fan, int dmin, int dmax) {
+std::string fan_observed(Document& doc, const Frame& f, const Scale& x, const Scale& y, const json& fan, int dmin,
+                         int dmax) {
   std::string csv;
   for (const json& o : array(fan, "observed")) {
     const auto d = date(o, "date");
@@ -595,11 +610,13 @@ Chart fan_chart(const json& data) {
   if (s.days.size() < 2 || (all_missing(s.v[0]) && all_missing(s.v[2])))
     return skipped(name, title, "the fan data has fewer than two dates or no quantiles");
   const double ymax = fan_top(*fan, s);
-  const int dmin = *std::min_element(s.days.begin(), s.days.end()), dmax = *std::max_element(s.days.begin(), s.days.end());
+  const int dmin = *std::min_element(s.days.begin(), s.days.end()),
+            dmax = *std::max_element(s.days.begin(), s.days.end());
 
-  Document doc(name, kWidth, 400, title,
-               "Fan chart of the number of schemes live by date: 10th-90th and 25th-75th percentile bands, the median and the "
-               "mean, with the numbers observed by the evaluation marked.");
+  Document doc(
+      name, kWidth, 400, title,
+      "Fan chart of the number of schemes live by date: 10th-90th and 25th-75th percentile bands, the median and the "
+      "mean, with the numbers observed by the evaluation marked.");
   chart_title(doc, title, "Across replications: median, 50% and 80% bands; observed counts marked");
   const Frame f{64, 78, 700, 330};
   const Scale x{static_cast<double>(dmin), static_cast<double>(dmax), f.left, f.right};
@@ -615,15 +632,17 @@ Chart fan_chart(const json& data) {
   csv += fan_observed(doc, f, x, y, *fan, dmin, dmax);
   legend(doc, 64, 52, 700,
          {swatch("10th-90th percentile", "#56B4E9", "fill-opacity=\"0.35\""),
-          swatch("25th-75th percentile", "#0072B2", "fill-opacity=\"0.45\""), stroke_item("Median", "#000000", 2.5, ""),
+          swatch("25th-75th percentile", "#0072B2", "fill-opacity=\"0.45\""),
+          stroke_item("Median", "#000000", 2.5, ""),
           stroke_item("Mean", "#D55E00", 1.8, "6 3"),
           {"Observed", [](Document& dd, double lx, double ly) {
              dd.polygon({lx + 12, ly, lx + 18, ly + 6, lx + 12, ly + 12, lx + 6, ly + 6}, "fill=\"#000000\"");
            }}});
-  return finish(doc, name, title,
-                "The light band holds the number of schemes live in 80% of replications and the dark band in 50%; the black line "
-                "is the median and the dashed line the mean; diamonds mark what was observed.",
-                std::move(csv));
+  return finish(
+      doc, name, title,
+      "The light band holds the number of schemes live in 80% of replications and the dark band in 50%; the black line "
+      "is the median and the dashed line the mean; diamonds mark what was observed.",
+      std::move(csv));
 }
 
 // ---- 3. Probabilistic Gantt -------------------------------------------------------------------
@@ -713,8 +732,8 @@ void end_whisker(Document& doc, const GanttAxes& g, const json& en, double xe, d
 /// One phase of a scheme's row at `ry`: a bar from the median start to the
 /// median end (faint and dashed if it does not end by the horizon) and the
 /// end's whisker; returns its CSV rows.
-std::string gantt_phase(Document& doc, const GanttAxes& g, double ry, const std::string& sid, const std::string& sname, const json& p,
-                        const std::vector<std::string>& phase_names) {
+std::string gantt_phase(Document& doc, const GanttAxes& g, double ry, const std::string& sid, const std::string& sname,
+                        const json& p, const std::vector<std::string>& phase_names) {
   const std::string pn = text(p, "name");
   const json& st = member_or_empty(p, "start");
   const json& en = member_or_empty(p, "end");
@@ -748,9 +767,10 @@ Chart gantt_chart(const json& data) {
 
   const double row_h = 30, top = 84;
   const double height = top + static_cast<double>(rows.size()) * row_h + 52;
-  Document doc(name, kWidth, height, title,
-               "Gantt chart: for each scheme, a bar per phase from its median start to its median end, with a whisker for the "
-               "10th-90th percentile of the end date.");
+  Document doc(
+      name, kWidth, height, title,
+      "Gantt chart: for each scheme, a bar per phase from its median start to its median end, with a whisker for the "
+      "10th-90th percentile of the end date.");
   chart_title(doc, title, "Bars: median start to median end of each phase; whiskers: 10th-90th percentile of the end");
   const Frame f{190, top, 700, top + static_cast<double>(rows.size()) * row_h};
   const GanttAxes g{f, {static_cast<double>(d0), static_cast<double>(d1), f.left, f.right}, d0, d1, row_h};
@@ -765,10 +785,11 @@ Chart gantt_chart(const json& data) {
     banded_row(doc, f, r, ry, row_h, sname);
     for (const json& p : array(row, "phases")) csv += gantt_phase(doc, g, ry, sid, sname, p, extent.phase_names);
   }
-  return finish(doc, name, title,
-                "Each bar runs from the median start to the median end of a phase; the whisker spans the 10th to 90th percentile "
-                "of the phase's end, so a longer whisker means a less certain date.",
-                std::move(csv));
+  return finish(
+      doc, name, title,
+      "Each bar runs from the median start to the median end of a phase; the whisker spans the 10th to 90th percentile "
+      "of the phase's end, so a longer whisker means a less certain date.",
+      std::move(csv));
 }
 
 // ---- 4. Barrier tornado --------------------------------------------------------------------------
@@ -827,8 +848,8 @@ struct TornadoCanvas {
 /// Starts a tornado chart with a row of `row_h` for each bar below the title
 /// and the legend, the bars' labels left of `left`, and `label_px` beyond the
 /// bars' ends for their values.
-TornadoCanvas tornado_canvas(const std::string& name, const std::string& title, const Tornado& t, double left, double row_h,
-                             double label_px, const std::string& desc, const std::string& subtitle) {
+TornadoCanvas tornado_canvas(const std::string& name, const std::string& title, const Tornado& t, double left,
+                             double row_h, double label_px, const std::string& desc, const std::string& subtitle) {
   const double top = 76;
   const Frame f{left, top, 704, top + static_cast<double>(t.bars.size()) * row_h};
   Document doc(name, kWidth, f.bottom + 48, title, desc);
@@ -841,7 +862,8 @@ TornadoCanvas tornado_canvas(const std::string& name, const std::string& title, 
 
 /// A bar's value label, `gap` beyond its end: left of `left_px` for a bar
 /// that reaches left, else right of `right_px`.
-void bar_value_label(Document& doc, bool leftwards, double left_px, double right_px, double gap, double y, const std::string& label) {
+void bar_value_label(Document& doc, bool leftwards, double left_px, double right_px, double gap, double y,
+                     const std::string& label) {
   if (leftwards)
     doc.text(left_px - gap, y, label, "end", 11, "fill=\"#1A1A1A\"");
   else
@@ -869,7 +891,8 @@ void barrier_bars(Document& doc, const Scale& x, double ry, const std::string& b
                "class=\"bar bar-p50\" x=\"" + num(std::min(zero, x(v50))) + "\" y=\"" + num(ry + 6) + "\" width=\"" +
                    num(std::abs(x(v50) - zero)) + "\" height=\"14\" fill=\"#0072B2\"",
                h(bname) + ": P50 " + h(p50 ? days_label(*p50) : std::string(kDash)));
-  if (p80) doc.rect(std::min(zero, x(*p80)), ry + 23, std::abs(x(*p80) - zero), 5, "class=\"bar bar-p80\" fill=\"#E69F00\"");
+  if (p80)
+    doc.rect(std::min(zero, x(*p80)), ry + 23, std::abs(x(*p80) - zero), 5, "class=\"bar bar-p80\" fill=\"#E69F00\"");
   const double end = std::min(x(v50), p80 ? x(*p80) : x(v50));
   const double end_r = std::max(x(v50), p80 ? x(*p80) : x(v50));
   bar_value_label(doc, v50 < 0, end, end_r, 5, ry + 17, p50 ? days_label(*p50) : kDash);
@@ -882,13 +905,13 @@ Chart barrier_chart(const json& data) {
   const std::string& measure = t.measure;
   const bool says_off = measure.find("switched off") != std::string::npos;
   const double row_h = 34;
-  auto [f, doc, x] = tornado_canvas(
-      name, title, t, 236, row_h, 56,
-      "Horizontal bar chart: for each barrier, the shift in " + measure + " (" + t.unit +
-          ") when that barrier is switched off; a thick bar for the median shift and a thin bar for the 80th percentile.",
-      "Shift in " + measure + (says_off ? "" : " when the barrier is switched off") + " (" + t.unit + "; negative = earlier)");
-  legend(doc, 16, 52, 704,
-         {swatch("P50 shift (median)", "#0072B2"), swatch("P80 shift (80th percentile)", "#E69F00")});
+  auto [f, doc, x] = tornado_canvas(name, title, t, 236, row_h, 56,
+                                    "Horizontal bar chart: for each barrier, the shift in " + measure + " (" + t.unit +
+                                        ") when that barrier is switched off; a thick bar for the median shift and a "
+                                        "thin bar for the 80th percentile.",
+                                    "Shift in " + measure + (says_off ? "" : " when the barrier is switched off") +
+                                        " (" + t.unit + "; negative = earlier)");
+  legend(doc, 16, 52, 704, {swatch("P50 shift (median)", "#0072B2"), swatch("P80 shift (80th percentile)", "#E69F00")});
 
   std::string csv = "barrier_id,barrier_name,series,quantile,shift_days\n";
   for (std::size_t i = 0; i < t.bars.size(); ++i) {
@@ -899,11 +922,12 @@ Chart barrier_chart(const json& data) {
     csv += barrier_csv_rows(b, bid, bname);
     barrier_bars(doc, x, ry, bname, b);
   }
-  return finish(doc, name, title,
-                   "Each bar shows how far the " + measure + (says_off ? " moves" : " moves when that barrier is switched off") +
-                       " (same random numbers, so the difference is the barrier's own "
-                       "effect); the thick bar is the median shift, the thin bar the 80th percentile, biggest effect first.",
-                   std::move(csv));
+  return finish(
+      doc, name, title,
+      "Each bar shows how far the " + measure + (says_off ? " moves" : " moves when that barrier is switched off") +
+          " (same random numbers, so the difference is the barrier's own "
+          "effect); the thick bar is the median shift, the thin bar the 80th percentile, biggest effect first.",
+      std::move(csv));
 }
 
 // ---- 5. Lever tornado ---------------------------------------------------------------------------------
@@ -936,8 +960,8 @@ constexpr LeverSetting kLeverSettings[2] = {{"low_shift", "low_p80_shift", "low_
                                             {"high_shift", "high_p80_shift", "high_label", "high", "#D55E00", 24}};
 
 /// The bar of one setting of the lever `b` in the row at `ry`, with its label; returns its CSV rows.
-std::string lever_bar(Document& doc, const Scale& x, double ry, const json& b, const LeverSetting& s, const std::string& lid,
-                      const std::string& lname) {
+std::string lever_bar(Document& doc, const Scale& x, double ry, const json& b, const LeverSetting& s,
+                      const std::string& lid, const std::string& lname) {
   const double zero = x(0);
   const double y = ry + s.dy;
   const auto v = number(b, s.key);
@@ -970,13 +994,15 @@ Chart lever_chart(const json& data) {
     const json& b = t.bars[i];
     const double ry = f.top + static_cast<double>(i) * row_h;
     const std::string lid = text(b, "id"), lname = text(b, "name", lid);
-    const std::string settings = "low " + text(b, "low_label", kDash) + " \xC2\xB7 high " + text(b, "high_label", kDash);
+    const std::string settings =
+        "low " + text(b, "low_label", kDash) + " \xC2\xB7 high " + text(b, "high_label", kDash);
     lever_label(doc, f.left - 8, f.left - 20, ry, row_h, lname, settings);
     for (const LeverSetting& s : kLeverSettings) csv += lever_bar(doc, x, ry, b, s, lid, lname);
   }
   return finish(doc, name, title,
                 "For each lever, the upper (blue) bar is the shift in the " + measure +
-                    " with the lever at its low setting and the lower (vermilion) bar at its high setting; the longest bars, at the top, are "
+                    " with the lever at its low setting and the lower (vermilion) bar at its high setting; the longest "
+                    "bars, at the top, are "
                     "the levers that matter most.",
                 std::move(csv));
 }
@@ -1023,7 +1049,8 @@ void criticality_headers(Document& doc, const HeatGrid& g, const json& ws) {
 
 /// One scheme's row of cells at `ry`, coloured and labelled by criticality
 /// (grey with a dash where there is no value); returns its CSV rows.
-std::string criticality_row(Document& doc, const HeatGrid& g, double ry, const json& scheme, const json& row, const json& ws) {
+std::string criticality_row(Document& doc, const HeatGrid& g, double ry, const json& scheme, const json& row,
+                            const json& ws) {
   const std::string sid = text(scheme, "id"), sname = text(scheme, "name", sid);
   row_label(doc, g.label_w - 8, ry + g.ch / 2, sname, g.label_w - 20);
   std::string csv;
@@ -1034,7 +1061,8 @@ std::string criticality_row(Document& doc, const HeatGrid& g, double ry, const j
     const double cx = g.label_w + g.cw * static_cast<double>(w);
     const std::string fill = v ? svg::ramp(kBlues, *v) : "#EEEEEE";
     doc.rect(cx, ry, g.cw, g.ch, "class=\"cell\" fill=\"" + fill + "\" stroke=\"#FFFFFF\" stroke-width=\"1.5\"");
-    doc.text(cx + g.cw / 2, ry + g.ch / 2 + 4, v ? pct(v) : std::string(kDash), "middle", 11, "fill=\"" + std::string(ink_on(fill)) + "\"");
+    doc.text(cx + g.cw / 2, ry + g.ch / 2 + 4, v ? pct(v) : std::string(kDash), "middle", 11,
+             "fill=\"" + std::string(ink_on(fill)) + "\"");
   }
   return csv;
 }
@@ -1047,7 +1075,8 @@ void criticality_key(Document& doc, const HeatGrid& g, double ky) {
     const std::string fill = svg::ramp(kBlues, t);
     const double kx = g.label_w + k * 64.0;
     doc.rect(kx, ky, 60, 18, "fill=\"" + fill + "\" stroke=\"#999999\" stroke-width=\"0.5\"");
-    doc.text(kx + 30, ky + 13, std::to_string(k * 25) + "%", "middle", 11, std::string("fill=\"") + ink_on(fill) + "\"");
+    doc.text(kx + 30, ky + 13, std::to_string(k * 25) + "%", "middle", 11,
+             std::string("fill=\"") + ink_on(fill) + "\"");
   }
   doc.text(g.label_w + 5 * 64.0 + 4, ky + 13, "(grey with a dash: no value)", "start", 11, "fill=\"#555555\"");
 }
@@ -1059,7 +1088,8 @@ Chart criticality_chart(const json& data) {
   const json& ws = array(*cr, "workstreams");
   const json& schemes = array(*cr, "schemes");
   const json& values = array(*cr, "values");
-  if (ws.empty() || schemes.empty()) return skipped(name, title, "the criticality data has no schemes or no workstreams");
+  if (ws.empty() || schemes.empty())
+    return skipped(name, title, "the criticality data has no schemes or no workstreams");
   const double label_w = 190;
   const double cw = criticality_column_width(ws, label_w);
   const double width = std::max(kWidth, label_w + cw * static_cast<double>(ws.size()) + 16);
@@ -1077,10 +1107,11 @@ Chart criticality_chart(const json& data) {
     csv += criticality_row(doc, g, g.grid_top + ch * static_cast<double>(s), schemes[s], row, ws);
   }
   criticality_key(doc, g, g.grid_top + ch * static_cast<double>(schemes.size()) + 16);
-  return finish(doc, name, title,
-                "Each cell gives the percentage of replications in which that workstream was on the scheme's critical path; "
-                "the darker the cell, the more often that workstream set the go-live date.",
-                std::move(csv));
+  return finish(
+      doc, name, title,
+      "Each cell gives the percentage of replications in which that workstream was on the scheme's critical path; "
+      "the darker the cell, the more often that workstream set the go-live date.",
+      std::move(csv));
 }
 
 // ---- 7. Spend -----------------------------------------------------------------------------------------------
@@ -1125,9 +1156,11 @@ SpendStack spend_stack(Document& doc, const Scale& y, double cx, double bw, cons
     const double val = std::max(0.0, v.value_or(0));
     if (val <= 0) continue;
     const double top_px = y(stack.total + val), bot_px = y(stack.total);
-    doc.rect(cx - bw / 2, top_px, bw, bot_px - top_px,
-             std::string("class=\"bar spend-") + p.key + "\" fill=\"" + p.fill + "\" stroke=\"#FFFFFF\" stroke-width=\"1\"");
-    if (bot_px - top_px >= 15) doc.text(cx, (top_px + bot_px) / 2 + 4, money(val), "middle", 11, "fill=\"" + std::string(ink_on(p.fill)) + "\"");
+    doc.rect(
+        cx - bw / 2, top_px, bw, bot_px - top_px,
+        std::string("class=\"bar spend-") + p.key + "\" fill=\"" + p.fill + "\" stroke=\"#FFFFFF\" stroke-width=\"1\"");
+    if (bot_px - top_px >= 15)
+      doc.text(cx, (top_px + bot_px) / 2 + 4, money(val), "middle", 11, "fill=\"" + std::string(ink_on(p.fill)) + "\"");
     stack.total += val;
   }
   return stack;
@@ -1143,15 +1176,16 @@ void funded_line(Document& doc, const Scale& y, double cx, double bw, double fun
 
 /// One year of the spend chart centred on `cx`: the stacked bar, the funding
 /// line, and the year's name and total below the axis; returns its CSV row.
-std::string spend_year(Document& doc, const Frame& f, const Scale& y, double cx, double bw, const json& yr, const std::string& fy) {
+std::string spend_year(Document& doc, const Frame& f, const Scale& y, double cx, double bw, const json& yr,
+                       const std::string& fy) {
   const SpendStack stack = spend_stack(doc, y, cx, bw, yr);
   const auto fc = number(yr, "funded_central"), fl = number(yr, "funded_local");
   const auto funded_total = (fc || fl) ? std::optional<double>(fc.value_or(0) + fl.value_or(0)) : std::nullopt;
   if (funded_total) funded_line(doc, y, cx, bw, *funded_total);
   doc.text(cx, f.bottom + 17, fy, "middle", 12, "fill=\"#1A1A1A\" font-weight=\"600\"");
   doc.text(cx, f.bottom + 32, "spent " + money(stack.total), "middle", 11, "fill=\"#555555\"");
-  return csv_row({fy, csv_num(fc, 3), csv_num(fl, 3), csv_num(funded_total, 3), stack.spent[0], stack.spent[1], stack.spent[2],
-                  csv_num(stack.total, 3)});
+  return csv_row({fy, csv_num(fc, 3), csv_num(fl, 3), csv_num(funded_total, 3), stack.spent[0], stack.spent[1],
+                  stack.spent[2], csv_num(stack.total, 3)});
 }
 
 Chart spend_chart(const json& data) {
@@ -1161,10 +1195,12 @@ Chart spend_chart(const json& data) {
   const auto& kParts = kSpendParts;
   const double ymax = spend_axis_top(years);
 
-  Document doc(name, kWidth, 400, title,
-               "Stacked bar chart: mean spend per financial year on the central team, consultancy and local support, in "
-               "millions of pounds, with the funded amount for each year marked by a black line.");
-  chart_title(doc, title, "Mean spend across replications, \xC2\xA3 million; black line: amount funded (central + local)");
+  Document doc(
+      name, kWidth, 400, title,
+      "Stacked bar chart: mean spend per financial year on the central team, consultancy and local support, in "
+      "millions of pounds, with the funded amount for each year marked by a black line.");
+  chart_title(doc, title,
+              "Mean spend across replications, \xC2\xA3 million; black line: amount funded (central + local)");
   const Frame f{70, 80, 700, 330};
   const Scale y{0, ymax, f.bottom, f.top};
   const auto ticks = svg::linear_ticks(0, ymax, 6, ymax < 6 ? 1 : 0);
@@ -1187,10 +1223,11 @@ Chart spend_chart(const json& data) {
   }
   doc.line(f.left, f.bottom, f.right, f.bottom, "stroke=\"#333333\"");
   doc.text((f.left + f.right) / 2, f.bottom + 52, "Financial year (April to March)", "middle", 12, "fill=\"#1A1A1A\"");
-  return finish(doc, name, title,
-                "Each bar stacks the mean spend in a financial year on the central team, consultancy and local support; the "
-                "black line marks what was funded that year, so a bar above its line is an overspend.",
-                std::move(csv));
+  return finish(
+      doc, name, title,
+      "Each bar stacks the mean spend in a financial year on the central team, consultancy and local support; the "
+      "black line marks what was funded that year, so a bar above its line is an overspend.",
+      std::move(csv));
 }
 
 // ---- 8. Phases and workstream graph ---------------------------------------------------------------------
@@ -1212,7 +1249,8 @@ Links graph_links(const json& edges, const std::vector<std::string>& ids) {
   for (const json& e : edges) {
     if (!e.is_array() || e.size() < 2) continue;
     const auto a = index_of(text(&e[0])), b = index_of(text(&e[1]));
-    if (a && b && *a != *b && std::find(links.begin(), links.end(), std::pair{*a, *b}) == links.end()) links.emplace_back(*a, *b);
+    if (a && b && *a != *b && std::find(links.begin(), links.end(), std::pair{*a, *b}) == links.end())
+      links.emplace_back(*a, *b);
   }
   return links;
 }
@@ -1240,13 +1278,13 @@ std::vector<int> longest_path_layers(std::size_t n, const Links& links) {
 /// n on, so it never runs behind a box.
 struct GraphLayout {
   std::size_t n = 0;
-  std::vector<int> layer;                       // [workstream]
-  int layers = 1;                               // one more than the deepest layer (every layer is >= 0)
-  std::vector<int> slot_layer;                  // [slot]
-  std::vector<std::vector<std::size_t>> chain;  // [edge]: the slots it visits: source, waypoints, target
-  Links segments;                               // every hop of every chain
+  std::vector<int> layer;                         // [workstream]
+  int layers = 1;                                 // one more than the deepest layer (every layer is >= 0)
+  std::vector<int> slot_layer;                    // [slot]
+  std::vector<std::vector<std::size_t>> chain;    // [edge]: the slots it visits: source, waypoints, target
+  Links segments;                                 // every hop of every chain
   std::vector<std::vector<std::size_t>> columns;  // [layer]: its slots, top to bottom
-  std::vector<double> pos;                      // [slot]: its row in its column
+  std::vector<double> pos;                        // [slot]: its row in its column
   std::size_t max_rows = 1;
 };
 
@@ -1363,8 +1401,10 @@ std::string edge_path(const GraphPlacement& p, const std::vector<std::size_t>& c
 }
 
 /// An edge with its arrow head; returns its CSV row.
-std::string draw_edge(Document& doc, const GraphPlacement& p, const std::vector<std::size_t>& c, const std::vector<std::string>& ids) {
-  doc.raw("<path class=\"edge\" d=\"" + edge_path(p, c) + "\" fill=\"none\" stroke=\"#555555\" stroke-width=\"1.4\"/>\n");
+std::string draw_edge(Document& doc, const GraphPlacement& p, const std::vector<std::size_t>& c,
+                      const std::vector<std::string>& ids) {
+  doc.raw("<path class=\"edge\" d=\"" + edge_path(p, c) +
+          "\" fill=\"none\" stroke=\"#555555\" stroke-width=\"1.4\"/>\n");
   const std::size_t last = c.back();
   arrow_head(doc, p.box_x(last) - 1, p.port(last, c[c.size() - 2], false), "#555555");
   return csv_row({"edge", ids[c.front()], "", "", "", ids[last]});
@@ -1372,16 +1412,18 @@ std::string draw_edge(Document& doc, const GraphPlacement& p, const std::vector<
 
 /// Workstream `i`'s box: transactional work solid blue, other kinds dashed
 /// orange, with its name and kind; returns its CSV row.
-std::string draw_workstream(Document& doc, const GraphPlacement& p, std::size_t i, const json& node, const std::string& id) {
+std::string draw_workstream(Document& doc, const GraphPlacement& p, std::size_t i, const json& node,
+                            const std::string& id) {
   const std::string kind = text(node, "kind", "workstream");
   const std::string wn = text(node, "name", id);
   const std::string csv = csv_row({"workstream", id, wn, kind, std::to_string(p.layout().layer[i]), ""});
   const bool transactional = kind == "transactional";
   const double bx = p.box_x(i), by = p.box_y(i), bw = p.box_w(), box_h = GraphPlacement::kBoxH;
   doc.rect(bx, by, bw, box_h,
-           std::string("class=\"node node-") + (transactional ? "transactional" : "engagement") + "\" rx=\"6\" fill=\"" +
-               (transactional ? "#D6EAF8" : "#FDEBD0") + "\" stroke=\"" + (transactional ? "#0072B2" : "#B36B00") +
-               "\" stroke-width=\"1.5\"" + (transactional ? "" : " stroke-dasharray=\"5 3\""));
+           std::string("class=\"node node-") + (transactional ? "transactional" : "engagement") +
+               "\" rx=\"6\" fill=\"" + (transactional ? "#D6EAF8" : "#FDEBD0") + "\" stroke=\"" +
+               (transactional ? "#0072B2" : "#B36B00") + "\" stroke-width=\"1.5\"" +
+               (transactional ? "" : " stroke-dasharray=\"5 3\""));
   const auto lines = svg::wrap(wn, 11, bw - 10, 2);
   const double ty = by + (lines.size() > 1 ? 16 : 22);
   doc.text_lines(bx + bw / 2, ty, lines, "middle", 11, "fill=\"#1A1A1A\" font-weight=\"600\"");
@@ -1430,10 +1472,12 @@ Chart workstream_chart(const json& data) {
   const double dag_top = dag_label_y + 14;
   const double height = dag_top + static_cast<double>(g.max_rows) * GraphPlacement::kPitch + 40;
   const double width = std::max(kWidth, 16 + static_cast<double>(g.layers) * 150.0);
-  Document doc(name, width, height, title,
-               "Diagram: the phases each scheme passes through, left to right, and below them the workstream graph of the "
-               "implementation phase: boxes are workstreams, arrows point from a workstream to those that wait for it.");
-  chart_title(doc, title, "Top: phases each scheme passes through. Below: implementation workstreams (arrow: must finish first)");
+  Document doc(
+      name, width, height, title,
+      "Diagram: the phases each scheme passes through, left to right, and below them the workstream graph of the "
+      "implementation phase: boxes are workstreams, arrows point from a workstream to those that wait for it.");
+  chart_title(doc, title,
+              "Top: phases each scheme passes through. Below: implementation workstreams (arrow: must finish first)");
 
   std::string csv = "element,id,name,kind,layer,to\n";
   if (!phases.empty()) csv += draw_phase_row(doc, phases, width, phase_top, phase_h);
@@ -1445,18 +1489,21 @@ Chart workstream_chart(const json& data) {
   legend(doc, 16, height - 26, width - 16,
          {swatch("Transactional (contracts, data, IT, processes)", "#D6EAF8", "stroke=\"#0072B2\""),
           swatch("Engagement (people, relationships)", "#FDEBD0", "stroke=\"#B36B00\" stroke-dasharray=\"4 2\"")});
-  return finish(doc, name, title,
-                "The top row is the sequence of phases each scheme passes through; below it each box is an implementation "
-                "workstream, placed in columns by its longest chain of predecessors, with arrows to the workstreams that wait "
-                "for it; blue solid boxes are transactional work, orange dashed boxes engagement.",
-                std::move(csv));
+  return finish(
+      doc, name, title,
+      "The top row is the sequence of phases each scheme passes through; below it each box is an implementation "
+      "workstream, placed in columns by its longest chain of predecessors, with arrows to the workstreams that wait "
+      "for it; blue solid boxes are transactional work, orange dashed boxes engagement.",
+      std::move(csv));
 }
 
 // ---- 9. Comparison --------------------------------------------------------------------------------------------
 
 constexpr const char* kWhatIfColours[6] = {"#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9"};
 
-std::string whatif_name(const json& whatifs, std::size_t k) { return text(whatifs[k], "name", "what-if " + std::to_string(k + 1)); }
+std::string whatif_name(const json& whatifs, std::size_t k) {
+  return text(whatifs[k], "name", "what-if " + std::to_string(k + 1));
+}
 
 /// The rows: every scheme seen in any what-if, in first-seen order, as (id,
 /// name). Adds every shift and interval bound to `shifts`.
@@ -1495,9 +1542,11 @@ std::pair<std::optional<double>, std::optional<double>> interval(const json& arr
 }
 
 /// The CSV rows of one what-if's figures for one scheme.
-std::string comparison_csv_rows(const std::string& wname, const std::string& id, const std::string& sname, const json& row) {
+std::string comparison_csv_rows(const std::string& wname, const std::string& id, const std::string& sname,
+                                const json& row) {
   std::string csv;
-  for (const char* key : {"mean_shift", "p10_shift", "p50_shift", "p90_shift", "probability_earlier", "probability_later"})
+  for (const char* key :
+       {"mean_shift", "p10_shift", "p50_shift", "p90_shift", "probability_earlier", "probability_later"})
     csv += csv_row({wname, id, sname, key, csv_num(number(row, key), 4)});
   const auto [c0, c1] = interval(array(row, "p50_shift_ci"));
   const auto [m0, m1] = interval(array(row, "mean_ci"));
@@ -1511,7 +1560,8 @@ std::string comparison_csv_rows(const std::string& wname, const std::string& id,
 /// One what-if's marks for one scheme at height `cy`: the P50 shift's 95%
 /// interval, the mean shift (an open diamond) and the P50 shift (a dot whose
 /// tooltip begins with `who`).
-void comparison_marks(Document& doc, const Scale& x, double cy, const json& row, const std::string& colour, const std::string& who) {
+void comparison_marks(Document& doc, const Scale& x, double cy, const json& row, const std::string& colour,
+                      const std::string& who) {
   const auto [c0, c1] = interval(array(row, "p50_shift_ci"));
   if (c0 && c1) {
     doc.line(x(*c0), cy, x(*c1), cy, "class=\"ci\" stroke=\"" + colour + "\" stroke-width=\"2\"");
@@ -1549,7 +1599,8 @@ Chart comparison_chart(const json& data) {
   legend(doc, 16, 52, 704, whatif_legend_items(whatifs));
 
   std::string csv = "whatif,scheme_id,scheme_name,statistic,value\n";
-  for (std::size_t r = 0; r < rows.size(); ++r) banded_row(doc, f, r, f.top + row_h * static_cast<double>(r), row_h, rows[r].second);
+  for (std::size_t r = 0; r < rows.size(); ++r)
+    banded_row(doc, f, r, f.top + row_h * static_cast<double>(r), row_h, rows[r].second);
   for (std::size_t k = 0; k < whatifs.size(); ++k) {
     const std::string wname = whatif_name(whatifs, k);
     for (const json& row : array(whatifs[k], "rows")) {
@@ -1561,11 +1612,12 @@ Chart comparison_chart(const json& data) {
       comparison_marks(doc, x, cy, row, kWhatIfColours[k % 6], wname + ", " + it->second);
     }
   }
-  return finish(doc, name, title,
-                "Each dot is the median shift in a scheme's go-live date under a what-if compared with " + base +
-                    " (same random numbers), with its 95% confidence interval; the open diamond is the mean shift; left of "
-                    "the zero line means earlier.",
-                std::move(csv));
+  return finish(
+      doc, name, title,
+      "Each dot is the median shift in a scheme's go-live date under a what-if compared with " + base +
+          " (same random numbers), with its 95% confidence interval; the open diamond is the mean shift; left of "
+          "the zero line means earlier.",
+      std::move(csv));
 }
 
 // ---- HTML ------------------------------------------------------------------------------------------------
@@ -1631,11 +1683,12 @@ std::string date_cell(const json& q) {
 
 std::string figure(const Chart& c, int number) {
   if (!c.skipped.empty())
-    return "<p class=\"skipped\">Chart \xE2\x80\x9C" + h(c.title) + "\xE2\x80\x9D (" + h(c.name) + ") is not shown: " + h(c.skipped) +
-           ".</p>\n";
-  return "<figure id=\"fig-" + c.name + "\">\n" + c.element + "<figcaption><strong>Figure " + std::to_string(number) + ". " +
-         h(c.title) + ".</strong> " + h(c.caption) + " <span class=\"files\">(Files: " + h(chart_file(c.name, ".svg")) + ", " +
-         h(chart_file(c.name, ".csv")) + ".)</span></figcaption>\n</figure>\n";
+    return "<p class=\"skipped\">Chart \xE2\x80\x9C" + h(c.title) + "\xE2\x80\x9D (" + h(c.name) +
+           ") is not shown: " + h(c.skipped) + ".</p>\n";
+  return "<figure id=\"fig-" + c.name + "\">\n" + c.element + "<figcaption><strong>Figure " + std::to_string(number) +
+         ". " + h(c.title) + ".</strong> " + h(c.caption) +
+         " <span class=\"files\">(Files: " + h(chart_file(c.name, ".svg")) + ", " + h(chart_file(c.name, ".csv")) +
+         ".)</span></figcaption>\n</figure>\n";
 }
 
 std::string list(const json& items) {
@@ -1676,16 +1729,18 @@ std::string table_not_shown(std::string_view table, std::string_view why) {
 std::string quantile_table(const json& data) {
   const json& rows = array(data, "quantiles");
   if (rows.empty()) return table_not_shown("quantile table", "the input has no quantiles");
-  std::string s = table_start(
-      "quantiles",
-      "Go-live dates: percentiles across replications, with 95% confidence intervals "
-      "(\xE2\x80\x9C" "after horizon\xE2\x80\x9D: not reached within the simulated period)",
-      column_head("Scheme or milestone") + column_head("P10") + column_head("P50 (median)") + column_head("P80") +
-          column_head("P90") + column_head("Live within horizon", true));
+  std::string s = table_start("quantiles",
+                              "Go-live dates: percentiles across replications, with 95% confidence intervals "
+                              "(\xE2\x80\x9C"
+                              "after horizon\xE2\x80\x9D: not reached within the simulated period)",
+                              column_head("Scheme or milestone") + column_head("P10") + column_head("P50 (median)") +
+                                  column_head("P80") + column_head("P90") + column_head("Live within horizon", true));
   for (const json& r : rows) {
     const bool programme = text(r, "group") == "programme";
-    s += row_start(programme ? "<em>" + h(text(r, "name", text(r, "id"))) + "</em>" : h(text(r, "name", text(r, "id"))));
-    for (const char* k : {"p10", "p50", "p80", "p90"}) s += "<td>" + date_cell(get(r, k) ? *get(r, k) : json()) + "</td>";
+    s +=
+        row_start(programme ? "<em>" + h(text(r, "name", text(r, "id"))) + "</em>" : h(text(r, "name", text(r, "id"))));
+    for (const char* k : {"p10", "p50", "p80", "p90"})
+      s += "<td>" + date_cell(get(r, k) ? *get(r, k) : json()) + "</td>";
     s += num_cell(h(pct(number(r, "probability_within_horizon")))) + "</tr>\n";
   }
   return s + kTableEnd;
@@ -1708,7 +1763,8 @@ std::string targets_table(const json& data) {
   std::string heads = column_head("Scheme or milestone");
   for (const json& t : targets) {
     const auto d = date(t, "date");
-    heads += column_head(h(text(t, "label", kDash)) + "<span class=\"ci\">" + h(d ? svg::format_date(*d) : std::string(kDash)) + "</span>",
+    heads += column_head(h(text(t, "label", kDash)) + "<span class=\"ci\">" +
+                             h(d ? svg::format_date(*d) : std::string(kDash)) + "</span>",
                          true);
   }
   std::string s = table_start("targets", "Probability of being live by each target date", heads);
@@ -1730,12 +1786,12 @@ std::string interval_span(const json& arr) {
 
 /// One what-if's shifts against the base scenario `base`, a row per scheme or milestone.
 std::string comparison_table(const json& w, const std::string& base) {
-  std::string s = table_start("comparison",
-                              h(text(w, "name", "what-if")) + " against " + h(base) +
-                                  ": shift in go-live date (days; negative = earlier)",
-                              column_head("Scheme or milestone") + column_head("P50 shift (95% CI)", true) +
-                                  column_head("Mean shift (95% CI)", true) + column_head("P10", true) + column_head("P90", true) +
-                                  column_head("P(earlier)", true) + column_head("P(later)", true));
+  std::string s = table_start(
+      "comparison",
+      h(text(w, "name", "what-if")) + " against " + h(base) + ": shift in go-live date (days; negative = earlier)",
+      column_head("Scheme or milestone") + column_head("P50 shift (95% CI)", true) +
+          column_head("Mean shift (95% CI)", true) + column_head("P10", true) + column_head("P90", true) +
+          column_head("P(earlier)", true) + column_head("P(later)", true));
   for (const json& r : array(w, "rows")) {
     s += row_start(h(text(r, "name", text(r, "id"))));
     s += num_cell(h(shift_text(number(r, "p50_shift"))) + interval_span(array(r, "p50_shift_ci")));
@@ -1764,8 +1820,8 @@ struct Field {
 
 /// A table of what the scenario lists (barriers, levers): a row for each,
 /// headed by its name, with a cell for each field (a dash where it has none).
-std::string listing_table(const json& rows, std::string_view cls, std::string_view caption, std::string_view name_heading,
-                          std::initializer_list<Field> fields) {
+std::string listing_table(const json& rows, std::string_view cls, std::string_view caption,
+                          std::string_view name_heading, std::initializer_list<Field> fields) {
   std::string heads = column_head(name_heading);
   for (const Field& f : fields) heads += column_head(f.heading);
   std::string s = table_start(cls, caption, heads);
@@ -1780,15 +1836,17 @@ std::string listing_table(const json& rows, std::string_view cls, std::string_vi
 std::string barriers_table(const json& data) {
   const json& rows = array(data, "barriers");
   if (rows.empty()) return "<p>The input lists no barriers.</p>\n";
-  return listing_table(rows, "barriers", "Barriers: events that hold schemes up", "Barrier",
-                       {{"Scope", "scope"}, {"Trigger", "trigger"}, {"Effect", "effect"}, {"Description", "description"}});
+  return listing_table(
+      rows, "barriers", "Barriers: events that hold schemes up", "Barrier",
+      {{"Scope", "scope"}, {"Trigger", "trigger"}, {"Effect", "effect"}, {"Description", "description"}});
 }
 
 std::string levers_table(const json& data) {
   const json& rows = array(data, "levers");
   if (rows.empty()) return "<p>The input lists no levers.</p>\n";
-  return listing_table(rows, "levers", "Levers: what a what-if can move (the tornado uses the low and high settings)", "Lever",
-                       {{"Value in this run", "value"}, {"Low", "low"}, {"High", "high"}, {"Description", "description"}});
+  return listing_table(
+      rows, "levers", "Levers: what a what-if can move (the tornado uses the low and high settings)", "Lever",
+      {{"Value in this run", "value"}, {"Low", "low"}, {"High", "high"}, {"Description", "description"}});
 }
 
 /// "nine" (or "the"), for prose about the schemes in this scenario.
@@ -1797,8 +1855,8 @@ std::string scheme_count_words(const json& data) {
   if (count == 0 && get(data, "criticality")) count = array(*get(data, "criticality"), "schemes").size();
   if (count == 0)
     for (const json& q : array(data, "quantiles")) count += text(q, "group") == "scheme" ? 1 : 0;
-  static constexpr const char* kWords[13] = {"the", "one", "two", "three", "four", "five", "six",
-                                             "seven", "eight", "nine", "ten", "eleven", "twelve"};
+  static constexpr const char* kWords[13] = {"the",   "one",   "two",  "three", "four",   "five",  "six",
+                                             "seven", "eight", "nine", "ten",   "eleven", "twelve"};
   return count < 13 ? kWords[count] : std::to_string(count);
 }
 
@@ -1827,66 +1885,85 @@ std::string page_header(const json& data) {
   const json& scenario = member_or_empty(data, "scenario");
   const json& experiment = member_or_empty(data, "experiment");
   const json& cal = member_or_empty(data, "calendar");
-  std::string s = "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n"
-                  "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n<title>" +
-                  h(title) + "</title>\n<style>" + kCss + "</style>\n</head>\n<body>\n<main>\n<header>\n<h1>" + h(title) + "</h1>\n";
+  std::string s =
+      "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n<title>" +
+      h(title) + "</title>\n<style>" + kCss + "</style>\n</head>\n<body>\n<main>\n<header>\n<h1>" + h(title) +
+      "</h1>\n";
   s += "<p class=\"meta\">Scenario <strong>" + h(text(scenario, "name", kDash)) + "</strong>";
   if (const std::string d = text(scenario, "description"); !d.empty()) s += ": " + h(d);
   s += "<br/>Simulated period " + h(text(cal, "start", kDash)) + " to " + h(text(cal, "horizon", kDash)) + "; " +
-       h(text(experiment, "replications", kDash)) + " replications, seed " + h(text(experiment, "seed", kDash)) + ".</p>\n</header>\n";
+       h(text(experiment, "replications", kDash)) + " replications, seed " + h(text(experiment, "seed", kDash)) +
+       ".</p>\n</header>\n";
   return s;
 }
 
 std::string summary_section(const json& data) {
   return "<section class=\"summary\" aria-labelledby=\"summary-heading\">\n<h2 id=\"summary-heading\">Summary in plain "
-         "language</h2>\n" + list(array(data, "plain_summary")) + "</section>\n";
+         "language</h2>\n" +
+         list(array(data, "plain_summary")) + "</section>\n";
 }
 
 std::string comparison_section(const json& data, Figures& figures) {
-  std::string s = "<section id=\"comparison\">\n<h2>Comparison of scenarios</h2>\n<p>Each what-if is run with the same replication "
-                  "indices and random-number streams as " +
-                  h(get(data, "comparison") ? text(*get(data, "comparison"), "base", "the base scenario") : std::string("the base scenario")) +
-                  ", so the differences below are paired: they show the effect of the change, not the noise between runs.</p>\n";
+  std::string s =
+      "<section id=\"comparison\">\n<h2>Comparison of scenarios</h2>\n<p>Each what-if is run with the same replication "
+      "indices and random-number streams as " +
+      h(get(data, "comparison") ? text(*get(data, "comparison"), "base", "the base scenario")
+                                : std::string("the base scenario")) +
+      ", so the differences below are paired: they show the effect of the change, not the noise between runs.</p>\n";
   return s + figures.place("comparison") + comparison_tables(data) + "</section>\n";
 }
 
 std::string results_section(const json& data, Figures& figures) {
-  std::string s = "<section id=\"results\">\n<h2>Key results</h2>\n<h3>When the schemes go live</h3>\n" + quantile_table(data);
+  std::string s =
+      "<section id=\"results\">\n<h2>Key results</h2>\n<h3>When the schemes go live</h3>\n" + quantile_table(data);
   s += "<h3>Chances of meeting the target dates</h3>\n" + targets_table(data);
   s += "<h3>Charts</h3>\n";
-  for (const char* n : {"s_curves", "fan", "gantt", "barrier_tornado", "lever_tornado", "criticality", "spend"}) s += figures.place(n);
+  for (const char* n : {"s_curves", "fan", "gantt", "barrier_tornado", "lever_tornado", "criticality", "spend"})
+    s += figures.place(n);
   return s + "</section>\n";
 }
 
 // The STRESS-DES sections (Monks et al. 2019), 1 to 5.
 
 std::string objectives_section(const json& data) {
-  return "<section id=\"objectives\">\n<h2>1 Objectives</h2>\n<p>The model is a discrete-event simulation of the Whole Systems "
-         "Integrated Care (WSIC) programme in North West London: " + h(scheme_count_words(data)) +
-         " early-adopter schemes, designated after a pan-NW London co-design phase, each designing a local model of care, implementing it through workstreams such as "
-         "information governance, contracts and engagement, going live as a pilot and then ramping up to full coverage, while "
-         "national and local barriers hold them up. Its purpose is to turn what the evaluation observed into a forecast with "
-         "honest uncertainty, and to test what could have been done differently.</p>\n<p>The questions it answers:</p>\n<ul>\n"
+  return "<section id=\"objectives\">\n<h2>1 Objectives</h2>\n<p>The model is a discrete-event simulation of the Whole "
+         "Systems "
+         "Integrated Care (WSIC) programme in North West London: " +
+         h(scheme_count_words(data)) +
+         " early-adopter schemes, designated after a pan-NW London co-design phase, each designing a local model of "
+         "care, implementing it through workstreams such as "
+         "information governance, contracts and engagement, going live as a pilot and then ramping up to full "
+         "coverage, while "
+         "national and local barriers hold them up. Its purpose is to turn what the evaluation observed into a "
+         "forecast with "
+         "honest uncertainty, and to test what could have been done differently.</p>\n<p>The questions it "
+         "answers:</p>\n<ul>\n"
          "<li>When does each scheme, and the programme as a whole, go live?</li>\n"
          "<li>How likely is the programme to meet its target dates?</li>\n"
-         "<li>What do the levers (central and local support, national action, leadership continuity, engagement) buy?</li>\n"
-         "<li>Which barriers drive the delay?</li>\n</ul>\n<p>Outputs: go-live and full-coverage dates per scheme and for the "
+         "<li>What do the levers (central and local support, national action, leadership continuity, engagement) "
+         "buy?</li>\n"
+         "<li>Which barriers drive the delay?</li>\n</ul>\n<p>Outputs: go-live and full-coverage dates per scheme and "
+         "for the "
          "programme, the number of schemes live over time, the criticality of each workstream, and spend by financial "
          "year.</p>\n</section>\n";
 }
 
 std::string logic_section(const json& data, Figures& figures) {
-  std::string s = "<section id=\"logic\">\n<h2>2 Model logic</h2>\n<p>Each scheme is an entity that passes through the phases in "
-                  "order:</p>\n";
+  std::string s =
+      "<section id=\"logic\">\n<h2>2 Model logic</h2>\n<p>Each scheme is an entity that passes through the phases in "
+      "order:</p>\n";
   const json& phases = array(data, "phases");
   if (!phases.empty()) {
     s += "<ol>\n";
     for (const json& p : phases) s += "<li>" + h(text(&p, kDash)) + "</li>\n";
     s += "</ol>\n";
   }
-  s += "<p>In implementation a scheme works through a graph of workstreams: a workstream starts when those it depends on "
-       "have finished, and the scheme goes live when all are done. Barriers are random events that block, delay or slow "
-       "work; levers are the settings a what-if changes.</p>\n";
+  s +=
+      "<p>In implementation a scheme works through a graph of workstreams: a workstream starts when those it depends "
+      "on "
+      "have finished, and the scheme goes live when all are done. Barriers are random events that block, delay or slow "
+      "work; levers are the settings a what-if changes.</p>\n";
   return s + figures.place("workstream_graph") + barriers_table(data) + levers_table(data) + "</section>\n";
 }
 
@@ -1894,8 +1971,8 @@ std::string data_section(const json& data) {
   const json& scenario = member_or_empty(data, "scenario");
   std::string s = "<section id=\"data\">\n<h2>3 Data</h2>\n<h3>Sources</h3>\n" + list(array(data, "data_sources")) +
                   "<h3>Assumptions</h3>\n" + list(array(data, "assumptions"));
-  return s + "<p>All inputs are in the scenario file <code>" + h(text(scenario, "file", kDash)) + "</code> (content hash <code>" +
-         h(text(scenario, "content_hash", kDash)) + "</code>).</p>\n</section>\n";
+  return s + "<p>All inputs are in the scenario file <code>" + h(text(scenario, "file", kDash)) +
+         "</code> (content hash <code>" + h(text(scenario, "content_hash", kDash)) + "</code>).</p>\n</section>\n";
 }
 
 std::string experimentation_section(const json& data) {
@@ -1908,10 +1985,13 @@ std::string experimentation_section(const json& data) {
   s += fact("Random numbers", text(experiment, "random_numbers"));
   s += fact("Common random numbers", text(experiment, "common_random_numbers"));
   s += fact("Replications per analysis run", text(experiment, "analysis_replications"));
-  s += fact("Run length", text(cal, "start", kDash) + " to " + text(cal, "horizon", kDash) +
-                              " (a terminating simulation: every replication starts from the programme's start, no warm-up)");
-  return s + "</dl>\n<p>Attribution (each barrier switched off) and sensitivity (each lever at its low and high setting) re-run the "
-             "model with the same replication indices, so every difference is paired.</p>\n</section>\n";
+  s += fact("Run length",
+            text(cal, "start", kDash) + " to " + text(cal, "horizon", kDash) +
+                " (a terminating simulation: every replication starts from the programme's start, no warm-up)");
+  return s +
+         "</dl>\n<p>Attribution (each barrier switched off) and sensitivity (each lever at its low and high setting) "
+         "re-run the "
+         "model with the same replication indices, so every difference is paired.</p>\n</section>\n";
 }
 
 std::string implementation_section(const json& data) {
@@ -1922,11 +2002,14 @@ std::string implementation_section(const json& data) {
   const auto wall = number(impl, "wall_seconds");
   s += fact("Run time", wall ? svg::fixed(*wall, 2) + " s (wall clock)" : std::string(kDash));
   s += fact("Threads", text(impl, "threads"));
-  return s + "</dl>\n<p>Results do not depend on the number of threads: the same seed gives the same output.</p>\n</section>\n";
+  return s +
+         "</dl>\n<p>Results do not depend on the number of threads: the same seed gives the same "
+         "output.</p>\n</section>\n";
 }
 
 constexpr const char* kFooter =
-    "<footer>Reported following the STRESS-DES checklist for discrete-event simulation (Monks et al., 2019). This file is "
+    "<footer>Reported following the STRESS-DES checklist for discrete-event simulation (Monks et al., 2019). This file "
+    "is "
     "self-contained: it needs no network and prints as shown. Each chart's numbers are in the CSV file of the same "
     "name.</footer>\n</main>\n</body>\n</html>\n";
 

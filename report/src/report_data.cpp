@@ -14,10 +14,10 @@ namespace wsic::report {
 using experiment::TornadoBar;
 
 namespace {
-using nlohmann::ordered_json;
-using model::DayCounts;
 using figures::date_or_null;
 using figures::share;
+using model::DayCounts;
+using nlohmann::ordered_json;
 
 std::string lever_label(const model::Scenario& sc, const model::Lever& l, double v) {
   if (l.kind == model::Lever::Kind::kDate) return iso_day(sc, static_cast<int>(std::lround(v)));
@@ -39,7 +39,9 @@ ordered_json quantile_with_ci(const model::Scenario& sc, const DayCounts& d, dou
 }
 
 ordered_json p10_50_90(const model::Scenario& sc, const DayCounts& d) {
-  return {{"p10", date_or_null(sc, d.quantile(0.1))}, {"p50", date_or_null(sc, d.quantile(0.5))}, {"p90", date_or_null(sc, d.quantile(0.9))}};
+  return {{"p10", date_or_null(sc, d.quantile(0.1))},
+          {"p50", date_or_null(sc, d.quantile(0.5))},
+          {"p90", date_or_null(sc, d.quantile(0.9))}};
 }
 
 std::string describe_trigger(const model::Scenario& sc, const model::Barrier& b) {
@@ -50,11 +52,15 @@ std::string describe_trigger(const model::Scenario& sc, const model::Barrier& b)
     return t;
   };
   switch (b.trigger) {
-    case model::Barrier::Trigger::kOnStart: return "when work starts on " + targets();
+    case model::Barrier::Trigger::kOnStart:
+      return "when work starts on " + targets();
     case model::Barrier::Trigger::kWindow:
-      return "once between " + iso_day(sc, static_cast<int>(b.from)) + " and " + iso_day(sc, static_cast<int>(b.to)) + ", on " + targets();
-    case model::Barrier::Trigger::kHazard: return "at random times from " + iso_day(sc, static_cast<int>(b.from)) + ", on " + targets();
-    case model::Barrier::Trigger::kSlip: return "when a scheme slips past its promised date, on " + targets();
+      return "once between " + iso_day(sc, static_cast<int>(b.from)) + " and " + iso_day(sc, static_cast<int>(b.to)) +
+             ", on " + targets();
+    case model::Barrier::Trigger::kHazard:
+      return "at random times from " + iso_day(sc, static_cast<int>(b.from)) + ", on " + targets();
+    case model::Barrier::Trigger::kSlip:
+      return "when a scheme slips past its promised date, on " + targets();
   }
   return "";
 }
@@ -68,18 +74,24 @@ std::string describe_effect(const model::Barrier& b) {
       if (b.workaround) s += "a local workaround";
       return s;
     }
-    case model::Barrier::Effect::kDelay: return "no progress for a while";
-    case model::Barrier::Effect::kSlowdown: return "slower progress for a while";
-    case model::Barrier::Effect::kRework: return "part of the work to do again";
+    case model::Barrier::Effect::kDelay:
+      return "no progress for a while";
+    case model::Barrier::Effect::kSlowdown:
+      return "slower progress for a while";
+    case model::Barrier::Effect::kRework:
+      return "part of the work to do again";
   }
   return "";
 }
 
 const char* scope_name(model::Barrier::Scope s) {
   switch (s) {
-    case model::Barrier::Scope::kNational: return "national";
-    case model::Barrier::Scope::kLocal: return "each scheme";
-    case model::Barrier::Scope::kScheme: return "one scheme";
+    case model::Barrier::Scope::kNational:
+      return "national";
+    case model::Barrier::Scope::kLocal:
+      return "each scheme";
+    case model::Barrier::Scope::kScheme:
+      return "one scheme";
   }
   return "";
 }
@@ -92,8 +104,10 @@ std::string all_live_sentence(const model::Scenario& sc, const model::Outcomes& 
   const auto all50 = o.all_live.quantile(0.5), all80 = o.all_live.quantile(0.8);
   std::string s = "In " + sc.name + ", ";
   if (all50) {
-    s += "the median date for all " + std::to_string(sc.schemes.size()) + " schemes to be live is " + iso_day(sc, all50);
-    s += all80 ? ", and 80% of replications have them all live by " + iso_day(sc, all80) + "." : "; fewer than 80% of replications have them all live by the horizon.";
+    s +=
+        "the median date for all " + std::to_string(sc.schemes.size()) + " schemes to be live is " + iso_day(sc, all50);
+    s += all80 ? ", and 80% of replications have them all live by " + iso_day(sc, all80) + "."
+               : "; fewer than 80% of replications have them all live by the horizon.";
   } else {
     s += fmt::format("fewer than half of the replications have all {} schemes live by {}.", sc.schemes.size(),
                      sim::format_iso_date(sc.horizon));
@@ -107,9 +121,10 @@ void add_milestone_sentences(const model::Scenario& sc, const model::Outcomes& o
   for (std::size_t m = 0; m < sc.milestones.size(); ++m) {
     if (sc.milestones[m].observed_live < 0) continue;
     const std::size_t mode = figures::histogram_mode(o.live_count_at[m]);
-    plain.push_back(fmt::format("At {} the most likely number of schemes live is {} ({:.0f}% of replications); {} {} observed.",
-                                sim::format_iso_date(sc.milestones[m].date), mode, 100.0 * share(o.live_count_at[m][mode], n),
-                                sc.milestones[m].observed_live, sc.milestones[m].observed_live == 1 ? "was" : "were"));
+    plain.push_back(
+        fmt::format("At {} the most likely number of schemes live is {} ({:.0f}% of replications); {} {} observed.",
+                    sim::format_iso_date(sc.milestones[m].date), mode, 100.0 * share(o.live_count_at[m][mode], n),
+                    sc.milestones[m].observed_live, sc.milestones[m].observed_live == 1 ? "was" : "were"));
   }
 }
 
@@ -117,14 +132,17 @@ std::vector<std::string> plain_summary(const model::Scenario& sc, const model::O
                                        const std::vector<TornadoBar>& barrier_bars) {
   std::vector<std::string> plain{all_live_sentence(sc, o)};
   if (const auto first50 = o.first_live.quantile(0.5)) {
-    plain.push_back(fmt::format("The first scheme goes live around {} (median), {:.0f} months after the planned pilot start of {}.",
-                                iso_day(sc, first50), (*first50 - sc.planned_pilot_day) / sim::Duration::kDaysPerMonth,
-                                sim::format_iso_date(sc.planned_pilot_start)));
+    plain.push_back(
+        fmt::format("The first scheme goes live around {} (median), {:.0f} months after the planned pilot start of {}.",
+                    iso_day(sc, first50), (*first50 - sc.planned_pilot_day) / sim::Duration::kDaysPerMonth,
+                    sim::format_iso_date(sc.planned_pilot_start)));
   }
   add_milestone_sentences(sc, o, plain);
   if (!barrier_bars.empty() && barrier_bars.front().all_live.p50 < 0) {
-    plain.push_back(fmt::format("The barrier that delays the programme most is '{}': without it, all schemes would be live {:.0f} days earlier (median).",
-                                barrier_bars.front().name, -barrier_bars.front().all_live.p50));
+    plain.push_back(
+        fmt::format("The barrier that delays the programme most is '{}': without it, all schemes would be live {:.0f} "
+                    "days earlier (median).",
+                    barrier_bars.front().name, -barrier_bars.front().all_live.p50));
   }
   return plain;
 }
@@ -132,15 +150,22 @@ std::vector<std::string> plain_summary(const model::Scenario& sc, const model::O
 // ---- what was run, and how ----------------------------------------------------------
 
 ordered_json scenario_json(const model::Scenario& sc) {
-  return {{"name", sc.name}, {"description", sc.description}, {"content_hash", model::content_hash(sc)}, {"file", sc.source_file}};
+  return {{"name", sc.name},
+          {"description", sc.description},
+          {"content_hash", model::content_hash(sc)},
+          {"file", sc.source_file}};
 }
 
 ordered_json experiment_json(const RunFacts& facts, std::uint64_t replications) {
   return {{"replications", replications},
           {"seed", facts.seed},
           {"block_size", facts.block_size},
-          {"random_numbers", "xoshiro256++ generators, one per named stream, seeded from (seed, replication index, stream name)"},
-          {"common_random_numbers", "streams are named after what they drive (a scheme's design, a workstream's work, a barrier at a scheme), so scenarios that share names share random numbers; attribution, sensitivity and comparisons use the same replication indices"},
+          {"random_numbers",
+           "xoshiro256++ generators, one per named stream, seeded from (seed, replication index, stream name)"},
+          {"common_random_numbers",
+           "streams are named after what they drive (a scheme's design, a workstream's work, a barrier at a scheme), "
+           "so scenarios that share names share random numbers; attribution, sensitivity and comparisons use the same "
+           "replication indices"},
           {"analysis_replications", facts.analysis_replications}};
 }
 
@@ -166,10 +191,12 @@ struct Series {
 /// quantile table and the targets, in that order.
 std::vector<Series> go_live_series(const model::Scenario& sc, const model::Outcomes& o, bool full_coverage) {
   std::vector<Series> series;
-  for (std::size_t s = 0; s < sc.schemes.size(); ++s) series.push_back({sc.schemes[s].id, sc.schemes[s].name, "scheme", &o.go_live[s]});
+  for (std::size_t s = 0; s < sc.schemes.size(); ++s)
+    series.push_back({sc.schemes[s].id, sc.schemes[s].name, "scheme", &o.go_live[s]});
   series.push_back({"first_live", "First scheme live", "programme", &o.first_live});
   series.push_back({"all_live", "All schemes live", "programme", &o.all_live});
-  if (full_coverage) series.push_back({"all_full_coverage", "Full coverage everywhere", "programme", &o.all_full_coverage});
+  if (full_coverage)
+    series.push_back({"all_full_coverage", "Full coverage everywhere", "programme", &o.all_full_coverage});
   return series;
 }
 
@@ -193,7 +220,8 @@ ordered_json s_curves_json(const model::Scenario& sc, const model::Outcomes& o) 
 /// The smallest count reached in a share `p` of the replications, from a
 /// histogram of counts (slot k: replications with count k).
 int histogram_quantile(const std::vector<std::uint64_t>& row, std::uint64_t n, double p) {
-  const auto need = std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::ceil(p * static_cast<double>(n) - 1e-9)));
+  const auto need =
+      std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::ceil(p * static_cast<double>(n) - 1e-9)));
   std::uint64_t seen = 0;
   for (std::size_t k = 0; k < row.size(); ++k) {
     seen += row[k];
@@ -313,7 +341,11 @@ ordered_json scheme_shifts(const model::Scenario& sc, const TornadoBar& b, bool 
 ordered_json barrier_tornado_json(const model::Scenario& sc, const std::vector<TornadoBar>& barrier_bars) {
   ordered_json bars = ordered_json::array();
   for (const TornadoBar& b : barrier_bars) {
-    bars.push_back({{"id", b.id}, {"name", b.name}, {"p50_shift", b.all_live.p50}, {"p80_shift", b.all_live.p80}, {"schemes", scheme_shifts(sc, b, false)}});
+    bars.push_back({{"id", b.id},
+                    {"name", b.name},
+                    {"p50_shift", b.all_live.p50},
+                    {"p80_shift", b.all_live.p80},
+                    {"schemes", scheme_shifts(sc, b, false)}});
   }
   return {{"measure", "P50 of all schemes live (barrier switched off)"}, {"unit", "days"}, {"bars", bars}};
 }
@@ -338,14 +370,20 @@ ordered_json lever_tornado_json(const model::Scenario& sc, const std::vector<Tor
 // ---- the model's shape and sources -----------------------------------------------------
 
 ordered_json phases_json() {
-  return {"Co-design (pan-NW London)", "Designation of early adopters", "Local design (queue for the central team)",
-          "Implementation (workstream graph)", "Go-live (pilot)", "Ramp to full coverage"};
+  return {"Co-design (pan-NW London)",
+          "Designation of early adopters",
+          "Local design (queue for the central team)",
+          "Implementation (workstream graph)",
+          "Go-live (pilot)",
+          "Ramp to full coverage"};
 }
 
 ordered_json workstream_graph_json(const model::Scenario& sc) {
   ordered_json nodes = ordered_json::array(), edges = ordered_json::array();
   for (const auto& w : sc.workstreams) {
-    nodes.push_back({{"id", w.id}, {"name", w.name}, {"kind", w.kind == model::Workstream::Kind::kTransactional ? "transactional" : "engagement"}});
+    nodes.push_back({{"id", w.id},
+                     {"name", w.name},
+                     {"kind", w.kind == model::Workstream::Kind::kTransactional ? "transactional" : "engagement"}});
     for (int p : w.after) edges.push_back({sc.workstreams[static_cast<std::size_t>(p)].id, w.id});
   }
   return {{"nodes", nodes}, {"edges", edges}};
@@ -354,8 +392,12 @@ ordered_json workstream_graph_json(const model::Scenario& sc) {
 ordered_json barriers_json(const model::Scenario& sc) {
   ordered_json barriers = ordered_json::array();
   for (const auto& b : sc.barriers) {
-    barriers.push_back({{"id", b.id}, {"name", b.name}, {"description", b.description}, {"scope", scope_name(b.scope)},
-                        {"trigger", describe_trigger(sc, b)}, {"effect", describe_effect(b)}});
+    barriers.push_back({{"id", b.id},
+                        {"name", b.name},
+                        {"description", b.description},
+                        {"scope", scope_name(b.scope)},
+                        {"trigger", describe_trigger(sc, b)},
+                        {"effect", describe_effect(b)}});
   }
   return barriers;
 }
@@ -363,26 +405,37 @@ ordered_json barriers_json(const model::Scenario& sc) {
 ordered_json levers_json(const model::Scenario& sc) {
   ordered_json levers = ordered_json::array();
   for (const auto& l : sc.levers) {
-    levers.push_back({{"id", l.id}, {"name", l.name}, {"description", l.description}, {"value", lever_label(sc, l, l.value)},
-                      {"low", lever_label(sc, l, l.low)}, {"high", lever_label(sc, l, l.high)}});
+    levers.push_back({{"id", l.id},
+                      {"name", l.name},
+                      {"description", l.description},
+                      {"value", lever_label(sc, l, l.value)},
+                      {"low", lever_label(sc, l, l.low)},
+                      {"high", lever_label(sc, l, l.high)}});
   }
   return levers;
 }
 
 ordered_json data_sources_json() {
   return {
-      "Nuffield Trust / LSE evaluation, Putting integrated care into practice: the North West London experience (research summary, October 2015; evaluation window February 2014 - late April 2015): the programme's shape and schedule, the nine early adopters, the barriers, the money.",
-      "The programme's own abstract in the International Journal of Integrated Care (2016): the 8-month co-design phase.",
-      "Imperial College / Nuffield Trust evaluation of the North West London Integrated Care Pilot (IJIC, first year 2011-12): the earlier pilot.",
-      "Every number in the scenario file names its source in a comment; numbers marked 'assumption' are the model's own, chosen to reproduce what the evaluation observed."};
+      "Nuffield Trust / LSE evaluation, Putting integrated care into practice: the North West London experience "
+      "(research summary, October 2015; evaluation window February 2014 - late April 2015): the programme's shape and "
+      "schedule, the nine early adopters, the barriers, the money.",
+      "The programme's own abstract in the International Journal of Integrated Care (2016): the 8-month co-design "
+      "phase.",
+      "Imperial College / Nuffield Trust evaluation of the North West London Integrated Care Pilot (IJIC, first year "
+      "2011-12): the earlier pilot.",
+      "Every number in the scenario file names its source in a comment; numbers marked 'assumption' are the model's "
+      "own, chosen to reproduce what the evaluation observed."};
 }
 
 ordered_json assumptions_json() {
   return {
-      "Barriers act as windows of reduced progress: a block or delay stops work, a slowdown slows it; work resumes where it stopped.",
+      "Barriers act as windows of reduced progress: a block or delay stops work, a slowdown slows it; work resumes "
+      "where it stopped.",
       "Local design progresses more slowly while a scheme waits for the central team.",
       "Money changes capacity and pace through elasticities (scenario file), not one for one.",
-      "Workstream durations, barrier probabilities and rates are not reported by the evaluation; they are calibrated to its observations."};
+      "Workstream durations, barrier probabilities and rates are not reported by the evaluation; they are calibrated "
+      "to its observations."};
 }
 }  // namespace
 

@@ -12,11 +12,11 @@
 namespace wsic::report {
 
 namespace {
-using model::iso_day;
-using nlohmann::ordered_json;
-using model::DayCounts;
 using figures::date_or_null;
 using figures::share;
+using model::DayCounts;
+using model::iso_day;
+using nlohmann::ordered_json;
 
 /// The 10th, 50th and 90th percentile dates, null where beyond the horizon.
 void add_p10_50_90(ordered_json& j, const model::Scenario& sc, const DayCounts& d) {
@@ -28,7 +28,8 @@ void add_p10_50_90(ordered_json& j, const model::Scenario& sc, const DayCounts& 
 ordered_json quantiles(const model::Scenario& sc, const DayCounts& d) {
   ordered_json j;
   add_p10_50_90(j, sc, d);
-  j["probability_within_horizon"] = 1.0 - static_cast<double>(d.never()) / static_cast<double>(std::max<std::uint64_t>(1, d.total()));
+  j["probability_within_horizon"] =
+      1.0 - static_cast<double>(d.never()) / static_cast<double>(std::max<std::uint64_t>(1, d.total()));
   return j;
 }
 
@@ -45,7 +46,8 @@ ordered_json schemes_json(const model::Scenario& sc, const model::Outcomes& o) {
     js["design_end"] = quantiles(sc, o.design_end[s]);
     js["full_coverage"] = quantiles(sc, o.full_coverage[s]);
     ordered_json crit;
-    for (std::size_t w = 0; w < sc.workstreams.size(); ++w) crit[sc.workstreams[w].id] = share(o.critical[s][w], o.replications);
+    for (std::size_t w = 0; w < sc.workstreams.size(); ++w)
+      crit[sc.workstreams[w].id] = share(o.critical[s][w], o.replications);
     js["criticality"] = crit;
     schemes.push_back(js);
   }
@@ -148,7 +150,8 @@ std::string criticality_csv(const model::Scenario& sc, const model::Outcomes& o)
   f << "scheme_id,workstream_id,criticality\n";
   for (std::size_t s = 0; s < sc.schemes.size(); ++s) {
     for (std::size_t w = 0; w < sc.workstreams.size(); ++w) {
-      f << sc.schemes[s].id << ',' << sc.workstreams[w].id << ',' << fraction(share(o.critical[s][w], o.replications)) << '\n';
+      f << sc.schemes[s].id << ',' << sc.workstreams[w].id << ',' << fraction(share(o.critical[s][w], o.replications))
+        << '\n';
     }
   }
   return f.str();
@@ -189,7 +192,9 @@ std::string summary_json(const model::Scenario& sc, const model::Outcomes& o, co
   j["scenario"] = {{"name", sc.name}, {"content_hash", model::content_hash(sc)}, {"file", sc.source_file}};
   j["seed"] = info.seed;
   j["replications"] = o.replications;
-  j["random_numbers"] = "xoshiro256++ streams seeded from (seed, replication, stream name); common random numbers across scenarios that share names";
+  j["random_numbers"] =
+      "xoshiro256++ streams seeded from (seed, replication, stream name); common random numbers across scenarios that "
+      "share names";
   j["block_size"] = info.block_size;
   j["calendar"] = {{"start", sim::format_iso_date(sc.calendar_start)}, {"horizon", sim::format_iso_date(sc.horizon)}};
   j["planned_pilot_start"] = sim::format_iso_date(sc.planned_pilot_start);
@@ -199,7 +204,8 @@ std::string summary_json(const model::Scenario& sc, const model::Outcomes& o, co
   j["milestones"] = milestones_json(sc, o);
   ordered_json barriers = ordered_json::array();
   for (std::size_t b = 0; b < sc.barriers.size(); ++b) {
-    barriers.push_back({{"id", sc.barriers[b].id}, {"strikes_per_replication", share(o.barrier_hits[b], o.replications)}});
+    barriers.push_back(
+        {{"id", sc.barriers[b].id}, {"strikes_per_replication", share(o.barrier_hits[b], o.replications)}});
   }
   j["barriers"] = barriers;
   j["spend"] = figures::spend_by_year(sc, o, "_m");
@@ -218,7 +224,8 @@ std::map<std::string, std::string> summary_csvs(const model::Scenario& sc, const
 std::string summary_table(const model::Scenario& sc, const model::Outcomes& o, const BatchInfo& info) {
   std::ostringstream t;
   const std::uint64_t n = o.replications;
-  t << "scenario " << sc.name << " (" << model::content_hash(sc) << "), " << n << " replications, seed " << info.seed << "\n\n";
+  t << "scenario " << sc.name << " (" << model::content_hash(sc) << "), " << n << " replications, seed " << info.seed
+    << "\n\n";
   // The first milestone with an observed count, else the middle one.
   std::size_t focus = sc.milestones.size();
   for (std::size_t m = sc.milestones.size(); m-- > 0;) {
@@ -227,7 +234,8 @@ std::string summary_table(const model::Scenario& sc, const model::Outcomes& o, c
   if (focus == sc.milestones.size() && !sc.milestones.empty()) focus = sc.milestones.size() / 2;
   // Names are cut to their column by characters (a byte cut could split one).
   constexpr std::size_t kNameWidth = 42;
-  t << fmt::format("{} {:<10} {:<10} {:<10} {:>8}", fit_column("go-live", kNameWidth), "P10", "P50", "P90", "by horizon");
+  t << fmt::format("{} {:<10} {:<10} {:<10} {:>8}", fit_column("go-live", kNameWidth), "P10", "P50", "P90",
+                   "by horizon");
   if (focus < sc.milestones.size()) t << "   live " << sim::format_iso_date(sc.milestones[focus].date);
   t << '\n';
   auto show = [&](const std::string& name, const DayCounts& d, double live) {
@@ -252,7 +260,8 @@ std::string summary_table(const model::Scenario& sc, const model::Outcomes& o, c
     t << "schemes live at " << sim::format_iso_date(sc.milestones[m].date) << " (" << sc.milestones[m].label << "):";
     const double mean = figures::histogram_mean(o.live_count_at[m], n);
     const std::size_t mode = figures::histogram_mode(o.live_count_at[m]);
-    t << fmt::format(" mean {:.2f}, most likely {} ({:.0f}%)\n", mean, mode, 100.0 * share(o.live_count_at[m][mode], n));
+    t << fmt::format(" mean {:.2f}, most likely {} ({:.0f}%)\n", mean, mode,
+                     100.0 * share(o.live_count_at[m][mode], n));
   }
   return t.str();
 }

@@ -63,17 +63,28 @@ std::string escape(std::string_view s) {
     }
     const char c = s[i];
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
       case '/':
         // A zero-width space keeps any "//" from reading as a protocol-relative link.
         out += (!out.empty() && out.back() == '/') ? "&#8203;/" : "/";
         break;
       default:
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') break;  // not allowed in XML 1.0
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r')
+          break;  // not allowed in XML 1.0
         out += c;
     }
   }
@@ -162,8 +173,10 @@ std::vector<Tick> date_ticks(int first_day, int last_day, double pixels) {
   // Minor ticks every month, quarter or none, as space allows; labels on them
   // only where a three-letter month fits between neighbouring ticks.
   int step = 0;
-  if (px_per_month >= 8) step = 1;
-  else if (px_per_month * 3 >= 8) step = 3;
+  if (px_per_month >= 8)
+    step = 1;
+  else if (px_per_month * 3 >= 8)
+    step = 3;
   const bool label_minor = step > 0 && px_per_month * step >= 34;
   const Ymd a = to_ymd(first_day);
   int year = a.year, month = a.month;
@@ -268,8 +281,6 @@ double add_em(double em, std::string_view text) {
 /// Calibrated against DejaVu Sans, the widest common fallback for system-ui
 /// (Segoe UI, Roboto and Helvetica are narrower), so labels fit everywhere.
 double em_to_px(double em, double font_px) { return em * font_px * 1.08; }
-
-
 
 }  // namespace
 
@@ -420,15 +431,16 @@ void Document::text(double x, double y, std::string_view content, std::string_vi
 
 void Document::text_lines(double x, double y, const std::vector<std::string>& lines, std::string_view anchor,
                           double size, std::string_view attrs) {
-  for (std::size_t i = 0; i < lines.size(); ++i) text(x, y + static_cast<double>(i) * size * 1.2, lines[i], anchor, size, attrs);
+  for (std::size_t i = 0; i < lines.size(); ++i)
+    text(x, y + static_cast<double>(i) * size * 1.2, lines[i], anchor, size, attrs);
 }
 
 std::string Document::element() const {
   std::string s = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " + num(width_) + " " + num(height_) +
                   "\" width=\"" + num(width_) + "\" height=\"" + num(height_) + "\" role=\"img\" aria-labelledby=\"" +
-                  id_ + "-title " + id_ + "-desc\" font-family=\"" + kFontFamily +
-                  "\" class=\"chart\">\n<title id=\"" + id_ + "-title\">" + escape(title_) + "</title>\n<desc id=\"" +
-                  id_ + "-desc\">" + escape(desc_) + "</desc>\n";
+                  id_ + "-title " + id_ + "-desc\" font-family=\"" + kFontFamily + "\" class=\"chart\">\n<title id=\"" +
+                  id_ + "-title\">" + escape(title_) + "</title>\n<desc id=\"" + id_ + "-desc\">" + escape(desc_) +
+                  "</desc>\n";
   s += "<rect x=\"0\" y=\"0\" width=\"" + num(width_) + "\" height=\"" + num(height_) + "\" fill=\"#FFFFFF\"/>\n";
   s += body_;
   s += "</svg>\n";

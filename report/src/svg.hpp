@@ -81,7 +81,6 @@ std::vector<std::string> wrap(std::string_view text, double font_px, double max_
 /// Cuts `text` to fit `max_px`, ending in an ellipsis if it had to be cut.
 std::string fit(std::string_view text, double font_px, double max_px);
 
-
 /// Linear interpolation of a colour ramp given as "#RRGGBB" stops; t in [0, 1].
 std::string ramp(const std::vector<const char*>& stops, double t);
 

@@ -24,27 +24,44 @@ std::string code_list(const std::vector<std::string_view>& items, std::string_vi
 
 std::string kind_name(const KeySpec& k) {
   switch (k.kind) {
-    case Kind::kObject: return "map";
-    case Kind::kIdMap: return "map of id to " + std::string(k.object->name);
+    case Kind::kObject:
+      return "map";
+    case Kind::kIdMap:
+      return "map of id to " + std::string(k.object->name);
     case Kind::kList:
       return "list of " + std::string(k.item == Kind::kObject ? k.object->name
-                                       : k.item == Kind::kId  ? "ids"
-                                                               : "durations");
-    case Kind::kPath: return "path";
-    case Kind::kName: return "name";
-    case Kind::kId: return "id";
-    case Kind::kLine: return "text, one line";
-    case Kind::kProse: return "text";
-    case Kind::kString: return "string";
-    case Kind::kEnum: return "one of";
-    case Kind::kDate: return "date";
-    case Kind::kDuration: return "duration";
-    case Kind::kDistribution: return "distribution";
-    case Kind::kScaled: return "scaled number";
-    case Kind::kLeverValue: return "number or date";
-    case Kind::kNumber: return "number";
-    case Kind::kInteger: return "whole number";
-    case Kind::kBool: return "true or false";
+                                      : k.item == Kind::kId   ? "ids"
+                                                              : "durations");
+    case Kind::kPath:
+      return "path";
+    case Kind::kName:
+      return "name";
+    case Kind::kId:
+      return "id";
+    case Kind::kLine:
+      return "text, one line";
+    case Kind::kProse:
+      return "text";
+    case Kind::kString:
+      return "string";
+    case Kind::kEnum:
+      return "one of";
+    case Kind::kDate:
+      return "date";
+    case Kind::kDuration:
+      return "duration";
+    case Kind::kDistribution:
+      return "distribution";
+    case Kind::kScaled:
+      return "scaled number";
+    case Kind::kLeverValue:
+      return "number or date";
+    case Kind::kNumber:
+      return "number";
+    case Kind::kInteger:
+      return "whole number";
+    case Kind::kBool:
+      return "true or false";
   }
   return "";
 }
@@ -52,10 +69,18 @@ std::string kind_name(const KeySpec& k) {
 std::string required_text(const KeySpec& k, std::string_view selector) {
   std::string out;
   switch (k.required) {
-    case Required::kAlways: out = "yes, in an overlay too"; break;
-    case Required::kFull: out = "yes"; break;
-    case Required::kNewItem: out = "to add one in an overlay"; break;
-    case Required::kNo: out = "no"; break;
+    case Required::kAlways:
+      out = "yes, in an overlay too";
+      break;
+    case Required::kFull:
+      out = "yes";
+      break;
+    case Required::kNewItem:
+      out = "to add one in an overlay";
+      break;
+    case Required::kNo:
+      out = "no";
+      break;
   }
   if (!k.only_for.empty()) out += "; " + std::string(selector) + ": " + code_list(k.only_for);
   return out;
@@ -101,14 +126,23 @@ class Reference {
     for (const KeySpec& k : parent.keys) {
       const std::string path = prefix.empty() ? std::string(k.key) : prefix + "." + std::string(k.key);
       switch (k.kind) {
-        case Kind::kObject: section(*k.object, path); break;
-        case Kind::kIdMap: section(*k.object, path + ".*"); break;
+        case Kind::kObject:
+          section(*k.object, path);
+          break;
+        case Kind::kIdMap:
+          section(*k.object, path + ".*");
+          break;
         case Kind::kList:
           if (k.item == Kind::kObject) section(*k.object, path + "[]");
           break;
-        case Kind::kDistribution: section(*k.object, path, "A distribution (here `" + path + "`)"); break;
-        case Kind::kScaled: section(*k.object, path, "A lever-scaled number (here `" + path + "`)"); break;
-        default: break;
+        case Kind::kDistribution:
+          section(*k.object, path, "A distribution (here `" + path + "`)");
+          break;
+        case Kind::kScaled:
+          section(*k.object, path, "A lever-scaled number (here `" + path + "`)");
+          break;
+        default:
+          break;
       }
     }
   }

@@ -33,8 +33,6 @@
 namespace wsic::scenario {
 
 using model::Barrier;
-using sim::AnyDistribution;
-using sim::Date;
 using model::FundingYear;
 using model::Lever;
 using model::Milestone;
@@ -43,6 +41,8 @@ using model::Scaled;
 using model::Scenario;
 using model::Scheme;
 using model::Workstream;
+using sim::AnyDistribution;
+using sim::Date;
 namespace limits = model::limits;
 
 // ---------------------------------------------------------------------------
@@ -448,7 +448,8 @@ std::optional<std::string> file_problem(const fs::path& path) {
   const fs::file_status st = fs::status(path, ec);
   if (!fs::exists(st)) return std::string("no such file");
   if (fs::is_directory(st)) return std::string("is a directory, not a scenario file");
-  if (!fs::is_regular_file(st)) return std::string("is not a regular file (a device, pipe or socket): give a YAML file");
+  if (!fs::is_regular_file(st))
+    return std::string("is not a regular file (a device, pipe or socket): give a YAML file");
   return std::nullopt;
 }
 
@@ -675,8 +676,8 @@ const std::vector<Collection>& collections() {
   static const std::vector<Collection> kAll = [] {
     std::vector<Collection> all;
     for (const KeySpec& k : scenario_format().keys) {
-      const bool by_id = k.kind == Kind::kIdMap || (k.kind == Kind::kList && k.item == Kind::kObject &&
-                                                     k.object->find("id") != nullptr);
+      const bool by_id = k.kind == Kind::kIdMap ||
+                         (k.kind == Kind::kList && k.item == Kind::kObject && k.object->find("id") != nullptr);
       if (!by_id) continue;
       Collection c{k.key, k.object->name, {}};
       for (const KeySpec& key : k.object->keys) {
@@ -889,9 +890,10 @@ std::optional<std::string> text_problem(std::string_view s, const KeySpec& key) 
   // The file was UTF-8, but escapes in quoted strings ("\x85", "\N") can
   // still make bytes that are not.
   if (const auto bad = find_bad_byte(s); bad && s[bad->first] != '\0') {
-    return fmt::format("holds the byte 0x{:02X}, which is not UTF-8 (an escape such as \\x{:02X} in quotes?): write "
-                       "the character itself",
-                       static_cast<unsigned char>(s[bad->first]), static_cast<unsigned char>(s[bad->first]));
+    return fmt::format(
+        "holds the byte 0x{:02X}, which is not UTF-8 (an escape such as \\x{:02X} in quotes?): write "
+        "the character itself",
+        static_cast<unsigned char>(s[bad->first]), static_cast<unsigned char>(s[bad->first]));
   }
   std::size_t chars = 0;
   for (std::size_t i = 0; i < s.size(); ++i) {
@@ -913,9 +915,10 @@ std::optional<std::string> text_problem(std::string_view s, const KeySpec& key) 
                        one_line ? " (put the detail in a description)" : "");
   }
   if (one_line && !s.empty() && (s.front() == '=' || s.front() == '+' || s.front() == '-' || s.front() == '@')) {
-    return fmt::format("starts with '{}': a spreadsheet opening the results would read it as a formula; start it "
-                       "with a letter or digit",
-                       s.front());
+    return fmt::format(
+        "starts with '{}': a spreadsheet opening the results would read it as a formula; start it "
+        "with a letter or digit",
+        s.front());
   }
   return std::nullopt;
 }
@@ -1071,7 +1074,8 @@ class Validator {
     for (const KeySpec& k : object.keys) {
       if (k.required < Required::kFull || !ObjectSpec::applies(k, selected)) continue;
       // A key of one variant says what else that variant takes.
-      all = require(map, loc, k, k.only_for.empty() ? std::string() : variant_takes(object, selected)) != nullptr && all;
+      all =
+          require(map, loc, k, k.only_for.empty() ? std::string() : variant_takes(object, selected)) != nullptr && all;
     }
     return all;
   }
@@ -1094,7 +1098,8 @@ class Validator {
   // "a trigger of type window", "an exponential distribution"
   static std::string variant_name(const ObjectSpec& object, std::string_view selected) {
     std::string name = fmt::format(fmt::runtime(object.variant), selected);
-    if (name.size() > 2 && name.compare(0, 2, "a ") == 0 && std::string_view("aeio").find(name[2]) != std::string_view::npos)
+    if (name.size() > 2 && name.compare(0, 2, "a ") == 0 &&
+        std::string_view("aeio").find(name[2]) != std::string_view::npos)
       name.insert(1, "n");
     return name;
   }
@@ -1134,7 +1139,8 @@ class Validator {
   bool list(const YNode& n, const Loc& loc, const KeySpec& k) {
     if (!expect(n.is_seq(), n, loc, k.noun)) return false;
     if (n.seq.size() < k.min_items)
-      error(n, loc, fmt::format("expected at least {} item{}, got an empty list", k.min_items, k.min_items == 1 ? "" : "s"));
+      error(n, loc,
+            fmt::format("expected at least {} item{}, got an empty list", k.min_items, k.min_items == 1 ? "" : "s"));
     if (k.max_items != 0 && n.seq.size() > k.max_items) {
       const YNode& first_over = n.seq[k.max_items];
       error(first_over, loc.item(k.max_items, item_id(first_over)), too_many(k));
@@ -1250,7 +1256,8 @@ class Validator {
       if (auto v = parse_double(n.scalar)) return v;
     }
     std::string msg = "expected a number, got " + describe(n);
-    if (n.is_scalar() && !n.plain && parse_double(n.scalar)) msg += " (written as a string: drop the quotes or the tag)";
+    if (n.is_scalar() && !n.plain && parse_double(n.scalar))
+      msg += " (written as a string: drop the quotes or the tag)";
     error(n, loc, msg);
     return std::nullopt;
   }
@@ -1305,9 +1312,10 @@ class Validator {
     // Blamed on the calendar when it was the later change; the message then
     // names the date it clashes with.
     if (*d <= s_.calendar_start) {
-      error_between(*start_node_, Loc{}.key("calendar").key("start"), n, loc,
-                    fmt::format("{} ({}) is not after calendar.start ({}): calendar.start must precede every other date",
-                                loc.path, sim::format_iso_date(*d), sim::format_iso_date(s_.calendar_start)));
+      error_between(
+          *start_node_, Loc{}.key("calendar").key("start"), n, loc,
+          fmt::format("{} ({}) is not after calendar.start ({}): calendar.start must precede every other date",
+                      loc.path, sim::format_iso_date(*d), sim::format_iso_date(s_.calendar_start)));
       return std::nullopt;
     }
     if (*d >= s_.horizon) {
@@ -1323,7 +1331,8 @@ class Validator {
     auto v = as_string(n, loc);
     if (v && !is_id(*v)) {
       error(n, loc,
-            "expected an id (at most 64 lower-case letters, digits and '_', starting with a letter), got " + quote_value(*v));
+            "expected an id (at most 64 lower-case letters, digits and '_', starting with a letter), got " +
+                quote_value(*v));
       return std::nullopt;
     }
     return v;
@@ -1431,8 +1440,7 @@ class Validator {
 
   // The distribution `dist` of parameters `p`, once they agree with one
   // another (min < max, min <= mode <= max).
-  std::optional<AnyDistribution> make_distribution(const YNode& n, const Loc& loc, const std::string& dist,
-                                                   Params& p) {
+  std::optional<AnyDistribution> make_distribution(const YNode& n, const Loc& loc, const std::string& dist, Params& p) {
     auto& v = p.v;
     const auto param_node = [&](const char* key) -> const YNode& { return *n.get(key); };
     const auto describe_days = [&](const char* key) { return std::string(key) + " (" + format_days(v[key]) + ")"; };
@@ -1545,8 +1553,8 @@ class Validator {
   bool within_range_at_every_setting(const YNode& n, const Loc& loc, const Scaled& sv, const KeySpec& k) {
     const Lever& l = s_.levers[static_cast<std::size_t>(sv.lever)];
     if (!levers_ok_[static_cast<std::size_t>(sv.lever)]) return true;  // the lever's own problem is reported
-    for (const auto& [setting, v] : {std::pair{"value", l.value}, std::pair{"low setting", l.low},
-                                     std::pair{"high setting", l.high}}) {
+    for (const auto& [setting, v] :
+         {std::pair{"value", l.value}, std::pair{"low setting", l.low}, std::pair{"high setting", l.high}}) {
       const double x = sv.at(v);
       if (std::isfinite(x) && k.range.contains(x)) continue;
       const std::string formula =
@@ -1567,10 +1575,11 @@ class Validator {
     auto v = as_string(n, loc);
     if (!v) return;
     if (!is_name(*v))
-      error(n, loc,
-            "expected a name of at most 64 lower-case letters, digits, '_' and '-' starting with a letter (it names the "
-            "results directory), got " +
-                quote_value(*v));
+      error(
+          n, loc,
+          "expected a name of at most 64 lower-case letters, digits, '_' and '-' starting with a letter (it names the "
+          "results directory), got " +
+              quote_value(*v));
     s_.name = *v;
   }
 
@@ -1706,9 +1715,9 @@ class Validator {
     for (const auto& e : n.map) {
       const Loc ll = loc.key(e.key);
       if (!is_id(e.key)) {
-        sink_.add(
-            e.file, e.line, e.col, ll.path,
-            "a lever id is at most 64 lower-case letters, digits and '_', starting with a letter; got " + quote_value(e.key));
+        sink_.add(e.file, e.line, e.col, ll.path,
+                  "a lever id is at most 64 lower-case letters, digits and '_', starting with a letter; got " +
+                      quote_value(e.key));
         continue;
       }
       if (object(e.value, ll, *k.object)) lever(e.key, e.value, ll, *k.object);
@@ -1834,7 +1843,8 @@ class Validator {
       if (!ids_ok) continue;
       if (const YNode* rm = item.get("remove")) {
         if (const auto remove = as_bool(*rm, il.key("remove")); remove == true)
-          error(*rm, il.key("remove"), "remove: true only applies in an overlay, to an item of the scenario it extends");
+          error(*rm, il.key("remove"),
+                "remove: true only applies in an overlay, to an item of the scenario it extends");
       }
       if (const auto [it, fresh] = first_line.emplace(*ids_ok, idn->line); !fresh) {
         error(*idn, il.key("id"),
@@ -1966,7 +1976,8 @@ class Validator {
       fill(sc, sl, spec, "model_of_care", out.model_of_care);
       fill(sc, sl, spec, "note", out.note);
       fill(sc, sl, spec, "readiness", out.readiness);
-      if (const YNode* x = sc.get("populations")) populations(*x, sl.key("populations"), spec_of(spec, "populations"), out);
+      if (const YNode* x = sc.get("populations"))
+        populations(*x, sl.key("populations"), spec_of(spec, "populations"), out);
       s_.schemes.push_back(std::move(out));
     });
     for (std::size_t i = 0; i < ids.size(); ++i) scheme_index_.emplace(ids[i], static_cast<int>(i));
@@ -2039,8 +2050,9 @@ class Validator {
     } else {
       std::vector<std::string> options{"national", "local"};
       for (const auto& sc : s_.schemes) options.push_back(sc.id);
-      error(x, loc,
-            "unknown scope " + quote_value(*s) + ": expected national, local or a scheme id" + did_you_mean(*s, options));
+      error(
+          x, loc,
+          "unknown scope " + quote_value(*s) + ": expected national, local or a scheme id" + did_you_mean(*s, options));
     }
   }
 
@@ -2132,7 +2144,6 @@ class Validator {
   std::vector<PendingObserved> observed_live_nodes_;
 };
 
-
 // ---------------------------------------------------------------------------
 // Values from the command line (--set PATH=VALUE)
 
@@ -2210,7 +2221,8 @@ class OverrideApplier {
     for (std::size_t i = 0; i < list.seq.size(); ++i) {
       YNode& it = list.seq[i];
       std::optional<std::string> name = item_id(it);
-      if (by_year && it.is_map() && it.get("year") != nullptr && it.get("year")->is_scalar()) name = it.get("year")->scalar;
+      if (by_year && it.is_map() && it.get("year") != nullptr && it.get("year")->is_scalar())
+        name = it.get("year")->scalar;
       positional = positional && !name;
       if (!name) name = std::to_string(i);
       if (*name == seg) {
@@ -2222,7 +2234,8 @@ class OverrideApplier {
     std::string what = by_year ? "funding year" : schema_.substr(schema_.rfind('.') + 1);
     if (what.size() > 1 && what.back() == 's') what.pop_back();  // "schemes" -> "scheme"
     if (positional) {
-      fail(at, fmt::format("no {} '{}' in the scenario: its {} {}s are numbered from 0", what, seg, list.seq.size(), what));
+      fail(at,
+           fmt::format("no {} '{}' in the scenario: its {} {}s are numbered from 0", what, seg, list.seq.size(), what));
     } else {
       fail(at, "no " + what + " '" + seg + "' in the scenario" + suggest(seg, names));
     }

@@ -25,7 +25,7 @@ struct ParameterSpace::Target {
   std::function<AnyDistribution*(Scenario&)> distribution;
   std::function<int*(Scenario&)> count;
   std::function<std::int64_t*(Scenario&)> count64;
-  double scale = 1.0;  // file value = stored value * scale
+  double scale = 1.0;    // file value = stored value * scale
   std::size_t item = 0;  // an empirical distribution's observation
 };
 
@@ -79,7 +79,8 @@ AnyDistribution with_value(const AnyDistribution& d, const std::string& key, std
       [&](const auto& x) -> AnyDistribution {
         using T = std::decay_t<decltype(x)>;
         if constexpr (std::is_same_v<T, sim::Fixed>) return sim::Fixed(v);
-        if constexpr (std::is_same_v<T, sim::Uniform>) return key == "min" ? sim::Uniform(v, x.b()) : sim::Uniform(x.a(), v);
+        if constexpr (std::is_same_v<T, sim::Uniform>)
+          return key == "min" ? sim::Uniform(v, x.b()) : sim::Uniform(x.a(), v);
         if constexpr (std::is_same_v<T, sim::Triangular>) {
           return sim::Triangular(key == "min" ? v : x.min(), key == "mode" ? v : x.mode(), key == "max" ? v : x.max());
         }
@@ -142,7 +143,8 @@ class SpaceBuilder {
   /// `path.power` when a lever scales it by a power.
   void scaled(const std::string& path, const std::string& schema, const Scaled& s, Unit unit,
               const std::function<Scaled*(Scenario&)>& at, double scale = 1.0) {
-    number(path + ".value", schema + ".value", unit, [at](Scenario& sc) { return &at(sc)->base; }, scale);
+    number(
+        path + ".value", schema + ".value", unit, [at](Scenario& sc) { return &at(sc)->base; }, scale);
     if (s.lever >= 0 && s.form == Scaled::Form::kPower) {
       number(path + ".power", schema + ".power", Unit::kNumber, [at](Scenario& sc) { return &at(sc)->power; });
     }
@@ -224,7 +226,8 @@ void list_parameters(const Scenario& sc, SpaceBuilder& b) {
   }
   for (std::size_t i = 0; i < sc.schemes.size(); ++i) {
     const std::string at = "schemes." + sc.schemes[i].id + ".";
-    b.number(at + "readiness", "schemes[].readiness", Unit::kNumber, [i](Scenario& s) { return &s.schemes[i].readiness; });
+    b.number(at + "readiness", "schemes[].readiness", Unit::kNumber,
+             [i](Scenario& s) { return &s.schemes[i].readiness; });
     for (std::size_t p = 0; p < sc.schemes[i].populations.size(); ++p) {
       b.count64(fmt::format("{}populations.{}.size", at, p), "schemes[].populations[].size",
                 [i, p](Scenario& s) { return &s.schemes[i].populations[p].size; });
@@ -242,15 +245,18 @@ void barrier_parameters(const Scenario& sc, std::size_t i, SpaceBuilder& b) {
              [barrier](Scenario& s) { return &barrier(s)->probability; });
   }
   if (br.trigger == Barrier::Trigger::kWindow || br.trigger == Barrier::Trigger::kHazard) {
-    b.number(at + "trigger.from", "barriers[].trigger.from", Unit::kDay, [barrier](Scenario& s) { return &barrier(s)->from; });
+    b.number(at + "trigger.from", "barriers[].trigger.from", Unit::kDay,
+             [barrier](Scenario& s) { return &barrier(s)->from; });
   }
   if (br.trigger == Barrier::Trigger::kWindow) {
-    b.number(at + "trigger.to", "barriers[].trigger.to", Unit::kDay, [barrier](Scenario& s) { return &barrier(s)->to; });
+    b.number(at + "trigger.to", "barriers[].trigger.to", Unit::kDay,
+             [barrier](Scenario& s) { return &barrier(s)->to; });
   }
   if (br.trigger == Barrier::Trigger::kHazard) {
     // Stored per day, written per year.
-    b.scaled(at + "trigger.per_year", "barriers[].trigger.per_year", br.rate_per_day, Unit::kNumber,
-             [barrier](Scenario& s) { return &barrier(s)->rate_per_day; }, sim::Duration::kDaysPerYear);
+    b.scaled(
+        at + "trigger.per_year", "barriers[].trigger.per_year", br.rate_per_day, Unit::kNumber,
+        [barrier](Scenario& s) { return &barrier(s)->rate_per_day; }, sim::Duration::kDaysPerYear);
     b.count(at + "trigger.max_occurrences", "barriers[].trigger.max_occurrences",
             [barrier](Scenario& s) { return &barrier(s)->max_occurrences; });
   }

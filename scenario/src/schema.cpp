@@ -150,8 +150,7 @@ class SchemaWriter {
       case Kind::kName:
         return {{"type", "string"}, {"pattern", "^[a-z][a-z0-9_-]*$"}, {"maxLength", k.max_length}};
       case Kind::kId:
-        if (!k.reserved.empty())
-          return {{"allOf", {ref("id"), {{"not", {{"enum", strings(k.reserved)}}}}}}};
+        if (!k.reserved.empty()) return {{"allOf", {ref("id"), {{"not", {{"enum", strings(k.reserved)}}}}}}};
         return ref("id");
       case Kind::kLine:
         return ref("name");
@@ -250,9 +249,9 @@ class SchemaWriter {
                           {"required", {o.selector}},
                           {"propertyNames", {{"enum", keys}}}});
     }
-    branches.push_back({{"title", "an overlay's change to a " + std::string(o.name) + " of the same " +
-                                      std::string(o.selector)},
-                        {"not", {{"required", {o.selector}}}}});
+    branches.push_back(
+        {{"title", "an overlay's change to a " + std::string(o.name) + " of the same " + std::string(o.selector)},
+         {"not", {{"required", {o.selector}}}}});
     s["oneOf"] = branches;
     return s;
   }
@@ -318,8 +317,6 @@ Json SchemaWriter::definitions() {
 
 }  // namespace
 
-std::string json_schema(std::span<const KnownLever> levers) {
-  return SchemaWriter(levers).document().dump(2) + "\n";
-}
+std::string json_schema(std::span<const KnownLever> levers) { return SchemaWriter(levers).document().dump(2) + "\n"; }
 
 }  // namespace wsic::scenario

@@ -61,9 +61,7 @@ namespace {
 using detail::format_number;
 using detail::throw_distribution_error;
 
-std::string param(std::string_view p, double v) {
-  return std::string(p) + " (" + format_number(v) + ")";
-}
+std::string param(std::string_view p, double v) { return std::string(p) + " (" + format_number(v) + ")"; }
 
 void require_finite(std::string_view dist, std::string_view p, double v) {
   if (!std::isfinite(v)) throw_distribution_error(dist, param(p, v) + " must be finite");
@@ -86,8 +84,8 @@ void require_range(std::string_view dist, double min, double mode, double max) {
     throw_distribution_error(dist, "max - min (" + format_number(max - min) + ") must be finite");
   }
   if (mode < min || mode > max) {
-    throw_distribution_error(dist, param("mode", mode) + " must lie in [min, max] = [" + format_number(min) +
-                                       ", " + format_number(max) + "]");
+    throw_distribution_error(dist, param("mode", mode) + " must lie in [min, max] = [" + format_number(min) + ", " +
+                                       format_number(max) + "]");
   }
 }
 
@@ -168,9 +166,7 @@ Weibull::Weibull(double shape, double scale) : shape_(shape), scale_(scale) {
   require_positive(name, "scale", scale);
 }
 
-double Weibull::operator()(Rng& rng) const {
-  return scale_ * std::pow(-std::log(rng.uniform01_open()), 1.0 / shape_);
-}
+double Weibull::operator()(Rng& rng) const { return scale_ * std::pow(-std::log(rng.uniform01_open()), 1.0 / shape_); }
 
 double Weibull::mean() const noexcept { return scale_ * std::tgamma(1.0 + 1.0 / shape_); }
 
@@ -250,8 +246,8 @@ Discrete::Discrete(std::vector<double> values, std::vector<double> weights)
   for (std::size_t i = 0; i < n; ++i) {
     require_finite(name, "values[" + std::to_string(i) + "]", values_[i]);
     if (!(std::isfinite(weights[i]) && weights[i] >= 0.0)) {
-      throw_distribution_error(name, param("weights[" + std::to_string(i) + "]", weights[i]) +
-                                         " must be non-negative and finite");
+      throw_distribution_error(
+          name, param("weights[" + std::to_string(i) + "]", weights[i]) + " must be non-negative and finite");
     }
     total += weights[i];
   }
@@ -294,7 +290,8 @@ Discrete::Discrete(std::vector<double> values, std::vector<double> weights)
 
 Empirical::Empirical(std::vector<double> observations) : obs_(std::move(observations)), mean_(0.0), variance_(0.0) {
   if (obs_.empty()) throw_distribution_error(name, "observations must not be empty");
-  for (std::size_t i = 0; i < obs_.size(); ++i) require_finite(name, "observations[" + std::to_string(i) + "]", obs_[i]);
+  for (std::size_t i = 0; i < obs_.size(); ++i)
+    require_finite(name, "observations[" + std::to_string(i) + "]", obs_[i]);
   const double n = static_cast<double>(obs_.size());
   for (const double v : obs_) mean_ += v;
   mean_ /= n;

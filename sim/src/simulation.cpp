@@ -65,9 +65,8 @@ Simulation::~Simulation() {
 }
 
 void Simulation::throw_bad_time(Time t) const {
-  throw Error("cannot schedule an event at day " + std::to_string(t.in_days()) +
-              ": the clock is at day " + std::to_string(now_.in_days()) +
-              " and events can only be scheduled now or later");
+  throw Error("cannot schedule an event at day " + std::to_string(t.in_days()) + ": the clock is at day " +
+              std::to_string(now_.in_days()) + " and events can only be scheduled now or later");
 }
 
 bool Simulation::cancel(EventId id) {
@@ -139,14 +138,12 @@ ProcessId Simulation::start(Process&& process, int prio) {
   p.exit_hooks.clear();
   const ProcessId pid{slot, p.generation};
   ++live_procs_;
-  p.wake = schedule_at(now_, &Simulation::resume_event, nullptr,
-                       (std::uint64_t{pid.generation} << 32) | slot, prio);
+  p.wake = schedule_at(now_, &Simulation::resume_event, nullptr, (std::uint64_t{pid.generation} << 32) | slot, prio);
   return pid;
 }
 
 void Simulation::resume_event(Simulation& sim, void*, std::uint64_t arg) {
-  const ProcessId pid{static_cast<std::uint32_t>(arg & 0xffffffffu),
-                      static_cast<std::uint32_t>(arg >> 32)};
+  const ProcessId pid{static_cast<std::uint32_t>(arg & 0xffffffffu), static_cast<std::uint32_t>(arg >> 32)};
   sim.resume(pid);
 }
 
@@ -206,8 +203,8 @@ bool Simulation::wake(ProcessId pid, int prio) {
   ProcessSlot& p = procs_[pid.slot];
   if (p.wake.valid()) return false;
   p.hook = {};
-  p.wake = schedule_at(now_, &Simulation::resume_event, nullptr,
-                       (std::uint64_t{pid.generation} << 32) | pid.slot, prio);
+  p.wake =
+      schedule_at(now_, &Simulation::resume_event, nullptr, (std::uint64_t{pid.generation} << 32) | pid.slot, prio);
   return true;
 }
 
@@ -220,8 +217,8 @@ bool Simulation::interrupt(ProcessId pid, std::uint64_t cause) {
   p.hook = {};
   p.interrupt_pending = true;
   p.interrupt_cause = cause;
-  p.wake = schedule_at(now_, &Simulation::resume_event, nullptr,
-                       (std::uint64_t{pid.generation} << 32) | pid.slot, priority::kUrgent);
+  p.wake = schedule_at(now_, &Simulation::resume_event, nullptr, (std::uint64_t{pid.generation} << 32) | pid.slot,
+                       priority::kUrgent);
   return true;
 }
 
@@ -231,8 +228,8 @@ bool Simulation::wake_early(ProcessId pid) {
   if (!p.started || p.hook.fn != nullptr || !p.wake.valid()) return false;
   if (p.wake.time <= now_.in_days()) return true;  // already due now
   cancel(p.wake);
-  p.wake = schedule_at(now_, &Simulation::resume_event, nullptr,
-                       (std::uint64_t{pid.generation} << 32) | pid.slot, priority::kUrgent);
+  p.wake = schedule_at(now_, &Simulation::resume_event, nullptr, (std::uint64_t{pid.generation} << 32) | pid.slot,
+                       priority::kUrgent);
   return true;
 }
 

@@ -66,9 +66,7 @@ void RunningStats::merge(const RunningStats& other) {
 
 double RunningStats::mean() const noexcept { return count_ == 0 ? kNaN : mean_; }
 
-double RunningStats::variance() const noexcept {
-  return count_ < 2 ? kNaN : m2_ / static_cast<double>(count_ - 1);
-}
+double RunningStats::variance() const noexcept { return count_ < 2 ? kNaN : m2_ / static_cast<double>(count_ - 1); }
 
 double RunningStats::stddev() const noexcept { return std::sqrt(variance()); }
 
@@ -114,21 +112,19 @@ Histogram::Histogram(double lo, double hi, std::size_t bins)
   }
   if (bins == 0) throw wsic::Error("Histogram: need at least one bin");
   if (!(width_ > 0.0) || !std::isfinite(width_)) {
-    throw wsic::Error("Histogram: bin width underflows or overflows for [" + num(lo) + ", " +
-                      num(hi) + ") with " + std::to_string(bins) + " bins");
+    throw wsic::Error("Histogram: bin width underflows or overflows for [" + num(lo) + ", " + num(hi) + ") with " +
+                      std::to_string(bins) + " bins");
   }
   counts_.assign(bins, 0);
 }
 
 Histogram Histogram::for_integers(std::int64_t first, std::int64_t last) {
   if (last < first) {
-    throw wsic::Error("Histogram::for_integers: last (" + std::to_string(last) +
-                      ") < first (" + std::to_string(first) + ")");
+    throw wsic::Error("Histogram::for_integers: last (" + std::to_string(last) + ") < first (" + std::to_string(first) +
+                      ")");
   }
-  const auto bins = static_cast<std::size_t>(static_cast<std::uint64_t>(last) -
-                                             static_cast<std::uint64_t>(first) + 1);
-  return Histogram(static_cast<double>(first), static_cast<double>(first) + static_cast<double>(bins),
-                   bins);
+  const auto bins = static_cast<std::size_t>(static_cast<std::uint64_t>(last) - static_cast<std::uint64_t>(first) + 1);
+  return Histogram(static_cast<double>(first), static_cast<double>(first) + static_cast<double>(bins), bins);
 }
 
 void Histogram::add(double x, std::uint64_t count) {
@@ -150,8 +146,8 @@ void Histogram::merge(const Histogram& other) {
       std::bit_cast<std::uint64_t>(hi_) != std::bit_cast<std::uint64_t>(other.hi_) ||
       counts_.size() != other.counts_.size()) {
     throw wsic::Error("Histogram::merge: binning differs: [" + num(lo_) + ", " + num(hi_) + ") x " +
-                      std::to_string(counts_.size()) + " vs [" + num(other.lo_) + ", " +
-                      num(other.hi_) + ") x " + std::to_string(other.counts_.size()));
+                      std::to_string(counts_.size()) + " vs [" + num(other.lo_) + ", " + num(other.hi_) + ") x " +
+                      std::to_string(other.counts_.size()));
   }
   underflow_ += other.underflow_;
   overflow_ += other.overflow_;
@@ -172,9 +168,7 @@ std::uint64_t Histogram::bin(std::size_t i) const {
   return counts_[i];
 }
 
-double Histogram::bin_lo(std::size_t i) const noexcept {
-  return lo_ + static_cast<double>(i) * width_;
-}
+double Histogram::bin_lo(std::size_t i) const noexcept { return lo_ + static_cast<double>(i) * width_; }
 
 double Histogram::quantile(double p) const {
   check_probability(p, "Histogram::quantile");
@@ -297,8 +291,7 @@ void QuantileSketch::add(double x, std::uint64_t count) {
 
 void QuantileSketch::merge(const QuantileSketch& other) {
   if (std::bit_cast<std::uint64_t>(alpha_) != std::bit_cast<std::uint64_t>(other.alpha_)) {
-    throw wsic::Error("QuantileSketch::merge: alpha differs: " + num(alpha_) + " vs " +
-                      num(other.alpha_));
+    throw wsic::Error("QuantileSketch::merge: alpha differs: " + num(alpha_) + " vs " + num(other.alpha_));
   }
   if (!other.buckets_.empty()) {
     grow_to(other.offset_);
@@ -386,8 +379,8 @@ void TimeWeighted::advance(double t, const char* what) {
     throw wsic::Error(std::string("TimeWeighted::") + what + ": time is not finite: " + num(t));
   }
   if (t < t_last_) {
-    throw wsic::Error(std::string("TimeWeighted::") + what + ": time went backwards from " +
-                      num(t_last_) + " to " + num(t));
+    throw wsic::Error(std::string("TimeWeighted::") + what + ": time went backwards from " + num(t_last_) + " to " +
+                      num(t));
   }
   integral_ += value_ * (t - t_last_);
   t_last_ = t;
@@ -406,8 +399,7 @@ void TimeWeighted::update(double t, double value) {
 double TimeWeighted::integral(double t_end) const {
   if (closed_) throw wsic::Error("TimeWeighted::integral(t_end): already finished");
   if (!(t_end >= t_last_)) {
-    throw wsic::Error("TimeWeighted::integral: t_end " + num(t_end) + " is before the last update " +
-                      num(t_last_));
+    throw wsic::Error("TimeWeighted::integral: t_end " + num(t_end) + " is before the last update " + num(t_last_));
   }
   return integral_ + value_ * (t_end - t_last_);
 }
@@ -478,8 +470,8 @@ TimeWeighted TimeWeighted::load(ByteReader& r) {
   s.duration_ = r.read_f64();
   s.min_ = r.read_f64();
   s.max_ = r.read_f64();
-  if (!s.closed_ && !(std::isfinite(s.t0_) && std::isfinite(s.t_last_) && s.t0_ <= s.t_last_ &&
-                      std::isfinite(s.value_))) {
+  if (!s.closed_ &&
+      !(std::isfinite(s.t0_) && std::isfinite(s.t_last_) && s.t0_ <= s.t_last_ && std::isfinite(s.value_))) {
     r.fail("TimeWeighted: invalid open state");
   }
   if (std::isnan(s.integral_) || !(s.duration_ >= 0.0)) r.fail("TimeWeighted: invalid totals");

@@ -23,8 +23,9 @@ const std::string kArgs =
 
 // The files of a run's results that depend on nothing but the run (the
 // report and run.json carry the wall time).
-const std::vector<std::string> kDeterministic = {"summary.json", "per_replication.csv", "schemes.csv", "milestones.csv",
-                                                 "milestone_schemes.csv", "barriers.csv", "spend.csv", "criticality.csv"};
+const std::vector<std::string> kDeterministic = {"summary.json",   "per_replication.csv",   "schemes.csv",
+                                                 "milestones.csv", "milestone_schemes.csv", "barriers.csv",
+                                                 "spend.csv",      "criticality.csv"};
 
 void require_same_results(const fs::path& a, const fs::path& b) {
   for (const std::string& f : kDeterministic) {
@@ -94,7 +95,8 @@ void add_edits(Tampers& tampers, const Checkpoint& good) {
   tampers.emplace_back("seed", edit([](Checkpoint& c) { c.run.seed += 1; }));
   tampers.emplace_back("fewer replications than done", edit([](Checkpoint& c) { c.run.replications = 256; }));
   tampers.emplace_back("a milestone added", edit([](Checkpoint& c) { c.run.milestones.push_back("2016-06-01"); }));
-  tampers.emplace_back("a --set added", edit([](Checkpoint& c) { c.run.overrides.push_back("schemes.brent.readiness=2"); }));
+  tampers.emplace_back("a --set added",
+                       edit([](Checkpoint& c) { c.run.overrides.push_back("schemes.brent.readiness=2"); }));
   tampers.emplace_back("another version", edit([](Checkpoint& c) { c.run.tool_version = "0.0.1"; }));
   tampers.emplace_back("another scenario", edit([](Checkpoint& c) { c.run.content_hash = "0123456789abcdef"; }));
   tampers.emplace_back("fingerprint", edit([](Checkpoint& c) { c.run.fingerprint ^= 1; }));
@@ -117,15 +119,15 @@ void add_edits(Tampers& tampers, const Checkpoint& good) {
 
 // The per-replication rows the checkpoint vouches for, changed.
 void add_row_changes(Tampers& tampers) {
-  tampers.emplace_back("rows file cut", [](const fs::path& dir) {
-    fs::resize_file(dir / ".per_replication.csv.partial", 1000);
-  });
+  tampers.emplace_back("rows file cut",
+                       [](const fs::path& dir) { fs::resize_file(dir / ".per_replication.csv.partial", 1000); });
   tampers.emplace_back("rows file edited", [](const fs::path& dir) {
     std::string rows = slurp(dir / ".per_replication.csv.partial");
     rows[rows.size() / 2] = rows[rows.size() / 2] == '1' ? '2' : '1';
     write_bytes(dir / ".per_replication.csv.partial", rows);
   });
-  tampers.emplace_back("rows file removed", [](const fs::path& dir) { fs::remove(dir / ".per_replication.csv.partial"); });
+  tampers.emplace_back("rows file removed",
+                       [](const fs::path& dir) { fs::remove(dir / ".per_replication.csv.partial"); });
 }
 }  // namespace
 

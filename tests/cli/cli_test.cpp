@@ -7,8 +7,8 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
-#include <cstring>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -24,7 +24,8 @@ TEST_CASE("Cli.GoldenBaselineSummary", "[cli][golden]") {
   // the scenario shows up here and must be explained (regenerate with
   // tools/update-golden).
   const fs::path out = fresh_dir("golden");
-  REQUIRE(run(wsic_bin() + " run scenarios/baseline.yaml -n 2000 --seed 7 --analysis-replications 0 -q -o " + out.string()) == 0);
+  REQUIRE(run(wsic_bin() + " run scenarios/baseline.yaml -n 2000 --seed 7 --analysis-replications 0 -q -o " +
+              out.string()) == 0);
   const std::string got = slurp(out / "summary.json");
   const std::string want = slurp("tests/golden/baseline-summary.json");
   REQUIRE_FALSE(want.empty());
@@ -37,7 +38,8 @@ TEST_CASE("Cli.GoldenBaselineSummary", "[cli][golden]") {
 
 TEST_CASE("Cli.SameSeedSameBytesWhateverTheThreads", "[cli][determinism]") {
   const fs::path one = fresh_dir("t1"), two = fresh_dir("t2");
-  const std::string args = " run scenarios/baseline.yaml -n 3000 --seed 11 --analysis-replications 300 -q --per-replication -o ";
+  const std::string args =
+      " run scenarios/baseline.yaml -n 3000 --seed 11 --analysis-replications 300 -q --per-replication -o ";
   REQUIRE(run(wsic_bin() + args + one.string() + " --threads 1") == 0);
   REQUIRE(run(wsic_bin() + args + two.string() + " --threads 2") == 0);
   for (const char* f : {"summary.json", "schemes.csv", "milestones.csv", "criticality.csv", "per_replication.csv",
@@ -55,8 +57,10 @@ TEST_CASE("Cli.SameSeedSameBytesWhateverTheThreads", "[cli][determinism]") {
 
 TEST_CASE("Cli.DifferentSeedsDiffer", "[cli][determinism]") {
   const fs::path a = fresh_dir("s1"), b = fresh_dir("s2");
-  REQUIRE(run(wsic_bin() + " run scenarios/baseline.yaml -n 500 --seed 1 --analysis-replications 0 -q -o " + a.string()) == 0);
-  REQUIRE(run(wsic_bin() + " run scenarios/baseline.yaml -n 500 --seed 2 --analysis-replications 0 -q -o " + b.string()) == 0);
+  REQUIRE(run(wsic_bin() + " run scenarios/baseline.yaml -n 500 --seed 1 --analysis-replications 0 -q -o " +
+              a.string()) == 0);
+  REQUIRE(run(wsic_bin() + " run scenarios/baseline.yaml -n 500 --seed 2 --analysis-replications 0 -q -o " +
+              b.string()) == 0);
   REQUIRE(slurp(a / "schemes.csv") != slurp(b / "schemes.csv"));
   fs::remove_all(a);
   fs::remove_all(b);
@@ -64,7 +68,8 @@ TEST_CASE("Cli.DifferentSeedsDiffer", "[cli][determinism]") {
 
 TEST_CASE("Cli.RefusesToOverwriteResultsWithoutForce", "[cli][output]") {
   const fs::path out = fresh_dir("force");
-  const std::string cmd = wsic_bin() + " run scenarios/baseline.yaml -n 100 --analysis-replications 0 -q -o " + out.string();
+  const std::string cmd =
+      wsic_bin() + " run scenarios/baseline.yaml -n 100 --analysis-replications 0 -q -o " + out.string();
   REQUIRE(run(cmd) == 0);
   const std::string before = slurp(out / "summary.json");
   REQUIRE(run(cmd + " --seed 3 2>/dev/null") == 2);
@@ -76,7 +81,8 @@ TEST_CASE("Cli.RefusesToOverwriteResultsWithoutForce", "[cli][output]") {
 
 TEST_CASE("Cli.CompareWithItselfIsExactlyZero", "[cli][compare]") {
   const fs::path out = fresh_dir("self");
-  REQUIRE(run(wsic_bin() + " compare scenarios/baseline.yaml scenarios/baseline.yaml -n 400 -q -o " + out.string()) == 0);
+  REQUIRE(run(wsic_bin() + " compare scenarios/baseline.yaml scenarios/baseline.yaml -n 400 -q -o " + out.string()) ==
+          0);
   const std::string csv = slurp(out / "paired_differences.csv");
   std::istringstream lines(csv);
   std::string line;
@@ -116,7 +122,8 @@ TEST_CASE("Cli.CompareSetsEveryScenarioAndChecksThePath", "[cli][compare]") {
   CHECK(set_hashes.front() != plain_hashes.front());
   const fs::path err = fresh_dir("self-set-err.txt");
   REQUIRE(run(wsic_bin() + both + out.string() + " --force --set schemes.brnt.readiness=2 2> " + err.string()) == 2);
-  CHECK(slurp(err).find("--set:1:9: error: schemes.brnt.readiness: no scheme 'brnt' in the scenario; did you mean 'brent'?") !=
+  CHECK(slurp(err).find(
+            "--set:1:9: error: schemes.brnt.readiness: no scheme 'brnt' in the scenario; did you mean 'brent'?") !=
         std::string::npos);
   fs::remove_all(out);
   fs::remove_all(plain);
@@ -127,8 +134,10 @@ TEST_CASE("Cli.CompareOnOneTimeAxis", "[cli][compare]") {
   // What-ifs that only move calendar.start (earlier, later) are the same
   // programme in every date: every shift is exactly zero, not the move.
   const fs::path out = fresh_dir("epoch");
-  REQUIRE(run(wsic_bin() + " compare scenarios/baseline.yaml tests/data/scenarios/baseline_earlier_start.yaml "
-              "tests/data/scenarios/baseline_later_start.yaml -n 400 -q -o " + out.string()) == 0);
+  REQUIRE(run(wsic_bin() +
+              " compare scenarios/baseline.yaml tests/data/scenarios/baseline_earlier_start.yaml "
+              "tests/data/scenarios/baseline_later_start.yaml -n 400 -q -o " +
+              out.string()) == 0);
   std::istringstream lines(slurp(out / "paired_differences.csv"));
   std::string line;
   std::getline(lines, line);  // header
@@ -145,7 +154,8 @@ TEST_CASE("Cli.CompareOnOneTimeAxis", "[cli][compare]") {
 
 TEST_CASE("Cli.CompareEarlyNationalActionIsEarlier", "[cli][compare]") {
   const fs::path out = fresh_dir("early");
-  REQUIRE(run(wsic_bin() + " compare scenarios/baseline.yaml scenarios/early-national-action.yaml -n 400 -q -o " + out.string()) == 0);
+  REQUIRE(run(wsic_bin() + " compare scenarios/baseline.yaml scenarios/early-national-action.yaml -n 400 -q -o " +
+              out.string()) == 0);
   const std::string json = slurp(out / "comparison.json");
   REQUIRE(json.find("\"probability_later\": 0.0") != std::string::npos);
   REQUIRE(fs::exists(out / "report.html"));
@@ -164,7 +174,8 @@ TEST_CASE("Cli.ValidateReportsAndExitCodes", "[cli][validate]") {
 
 TEST_CASE("Cli.KilledRunResumesToTheSameBytes", "[cli][checkpoint]") {
   const fs::path whole = fresh_dir("whole"), killed = fresh_dir("killed");
-  const std::string args = " run scenarios/baseline.yaml -n 60000 --seed 5 --analysis-replications 0 -q --per-replication";
+  const std::string args =
+      " run scenarios/baseline.yaml -n 60000 --seed 5 --analysis-replications 0 -q --per-replication";
   REQUIRE(run(wsic_bin() + args + " -o " + whole.string()) == 0);
 
   const pid_t pid = spawn(wsic_bin() + args + " --checkpoint 0.05 -o " + killed.string());
@@ -192,7 +203,8 @@ TEST_CASE("Cli.KilledRunResumesToTheSameBytes", "[cli][checkpoint]") {
 TEST_CASE("Cli.InterruptStopsPromptlyAndWritesNothing", "[cli][checkpoint]") {
   const fs::path out = fresh_dir("sigint");
   const fs::path err = fresh_dir("sigint-err.txt");
-  const pid_t pid = spawn(wsic_bin() + " run scenarios/baseline.yaml -n 5000000 -q -o " + out.string() + " 2> " + err.string());
+  const pid_t pid =
+      spawn(wsic_bin() + " run scenarios/baseline.yaml -n 5000000 -q -o " + out.string() + " 2> " + err.string());
   ::usleep(700'000);
   const auto t0 = std::chrono::steady_clock::now();
   ::kill(pid, SIGINT);
@@ -213,7 +225,8 @@ TEST_CASE("Cli.ResumeRefusesAChangedScenario", "[cli][checkpoint]") {
   const fs::path sc = dir / "scenario.yaml";
   fs::copy_file("scenarios/baseline.yaml", sc);
   const fs::path out = dir / "out";
-  const pid_t pid = spawn(wsic_bin() + " run " + sc.string() + " -n 5000000 -q --analysis-replications 0 --checkpoint 0.05 -o " + out.string());
+  const pid_t pid = spawn(wsic_bin() + " run " + sc.string() +
+                          " -n 5000000 -q --analysis-replications 0 --checkpoint 0.05 -o " + out.string());
   REQUIRE(wait_for_file(out / "checkpoint.wsic", 30.0));
   ::kill(pid, SIGKILL);
   wait_exit(pid);
@@ -233,7 +246,8 @@ TEST_CASE("Cli.ResumeRefusesAChangedScenario", "[cli][checkpoint]") {
 
 TEST_CASE("Cli.RealReportIsWellFormedAndSelfContained", "[cli][report]") {
   const fs::path out = fresh_dir("report");
-  REQUIRE(run(wsic_bin() + " run scenarios/baseline.yaml -n 1000 --analysis-replications 200 -q -o " + out.string()) == 0);
+  REQUIRE(run(wsic_bin() + " run scenarios/baseline.yaml -n 1000 --analysis-replications 200 -q -o " + out.string()) ==
+          0);
   int svgs = 0;
   for (const auto& e : fs::directory_iterator(out)) {
     const std::string name = e.path().filename().string();
@@ -247,7 +261,8 @@ TEST_CASE("Cli.RealReportIsWellFormedAndSelfContained", "[cli][report]") {
     // Nothing to fetch: the only URLs are the XML namespace names.
     std::string scrubbed = text;
     for (const char* ns : {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xhtml"}) {
-      for (auto at = scrubbed.find(ns); at != std::string::npos; at = scrubbed.find(ns)) scrubbed.erase(at, std::strlen(ns));
+      for (auto at = scrubbed.find(ns); at != std::string::npos; at = scrubbed.find(ns))
+        scrubbed.erase(at, std::strlen(ns));
     }
     REQUIRE(scrubbed.find("http") == std::string::npos);
     REQUIRE(scrubbed.find("<script") == std::string::npos);

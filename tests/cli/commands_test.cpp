@@ -67,7 +67,8 @@ TEST_CASE("Commands.CompareKeepsLongNamesWhole", "[cli][compare]") {
   std::string whatif = base;
   const std::string whatif_name = "minimal-with-a-long-but-valid-scenario-name";
   replace_once(whatif, "name: minimal", "name: " + whatif_name);
-  replace_once(whatif, "value: 2016-04-01", "value: 2014-06-01");  // earlier national action: shifts that are not all zero
+  replace_once(whatif, "value: 2016-04-01",
+               "value: 2014-06-01");  // earlier national action: shifts that are not all zero
   {
     std::ofstream(dir / "base.yaml") << base;
     std::ofstream(dir / "whatif.yaml") << whatif;

@@ -1,7 +1,7 @@
 // `wsic run` when things go wrong: values out of range, folders that cannot
 // be used, two runs at once, a full disk, Ctrl-C in any phase.
-#include <catch2/catch.hpp>
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -48,7 +48,8 @@ TEST_CASE("Run.CommandLineValuesOutOfRangeAreRefused", "[cli][run]") {
   };
   for (const auto& [args, message] : cases) {
     INFO(args);
-    REQUIRE(run(wsic_bin() + " run scenarios/baseline.yaml -q -o " + out.string() + " " + args + " 2> " + err.string()) == 2);
+    REQUIRE(run(wsic_bin() + " run scenarios/baseline.yaml -q -o " + out.string() + " " + args + " 2> " +
+                err.string()) == 2);
     const std::string said = slurp(err);
     INFO(said);
     CHECK(said.find(message) != std::string::npos);
@@ -57,7 +58,8 @@ TEST_CASE("Run.CommandLineValuesOutOfRangeAreRefused", "[cli][run]") {
   // With --resume, the run's own options cannot change.
   REQUIRE(run(wsic_bin() + " run --resume " + out.string() + " --seed 3 2> " + err.string()) == 2);
   CHECK(slurp(err).find("--seed cannot be given with --resume") != std::string::npos);
-  REQUIRE(run(wsic_bin() + " run --resume " + out.string() + " --set levers.central_share.value=0.3 2> " + err.string()) == 2);
+  REQUIRE(run(wsic_bin() + " run --resume " + out.string() + " --set levers.central_share.value=0.3 2> " +
+              err.string()) == 2);
   CHECK(slurp(err).find("--set cannot be given with --resume") != std::string::npos);
   fs::remove_all(out);
   fs::remove(err);
@@ -102,7 +104,8 @@ TEST_CASE("Run.ReplacedResultsNeverLookCompleteHalfWay", "[cli][run]") {
   const fs::path out = fresh_dir("replace");
   REQUIRE(run(wsic_bin() + " run scenarios/baseline.yaml -n 300 -q --analysis-replications 0 -o " + out.string()) == 0);
   std::ofstream(out / ".schemes.csv.tmp-AbC123") << "left by a killed run";
-  const pid_t second = spawn(wsic_bin() + " run scenarios/baseline.yaml -n 100000000 -q --force --seed 9 -o " + out.string());
+  const pid_t second =
+      spawn(wsic_bin() + " run scenarios/baseline.yaml -n 100000000 -q --force --seed 9 -o " + out.string());
   ::usleep(800'000);
   ::kill(second, SIGINT);
   REQUIRE(wait_exit(second) == 130);
@@ -140,7 +143,8 @@ int run_with_file_limit(const std::string& cmd, int kib) {
 TEST_CASE("Run.FullDiskNamesTheFileAndLeavesNothingBehind", "[cli][run]") {
   const fs::path out = fresh_dir("full");
   const fs::path err = fresh_dir("full-err.txt");
-  const std::string args = " run scenarios/baseline.yaml -n 25000 --seed 4 --analysis-replications 0 -q --per-replication";
+  const std::string args =
+      " run scenarios/baseline.yaml -n 25000 --seed 4 --analysis-replications 0 -q --per-replication";
   REQUIRE(run_with_file_limit(wsic_bin() + args + " -o " + out.string() + " 2> " + err.string(), 8192) == 1);
   const std::string said = slurp(err);
   INFO(said);
@@ -192,7 +196,8 @@ TEST_CASE("Run.InterruptedInTheAnalysesOrAfterTheRowsAreRenamedResumes", "[cli][
   REQUIRE(fs::exists(dir / ".per_replication.csv.partial"));
   fs::rename(dir / ".per_replication.csv.partial", dir / "per_replication.csv");
   REQUIRE(run(wsic_bin() + " run -q --resume " + dir.string()) == 0);
-  for (const char* f : {"summary.json", "per_replication.csv", "schemes.csv", "criticality.csv", "chart_lever_tornado.csv"}) {
+  for (const char* f :
+       {"summary.json", "per_replication.csv", "schemes.csv", "criticality.csv", "chart_lever_tornado.csv"}) {
     INFO(f);
     CHECK(slurp(dir / f) == slurp(whole / f));
   }

@@ -71,7 +71,8 @@ TEST_CASE("Validate.HostileCorpusGetsExitCodePositionAndMessage", "[cli][validat
     REQUIRE(got.size() == expected.size());
     for (std::size_t i = 0; i < got.size(); ++i) {
       const Expected& e = expected[i];
-      const std::string where = file.string() + ":" + e.position + ": error: " + (e.key_path.empty() ? "" : e.key_path + ": ");
+      const std::string where =
+          file.string() + ":" + e.position + ": error: " + (e.key_path.empty() ? "" : e.key_path + ": ");
       CHECK(got[i].rfind(where, 0) == 0);
       CHECK(got[i].find(e.fragment, where.size()) != std::string::npos);
     }

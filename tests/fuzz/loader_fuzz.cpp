@@ -14,9 +14,9 @@
 #include <filesystem>
 #include <string>
 
-#include "wsic/scenario/loader.hpp"
 #include "wsic/model/model.hpp"
 #include "wsic/model/outcomes.hpp"
+#include "wsic/scenario/loader.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   // The loader reads files (overlays name other files relative to theirs), so

@@ -1,8 +1,8 @@
 // Common random numbers: properties that must hold replication by replication.
 #include <catch2/catch.hpp>
 
-#include "wsic/scenario/loader.hpp"
 #include "wsic/model/model.hpp"
+#include "wsic/scenario/loader.hpp"
 
 using namespace wsic::model;
 using wsic::scenario::load_scenario;
@@ -81,7 +81,8 @@ TEST_CASE("Crn.ShippedWhatIfsOverlayTheBaseline", "[model][crn]") {
     INFO(base.levers[i].id);
     REQUIRE((early.levers[i].value != base.levers[i].value) == moved);
   }
-  for (const char* f : {"scenarios/transactional-in-parallel.yaml", "scenarios/no-leadership-change.yaml", "scenarios/local-first.yaml"}) {
+  for (const char* f : {"scenarios/transactional-in-parallel.yaml", "scenarios/no-leadership-change.yaml",
+                        "scenarios/local-first.yaml"}) {
     INFO(f);
     const Scenario w = load_scenario(f);
     REQUIRE(w.workstreams.size() == base.workstreams.size());

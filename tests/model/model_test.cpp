@@ -3,9 +3,9 @@
 #include <catch2/catch.hpp>
 
 #include "wsic/model/limits.hpp"
+#include "wsic/model/outcomes.hpp"
 #include "wsic/scenario/loader.hpp"
 #include "wsic/scenario/parameters.hpp"
-#include "wsic/model/outcomes.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -349,8 +349,8 @@ TEST_CASE("Model.OtherSettingsSimulateAsAModelBuiltForThem", "[model][settings]"
   const wsic::scenario::ParameterSpace space(base);
   Scenario changed = base;
   for (const auto& [path, value] : std::vector<std::pair<std::string, double>>{
-           {"levers.central_share.value", 0.3},           // capacity and local rate follow
-           {"schemes.mental_health.readiness", 3.5},      // last in the queue becomes first
+           {"levers.central_share.value", 0.3},       // capacity and local rate follow
+           {"schemes.mental_health.readiness", 3.5},  // last in the queue becomes first
            {"workstreams.ig.work.mode", 150.0},
            {"barriers.change_fatigue.trigger.per_year", 1.0},
            {"levers.promised_go_live.value", 500.0}}) {

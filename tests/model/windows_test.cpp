@@ -24,9 +24,9 @@ double finish(const std::vector<Window>& w, double from, double work, std::uint6
 
 TEST_CASE("Windows.BlocksDelaysAndSlowdownsByHand", "[model][windows]") {
   const std::vector<Window> block = {{10.0, 20.0, 0.0, kA}};
-  CHECK(finish(block, 0.0, 5.0) == 5.0);     // done before the block
-  CHECK(finish(block, 8.0, 5.0) == 23.0);    // 2 days, stopped 10 days, 3 more
-  CHECK(finish(block, 12.0, 5.0) == 25.0);   // begun inside the block
+  CHECK(finish(block, 0.0, 5.0) == 5.0);      // done before the block
+  CHECK(finish(block, 8.0, 5.0) == 23.0);     // 2 days, stopped 10 days, 3 more
+  CHECK(finish(block, 12.0, 5.0) == 25.0);    // begun inside the block
   CHECK(finish(block, 0.0, 5.0, kB) == 5.0);  // the block does not target B
   const std::vector<Window> slow = {{10.0, 20.0, 0.5, kA}, {15.0, 30.0, 0.5, kA}};
   // 10 at full rate, 10..15 at 1/2 (2.5), 15..20 at 1/4 (1.25), 20..30 at 1/2 (5): 18.75 by day 30.

@@ -32,7 +32,8 @@ namespace {
 using nlohmann::json;
 using wsic::report::render_report;
 
-const char* const kCharts[] = {"s_curves", "fan", "gantt", "barrier_tornado", "lever_tornado", "criticality", "spend", "workstream_graph"};
+const char* const kCharts[] = {"s_curves",      "fan",         "gantt", "barrier_tornado",
+                               "lever_tornado", "criticality", "spend", "workstream_graph"};
 
 json load_fixture(const std::string& name) {
   // ctest runs from the source tree; a hand-run binary may sit in a build folder below it.
@@ -62,11 +63,12 @@ class Xml {
   /// Number of nodes an XPath expression selects; `s:` is the SVG namespace, `x:` XHTML.
   int count(const std::string& xpath) const {
     if (!doc_) return -1;
-    std::unique_ptr<xmlXPathContext, decltype(&xmlXPathFreeContext)> ctx(xmlXPathNewContext(doc_.get()), xmlXPathFreeContext);
+    std::unique_ptr<xmlXPathContext, decltype(&xmlXPathFreeContext)> ctx(xmlXPathNewContext(doc_.get()),
+                                                                         xmlXPathFreeContext);
     xmlXPathRegisterNs(ctx.get(), xc("s"), xc("http://www.w3.org/2000/svg"));
     xmlXPathRegisterNs(ctx.get(), xc("x"), xc("http://www.w3.org/1999/xhtml"));
-    std::unique_ptr<xmlXPathObject, decltype(&xmlXPathFreeObject)> res(xmlXPathEvalExpression(xc(xpath.c_str()), ctx.get()),
-                                                                      xmlXPathFreeObject);
+    std::unique_ptr<xmlXPathObject, decltype(&xmlXPathFreeObject)> res(
+        xmlXPathEvalExpression(xc(xpath.c_str()), ctx.get()), xmlXPathFreeObject);
     if (!res || res->nodesetval == nullptr) return 0;
     return res->nodesetval->nodeNr;
   }
@@ -130,8 +132,8 @@ TEST_CASE("Report.NothingIsFetched", "[cli][report]") {
     for (const auto& [name, content] : render_report(load_fixture(fixture))) {
       if (name.size() > 4 && name.substr(name.size() - 4) == ".csv") continue;
       INFO(fixture << ": " << name);
-      const std::string rest = lower(without(without(content, "xmlns=\"http://www.w3.org/2000/svg\""),
-                                             "xmlns=\"http://www.w3.org/1999/xhtml\""));
+      const std::string rest = lower(
+          without(without(content, "xmlns=\"http://www.w3.org/2000/svg\""), "xmlns=\"http://www.w3.org/1999/xhtml\""));
       CHECK(rest.find("http") == std::string::npos);
       CHECK(rest.find("//") == std::string::npos);
       CHECK(rest.find("<script") == std::string::npos);
@@ -149,7 +151,8 @@ TEST_CASE("Report.ChartsHoldTheirData", "[cli][report]") {
   const auto files = render_report(data);
 
   SECTION("one line per s-curve series") {
-    CHECK(class_count(files.at("chart_s_curves.svg"), "path", "series") == static_cast<int>(data["s_curves"]["series"].size()));
+    CHECK(class_count(files.at("chart_s_curves.svg"), "path", "series") ==
+          static_cast<int>(data["s_curves"]["series"].size()));
   }
   SECTION("fan bands, median and observed points") {
     const std::string& fan = files.at("chart_fan.svg");
@@ -177,7 +180,8 @@ TEST_CASE("Report.ChartsHoldTheirData", "[cli][report]") {
     const auto& c = data["criticality"];
     const int cells = static_cast<int>(c["schemes"].size() * c["workstreams"].size());
     CHECK(class_count(files.at("chart_criticality.svg"), "rect", "cell") == cells);
-    CHECK(Xml(files.at("chart_criticality.svg")).count("//s:text[contains(., '%')]") >= cells - 1);  // one cell is null in the fixture
+    CHECK(Xml(files.at("chart_criticality.svg")).count("//s:text[contains(., '%')]") >=
+          cells - 1);  // one cell is null in the fixture
   }
   SECTION("spend: a funded marker per year") {
     CHECK(class_count(files.at("chart_spend.svg"), "line", "funded") == static_cast<int>(data["spend"].size()));
@@ -225,7 +229,8 @@ TEST_CASE("Report.CsvFilesAreTidy", "[cli][report]") {
   }
   const auto crit = parse_csv(files.at("chart_criticality.csv"));
   CHECK(crit.size() == 1 + data["criticality"]["schemes"].size() * data["criticality"]["workstreams"].size());
-  CHECK(crit.front() == std::vector<std::string>{"scheme_id", "scheme_name", "workstream_id", "workstream_name", "criticality"});
+  CHECK(crit.front() ==
+        std::vector<std::string>{"scheme_id", "scheme_name", "workstream_id", "workstream_name", "criticality"});
   const auto s = parse_csv(files.at("chart_s_curves.csv"));
   CHECK(s.size() == 1 + data["s_curves"]["series"].size() * data["s_curves"]["dates"].size());
 }
@@ -255,7 +260,8 @@ TEST_CASE("Report.HtmlFollowsStress", "[cli][report]") {
   CHECK(xml.count("//x:section[@class='summary']//x:li") == 4);
   std::size_t last = html.find("class=\"summary\"");
   REQUIRE(last != std::string::npos);
-  for (const char* heading : {"Key results", "1 Objectives", "2 Model logic", "3 Data", "4 Experimentation", "5 Implementation"}) {
+  for (const char* heading :
+       {"Key results", "1 Objectives", "2 Model logic", "3 Data", "4 Experimentation", "5 Implementation"}) {
     INFO(heading);
     const auto at = html.find(std::string("<h2>") + heading + "</h2>");
     REQUIRE(at != std::string::npos);
@@ -339,8 +345,8 @@ TEST_CASE("Report.TextIsEscaped", "[cli][report]") {
     if (name.size() > 4 && name.substr(name.size() - 4) == ".csv") continue;
     INFO(name);
     CHECK(Xml(content).well_formed());
-    const std::string rest = lower(without(without(content, "xmlns=\"http://www.w3.org/2000/svg\""),
-                                           "xmlns=\"http://www.w3.org/1999/xhtml\""));
+    const std::string rest = lower(
+        without(without(content, "xmlns=\"http://www.w3.org/2000/svg\""), "xmlns=\"http://www.w3.org/1999/xhtml\""));
     CHECK(rest.find("http") == std::string::npos);
     CHECK(rest.find("//") == std::string::npos);
   }
@@ -402,8 +408,8 @@ TEST_CASE("Report.ChartFilesNeverCollideWithTheRunsTables", "[cli][report]") {
   REQUIRE(tables.count("spend.csv") == 1);
   REQUIRE(tables.count("criticality.csv") == 1);
   // Written by run and compare beside the report (run.cpp, commands.cpp).
-  const char* const kOtherFiles[] = {"summary.json",   "run.json",        "report_data.json",      "per_replication.csv",
-                                     "comparison.json", "report.html",    "paired_differences.csv"};
+  const char* const kOtherFiles[] = {"summary.json",    "run.json",    "report_data.json",      "per_replication.csv",
+                                     "comparison.json", "report.html", "paired_differences.csv"};
   for (const auto& [name, content] : tables) {
     INFO(name);
     CHECK(name.rfind("chart_", 0) != 0);

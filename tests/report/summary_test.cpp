@@ -84,7 +84,7 @@ TEST_CASE("Summary.CsvNumbersAreWrittenWhole", "[cli][summary]") {
   sc.funding[0].consultancy = 0.0;
   const auto files = report::summary_csvs(sc, model::Outcomes(sc));
   const std::string& spend = files.at("spend.csv");
-  const std::string whole = std::to_string(1e100);  // "%f": every digit, then ".000000"
+  const std::string whole = std::to_string(1e100);             // "%f": every digit, then ".000000"
   const std::string want = whole.substr(0, whole.size() - 2);  // four decimals
   REQUIRE(want.size() == 101 + 5);
   CHECK(spend.find(",central_team," + want + ",") != std::string::npos);

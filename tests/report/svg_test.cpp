@@ -48,9 +48,12 @@ TEST_CASE("Svg.FitAndWrapGiveTheSameCutsAsBefore", "[cli][svg]") {
   CHECK(svg::fit("\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9\xC3\xA9", 12, 30) == "\xC3\xA9\xC3\xA9\xC3\xA9\xE2\x80\xA6");
   // The old loop dropped a multi-byte character that came just before an
   // ASCII one ("éé…" here) although "ééé…" fits; the cut is now the longest that fits.
-  CHECK(svg::fit("\xC3\xA9\xC3\xA9\xC3\xA9" "aaaa", 12, 30) == "\xC3\xA9\xC3\xA9\xC3\xA9\xE2\x80\xA6");
+  CHECK(svg::fit("\xC3\xA9\xC3\xA9\xC3\xA9"
+                 "aaaa",
+                 12, 30) == "\xC3\xA9\xC3\xA9\xC3\xA9\xE2\x80\xA6");
   using Lines = std::vector<std::string>;
-  CHECK(svg::wrap("Information governance and contracts", 11, 100, 2) == Lines{"Information", "governance and \xE2\x80\xA6"});
+  CHECK(svg::wrap("Information governance and contracts", 11, 100, 2) ==
+        Lines{"Information", "governance and \xE2\x80\xA6"});
   CHECK(svg::wrap("Long-term mental health needs (two sites)", 11, 120, 2) ==
         Lines{"Long-term mental", "health needs (two s\xE2\x80\xA6"});
   CHECK(svg::wrap("Long-term mental health needs (two sites)", 11, 120, 3) ==
@@ -102,11 +105,27 @@ TEST_CASE("Svg.LinearTicksAreBoundedForEveryInput", "[cli][svg]") {
   // many ticks as asked for.
   const double inf = std::numeric_limits<double>::infinity(), nan = std::numeric_limits<double>::quiet_NaN();
   const double max = std::numeric_limits<double>::max(), tiny = std::numeric_limits<double>::denorm_min();
-  const std::pair<double, double> ranges[] = {
-      {0, 1000},   {0, 1.7e308},  {0, 1.7e308 * 1.12}, {0, 1e300},     {-1.7e308, 1.7e308}, {-max, max},
-      {1e300, 1e300 * (1 + 4e-16)}, {1, 1 + 2.3e-16},  {0, tiny},       {tiny, 2 * tiny},    {0, 1e-310},
-      {-1e-320, 1e-320}, {nan, 1},  {0, nan},          {nan, nan},      {0, inf},            {-inf, inf},
-      {inf, inf},  {-inf, 0},      {1, 1},             {5, 3}};
+  const std::pair<double, double> ranges[] = {{0, 1000},
+                                              {0, 1.7e308},
+                                              {0, 1.7e308 * 1.12},
+                                              {0, 1e300},
+                                              {-1.7e308, 1.7e308},
+                                              {-max, max},
+                                              {1e300, 1e300 * (1 + 4e-16)},
+                                              {1, 1 + 2.3e-16},
+                                              {0, tiny},
+                                              {tiny, 2 * tiny},
+                                              {0, 1e-310},
+                                              {-1e-320, 1e-320},
+                                              {nan, 1},
+                                              {0, nan},
+                                              {nan, nan},
+                                              {0, inf},
+                                              {-inf, inf},
+                                              {inf, inf},
+                                              {-inf, 0},
+                                              {1, 1},
+                                              {5, 3}};
   for (const auto& [lo, hi] : ranges) {
     for (int target : {1, 6, 9, 1000, std::numeric_limits<int>::max(), 0, -3}) {
       INFO("lo " << lo << ", hi " << hi << ", target " << target);

@@ -13,16 +13,15 @@ using wsic::report::count_characters;
 using wsic::report::csv_field;
 using wsic::report::fit_column;
 
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("Text.CountsCharactersNotBytes", "[cli][text]") {
   CHECK(count_characters("") == 0);
   CHECK(count_characters("Brent") == 5);
-  CHECK(count_characters("\xC3\xA9t\xC3\xA9") == 3);            // "été"
+  CHECK(count_characters("\xC3\xA9t\xC3\xA9") == 3);             // "été"
   CHECK(count_characters("\xE2\x80\xA6\xF0\x9F\x98\x80") == 2);  // ellipsis, emoji
-  CHECK(count_characters("\x80\x80" "a") == 2);                  // stray continuation bytes: one character, then "a"
+  CHECK(count_characters("\x80\x80"
+                         "a") == 2);  // stray continuation bytes: one character, then "a"
 }
 
 TEST_CASE("Text.ShortNamesArePaddedByCharacters", "[cli][text]") {

@@ -122,8 +122,8 @@ TEST_CASE("Format.TableIsConsistent", "[scenario][format]") {
   for (const auto& path : wsic::scenario::known_key_paths()) {
     const auto& k = *find_key(path);
     INFO(path);
-    if (k.kind == Kind::kObject || k.kind == Kind::kIdMap || k.kind == Kind::kDistribution ||
-        k.kind == Kind::kScaled || (k.kind == Kind::kList && k.item == Kind::kObject)) {
+    if (k.kind == Kind::kObject || k.kind == Kind::kIdMap || k.kind == Kind::kDistribution || k.kind == Kind::kScaled ||
+        (k.kind == Kind::kList && k.item == Kind::kObject)) {
       REQUIRE(k.object != nullptr);
       const auto& object = *k.object;
       if (object.selector.empty()) continue;

@@ -17,11 +17,11 @@ namespace {
 
 namespace fs = std::filesystem;
 using Catch::Matchers::Contains;
+using wsic::model::Scenario;
 using wsic::scenario::check_scenario;
 using wsic::scenario::Diagnostic;
 using wsic::scenario::LoadOptions;
 using wsic::scenario::LoadResult;
-using wsic::model::Scenario;
 
 fs::path data_dir() { return fs::path(__FILE__).parent_path().parent_path() / "data" / "scenarios"; }
 fs::path bad(const std::string& name) { return data_dir() / "bad" / name; }
@@ -218,8 +218,8 @@ TEST_CASE("Loader.BaselineLoads", "[model][loader]") {
   CHECK(s.barriers[3].targets.size() == 7);
   CHECK(s.barriers[2].probability.form == wsic::model::Scaled::Form::kComplement);
   // [NT15]: two of the nine live when the evaluation ended.
-  const auto observed = std::find_if(s.milestones.begin(), s.milestones.end(),
-                                     [](const auto& m) { return m.observed_live >= 0; });
+  const auto observed =
+      std::find_if(s.milestones.begin(), s.milestones.end(), [](const auto& m) { return m.observed_live >= 0; });
   REQUIRE(observed != s.milestones.end());
   CHECK(wsic::sim::format_iso_date(observed->date) == "2015-04-30");
   CHECK(observed->observed_live == 2);
@@ -373,7 +373,8 @@ TEST_CASE("Loader.WrongTypes", "[model][loader]") {
        {17, 21, "programme.central_capacity", "expected a number, got '4' (written as a string: drop the quotes"},
        {51, 25, "workstreams[it].needed_for_go_live", "expected true or false, got 'maybe'"},
        {57, 16, "schemes[ealing].readiness", "expected a number, got a list"},
-       {79, 24, "barriers[gp_disengagement].trigger.max_occurrences", "expected a whole number from 1 to 100, got '1.5'"}});
+       {79, 24, "barriers[gp_disengagement].trigger.max_occurrences",
+        "expected a whole number from 1 to 100, got '1.5'"}});
 }
 
 TEST_CASE("Loader.MissingRequiredKeys", "[model][loader]") {
@@ -664,7 +665,8 @@ TEST_CASE("Diagnostic.FormatEscapesControlCharactersAndBadBytes", "[model][loade
   // Whatever a file holds, a diagnostic printed to a terminal cannot carry an
   // escape sequence or bytes that are not UTF-8.
   const Diagnostic d{"a\x1b[2J.yaml", 3, 4, "levers.x\x1b[31m", "unknown key 'k\x07\xc2\x9b\x85' (caf\xc3\xa9)"};
-  CHECK(d.format() == "a\\u001B[2J.yaml:3:4: error: levers.x\\u001B[31m: unknown key 'k\\u0007\\u009B\\x85' (caf\xc3\xa9)");
+  CHECK(d.format() ==
+        "a\\u001B[2J.yaml:3:4: error: levers.x\\u001B[31m: unknown key 'k\\u0007\\u009B\\x85' (caf\xc3\xa9)");
 }
 
 TEST_CASE("Loader.RemoveTakesEveryFormOfTrueAndFalseKeeps", "[model][loader][overlay]") {
@@ -674,9 +676,10 @@ TEST_CASE("Loader.RemoveTakesEveryFormOfTrueAndFalseKeeps", "[model][loader][ove
   fs::copy_file(data_dir() / "minimal.yaml", dir.path() / "minimal.yaml");
   for (const char* yes : {"true", "True", "TRUE"}) {
     INFO(yes);
-    const fs::path file = dir.write(std::string("remove_") + yes + ".yaml",
-                                    std::string("extends: minimal.yaml\nname: removed\nbarriers:\n  - {id: gp_disengagement, remove: ") +
-                                        yes + "}\n");
+    const fs::path file =
+        dir.write(std::string("remove_") + yes + ".yaml",
+                  std::string("extends: minimal.yaml\nname: removed\nbarriers:\n  - {id: gp_disengagement, remove: ") +
+                      yes + "}\n");
     const LoadResult r = check_scenario(file);
     INFO(wsic::scenario::format_diagnostics(r.diagnostics));
     REQUIRE(r.ok());
@@ -684,7 +687,8 @@ TEST_CASE("Loader.RemoveTakesEveryFormOfTrueAndFalseKeeps", "[model][loader][ove
     CHECK(r.scenario->barriers[0].id == "national_ig");
   }
   const LoadResult kept = check_scenario(dir.write(
-      "keep.yaml", "extends: minimal.yaml\nname: kept\nbarriers:\n  - {id: gp_disengagement, remove: false, name: Kept}\n"));
+      "keep.yaml",
+      "extends: minimal.yaml\nname: kept\nbarriers:\n  - {id: gp_disengagement, remove: false, name: Kept}\n"));
   INFO(wsic::scenario::format_diagnostics(kept.diagnostics));
   REQUIRE(kept.ok());
   REQUIRE(kept.scenario->barriers.size() == 2);

@@ -118,10 +118,12 @@ TEST_CASE("Parameters.SetOnTheCommandLineIsCheckedLikeTheFile", "[scenario][para
         "--set:1:16: error: schemes.ealing.readyness: 'readyness' is not a key here; did you mean 'readiness'?");
   CHECK(first({{"levers.central_share.value", "0.3"}, {"schemes.ealing.readiness", "abc"}}) ==
         "--set:2:26: error: schemes[ealing].readiness: expected a number, got 'abc'");
-  CHECK(first({{"workstreams.ig.work.mode", "9 months"}}).rfind("--set:1:26: error: workstreams[ig].work.mode: mode", 0) == 0);
+  CHECK(first({{"workstreams.ig.work.mode", "9 months"}})
+            .rfind("--set:1:26: error: workstreams[ig].work.mode: mode", 0) == 0);
   CHECK(first({{"levers.centrl_share.value", "0.3"}}).find("did you mean 'central_share'?") != std::string::npos);
   CHECK(first({{"funding.2099.central", "1"}}).find("no funding year '2099'") != std::string::npos);
-  CHECK(first({{"milestones.99.observed_live", "1"}}).find("its 6 milestones are numbered from 0") != std::string::npos);
+  CHECK(first({{"milestones.99.observed_live", "1"}}).find("its 6 milestones are numbered from 0") !=
+        std::string::npos);
   CHECK(first({{"schemes.ealing.readiness.x", "1"}}).find("which has no 'x'") != std::string::npos);
   CHECK(first({{"barriers", "1"}}).find("not a number") != std::string::npos);
   // The value must be the kind the file would write there.

@@ -277,9 +277,9 @@ TEST_CASE("Schema.KeyPathsMatchTheLoader", "[model][schema]") {
 TEST_CASE("Schema.ValidScenariosPass", "[model][schema]") {
   // at_the_limits.yaml stands at every limit at once: the schema's limits are
   // the loader's, not one off.
-  for (const auto& file : {source_dir() / "scenarios" / "baseline.yaml", data_dir() / "minimal.yaml",
-                           data_dir() / "overlay_valid.yaml", data_dir() / "overlay_remove.yaml",
-                           data_dir() / "at_the_limits.yaml"}) {
+  for (const auto& file :
+       {source_dir() / "scenarios" / "baseline.yaml", data_dir() / "minimal.yaml", data_dir() / "overlay_valid.yaml",
+        data_dir() / "overlay_remove.yaml", data_dir() / "at_the_limits.yaml"}) {
     INFO(file.string());
     const auto errors = schema_errors(file);
     INFO(joined(errors));
@@ -388,8 +388,9 @@ TEST_CASE("Schema.CommittedSchemaIsGenerated", "[model][schema]") {
 }
 
 TEST_CASE("Schema.CommittedKeyReferenceIsGenerated", "[model][schema]") {
-  INFO("the key reference in scenario/SCENARIO_FORMAT.md is not what the format's table gives: run "
-       "tools/update-schema and commit the result");
+  INFO(
+      "the key reference in scenario/SCENARIO_FORMAT.md is not what the format's table gives: run "
+      "tools/update-schema and commit the result");
   const std::string generated = wsic::scenario::key_reference_markdown();
   const std::string committed = committed_key_reference();
   CHECK(committed.substr(0, 1) == "\n");  // the reference starts on the line after the marker

@@ -110,8 +110,8 @@ Process then_waits_for_other(Simulation& sim, Signal& s, Signal& other, std::vec
 Process already_fired(Simulation& sim, Signal& s, std::vector<std::string>& log) {
   const std::uint64_t before = sim.events_run();
   const bool fired = co_await wsic::sim::wait_for(s, Duration::days(10));
-  log.push_back(std::string(fired ? "fired" : "timed out") + ", events run meanwhile: " +
-                std::to_string(sim.events_run() - before));
+  log.push_back(std::string(fired ? "fired" : "timed out") +
+                ", events run meanwhile: " + std::to_string(sim.events_run() - before));
 }
 
 Process wait_for_interrupted(Simulation& sim, Signal& s, std::vector<std::string>& log) {
@@ -188,7 +188,7 @@ TEST_CASE("Process.UncaughtInterruptEndsOnlyThatProcess", "[sim][process]") {
   REQUIRE(accepted);
   REQUIRE_FALSE(finished);
   REQUIRE_FALSE(sim.is_alive(p));
-  REQUIRE(log == std::vector<double>{5.0});  // the joiner saw it end at 5
+  REQUIRE(log == std::vector<double>{5.0});    // the joiner saw it end at 5
   REQUIRE(sim.now() == Time::from_days(5.0));  // its 100-day timeout was withdrawn
 }
 

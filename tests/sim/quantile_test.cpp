@@ -19,8 +19,7 @@ TEST_CASE("Quantile.RankIntervalHasStatedCoverage", "[sim][quantile]") {
       REQUIRE(r.coverage >= 0.95);
       // Not needlessly wide: dropping either end loses the level.
       if (r.lower > 1 && r.upper < n) {
-        REQUIRE(quantile_rank_interval(n, p, 0.5).upper - quantile_rank_interval(n, p, 0.5).lower <
-                r.upper - r.lower);
+        REQUIRE(quantile_rank_interval(n, p, 0.5).upper - quantile_rank_interval(n, p, 0.5).lower < r.upper - r.lower);
       }
     }
   }

@@ -382,13 +382,21 @@ TEST_CASE("Random.EmpiricalMeanAndVariance", "[sim][random]") {
 }
 
 TEST_CASE("Random.AnyDistributionDispatches", "[sim][random]") {
-  const std::vector<AnyDistribution> all{
-      Fixed(1),          Uniform(0, 1),       Exponential(2),    Normal(0, 1),
-      LogNormal(0, 1),   Gamma(2, 1),         Weibull(2, 1),     Triangular(0, 1, 2),
-      BetaPert(0, 1, 2), Bernoulli(0.5),      Discrete({1, 2}, {1, 1}), Empirical({1, 2, 3})};
-  const std::vector<std::string_view> names{"fixed",   "uniform",    "exponential", "normal",
-                                            "lognormal", "gamma",    "weibull",     "triangular",
-                                            "beta_pert", "bernoulli", "discrete",   "empirical"};
+  const std::vector<AnyDistribution> all{Fixed(1),
+                                         Uniform(0, 1),
+                                         Exponential(2),
+                                         Normal(0, 1),
+                                         LogNormal(0, 1),
+                                         Gamma(2, 1),
+                                         Weibull(2, 1),
+                                         Triangular(0, 1, 2),
+                                         BetaPert(0, 1, 2),
+                                         Bernoulli(0.5),
+                                         Discrete({1, 2}, {1, 1}),
+                                         Empirical({1, 2, 3})};
+  const std::vector<std::string_view> names{"fixed",     "uniform",   "exponential", "normal",
+                                            "lognormal", "gamma",     "weibull",     "triangular",
+                                            "beta_pert", "bernoulli", "discrete",    "empirical"};
   REQUIRE(all.size() == names.size());
   for (std::size_t i = 0; i < all.size(); ++i) {
     CHECK(name(all[i]) == names[i]);
@@ -498,7 +506,8 @@ TEST_CASE("Random.ZigguratWedgesAndTails", "[sim][random]") {
       while (xs.size() < kAccepted) {
         const double x = a + rng.uniform01() * (b - a);
         double out = 0.0;
-        const bool accepted = normal ? detail::normal_slow(rng, layer, x, out) : detail::exponential_slow(rng, layer, x, out);
+        const bool accepted =
+            normal ? detail::normal_slow(rng, layer, x, out) : detail::exponential_slow(rng, layer, x, out);
         if (accepted) xs.push_back(out);
       }
       const double total = h(b);
@@ -548,11 +557,11 @@ TEST_CASE("Random.ZigguratTablesAreConsistent", "[sim][random]") {
 
 // --- validation --------------------------------------------------------------
 
-#define CHECK_DIST_ERROR(expr, dist, param)                                     \
-  do {                                                                          \
-    CHECK_THROWS_AS(expr, DistributionError);                                   \
-    CHECK_THROWS_WITH(expr, Catch::Matchers::StartsWith(std::string(dist) + ": ") && \
-                                Catch::Matchers::Contains(param));              \
+#define CHECK_DIST_ERROR(expr, dist, param)                                                                       \
+  do {                                                                                                            \
+    CHECK_THROWS_AS(expr, DistributionError);                                                                     \
+    CHECK_THROWS_WITH(expr,                                                                                       \
+                      Catch::Matchers::StartsWith(std::string(dist) + ": ") && Catch::Matchers::Contains(param)); \
   } while (false)
 
 TEST_CASE("Random.InvalidParametersThrow", "[sim][random]") {

@@ -61,16 +61,15 @@ double erlang_c_wait(int c, double lambda, double mu) {
   return prob_wait / (c * mu - lambda);
 }
 
-Process customer(Simulation& sim, Resource& server, Rng& rng, Exponential service,
-                 std::vector<double>& waits) {
+Process customer(Simulation& sim, Resource& server, Rng& rng, Exponential service, std::vector<double>& waits) {
   const Time arrived = sim.now();
   Lease lease = co_await server.request();
   waits.push_back((sim.now() - arrived).in_days());
   co_await sim.timeout(Duration::days(service(rng)));
 }
 
-Process source(Simulation& sim, Resource& server, Rng& arrivals, Rng& services, double lambda,
-               double mu, int n, std::vector<double>& waits) {
+Process source(Simulation& sim, Resource& server, Rng& arrivals, Rng& services, double lambda, double mu, int n,
+               std::vector<double>& waits) {
   const Exponential gap{lambda};
   for (int i = 0; i < n; ++i) {
     co_await sim.timeout(Duration::days(gap(arrivals)));
@@ -164,7 +163,8 @@ TEST_CASE("Resource.UnitGivenBackGoesToTheMostUrgentAskingThatInstant", "[sim][r
   std::string log;
   sim.start(use(sim, r, "a", 5, 1.0, log));
   sim.schedule_at(Time::from_days(0.5), [&] { sim.start(use(sim, r, "b", 5, 1.0, log)); });
-  sim.schedule_at(Time::from_days(1.0), [&] { sim.start(use(sim, r, "c", 1, 1.0, log)); }, wsic::sim::priority::kLate);
+  sim.schedule_at(
+      Time::from_days(1.0), [&] { sim.start(use(sim, r, "c", 1, 1.0, log)); }, wsic::sim::priority::kLate);
   sim.run();
   REQUIRE(log == "acb");
 }
@@ -237,10 +237,6 @@ TEST_CASE("Resource.ContainerWaitsForLevel", "[sim][resource]") {
   REQUIRE_THROWS_AS(budget.put(200.0), wsic::Error);
 }
 
-TEST_CASE("Resource.MM1MeanWaitMatchesTheory", "[sim][resource][theory]") {
-  check_mmc(1, 0.7, 1.0, 11);
-}
+TEST_CASE("Resource.MM1MeanWaitMatchesTheory", "[sim][resource][theory]") { check_mmc(1, 0.7, 1.0, 11); }
 
-TEST_CASE("Resource.MM2MeanWaitMatchesErlangC", "[sim][resource][theory]") {
-  check_mmc(2, 1.4, 1.0, 12);
-}
+TEST_CASE("Resource.MM2MeanWaitMatchesErlangC", "[sim][resource][theory]") { check_mmc(2, 1.4, 1.0, 12); }

@@ -35,12 +35,14 @@ Acc run(std::uint64_t n, unsigned threads, std::uint64_t block = 16) {
   RunnerOptions opt;
   opt.threads = threads;
   opt.block_size = block;
-  return wsic::sim::run_replications<Acc>(n, opt, [] { return Acc{}; }, [](std::uint64_t i, Acc& a) {
-    Rng rng(2024, i, "runner-test");
-    const wsic::sim::Exponential e{1.0};
-    for (int k = 0; k < 10; ++k) a.stats.add(e(rng) * 1e3 + 1e-7 * static_cast<double>(k));
-    a.seen.push_back(i);
-  });
+  return wsic::sim::run_replications<Acc>(
+      n, opt, [] { return Acc{}; },
+      [](std::uint64_t i, Acc& a) {
+        Rng rng(2024, i, "runner-test");
+        const wsic::sim::Exponential e{1.0};
+        for (int k = 0; k < 10; ++k) a.stats.add(e(rng) * 1e3 + 1e-7 * static_cast<double>(k));
+        a.seen.push_back(i);
+      });
 }
 }  // namespace
 
@@ -75,7 +77,8 @@ TEST_CASE("Runner.SplitIntoAlignedRangesMergesToTheSameBits", "[sim][runner]") {
     a.seen.push_back(i);
   };
   BlockReducer<Acc> first;
-  wsic::sim::run_blocks<Acc>(32 * 16, opt, [] { return Acc{}; }, replicate, first);
+  wsic::sim::run_blocks<Acc>(
+      32 * 16, opt, [] { return Acc{}; }, replicate, first);
   // The second process runs blocks 32..63: replications 512..1023.
   BlockReducer<Acc> second;
   for (std::uint64_t b = 32; b < 64; ++b) {
@@ -102,9 +105,11 @@ TEST_CASE("Runner.CancellationStopsAndSaysHowFar", "[sim][runner]") {
   opt.cancel = &cancel;
   std::atomic<std::uint64_t> done{0};
   try {
-    wsic::sim::run_replications<Acc>(1'000'000, opt, [] { return Acc{}; }, [&](std::uint64_t, Acc&) {
-      if (done.fetch_add(1) == 500) cancel.store(true);
-    });
+    wsic::sim::run_replications<Acc>(
+        1'000'000, opt, [] { return Acc{}; },
+        [&](std::uint64_t, Acc&) {
+          if (done.fetch_add(1) == 500) cancel.store(true);
+        });
     FAIL("a cancelled run must throw");
   } catch (const wsic::sim::Cancelled& c) {
     REQUIRE(c.total() == 1'000'000);
@@ -118,12 +123,12 @@ TEST_CASE("Runner.FailedReplicationIsReportedWithItsIndex", "[sim][runner]") {
   RunnerOptions opt;
   opt.threads = 2;
   opt.block_size = 4;
-  REQUIRE_THROWS_WITH(
-      (wsic::sim::run_replications<Acc>(100, opt, [] { return Acc{}; },
-                                        [](std::uint64_t i, Acc&) {
-                                          if (i == 37) throw std::runtime_error("bad parameter");
-                                        })),
-      "replication 37 failed: bad parameter");
+  REQUIRE_THROWS_WITH((wsic::sim::run_replications<Acc>(
+                          100, opt, [] { return Acc{}; },
+                          [](std::uint64_t i, Acc&) {
+                            if (i == 37) throw std::runtime_error("bad parameter");
+                          })),
+                      "replication 37 failed: bad parameter");
 }
 
 TEST_CASE("Runner.ProgressIsReportedOnTheCallingThread", "[sim][runner]") {
@@ -132,7 +137,8 @@ TEST_CASE("Runner.ProgressIsReportedOnTheCallingThread", "[sim][runner]") {
   opt.block_size = 10;
   std::vector<std::uint64_t> seen;
   opt.progress = [&](const wsic::sim::Progress& p) { seen.push_back(p.done); };
-  run_replications<Acc>(1000, opt, [] { return Acc{}; }, [](std::uint64_t, Acc&) {});
+  run_replications<Acc>(
+      1000, opt, [] { return Acc{}; }, [](std::uint64_t, Acc&) {});
   REQUIRE_FALSE(seen.empty());
   REQUIRE(seen.back() == 1000);
   REQUIRE(std::is_sorted(seen.begin(), seen.end()));

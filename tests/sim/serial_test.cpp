@@ -33,21 +33,16 @@ TEST_CASE("Serial.LittleEndianLayout", "[sim][serial]") {
   w.write_u64(0x0102030405060708ULL);
   w.write_i64(-1);
   w.write_f64(1.0);  // 0x3ff0000000000000
-  const std::string expected =
-      std::string("\x04\x03\x02\x01", 4) + std::string("\x08\x07\x06\x05\x04\x03\x02\x01", 8) +
-      std::string(8, '\xff') + std::string("\x00\x00\x00\x00\x00\x00\xf0\x3f", 8);
+  const std::string expected = std::string("\x04\x03\x02\x01", 4) + std::string("\x08\x07\x06\x05\x04\x03\x02\x01", 8) +
+                               std::string(8, '\xff') + std::string("\x00\x00\x00\x00\x00\x00\xf0\x3f", 8);
   CHECK(w.bytes() == expected);
 }
 
 TEST_CASE("Serial.RoundTripIsExact", "[sim][serial]") {
   const double nan_payload = std::bit_cast<double>(0x7ff8000000001234ULL);
-  const double values[] = {0.0,
-                           -0.0,
-                           0.1,
-                           -1e308,
-                           std::numeric_limits<double>::denorm_min(),
-                           std::numeric_limits<double>::infinity(),
-                           nan_payload};
+  const double values[] = {
+      0.0,        -0.0, 0.1, -1e308, std::numeric_limits<double>::denorm_min(), std::numeric_limits<double>::infinity(),
+      nan_payload};
   ByteWriter w;
   for (const double v : values) w.write_f64(v);
   w.write_u8(0);

@@ -22,10 +22,14 @@ TEST_CASE("Simulation.TiesRunInInsertionOrder", "[sim][simulation]") {
 TEST_CASE("Simulation.PriorityBreaksTiesBeforeSequence", "[sim][simulation]") {
   Simulation sim;
   std::string order;
-  sim.schedule_at(Time::from_days(1), [&] { order += 'c'; }, 5);
-  sim.schedule_at(Time::from_days(1), [&] { order += 'a'; }, -5);
-  sim.schedule_at(Time::from_days(1), [&] { order += 'b'; }, 0);
-  sim.schedule_at(Time::from_days(0.5), [&] { order += '0'; }, 100);
+  sim.schedule_at(
+      Time::from_days(1), [&] { order += 'c'; }, 5);
+  sim.schedule_at(
+      Time::from_days(1), [&] { order += 'a'; }, -5);
+  sim.schedule_at(
+      Time::from_days(1), [&] { order += 'b'; }, 0);
+  sim.schedule_at(
+      Time::from_days(0.5), [&] { order += '0'; }, 100);
   sim.run();
   REQUIRE(order == "0abc");
 }
@@ -82,9 +86,7 @@ TEST_CASE("Simulation.CancelledSimultaneousEventLeavesOthers", "[sim][simulation
   std::string order;
   sim.schedule_at(Time::from_days(1), [&] { order += 'a'; });
   const EventId b = sim.schedule_at(Time::from_days(1), [&] { order += 'b'; });
-  sim.schedule_at(Time::from_days(1), [&] {
-    order += 'c';
-  });
+  sim.schedule_at(Time::from_days(1), [&] { order += 'c'; });
   sim.schedule_at(Time::from_days(0.5), [&] { REQUIRE(sim.cancel(b)); });
   sim.run();
   REQUIRE(order == "ac");
@@ -102,7 +104,8 @@ TEST_CASE("Simulation.SchedulingInThePastThrows", "[sim][simulation]") {
 TEST_CASE("Simulation.RunUntilStopsAtBoundary", "[sim][simulation]") {
   Simulation sim;
   std::vector<double> seen;
-  for (double t : {1.0, 2.0, 3.0, 4.0}) sim.schedule_at(Time::from_days(t), [&] { seen.push_back(sim.now().in_days()); });
+  for (double t : {1.0, 2.0, 3.0, 4.0})
+    sim.schedule_at(Time::from_days(t), [&] { seen.push_back(sim.now().in_days()); });
   sim.run_until(Time::from_days(3.0));
   REQUIRE(seen == std::vector<double>{1.0, 2.0, 3.0});
   REQUIRE(sim.now() == Time::from_days(3.0));

@@ -49,9 +49,7 @@ double exact_quantile(const std::vector<double>& sorted, double p) {
   return sorted[k - 1];
 }
 
-bool same_bits(double a, double b) {
-  return std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b);
-}
+bool same_bits(double a, double b) { return std::bit_cast<std::uint64_t>(a) == std::bit_cast<std::uint64_t>(b); }
 
 // Merges parts pairwise over a fixed binary tree of part indices, as the
 // replication runner does.
@@ -68,8 +66,7 @@ T tree_merge(const std::vector<T>& parts, std::size_t lo, std::size_t hi) {
 const std::vector<std::size_t> kCuts = {0, 1, 1, 37, 1000, 2500, 2501, 7000, 10000};
 
 template <class T>
-std::vector<T> split_into(const std::vector<double>& xs, const T& empty,
-                          const std::function<void(T&, double)>& add) {
+std::vector<T> split_into(const std::vector<double>& xs, const T& empty, const std::function<void(T&, double)>& add) {
   std::vector<T> parts;
   for (std::size_t c = 0; c + 1 < kCuts.size(); ++c) {
     T part = empty;
@@ -147,8 +144,7 @@ TEST_CASE("RunningStats.MergeEqualsWhole", "[sim][stats]") {
   const auto xs = exponential_sample(2, 10000, 3.0, 10.0);
   RunningStats whole;
   for (const double x : xs) whole.add(x);
-  const auto parts = split_into<RunningStats>(xs, RunningStats{},
-                                              [](RunningStats& s, double x) { s.add(x); });
+  const auto parts = split_into<RunningStats>(xs, RunningStats{}, [](RunningStats& s, double x) { s.add(x); });
   const RunningStats merged = tree_merge(parts, 0, parts.size());
 
   CHECK(merged.count() == whole.count());
@@ -159,16 +155,14 @@ TEST_CASE("RunningStats.MergeEqualsWhole", "[sim][stats]") {
   const double n = static_cast<double>(xs.size());
   const double kappa = 1.0 + whole.mean() * whole.mean() / whole.variance();
   CHECK(std::abs(merged.mean() - whole.mean()) <= 2.0 * n * kEps * whole.mean());
-  CHECK(std::abs(merged.variance() - whole.variance()) <=
-        2.0 * n * kEps * kappa * whole.variance());
+  CHECK(std::abs(merged.variance() - whole.variance()) <= 2.0 * n * kEps * kappa * whole.variance());
   CHECK(std::abs(merged.sum() - whole.sum()) <= 2.0 * n * kEps * whole.sum());
 }
 
 TEST_CASE("RunningStats.SameMergeOrderIsBitIdentical", "[sim][stats]") {
   const auto xs = exponential_sample(3, 10000, 1.0, 0.0);
   const auto build = [&] {
-    const auto parts = split_into<RunningStats>(xs, RunningStats{},
-                                                [](RunningStats& s, double x) { s.add(x); });
+    const auto parts = split_into<RunningStats>(xs, RunningStats{}, [](RunningStats& s, double x) { s.add(x); });
     return tree_merge(parts, 0, parts.size());
   };
   const RunningStats a = build();
@@ -254,7 +248,7 @@ TEST_CASE("Histogram.UnknownRegionsGiveNaN", "[sim][stats]") {
   CHECK(h.quantile(0.5) == 5.5);        // rank 2: half-way through bin 5
   CHECK(std::isnan(h.quantile(0.8)));   // rank 3.2: the overflow value
   CHECK(std::isnan(h.cdf(-5.0)));
-  CHECK(h.cdf(5.0) == 0.25);            // the underflow counts, nothing in [0, 5]
+  CHECK(h.cdf(5.0) == 0.25);  // the underflow counts, nothing in [0, 5]
   CHECK(std::isnan(h.cdf(10.0)));
   CHECK_THROWS_AS(h.add(std::numeric_limits<double>::quiet_NaN()), wsic::Error);
 }
@@ -268,8 +262,7 @@ TEST_CASE("Histogram.QuantileWithinOneBinOfExact", "[sim][stats]") {
   std::sort(xs.begin(), xs.end());
   REQUIRE(h.overflow() > 0);  // the exponential tail passes 16
 
-  const double p_overflow =
-      1.0 - static_cast<double>(h.overflow()) / static_cast<double>(h.total());
+  const double p_overflow = 1.0 - static_cast<double>(h.overflow()) / static_cast<double>(h.total());
   for (const double p : {0.0, 0.001, 0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99}) {
     REQUIRE(p < p_overflow);
     INFO("p = " << p);
@@ -297,8 +290,7 @@ TEST_CASE("Histogram.MergeEqualsWholeExactly", "[sim][stats]") {
   const Histogram empty(0.0, 12.0, 48);
   Histogram whole = empty;
   for (const double x : xs) whole.add(x);
-  const auto parts =
-      split_into<Histogram>(xs, empty, [](Histogram& h, double x) { h.add(x); });
+  const auto parts = split_into<Histogram>(xs, empty, [](Histogram& h, double x) { h.add(x); });
 
   const Histogram merged = tree_merge(parts, 0, parts.size());
   CHECK(merged == whole);
@@ -371,8 +363,7 @@ TEST_CASE("QuantileSketch.RelativeErrorWithinAlpha", "[sim][stats]") {
         // log(x) / log(gamma) shifts bucket edges by about eps * |log x|
         // relative, and pow() adds a few ulps: allowed for separately.
         // Zeros are counted exactly, so a zero quantile must come out as 0.
-        const double rounding =
-            exact == 0.0 ? 0.0 : 16.0 * kEps * (1.0 + std::abs(std::log(exact))) * exact;
+        const double rounding = exact == 0.0 ? 0.0 : 16.0 * kEps * (1.0 + std::abs(std::log(exact))) * exact;
         CHECK(std::abs(est - exact) <= alpha * exact + rounding);
       }
     }
@@ -386,8 +377,7 @@ TEST_CASE("QuantileSketch.MergeEqualsWholeExactly", "[sim][stats]") {
   const QuantileSketch empty;
   QuantileSketch whole = empty;
   for (const double x : xs) whole.add(x);
-  const auto parts =
-      split_into<QuantileSketch>(xs, empty, [](QuantileSketch& s, double x) { s.add(x); });
+  const auto parts = split_into<QuantileSketch>(xs, empty, [](QuantileSketch& s, double x) { s.add(x); });
 
   const QuantileSketch merged = tree_merge(parts, 0, parts.size());
   CHECK(merged == whole);

@@ -219,8 +219,8 @@ TEST_CASE("Task.NestedThreeDeepAdvanceTheClock", "[sim][task]") {
   // 11, +1: 1 out at 12. The ticker interleaves: a Task's waits are the
   // process's waits, in the same event order (the last tick was scheduled
   // on day 8, before the wake-up for day 12 on day 11, so it runs first).
-  REQUIRE(log == Log{"1 in@0", "2 in@2", "tick@4", "3 in@5", "tick@8", "3 out, same process@10", "2 out@11",
-                     "tick@12", "1 out@12", "total 6@12"});
+  REQUIRE(log == Log{"1 in@0", "2 in@2", "tick@4", "3 in@5", "tick@8", "3 out, same process@10", "2 out@11", "tick@12",
+                     "1 out@12", "total 6@12"});
 }
 
 TEST_CASE("Task.StartsWhenAwaitedNotWhenCalled", "[sim][task]") {

@@ -35,9 +35,7 @@ using wsic::bench::QuaternaryHeapQueue;
 using wsic::bench::VectorBucketQueue;
 using Clock = std::chrono::steady_clock;
 
-double seconds_since(Clock::time_point t0) {
-  return std::chrono::duration<double>(Clock::now() - t0).count();
-}
+double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
 // ---- PHOLD ---------------------------------------------------------------------
 
@@ -68,8 +66,8 @@ int run_phold(std::uint64_t lps, std::uint64_t per_lp, std::uint64_t events, dou
   const auto t0 = Clock::now();
   for (std::uint64_t n = 0; n < events; ++n) sim.step();
   const double s = seconds_since(t0);
-  std::printf("events=%llu seconds=%.3f simtime=%.1f pending=%zu\n",
-              static_cast<unsigned long long>(events), s, sim.now().in_days(), sim.pending_events());
+  std::printf("events=%llu seconds=%.3f simtime=%.1f pending=%zu\n", static_cast<unsigned long long>(events), s,
+              sim.now().in_days(), sim.pending_events());
   std::printf("events_per_s=%.0f\n", static_cast<double>(events) / s);
   return 0;
 }
@@ -89,8 +87,8 @@ Process customer(Simulation& sim, Resource& server, Rng& rng, const Exponential&
   co_await sim.timeout(Duration::days(service(rng)));
 }
 
-Process source(Simulation& sim, Resource& server, std::uint64_t n, Rng& arrivals, Rng& services,
-               const Exponential& gap, const Exponential& service, WaitTally& tally) {
+Process source(Simulation& sim, Resource& server, std::uint64_t n, Rng& arrivals, Rng& services, const Exponential& gap,
+               const Exponential& service, WaitTally& tally) {
   for (std::uint64_t i = 0; i < n; ++i) {
     co_await sim.timeout(Duration::days(gap(arrivals)));
     sim.start(customer(sim, server, services, service, tally));
@@ -314,13 +312,15 @@ int main(int argc, char** argv) {
   mm1->add_option("--mu", mu, "service rate (> lambda)")->check(CLI::PositiveNumber);
 
   std::uint64_t ops = 4'000'000;
-  auto* queue = app.add_subcommand("queue", "hold model on the binary heap, 4-ary heap and the calendar queue (vector and pooled buckets)");
+  auto* queue = app.add_subcommand(
+      "queue", "hold model on the binary heap, 4-ary heap and the calendar queue (vector and pooled buckets)");
   queue->add_option("--ops", ops, "hold operations per structure and size")->check(CLI::PositiveNumber);
 
   std::string scenario_file = "scenarios/baseline.yaml";
   std::uint64_t replications = 20'000, rebuilds = 2'000, seed = 42;
   auto* settings = app.add_subcommand(
-      "settings", "cost of new parameter values before each replication (set + refresh) against the replication itself");
+      "settings",
+      "cost of new parameter values before each replication (set + refresh) against the replication itself");
   settings->add_option("--scenario", scenario_file, "scenario file")->check(CLI::ExistingFile);
   settings->add_option("--replications", replications, "replications in each timed loop")->check(CLI::PositiveNumber);
   settings->add_option("--rebuilds", rebuilds, "Models built from a changed scenario, for contrast");

@@ -17,9 +17,7 @@ using sim::QueueEntry;
 namespace detail {
 /// Heap order for the standard heap algorithms: the next event on top.
 struct Later {
-  constexpr bool operator()(const QueueEntry& a, const QueueEntry& b) const noexcept {
-    return sim::precedes(b, a);
-  }
+  constexpr bool operator()(const QueueEntry& a, const QueueEntry& b) const noexcept { return sim::precedes(b, a); }
 };
 }  // namespace detail
 

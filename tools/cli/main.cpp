@@ -1,7 +1,7 @@
 // wsic: the command-line front end. Parsing and signals only; the commands
 // live in the wsic::cli library.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
 #include <atomic>
 #include <charconv>
@@ -92,7 +92,8 @@ void add_run(CLI::App& parent, RunCommand& cmd, unsigned cores) {
       ->check(whole_number(0, cores, cores_note));
   app->add_option("-o,--out", cmd.out, "output folder (default results/<scenario name>/)");
   app->add_option("--milestone", run.milestones, "extra milestone date, ISO (repeatable)");
-  app->add_option("--set", run.overrides, "set a number of the scenario: PATH=VALUE, e.g. schemes.ealing.readiness=1.2 (repeatable)")
+  app->add_option("--set", run.overrides,
+                  "set a number of the scenario: PATH=VALUE, e.g. schemes.ealing.readiness=1.2 (repeatable)")
       ->check(override_text());
   app->add_flag("--per-replication", run.per_replication, "also write one row per replication and scheme");
   app->add_option("--analysis-replications", run.analysis_replications,
@@ -100,7 +101,8 @@ void add_run(CLI::App& parent, RunCommand& cmd, unsigned cores) {
       ->default_val(run.analysis_replications)
       ->check(whole_number(0, wsic::experiment::kMaxReplications));
   app->add_flag("--force", run.force, "replace earlier results in the output folder");
-  app->add_option("--checkpoint", run.checkpoint_seconds, "save progress every SECONDS so an interrupted run can be resumed")
+  app->add_option("--checkpoint", run.checkpoint_seconds,
+                  "save progress every SECONDS so an interrupted run can be resumed")
       ->check(seconds());
   app->add_option("--resume", cmd.resume, "continue the unfinished run in DIR (its other options come from DIR)");
   app->add_flag("-q,--quiet", run.quiet, "no summary table");
@@ -150,8 +152,9 @@ void add_compare(CLI::App& parent, CompareCommand& cmd, unsigned cores) {
       ->default_val(0)
       ->check(whole_number(0, cores, cores_note));
   app->add_option("-o,--out", cmd.out, "output folder (default results/compare-<names>/)");
-  app->add_option("--set", cmp.overrides,
-                  "set a number in every scenario compared: PATH=VALUE, e.g. levers.central_share.value=0.3 (repeatable)")
+  app->add_option(
+         "--set", cmp.overrides,
+         "set a number in every scenario compared: PATH=VALUE, e.g. levers.central_share.value=0.3 (repeatable)")
       ->check(override_text());
   app->add_flag("--force", cmp.force, "replace earlier results in the output folder");
   app->add_flag("-q,--quiet", cmp.quiet, "no table");

@@ -57,10 +57,14 @@ int main(int argc, char** argv) {
   std::string baseline, schema, format_doc;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string_view flag = argv[i];
-    if (flag == "--baseline") baseline = argv[i + 1];
-    else if (flag == "--schema") schema = argv[i + 1];
-    else if (flag == "--format-doc") format_doc = argv[i + 1];
-    else return usage();
+    if (flag == "--baseline")
+      baseline = argv[i + 1];
+    else if (flag == "--schema")
+      schema = argv[i + 1];
+    else if (flag == "--format-doc")
+      format_doc = argv[i + 1];
+    else
+      return usage();
   }
   if (argc % 2 == 0 || baseline.empty()) return usage();
   try {

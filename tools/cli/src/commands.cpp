@@ -69,7 +69,12 @@ OutputSet comparison_files(const experiment::Comparison& cmp, const experiment::
                            double seconds) {
   const model::Scenario& base = cmp.scenarios().front();
   OutputSet files;
-  const report::RunFacts facts{experiment::version(), opt.seed, opt.replications, sim::kDefaultBlockSize, 0, seconds,
+  const report::RunFacts facts{experiment::version(),
+                               opt.seed,
+                               opt.replications,
+                               sim::kDefaultBlockSize,
+                               0,
+                               seconds,
                                experiment::effective_threads(opt.threads)};
   ordered_json data = report::run_report_data(base, total.outcomes[0], facts, {}, {});
   data["kind"] = "compare";
@@ -101,9 +106,10 @@ int compare_scenarios(const CompareOptions& opt) {
 
   const std::size_t acc_bytes = cmp.empty().memory_bytes();
   if (acc_bytes > experiment::kAccumulatorBudgetBytes) {
-    throw InputError(fmt::format("comparing {} scenarios at once needs {} MB for each batch in flight, more than the "
-                                 "{} MB allowed: compare fewer at once",
-                                 scenarios.size(), acc_bytes >> 20, experiment::kAccumulatorBudgetBytes >> 20));
+    throw InputError(
+        fmt::format("comparing {} scenarios at once needs {} MB for each batch in flight, more than the "
+                    "{} MB allowed: compare fewer at once",
+                    scenarios.size(), acc_bytes >> 20, experiment::kAccumulatorBudgetBytes >> 20));
   }
   const OutputFolder out(out_dir, "comparison.json", opt.force, "wsic compare");
 

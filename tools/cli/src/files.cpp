@@ -39,14 +39,15 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view conte
   std::string tmpl = (dir / ('.' + path.filename().string() + ".tmp-XXXXXX")).string();
   const int fd = ::mkstemp(tmpl.data());
   if (fd < 0) {
-    throw Error(fmt::format("cannot write {}: {} (check that the folder exists and is writable)", path.string(), why()));
+    throw Error(
+        fmt::format("cannot write {}: {} (check that the folder exists and is writable)", path.string(), why()));
   }
   if (!write_all(fd, content)) {
     const std::string reason = why();
     ::close(fd);
     ::unlink(tmpl.c_str());
-    throw Error(fmt::format("cannot write {}: {}{}", path.string(), reason,
-                            errno == ENOSPC ? " (the disk is full)" : ""));
+    throw Error(
+        fmt::format("cannot write {}: {}{}", path.string(), reason, errno == ENOSPC ? " (the disk is full)" : ""));
   }
   if (::fsync(fd) != 0 || ::fchmod(fd, 0644) != 0 || ::close(fd) != 0) {
     const std::string reason = why();
@@ -92,7 +93,8 @@ AppendFile::~AppendFile() {
 
 void AppendFile::write(std::string_view bytes) {
   if (!write_all(fd_, bytes)) {
-    throw Error(fmt::format("cannot write {}: {}{}", path_.string(), why(), errno == ENOSPC ? " (the disk is full)" : ""));
+    throw Error(
+        fmt::format("cannot write {}: {}{}", path_.string(), why(), errno == ENOSPC ? " (the disk is full)" : ""));
   }
   bytes_ += bytes.size();
   hash_.add(bytes);
@@ -113,7 +115,8 @@ void AppendFile::truncate(std::uint64_t bytes, std::uint64_t hash) {
 void AppendFile::close() {
   if (fd_ < 0) return;
   const int fd = std::exchange(fd_, -1);
-  if (::fsync(fd) != 0 || ::close(fd) != 0) throw Error(fmt::format("cannot finish writing {}: {}", path_.string(), why()));
+  if (::fsync(fd) != 0 || ::close(fd) != 0)
+    throw Error(fmt::format("cannot finish writing {}: {}", path_.string(), why()));
 }
 
 bool file_prefix_matches(const std::filesystem::path& path, const Prefix& expected) {
@@ -166,21 +169,22 @@ OutputFolder::OutputFolder(const std::filesystem::path& dir, std::string_view ma
   const std::filesystem::path lock = dir / ".wsic.lock";
   lock_fd_ = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (lock_fd_ < 0) {
-    throw InputError(fmt::format("{}: cannot write to the output folder {}: {} (choose another with -o)", who,
-                                 dir.string(), why()));
+    throw InputError(
+        fmt::format("{}: cannot write to the output folder {}: {} (choose another with -o)", who, dir.string(), why()));
   }
   if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
     ::close(std::exchange(lock_fd_, -1));
-    throw InputError(fmt::format("{}: another wsic is writing to {}; wait for it to finish or choose another folder "
-                                 "with -o",
-                                 who, dir.string()));
+    throw InputError(
+        fmt::format("{}: another wsic is writing to {}; wait for it to finish or choose another folder "
+                    "with -o",
+                    who, dir.string()));
   }
   // Writable, checked now rather than after the whole batch has run.
   std::string probe = (dir / ".write-check.tmp-XXXXXX").string();
   const int fd = ::mkstemp(probe.data());
   if (fd < 0) {
-    throw InputError(fmt::format("{}: cannot write to the output folder {}: {} (choose another with -o)", who,
-                                 dir.string(), why()));
+    throw InputError(
+        fmt::format("{}: cannot write to the output folder {}: {} (choose another with -o)", who, dir.string(), why()));
   }
   ::close(fd);
   ::unlink(probe.c_str());
@@ -191,9 +195,10 @@ OutputFolder::OutputFolder(const std::filesystem::path& dir, std::string_view ma
   const std::filesystem::path done = dir / marker;
   if (std::filesystem::exists(done, ec)) {
     if (!replace) {
-      throw InputError(fmt::format("{}: {} already holds results ({}); pass --force to replace them, or choose "
-                                   "another folder with -o",
-                                   who, dir.string(), marker));
+      throw InputError(
+          fmt::format("{}: {} already holds results ({}); pass --force to replace them, or choose "
+                      "another folder with -o",
+                      who, dir.string(), marker));
     }
     std::filesystem::remove(done, ec);
     if (ec) throw InputError(fmt::format("{}: cannot replace the results in {}: {}", who, dir.string(), ec.message()));

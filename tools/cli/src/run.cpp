@@ -16,13 +16,13 @@
 #include "wsic/cli/output.hpp"
 #include "wsic/experiment/analysis.hpp"
 #include "wsic/experiment/checkpoint.hpp"
+#include "wsic/model/limits.hpp"
+#include "wsic/model/model.hpp"
+#include "wsic/model/outcomes.hpp"
 #include "wsic/report/report.hpp"
 #include "wsic/report/report_data.hpp"
 #include "wsic/report/summary.hpp"
-#include "wsic/model/limits.hpp"
 #include "wsic/scenario/loader.hpp"
-#include "wsic/model/model.hpp"
-#include "wsic/model/outcomes.hpp"
 #include "wsic/sim/runner.hpp"
 
 #ifndef WSIC_VERSION
@@ -65,9 +65,11 @@ class Interrupted : public wsic::Error {
 
 std::string read_all(const fs::path& p) {
   std::ifstream f(p, std::ios::binary);
-  if (!f) throw InputError(fmt::format("there is no {} in {} (a folder holds a checkpoint only while its run is "
-                                       "unfinished; a finished run has its summary.json)",
-                                       kCheckpointFile, p.parent_path().string()));
+  if (!f)
+    throw InputError(
+        fmt::format("there is no {} in {} (a folder holds a checkpoint only while its run is "
+                    "unfinished; a finished run has its summary.json)",
+                    kCheckpointFile, p.parent_path().string()));
   std::ostringstream s;
   s << f.rdbuf();
   return s.str();
@@ -142,7 +144,8 @@ class RunJob {
       const BatchInfo info{version(), opt_.seed, opt_.replications, sim::kDefaultBlockSize};
       std::cout << report::summary_table(sc_, outcomes, info)
                 << fmt::format("\n{} replications in {:.2f} s ({:.0f} per second); results in {}\n", opt_.replications,
-                               batch_seconds, batch_seconds > 0 ? static_cast<double>(opt_.replications) / batch_seconds : 0.0,
+                               batch_seconds,
+                               batch_seconds > 0 ? static_cast<double>(opt_.replications) / batch_seconds : 0.0,
                                out_dir_.string());
     }
     return kExitOk;
@@ -170,7 +173,9 @@ class RunJob {
   bool resumable() const noexcept { return saved_; }
   std::uint64_t seed() const noexcept { return opt_.seed; }
   const fs::path& out_dir() const noexcept { return out_dir_; }
-  std::uint64_t done() const noexcept { return std::min(opt_.replications, reducer_.blocks() * sim::kDefaultBlockSize); }
+  std::uint64_t done() const noexcept {
+    return std::min(opt_.replications, reducer_.blocks() * sim::kDefaultBlockSize);
+  }
 
  private:
   static double seconds_since(std::chrono::steady_clock::time_point t0) {
@@ -206,7 +211,8 @@ class RunJob {
     try {
       if (resumed_) {
         std::vector<sim::BlockReducer<Block>::Node> nodes;
-        for (auto& [blocks, o] : experiment::verified_partials(*resumed_, identity_, sc_)) nodes.push_back({Block{std::move(o), {}}, blocks});
+        for (auto& [blocks, o] : experiment::verified_partials(*resumed_, identity_, sc_))
+          nodes.push_back({Block{std::move(o), {}}, blocks});
         reducer_ = sim::BlockReducer<Block>::from_partials(std::move(nodes));
       }
       check_cancel("before the run started");
@@ -243,9 +249,10 @@ class RunJob {
       fs::rename(out_dir_ / kRowsFinal, partial, ec);
     }
     if (!file_prefix_matches(partial, resumed_->rows)) {
-      throw InputError(fmt::format("the per-replication rows in {} are not those the checkpoint recorded (changed, "
-                                   "truncated or removed): start the run again",
-                                   out_dir_.string()));
+      throw InputError(
+          fmt::format("the per-replication rows in {} are not those the checkpoint recorded (changed, "
+                      "truncated or removed): start the run again",
+                      out_dir_.string()));
     }
     rows_ = AppendFile(partial, false);
     rows_.truncate(resumed_->rows.bytes, resumed_->rows.hash);  // rows past the checkpoint will be run again
@@ -266,12 +273,16 @@ class RunJob {
     saved_rows_ = c.rows;
   }
 
-  std::uint64_t nblocks() const { return opt_.replications / sim::kDefaultBlockSize + (opt_.replications % sim::kDefaultBlockSize ? 1 : 0); }
+  std::uint64_t nblocks() const {
+    return opt_.replications / sim::kDefaultBlockSize + (opt_.replications % sim::kDefaultBlockSize ? 1 : 0);
+  }
 
   // --- batch -----------------------------------------------------------------
 
   std::string rows_of(std::uint64_t index, const model::ReplicationOutcome& r) const {
-    const auto day = [&](double d) { return d == model::kNever ? std::string() : report::iso_day(sc_, static_cast<int>(d)); };
+    const auto day = [&](double d) {
+      return d == model::kNever ? std::string() : report::iso_day(sc_, static_cast<int>(d));
+    };
     std::string rows;
     for (std::size_t s = 0; s < r.schemes.size(); ++s) {
       const auto& so = r.schemes[s];
@@ -285,7 +296,8 @@ class RunJob {
     sim::RunnerOptions ro;
     ro.threads = opt_.threads;
     ro.block_size = sim::kDefaultBlockSize;
-    ro.blocks_in_flight = experiment::blocks_in_flight(model::Outcomes(sc_).memory_bytes(), experiment::effective_threads(opt_.threads));
+    ro.blocks_in_flight =
+        experiment::blocks_in_flight(model::Outcomes(sc_).memory_bytes(), experiment::effective_threads(opt_.threads));
     ro.cancel = opt_.cancel;
     if (tty_) ro.progress = draw_progress;
     auto last_save = std::chrono::steady_clock::now();
@@ -305,7 +317,8 @@ class RunJob {
             acc.outcomes.add(r);
             if (opt_.per_replication) acc.rows += rows_of(index, r);
           },
-          reducer_, [&](Block& b) {
+          reducer_,
+          [&](Block& b) {
             if (!opt_.per_replication) return;
             rows_.write(b.rows);
             std::string().swap(b.rows);
@@ -328,11 +341,13 @@ class RunJob {
     // Smaller batches with common random numbers (the same seed and
     // replication indices as the main run).
     BatchSpec spec{opt_.seed, analysis_n_, opt_.threads, sim::kDefaultBlockSize, opt_.cancel, {}};
-    spec.blocks_in_flight = experiment::blocks_in_flight(model::Outcomes(sc_).memory_bytes(), experiment::effective_threads(opt_.threads));
+    spec.blocks_in_flight =
+        experiment::blocks_in_flight(model::Outcomes(sc_).memory_bytes(), experiment::effective_threads(opt_.threads));
     std::size_t batches = sc_.barriers.size();
     for (const auto& l : sc_.levers) batches += l.low < l.high ? 2 : 0;
     if (!opt_.quiet) {
-      std::cerr << fmt::format("analysing barriers and levers: {} batches of {} replications...\n", batches, analysis_n_);
+      std::cerr << fmt::format("analysing barriers and levers: {} batches of {} replications...\n", batches,
+                               analysis_n_);
     }
     try {
       const model::Outcomes base = analysis_n_ == opt_.replications ? outcomes : experiment::run_batch(sc_, spec);
@@ -360,10 +375,12 @@ class RunJob {
     run["analysis_replications"] = analysis_n_;
     run["wall_seconds_with_analyses"] = total_seconds;
     add("run.json", run.dump(2) + "\n");
-    const RunFacts facts{version(), opt_.seed, opt_.replications, sim::kDefaultBlockSize, analysis_n_, batch_seconds, threads};
+    const RunFacts facts{version(),     opt_.seed, opt_.replications, sim::kDefaultBlockSize, analysis_n_,
+                         batch_seconds, threads};
     const nlohmann::ordered_json data = report::run_report_data(sc_, outcomes, facts, barrier_bars_, lever_bars_);
     add("report_data.json", data.dump(2) + "\n");
-    for (auto& [name, content] : report::render_report(nlohmann::json::parse(data.dump()))) add(name, std::move(content));
+    for (auto& [name, content] : report::render_report(nlohmann::json::parse(data.dump())))
+      add(name, std::move(content));
     for (const char* reserved : {"summary.json", kRowsFinal, kCheckpointFile}) {
       if (files.contains(reserved)) throw InternalError(fmt::format("an output of the run is named {}", reserved));
     }
@@ -447,9 +464,10 @@ int run_command(const RunOptions& given) {
     return kExitBadInput;
   } catch (const Interrupted& e) {
     if (job && job->resumable()) {
-      std::cerr << fmt::format("wsic run: interrupted {}, after {} of {} replications; progress is saved: continue "
-                               "with\n  wsic run --resume {}\n",
-                               e.during(), e.done(), e.total(), job->out_dir().string());
+      std::cerr << fmt::format(
+          "wsic run: interrupted {}, after {} of {} replications; progress is saved: continue "
+          "with\n  wsic run --resume {}\n",
+          e.during(), e.done(), e.total(), job->out_dir().string());
     } else {
       if (job) job->clean_up_after_failure();
       std::cerr << fmt::format("wsic run: interrupted {}, after {} of {} replications; no results were written{}\n",
@@ -460,9 +478,10 @@ int run_command(const RunOptions& given) {
     if (job) job->clean_up_after_failure();
     std::cerr << fmt::format("wsic run: {} (seed {})\n", e.what(), job ? job->seed() : given.seed);
     if (job && job->resumable()) {
-      std::cerr << fmt::format("progress up to the last checkpoint is kept: once the cause is fixed, continue with\n"
-                               "  wsic run --resume {}\n",
-                               job->out_dir().string());
+      std::cerr << fmt::format(
+          "progress up to the last checkpoint is kept: once the cause is fixed, continue with\n"
+          "  wsic run --resume {}\n",
+          job->out_dir().string());
     }
     return kExitFailure;
   }

@@ -24,10 +24,10 @@ Shift shift(const model::DayCounts& base, const model::DayCounts& other);
 struct TornadoBar {
   std::string id;
   std::string name;
-  std::string low_label;   ///< levers only
-  std::string high_label;  ///< levers only
-  Shift all_live;          ///< barriers: switched off; levers: at the low setting
-  Shift all_live_high;     ///< levers only: at the high setting
+  std::string low_label;            ///< levers only
+  std::string high_label;           ///< levers only
+  Shift all_live;                   ///< barriers: switched off; levers: at the low setting
+  Shift all_live_high;              ///< levers only: at the high setting
   std::vector<Shift> schemes;       ///< per scheme, as `all_live`
   std::vector<Shift> schemes_high;  ///< levers only
 };

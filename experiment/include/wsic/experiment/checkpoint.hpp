@@ -10,10 +10,10 @@
 #include <utility>
 #include <vector>
 
-#include "wsic/sim/error.hpp"
 #include "wsic/model/model.hpp"
 #include "wsic/model/outcomes.hpp"
 #include "wsic/model/scenario.hpp"
+#include "wsic/sim/error.hpp"
 
 namespace wsic::experiment {
 
@@ -29,13 +29,12 @@ struct Prefix {
   std::uint64_t hash = 0;
 };
 
-
 /// Everything a run's results depend on.
 struct RunIdentity {
   std::string tool_version;
-  std::string scenario_file;      ///< as the user first gave it (results name it)
-  std::string scenario_absolute;  ///< where to find it again
-  std::string content_hash;       ///< of the resolved scenario
+  std::string scenario_file;            ///< as the user first gave it (results name it)
+  std::string scenario_absolute;        ///< where to find it again
+  std::string content_hash;             ///< of the resolved scenario
   std::vector<std::string> milestones;  ///< extra ones from the command line
   std::vector<std::string> overrides;   ///< --set PATH=VALUE, in order
   std::uint64_t seed = 0;

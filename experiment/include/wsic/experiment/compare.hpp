@@ -21,8 +21,8 @@ namespace wsic::experiment {
 struct Series {
   std::string id;
   std::string name;
-  int base_index;                // scheme index in the base, or -1 for programme series
-  std::vector<int> whatif_index; // per what-if, or -1 when the scheme is absent there
+  int base_index;                 // scheme index in the base, or -1 for programme series
+  std::vector<int> whatif_index;  // per what-if, or -1 when the scheme is absent there
 };
 
 /// The scenarios of a comparison share one time axis: days since the

@@ -24,12 +24,12 @@ class PairedDifferences {
   }
 
   struct Summary {
-    std::uint64_t pairs = 0;       ///< replications
-    std::uint64_t both_live = 0;   ///< replications where both went live within the horizon
-    double mean = 0.0;             ///< mean shift in days, over both_live
+    std::uint64_t pairs = 0;                       ///< replications
+    std::uint64_t both_live = 0;                   ///< replications where both went live within the horizon
+    double mean = 0.0;                             ///< mean shift in days, over both_live
     double mean_ci_low = 0.0, mean_ci_high = 0.0;  ///< 95%, from the standard error
-    double p10 = 0.0, p50 = 0.0, p90 = 0.0;         ///< shift quantiles (never = after the horizon)
-    double p50_ci_low = 0.0, p50_ci_high = 0.0;     ///< 95%, order statistics
+    double p10 = 0.0, p50 = 0.0, p90 = 0.0;        ///< shift quantiles (never = after the horizon)
+    double p50_ci_low = 0.0, p50_ci_high = 0.0;    ///< 95%, order statistics
     double probability_earlier = 0.0;
     double probability_later = 0.0;
   };

@@ -52,13 +52,13 @@ struct Settings {
   Scenario values;  ///< same structure as the Model's scenario; only numbers differ
 
   // Derived from `values` by Model::refresh.
-  int central_capacity = 1;         ///< schemes the central team supports at once
-  double local_rate = 1.0;          ///< local work rate relative to the baseline funding split
-  double base_central_share = 0.5;  ///< central share of support money as funded
-  double central_share = 0.5;       ///< as the central_share lever sets it
-  double transactional_cut = 0.0;   ///< share of transactional work done during co-design
-  double promised_day = kNever;     ///< go-live date promised to lay partners, or kNever
-  std::vector<int> scheme_priority; ///< central team queue position per scheme (smaller first)
+  int central_capacity = 1;          ///< schemes the central team supports at once
+  double local_rate = 1.0;           ///< local work rate relative to the baseline funding split
+  double base_central_share = 0.5;   ///< central share of support money as funded
+  double central_share = 0.5;        ///< as the central_share lever sets it
+  double transactional_cut = 0.0;    ///< share of transactional work done during co-design
+  double promised_day = kNever;      ///< go-live date promised to lay partners, or kNever
+  std::vector<int> scheme_priority;  ///< central team queue position per scheme (smaller first)
 
   /// Share of funding year `year`'s support money spent centrally.
   double central_share_in(std::size_t year) const;
@@ -118,13 +118,13 @@ class Model {
   // Random stream ids, derived from names so they survive edits elsewhere.
   struct Streams {
     std::uint64_t codesign = 0;
-    std::vector<std::uint64_t> design;                 // per scheme
-    std::vector<std::uint64_t> ramp;                   // per scheme
-    std::vector<std::vector<std::uint64_t>> work;      // [scheme][workstream]
-    std::vector<std::uint64_t> barrier_programme;      // per barrier
-    std::vector<std::vector<std::uint64_t>> barrier_scheme;                  // [barrier][scheme]
-    std::vector<std::vector<std::vector<std::uint64_t>>> barrier_task;       // [barrier][scheme][workstream]
-    std::vector<std::vector<std::uint64_t>> barrier_design;                  // [barrier][scheme]
+    std::vector<std::uint64_t> design;                                  // per scheme
+    std::vector<std::uint64_t> ramp;                                    // per scheme
+    std::vector<std::vector<std::uint64_t>> work;                       // [scheme][workstream]
+    std::vector<std::uint64_t> barrier_programme;                       // per barrier
+    std::vector<std::vector<std::uint64_t>> barrier_scheme;             // [barrier][scheme]
+    std::vector<std::vector<std::vector<std::uint64_t>>> barrier_task;  // [barrier][scheme][workstream]
+    std::vector<std::vector<std::uint64_t>> barrier_design;             // [barrier][scheme]
   };
   const Streams& streams() const noexcept { return streams_; }
 

@@ -68,8 +68,8 @@ struct Workstream {
   std::string id;
   std::string name;
   enum class Kind { kEngagement, kTransactional } kind = Kind::kEngagement;
-  AnyDistribution work;                  ///< days of work at the nominal rate
-  std::vector<int> after;                ///< indices of prerequisite workstreams
+  AnyDistribution work;    ///< days of work at the nominal rate
+  std::vector<int> after;  ///< indices of prerequisite workstreams
   bool needed_for_go_live = true;
 };
 
@@ -119,7 +119,7 @@ struct Barrier {
 
 /// Support money for one financial year (April to March), in £m.
 struct FundingYear {
-  int year = 0;  ///< the year the financial year starts in: 2013 for 2013/14
+  int year = 0;              ///< the year the financial year starts in: 2013 for 2013/14
   double central = 0.0;      ///< pan-NW London support (programme team and consultancy)
   double consultancy = 0.0;  ///< of which specialist expertise
   double local = 0.0;        ///< direct CCG local support
@@ -151,7 +151,7 @@ struct Scenario {
   // Programme level.
   double codesign_start = 0.0;  ///< day
   AnyDistribution codesign_duration = sim::Fixed{0.0};
-  double designation = 0.0;     ///< day the early adopters are designated
+  double designation = 0.0;                       ///< day the early adopters are designated
   AnyDistribution design_work = sim::Fixed{0.0};  ///< local design and planning, days
   /// Schemes the central team and consultancy support at once; scaled by the
   /// central share of funding relative to the baseline.
@@ -167,9 +167,9 @@ struct Scenario {
   double central_support_elasticity = 0.0;
 
   // Levers the model reads directly (indices into `levers`, -1 if absent).
-  int lever_central_share = -1;            ///< number in [0,1], or absent = as funded
-  int lever_transactional_investment = -1; ///< share of transactional work done during co-design
-  int lever_promised_go_live = -1;         ///< date schemes were promised to go live
+  int lever_central_share = -1;             ///< number in [0,1], or absent = as funded
+  int lever_transactional_investment = -1;  ///< share of transactional work done during co-design
+  int lever_promised_go_live = -1;          ///< date schemes were promised to go live
 
   /// Of transactional work done in parallel with co-design, the share that
   /// is not lost when designs change.

@@ -46,8 +46,7 @@ class RateProfile {
   /// The profile of work on `mask` (any bit in common with a window's
   /// targets) from time `from` on. Reuses its storage: not thread-safe.
   /// `fold_up_to` chooses the method (tests compare the two).
-  void build(double from, const std::vector<Window>& windows, std::uint64_t mask,
-             std::size_t fold_up_to = kFoldUpTo);
+  void build(double from, const std::vector<Window>& windows, std::uint64_t mask, std::size_t fold_up_to = kFoldUpTo);
 
   /// When `work` days of nominal progress at `rate` (> 0), begun at the
   /// profile's start, are done; kNever if never (blocked for good).

@@ -31,5 +31,4 @@ std::map<std::string, std::string> summary_csvs(const model::Scenario& sc, const
 /// A table for the terminal.
 std::string summary_table(const model::Scenario& sc, const model::Outcomes& o, const BatchInfo& info);
 
-
 }  // namespace wsic::report

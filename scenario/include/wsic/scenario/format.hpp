@@ -76,14 +76,14 @@ struct KeySpec {
   /// kInteger); for a list, what it is ("a list of workstream ids"); for an
   /// enum, what its values are ("trigger type": "unknown trigger type 'x'").
   std::string_view noun;
-  std::string_view why;                   ///< why the range (or the list's length) is limited; said past it
-  std::vector<std::string_view> allowed;  ///< kEnum: the values, in the order they are listed
-  std::vector<std::string_view> reserved; ///< kId: ids taken for something else, so not allowed here
-  std::size_t max_length = 0;             ///< kName, kId, kLine, kProse: characters; 0 when unlimited
-  std::size_t min_items = 0;              ///< kList
-  std::size_t max_items = 0;              ///< kList, kIdMap: 0 when unlimited
-  std::string_view items;                 ///< kList, kIdMap: the items in the plural, for messages ("financial years")
-  Kind item = Kind::kString;              ///< kList: what its items are (kObject: `object`)
+  std::string_view why;                    ///< why the range (or the list's length) is limited; said past it
+  std::vector<std::string_view> allowed;   ///< kEnum: the values, in the order they are listed
+  std::vector<std::string_view> reserved;  ///< kId: ids taken for something else, so not allowed here
+  std::size_t max_length = 0;              ///< kName, kId, kLine, kProse: characters; 0 when unlimited
+  std::size_t min_items = 0;               ///< kList
+  std::size_t max_items = 0;               ///< kList, kIdMap: 0 when unlimited
+  std::string_view items;                  ///< kList, kIdMap: the items in the plural, for messages ("financial years")
+  Kind item = Kind::kString;               ///< kList: what its items are (kObject: `object`)
   /// kObject, kIdMap (its values), kList of kObject (its items), and the
   /// maps kDistribution and kScaled may be.
   const ObjectSpec* object = nullptr;

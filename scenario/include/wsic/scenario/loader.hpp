@@ -10,9 +10,9 @@
 #include <string_view>
 #include <vector>
 
+#include "wsic/model/scenario.hpp"
 #include "wsic/scenario/diagnostics.hpp"
 #include "wsic/scenario/format.hpp"
-#include "wsic/model/scenario.hpp"
 
 namespace wsic::scenario {
 

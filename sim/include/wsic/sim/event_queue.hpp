@@ -42,9 +42,7 @@ constexpr bool precedes(const QueueEntry& a, const QueueEntry& b) noexcept {
 
 namespace detail {
 struct Later {
-  constexpr bool operator()(const QueueEntry& a, const QueueEntry& b) const noexcept {
-    return precedes(b, a);
-  }
+  constexpr bool operator()(const QueueEntry& a, const QueueEntry& b) const noexcept { return precedes(b, a); }
 };
 
 /// Ring buckets as singly linked lists threaded through one pool of nodes,
@@ -250,8 +248,8 @@ class CalendarQueue {
     double width = front * kPerBucket;
     if (!(width > 0.0)) width = (hi - lo) / static_cast<double>(n);
     const double span_buckets = (hi - lo) / width;
-    std::size_t nb = std::min({std::bit_ceil(n) * kBucketsPerEvent, kMaxBuckets,
-                               static_cast<std::size_t>(std::min(span_buckets, 1e18)) + 1});
+    std::size_t nb = std::min(
+        {std::bit_ceil(n) * kBucketsPerEvent, kMaxBuckets, static_cast<std::size_t>(std::min(span_buckets, 1e18)) + 1});
     nb = std::max<std::size_t>(nb, 1);
     ring_.reserve_buckets(nb);
     nb_ = nb;

@@ -21,10 +21,10 @@
 #include <array>
 #include <concepts>
 #include <coroutine>
-#include <span>
 #include <cstdint>
 #include <exception>
 #include <optional>
+#include <span>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -135,9 +135,7 @@ concept HasSimulation = requires(T& t) {
 class [[nodiscard("hand it to Simulation::start: on its own it does nothing")]] Process {
  public:
   struct promise_type {
-    Process get_return_object() noexcept {
-      return Process(std::coroutine_handle<promise_type>::from_promise(*this));
-    }
+    Process get_return_object() noexcept { return Process(std::coroutine_handle<promise_type>::from_promise(*this)); }
     std::suspend_always initial_suspend() noexcept { return {}; }
     std::suspend_always final_suspend() noexcept { return {}; }
     void return_void() noexcept {}
@@ -160,7 +158,7 @@ class [[nodiscard("hand it to Simulation::start: on its own it does nothing")]] 
     std::exception_ptr error;
   };
 
-  Process(Process&& o) noexcept : h_(std::exchange(o.h_, {})) {}
+  Process(Process && o) noexcept : h_(std::exchange(o.h_, {})) {}
   Process& operator=(Process&& o) noexcept {
     if (this != &o) {
       if (h_) h_.destroy();
@@ -247,10 +245,8 @@ class TaskPromise : public TaskPromiseBase {
   using TaskPromiseBase::TaskPromiseBase;
   Task<T> get_return_object() noexcept;
   template <class U = T>
-    requires std::constructible_from<T, U&&>
-  void return_value(U&& v) {
-    value_.emplace(std::forward<U>(v));
-  }
+  requires std::constructible_from<T, U&&>
+  void return_value(U&& v) { value_.emplace(std::forward<U>(v)); }
   T take() {
     if (error_) std::rethrow_exception(error_);
     return std::move(*value_);
@@ -302,7 +298,7 @@ class [[nodiscard("co_await it: a Task starts only when awaited")]] Task {
  public:
   using promise_type = detail::TaskPromise<T>;
 
-  Task(Task&& o) noexcept : h_(std::exchange(o.h_, {})) {}
+  Task(Task && o) noexcept : h_(std::exchange(o.h_, {})) {}
   Task& operator=(Task&& o) noexcept {
     if (this != &o) {
       if (h_) h_.destroy();
@@ -339,7 +335,7 @@ class [[nodiscard("co_await it: a Task starts only when awaited")]] Task {
    private:
     std::coroutine_handle<promise_type> h_;
   };
-  Awaiter operator co_await() && noexcept { return Awaiter(h_); }
+  Awaiter operator co_await()&& noexcept { return Awaiter(h_); }
 
  private:
   friend promise_type;
@@ -362,7 +358,7 @@ inline Task<void> detail::TaskPromise<void>::get_return_object() noexcept {
 /// nothing.
 class [[nodiscard("co_await it: on its own it does nothing")]] Timeout {
  public:
-  Timeout(Simulation& sim, Duration d) noexcept : sim_(sim), d_(d) {}
+  Timeout(Simulation & sim, Duration d) noexcept : sim_(sim), d_(d) {}
   bool await_ready() const noexcept { return false; }
   void await_suspend(std::coroutine_handle<>) {
     pid_ = sim_.current_process();
@@ -382,7 +378,7 @@ class [[nodiscard("co_await it: on its own it does nothing")]] Timeout {
 /// Awaiting a point in time: `co_await sim.until(t)`.
 class [[nodiscard("co_await it: on its own it does nothing")]] Until {
  public:
-  Until(Simulation& sim, Time t) noexcept : sim_(sim), t_(t) {}
+  Until(Simulation & sim, Time t) noexcept : sim_(sim), t_(t) {}
   bool await_ready() const noexcept { return false; }
   void await_suspend(std::coroutine_handle<>) {
     pid_ = sim_.current_process();
@@ -480,7 +476,7 @@ class Signal {
 
 class [[nodiscard("co_await it: on its own it does nothing")]] Signal::Awaiter {
  public:
-  explicit Awaiter(Signal& s) noexcept : s_(s) {}
+  explicit Awaiter(Signal & s) noexcept : s_(s) {}
   bool await_ready() const noexcept { return s_.triggered(); }
   void await_suspend(std::coroutine_handle<>) {
     pid_ = s_.simulation().current_process();
@@ -513,7 +509,7 @@ inline Signal::Awaiter Signal::operator co_await() noexcept { return Awaiter(*th
 template <class Pred>
 class [[nodiscard("co_await it: on its own it does nothing")]] WaitUntil {
  public:
-  WaitUntil(Signal& changed, Pred pred) : s_(changed), pred_(std::move(pred)) {}
+  WaitUntil(Signal & changed, Pred pred) : s_(changed), pred_(std::move(pred)) {}
   bool await_ready() { return pred_(); }
   void await_suspend(std::coroutine_handle<>) {
     pid_ = s_.simulation().current_process();
@@ -614,13 +610,11 @@ class [[nodiscard("co_await it: on its own it does nothing")]] WaitSignals {
 };
 
 template <class... S>
-  requires(std::same_as<S, Signal> && ...)
-WaitSignals all_of(S&... s) {
+requires(std::same_as<S, Signal>&&...) WaitSignals all_of(S&... s) {
   return WaitSignals(std::array<Signal*, sizeof...(S)>{&s...}, true);
 }
 template <class... S>
-  requires(std::same_as<S, Signal> && ...)
-WaitSignals any_of(S&... s) {
+requires(std::same_as<S, Signal>&&...) WaitSignals any_of(S&... s) {
   return WaitSignals(std::array<Signal*, sizeof...(S)>{&s...}, false);
 }
 inline WaitSignals all_of(std::span<Signal* const> s) { return WaitSignals(s, true); }
@@ -641,7 +635,7 @@ inline WaitSignals any_of(std::span<Signal* const> s) { return WaitSignals(s, fa
 /// `wake_early` does not cut this wait short.
 class [[nodiscard("co_await it: on its own it does nothing")]] WaitFor {
  public:
-  WaitFor(Signal& s, Duration d) noexcept : s_(s), d_(d) {}
+  WaitFor(Signal & s, Duration d) noexcept : s_(s), d_(d) {}
   bool await_ready() noexcept {
     fired_ = s_.triggered();
     return fired_;
@@ -673,7 +667,7 @@ class [[nodiscard("co_await it: on its own it does nothing")]] WaitFor {
     s.simulation().wake(self->pid_);
     return true;
   }
-  static void on_timeout(Simulation& sim, void* ctx, std::uint64_t) {
+  static void on_timeout(Simulation & sim, void* ctx, std::uint64_t) {
     auto* self = static_cast<WaitFor*>(ctx);
     self->s_.remove_waiter(self);
     sim.wake(self->pid_);
@@ -696,7 +690,7 @@ inline WaitFor wait_for(Signal& s, Duration d) { return WaitFor(s, d); }
 /// once if it already ended.
 class [[nodiscard("co_await it: on its own it does nothing")]] Join {
  public:
-  Join(Simulation& sim, ProcessId target) noexcept : sim_(sim), target_(target) {}
+  Join(Simulation & sim, ProcessId target) noexcept : sim_(sim), target_(target) {}
   bool await_ready() const noexcept { return !sim_.is_alive(target_); }
   void await_suspend(std::coroutine_handle<>) {
     pid_ = sim_.current_process();

@@ -70,8 +70,7 @@ class Rng {
 
   /// Seeds from the three inputs; triples differing in any one component give
   /// unrelated states. The state is never all zero.
-  constexpr Rng(std::uint64_t master_seed, std::uint64_t replication, std::uint64_t stream) noexcept
-      : s_{} {
+  constexpr Rng(std::uint64_t master_seed, std::uint64_t replication, std::uint64_t stream) noexcept : s_{} {
     // Each step is a bijection of the previous hash for fixed other inputs, so
     // changing exactly one input always changes the starting point.
     std::uint64_t h = detail::mix64(master_seed + detail::kGoldenGamma);
@@ -103,14 +102,10 @@ class Rng {
   }
 
   /// Uniform double in [0, 1) with 53 random bits (multiples of 2^-53).
-  constexpr double uniform01() noexcept {
-    return static_cast<double>((*this)() >> 11) * 0x1.0p-53;
-  }
+  constexpr double uniform01() noexcept { return static_cast<double>((*this)() >> 11) * 0x1.0p-53; }
 
   /// Uniform double in (0, 1): (k + 1/2) * 2^-52, safe to pass to log().
-  constexpr double uniform01_open() noexcept {
-    return (static_cast<double>((*this)() >> 12) + 0.5) * 0x1.0p-52;
-  }
+  constexpr double uniform01_open() noexcept { return (static_cast<double>((*this)() >> 12) + 0.5) * 0x1.0p-52; }
 
   /// Unbiased uniform integer in [0, n); n must be > 0. Lemire's
   /// multiply-shift with rejection: at most one division, and only rarely.
@@ -177,9 +172,18 @@ constexpr double cx_exp(double x) {
 constexpr double cx_log(double y) {  // y > 0, finite
   int e = 0;
   double m = y;
-  while (m >= 2.0) { m *= 0.5; ++e; }
-  while (m < 1.0) { m *= 2.0; --e; }
-  if (m > 1.4142135623730951) { m *= 0.5; ++e; }
+  while (m >= 2.0) {
+    m *= 0.5;
+    ++e;
+  }
+  while (m < 1.0) {
+    m *= 2.0;
+    --e;
+  }
+  if (m > 1.4142135623730951) {
+    m *= 0.5;
+    ++e;
+  }
   const double s = (m - 1.0) / (m + 1.0);  // |s| <= 0.172
   const double s2 = s * s;
   double p = 0.0;
@@ -225,11 +229,11 @@ constexpr Ziggurat make_ziggurat(double r, double v, double (*f)(double), double
 }
 
 // r and v (common layer area) solved to 25 digits with mpmath for 256 layers.
-inline constexpr Ziggurat kExpZiggurat = make_ziggurat(
-    7.697117470131049714044628, 0.003949659822581557219977572, exp_density, exp_density_inverse);
+inline constexpr Ziggurat kExpZiggurat =
+    make_ziggurat(7.697117470131049714044628, 0.003949659822581557219977572, exp_density, exp_density_inverse);
 
-inline constexpr Ziggurat kNormalZiggurat = make_ziggurat(
-    3.65415288536100877164543, 0.004928673233974655347361775, normal_density, normal_density_inverse);
+inline constexpr Ziggurat kNormalZiggurat =
+    make_ziggurat(3.65415288536100877164543, 0.004928673233974655347361775, normal_density, normal_density_inverse);
 
 // Rare paths of the ziggurats (wedges and tails), kept out of line so the
 // inline fast path stays small. Return true and set `out` on acceptance.
@@ -250,7 +254,8 @@ inline double standard_exponential(Rng& rng) {
     const std::uint64_t bits = rng();
     const auto i = static_cast<unsigned>(bits & 0xffU);
     const double x = static_cast<double>(bits >> 11) * 0x1.0p-53 * z.x[i];
-    if (x < z.x[i + 1]) [[likely]] return x;
+    if (x < z.x[i + 1]) [[likely]]
+      return x;
     double out = 0.0;
     if (detail::exponential_slow(rng, i, x, out)) return out;
   }
@@ -265,7 +270,8 @@ inline double standard_normal(Rng& rng) {
     const auto i = static_cast<unsigned>(bits & 0xffU);
     const double x = static_cast<double>(bits >> 11) * 0x1.0p-53 * z.x[i];
     double out = x;
-    if (!(x < z.x[i + 1]) && !detail::normal_slow(rng, i, x, out)) [[unlikely]] continue;
+    if (!(x < z.x[i + 1]) && !detail::normal_slow(rng, i, x, out)) [[unlikely]]
+      continue;
     // Flip the sign bit directly: a branch on a random bit mispredicts half the time.
     return std::bit_cast<double>(std::bit_cast<std::uint64_t>(out) ^ ((bits & 0x100U) << 55));
   }
@@ -494,8 +500,8 @@ class Empirical {
 };
 
 /// Any of the distributions, for scenario files and configuration.
-using AnyDistribution = std::variant<Fixed, Uniform, Exponential, Normal, LogNormal, Gamma, Weibull,
-                                     Triangular, BetaPert, Bernoulli, Discrete, Empirical>;
+using AnyDistribution = std::variant<Fixed, Uniform, Exponential, Normal, LogNormal, Gamma, Weibull, Triangular,
+                                     BetaPert, Bernoulli, Discrete, Empirical>;
 
 /// One draw from d. Thread-safe as long as rng is not shared.
 double sample(const AnyDistribution& d, Rng& rng);

@@ -106,7 +106,7 @@ class Resource {
 
 class [[nodiscard("co_await it: on its own it does nothing")]] Resource::Request {
  public:
-  Request(Resource& r, int prio) noexcept : r_(r), prio_(prio) {}
+  Request(Resource & r, int prio) noexcept : r_(r), prio_(prio) {}
   bool await_ready() noexcept {
     if (r_.discipline_ == Discipline::kFifo && r_.queue_.empty() && r_.in_use_ < r_.capacity_) {
       r_.account();
@@ -192,7 +192,7 @@ class Container {
 
 class [[nodiscard("co_await it: on its own it does nothing")]] Container::Get {
  public:
-  Get(Container& c, double amount) noexcept : c_(c), amount_(amount) {}
+  Get(Container & c, double amount) noexcept : c_(c), amount_(amount) {}
   bool await_ready() { return c_.try_get(amount_); }
   void await_suspend(std::coroutine_handle<>) {
     pid_ = c_.sim_.current_process();

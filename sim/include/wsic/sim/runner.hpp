@@ -39,9 +39,9 @@ namespace wsic::sim {
 class Cancelled : public Error {
  public:
   Cancelled(std::uint64_t done, std::uint64_t total)
-      : Error("cancelled after " + std::to_string(done) + " of " + std::to_string(total) +
-              " replications"),
-        done_(done), total_(total) {}
+      : Error("cancelled after " + std::to_string(done) + " of " + std::to_string(total) + " replications"),
+        done_(done),
+        total_(total) {}
   std::uint64_t done() const noexcept { return done_; }
   std::uint64_t total() const noexcept { return total_; }
 
@@ -207,8 +207,7 @@ void run_blocks(std::uint64_t total, const RunnerOptions& opt, Make&& make, Repl
   const std::uint64_t bs = opt.block_size;
   const std::uint64_t nblocks = total / bs + (total % bs != 0 ? 1 : 0);  // no overflow near 2^64
   const int cores = opt.threads > 0 ? static_cast<int>(opt.threads) : tbb::info::default_concurrency();
-  const std::uint64_t wave =
-      opt.blocks_in_flight > 0 ? opt.blocks_in_flight : static_cast<std::uint64_t>(cores) * 4;
+  const std::uint64_t wave = opt.blocks_in_flight > 0 ? opt.blocks_in_flight : static_cast<std::uint64_t>(cores) * 4;
   // More threads than blocks in a wave would have nothing to do.
   const int threads = static_cast<int>(std::min<std::uint64_t>(static_cast<std::uint64_t>(cores), wave));
   tbb::task_arena arena(threads);
@@ -217,8 +216,7 @@ void run_blocks(std::uint64_t total, const RunnerOptions& opt, Make&& make, Repl
   std::atomic<bool> cancelled{false};
 
   auto is_cancelled = [&] {
-    return cancelled.load(std::memory_order_relaxed) ||
-           (opt.cancel && opt.cancel->load(std::memory_order_relaxed));
+    return cancelled.load(std::memory_order_relaxed) || (opt.cancel && opt.cancel->load(std::memory_order_relaxed));
   };
 
   for (std::uint64_t b0 = reducer.blocks(); b0 < nblocks; b0 += wave) {
@@ -261,8 +259,7 @@ void run_blocks(std::uint64_t total, const RunnerOptions& opt, Make&& make, Repl
     }
     const std::uint64_t done = std::min(total, reducer.blocks() * bs);
     if (opt.progress) {
-      opt.progress(Progress{done, total,
-                            std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()});
+      opt.progress(Progress{done, total, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()});
     }
     if (opt.after_wave) opt.after_wave(reducer.blocks());
     if (merged < slots.size() || is_cancelled()) {
@@ -279,8 +276,7 @@ void run_blocks(std::uint64_t total, const RunnerOptions& opt, Make&& make, Repl
 
 /// Runs `total` replications from scratch and returns the merged accumulator.
 template <class Acc, class Make, class Replicate>
-Acc run_replications(std::uint64_t total, const RunnerOptions& opt, Make&& make,
-                     Replicate&& replicate) {
+Acc run_replications(std::uint64_t total, const RunnerOptions& opt, Make&& make, Replicate&& replicate) {
   BlockReducer<Acc> reducer;
   run_blocks<Acc>(total, opt, make, replicate, reducer);
   return reducer.result(make());

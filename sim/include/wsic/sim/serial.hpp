@@ -99,9 +99,7 @@ class ByteReader {
     const std::size_t at = pos_;
     const std::uint64_t n = read_u64();
     if (element_bytes != 0 && n > remaining() / element_bytes) {
-      fail("length " + std::to_string(n) + " exceeds the " + std::to_string(remaining()) +
-               " bytes remaining",
-           at);
+      fail("length " + std::to_string(n) + " exceeds the " + std::to_string(remaining()) + " bytes remaining", at);
     }
     return n;
   }
@@ -142,8 +140,8 @@ class ByteReader {
   }
   void need(std::size_t n, const char* what) const {
     if (n > remaining()) {
-      fail(std::string("truncated input: needed ") + std::to_string(n) + " bytes for " + what +
-               ", " + std::to_string(remaining()) + " remain",
+      fail(std::string("truncated input: needed ") + std::to_string(n) + " bytes for " + what + ", " +
+               std::to_string(remaining()) + " remain",
            pos_);
     }
   }

@@ -9,9 +9,9 @@
 #include <cstring>
 #include <deque>
 #include <exception>
+#include <limits>
 #include <memory>
 #include <new>
-#include <limits>
 #include <type_traits>
 #include <unordered_set>
 #include <utility>
@@ -85,7 +85,9 @@ class FramePool {
   void deallocate(void* p, std::size_t bytes) noexcept;
 
  private:
-  struct FreeNode { FreeNode* next; };
+  struct FreeNode {
+    FreeNode* next;
+  };
   FreeNode* free_[kClasses] = {};
   std::vector<std::unique_ptr<std::byte[]>> chunks_;
   std::byte* cursor_ = nullptr;
@@ -108,13 +110,11 @@ class Simulation {
 
   /// Schedules `fn(sim, ctx, arg)` at time `t` (not before now). Throws
   /// wsic::Error for a time in the past or not a number.
-  EventId schedule_at(Time t, EventFn fn, void* ctx, std::uint64_t arg = 0,
-                      int prio = priority::kNormal) {
+  EventId schedule_at(Time t, EventFn fn, void* ctx, std::uint64_t arg = 0, int prio = priority::kNormal) {
     check_time(t);
     return enqueue(t, fn, ctx, arg, prio);
   }
-  EventId schedule_after(Duration d, EventFn fn, void* ctx, std::uint64_t arg = 0,
-                         int prio = priority::kNormal) {
+  EventId schedule_after(Duration d, EventFn fn, void* ctx, std::uint64_t arg = 0, int prio = priority::kNormal) {
     return schedule_at(now_ + d, fn, ctx, arg, prio);
   }
 
@@ -122,8 +122,8 @@ class Simulation {
   /// callables (up to two pointers) travel inside the event; larger ones are
   /// kept on the heap until the event runs or is cancelled.
   template <class F>
-    requires std::is_invocable_v<std::decay_t<F>&>
-  EventId schedule_at(Time t, F&& f, int prio = priority::kNormal) {
+  requires std::is_invocable_v < std::decay_t<F>
+  & > EventId schedule_at(Time t, F&& f, int prio = priority::kNormal) {
     using Fn = std::decay_t<F>;
     check_time(t);
     if constexpr (sizeof(Fn) <= 16 && alignof(Fn) <= 8 && std::is_trivially_copyable_v<Fn> &&
@@ -140,8 +140,8 @@ class Simulation {
     }
   }
   template <class F>
-    requires std::is_invocable_v<std::decay_t<F>&>
-  EventId schedule_after(Duration d, F&& f, int prio = priority::kNormal) {
+  requires std::is_invocable_v < std::decay_t<F>
+  & > EventId schedule_after(Duration d, F&& f, int prio = priority::kNormal) {
     return schedule_at(now_ + d, std::forward<F>(f), prio);
   }
 
@@ -247,7 +247,8 @@ class Simulation {
   bool take_interrupt(ProcessId pid, std::uint64_t& cause) noexcept {
     if (!is_alive(pid)) return false;
     ProcessSlot& p = procs_[pid.slot];
-    if (!p.interrupt_pending) [[likely]] return false;
+    if (!p.interrupt_pending) [[likely]]
+      return false;
     p.interrupt_pending = false;
     cause = p.interrupt_cause;
     return true;
@@ -302,9 +303,9 @@ class Simulation {
   struct ProcessSlot {
     std::coroutine_handle<> handle;  // the process's own frame, which owns any Task frames
     std::coroutine_handle<> active;  // the frame to resume: `handle`, or the innermost Task awaited
-    std::uint32_t generation = 0;  // 0 while free
-    EventId wake;                  // a pending resumption
-    CancelHook hook;               // set while parked
+    std::uint32_t generation = 0;    // 0 while free
+    EventId wake;                    // a pending resumption
+    CancelHook hook;                 // set while parked
     bool started = false;
     bool interrupt_pending = false;
     std::uint64_t interrupt_cause = 0;
@@ -326,8 +327,7 @@ class Simulation {
   EventId enqueue(Time t, EventFn fn, void* ctx, std::uint64_t arg, int prio) {
     WSIC_ASSERT(prio >= -kPriorityBias && prio < kPriorityBias, "event priority out of range");
     WSIC_ASSERT(seq_ < (std::uint64_t{1} << kSeqBits), "event sequence space exhausted");
-    const std::uint64_t key =
-        (static_cast<std::uint64_t>(prio + kPriorityBias) << kSeqBits) | seq_++;
+    const std::uint64_t key = (static_cast<std::uint64_t>(prio + kPriorityBias) << kSeqBits) | seq_++;
     queue_.push(QueueEntry{t.in_days(), key, fn, ctx, arg});
     return EventId{t.in_days(), key};
   }

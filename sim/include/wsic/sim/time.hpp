@@ -37,8 +37,14 @@ class Duration {
   constexpr Duration operator*(double k) const { return Duration(d_ * k); }
   constexpr Duration operator/(double k) const { return Duration(d_ / k); }
   constexpr double operator/(Duration o) const { return d_ / o.d_; }
-  constexpr Duration& operator+=(Duration o) { d_ += o.d_; return *this; }
-  constexpr Duration& operator-=(Duration o) { d_ -= o.d_; return *this; }
+  constexpr Duration& operator+=(Duration o) {
+    d_ += o.d_;
+    return *this;
+  }
+  constexpr Duration& operator-=(Duration o) {
+    d_ -= o.d_;
+    return *this;
+  }
 
  private:
   constexpr explicit Duration(double d) : d_(d) {}
@@ -64,7 +70,10 @@ class Time {
   constexpr Time operator+(Duration d) const { return Time(d_ + d.in_days()); }
   constexpr Time operator-(Duration d) const { return Time(d_ - d.in_days()); }
   constexpr Duration operator-(Time o) const { return Duration::days(d_ - o.d_); }
-  constexpr Time& operator+=(Duration d) { d_ += d.in_days(); return *this; }
+  constexpr Time& operator+=(Duration d) {
+    d_ += d.in_days();
+    return *this;
+  }
 
  private:
   constexpr explicit Time(double d) : d_(d) {}

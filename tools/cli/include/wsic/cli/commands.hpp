@@ -20,7 +20,7 @@ struct CompareOptions {
   std::uint64_t replications = 10'000;
   std::uint64_t seed = kDefaultSeed;
   unsigned threads = 0;
-  std::vector<std::string> overrides;  ///< --set PATH=VALUE, applied to every scenario in order
+  std::vector<std::string> overrides;        ///< --set PATH=VALUE, applied to every scenario in order
   std::optional<std::filesystem::path> out;  ///< default results/compare-<base>-<whatif...>/
   bool force = false;
   bool progress = true;

@@ -18,15 +18,15 @@ using experiment::kDefaultSeed;
 
 /// Exit codes shared by every command.
 inline constexpr int kExitOk = 0;
-inline constexpr int kExitFailure = 1;      ///< a failure while running
-inline constexpr int kExitBadInput = 2;     ///< invalid input or usage
+inline constexpr int kExitFailure = 1;   ///< a failure while running
+inline constexpr int kExitBadInput = 2;  ///< invalid input or usage
 inline constexpr int kExitInterrupted = 130;
 
 struct RunOptions {
   std::filesystem::path scenario;
   std::uint64_t replications = 10'000;
   std::uint64_t seed = kDefaultSeed;
-  unsigned threads = 0;  ///< 0: all cores
+  unsigned threads = 0;                      ///< 0: all cores
   std::optional<std::filesystem::path> out;  ///< default results/<scenario name>/
   std::vector<std::string> milestones;       ///< extra ISO dates
   std::vector<std::string> overrides;        ///< --set PATH=VALUE, applied in order
