@@ -104,12 +104,23 @@ LoadResult timed_check(const fs::path& file, const LoadOptions& options = {}) {
 // ---------------------------------------------------------------------------
 // Valid scenarios
 
-TEST_CASE("Loader.MinimalResolvesEveryField", "[model][loader]") {
+namespace {
+// tests/data/scenarios/minimal.yaml, loaded once for the tests that check
+// that every field resolves.
+const Scenario& minimal() {
+  static const Scenario s = [] {
+    const LoadResult r = check_scenario(data_dir() / "minimal.yaml");
+    INFO(wsic::scenario::format_diagnostics(r.diagnostics));
+    REQUIRE(r.ok());
+    return *r.scenario;
+  }();
+  return s;
+}
+}  // namespace
+
+TEST_CASE("Loader.MinimalResolvesTheProgramme", "[model][loader]") {
   const fs::path file = data_dir() / "minimal.yaml";
-  const LoadResult r = check_scenario(file);
-  INFO(wsic::scenario::format_diagnostics(r.diagnostics));
-  REQUIRE(r.ok());
-  const Scenario& s = *r.scenario;
+  const Scenario& s = minimal();
   CHECK(s.name == "minimal");
   CHECK(s.description == "Three workstreams, two schemes, two barriers.");
   CHECK(s.source_file == file.string());
@@ -146,7 +157,10 @@ TEST_CASE("Loader.MinimalResolvesEveryField", "[model][loader]") {
   CHECK(s.funding[1].central == 5.5);
   CHECK(s.funding[1].consultancy == 4.4);
   CHECK(s.funding[1].local == 3.0);
+}
 
+TEST_CASE("Loader.MinimalResolvesLeversWorkstreamsAndSchemes", "[model][loader]") {
+  const Scenario& s = minimal();
   REQUIRE(s.levers.size() == 2);
   CHECK(s.levers[0].id == "national_ig_action");
   CHECK(s.levers[0].kind == wsic::model::Lever::Kind::kDate);
@@ -173,7 +187,10 @@ TEST_CASE("Loader.MinimalResolvesEveryField", "[model][loader]") {
   CHECK(s.schemes[0].populations[0].size == 11978);
   CHECK(s.schemes[1].readiness == 1.0);
   CHECK(s.schemes[1].populations[0].size == 0);  // null: not reported
+}
 
+TEST_CASE("Loader.MinimalResolvesBarriers", "[model][loader]") {
+  const Scenario& s = minimal();
   REQUIRE(s.barriers.size() == 2);
   const auto& ig = s.barriers[0];
   CHECK(ig.scope == wsic::model::Barrier::Scope::kNational);
