@@ -112,6 +112,15 @@ class SchemaValidator {
 
   void check(const json& v, const json& s_in, const std::string& path, std::vector<std::string>& errors) const {
     const json& s = resolve(root_, s_in);
+    if (!check_value(v, s, path, errors)) return;
+    check_combinators(v, s, path, errors);
+    if (v.is_object()) check_object(v, s, path, errors);
+    if (v.is_array()) check_array(v, s, path, errors);
+  }
+
+  // type, enum, const, pattern, bounds and lengths; false when the type is
+  // wrong (nothing else is worth checking then).
+  bool check_value(const json& v, const json& s, const std::string& path, std::vector<std::string>& errors) const {
     const auto fail = [&](const std::string& what) { errors.push_back(path + ": " + what); };
     if (s.contains("type")) {
       const json& t = s["type"];
@@ -120,14 +129,16 @@ class SchemaValidator {
         ok = has_type(v, t.get<std::string>());
       else
         for (const auto& one : t) ok = ok || has_type(v, one.get<std::string>());
-      if (!ok) return fail("type " + t.dump());
+      if (!ok) {
+        fail("type " + t.dump());
+        return false;
+      }
     }
-    if (s.contains("enum") && std::find(s["enum"].begin(), s["enum"].end(), v) == s["enum"].end())
-      return fail("not in enum");
-    if (s.contains("const") && v != s["const"]) return fail("not the const");
+    if (s.contains("enum") && std::find(s["enum"].begin(), s["enum"].end(), v) == s["enum"].end()) fail("not in enum");
+    if (s.contains("const") && v != s["const"]) fail("not the const");
     if (s.contains("pattern") && v.is_string() &&
         !std::regex_search(v.get<std::string>(), std::regex(s["pattern"].get<std::string>())))
-      return fail("pattern");
+      fail("pattern");
     if (v.is_number()) {
       const double x = v.get<double>();
       if (s.contains("minimum") && x < s["minimum"].get<double>()) fail("minimum");
@@ -143,68 +154,67 @@ class SchemaValidator {
     if (v.is_array() && s.contains("maxItems") && v.size() > s["maxItems"].get<std::size_t>()) fail("maxItems");
     if (v.is_object() && s.contains("maxProperties") && v.size() > s["maxProperties"].get<std::size_t>())
       fail("maxProperties");
+    return true;
+  }
+
+  // How many of `branches` `v` satisfies.
+  int passing(const json& v, const json& branches, const std::string& path) const {
+    int n = 0;
+    for (const auto& branch : branches) {
+      std::vector<std::string> sub;
+      check(v, branch, path, sub);
+      n += sub.empty() ? 1 : 0;
+    }
+    return n;
+  }
+
+  void check_combinators(const json& v, const json& s, const std::string& path,
+                         std::vector<std::string>& errors) const {
+    const auto fail = [&](const std::string& what) { errors.push_back(path + ": " + what); };
     if (s.contains("allOf")) {
       for (const auto& branch : s["allOf"]) check(v, branch, path, errors);
     }
-    if (s.contains("anyOf")) {
-      bool any = false;
-      for (const auto& branch : s["anyOf"]) {
-        std::vector<std::string> sub;
-        check(v, branch, path, sub);
-        any = any || sub.empty();
-      }
-      if (!any) fail("anyOf");
-    }
+    if (s.contains("anyOf") && passing(v, s["anyOf"], path) == 0) fail("anyOf");
     if (s.contains("oneOf")) {
-      int passing = 0;
-      for (const auto& branch : s["oneOf"]) {
-        std::vector<std::string> sub;
-        check(v, branch, path, sub);
-        passing += sub.empty() ? 1 : 0;
+      const int n = passing(v, s["oneOf"], path);
+      if (n != 1) fail("oneOf (" + std::to_string(n) + " branches match)");
+    }
+    if (s.contains("not") && passing(v, json::array({s["not"]}), path) == 1) fail("not");
+    if (s.contains("if") && passing(v, json::array({s["if"]}), path) == 1 && s.contains("then")) {
+      check(v, s["then"], path, errors);
+    }
+  }
+
+  void check_object(const json& v, const json& s, const std::string& path, std::vector<std::string>& errors) const {
+    if (s.contains("required"))
+      for (const auto& k : s["required"])
+        if (!v.contains(k.get<std::string>())) errors.push_back(path + ": missing " + k.get<std::string>());
+    if (s.contains("propertyNames"))
+      for (const auto& [key, value] : v.items()) check(json(key), s["propertyNames"], path, errors);
+    for (const auto& [key, value] : v.items()) {
+      const std::string child = path.empty() ? key : path + "." + key;
+      bool matched = false;
+      if (s.contains("properties") && s["properties"].contains(key)) {
+        matched = true;
+        check(value, s["properties"][key], child, errors);
       }
-      if (passing != 1) fail("oneOf (" + std::to_string(passing) + " branches match)");
-    }
-    if (s.contains("not")) {
-      std::vector<std::string> sub;
-      check(v, s["not"], path, sub);
-      if (sub.empty()) fail("not");
-    }
-    if (s.contains("if")) {
-      std::vector<std::string> sub;
-      check(v, s["if"], path, sub);
-      if (sub.empty() && s.contains("then")) check(v, s["then"], path, errors);
-    }
-    if (v.is_object()) {
-      if (s.contains("required"))
-        for (const auto& k : s["required"])
-          if (!v.contains(k.get<std::string>())) fail("missing " + k.get<std::string>());
-      if (s.contains("propertyNames"))
-        for (const auto& [key, value] : v.items()) check(json(key), s["propertyNames"], path, errors);
-      for (const auto& [key, value] : v.items()) {
-        const std::string child = path.empty() ? key : path + "." + key;
-        bool matched = false;
-        if (s.contains("properties") && s["properties"].contains(key)) {
-          matched = true;
-          check(value, s["properties"][key], child, errors);
-        }
-        if (s.contains("patternProperties")) {
-          for (const auto& [pattern, sub] : s["patternProperties"].items()) {
-            if (std::regex_search(key, std::regex(pattern))) {
-              matched = true;
-              check(value, sub, child, errors);
-            }
+      if (s.contains("patternProperties")) {
+        for (const auto& [pattern, sub] : s["patternProperties"].items()) {
+          if (std::regex_search(key, std::regex(pattern))) {
+            matched = true;
+            check(value, sub, child, errors);
           }
         }
-        if (!matched && s.contains("additionalProperties") && s["additionalProperties"] == false)
-          errors.push_back(child + ": unknown key");
       }
+      if (!matched && s.contains("additionalProperties") && s["additionalProperties"] == false)
+        errors.push_back(child + ": unknown key");
     }
-    if (v.is_array()) {
-      if (s.contains("minItems") && v.size() < s["minItems"].get<std::size_t>()) fail("minItems");
-      if (s.contains("items"))
-        for (std::size_t i = 0; i < v.size(); ++i)
-          check(v[i], s["items"], path + "[" + std::to_string(i) + "]", errors);
-    }
+  }
+
+  void check_array(const json& v, const json& s, const std::string& path, std::vector<std::string>& errors) const {
+    if (s.contains("minItems") && v.size() < s["minItems"].get<std::size_t>()) errors.push_back(path + ": minItems");
+    if (s.contains("items"))
+      for (std::size_t i = 0; i < v.size(); ++i) check(v[i], s["items"], path + "[" + std::to_string(i) + "]", errors);
   }
 
   json root_;
