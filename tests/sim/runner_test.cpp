@@ -3,6 +3,7 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "wsic/sim/random.hpp"
@@ -19,9 +20,11 @@ namespace {
 struct Acc {
   RunningStats stats;
   std::vector<std::uint64_t> seen;  // replication indices, in merge order
+  std::string tree;                 // the merge tree's shape: "(left right)", leaves by first replication
   void merge(const Acc& o) {
     stats.merge(o.stats);
     seen.insert(seen.end(), o.seen.begin(), o.seen.end());
+    tree = "(" + tree + " " + o.tree + ")";
   }
 };
 
@@ -41,10 +44,105 @@ Acc run(std::uint64_t n, unsigned threads, std::uint64_t block = 16) {
         Rng rng(2024, i, "runner-test");
         const wsic::sim::Exponential e{1.0};
         for (int k = 0; k < 10; ++k) a.stats.add(e(rng) * 1e3 + 1e-7 * static_cast<double>(k));
+        if (a.seen.empty()) a.tree = std::to_string(i);
         a.seen.push_back(i);
       });
 }
+
+void replicate_into(std::uint64_t i, Acc& a) {
+  Rng rng(2024, i, "runner-test");
+  const wsic::sim::Exponential e{1.0};
+  for (int k = 0; k < 10; ++k) a.stats.add(e(rng) * 1e3 + 1e-7 * static_cast<double>(k));
+  if (a.seen.empty()) a.tree = std::to_string(i);
+  a.seen.push_back(i);
+}
+
+// Runs a batch of n as k parts, each from its own reducer starting at its
+// first block, and merges the parts' partials in order, as `wsic merge`
+// does with part files.
+Acc run_in_parts(std::uint64_t n, std::uint64_t k, unsigned threads) {
+  RunnerOptions opt;
+  opt.threads = threads;
+  opt.block_size = 16;
+  const std::uint64_t blocks = wsic::sim::block_count(n, opt.block_size);
+  BlockReducer<Acc> merged;
+  for (std::uint64_t i = 1; i <= k; ++i) {
+    const wsic::sim::BlockRange r = wsic::sim::part_range(blocks, i, k);
+    BlockReducer<Acc> part(r.first);
+    wsic::sim::run_block_range<Acc>(
+        n, r.end, opt, [] { return Acc{}; }, replicate_into, part, [](Acc&) {});
+    REQUIRE(part.begin() == r.first);
+    REQUIRE(part.end() == r.end);
+    for (const auto& node : part.partials()) merged.push(node);
+  }
+  return merged.result(Acc{});
+}
 }  // namespace
+
+TEST_CASE("Runner.PartRangesShareEveryBlockOnceInOrder", "[sim][runner]") {
+  for (std::uint64_t blocks = 0; blocks <= 70; ++blocks) {
+    for (std::uint64_t k = 1; k <= 20; ++k) {
+      std::uint64_t at = 0;
+      for (std::uint64_t i = 1; i <= k; ++i) {
+        const auto r = wsic::sim::part_range(blocks, i, k);
+        REQUIRE(r.first == at);
+        REQUIRE(r.end >= r.first);
+        // Shares differ by at most one block.
+        REQUIRE(r.size() >= blocks / k);
+        REQUIRE(r.size() <= blocks / k + 1);
+        at = r.end;
+      }
+      REQUIRE(at == blocks);
+    }
+  }
+  // No overflow at the extremes: the last part ends at the last block.
+  const std::uint64_t huge = (std::uint64_t{1} << 63) + 12345;
+  REQUIRE(wsic::sim::part_range(huge, 1'000'000, 1'000'000).end == huge);
+  REQUIRE(wsic::sim::part_range(huge, 1, 1'000'000).end == huge / 1'000'000);
+  REQUIRE(wsic::sim::part_range(huge, 500'000, 1'000'000).end == huge / 2);
+}
+
+TEST_CASE("Runner.PartsOfAnyCountMergeToTheWholeRunsTreeAndBits", "[sim][runner]") {
+  // Batch sizes with 1, 14, 37 and 64 blocks (some with a short last block),
+  // split into k parts for k in {1, 2, 3, 5, 8} and more parts than blocks.
+  for (const std::uint64_t n : {std::uint64_t{7}, std::uint64_t{213}, std::uint64_t{592}, std::uint64_t{1024}}) {
+    const Acc whole = run(n, 2);
+    for (const std::uint64_t k : {1, 2, 3, 5, 8, 40}) {
+      CAPTURE(n, k);
+      const Acc parts = run_in_parts(n, k, k % 2 == 0 ? 1 : 2);
+      REQUIRE(parts.tree == whole.tree);
+      REQUIRE(parts.seen == whole.seen);
+      REQUIRE(bits(parts.stats.mean()) == bits(whole.stats.mean()));
+      REQUIRE(bits(parts.stats.variance()) == bits(whole.stats.variance()));
+    }
+  }
+}
+
+TEST_CASE("Runner.FoldingPartsLeftToRightWouldGiveOtherBits", "[sim][runner]") {
+  // The reason the parts' nodes go through one reducer: four parts' totals
+  // folded left to right, ((a+b)+c)+d, are not the whole run's tree.
+  const std::uint64_t n = 213;
+  const Acc whole = run(n, 1);
+  RunnerOptions opt;
+  opt.threads = 1;
+  opt.block_size = 16;
+  const std::uint64_t blocks = wsic::sim::block_count(n, 16);
+  Acc folded;
+  for (std::uint64_t i = 1; i <= 4; ++i) {
+    const auto r = wsic::sim::part_range(blocks, i, 4);
+    BlockReducer<Acc> part(r.first);
+    wsic::sim::run_block_range<Acc>(
+        n, r.end, opt, [] { return Acc{}; }, replicate_into, part, [](Acc&) {});
+    const Acc total = part.result(Acc{});
+    if (i == 1) {
+      folded = total;
+    } else {
+      folded.merge(total);
+    }
+  }
+  REQUIRE(folded.seen == whole.seen);
+  REQUIRE(folded.tree != whole.tree);
+}
 
 TEST_CASE("Runner.SameBitsAtOneAndTwoThreads", "[sim][runner]") {
   const Acc one = run(1000, 1), two = run(1000, 2);

@@ -7,8 +7,8 @@
 /// order, into a fresh accumulator; block accumulators are merged along a
 /// fixed binary tree over block indices (`BlockReducer`). Neither the blocks
 /// nor the tree depend on the number of threads, so the same seed gives the
-/// same bytes at 1 thread or 32, and a batch split into aligned power-of-two
-/// ranges of blocks across processes or machines merges to the same bytes
+/// same bytes at 1 thread or 32, and a batch split into any number of parts
+/// (`part_range`) across processes or machines merges to the same bytes
 /// too. Memory stays flat: at most a few waves of block accumulators are
 /// alive at once, plus one partial per level of the tree.
 
@@ -60,38 +60,91 @@ class ReplicationError : public Error {
   std::uint64_t index_;
 };
 
-/// Merges accumulators fed in block order along a fixed binary tree: like a
-/// binary counter, a partial covering 2^k blocks is merged with its left
-/// neighbour of the same size as soon as both exist. `Acc` needs
+/// The number of blocks of `block_size` replications in a batch of `total`
+/// (the last block may be shorter).
+constexpr std::uint64_t block_count(std::uint64_t total, std::uint64_t block_size) {
+  return total / block_size + (total % block_size != 0 ? 1 : 0);  // no overflow near 2^64
+}
+
+/// A half-open range of block indices.
+struct BlockRange {
+  std::uint64_t first = 0;
+  std::uint64_t end = 0;
+  std::uint64_t size() const noexcept { return end - first; }
+  bool operator==(const BlockRange&) const = default;
+};
+
+/// Part `i` of `k` (1-based) of `blocks` blocks: the exact share
+/// [floor((i-1)·blocks/k), floor(i·blocks/k)). The parts cover every block
+/// once, in order, for any k; their sizes differ by at most one block (and
+/// some are empty when there are more parts than blocks). Needs
+/// 1 ≤ i ≤ k ≤ 2^32.
+constexpr BlockRange part_range(std::uint64_t blocks, std::uint64_t i, std::uint64_t k) {
+  // floor(blocks·j/k) without overflow: blocks = q·k + r, so it is
+  // q·j + floor(r·j/k), where q·j ≤ blocks and r·j < k² ≤ 2^64.
+  const std::uint64_t q = blocks / k, r = blocks % k;
+  const auto at = [&](std::uint64_t j) { return q * j + r * j / k; };
+  return BlockRange{at(i - 1), at(i)};
+}
+
+/// Merges accumulators fed in block order along a fixed binary tree over
+/// block indices: its nodes are the aligned ranges [j·2^m, (j+1)·2^m), and
+/// two neighbours merge (the left as left operand) as soon as both exist and
+/// form such a range. From block 0 this is a binary counter; a reducer can
+/// also start at any block, as one part of a batch split across processes
+/// does, and the partials of the parts, pushed in block order into one
+/// reducer, merge exactly as the whole run's would. `Acc` needs
 /// `void merge(const Acc& right)` (this is the left operand).
 template <class Acc>
 class BlockReducer {
  public:
   struct Node {
     Acc acc;
-    std::uint64_t blocks;  // a power of two, except in `result()`
+    std::uint64_t blocks = 0;  // a power of two, except in `result()`
+    std::uint64_t first = 0;   // the first block it covers; a multiple of `blocks`
   };
 
-  /// Adds the accumulator of the next block.
-  void push(Acc acc) {
-    stack_.push_back(Node{std::move(acc), 1});
-    while (stack_.size() >= 2 && stack_[stack_.size() - 2].blocks == stack_.back().blocks) {
-      Node right = std::move(stack_.back());
+  BlockReducer() = default;
+  /// A reducer whose first block is `first_block` (for one part of a batch).
+  explicit BlockReducer(std::uint64_t first_block) : begin_(first_block), end_(first_block) {}
+
+  /// Adds the accumulator of the next block, `end()`.
+  void push(Acc acc) { push(Node{std::move(acc), 1, end_}); }
+
+  /// Adds a partial covering `node.blocks` blocks from `node.first`, which
+  /// must be `end()`, and an aligned range (a node of the tree).
+  void push(Node node) {
+    WSIC_ASSERT(node.first == end_ && node.blocks > 0 && (node.blocks & (node.blocks - 1)) == 0 &&
+                    node.first % node.blocks == 0,
+                "a partial pushed out of order or not a node of the merge tree");
+    end_ += node.blocks;
+    stack_.push_back(std::move(node));
+    while (stack_.size() >= 2) {
+      Node& left = stack_[stack_.size() - 2];
+      const Node& right = stack_.back();
+      if (left.blocks != right.blocks || left.first % (2 * left.blocks) != 0) break;
+      left.acc.merge(right.acc);
+      left.blocks *= 2;
       stack_.pop_back();
-      stack_.back().acc.merge(right.acc);
-      stack_.back().blocks *= 2;
     }
-    ++blocks_;
   }
 
-  std::uint64_t blocks() const noexcept { return blocks_; }
+  /// Blocks pushed so far.
+  std::uint64_t blocks() const noexcept { return end_ - begin_; }
+  /// The first block, and the block after the last pushed.
+  std::uint64_t begin() const noexcept { return begin_; }
+  std::uint64_t end() const noexcept { return end_; }
   bool empty() const noexcept { return stack_.empty(); }
-  /// The partials, left to right (for checkpoints).
+  /// The partials, left to right (for checkpoints and part files).
   const std::vector<Node>& partials() const noexcept { return stack_; }
-  /// Rebuilds a reducer from saved partials.
+  /// Rebuilds a reducer from block 0 from saved partials, left to right
+  /// (their `first` is recomputed from their sizes).
   static BlockReducer from_partials(std::vector<Node> nodes) {
     BlockReducer r;
-    for (const Node& n : nodes) r.blocks_ += n.blocks;
+    for (Node& n : nodes) {
+      n.first = r.end_;
+      r.end_ += n.blocks;
+    }
     r.stack_ = std::move(nodes);
     return r;
   }
@@ -107,7 +160,8 @@ class BlockReducer {
 
  private:
   std::vector<Node> stack_;
-  std::uint64_t blocks_ = 0;
+  std::uint64_t begin_ = 0;
+  std::uint64_t end_ = 0;
 };
 
 namespace detail {
@@ -192,8 +246,10 @@ struct RunnerOptions {
   const std::atomic<bool>* cancel = nullptr;
 };
 
-/// Runs replications [0, total) — or continues a run whose first
-/// `reducer.blocks()` blocks are already merged — and returns the reducer.
+/// Runs the blocks from `reducer.end()` up to `end_block` of a batch of
+/// `total` replications, pushing them into `reducer`: a whole run from a
+/// fresh reducer, the rest of a resumed one, or one part of a batch from a
+/// reducer that starts at the part's first block.
 /// `make()` returns an empty accumulator; `replicate(index, acc)` simulates
 /// one replication into `acc`. `replicate` must be safe to call from several
 /// threads at once for different indices (each builds its own Simulation).
@@ -201,11 +257,14 @@ struct RunnerOptions {
 /// block order, just before it is merged (e.g. to stream per-replication
 /// rows out in order).
 template <class Acc, class Make, class Replicate, class OnBlock>
-void run_blocks(std::uint64_t total, const RunnerOptions& opt, Make&& make, Replicate&& replicate,
-                BlockReducer<Acc>& reducer, OnBlock&& on_block) {
+void run_block_range(std::uint64_t total, std::uint64_t end_block, const RunnerOptions& opt, Make&& make,
+                     Replicate&& replicate, BlockReducer<Acc>& reducer, OnBlock&& on_block) {
   WSIC_ASSERT(opt.block_size > 0, "block size must be positive");
   const std::uint64_t bs = opt.block_size;
-  const std::uint64_t nblocks = total / bs + (total % bs != 0 ? 1 : 0);  // no overflow near 2^64
+  const std::uint64_t nblocks = end_block;
+  WSIC_ASSERT(end_block <= block_count(total, bs) && reducer.end() <= end_block, "blocks outside the batch");
+  const auto replications_before = [&](std::uint64_t block) { return std::min(total, block * bs); };
+  const std::uint64_t range_total = replications_before(end_block) - replications_before(reducer.begin());
   const int cores = opt.threads > 0 ? static_cast<int>(opt.threads) : tbb::info::default_concurrency();
   const std::uint64_t wave = opt.blocks_in_flight > 0 ? opt.blocks_in_flight : static_cast<std::uint64_t>(cores) * 4;
   // More threads than blocks in a wave would have nothing to do.
@@ -219,7 +278,7 @@ void run_blocks(std::uint64_t total, const RunnerOptions& opt, Make&& make, Repl
     return cancelled.load(std::memory_order_relaxed) || (opt.cancel && opt.cancel->load(std::memory_order_relaxed));
   };
 
-  for (std::uint64_t b0 = reducer.blocks(); b0 < nblocks; b0 += wave) {
+  for (std::uint64_t b0 = reducer.end(); b0 < nblocks; b0 += wave) {
     const std::uint64_t b1 = std::min(nblocks, b0 + wave);
     slots.clear();
     slots.resize(b1 - b0);
@@ -257,15 +316,25 @@ void run_blocks(std::uint64_t total, const RunnerOptions& opt, Make&& make, Repl
       reducer.push(std::move(*s));
       ++merged;
     }
-    const std::uint64_t done = std::min(total, reducer.blocks() * bs);
+    const std::uint64_t done = replications_before(reducer.end()) - replications_before(reducer.begin());
     if (opt.progress) {
-      opt.progress(Progress{done, total, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()});
+      opt.progress(
+          Progress{done, range_total, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()});
     }
     if (opt.after_wave) opt.after_wave(reducer.blocks());
     if (merged < slots.size() || is_cancelled()) {
-      if (reducer.blocks() < nblocks) throw Cancelled(done, total);
+      if (reducer.end() < nblocks) throw Cancelled(done, range_total);
     }
   }
+}
+
+/// Runs replications [0, total), or continues a run whose first
+/// `reducer.blocks()` blocks are already merged.
+template <class Acc, class Make, class Replicate, class OnBlock>
+void run_blocks(std::uint64_t total, const RunnerOptions& opt, Make&& make, Replicate&& replicate,
+                BlockReducer<Acc>& reducer, OnBlock&& on_block) {
+  WSIC_ASSERT(opt.block_size > 0, "block size must be positive");
+  run_block_range<Acc>(total, block_count(total, opt.block_size), opt, make, replicate, reducer, on_block);
 }
 
 template <class Acc, class Make, class Replicate>
