@@ -6,6 +6,7 @@
 #include <cmath>
 
 #include "wsic/experiment/batch.hpp"
+#include "wsic/sim/error.hpp"
 
 namespace wsic::experiment {
 
@@ -42,40 +43,77 @@ TornadoBar bar_from(const model::Outcomes& base, const model::Outcomes& o) {
 }
 }  // namespace
 
-std::vector<TornadoBar> barrier_attribution(const model::Scenario& sc, const model::Outcomes& base,
-                                            const BatchSpec& spec) {
-  std::vector<TornadoBar> bars;
+std::vector<Variant> analysis_variants(const model::Scenario& sc) {
+  std::vector<Variant> out;
   for (std::size_t b = 0; b < sc.barriers.size(); ++b) {
     model::Scenario without = sc;
     without.barriers.erase(without.barriers.begin() + static_cast<std::ptrdiff_t>(b));
-    TornadoBar bar = bar_from(base, run_batch(without, spec));
-    bar.id = sc.barriers[b].id;
-    bar.name = sc.barriers[b].name;
-    bars.push_back(std::move(bar));
+    out.push_back({Variant::Kind::kWithoutBarrier, b, "without barrier " + sc.barriers[b].id, std::move(without)});
   }
-  return sorted(std::move(bars), false);
-}
-
-std::vector<TornadoBar> lever_sensitivity(const model::Scenario& sc, const model::Outcomes& base,
-                                          const BatchSpec& spec) {
-  std::vector<TornadoBar> bars;
   for (std::size_t l = 0; l < sc.levers.size(); ++l) {
     const model::Lever& lever = sc.levers[l];
     if (!(lever.low < lever.high)) continue;
     model::Scenario low = sc, high = sc;
     low.levers[l].value = lever.low;
     high.levers[l].value = lever.high;
-    TornadoBar bar = bar_from(base, run_batch(low, spec));
-    const TornadoBar up = bar_from(base, run_batch(high, spec));
-    bar.all_live_high = up.all_live;
-    bar.schemes_high = up.schemes;
-    bar.id = lever.id;
-    bar.name = lever.name.empty() ? lever.id : lever.name;
-    bar.low_label = lever_label(sc, lever, lever.low);
-    bar.high_label = lever_label(sc, lever, lever.high);
-    bars.push_back(std::move(bar));
+    out.push_back({Variant::Kind::kLeverLow, l, "lever " + lever.id + " low", std::move(low)});
+    out.push_back({Variant::Kind::kLeverHigh, l, "lever " + lever.id + " high", std::move(high)});
   }
-  return sorted(std::move(bars), true);
+  return out;
+}
+
+Tornados tornados(const model::Scenario& sc, const model::Outcomes& base, const std::vector<model::Outcomes>& variants) {
+  const std::vector<Variant> vs = analysis_variants(sc);
+  WSIC_ASSERT(vs.size() == variants.size(), "outcomes for every analysis batch");
+  Tornados t;
+  for (std::size_t i = 0; i < vs.size(); ++i) {
+    const Variant& v = vs[i];
+    if (v.kind == Variant::Kind::kWithoutBarrier) {
+      TornadoBar bar = bar_from(base, variants[i]);
+      bar.id = sc.barriers[v.index].id;
+      bar.name = sc.barriers[v.index].name;
+      t.barriers.push_back(std::move(bar));
+    } else if (v.kind == Variant::Kind::kLeverLow) {
+      const model::Lever& lever = sc.levers[v.index];
+      TornadoBar bar = bar_from(base, variants[i]);
+      bar.id = lever.id;
+      bar.name = lever.name.empty() ? lever.id : lever.name;
+      bar.low_label = lever_label(sc, lever, lever.low);
+      bar.high_label = lever_label(sc, lever, lever.high);
+      t.levers.push_back(std::move(bar));
+    } else {
+      const TornadoBar up = bar_from(base, variants[i]);
+      t.levers.back().all_live_high = up.all_live;
+      t.levers.back().schemes_high = up.schemes;
+    }
+  }
+  t.barriers = sorted(std::move(t.barriers), false);
+  t.levers = sorted(std::move(t.levers), true);
+  return t;
+}
+
+namespace {
+/// Runs the variants of one kind and returns the bars of that kind.
+Tornados run_variants(const model::Scenario& sc, const model::Outcomes& base, const BatchSpec& spec, bool barriers) {
+  const std::vector<Variant> vs = analysis_variants(sc);
+  std::vector<model::Outcomes> outcomes;
+  for (const Variant& v : vs) {
+    const bool is_barrier = v.kind == Variant::Kind::kWithoutBarrier;
+    // The other kind is not run: an empty accumulator stands in for it.
+    outcomes.push_back(is_barrier == barriers ? run_batch(v.scenario, spec) : model::Outcomes(v.scenario));
+  }
+  return tornados(sc, base, outcomes);
+}
+}  // namespace
+
+std::vector<TornadoBar> barrier_attribution(const model::Scenario& sc, const model::Outcomes& base,
+                                            const BatchSpec& spec) {
+  return run_variants(sc, base, spec, true).barriers;
+}
+
+std::vector<TornadoBar> lever_sensitivity(const model::Scenario& sc, const model::Outcomes& base,
+                                          const BatchSpec& spec) {
+  return run_variants(sc, base, spec, false).levers;
 }
 
 }  // namespace wsic::experiment

@@ -4,6 +4,8 @@
 #include <limits>
 #include <utility>
 
+#include "wsic/sim/serial.hpp"
+
 namespace wsic::experiment {
 
 namespace {
@@ -90,15 +92,55 @@ CompareAcc Comparison::empty() const {
   return a;
 }
 
+void Comparison::replicate(std::uint64_t seed, std::uint64_t index, CompareAcc& acc) const {
+  thread_local std::vector<model::ReplicationOutcome> rs;
+  rs.resize(models_.size());
+  for (std::size_t k = 0; k < models_.size(); ++k) models_[k].simulate(seed, index, rs[k]);
+  add_replication(rs, series_, epoch_, acc);
+}
+
 CompareAcc Comparison::run(const BatchSpec& spec) const {
   return sim::run_replications<CompareAcc>(
       spec.replications, runner_options(spec), [&] { return empty(); },
-      [&](std::uint64_t index, CompareAcc& acc) {
-        thread_local std::vector<model::ReplicationOutcome> rs;
-        rs.resize(models_.size());
-        for (std::size_t k = 0; k < models_.size(); ++k) models_[k].simulate(spec.seed, index, rs[k]);
-        add_replication(rs, series_, epoch_, acc);
-      });
+      [&](std::uint64_t index, CompareAcc& acc) { replicate(spec.seed, index, acc); });
+}
+
+namespace {
+constexpr std::string_view kTag = "CMPA";
+constexpr std::uint32_t kVersion = 1;
+}  // namespace
+
+std::string CompareAcc::save() const {
+  sim::ByteWriter w;
+  w.write_header(kTag, kVersion);
+  w.write_u64(outcomes.size());
+  for (const auto& o : outcomes) w.write_string(o.save());
+  w.write_u64(diffs.size());
+  for (const auto& d : diffs) w.write_string(d.save());
+  return w.release();
+}
+
+CompareAcc CompareAcc::load(std::string_view bytes) {
+  sim::ByteReader r(bytes);
+  r.read_header(kTag, kVersion);
+  CompareAcc a;
+  const std::uint64_t n = r.read_length(8);
+  for (std::uint64_t i = 0; i < n; ++i) a.outcomes.push_back(model::Outcomes::load(r.read_string()));
+  const std::uint64_t m = r.read_length(8);
+  for (std::uint64_t i = 0; i < m; ++i) a.diffs.push_back(PairedDifferences::load(r.read_string()));
+  r.expect_end();
+  return a;
+}
+
+bool CompareAcc::same_shape(const CompareAcc& o) const {
+  if (outcomes.size() != o.outcomes.size() || diffs.size() != o.diffs.size()) return false;
+  for (std::size_t i = 0; i < outcomes.size(); ++i) {
+    if (!outcomes[i].same_shape(o.outcomes[i])) return false;
+  }
+  for (std::size_t i = 0; i < diffs.size(); ++i) {
+    if (!diffs[i].same_shape(o.diffs[i])) return false;
+  }
+  return true;
 }
 
 }  // namespace wsic::experiment

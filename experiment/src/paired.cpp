@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 
 #include "wsic/model/model.hpp"
 #include "wsic/sim/error.hpp"
 #include "wsic/sim/quantile.hpp"
+#include "wsic/sim/serial.hpp"
 
 namespace wsic::experiment {
 
@@ -93,6 +95,83 @@ PairedDifferences::Summary PairedDifferences::summary(std::size_t i) const {
   s.probability_earlier = share(earlier_[i], s.pairs);
   s.probability_later = share(later_[i], s.pairs);
   return s;
+}
+
+namespace {
+constexpr std::string_view kTag = "PDIF";
+constexpr std::uint32_t kVersion = 1;
+
+template <class T>
+void put_all(sim::ByteWriter& w, const std::vector<T>& v) {
+  w.write_u64(v.size());
+  for (const T x : v) {
+    if constexpr (std::is_same_v<T, double>) {
+      w.write_f64(x);
+    } else {
+      w.write_u64(x);
+    }
+  }
+}
+template <class T>
+std::vector<T> get_all(sim::ByteReader& r) {
+  std::vector<T> v(r.read_length(8));
+  for (T& x : v) {
+    if constexpr (std::is_same_v<T, double>) {
+      x = r.read_f64();
+    } else {
+      x = r.read_u64();
+    }
+  }
+  return v;
+}
+}  // namespace
+
+std::uint64_t PairedDifferences::pairs() const noexcept {
+  std::uint64_t n = 0;
+  if (!counts_.empty()) {
+    for (const std::uint64_t x : counts_.front()) n += x;
+  }
+  return n;
+}
+
+std::string PairedDifferences::save() const {
+  sim::ByteWriter w;
+  w.write_header(kTag, kVersion);
+  w.write_i64(offset_);
+  w.write_u64(counts_.size());
+  for (const auto& c : counts_) put_all(w, c);
+  put_all(w, earlier_);
+  put_all(w, later_);
+  put_all(w, both_);
+  put_all(w, sum_);
+  put_all(w, sum_sq_);
+  return w.release();
+}
+
+PairedDifferences PairedDifferences::load(std::string_view bytes) {
+  sim::ByteReader r(bytes);
+  r.read_header(kTag, kVersion);
+  PairedDifferences d;
+  const std::int64_t offset = r.read_i64();
+  if (offset < 1 || offset > (std::int64_t{1} << 30)) throw sim::SerialError("paired differences: bad horizon");
+  d.offset_ = static_cast<int>(offset);
+  const std::uint64_t n = r.read_length(8);
+  const std::size_t width = 2 * static_cast<std::size_t>(d.offset_) + 1;
+  for (std::uint64_t i = 0; i < n; ++i) {
+    d.counts_.push_back(get_all<std::uint64_t>(r));
+    if (d.counts_.back().size() != width) throw sim::SerialError("paired differences: counts of the wrong length");
+  }
+  d.earlier_ = get_all<std::uint64_t>(r);
+  d.later_ = get_all<std::uint64_t>(r);
+  d.both_ = get_all<std::uint64_t>(r);
+  d.sum_ = get_all<double>(r);
+  d.sum_sq_ = get_all<double>(r);
+  for (const auto* v : {&d.earlier_, &d.later_, &d.both_}) {
+    if (v->size() != n) throw sim::SerialError("paired differences: series of different lengths");
+  }
+  if (d.sum_.size() != n || d.sum_sq_.size() != n) throw sim::SerialError("paired differences: series of different lengths");
+  r.expect_end();
+  return d;
 }
 
 }  // namespace wsic::experiment

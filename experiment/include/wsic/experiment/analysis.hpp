@@ -32,6 +32,29 @@ struct TornadoBar {
   std::vector<Shift> schemes_high;  ///< levers only
 };
 
+/// One batch an analysis needs: the scenario with one change.
+struct Variant {
+  enum class Kind { kWithoutBarrier, kLeverLow, kLeverHigh };
+  Kind kind;
+  std::size_t index;  ///< the barrier's or lever's index in the scenario
+  std::string label;  ///< e.g. "without barrier ig", "lever central_share low"
+  model::Scenario scenario;
+};
+
+/// The batches of both analyses, in the order they run: each barrier
+/// switched off, then each lever with low < high at its low and its high
+/// value.
+std::vector<Variant> analysis_variants(const model::Scenario& sc);
+
+/// The tornado bars from `base` and the outcomes of `analysis_variants(sc)`
+/// (same order, same spec as the base): barriers sorted by the size of the
+/// all-live P50 shift, levers by the spread between low and high.
+struct Tornados {
+  std::vector<TornadoBar> barriers;
+  std::vector<TornadoBar> levers;
+};
+Tornados tornados(const model::Scenario& sc, const model::Outcomes& base, const std::vector<model::Outcomes>& variants);
+
 /// Each barrier switched off in turn (common random numbers), against `base`
 /// run with the same spec. Sorted by the size of the all-live P50 shift.
 std::vector<TornadoBar> barrier_attribution(const model::Scenario& sc, const model::Outcomes& base,

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "wsic/experiment/batch.hpp"
@@ -57,6 +58,12 @@ struct CompareAcc {
     for (const auto& d : diffs) n += d.memory_bytes();
     return n;
   }
+  /// Bytes that `load` turns back into an identical accumulator (for part
+  /// files); `load` throws wsic::Error on bytes that are not these.
+  std::string save() const;
+  static CompareAcc load(std::string_view bytes);
+  /// Shaped like `o` (same scenarios' shapes and series), so the two merge.
+  bool same_shape(const CompareAcc& o) const;
 };
 
 /// A comparison ready to run: the scenarios (the base first), their models,
@@ -74,6 +81,9 @@ class Comparison {
   /// Runs every scenario for `spec.replications` replications. Throws
   /// sim::Cancelled when `spec.cancel` is set.
   CompareAcc run(const BatchSpec& spec) const;
+  /// Simulates replication `index` of every scenario into `acc`; safe to
+  /// call from several threads at once for different accumulators.
+  void replicate(std::uint64_t seed, std::uint64_t index, CompareAcc& acc) const;
 
  private:
   std::vector<model::Scenario> scenarios_;

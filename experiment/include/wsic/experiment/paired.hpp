@@ -4,6 +4,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
+#include <string_view>
 #include <vector>
 
 namespace wsic::experiment {
@@ -34,6 +36,18 @@ class PairedDifferences {
     double probability_later = 0.0;
   };
   Summary summary(std::size_t series) const;
+
+  /// Bytes that `load` turns back into identical differences (for part
+  /// files); `load` throws sim::SerialError on bytes that are not these.
+  std::string save() const;
+  static PairedDifferences load(std::string_view bytes);
+  /// Same series and horizon, so the two can be merged.
+  bool same_shape(const PairedDifferences& o) const noexcept {
+    return offset_ == o.offset_ && counts_.size() == o.counts_.size() &&
+           (counts_.empty() || counts_.front().size() == o.counts_.front().size());
+  }
+  /// Pairs recorded (replications), from the first series.
+  std::uint64_t pairs() const noexcept;
 
  private:
   int offset_ = 0;  // shift s is stored at index s + offset_
