@@ -11,6 +11,8 @@
 #include <limits>
 
 #include "wsic/cli/commands.hpp"
+#include "wsic/cli/parts.hpp"
+#include "wsic/experiment/part.hpp"
 #include "wsic/cli/run.hpp"
 #include "wsic/scenario/loader.hpp"
 
@@ -69,6 +71,18 @@ CLI::Validator override_text() {
       "PATH=VALUE");
 }
 
+// --part i/k: 1 ≤ i ≤ k.
+CLI::Validator part_text() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        std::uint64_t i = 0, k = 0;
+        if (wsic::experiment::parse_part(text, i, k)) return {};
+        return fmt::format("expected i/k with 1 <= i <= k <= {}, e.g. 3/8 for the third of eight parts, got '{}'",
+                           wsic::experiment::kMaxParts, text);
+      },
+      "i/k");
+}
+
 constexpr std::uint64_t kMaxSeed = std::numeric_limits<std::uint64_t>::max();
 
 struct RunCommand {
@@ -76,7 +90,12 @@ struct RunCommand {
   wsic::cli::RunOptions options;
   std::string out;
   std::string resume;
+  std::string part;
 };
+
+constexpr const char* kPartHelp =
+    "run only part i of k of the batch (every replication's blocks are shared out exactly) and write a part file "
+    "into -o DIR (default results/<name>/parts/); merge the parts with wsic merge";
 
 void add_run(CLI::App& parent, RunCommand& cmd, unsigned cores) {
   const std::string cores_note = fmt::format(" (this machine has {} cores; more threads would not help)", cores);
@@ -105,6 +124,7 @@ void add_run(CLI::App& parent, RunCommand& cmd, unsigned cores) {
                   "save progress every SECONDS so an interrupted run can be resumed")
       ->check(seconds());
   app->add_option("--resume", cmd.resume, "continue the unfinished run in DIR (its other options come from DIR)");
+  app->add_option("--part", cmd.part, kPartHelp)->check(part_text());
   app->add_flag("-q,--quiet", run.quiet, "no summary table");
 }
 
@@ -127,6 +147,15 @@ int run_run(RunCommand& cmd) {
     }
     run.resume = cmd.resume;
   }
+  if (!cmd.part.empty()) {
+    for (const char* alone : {"--resume", "--checkpoint"}) {
+      if (cmd.app->count(alone) > 0) {
+        std::cerr << "wsic run: " << alone << " cannot be given with --part: a part is rerun whole if it fails\n";
+        return wsic::cli::kExitBadInput;
+      }
+    }
+    wsic::experiment::parse_part(cmd.part, run.part_index, run.part_count);
+  }
   if (!cmd.out.empty()) run.out = cmd.out;
   run.cancel = &g_cancel;
   return wsic::cli::run_command(run);
@@ -136,6 +165,7 @@ struct CompareCommand {
   CLI::App* app = nullptr;
   wsic::cli::CompareOptions options;
   std::string out;
+  std::string part;
 };
 
 void add_compare(CLI::App& parent, CompareCommand& cmd, unsigned cores) {
@@ -157,7 +187,23 @@ void add_compare(CLI::App& parent, CompareCommand& cmd, unsigned cores) {
          "set a number in every scenario compared: PATH=VALUE, e.g. levers.central_share.value=0.3 (repeatable)")
       ->check(override_text());
   app->add_flag("--force", cmp.force, "replace earlier results in the output folder");
+  app->add_option("--part", cmd.part, kPartHelp)->check(part_text());
   app->add_flag("-q,--quiet", cmp.quiet, "no table");
+}
+
+struct MergeCommand {
+  CLI::App* app = nullptr;
+  wsic::cli::MergeOptions options;
+  std::string out;
+};
+
+void add_merge(CLI::App& parent, MergeCommand& cmd) {
+  auto* app = cmd.app = parent.add_subcommand(
+      "merge", "merge the parts of a run or compare (from --part i/k) into the results one process would write");
+  app->add_option("parts", cmd.options.parts, "every part file of one job, in any order")->required();
+  app->add_option("-o,--out", cmd.out, "output folder (default: the run's or compare's own)");
+  app->add_flag("--force", cmd.options.force, "replace earlier results in the output folder");
+  app->add_flag("-q,--quiet", cmd.options.quiet, "no summary table");
 }
 }  // namespace
 
@@ -173,6 +219,8 @@ int main(int argc, char** argv) {
   validate->add_option("files", to_validate, "scenario files (YAML)")->required();
   CompareCommand compare;
   add_compare(app, compare, cores);
+  MergeCommand merge;
+  add_merge(app, merge);
 
   try {
     app.parse(argc, argv);
@@ -186,7 +234,15 @@ int main(int argc, char** argv) {
   try {
     if (*run.app) return run_run(run);
     if (*validate) return wsic::cli::validate_command(to_validate);
+    if (*merge.app) {
+      if (!merge.out.empty()) merge.options.out = merge.out;
+      merge.options.cancel = &g_cancel;
+      return wsic::cli::merge_command(merge.options);
+    }
     if (*compare.app) {
+      if (!compare.part.empty()) {
+        wsic::experiment::parse_part(compare.part, compare.options.part_index, compare.options.part_count);
+      }
       if (!compare.out.empty()) compare.options.out = compare.out;
       compare.options.cancel = &g_cancel;
       return wsic::cli::compare_command(compare.options);

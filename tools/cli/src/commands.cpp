@@ -10,7 +10,10 @@
 
 #include "wsic/cli/files.hpp"
 #include "wsic/cli/output.hpp"
+#include "wsic/cli/parts.hpp"
+#include "wsic/experiment/checkpoint.hpp"
 #include "wsic/experiment/compare.hpp"
+#include "wsic/experiment/part.hpp"
 #include "wsic/report/comparison.hpp"
 #include "wsic/report/report.hpp"
 #include "wsic/report/report_data.hpp"
@@ -93,24 +96,129 @@ OutputSet comparison_files(const experiment::Comparison& cmp, const experiment::
   return files;
 }
 
+std::string default_folder(const experiment::Comparison& cmp) {
+  const auto& scenarios = cmp.scenarios();
+  std::string folder = "compare-" + scenarios.front().name;
+  for (std::size_t k = 1; k < scenarios.size(); ++k) folder += "-" + scenarios[k].name;
+  return folder;
+}
+
+std::size_t checked_accumulator_bytes(const experiment::Comparison& cmp) {
+  const std::size_t acc_bytes = cmp.empty().memory_bytes();
+  if (acc_bytes > experiment::kAccumulatorBudgetBytes) {
+    throw InputError(
+        fmt::format("comparing {} scenarios at once needs {} MB for each batch in flight, more than the "
+                    "{} MB allowed: compare fewer at once",
+                    cmp.scenarios().size(), acc_bytes >> 20, experiment::kAccumulatorBudgetBytes >> 20));
+  }
+  return acc_bytes;
+}
+
+/// Writes a finished comparison's files, comparison.json last, and prints
+/// its table.
+void write_comparison(const experiment::Comparison& cmp, const experiment::CompareAcc& total, const CompareOptions& opt,
+                      const std::string& folder, const fs::path& out_dir, double seconds) {
+  const auto check_cancel = [&](const char* during) {
+    if (opt.cancel && opt.cancel->load()) throw CompareInterrupted{during};
+  };
+  const auto& scenarios = cmp.scenarios();
+  const report::CompareTables tables = report::compare_tables(scenarios, cmp.series(), total);
+  comparison_files(cmp, total, tables, opt, folder, seconds).write_to(out_dir, [&](const std::string&) {
+    check_cancel("while writing the results");
+  });
+  // Last: its presence marks a complete comparison.
+  check_cancel("while writing the results");
+  const report::BatchInfo info{experiment::version(), opt.seed, opt.replications, sim::kDefaultBlockSize};
+  write_file_atomic(out_dir / "comparison.json",
+                    report::comparison_json(info, scenarios, cmp.epoch(), tables, total).dump(2) + "\n");
+  if (!opt.quiet) {
+    std::cout << fmt::format("compared {} scenarios, {} replications each, seed {} (common random numbers)\n",
+                             scenarios.size(), opt.replications, opt.seed)
+              << tables.table << "\nresults in " << out_dir.string() << '\n';
+  }
+}
+
+experiment::JobIdentity compare_identity(const experiment::Comparison& cmp, const CompareOptions& opt) {
+  experiment::JobIdentity j;
+  j.command = "compare";
+  j.tool_version = experiment::version();
+  for (std::size_t k = 0; k < cmp.scenarios().size(); ++k) {
+    const model::Scenario& sc = cmp.scenarios()[k];
+    j.scenarios.push_back({sc.source_file, fs::absolute(opt.scenarios[k]).string(), model::content_hash(sc)});
+  }
+  j.overrides = opt.overrides;
+  j.seed = opt.seed;
+  j.replications = opt.replications;
+  j.block_size = sim::kDefaultBlockSize;
+  const model::Model m(cmp.scenarios().front());
+  j.fingerprint = experiment::run_fingerprint(cmp.scenarios().front(), m, opt.seed);
+  return j;
+}
+
+/// Runs part i of k of a comparison and writes it (or hands it to the sink).
+int compare_part(const experiment::Comparison& cmp, const CompareOptions& opt) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const fs::path out_dir = opt.out ? *opt.out : fs::path("results") / default_folder(cmp) / "parts";
+  const std::string name = experiment::part_file_name(opt.part_index, opt.part_count);
+  if (!opt.part_sink) prepare_part_file(out_dir / name, opt.force);
+  const std::size_t acc_bytes = checked_accumulator_bytes(cmp);
+  experiment::BatchSpec spec{opt.seed, opt.replications, opt.threads, sim::kDefaultBlockSize, opt.cancel, {}};
+  spec.blocks_in_flight = experiment::blocks_in_flight(acc_bytes, experiment::effective_threads(opt.threads));
+  const bool tty = opt.progress && ::isatty(STDERR_FILENO) && !opt.part_sink;
+  if (tty) spec.progress = draw_progress;
+  experiment::Part part;
+  part.job = compare_identity(cmp, opt);
+  part.index = opt.part_index;
+  part.count = opt.part_count;
+  const sim::BlockRange range =
+      sim::part_range(sim::block_count(opt.replications, sim::kDefaultBlockSize), opt.part_index, opt.part_count);
+  sim::BlockReducer<experiment::CompareAcc> red(range.first);
+  try {
+    sim::run_block_range<experiment::CompareAcc>(
+        opt.replications, range.end, experiment::runner_options(spec), [&] { return cmp.empty(); },
+        [&](std::uint64_t index, experiment::CompareAcc& acc) { cmp.replicate(opt.seed, index, acc); }, red,
+        [](experiment::CompareAcc&) {});
+  } catch (const sim::Cancelled& c) {
+    if (tty) std::fputc('\n', stderr);
+    throw CompareInterrupted{
+        fmt::format("after {} of the part's {} replications; no part was written", c.done(), c.total())};
+  }
+  if (tty) std::fputc('\n', stderr);
+  experiment::PartBatch batch{"compare", opt.replications, range, {}};
+  for (const auto& n : red.partials()) batch.nodes.push_back({n.first, n.blocks, n.acc.save()});
+  part.batches.push_back(std::move(batch));
+  part.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  part.batch_seconds = part.wall_seconds;
+  part.threads = experiment::effective_threads(opt.threads);
+  part.host = host_name();
+  if (opt.cancel && opt.cancel->load()) throw CompareInterrupted{"before the part was written"};
+  const std::string header = experiment::encode_part(part);
+  if (opt.part_sink) {
+    opt.part_sink(header, {});
+    return kExitOk;
+  }
+  write_file_atomic(out_dir / name, header);
+  if (!opt.quiet) {
+    std::cout << fmt::format(
+        "part {} of {}: blocks {} to {} of {} of a comparison of {} scenarios in {:.2f} s; wrote {}\n"
+        "when every part is done: wsic merge {}\n",
+        opt.part_index, opt.part_count, range.first, range.end,
+        sim::block_count(opt.replications, sim::kDefaultBlockSize), cmp.scenarios().size(), part.wall_seconds,
+        (out_dir / name).string(), (out_dir / fmt::format("part-*-of-{}.wsicpart", opt.part_count)).string());
+  }
+  return kExitOk;
+}
+
 int compare_scenarios(const CompareOptions& opt) {
   const auto check_cancel = [&](const char* during) {
     if (opt.cancel && opt.cancel->load()) throw CompareInterrupted{during};
   };
   const experiment::Comparison cmp(load_all(opt.scenarios, opt.overrides));
   check_cancel("before the comparison started");
-  const auto& scenarios = cmp.scenarios();
-  std::string folder = "compare-" + scenarios.front().name;
-  for (std::size_t k = 1; k < scenarios.size(); ++k) folder += "-" + scenarios[k].name;
+  if (opt.part_count > 0) return compare_part(cmp, opt);
+  const std::string folder = default_folder(cmp);
   const fs::path out_dir = opt.out ? *opt.out : fs::path("results") / folder;
-
-  const std::size_t acc_bytes = cmp.empty().memory_bytes();
-  if (acc_bytes > experiment::kAccumulatorBudgetBytes) {
-    throw InputError(
-        fmt::format("comparing {} scenarios at once needs {} MB for each batch in flight, more than the "
-                    "{} MB allowed: compare fewer at once",
-                    scenarios.size(), acc_bytes >> 20, experiment::kAccumulatorBudgetBytes >> 20));
-  }
+  const std::size_t acc_bytes = checked_accumulator_bytes(cmp);
   const OutputFolder out(out_dir, "comparison.json", opt.force, "wsic compare");
 
   experiment::BatchSpec spec{opt.seed, opt.replications, opt.threads, sim::kDefaultBlockSize, opt.cancel, {}};
@@ -127,24 +235,77 @@ int compare_scenarios(const CompareOptions& opt) {
   }
   if (tty) std::fputc('\n', stderr);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  write_comparison(cmp, total, opt, folder, out_dir, seconds);
+  return kExitOk;
+}
 
-  const report::CompareTables tables = report::compare_tables(scenarios, cmp.series(), total);
-  comparison_files(cmp, total, tables, opt, folder, seconds).write_to(out_dir, [&](const std::string&) {
-    check_cancel("while writing the results");
-  });
-  // Last: its presence marks a complete comparison.
-  check_cancel("while writing the results");
-  const report::BatchInfo info{experiment::version(), opt.seed, opt.replications, sim::kDefaultBlockSize};
-  write_file_atomic(out_dir / "comparison.json",
-                    report::comparison_json(info, scenarios, cmp.epoch(), tables, total).dump(2) + "\n");
-  if (!opt.quiet) {
-    std::cout << fmt::format("compared {} scenarios, {} replications each, seed {} (common random numbers)\n",
-                             scenarios.size(), opt.replications, opt.seed)
-              << tables.table << "\nresults in " << out_dir.string() << '\n';
+/// Merges the parts of a comparison (in index order, checked to belong
+/// together) and writes what `compare` would have.
+int compare_merged(const std::vector<const PartInput*>& parts, const experiment::Part& first, const MergeOptions& mo) {
+  const experiment::JobIdentity& j = first.job;
+  CompareOptions opt;
+  opt.replications = j.replications;
+  opt.seed = j.seed;
+  opt.overrides = j.overrides;
+  opt.out = mo.out;
+  opt.force = mo.force;
+  opt.quiet = mo.quiet;
+  opt.progress = mo.progress;
+  opt.cancel = mo.cancel;
+  std::vector<model::Scenario> scenarios;
+  for (const experiment::ScenarioRef& ref : j.scenarios) {
+    fs::path found;
+    scenarios.push_back(locate_scenario(ref, j.overrides, found, [](model::Scenario&) {}));
+    opt.scenarios.push_back(found);
   }
+  const experiment::Comparison cmp(std::move(scenarios));
+  {
+    const model::Model m(cmp.scenarios().front());
+    if (experiment::run_fingerprint(cmp.scenarios().front(), m, j.seed) != j.fingerprint) {
+      throw experiment::PartError(
+          "replication 0 does not come out here as it did in the parts: they were run by another build of wsic; "
+          "merge them with that build");
+    }
+  }
+  const std::string folder = default_folder(cmp);
+  const fs::path out_dir = opt.out ? *opt.out : fs::path("results") / folder;
+  const OutputFolder out(out_dir, "comparison.json", opt.force, "wsic merge");
+  const experiment::CompareAcc shape = cmp.empty();
+  sim::BlockReducer<experiment::CompareAcc> red;
+  double longest = 0.0;
+  for (const PartInput* in : parts) {
+    if (opt.cancel && opt.cancel->load()) throw CompareInterrupted{"while merging"};
+    const experiment::Part p = in->read();
+    for (const experiment::PartNode& n : p.batches.front().nodes) {
+      experiment::CompareAcc acc;
+      try {
+        acc = experiment::CompareAcc::load(n.bytes);
+      } catch (const std::exception& e) {
+        throw experiment::PartError(fmt::format("{}: its results cannot be read: {}", in->name(), e.what()));
+      }
+      const std::uint64_t bs = sim::kDefaultBlockSize;
+      const std::uint64_t reps =
+          std::min(j.replications, (n.first + n.blocks) * bs) - std::min(j.replications, n.first * bs);
+      if (!acc.same_shape(shape) || acc.outcomes.front().replications != reps || acc.diffs.front().pairs() != reps) {
+        throw experiment::PartError(fmt::format("{}: its results do not fit the scenarios", in->name()));
+      }
+      red.push(sim::BlockReducer<experiment::CompareAcc>::Node{std::move(acc), n.blocks, n.first});
+    }
+    longest = std::max(longest, p.batch_seconds);
+  }
+  write_comparison(cmp, red.result(cmp.empty()), opt, folder, out_dir, longest);
   return kExitOk;
 }
 }  // namespace
+
+int merge_compare(const std::vector<const PartInput*>& parts, const experiment::Part& first, const MergeOptions& mo) {
+  try {
+    return compare_merged(parts, first, mo);
+  } catch (const CompareInterrupted& e) {
+    std::cerr << "wsic merge: interrupted " << e.during << "; the comparison is not complete (no comparison.json)\n";
+    return kExitInterrupted;
+  }
+}
 
 int compare_command(const CompareOptions& opt) {
   if (opt.scenarios.size() < 2) {
@@ -157,6 +318,9 @@ int compare_command(const CompareOptions& opt) {
     for (const auto& d : e.diagnostics()) std::cerr << d.format() << '\n';
     return kExitBadInput;
   } catch (const InputError& e) {
+    std::cerr << "wsic compare: " << e.what() << '\n';
+    return kExitBadInput;
+  } catch (const experiment::PartError& e) {
     std::cerr << "wsic compare: " << e.what() << '\n';
     return kExitBadInput;
   } catch (const CompareInterrupted& e) {

@@ -35,6 +35,10 @@ bool write_all(int fd, std::string_view bytes) {
 }  // namespace
 
 void write_file_atomic(const std::filesystem::path& path, std::string_view content) {
+  write_file_atomic(path, content, {});
+}
+
+void write_file_atomic(const std::filesystem::path& path, std::string_view head, const std::filesystem::path& tail) {
   const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
   std::string tmpl = (dir / ('.' + path.filename().string() + ".tmp-XXXXXX")).string();
   const int fd = ::mkstemp(tmpl.data());
@@ -42,14 +46,38 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view conte
     throw Error(
         fmt::format("cannot write {}: {} (check that the folder exists and is writable)", path.string(), why()));
   }
-  if (!write_all(fd, content)) {
-    const std::string reason = why();
+  const auto fail = [&](const std::string& reason) {
     ::close(fd);
     ::unlink(tmpl.c_str());
-    throw Error(
-        fmt::format("cannot write {}: {}{}", path.string(), reason, errno == ENOSPC ? " (the disk is full)" : ""));
+    throw Error(fmt::format("cannot write {}: {}", path.string(), reason));
+  };
+  const auto fail_write = [&] {
+    const bool full = errno == ENOSPC;
+    fail(why() + (full ? " (the disk is full)" : ""));
+  };
+  if (!write_all(fd, head)) fail_write();
+  if (!tail.empty()) {
+    const int in = ::open(tail.c_str(), O_RDONLY | O_CLOEXEC);
+    if (in < 0) fail(fmt::format("cannot read {}: {}", tail.string(), why()));
+    std::string buf(1 << 20, '\0');
+    for (;;) {
+      const ssize_t n = ::read(in, buf.data(), buf.size());
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        const std::string reason = why();
+        ::close(in);
+        fail(fmt::format("cannot read {}: {}", tail.string(), reason));
+      }
+      if (n == 0) break;
+      if (!write_all(fd, std::string_view(buf.data(), static_cast<std::size_t>(n)))) {
+        ::close(in);
+        fail_write();
+      }
+    }
+    ::close(in);
   }
-  if (::fsync(fd) != 0 || ::fchmod(fd, 0644) != 0 || ::close(fd) != 0) {
+  if (::fsync(fd) != 0 || ::fchmod(fd, 0644) != 0) fail(why());
+  if (::close(fd) != 0) {
     const std::string reason = why();
     ::unlink(tmpl.c_str());
     throw Error(fmt::format("cannot write {}: {}", path.string(), reason));

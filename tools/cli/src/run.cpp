@@ -14,8 +14,10 @@
 
 #include "wsic/cli/files.hpp"
 #include "wsic/cli/output.hpp"
+#include "wsic/cli/parts.hpp"
 #include "wsic/experiment/analysis.hpp"
 #include "wsic/experiment/checkpoint.hpp"
+#include "wsic/experiment/part.hpp"
 #include "wsic/model/limits.hpp"
 #include "wsic/model/model.hpp"
 #include "wsic/model/outcomes.hpp"
@@ -36,7 +38,10 @@ namespace fs = std::filesystem;
 using experiment::BatchSpec;
 using experiment::Checkpoint;
 using experiment::CheckpointError;
+using experiment::JobIdentity;
 using experiment::kCheckpointFile;
+using experiment::Part;
+using experiment::PartError;
 using experiment::RunIdentity;
 using experiment::TornadoBar;
 using experiment::version;
@@ -129,7 +134,12 @@ class RunJob {
       : opt_(std::move(opt)), sc_(std::move(sc)), model_(sc_), resumed_(std::move(resumed)) {
     tty_ = opt_.progress && ::isatty(STDERR_FILENO);
     out_dir_ = opt_.out ? *opt_.out : fs::path("results") / sc_.name;
+    if (is_part() && !opt_.out) out_dir_ /= "parts";
+    analysis_n_ = std::min(opt_.analysis_replications, opt_.replications);
+    if (analysis_n_ > 0) variants_ = experiment::analysis_variants(sc_);
   }
+
+  bool is_part() const noexcept { return opt_.part_count > 0; }
 
   int run() {
     const auto t0 = std::chrono::steady_clock::now();
@@ -154,9 +164,12 @@ class RunJob {
   /// After a failure: frees what the run started. Progress up to the last
   /// checkpoint stays resumable; everything else this run wrote goes.
   void clean_up_after_failure() noexcept {
+    remove_rows_file();
     std::error_code ec;
     for (const std::string& name : written_) fs::remove(out_dir_ / name, ec);
-    if (rows_.is_open()) {
+    if (rows_.is_open() && is_part()) {
+      rows_.close();
+    } else if (rows_.is_open()) {
       try {
         if (saved_) {
           rows_.truncate(saved_rows_.bytes, saved_rows_.hash);
@@ -292,6 +305,20 @@ class RunJob {
     return rows;
   }
 
+  /// One replication of the main batch into a block's accumulator.
+  void replicate(std::uint64_t index, Block& acc) const {
+    thread_local model::ReplicationOutcome r;
+    model_.simulate(opt_.seed, index, r);
+    acc.outcomes.add(r);
+    if (opt_.per_replication) acc.rows += rows_of(index, r);
+  }
+  /// A finished block's rows, written in replication order.
+  void write_rows(Block& b) {
+    if (!opt_.per_replication) return;
+    rows_.write(b.rows);
+    std::string().swap(b.rows);
+  }
+
   void batch() {
     sim::RunnerOptions ro;
     ro.threads = opt_.threads;
@@ -311,18 +338,7 @@ class RunJob {
     try {
       sim::run_blocks<Block>(
           opt_.replications, ro, [&] { return empty_block(); },
-          [&](std::uint64_t index, Block& acc) {
-            thread_local model::ReplicationOutcome r;
-            model_.simulate(opt_.seed, index, r);
-            acc.outcomes.add(r);
-            if (opt_.per_replication) acc.rows += rows_of(index, r);
-          },
-          reducer_,
-          [&](Block& b) {
-            if (!opt_.per_replication) return;
-            rows_.write(b.rows);
-            std::string().swap(b.rows);
-          });
+          [&](std::uint64_t index, Block& acc) { replicate(index, acc); }, reducer_, [&](Block& b) { write_rows(b); });
     } catch (const sim::Cancelled& c) {
       if (tty_) std::fputc('\n', stderr);
       if (checkpointing()) save_checkpoint();  // keep every block merged before the interrupt
@@ -336,26 +352,231 @@ class RunJob {
 
   void analyse(const model::Outcomes& outcomes) {
     check_cancel("before the analyses");
-    analysis_n_ = std::min(opt_.analysis_replications, opt_.replications);
     if (analysis_n_ == 0) return;
     // Smaller batches with common random numbers (the same seed and
     // replication indices as the main run).
     BatchSpec spec{opt_.seed, analysis_n_, opt_.threads, sim::kDefaultBlockSize, opt_.cancel, {}};
     spec.blocks_in_flight =
         experiment::blocks_in_flight(model::Outcomes(sc_).memory_bytes(), experiment::effective_threads(opt_.threads));
-    std::size_t batches = sc_.barriers.size();
-    for (const auto& l : sc_.levers) batches += l.low < l.high ? 2 : 0;
     if (!opt_.quiet) {
-      std::cerr << fmt::format("analysing barriers and levers: {} batches of {} replications...\n", batches,
+      std::cerr << fmt::format("analysing barriers and levers: {} batches of {} replications...\n", variants_.size(),
                                analysis_n_);
     }
     try {
       const model::Outcomes base = analysis_n_ == opt_.replications ? outcomes : experiment::run_batch(sc_, spec);
-      barrier_bars_ = experiment::barrier_attribution(sc_, base, spec);
-      lever_bars_ = experiment::lever_sensitivity(sc_, base, spec);
+      std::vector<model::Outcomes> outs;
+      for (const auto& v : variants_) outs.push_back(experiment::run_batch(v.scenario, spec));
+      tornados_ = experiment::tornados(sc_, base, outs);
     } catch (const sim::Cancelled&) {
       throw Interrupted("during the analyses", done(), opt_.replications);
     }
+  }
+
+  // --- parts -----------------------------------------------------------------
+
+  /// One batch of the job: the main run, then the analyses' batches.
+  struct JobBatch {
+    std::string label;
+    const model::Scenario* scenario;
+    std::uint64_t replications;
+  };
+  std::vector<JobBatch> job_batches() const {
+    std::vector<JobBatch> out{{"main", &sc_, opt_.replications}};
+    if (analysis_n_ == 0) return out;
+    if (analysis_n_ < opt_.replications) out.push_back({"analysis base", &sc_, analysis_n_});
+    for (const auto& v : variants_) out.push_back({v.label, &v.scenario, analysis_n_});
+    return out;
+  }
+
+  JobIdentity job_identity() const {
+    JobIdentity j;
+    j.command = "run";
+    j.tool_version = version();
+    j.scenarios.push_back({sc_.source_file, fs::absolute(opt_.scenario).string(), model::content_hash(sc_)});
+    j.milestones = opt_.milestones;
+    j.overrides = opt_.overrides;
+    j.seed = opt_.seed;
+    j.replications = opt_.replications;
+    j.block_size = sim::kDefaultBlockSize;
+    j.analysis_replications = opt_.analysis_replications;
+    j.per_replication = opt_.per_replication;
+    j.fingerprint = experiment::run_fingerprint(sc_, model_, opt_.seed);
+    return j;
+  }
+
+  sim::RunnerOptions runner_options_for(const model::Scenario& sc) const {
+    sim::RunnerOptions ro;
+    ro.threads = opt_.threads;
+    ro.block_size = sim::kDefaultBlockSize;
+    ro.blocks_in_flight =
+        experiment::blocks_in_flight(model::Outcomes(sc).memory_bytes(), experiment::effective_threads(opt_.threads));
+    ro.cancel = opt_.cancel;
+    return ro;
+  }
+
+  template <class Acc, class Save>
+  static std::vector<experiment::PartNode> nodes_of(const sim::BlockReducer<Acc>& r, Save&& save) {
+    std::vector<experiment::PartNode> nodes;
+    for (const auto& n : r.partials()) nodes.push_back({n.first, n.blocks, save(n.acc)});
+    return nodes;
+  }
+
+ public:
+  /// Runs this job's part and writes it (or hands it to the part sink).
+  int run_part() {
+    const auto t0 = std::chrono::steady_clock::now();
+    const std::string name = experiment::part_file_name(opt_.part_index, opt_.part_count);
+    const fs::path file = out_dir_ / name;
+    const fs::path rows_dir = opt_.part_sink ? fs::temp_directory_path() : out_dir_;
+    if (!opt_.part_sink) prepare_part_file(file, opt_.force);
+    Part part;
+    part.job = job_identity();
+    part.index = opt_.part_index;
+    part.count = opt_.part_count;
+    if (opt_.per_replication) {
+      rows_path_ = rows_dir / fmt::format(".{}.rows.tmp-{:06}", name, static_cast<unsigned>(::getpid()) % 1000000);
+      rows_ = AppendFile(rows_path_, true);
+    }
+    std::uint64_t main_reps = 0;
+    try {
+      for (const JobBatch& b : job_batches()) {
+        const std::uint64_t blocks = sim::block_count(b.replications, sim::kDefaultBlockSize);
+        const sim::BlockRange range = sim::part_range(blocks, opt_.part_index, opt_.part_count);
+        experiment::PartBatch pb{b.label, b.replications, range, {}};
+        sim::RunnerOptions ro = runner_options_for(*b.scenario);
+        if (b.label == "main") {
+          if (tty_) ro.progress = draw_progress;
+          sim::BlockReducer<Block> red(range.first);
+          sim::run_block_range<Block>(
+              b.replications, range.end, ro, [&] { return empty_block(); },
+              [&](std::uint64_t index, Block& acc) { replicate(index, acc); }, red,
+              [&](Block& blk) { write_rows(blk); });
+          if (tty_) std::fputc('\n', stderr);
+          pb.nodes = nodes_of(red, [](const Block& blk) { return blk.outcomes.save(); });
+          part.batch_seconds = seconds_since(t0);
+          main_reps = std::min(b.replications, range.end * sim::kDefaultBlockSize) -
+                      std::min(b.replications, range.first * sim::kDefaultBlockSize);
+        } else {
+          const model::Model m(*b.scenario);
+          sim::BlockReducer<model::Outcomes> red(range.first);
+          sim::run_block_range<model::Outcomes>(
+              b.replications, range.end, ro, [&] { return model::Outcomes(*b.scenario); },
+              [&](std::uint64_t index, model::Outcomes& acc) {
+                thread_local model::ReplicationOutcome r;
+                m.simulate(opt_.seed, index, r);
+                acc.add(r);
+              },
+              red, [](model::Outcomes&) {});
+          pb.nodes = nodes_of(red, [](const model::Outcomes& o) { return o.save(); });
+        }
+        part.batches.push_back(std::move(pb));
+      }
+    } catch (const sim::Cancelled& c) {
+      if (tty_) std::fputc('\n', stderr);
+      throw Interrupted("during the part", c.done(), c.total());
+    }
+    part.wall_seconds = seconds_since(t0);
+    part.threads = experiment::effective_threads(opt_.threads);
+    part.host = host_name();
+    if (rows_.is_open()) {
+      part.rows = Prefix{rows_.bytes(), rows_.hash()};
+      rows_.close();
+    }
+    check_cancel("before writing the part");
+    const std::string header = experiment::encode_part(part);
+    if (opt_.part_sink) {
+      opt_.part_sink(header, rows_path_);
+    } else {
+      write_file_atomic(file, header, rows_path_);
+    }
+    remove_rows_file();
+    if (!opt_.quiet && !opt_.part_sink) {
+      const sim::BlockRange r = part.batches.front().range;
+      std::cout << fmt::format(
+          "part {} of {}: blocks {} to {} of {} ({} replications{}) in {:.2f} s; wrote {}\n"
+          "when every part is done: wsic merge {}\n",
+          opt_.part_index, opt_.part_count, r.first, r.end, sim::block_count(opt_.replications, sim::kDefaultBlockSize),
+          main_reps,
+          part.batches.size() > 1 ? fmt::format(", and its share of {} analysis batches", part.batches.size() - 1) : "",
+          part.wall_seconds, file.string(),
+          (out_dir_ / fmt::format("part-*-of-{}.wsicpart", opt_.part_count)).string());
+    }
+    return kExitOk;
+  }
+
+  /// Merges `parts` (every part of this job, in index order, already
+  /// checked to belong together) and writes the results as `run` would.
+  int run_merged(const std::vector<const PartInput*>& parts) {
+    const auto t0 = std::chrono::steady_clock::now();
+    folder_.emplace(out_dir_, "summary.json", opt_.force, "wsic merge");
+    if (opt_.per_replication) open_rows();
+    const std::vector<JobBatch> batches = job_batches();
+    std::vector<sim::BlockReducer<model::Outcomes>> others(batches.size() - 1);
+    std::vector<model::Outcomes> shapes;
+    for (const JobBatch& b : batches) shapes.emplace_back(*b.scenario);
+    PartsFacts facts;
+    for (const PartInput* in : parts) {
+      check_cancel("while merging");
+      const Part p = in->read();
+      for (std::size_t j = 0; j < batches.size(); ++j) {
+        for (const experiment::PartNode& n : p.batches[j].nodes) {
+          model::Outcomes o = load_node(*in, batches[j], shapes[j], n);
+          if (j == 0) {
+            reducer_.push(sim::BlockReducer<Block>::Node{Block{std::move(o), {}}, n.blocks, n.first});
+          } else {
+            others[j - 1].push(sim::BlockReducer<model::Outcomes>::Node{std::move(o), n.blocks, n.first});
+          }
+        }
+      }
+      if (rows_.is_open()) in->copy_rows(p, [&](std::string_view bytes) { rows_.write(bytes); });
+      ++facts.parts;
+      facts.longest_seconds = std::max(facts.longest_seconds, p.wall_seconds);
+      facts.longest_batch_seconds = std::max(facts.longest_batch_seconds, p.batch_seconds);
+      facts.total_seconds += p.wall_seconds;
+      facts.threads += p.threads;
+    }
+    const model::Outcomes outcomes = reducer_.result(empty_block()).outcomes;
+    if (analysis_n_ > 0) {
+      std::size_t j = 0;
+      const model::Outcomes base = analysis_n_ == opt_.replications ? outcomes : others[j++].result(shapes[1]);
+      std::vector<model::Outcomes> outs;
+      for (const auto& v : variants_) outs.push_back(others[j++].result(model::Outcomes(v.scenario)));
+      tornados_ = experiment::tornados(sc_, base, outs);
+    }
+    parts_ = facts;
+    write_outputs(outcomes, facts.longest_batch_seconds, seconds_since(t0) + facts.longest_seconds);
+    if (!opt_.quiet) {
+      const BatchInfo info{version(), opt_.seed, opt_.replications, sim::kDefaultBlockSize};
+      std::cout << report::summary_table(sc_, outcomes, info)
+                << fmt::format("\nmerged {} parts ({} replications); results in {}\n", facts.parts, opt_.replications,
+                               out_dir_.string());
+    }
+    return kExitOk;
+  }
+
+ private:
+  static model::Outcomes load_node(const PartInput& in, const JobBatch& b, const model::Outcomes& shape,
+                                   const experiment::PartNode& n) {
+    model::Outcomes o;
+    try {
+      o = model::Outcomes::load(n.bytes);
+    } catch (const std::exception& e) {
+      throw PartError(fmt::format("{}: its results for batch '{}' cannot be read: {}", in.name(), b.label, e.what()));
+    }
+    const std::uint64_t bs = sim::kDefaultBlockSize;
+    const std::uint64_t reps =
+        std::min(b.replications, (n.first + n.blocks) * bs) - std::min(b.replications, n.first * bs);
+    if (!o.same_shape(shape) || o.replications != reps) {
+      throw PartError(fmt::format("{}: its results for batch '{}' do not fit the scenario", in.name(), b.label));
+    }
+    return o;
+  }
+
+  void remove_rows_file() noexcept {
+    if (rows_path_.empty()) return;
+    std::error_code ec;
+    fs::remove(rows_path_, ec);
+    rows_path_.clear();
   }
 
   // --- outputs ---------------------------------------------------------------
@@ -365,7 +586,7 @@ class RunJob {
     OutputSet files;
     const auto add = [&](std::string name, std::string content) { files.add(std::move(name), std::move(content)); };
     for (auto& [name, content] : report::summary_csvs(sc_, outcomes)) add(name, std::move(content));
-    const unsigned threads = experiment::effective_threads(opt_.threads);
+    const unsigned threads = parts_ ? parts_->threads : experiment::effective_threads(opt_.threads);
     nlohmann::ordered_json run;
     run["wall_seconds"] = batch_seconds;
     run["replications_per_second"] = batch_seconds > 0 ? static_cast<double>(opt_.replications) / batch_seconds : 0.0;
@@ -374,10 +595,17 @@ class RunJob {
     run["replications"] = opt_.replications;
     run["analysis_replications"] = analysis_n_;
     run["wall_seconds_with_analyses"] = total_seconds;
+    if (parts_) {
+      // Merged: the wall time is the slowest part's (the parts ran side by
+      // side); the threads are all the parts' together.
+      run["parts"] = parts_->parts;
+      run["parts_wall_seconds_total"] = parts_->total_seconds;
+    }
     add("run.json", run.dump(2) + "\n");
     const RunFacts facts{version(),     opt_.seed, opt_.replications, sim::kDefaultBlockSize, analysis_n_,
                          batch_seconds, threads};
-    const nlohmann::ordered_json data = report::run_report_data(sc_, outcomes, facts, barrier_bars_, lever_bars_);
+    const nlohmann::ordered_json data =
+        report::run_report_data(sc_, outcomes, facts, tornados_.barriers, tornados_.levers);
     add("report_data.json", data.dump(2) + "\n");
     for (auto& [name, content] : report::render_report(nlohmann::json::parse(data.dump())))
       add(name, std::move(content));
@@ -419,8 +647,11 @@ class RunJob {
   bool saved_ = false;  // a checkpoint of this run exists
   Prefix saved_rows_;   // the rows it records
   std::uint64_t analysis_n_ = 0;
-  std::vector<TornadoBar> barrier_bars_, lever_bars_;
+  std::vector<experiment::Variant> variants_;  // the analyses' batches
+  experiment::Tornados tornados_;
   std::vector<std::string> written_;  // outputs written so far
+  fs::path rows_path_;                // a part's rows, until the part is written
+  std::optional<PartsFacts> parts_;   // merged from parts
 };
 
 }  // namespace
@@ -435,9 +666,52 @@ std::vector<scenario::Override> parse_overrides(const std::vector<std::string>& 
   return out;
 }
 
+namespace {
+/// Runs `body` (which may create the job) and turns every failure into its
+/// message and exit code, cleaning up what the job started.
+template <class Body>
+int guarded(const char* who, std::optional<RunJob>& job, std::uint64_t seed, Body&& body) {
+  try {
+    return body();
+  } catch (const scenario::ScenarioError& e) {
+    for (const auto& d : e.diagnostics()) std::cerr << d.format() << '\n';
+    return kExitBadInput;
+  } catch (const InputError& e) {
+    std::cerr << who << ": " << e.what() << '\n';
+    return kExitBadInput;
+  } catch (const PartError& e) {
+    if (job) job->clean_up_after_failure();
+    std::cerr << who << ": " << e.what() << '\n';
+    return kExitBadInput;
+  } catch (const Interrupted& e) {
+    if (job && job->resumable()) {
+      std::cerr << fmt::format(
+          "{}: interrupted {}, after {} of {} replications; progress is saved: continue "
+          "with\n  wsic run --resume {}\n",
+          who, e.during(), e.done(), e.total(), job->out_dir().string());
+    } else {
+      if (job) job->clean_up_after_failure();
+      std::cerr << fmt::format("{}: interrupted {}, after {} of {} replications; nothing was written{}\n", who,
+                               e.during(), e.done(), e.total(), job ? " to " + job->out_dir().string() : "");
+    }
+    return kExitInterrupted;
+  } catch (const std::exception& e) {
+    if (job) job->clean_up_after_failure();
+    std::cerr << fmt::format("{}: {} (seed {})\n", who, e.what(), job ? job->seed() : seed);
+    if (job && job->resumable()) {
+      std::cerr << fmt::format(
+          "progress up to the last checkpoint is kept: once the cause is fixed, continue with\n"
+          "  wsic run --resume {}\n",
+          job->out_dir().string());
+    }
+    return kExitFailure;
+  }
+}
+}  // namespace
+
 int run_command(const RunOptions& given) {
   std::optional<RunJob> job;
-  try {
+  return guarded("wsic run", job, given.seed, [&] {
     RunOptions opt = given;
     std::optional<Checkpoint> resumed;
     if (given.resume) {
@@ -455,36 +729,37 @@ int run_command(const RunOptions& given) {
     if (resumed) scenario.source_file = resumed->run.scenario_file;  // results name the file as first given
     add_milestones(scenario, opt.milestones);
     job.emplace(std::move(opt), std::move(scenario), std::move(resumed));
-    return job->run();
-  } catch (const scenario::ScenarioError& e) {
-    for (const auto& d : e.diagnostics()) std::cerr << d.format() << '\n';
-    return kExitBadInput;
-  } catch (const InputError& e) {
-    std::cerr << "wsic run: " << e.what() << '\n';
-    return kExitBadInput;
-  } catch (const Interrupted& e) {
-    if (job && job->resumable()) {
-      std::cerr << fmt::format(
-          "wsic run: interrupted {}, after {} of {} replications; progress is saved: continue "
-          "with\n  wsic run --resume {}\n",
-          e.during(), e.done(), e.total(), job->out_dir().string());
-    } else {
-      if (job) job->clean_up_after_failure();
-      std::cerr << fmt::format("wsic run: interrupted {}, after {} of {} replications; no results were written{}\n",
-                               e.during(), e.done(), e.total(), job ? " to " + job->out_dir().string() : "");
+    return given.part_count > 0 ? job->run_part() : job->run();
+  });
+}
+
+int merge_run(const std::vector<const PartInput*>& parts, const Part& first, const MergeOptions& mo) {
+  std::optional<RunJob> job;
+  const JobIdentity& j = first.job;
+  return guarded("wsic merge", job, j.seed, [&] {
+    RunOptions opt;
+    opt.replications = j.replications;
+    opt.seed = j.seed;
+    opt.milestones = j.milestones;
+    opt.overrides = j.overrides;
+    opt.per_replication = j.per_replication;
+    opt.analysis_replications = j.analysis_replications;
+    opt.out = mo.out;
+    opt.force = mo.force;
+    opt.quiet = mo.quiet;
+    opt.progress = mo.progress;
+    opt.cancel = mo.cancel;
+    model::Scenario sc = locate_scenario(j.scenarios.front(), j.overrides, opt.scenario,
+                                         [&](model::Scenario& s) { add_milestones(s, j.milestones); });
+    const model::Model m(sc);
+    if (experiment::run_fingerprint(sc, m, j.seed) != j.fingerprint) {
+      throw PartError(
+          "replication 0 does not come out here as it did in the parts: they were run by another build of wsic; "
+          "merge them with that build");
     }
-    return kExitInterrupted;
-  } catch (const std::exception& e) {
-    if (job) job->clean_up_after_failure();
-    std::cerr << fmt::format("wsic run: {} (seed {})\n", e.what(), job ? job->seed() : given.seed);
-    if (job && job->resumable()) {
-      std::cerr << fmt::format(
-          "progress up to the last checkpoint is kept: once the cause is fixed, continue with\n"
-          "  wsic run --resume {}\n",
-          job->out_dir().string());
-    }
-    return kExitFailure;
-  }
+    job.emplace(std::move(opt), std::move(sc), std::nullopt);
+    return job->run_merged(parts);
+  });
 }
 
 }  // namespace wsic::cli

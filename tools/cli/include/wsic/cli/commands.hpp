@@ -26,6 +26,10 @@ struct CompareOptions {
   bool progress = true;
   bool quiet = false;
   const std::atomic<bool>* cancel = nullptr;
+  /// Part i of k (1-based; 0 of 0: the whole comparison); see RunOptions.
+  std::uint64_t part_index = 0;
+  std::uint64_t part_count = 0;
+  PartSink part_sink;
 };
 
 /// Runs every scenario with common random numbers and reports paired

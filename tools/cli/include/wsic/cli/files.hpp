@@ -29,6 +29,9 @@ class InputError : public wsic::Error {
 /// A crash or kill leaves either the old file or the new one, never a
 /// truncated one. Throws wsic::Error saying which file and why.
 void write_file_atomic(const std::filesystem::path& path, std::string_view content);
+/// The same, for a file made of `head` followed by the contents of the file
+/// `tail` (copied in chunks, so the tail may be larger than memory).
+void write_file_atomic(const std::filesystem::path& path, std::string_view head, const std::filesystem::path& tail);
 
 /// True for the name of a temporary file left by write_file_atomic.
 bool is_temporary_name(std::string_view filename);

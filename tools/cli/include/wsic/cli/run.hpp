@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,6 +16,10 @@
 namespace wsic::cli {
 
 using experiment::kDefaultSeed;
+
+/// Receives a finished part: its header bytes and the file of its rows (an
+/// empty path when it has none; the file is removed after the call).
+using PartSink = std::function<void(std::string header, const std::filesystem::path& rows)>;
 
 /// Exit codes shared by every command.
 inline constexpr int kExitOk = 0;
@@ -43,15 +48,23 @@ struct RunOptions {
   bool progress = true;  ///< a progress bar on stderr when it is a terminal
   bool quiet = false;    ///< no summary table on stdout
   const std::atomic<bool>* cancel = nullptr;
+  /// Part i of k (1-based; 0 of 0: the whole run). A part runs its share of
+  /// every batch and writes one part file into `out` (default
+  /// results/<scenario name>/parts/); `wsic merge` makes the results.
+  std::uint64_t part_index = 0;
+  std::uint64_t part_count = 0;
+  /// When set, a part is handed here (its header, and the file holding its
+  /// rows, empty without --per-replication) instead of being written to a
+  /// file: how the MPI runner collects its ranks' parts.
+  PartSink part_sink;
 };
 
-/// Runs a batch and writes its results; returns an exit code. Messages go to
-/// stdout (results) and stderr (progress, errors).
+/// Runs a batch and writes its results (or, with a part, the part file);
+/// returns an exit code. Messages go to stdout (results) and stderr
+/// (progress, errors).
 int run_command(const RunOptions& opt);
 
 /// The --set values as overrides; throws InputError for one without PATH=VALUE.
 std::vector<scenario::Override> parse_overrides(const std::vector<std::string>& texts);
-
-/// The tool's version.
 
 }  // namespace wsic::cli
