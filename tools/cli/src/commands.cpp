@@ -219,7 +219,7 @@ int compare_scenarios(const CompareOptions& opt) {
   const std::string folder = default_folder(cmp);
   const fs::path out_dir = opt.out ? *opt.out : fs::path("results") / folder;
   const std::size_t acc_bytes = checked_accumulator_bytes(cmp);
-  const OutputFolder out(out_dir, "comparison.json", opt.force, "wsic compare");
+  const OutputFolder out(out_dir, "comparison.json", opt.force);
 
   experiment::BatchSpec spec{opt.seed, opt.replications, opt.threads, sim::kDefaultBlockSize, opt.cancel, {}};
   spec.blocks_in_flight = experiment::blocks_in_flight(acc_bytes, experiment::effective_threads(opt.threads));
@@ -269,7 +269,7 @@ int compare_merged(const std::vector<const PartInput*>& parts, const experiment:
   }
   const std::string folder = default_folder(cmp);
   const fs::path out_dir = opt.out ? *opt.out : fs::path("results") / folder;
-  const OutputFolder out(out_dir, "comparison.json", opt.force, "wsic merge");
+  const OutputFolder out(out_dir, "comparison.json", opt.force);
   const experiment::CompareAcc shape = cmp.empty();
   sim::BlockReducer<experiment::CompareAcc> red;
   double longest = 0.0;

@@ -183,13 +183,11 @@ void OutputSet::write_to(const std::filesystem::path& dir,
 
 // ---- OutputFolder -------------------------------------------------------------
 
-OutputFolder::OutputFolder(const std::filesystem::path& dir, std::string_view marker, bool replace,
-                           std::string_view who)
-    : dir_(dir) {
+OutputFolder::OutputFolder(const std::filesystem::path& dir, std::string_view marker, bool replace) : dir_(dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec || !std::filesystem::is_directory(dir, ec)) {
-    throw InputError(fmt::format("{}: cannot use {} as the output folder: {}", who, dir.string(),
+    throw InputError(fmt::format("cannot use {} as the output folder: {}", dir.string(),
                                  ec ? ec.message() : std::string("it is not a folder")));
   }
   // Held until the command ends (the kernel drops it if the process dies):
@@ -198,21 +196,19 @@ OutputFolder::OutputFolder(const std::filesystem::path& dir, std::string_view ma
   lock_fd_ = ::open(lock.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (lock_fd_ < 0) {
     throw InputError(
-        fmt::format("{}: cannot write to the output folder {}: {} (choose another with -o)", who, dir.string(), why()));
+        fmt::format("cannot write to the output folder {}: {} (choose another with -o)", dir.string(), why()));
   }
   if (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
     ::close(std::exchange(lock_fd_, -1));
-    throw InputError(
-        fmt::format("{}: another wsic is writing to {}; wait for it to finish or choose another folder "
-                    "with -o",
-                    who, dir.string()));
+    throw InputError(fmt::format(
+        "another wsic is writing to {}; wait for it to finish or choose another folder with -o", dir.string()));
   }
   // Writable, checked now rather than after the whole batch has run.
   std::string probe = (dir / ".write-check.tmp-XXXXXX").string();
   const int fd = ::mkstemp(probe.data());
   if (fd < 0) {
     throw InputError(
-        fmt::format("{}: cannot write to the output folder {}: {} (choose another with -o)", who, dir.string(), why()));
+        fmt::format("cannot write to the output folder {}: {} (choose another with -o)", dir.string(), why()));
   }
   ::close(fd);
   ::unlink(probe.c_str());
@@ -224,12 +220,12 @@ OutputFolder::OutputFolder(const std::filesystem::path& dir, std::string_view ma
   if (std::filesystem::exists(done, ec)) {
     if (!replace) {
       throw InputError(
-          fmt::format("{}: {} already holds results ({}); pass --force to replace them, or choose "
-                      "another folder with -o",
-                      who, dir.string(), marker));
+          fmt::format("{} already holds results ({}); pass --force to replace them, or choose another folder "
+                      "with -o",
+                      dir.string(), marker));
     }
     std::filesystem::remove(done, ec);
-    if (ec) throw InputError(fmt::format("{}: cannot replace the results in {}: {}", who, dir.string(), ec.message()));
+    if (ec) throw InputError(fmt::format("cannot replace the results in {}: {}", dir.string(), ec.message()));
   }
 }
 

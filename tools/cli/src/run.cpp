@@ -229,7 +229,7 @@ class RunJob {
         reducer_ = sim::BlockReducer<Block>::from_partials(std::move(nodes));
       }
       check_cancel("before the run started");
-      folder_.emplace(out_dir_, "summary.json", opt_.force || resumed_.has_value(), "wsic run");
+      folder_.emplace(out_dir_, "summary.json", opt_.force || resumed_.has_value());
       if (opt_.per_replication) open_rows();
     } catch (const CheckpointError& e) {
       throw InputError(fmt::format("cannot resume from {}: {}", (out_dir_ / kCheckpointFile).string(), e.what()));
@@ -508,7 +508,7 @@ class RunJob {
   /// checked to belong together) and writes the results as `run` would.
   int run_merged(const std::vector<const PartInput*>& parts) {
     const auto t0 = std::chrono::steady_clock::now();
-    folder_.emplace(out_dir_, "summary.json", opt_.force, "wsic merge");
+    folder_.emplace(out_dir_, "summary.json", opt_.force);
     if (opt_.per_replication) open_rows();
     const std::vector<JobBatch> batches = job_batches();
     std::vector<sim::BlockReducer<model::Outcomes>> others(batches.size() - 1);

@@ -102,7 +102,7 @@ class OutputFolder {
   /// summary.json). Unless `replace` (--force, or a resume of this folder's
   /// own run), a folder that holds results is refused; with it, the marker
   /// is removed first, so a run stopped half way never looks complete.
-  OutputFolder(const std::filesystem::path& dir, std::string_view marker, bool replace, std::string_view who);
+  OutputFolder(const std::filesystem::path& dir, std::string_view marker, bool replace);
   OutputFolder(const OutputFolder&) = delete;
   OutputFolder& operator=(const OutputFolder&) = delete;
   ~OutputFolder();

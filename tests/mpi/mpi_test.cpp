@@ -1,0 +1,67 @@
+// wsic-mpi under mpirun: a batch and a comparison shared among 3 ranks (more
+// than this machine's cores, so ranks and threads interleave) write the
+// bytes one process writes; a bad input stops every rank with one message.
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "support.hpp"
+
+namespace fs = std::filesystem;
+using namespace wsic::test;
+
+namespace {
+std::string mpirun(int ranks) {
+  return "mpirun --allow-run-as-root --oversubscribe -np " + std::to_string(ranks) + " " +
+         (build_dir() / "bin" / "wsic-mpi").string();
+}
+
+void require_same(const fs::path& a, const fs::path& b, const std::vector<std::string>& files) {
+  for (const std::string& f : files) {
+    INFO(f);
+    const std::string want = slurp(a / f);
+    REQUIRE_FALSE(want.empty());
+    REQUIRE(slurp(b / f) == want);
+  }
+}
+}  // namespace
+
+TEST_CASE("Mpi.RunOnThreeRanksWritesTheBytesOfOneProcess", "[mpi]") {
+  const fs::path one = fresh_dir("mpi-one"), ranks = fresh_dir("mpi-ranks");
+  const std::string args =
+      " run scenarios/baseline.yaml -n 2500 --seed 3 --analysis-replications 512 --per-replication -q -o ";
+  REQUIRE(run(wsic_bin() + args + one.string()) == 0);
+  REQUIRE(run(mpirun(3) + args + ranks.string() + " --threads 1") == 0);
+  require_same(one, ranks,
+               {"summary.json", "schemes.csv", "milestones.csv", "criticality.csv", "spend.csv", "barriers.csv",
+                "per_replication.csv", "chart_barrier_tornado.csv", "chart_lever_tornado.csv", "chart_s_curves.svg"});
+  fs::remove_all(one);
+  fs::remove_all(ranks);
+}
+
+TEST_CASE("Mpi.CompareOnThreeRanksWritesTheBytesOfOneProcess", "[mpi]") {
+  const fs::path one = fresh_dir("mpi-cmp-one"), ranks = fresh_dir("mpi-cmp-ranks");
+  const std::string args =
+      " compare scenarios/baseline.yaml scenarios/early-national-action.yaml -n 2000 --seed 4 -q -o ";
+  REQUIRE(run(wsic_bin() + args + one.string()) == 0);
+  REQUIRE(run(mpirun(3) + args + ranks.string()) == 0);
+  require_same(one, ranks, {"comparison.json", "paired_differences.csv", "chart_comparison.csv"});
+  fs::remove_all(one);
+  fs::remove_all(ranks);
+}
+
+TEST_CASE("Mpi.BadInputStopsEveryRankWithOneMessage", "[mpi]") {
+  const fs::path err = fresh_dir("mpi-err.txt");
+  const fs::path out = fresh_dir("mpi-bad");
+  REQUIRE(run(mpirun(3) + " run tests/data/does-not-exist.yaml -n 100 -q -o " + out.string() + " 2>" + err.string()) ==
+          2);
+  const std::string said = slurp(err);
+  const auto first = said.find("does-not-exist.yaml");
+  REQUIRE(first != std::string::npos);
+  CHECK(said.find("does-not-exist.yaml", first + 1) == std::string::npos);  // once, not once per rank
+  CHECK_FALSE(fs::exists(out / "summary.json"));
+  REQUIRE(run(mpirun(2) + " run scenarios/baseline.yaml --part 1/2 -q 2>" + err.string()) == 2);
+  CHECK_THAT(slurp(err), Catch::Contains("--part cannot be given"));
+  fs::remove(err);
+}

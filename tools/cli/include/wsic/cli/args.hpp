@@ -1,0 +1,53 @@
+#pragma once
+/// The options of `wsic run`, `compare` and `merge` as CLI11 subcommands,
+/// shared by the command line and the MPI runner so both take the same
+/// options with the same checks and help.
+
+#include <atomic>
+#include <optional>
+#include <string>
+
+#include "wsic/cli/commands.hpp"
+#include "wsic/cli/parts.hpp"
+#include "wsic/cli/run.hpp"
+
+namespace CLI {
+class App;
+}
+
+namespace wsic::cli {
+
+struct RunCommand {
+  CLI::App* app = nullptr;
+  RunOptions options;
+  std::string out;
+  std::string resume;
+  std::string part;
+};
+
+struct CompareCommand {
+  CLI::App* app = nullptr;
+  CompareOptions options;
+  std::string out;
+  std::string part;
+};
+
+struct MergeCommand {
+  CLI::App* app = nullptr;
+  MergeOptions options;
+  std::string out;
+};
+
+/// Adds the subcommands to `parent`; `cores` bounds --threads.
+void add_run(CLI::App& parent, RunCommand& cmd, unsigned cores);
+void add_compare(CLI::App& parent, CompareCommand& cmd, unsigned cores);
+void add_merge(CLI::App& parent, MergeCommand& cmd);
+
+/// After parsing: checks the options that depend on each other and fills in
+/// the rest of `cmd.options`; returns an exit code (having printed why) when
+/// they do not fit together.
+std::optional<int> complete_run(RunCommand& cmd, const std::atomic<bool>* cancel);
+std::optional<int> complete_compare(CompareCommand& cmd, const std::atomic<bool>* cancel);
+void complete_merge(MergeCommand& cmd, const std::atomic<bool>* cancel);
+
+}  // namespace wsic::cli

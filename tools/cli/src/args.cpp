@@ -1,0 +1,184 @@
+#include "wsic/cli/args.hpp"
+
+#include <fmt/format.h>
+#include <CLI/CLI.hpp>
+
+#include <charconv>
+#include <cmath>
+#include <iostream>
+#include <limits>
+
+#include "wsic/experiment/part.hpp"
+#include "wsic/scenario/loader.hpp"
+
+namespace wsic::cli {
+
+namespace {
+// Command-line numbers are checked here, as text, so nothing wraps or
+// saturates on the way to its type: "-1" is not 18446744073709551615.
+CLI::Validator whole_number(std::uint64_t min, std::uint64_t max, std::string what = "") {
+  return CLI::Validator(
+      [=](std::string& text) -> std::string {
+        std::uint64_t v = 0;
+        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+        if (text.empty() || ec != std::errc() || end != text.data() + text.size() || v < min || v > max) {
+          return fmt::format("expected a whole number from {} to {}{}, got '{}'", min, max, what, text);
+        }
+        return {};
+      },
+      fmt::format("INT in [{}, {}]", min, max));
+}
+
+CLI::Validator seconds() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        double v = 0.0;
+        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+        constexpr double kYear = 365.0 * 86400.0;
+        if (text.empty() || ec != std::errc() || end != text.data() + text.size() || !std::isfinite(v) || v < 0.0 ||
+            v > kYear) {
+          return fmt::format("expected a number of seconds from 0 to {:.0f} (a year), got '{}'", kYear, text);
+        }
+        return {};
+      },
+      "SECONDS");
+}
+
+// A --set value: PATH=VALUE, both sides given. The path and value are
+// checked against the scenario when it is loaded.
+CLI::Validator override_text() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        if (scenario::parse_override(text)) return {};
+        return "expected PATH=VALUE, e.g. schemes.ealing.readiness=1.2 (see wsic run --help)";
+      },
+      "PATH=VALUE");
+}
+
+// --part i/k: 1 ≤ i ≤ k.
+CLI::Validator part_text() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        std::uint64_t i = 0, k = 0;
+        if (experiment::parse_part(text, i, k)) return {};
+        return fmt::format("expected i/k with 1 <= i <= k <= {}, e.g. 3/8 for the third of eight parts, got '{}'",
+                           experiment::kMaxParts, text);
+      },
+      "i/k");
+}
+
+constexpr std::uint64_t kMaxSeed = std::numeric_limits<std::uint64_t>::max();
+
+constexpr const char* kPartHelp =
+    "run only part i of k of the batch (every replication's blocks are shared out exactly) and write a part file "
+    "into -o DIR (default results/<name>/parts/); merge the parts with wsic merge";
+}  // namespace
+
+void add_run(CLI::App& parent, RunCommand& cmd, unsigned cores) {
+  const std::string cores_note = fmt::format(" (this machine has {} cores; more threads would not help)", cores);
+  auto* app = cmd.app = parent.add_subcommand("run", "simulate a scenario many times and write its results and report");
+  RunOptions& run = cmd.options;
+  app->add_option("scenario", run.scenario, "scenario file (YAML)");
+  app->add_option("-n,--replications", run.replications, "replications to run")
+      ->default_val(run.replications)
+      ->check(whole_number(1, experiment::kMaxReplications));
+  app->add_option("--seed", run.seed, "master random seed")->default_val(run.seed)->check(whole_number(0, kMaxSeed));
+  app->add_option("--threads", run.threads, "worker threads (0: all cores)")
+      ->default_val(0)
+      ->check(whole_number(0, cores, cores_note));
+  app->add_option("-o,--out", cmd.out, "output folder (default results/<scenario name>/)");
+  app->add_option("--milestone", run.milestones, "extra milestone date, ISO (repeatable)");
+  app->add_option("--set", run.overrides,
+                  "set a number of the scenario: PATH=VALUE, e.g. schemes.ealing.readiness=1.2 (repeatable)")
+      ->check(override_text());
+  app->add_flag("--per-replication", run.per_replication, "also write one row per replication and scheme");
+  app->add_option("--analysis-replications", run.analysis_replications,
+                  "replications for barrier attribution and lever sensitivity (0: skip)")
+      ->default_val(run.analysis_replications)
+      ->check(whole_number(0, experiment::kMaxReplications));
+  app->add_flag("--force", run.force, "replace earlier results in the output folder");
+  app->add_option("--checkpoint", run.checkpoint_seconds,
+                  "save progress every SECONDS so an interrupted run can be resumed")
+      ->check(seconds());
+  app->add_option("--resume", cmd.resume, "continue the unfinished run in DIR (its other options come from DIR)");
+  app->add_option("--part", cmd.part, kPartHelp)->check(part_text());
+  app->add_flag("-q,--quiet", run.quiet, "no summary table");
+}
+
+std::optional<int> complete_run(RunCommand& cmd, const std::atomic<bool>* cancel) {
+  RunOptions& run = cmd.options;
+  if (cmd.resume.empty() == run.scenario.empty()) {
+    std::cerr << "wsic run: give a scenario file, or --resume DIR to continue an unfinished run (not both)\n"
+              << "Run with --help for more information.\n";
+    return kExitBadInput;
+  }
+  if (!cmd.resume.empty()) {
+    // A resumed run is the run that was started: its options cannot change.
+    for (const char* fixed : {"--replications", "--seed", "--out", "--milestone", "--set", "--per-replication",
+                              "--analysis-replications", "--force", "--checkpoint"}) {
+      if (cmd.app->count(fixed) > 0) {
+        std::cerr << "wsic run: " << fixed << " cannot be given with --resume: the run's options come from its "
+                  << "checkpoint (only --threads and --quiet may change)\n";
+        return kExitBadInput;
+      }
+    }
+    run.resume = cmd.resume;
+  }
+  if (!cmd.part.empty()) {
+    for (const char* alone : {"--resume", "--checkpoint"}) {
+      if (cmd.app->count(alone) > 0) {
+        std::cerr << "wsic run: " << alone << " cannot be given with --part: a part is rerun whole if it fails\n";
+        return kExitBadInput;
+      }
+    }
+    experiment::parse_part(cmd.part, run.part_index, run.part_count);
+  }
+  if (!cmd.out.empty()) run.out = cmd.out;
+  run.cancel = cancel;
+  return std::nullopt;
+}
+
+void add_compare(CLI::App& parent, CompareCommand& cmd, unsigned cores) {
+  const std::string cores_note = fmt::format(" (this machine has {} cores; more threads would not help)", cores);
+  auto* app = cmd.app =
+      parent.add_subcommand("compare", "run scenarios with common random numbers and compare them with the first");
+  CompareOptions& cmp = cmd.options;
+  app->add_option("scenarios", cmp.scenarios, "BASE.yaml WHATIF.yaml [more...]")->required()->expected(2, 1000);
+  app->add_option("-n,--replications", cmp.replications, "replications per scenario")
+      ->default_val(cmp.replications)
+      ->check(whole_number(1, experiment::kMaxReplications));
+  app->add_option("--seed", cmp.seed, "master random seed")->default_val(cmp.seed)->check(whole_number(0, kMaxSeed));
+  app->add_option("--threads", cmp.threads, "worker threads (0: all cores)")
+      ->default_val(0)
+      ->check(whole_number(0, cores, cores_note));
+  app->add_option("-o,--out", cmd.out, "output folder (default results/compare-<names>/)");
+  app->add_option(
+         "--set", cmp.overrides,
+         "set a number in every scenario compared: PATH=VALUE, e.g. levers.central_share.value=0.3 (repeatable)")
+      ->check(override_text());
+  app->add_flag("--force", cmp.force, "replace earlier results in the output folder");
+  app->add_option("--part", cmd.part, kPartHelp)->check(part_text());
+  app->add_flag("-q,--quiet", cmp.quiet, "no table");
+}
+
+void add_merge(CLI::App& parent, MergeCommand& cmd) {
+  auto* app = cmd.app = parent.add_subcommand(
+      "merge", "merge the parts of a run or compare (from --part i/k) into the results one process would write");
+  app->add_option("parts", cmd.options.parts, "every part file of one job, in any order")->required();
+  app->add_option("-o,--out", cmd.out, "output folder (default: the run's or compare's own)");
+  app->add_flag("--force", cmd.options.force, "replace earlier results in the output folder");
+  app->add_flag("-q,--quiet", cmd.options.quiet, "no summary table");
+}
+std::optional<int> complete_compare(CompareCommand& cmd, const std::atomic<bool>* cancel) {
+  if (!cmd.part.empty()) experiment::parse_part(cmd.part, cmd.options.part_index, cmd.options.part_count);
+  if (!cmd.out.empty()) cmd.options.out = cmd.out;
+  cmd.options.cancel = cancel;
+  return std::nullopt;
+}
+
+void complete_merge(MergeCommand& cmd, const std::atomic<bool>* cancel) {
+  if (!cmd.out.empty()) cmd.options.out = cmd.out;
+  cmd.options.cancel = cancel;
+}
+
+}  // namespace wsic::cli

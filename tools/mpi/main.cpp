@@ -1,0 +1,260 @@
+// wsic-mpi: `wsic run` and `wsic compare` across the ranks of an MPI job.
+//
+//   mpirun -np N wsic-mpi run SCENARIO [run options]
+//   mpirun -np N wsic-mpi compare BASE WHATIF... [compare options]
+//
+// Rank r computes part r+1 of N (the same share of every batch that
+// `--part r+1/N` would) with its own threads; rank 0 collects the parts in
+// rank order, merges them along the batch's own tree, exactly as
+// `wsic merge` does, and writes the results: the same bytes as one process.
+// A failure on any rank stops every rank with that rank's message and exit
+// code; nothing is written.
+#include <mpi.h>
+
+#include <CLI/CLI.hpp>
+
+#include <atomic>
+#include <csignal>
+#include <cstdint>
+#include <fstream>
+#include <iostream>
+#include <limits>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "wsic/cli/args.hpp"
+#include "wsic/scenario/loader.hpp"
+
+namespace {
+std::atomic<bool> g_cancel{false};
+
+extern "C" void on_signal(int sig) {
+  if (g_cancel.exchange(true)) {
+    std::signal(sig, SIG_DFL);
+    std::raise(sig);
+  }
+}
+
+// MPI counts are ints: large parts travel in pieces of at most 1 GiB.
+constexpr std::uint64_t kChunk = std::uint64_t{1} << 30;
+constexpr int kTagSize = 1, kTagBytes = 2;
+
+void send_bytes(const std::string& bytes, int to) {
+  std::uint64_t size = bytes.size();
+  MPI_Send(&size, 1, MPI_UINT64_T, to, kTagSize, MPI_COMM_WORLD);
+  for (std::uint64_t at = 0; at < size; at += kChunk) {
+    const int n = static_cast<int>(std::min(kChunk, size - at));
+    MPI_Send(bytes.data() + at, n, MPI_CHAR, to, kTagBytes, MPI_COMM_WORLD);
+  }
+}
+
+std::string receive_bytes(int from) {
+  std::uint64_t size = 0;
+  MPI_Recv(&size, 1, MPI_UINT64_T, from, kTagSize, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+  std::string bytes(size, '\0');
+  for (std::uint64_t at = 0; at < size; at += kChunk) {
+    const int n = static_cast<int>(std::min(kChunk, size - at));
+    MPI_Recv(bytes.data() + at, n, MPI_CHAR, from, kTagBytes, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+  }
+  return bytes;
+}
+
+std::string slurp(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// The worst exit code of all ranks, known to every rank.
+int agree(int code) {
+  int worst = 0;
+  MPI_Allreduce(&code, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+  return worst;
+}
+
+// Sends std::cerr to `to` (unless null) until restored or destroyed.
+class CerrTo {
+ public:
+  explicit CerrTo(std::streambuf* to) : saved_(std::cerr.rdbuf()) {
+    if (to) std::cerr.rdbuf(to);
+  }
+  CerrTo(const CerrTo&) = delete;
+  CerrTo& operator=(const CerrTo&) = delete;
+  ~CerrTo() { restore(); }
+  void restore() const { std::cerr.rdbuf(saved_); }
+
+ private:
+  std::streambuf* saved_;
+};
+
+// Options that do not fit together: the message is printed, the exit code
+// travels to every rank.
+struct BadUsage {
+  int code = wsic::cli::kExitBadInput;
+};
+
+// Rank 0 looks at the output folder before any work: results already there
+// (and no --force) would otherwise be found only after the whole batch.
+int check_output_folder(const std::optional<std::filesystem::path>& out, const std::string& fallback,
+                        const char* marker, bool force) {
+  const std::filesystem::path dir = out ? *out : std::filesystem::path("results") / fallback;
+  std::error_code ec;
+  if (!force && std::filesystem::exists(dir / marker, ec)) {
+    std::cerr << "wsic-mpi: " << dir.string() << " already holds results (" << marker
+              << "); pass --force to replace them, or choose another folder with -o\n";
+    return wsic::cli::kExitBadInput;
+  }
+  return wsic::cli::kExitOk;
+}
+
+std::string scenario_name(const std::filesystem::path& file, const std::vector<std::string>& sets) {
+  return wsic::scenario::load_scenario(file, {}, wsic::cli::parse_overrides(sets)).name;
+}
+
+int finish(int code) {
+  MPI_Finalize();
+  return code;
+}
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace wsic::cli;
+  int provided = 0;
+  MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
+  int rank = 0, size = 1;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+
+  CLI::App app{
+      "wsic-mpi: wsic run or compare across the ranks of an MPI job (mpirun -np N wsic-mpi run SCENARIO ...); "
+      "the results are the bytes one process would write"};
+  app.set_version_flag("--version", wsic::experiment::version());
+  app.require_subcommand(1);
+  const unsigned cores = wsic::experiment::effective_threads(0);
+  RunCommand run;
+  add_run(app, run, cores);
+  CompareCommand compare;
+  add_compare(app, compare, cores);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    // Every rank parses the same line; one says what is wrong.
+    int code = 0;
+    if (rank == 0) {
+      code = app.exit(e);
+    } else {
+      code = e.get_exit_code();
+    }
+    return finish(code == 0 ? 0 : kExitBadInput);
+  }
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  // Every rank loads the same scenario and checks the same options: rank 0
+  // speaks for them all, and another rank's messages are shown only when it
+  // failed where rank 0 did not.
+  std::ostringstream held;
+  const CerrTo quiet_ranks(rank != 0 ? held.rdbuf() : nullptr);
+
+  const auto count = static_cast<std::uint64_t>(size);
+  const auto index = static_cast<std::uint64_t>(rank) + 1;
+  std::string part;
+  const PartSink keep = [&](std::string header, const std::filesystem::path& rows) {
+    part = std::move(header);
+    if (!rows.empty()) part += slurp(rows);
+  };
+  MergeOptions merge;
+  merge.cancel = &g_cancel;
+
+  int code = kExitOk;
+  try {
+    if (*run.app) {
+      for (const char* alone : {"--part", "--resume", "--checkpoint"}) {
+        if (run.app->count(alone) > 0) {
+          std::cerr << "wsic-mpi: " << alone << " cannot be given: the ranks share the run out\n";
+          throw BadUsage{};
+        }
+      }
+      if (const auto bad = complete_run(run, &g_cancel)) throw BadUsage{*bad};
+      RunOptions& o = run.options;
+      merge.out = o.out;
+      merge.force = o.force;
+      merge.quiet = o.quiet;
+      merge.progress = o.progress && rank == 0;
+      o.part_index = index;
+      o.part_count = count;
+      o.part_sink = keep;
+      o.quiet = true;
+      o.progress = rank == 0 && o.progress;
+      int early = kExitOk;
+      if (rank == 0) {
+        try {
+          early = check_output_folder(merge.out, scenario_name(o.scenario, o.overrides), "summary.json", o.force);
+        } catch (const std::exception&) {
+          // The scenario's own problems are reported by the run itself.
+        }
+      }
+      MPI_Bcast(&early, 1, MPI_INT, 0, MPI_COMM_WORLD);
+      if (early != kExitOk) return finish(early);
+      code = run_command(o);
+    } else if (*compare.app) {
+      if (compare.app->count("--part") > 0) {
+        std::cerr << "wsic-mpi: --part cannot be given: the ranks share the comparison out\n";
+        throw BadUsage{};
+      }
+      if (const auto bad = complete_compare(compare, &g_cancel)) throw BadUsage{*bad};
+      CompareOptions& o = compare.options;
+      merge.out = o.out;
+      merge.force = o.force;
+      merge.quiet = o.quiet;
+      merge.progress = o.progress && rank == 0;
+      o.part_index = index;
+      o.part_count = count;
+      o.part_sink = keep;
+      o.quiet = true;
+      o.progress = rank == 0 && o.progress;
+      int early = kExitOk;
+      if (rank == 0) {
+        try {
+          std::string folder = "compare";
+          for (const auto& f : o.scenarios) folder += "-" + scenario_name(f, o.overrides);
+          early = check_output_folder(merge.out, folder, "comparison.json", o.force);
+        } catch (const std::exception&) {
+          // The scenarios' own problems are reported by the comparison itself.
+        }
+      }
+      MPI_Bcast(&early, 1, MPI_INT, 0, MPI_COMM_WORLD);
+      if (early != kExitOk) return finish(early);
+      code = compare_command(o);
+    }
+  } catch (const BadUsage& e) {
+    code = e.code;
+  } catch (const std::exception& e) {
+    std::cerr << "wsic-mpi: " << e.what() << '\n';
+    code = kExitFailure;
+  }
+
+  // Every rank learns whether any failed before anything is sent or written.
+  quiet_ranks.restore();
+  const int worst = agree(code);
+  int first_code = code;
+  MPI_Bcast(&first_code, 1, MPI_INT, 0, MPI_COMM_WORLD);
+  if (worst != kExitOk) {
+    if (rank != 0 && code != kExitOk && first_code == kExitOk) std::cerr << "rank " << rank << ": " << held.str();
+    MPI_Barrier(MPI_COMM_WORLD);
+    if (rank == 0 && code == kExitOk) {
+      std::cerr << "wsic-mpi: another rank failed (exit " << worst << "); no results were written\n";
+    }
+    return finish(worst);
+  }
+  if (rank != 0) {
+    send_bytes(part, 0);
+    return finish(kExitOk);
+  }
+  std::vector<PartInput> inputs;
+  inputs.push_back(PartInput::from_bytes("rank 0", std::move(part)));
+  for (int r = 1; r < size; ++r) inputs.push_back(PartInput::from_bytes("rank " + std::to_string(r), receive_bytes(r)));
+  return finish(merge_parts(inputs, merge));
+}
