@@ -125,6 +125,7 @@ std::string encode_part(const Part& p) {
   w.write_string(p.host);
   w.write_u64(p.rows.bytes);
   w.write_u64(p.rows.hash);
+  w.write_bool(p.complete);
   const std::string raw = w.release();
   const std::string packed = compress(raw);
   sim::ByteWriter out;
@@ -193,6 +194,7 @@ Part decode_part(std::string_view bytes) {
     p.host = r.read_string();
     p.rows.bytes = r.read_u64();
     p.rows.hash = r.read_u64();
+    p.complete = r.read_bool();
     r.expect_end();
     return p;
   } catch (const sim::SerialError& e) {
@@ -200,12 +202,16 @@ Part decode_part(std::string_view bytes) {
   }
 }
 
-void check_part_shape(const Part& p) {
+void check_part_shape(const Part& p, bool unfinished_ok) {
+  if (!p.complete && !unfinished_ok) {
+    throw PartError("it is an unfinished part (a checkpoint): run its part again to finish it");
+  }
   if (p.count == 0 || p.count > kMaxParts || p.index == 0 || p.index > p.count) {
     throw PartError(fmt::format("the part calls itself part {} of {}", p.index, p.count));
   }
   if (p.job.block_size == 0 || p.job.replications == 0) throw PartError("the part's batch is empty");
-  for (const PartBatch& b : p.batches) {
+  for (std::size_t i = 0; i < p.batches.size(); ++i) {
+    const PartBatch& b = p.batches[i];
     const std::uint64_t blocks = sim::block_count(b.replications, p.job.block_size);
     if (b.range != sim::part_range(blocks, p.index, p.count)) {
       throw PartError(fmt::format("the part's share of batch '{}' is not part {} of {}", b.label, p.index, p.count));
@@ -218,7 +224,8 @@ void check_part_shape(const Part& p) {
       }
       at += n.blocks;
     }
-    if (at != b.range.end) {
+    const bool may_stop_short = !p.complete && i + 1 == p.batches.size();
+    if (at != b.range.end && !may_stop_short) {
       throw PartError(fmt::format("the part's results for batch '{}' do not cover its share", b.label));
     }
   }

@@ -1,6 +1,9 @@
 // `wsic run/compare --part i/k` and `wsic merge`: any split of a job merges
 // to the bytes one process writes, and parts that do not make up one job are
 // refused with a message that says what to do.
+#include <signal.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -185,13 +188,15 @@ TEST_CASE("Parts.ChangedScenarioOrReusedPartFileIsRefused", "[cli][parts]") {
   const fs::path err = dir / "err.txt";
   const std::string args = " run " + scenario.string() + " -n 600 -q --analysis-replications 0";
   REQUIRE(run(wsic_bin() + args + " --part 1/1 -o " + parts.string() + " >/dev/null") == 0);
-  // The same part again, without --force: the file that exists is kept.
-  REQUIRE(run(wsic_bin() + args + " --part 1/1 -o " + parts.string() + " 2>" + err.string()) == 2);
+  // The same part again finds it done; another job's part is not written
+  // over it without --force.
+  REQUIRE(run(wsic_bin() + args + " --part 1/1 -o " + parts.string() + " -q") == 0);
+  REQUIRE(run(wsic_bin() + args + " --seed 3 --part 1/1 -o " + parts.string() + " 2>" + err.string()) == 2);
   CHECK_THAT(slurp(err), Catch::Contains("already exists; pass --force"));
   REQUIRE(run(wsic_bin() + args + " --part 1/1 --force -o " + parts.string() + " >/dev/null") == 0);
-  // Parts cannot checkpoint or resume.
-  REQUIRE(run(wsic_bin() + args + " --part 1/2 --checkpoint 5 -o " + parts.string() + " 2>" + err.string()) == 2);
-  CHECK_THAT(slurp(err), Catch::Contains("--checkpoint cannot be given with --part"));
+  // A part resumes by running its command again, not with --resume.
+  REQUIRE(run(wsic_bin() + " run --resume " + parts.string() + " --part 1/2 2>" + err.string()) == 2);
+  CHECK_THAT(slurp(err), Catch::Contains("--resume cannot be given with --part"));
   // The scenario changes between the parts and the merge.
   {
     std::ofstream f(scenario, std::ios::app);
@@ -213,4 +218,62 @@ TEST_CASE("Parts.ChangedScenarioOrReusedPartFileIsRefused", "[cli][parts]") {
               " 2>" + err.string()) == 2);
   CHECK_THAT(slurp(err), Catch::Contains("the merge needs that scenario as it was"));
   fs::remove_all(dir);
+}
+
+TEST_CASE("Parts.KilledPartContinuesFromItsCheckpointToTheSameBytes", "[cli][parts][checkpoint]") {
+  // A part killed outright (as a preempted job-array task is) and run again
+  // with the same command continues from its checkpoint; merged with the
+  // other part, the results are those of one uninterrupted process.
+  const std::string args =
+      " run scenarios/baseline.yaml -n 30000 --seed 21 --analysis-replications 0 --per-replication -q --threads 1";
+  const fs::path whole = fresh_dir("ckpt-whole"), parts = fresh_dir("ckpt-parts"), merged = fresh_dir("ckpt-merged");
+  REQUIRE(run(wsic_bin() + args + " -o " + whole.string()) == 0);
+  // Without -q: it says where it continues from, or that it is done.
+  std::string loud = args;
+  loud.erase(loud.find(" -q"), 3);
+  const std::string part1 = wsic_bin() + loud + " --part 1/2 --checkpoint 0.05 -o " + parts.string();
+  const pid_t pid = spawn(part1 + " 2>/dev/null");
+  const fs::path ckpt = parts / ".part-1-of-2.wsicpart.checkpoint";
+  REQUIRE(wait_for_file(ckpt, 60));
+  ::usleep(150'000);
+  ::kill(pid, SIGKILL);
+  REQUIRE(wait_exit(pid) == 128 + SIGKILL);
+  const bool finished_before_the_kill = fs::exists(parts / "part-1-of-2.wsicpart");
+  if (!finished_before_the_kill) REQUIRE(fs::exists(ckpt));
+  const fs::path err = parts / "err.txt";
+  REQUIRE(run(part1 + " 2>" + err.string()) == 0);
+  if (!finished_before_the_kill) CHECK_THAT(slurp(err), Catch::Contains("from its checkpoint"));
+  CHECK_FALSE(fs::exists(ckpt));  // done: the checkpoint and its rows are gone
+  CHECK_FALSE(fs::exists(parts / ".part-1-of-2.wsicpart.rows"));
+  // Run again, the finished part is left as it is.
+  REQUIRE(run(part1 + " > " + err.string()) == 0);
+  CHECK_THAT(slurp(err), Catch::Contains("already done"));
+  REQUIRE(run(wsic_bin() + args + " --part 2/2 -o " + parts.string() + " >/dev/null") == 0);
+  REQUIRE(run(wsic_bin() + " merge -q -o " + merged.string() + parts_of(parts, 2)) == 0);
+  require_same_results(whole, merged, 10);
+  fs::remove_all(whole);
+  fs::remove_all(parts);
+  fs::remove_all(merged);
+}
+
+TEST_CASE("Parts.CheckpointOfAnotherJobIsRefusedUnlessForced", "[cli][parts][checkpoint]") {
+  const fs::path parts = fresh_dir("ckpt-foreign");
+  const fs::path err = fresh_dir("ckpt-foreign-err.txt");
+  const std::string args = " run scenarios/baseline.yaml -n 20000 --analysis-replications 0 -q --threads 1";
+  const pid_t pid = spawn(wsic_bin() + args + " --seed 1 --part 1/2 --checkpoint 0.05 -o " + parts.string());
+  const fs::path ckpt = parts / ".part-1-of-2.wsicpart.checkpoint";
+  REQUIRE(wait_for_file(ckpt, 60));
+  ::kill(pid, SIGINT);  // Ctrl-C: the checkpoint is saved, exit 130
+  const int code = wait_exit(pid);
+  if (code == 0) return;  // finished before the interrupt: nothing left to test
+  REQUIRE(code == 130);
+  REQUIRE(fs::exists(ckpt));
+  REQUIRE(run(wsic_bin() + args + " --seed 2 --part 1/2 --checkpoint 0.05 -o " + parts.string() + " 2>" +
+              err.string()) == 2);
+  CHECK_THAT(slurp(err), Catch::Contains("another job (seed 1 vs 2)"));
+  CHECK_THAT(slurp(err), Catch::Contains("--force"));
+  REQUIRE(run(wsic_bin() + args + " --seed 2 --part 1/2 --checkpoint 0.05 --force -o " + parts.string()) == 0);
+  CHECK(fs::exists(parts / "part-1-of-2.wsicpart"));
+  fs::remove_all(parts);
+  fs::remove(err);
 }

@@ -1,6 +1,9 @@
 // wsic-mpi under mpirun: a batch and a comparison shared among 3 ranks (more
 // than this machine's cores, so ranks and threads interleave) write the
 // bytes one process writes; a bad input stops every rank with one message.
+#include <signal.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <string>
@@ -64,4 +67,30 @@ TEST_CASE("Mpi.BadInputStopsEveryRankWithOneMessage", "[mpi]") {
   REQUIRE(run(mpirun(2) + " run scenarios/baseline.yaml --part 1/2 -q 2>" + err.string()) == 2);
   CHECK_THAT(slurp(err), Catch::Contains("--part cannot be given"));
   fs::remove(err);
+}
+
+TEST_CASE("Mpi.InterruptedRunContinuesFromTheRanksCheckpoints", "[mpi][checkpoint]") {
+  // Ctrl-C reaches every rank through mpirun; each saves its part's
+  // progress. The same command again continues, and the results are those
+  // of one uninterrupted process.
+  const fs::path one = fresh_dir("mpi-ck-one"), ranks = fresh_dir("mpi-ck-ranks");
+  const std::string args =
+      " run scenarios/baseline.yaml -n 40000 --seed 8 --analysis-replications 0 --per-replication -q --threads 1 -o ";
+  REQUIRE(run(wsic_bin() + args + one.string()) == 0);
+  const std::string cmd = mpirun(2) + args + ranks.string() + " --checkpoint 0.05";
+  const pid_t pid = spawn(cmd + " 2>/dev/null");
+  REQUIRE(wait_for_file(ranks / ".mpi-parts" / ".part-2-of-2.wsicpart.checkpoint", 60));
+  ::usleep(100'000);
+  ::kill(pid, SIGINT);
+  const int code = wait_exit(pid);
+  if (code != 0) {
+    // mpirun reports a rank's failure as its own exit code (1).
+    REQUIRE(fs::exists(ranks / ".mpi-parts"));
+    REQUIRE_FALSE(fs::exists(ranks / "summary.json"));
+    REQUIRE(run(cmd) == 0);
+  }
+  require_same(one, ranks, {"summary.json", "schemes.csv", "per_replication.csv", "spend.csv"});
+  CHECK_FALSE(fs::exists(ranks / ".mpi-parts"));
+  fs::remove_all(one);
+  fs::remove_all(ranks);
 }

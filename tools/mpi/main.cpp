@@ -167,11 +167,12 @@ int main(int argc, char** argv) {
   };
   MergeOptions merge;
   merge.cancel = &g_cancel;
+  std::filesystem::path checkpoints;  // rank 0: the ranks' checkpoint folder, if any
 
   int code = kExitOk;
   try {
     if (*run.app) {
-      for (const char* alone : {"--part", "--resume", "--checkpoint"}) {
+      for (const char* alone : {"--part", "--resume"}) {
         if (run.app->count(alone) > 0) {
           std::cerr << "wsic-mpi: " << alone << " cannot be given: the ranks share the run out\n";
           throw BadUsage{};
@@ -191,7 +192,9 @@ int main(int argc, char** argv) {
       int early = kExitOk;
       if (rank == 0) {
         try {
-          early = check_output_folder(merge.out, scenario_name(o.scenario, o.overrides), "summary.json", o.force);
+          const std::string name = scenario_name(o.scenario, o.overrides);
+          early = check_output_folder(merge.out, name, "summary.json", o.force);
+          checkpoints = (o.out ? *o.out : std::filesystem::path("results") / name) / kMpiParts;
         } catch (const std::exception&) {
           // The scenario's own problems are reported by the run itself.
         }
@@ -256,5 +259,11 @@ int main(int argc, char** argv) {
   std::vector<PartInput> inputs;
   inputs.push_back(PartInput::from_bytes("rank 0", std::move(part)));
   for (int r = 1; r < size; ++r) inputs.push_back(PartInput::from_bytes("rank " + std::to_string(r), receive_bytes(r)));
-  return finish(merge_parts(inputs, merge));
+  const int merged = merge_parts(inputs, merge);
+  if (merged == kExitOk && !checkpoints.empty()) {
+    // Every rank removed its own checkpoint when its part was done.
+    std::error_code ec;
+    std::filesystem::remove(checkpoints, ec);
+  }
+  return finish(merged);
 }

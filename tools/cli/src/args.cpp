@@ -125,11 +125,10 @@ std::optional<int> complete_run(RunCommand& cmd, const std::atomic<bool>* cancel
     run.resume = cmd.resume;
   }
   if (!cmd.part.empty()) {
-    for (const char* alone : {"--resume", "--checkpoint"}) {
-      if (cmd.app->count(alone) > 0) {
-        std::cerr << "wsic run: " << alone << " cannot be given with --part: a part is rerun whole if it fails\n";
-        return kExitBadInput;
-      }
+    if (cmd.app->count("--resume") > 0) {
+      std::cerr << "wsic run: --resume cannot be given with --part: run the part's command again (with "
+                   "--checkpoint it continues from its checkpoint)\n";
+      return kExitBadInput;
     }
     experiment::parse_part(cmd.part, run.part_index, run.part_count);
   }

@@ -134,7 +134,9 @@ class RunJob {
       : opt_(std::move(opt)), sc_(std::move(sc)), model_(sc_), resumed_(std::move(resumed)) {
     tty_ = opt_.progress && ::isatty(STDERR_FILENO);
     out_dir_ = opt_.out ? *opt_.out : fs::path("results") / sc_.name;
-    if (is_part() && !opt_.out) out_dir_ /= "parts";
+    // A part file goes into the run's parts/ folder unless told; the MPI
+    // runner's parts are kept (when checkpointing) in its results folder.
+    if (is_part() && !opt_.out && !opt_.part_sink) out_dir_ /= "parts";
     analysis_n_ = std::min(opt_.analysis_replications, opt_.replications);
     if (analysis_n_ > 0) variants_ = experiment::analysis_variants(sc_);
   }
@@ -164,12 +166,24 @@ class RunJob {
   /// After a failure: frees what the run started. Progress up to the last
   /// checkpoint stays resumable; everything else this run wrote goes.
   void clean_up_after_failure() noexcept {
-    remove_rows_file();
     std::error_code ec;
     for (const std::string& name : written_) fs::remove(out_dir_ / name, ec);
-    if (rows_.is_open() && is_part()) {
-      rows_.close();
-    } else if (rows_.is_open()) {
+    if (is_part()) {
+      // A part's rows stay as far as its checkpoint records them, if it has one.
+      try {
+        if (part_saved_ && rows_.is_open()) {
+          rows_.truncate(part_rows_.bytes, part_rows_.hash);
+          rows_.close();
+          return;
+        }
+      } catch (const std::exception&) {
+        // fall through: without its rows the checkpoint cannot be used
+      }
+      if (rows_.is_open()) rows_.close();
+      if (!part_saved_) remove_rows_file();
+      return;
+    }
+    if (rows_.is_open()) {
       try {
         if (saved_) {
           rows_.truncate(saved_rows_.bytes, saved_rows_.hash);
@@ -183,7 +197,12 @@ class RunJob {
     }
   }
 
-  bool resumable() const noexcept { return saved_; }
+  bool resumable() const noexcept { return saved_ || part_saved_; }
+  /// How to continue after an interruption, when that is possible.
+  std::string resume_hint() const {
+    if (part_saved_) return fmt::format("run the same command again to continue from {}", ckpt_path_.string());
+    return fmt::format("continue with\n  wsic run --resume {}", out_dir_.string());
+  }
   std::uint64_t seed() const noexcept { return opt_.seed; }
   const fs::path& out_dir() const noexcept { return out_dir_; }
   std::uint64_t done() const noexcept {
@@ -423,57 +442,107 @@ class RunJob {
 
  public:
   /// Runs this job's part and writes it (or hands it to the part sink).
+  /// With checkpoints, its progress is saved next to where it goes, and
+  /// the same command run again continues from there.
   int run_part() {
     const auto t0 = std::chrono::steady_clock::now();
     const std::string name = experiment::part_file_name(opt_.part_index, opt_.part_count);
     const fs::path file = out_dir_ / name;
-    const fs::path rows_dir = opt_.part_sink ? fs::temp_directory_path() : out_dir_;
-    if (!opt_.part_sink) prepare_part_file(file, opt_.force);
     Part part;
     part.job = job_identity();
     part.index = opt_.part_index;
     part.count = opt_.part_count;
-    if (opt_.per_replication) {
-      rows_path_ = rows_dir / fmt::format(".{}.rows.tmp-{:06}", name, static_cast<unsigned>(::getpid()) % 1000000);
-      rows_ = AppendFile(rows_path_, true);
+    if (!opt_.part_sink && part_already_done(file, part)) return kExitOk;
+    if (!opt_.part_sink) prepare_part_file(file, opt_.force);
+    const std::vector<JobBatch> batches = job_batches();
+    const fs::path state = opt_.part_sink ? out_dir_ / kMpiParts : out_dir_;
+    std::optional<Part> saved;
+    if (checkpointing()) {
+      std::error_code ec;
+      fs::create_directories(state, ec);
+      ckpt_path_ = state / ("." + name + ".checkpoint");
+      saved = saved_part(part, batches);
     }
-    std::uint64_t main_reps = 0;
-    try {
-      for (const JobBatch& b : job_batches()) {
-        const std::uint64_t blocks = sim::block_count(b.replications, sim::kDefaultBlockSize);
-        const sim::BlockRange range = sim::part_range(blocks, opt_.part_index, opt_.part_count);
-        experiment::PartBatch pb{b.label, b.replications, range, {}};
-        sim::RunnerOptions ro = runner_options_for(*b.scenario);
-        if (b.label == "main") {
-          if (tty_) ro.progress = draw_progress;
-          sim::BlockReducer<Block> red(range.first);
-          sim::run_block_range<Block>(
-              b.replications, range.end, ro, [&] { return empty_block(); },
-              [&](std::uint64_t index, Block& acc) { replicate(index, acc); }, red,
-              [&](Block& blk) { write_rows(blk); });
-          if (tty_) std::fputc('\n', stderr);
-          pb.nodes = nodes_of(red, [](const Block& blk) { return blk.outcomes.save(); });
-          part.batch_seconds = seconds_since(t0);
-          main_reps = std::min(b.replications, range.end * sim::kDefaultBlockSize) -
-                      std::min(b.replications, range.first * sim::kDefaultBlockSize);
-        } else {
-          const model::Model m(*b.scenario);
-          sim::BlockReducer<model::Outcomes> red(range.first);
-          sim::run_block_range<model::Outcomes>(
-              b.replications, range.end, ro, [&] { return model::Outcomes(*b.scenario); },
-              [&](std::uint64_t index, model::Outcomes& acc) {
-                thread_local model::ReplicationOutcome r;
-                m.simulate(opt_.seed, index, r);
-                acc.add(r);
-              },
-              red, [](model::Outcomes&) {});
-          pb.nodes = nodes_of(red, [](const model::Outcomes& o) { return o.save(); });
-        }
-        part.batches.push_back(std::move(pb));
+    if (opt_.per_replication) open_part_rows(state, name, saved);
+    if (saved && !opt_.quiet) {
+      std::cerr << fmt::format("continuing part {} of {} from its checkpoint {}\n", opt_.part_index, opt_.part_count,
+                               ckpt_path_.string());
+    }
+    part_saved_ = saved.has_value();
+    auto last_save = std::chrono::steady_clock::now();
+    // Saves the batches finished so far and `current`, the batch under way.
+    const auto save_progress = [&](const experiment::PartBatch& current) {
+      Part p = part;
+      p.batches.push_back(current);
+      p.complete = false;
+      if (rows_.is_open()) {
+        rows_.sync();  // never claim rows that are not on disk
+        p.rows = Prefix{rows_.bytes(), rows_.hash()};
       }
-    } catch (const sim::Cancelled& c) {
-      if (tty_) std::fputc('\n', stderr);
-      throw Interrupted("during the part", c.done(), c.total());
+      write_file_atomic(ckpt_path_, experiment::encode_part(p));
+      part_saved_ = true;
+      part_rows_ = p.rows;
+      last_save = std::chrono::steady_clock::now();
+    };
+    std::uint64_t main_reps = 0;
+    for (std::size_t j = 0; j < batches.size(); ++j) {
+      const JobBatch& b = batches[j];
+      const sim::BlockRange range =
+          sim::part_range(sim::block_count(b.replications, sim::kDefaultBlockSize), opt_.part_index, opt_.part_count);
+      experiment::PartBatch pb{b.label, b.replications, range, {}};
+      const std::vector<experiment::PartNode>* done =
+          saved && j < saved->batches.size() ? &saved->batches[j].nodes : nullptr;
+      sim::RunnerOptions ro = runner_options_for(*b.scenario);
+      const model::Outcomes shape(*b.scenario);
+      const auto run_batch_part = [&](auto& red, auto&& make, auto&& replicate_one, auto&& on_block, auto&& save) {
+        using Acc = typename std::decay_t<decltype(red)>::Node;
+        if (done) {
+          for (const experiment::PartNode& n : *done)
+            red.push(Acc{save.load(load_node(ckpt_path_.string(), b, shape, n)), n.blocks, n.first});
+        }
+        if (checkpointing()) {
+          ro.after_wave = [&](std::uint64_t) {
+            if (seconds_since(last_save) < opt_.checkpoint_seconds) return;
+            pb.nodes = nodes_of(red, save.bytes);
+            save_progress(pb);
+          };
+        }
+        try {
+          sim::run_block_range<decltype(red.result(make()))>(b.replications, range.end, ro, make, replicate_one, red,
+                                                             on_block);
+        } catch (const sim::Cancelled& c) {
+          if (tty_) std::fputc('\n', stderr);
+          if (checkpointing()) {
+            pb.nodes = nodes_of(red, save.bytes);
+            save_progress(pb);
+          }
+          throw Interrupted(fmt::format("during the part's batch '{}'", b.label), c.done(), c.total());
+        }
+        pb.nodes = nodes_of(red, save.bytes);
+      };
+      if (j == 0) {
+        if (tty_) ro.progress = draw_progress;
+        sim::BlockReducer<Block> red(range.first);
+        run_batch_part(
+            red, [&] { return empty_block(); }, [&](std::uint64_t index, Block& acc) { replicate(index, acc); },
+            [&](Block& blk) { write_rows(blk); }, BlockCodec{});
+        if (tty_) std::fputc('\n', stderr);
+        part.batch_seconds = seconds_since(t0);
+        main_reps = std::min(b.replications, range.end * sim::kDefaultBlockSize) -
+                    std::min(b.replications, range.first * sim::kDefaultBlockSize);
+      } else {
+        const model::Model m(*b.scenario);
+        sim::BlockReducer<model::Outcomes> red(range.first);
+        run_batch_part(
+            red, [&] { return model::Outcomes(*b.scenario); },
+            [&](std::uint64_t index, model::Outcomes& acc) {
+              thread_local model::ReplicationOutcome r;
+              m.simulate(opt_.seed, index, r);
+              acc.add(r);
+            },
+            [](model::Outcomes&) {}, OutcomesCodec{});
+      }
+      part.batches.push_back(std::move(pb));
     }
     part.wall_seconds = seconds_since(t0);
     part.threads = experiment::effective_threads(opt_.threads);
@@ -489,7 +558,13 @@ class RunJob {
     } else {
       write_file_atomic(file, header, rows_path_);
     }
+    // Done: the checkpoint and the rows it kept are the part's now.
     remove_rows_file();
+    if (!ckpt_path_.empty()) {
+      std::error_code ec;
+      fs::remove(ckpt_path_, ec);
+      part_saved_ = false;
+    }
     if (!opt_.quiet && !opt_.part_sink) {
       const sim::BlockRange r = part.batches.front().range;
       std::cout << fmt::format(
@@ -502,6 +577,90 @@ class RunJob {
           (out_dir_ / fmt::format("part-*-of-{}.wsicpart", opt_.part_count)).string());
     }
     return kExitOk;
+  }
+
+  /// How a part's checkpoint writes and reads each kind of accumulator.
+  struct BlockCodec {
+    static std::string bytes(const Block& b) { return b.outcomes.save(); }
+    static Block load(model::Outcomes o) { return Block{std::move(o), {}}; }
+  };
+  struct OutcomesCodec {
+    static std::string bytes(const model::Outcomes& o) { return o.save(); }
+    static model::Outcomes load(model::Outcomes o) { return o; }
+  };
+
+  /// True (having said so) when `file` already holds this very part,
+  /// finished: a job array that runs a part twice finds nothing to do.
+  bool part_already_done(const fs::path& file, const Part& expected) const {
+    std::error_code ec;
+    if (opt_.force || !fs::exists(file, ec)) return false;
+    try {
+      const Part p = PartInput::from_file(file).read();
+      if (p.complete && p.index == expected.index && p.count == expected.count &&
+          experiment::job_difference(p.job, expected.job).empty()) {
+        if (!opt_.quiet) {
+          std::cout << fmt::format("part {} of {} is already done: {} (pass --force to run it again)\n", expected.index,
+                                   expected.count, file.string());
+        }
+        return true;
+      }
+    } catch (const PartError&) {
+      // Not this part: prepare_part_file refuses to replace it.
+    }
+    return false;
+  }
+
+  /// The checkpoint of this part left by an earlier run of the same
+  /// command, checked; nullopt when there is none. One of another job is
+  /// refused unless --force, which starts the part afresh.
+  std::optional<Part> saved_part(const Part& expected, const std::vector<JobBatch>& batches) const {
+    std::error_code ec;
+    if (!fs::exists(ckpt_path_, ec)) return std::nullopt;
+    try {
+      Part p = PartInput::from_file(ckpt_path_).read();
+      experiment::check_part_shape(p, true);
+      const std::string diff = experiment::job_difference(p.job, expected.job);
+      if (!diff.empty() || p.index != expected.index || p.count != expected.count) {
+        throw PartError(fmt::format("it belongs to another job ({})",
+                                    diff.empty() ? fmt::format("part {} of {}", p.index, p.count) : diff));
+      }
+      if (p.batches.size() > batches.size()) throw PartError("it has more batches than this job");
+      for (std::size_t j = 0; j < p.batches.size(); ++j) {
+        if (p.batches[j].label != batches[j].label || p.batches[j].replications != batches[j].replications) {
+          throw PartError("its batches are not this job's");
+        }
+      }
+      return p;
+    } catch (const PartError& e) {
+      if (opt_.force) return std::nullopt;
+      throw InputError(fmt::format("cannot continue from {}: {}; pass --force to start this part afresh",
+                                   ckpt_path_.string(), e.what()));
+    }
+  }
+
+  /// The file of a part's rows: kept beside its checkpoint (and cut back to
+  /// what the checkpoint records) when checkpointing, else a temporary file.
+  void open_part_rows(const fs::path& state, const std::string& name, const std::optional<Part>& saved) {
+    if (!checkpointing()) {
+      const fs::path dir = opt_.part_sink ? fs::temp_directory_path() : out_dir_;
+      rows_path_ = dir / fmt::format(".{}.rows.tmp-{:06}", name, static_cast<unsigned>(::getpid()) % 1000000);
+      rows_ = AppendFile(rows_path_, true);
+      return;
+    }
+    rows_path_ = state / ("." + name + ".rows");
+    if (!saved) {
+      rows_ = AppendFile(rows_path_, true);
+      return;
+    }
+    if (!file_prefix_matches(rows_path_, saved->rows)) {
+      throw InputError(fmt::format(
+          "the rows in {} are not those the checkpoint {} recorded (changed, truncated or removed); pass --force "
+          "to start this part afresh",
+          rows_path_.string(), ckpt_path_.string()));
+    }
+    rows_ = AppendFile(rows_path_, false);
+    rows_.truncate(saved->rows.bytes, saved->rows.hash);
+    part_rows_ = saved->rows;
   }
 
   /// Merges `parts` (every part of this job, in index order, already
@@ -520,7 +679,7 @@ class RunJob {
       const Part p = in->read();
       for (std::size_t j = 0; j < batches.size(); ++j) {
         for (const experiment::PartNode& n : p.batches[j].nodes) {
-          model::Outcomes o = load_node(*in, batches[j], shapes[j], n);
+          model::Outcomes o = load_node(in->name(), batches[j], shapes[j], n);
           if (j == 0) {
             reducer_.push(sim::BlockReducer<Block>::Node{Block{std::move(o), {}}, n.blocks, n.first});
           } else {
@@ -555,19 +714,19 @@ class RunJob {
   }
 
  private:
-  static model::Outcomes load_node(const PartInput& in, const JobBatch& b, const model::Outcomes& shape,
+  static model::Outcomes load_node(const std::string& source, const JobBatch& b, const model::Outcomes& shape,
                                    const experiment::PartNode& n) {
     model::Outcomes o;
     try {
       o = model::Outcomes::load(n.bytes);
     } catch (const std::exception& e) {
-      throw PartError(fmt::format("{}: its results for batch '{}' cannot be read: {}", in.name(), b.label, e.what()));
+      throw PartError(fmt::format("{}: its results for batch '{}' cannot be read: {}", source, b.label, e.what()));
     }
     const std::uint64_t bs = sim::kDefaultBlockSize;
     const std::uint64_t reps =
         std::min(b.replications, (n.first + n.blocks) * bs) - std::min(b.replications, n.first * bs);
     if (!o.same_shape(shape) || o.replications != reps) {
-      throw PartError(fmt::format("{}: its results for batch '{}' do not fit the scenario", in.name(), b.label));
+      throw PartError(fmt::format("{}: its results for batch '{}' do not fit the scenario", source, b.label));
     }
     return o;
   }
@@ -651,6 +810,9 @@ class RunJob {
   experiment::Tornados tornados_;
   std::vector<std::string> written_;  // outputs written so far
   fs::path rows_path_;                // a part's rows, until the part is written
+  fs::path ckpt_path_;                // a part's checkpoint
+  bool part_saved_ = false;           // the part's checkpoint exists
+  Prefix part_rows_;                  // the rows it records
   std::optional<PartsFacts> parts_;   // merged from parts
 };
 
@@ -685,10 +847,9 @@ int guarded(const char* who, std::optional<RunJob>& job, std::uint64_t seed, Bod
     return kExitBadInput;
   } catch (const Interrupted& e) {
     if (job && job->resumable()) {
-      std::cerr << fmt::format(
-          "{}: interrupted {}, after {} of {} replications; progress is saved: continue "
-          "with\n  wsic run --resume {}\n",
-          who, e.during(), e.done(), e.total(), job->out_dir().string());
+      if (job->is_part()) job->clean_up_after_failure();
+      std::cerr << fmt::format("{}: interrupted {}, after {} of {} replications; progress is saved: {}\n", who,
+                               e.during(), e.done(), e.total(), job->resume_hint());
     } else {
       if (job) job->clean_up_after_failure();
       std::cerr << fmt::format("{}: interrupted {}, after {} of {} replications; nothing was written{}\n", who,
@@ -699,10 +860,8 @@ int guarded(const char* who, std::optional<RunJob>& job, std::uint64_t seed, Bod
     if (job) job->clean_up_after_failure();
     std::cerr << fmt::format("{}: {} (seed {})\n", who, e.what(), job ? job->seed() : seed);
     if (job && job->resumable()) {
-      std::cerr << fmt::format(
-          "progress up to the last checkpoint is kept: once the cause is fixed, continue with\n"
-          "  wsic run --resume {}\n",
-          job->out_dir().string());
+      std::cerr << fmt::format("progress up to the last checkpoint is kept: once the cause is fixed, {}\n",
+                               job->resume_hint());
     }
     return kExitFailure;
   }

@@ -84,7 +84,10 @@ struct Part {
   double batch_seconds = 0.0;  ///< of which the main batch (without the analyses)
   unsigned threads = 0;       ///< the threads it used
   std::string host;           ///< where it ran
-  Prefix rows;                ///< the per-replication rows after the header
+  Prefix rows;                 ///< the per-replication rows after the header
+  /// False for a part's checkpoint: its batches so far, the last one
+  /// possibly covering only the start of its share.
+  bool complete = true;
 };
 
 /// The file name of part i of k: zero-padded so that a shell glob lists the
@@ -106,8 +109,10 @@ Part decode_part(std::string_view bytes);
 
 /// Checks that `p` is internally consistent: its share of every batch is
 /// part `index` of `count` of that batch, covered by its nodes, each an
-/// aligned node of the merge tree. Throws PartError.
-void check_part_shape(const Part& p);
+/// aligned node of the merge tree. Throws PartError (an unfinished part, a
+/// checkpoint, is refused unless `unfinished_ok`; then its last batch may
+/// cover only the start of its share).
+void check_part_shape(const Part& p, bool unfinished_ok = false);
 
 /// The first way two jobs differ, in words (e.g. "seed 1 vs 2"); empty when
 /// they are the same job.

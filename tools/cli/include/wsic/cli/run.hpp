@@ -27,6 +27,10 @@ inline constexpr int kExitFailure = 1;   ///< a failure while running
 inline constexpr int kExitBadInput = 2;  ///< invalid input or usage
 inline constexpr int kExitInterrupted = 130;
 
+/// Where the MPI runner's ranks keep their checkpoints: a folder in the
+/// results folder, removed when the run is done.
+inline constexpr const char* kMpiParts = ".mpi-parts";
+
 struct RunOptions {
   std::filesystem::path scenario;
   std::uint64_t replications = 10'000;
