@@ -62,7 +62,8 @@ std::vector<Variant> analysis_variants(const model::Scenario& sc) {
   return out;
 }
 
-Tornados tornados(const model::Scenario& sc, const model::Outcomes& base, const std::vector<model::Outcomes>& variants) {
+Tornados tornados(const model::Scenario& sc, const model::Outcomes& base,
+                  const std::vector<model::Outcomes>& variants) {
   const std::vector<Variant> vs = analysis_variants(sc);
   WSIC_ASSERT(vs.size() == variants.size(), "outcomes for every analysis batch");
   Tornados t;

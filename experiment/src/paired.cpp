@@ -169,7 +169,8 @@ PairedDifferences PairedDifferences::load(std::string_view bytes) {
   for (const auto* v : {&d.earlier_, &d.later_, &d.both_}) {
     if (v->size() != n) throw sim::SerialError("paired differences: series of different lengths");
   }
-  if (d.sum_.size() != n || d.sum_sq_.size() != n) throw sim::SerialError("paired differences: series of different lengths");
+  if (d.sum_.size() != n || d.sum_sq_.size() != n)
+    throw sim::SerialError("paired differences: series of different lengths");
   r.expect_end();
   return d;
 }

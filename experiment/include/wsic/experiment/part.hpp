@@ -69,10 +69,10 @@ struct PartNode {
 
 /// One batch's share in a part.
 struct PartBatch {
-  std::string label;              ///< what the batch is ("main", "without ig", ...)
-  std::uint64_t replications = 0; ///< of the whole batch
-  sim::BlockRange range;          ///< this part's blocks
-  std::vector<PartNode> nodes;    ///< covering `range`, left to right
+  std::string label;               ///< what the batch is ("main", "without ig", ...)
+  std::uint64_t replications = 0;  ///< of the whole batch
+  sim::BlockRange range;           ///< this part's blocks
+  std::vector<PartNode> nodes;     ///< covering `range`, left to right
 };
 
 struct Part {
@@ -82,8 +82,8 @@ struct Part {
   std::vector<PartBatch> batches;
   double wall_seconds = 0.0;   ///< how long this part took
   double batch_seconds = 0.0;  ///< of which the main batch (without the analyses)
-  unsigned threads = 0;       ///< the threads it used
-  std::string host;           ///< where it ran
+  unsigned threads = 0;        ///< the threads it used
+  std::string host;            ///< where it ran
   Prefix rows;                 ///< the per-replication rows after the header
   /// False for a part's checkpoint: its batches so far, the last one
   /// possibly covering only the start of its share.
