@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -93,4 +94,31 @@ TEST_CASE("Mpi.InterruptedRunContinuesFromTheRanksCheckpoints", "[mpi][checkpoin
   CHECK_FALSE(fs::exists(ranks / ".mpi-parts"));
   fs::remove_all(one);
   fs::remove_all(ranks);
+}
+
+TEST_CASE("Mpi.FailureOnOneRankStopsEveryRankPromptly", "[mpi]") {
+  // Rank 1 cannot write its rows (its temporary folder does not exist) and
+  // fails at once; rank 0, with a batch of minutes ahead of it, is told and
+  // stops at its next block. One message says what failed, and where.
+  const fs::path out = fresh_dir("mpi-fail");
+  const fs::path err = fresh_dir("mpi-fail-err.txt");
+  const std::string args =
+      " run scenarios/baseline.yaml -n 5000000 --analysis-replications 0 --per-replication "
+      "--threads 1 -q -o " +
+      out.string();
+  const std::string exe = (build_dir() / "bin" / "wsic-mpi").string();
+  const auto t0 = std::chrono::steady_clock::now();
+  const int code = run("mpirun --allow-run-as-root --oversubscribe -np 1 " + exe + args +
+                       " : -np 1 env TMPDIR=/nonexistent-wsic-tmp " + exe + args + " 2>" + err.string());
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  CHECK(code != 0);
+  const std::string said = slurp(err);
+  CHECK_THAT(said, Catch::Contains("rank 1: wsic run:"));
+  CHECK_THAT(said, Catch::Contains("TMPDIR=/nonexistent-wsic-tmp"));
+  CHECK_THAT(said, Catch::Contains("another rank failed"));
+  CHECK_FALSE(fs::exists(out / "summary.json"));
+  // The whole batch is minutes of work for rank 0 alone: it did not do it.
+  CHECK(seconds < 60.0);
+  fs::remove_all(out);
+  fs::remove(err);
 }

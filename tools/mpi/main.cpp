@@ -14,6 +14,7 @@
 #include <CLI/CLI.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <cstdint>
 #include <fstream>
@@ -22,6 +23,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "wsic/cli/args.hpp"
@@ -36,6 +38,66 @@ extern "C" void on_signal(int sig) {
     std::raise(sig);
   }
 }
+
+// A rank that fails tells the others, which stop at their next safe point
+// (as on Ctrl-C) instead of finishing their parts for nothing.
+constexpr int kTagStop = 3;
+
+// Waits, on its own thread, for another rank's stop message while this rank
+// works, and raises the cancel flag when one comes. MPI is called from the
+// watcher and the main thread, never at once (MPI_THREAD_SERIALIZED).
+class PeerWatch {
+ public:
+  explicit PeerWatch(bool enabled) {
+    if (!enabled) return;
+    MPI_Irecv(&message_, 1, MPI_INT, MPI_ANY_SOURCE, kTagStop, MPI_COMM_WORLD, &request_);
+    thread_ = std::thread([this] { watch(); });
+  }
+  PeerWatch(const PeerWatch&) = delete;
+  PeerWatch& operator=(const PeerWatch&) = delete;
+  ~PeerWatch() { stop(); }
+
+  /// Ends the watch (the main thread may call MPI again afterwards).
+  void stop() {
+    if (!thread_.joinable()) return;
+    done_ = true;
+    thread_.join();
+    if (!stopped_) {
+      MPI_Cancel(&request_);
+      MPI_Wait(&request_, MPI_STATUS_IGNORE);
+    }
+  }
+  /// True when another rank's failure stopped this one.
+  bool stopped() const noexcept { return stopped_; }
+
+  /// This rank failed: every other rank is told to stop.
+  static void tell_others(int rank, int size) {
+    int one = 1;
+    for (int r = 0; r < size; ++r) {
+      if (r != rank) MPI_Send(&one, 1, MPI_INT, r, kTagStop, MPI_COMM_WORLD);
+    }
+  }
+
+ private:
+  void watch() {
+    while (!done_) {
+      int got = 0;
+      MPI_Test(&request_, &got, MPI_STATUS_IGNORE);
+      if (got) {
+        stopped_ = true;
+        g_cancel = true;
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
+
+  int message_ = 0;
+  MPI_Request request_ = MPI_REQUEST_NULL;
+  std::thread thread_;
+  std::atomic<bool> done_{false};
+  std::atomic<bool> stopped_{false};
+};
 
 // MPI counts are ints: large parts travel in pieces of at most 1 GiB.
 constexpr std::uint64_t kChunk = std::uint64_t{1} << 30;
@@ -123,7 +185,7 @@ int finish(int code) {
 int main(int argc, char** argv) {
   using namespace wsic::cli;
   int provided = 0;
-  MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
+  MPI_Init_thread(&argc, &argv, MPI_THREAD_SERIALIZED, &provided);
   int rank = 0, size = 1;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &size);
@@ -154,9 +216,9 @@ int main(int argc, char** argv) {
   std::signal(SIGTERM, on_signal);
   // Every rank loads the same scenario and checks the same options: rank 0
   // speaks for them all, and another rank's messages are shown only when it
-  // failed where rank 0 did not.
+  // failed where rank 0 did not. What a rank says is held until then.
   std::ostringstream held;
-  const CerrTo quiet_ranks(rank != 0 ? held.rdbuf() : nullptr);
+  const CerrTo quiet_ranks(held.rdbuf());
 
   const auto count = static_cast<std::uint64_t>(size);
   const auto index = static_cast<std::uint64_t>(rank) + 1;
@@ -168,6 +230,24 @@ int main(int argc, char** argv) {
   MergeOptions merge;
   merge.cancel = &g_cancel;
   std::filesystem::path checkpoints;  // rank 0: the ranks' checkpoint folder, if any
+
+  // Runs this rank's part while watching for another rank's failure; tells
+  // the others when this one fails.
+  bool stopped = false;
+  const auto compute = [&](auto&& work) {
+    PeerWatch watch(provided >= MPI_THREAD_SERIALIZED && size > 1);
+    int c = kExitOk;
+    try {
+      c = work();
+    } catch (const std::exception& e) {
+      std::cerr << "wsic-mpi: " << e.what() << '\n';
+      c = kExitFailure;
+    }
+    watch.stop();
+    stopped = watch.stopped();
+    if (c != kExitOk && !stopped) PeerWatch::tell_others(rank, size);
+    return c;
+  };
 
   int code = kExitOk;
   try {
@@ -200,8 +280,12 @@ int main(int argc, char** argv) {
         }
       }
       MPI_Bcast(&early, 1, MPI_INT, 0, MPI_COMM_WORLD);
-      if (early != kExitOk) return finish(early);
-      code = run_command(o);
+      if (early != kExitOk) {
+        quiet_ranks.restore();
+        if (rank == 0) std::cerr << held.str();
+        return finish(early);
+      }
+      code = compute([&] { return run_command(o); });
     } else if (*compare.app) {
       if (compare.app->count("--part") > 0) {
         std::cerr << "wsic-mpi: --part cannot be given: the ranks share the comparison out\n";
@@ -229,8 +313,12 @@ int main(int argc, char** argv) {
         }
       }
       MPI_Bcast(&early, 1, MPI_INT, 0, MPI_COMM_WORLD);
-      if (early != kExitOk) return finish(early);
-      code = compare_command(o);
+      if (early != kExitOk) {
+        quiet_ranks.restore();
+        if (rank == 0) std::cerr << held.str();
+        return finish(early);
+      }
+      code = compute([&] { return compare_command(o); });
     }
   } catch (const BadUsage& e) {
     code = e.code;
@@ -241,13 +329,17 @@ int main(int argc, char** argv) {
 
   // Every rank learns whether any failed before anything is sent or written.
   quiet_ranks.restore();
-  const int worst = agree(code);
-  int first_code = code;
-  MPI_Bcast(&first_code, 1, MPI_INT, 0, MPI_COMM_WORLD);
+  // A rank stopped by another's failure did not fail itself.
+  const int own = stopped ? kExitOk : code;
+  const int worst = agree(own);
+  int first_own = own;
+  MPI_Bcast(&first_own, 1, MPI_INT, 0, MPI_COMM_WORLD);
   if (worst != kExitOk) {
-    if (rank != 0 && code != kExitOk && first_code == kExitOk) std::cerr << "rank " << rank << ": " << held.str();
+    if (own != kExitOk && (rank == 0 || first_own == kExitOk)) {
+      std::cerr << (rank == 0 ? std::string() : "rank " + std::to_string(rank) + ": ") << held.str();
+    }
     MPI_Barrier(MPI_COMM_WORLD);
-    if (rank == 0 && code == kExitOk) {
+    if (rank == 0 && own == kExitOk) {
       std::cerr << "wsic-mpi: another rank failed (exit " << worst << "); no results were written\n";
     }
     return finish(worst);

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -642,7 +643,17 @@ class RunJob {
   /// what the checkpoint records) when checkpointing, else a temporary file.
   void open_part_rows(const fs::path& state, const std::string& name, const std::optional<Part>& saved) {
     if (!checkpointing()) {
-      const fs::path dir = opt_.part_sink ? fs::temp_directory_path() : out_dir_;
+      fs::path dir = out_dir_;
+      if (opt_.part_sink) {
+        std::error_code ec;
+        dir = fs::temp_directory_path(ec);
+        if (ec) {
+          const char* env = std::getenv("TMPDIR");
+          throw InputError(fmt::format(
+              "no temporary folder for this part's rows ({}; TMPDIR={}): set TMPDIR to a folder that can be written",
+              ec.message(), env ? env : "(unset)"));
+        }
+      }
       rows_path_ = dir / fmt::format(".{}.rows.tmp-{:06}", name, static_cast<unsigned>(::getpid()) % 1000000);
       rows_ = AppendFile(rows_path_, true);
       return;
