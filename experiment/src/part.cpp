@@ -149,7 +149,10 @@ std::uint64_t part_header_bytes(std::string_view start) {
     throw PartError("the part was written by another version of wsic's part format");
   }
   const std::uint64_t packed = get_u64(start, 8);
-  if (packed > kMaxRawBytes || get_u64(start, 16) > kMaxRawBytes) {
+  const std::uint64_t raw = get_u64(start, 16);
+  // Deflate packs at most about 1032 to 1: a larger claim is damage, and
+  // would otherwise be an allocation out of all proportion to the file.
+  if (packed > kMaxRawBytes || raw > kMaxRawBytes || raw > packed * 1040 + 1024) {
     throw PartError("the part is damaged: its header claims an impossible size");
   }
   return kPartPreludeBytes + packed + kChecksumBytes;

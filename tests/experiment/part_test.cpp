@@ -76,6 +76,11 @@ TEST_CASE("Part.DamagedOrForeignBytesAreRefusedBeforeUse", "[experiment][part]")
   for (std::size_t n : {std::size_t{0}, std::size_t{10}, kPartPreludeBytes, bytes.size() - 1}) {
     REQUIRE_THROWS_AS(decode_part(bytes.substr(0, n)), PartError);
   }
+  // A header claiming more than deflate can pack into its size is refused
+  // before anything is allocated for it.
+  std::string bomb = bytes;
+  for (int i = 0; i < 8; ++i) bomb[16 + static_cast<std::size_t>(i)] = static_cast<char>(i == 4 ? 1 : 0);  // 2^32
+  REQUIRE_THROWS_WITH(part_header_bytes(bomb), Catch::Contains("impossible size"));
   REQUIRE_THROWS_WITH(decode_part("WSCP\x03\0\0\0 a checkpoint, not a part......"),
                       Catch::Contains("not a wsic part file"));
 }

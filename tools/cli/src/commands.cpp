@@ -276,6 +276,10 @@ int compare_merged(const std::vector<const PartInput*>& parts, const experiment:
   for (const PartInput* in : parts) {
     if (opt.cancel && opt.cancel->load()) throw CompareInterrupted{"while merging"};
     const experiment::Part p = in->read();
+    if (p.batches.size() != 1 || p.batches.front().label != "compare" ||
+        p.batches.front().replications != j.replications) {
+      throw experiment::PartError(fmt::format("{}: its batches are not a comparison's", in->name()));
+    }
     for (const experiment::PartNode& n : p.batches.front().nodes) {
       experiment::CompareAcc acc;
       try {

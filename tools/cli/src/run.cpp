@@ -654,6 +654,15 @@ class RunJob {
               ec.message(), env ? env : "(unset)"));
         }
       }
+      if (!opt_.part_sink) {
+        // Rows a killed run of this same part left behind: only this part
+        // writes files named after it.
+        std::error_code ec;
+        const std::string stale = "." + name + ".rows.tmp-";
+        for (const auto& e : fs::directory_iterator(dir, ec)) {
+          if (e.path().filename().string().rfind(stale, 0) == 0) fs::remove(e.path(), ec);
+        }
+      }
       rows_path_ = dir / fmt::format(".{}.rows.tmp-{:06}", name, static_cast<unsigned>(::getpid()) % 1000000);
       rows_ = AppendFile(rows_path_, true);
       return;
@@ -688,6 +697,14 @@ class RunJob {
     for (const PartInput* in : parts) {
       check_cancel("while merging");
       const Part p = in->read();
+      if (p.batches.size() != batches.size()) {
+        throw PartError(fmt::format("{}: its batches are not this job's", in->name()));
+      }
+      for (std::size_t j = 0; j < batches.size(); ++j) {
+        if (p.batches[j].label != batches[j].label || p.batches[j].replications != batches[j].replications) {
+          throw PartError(fmt::format("{}: its batches are not this job's", in->name()));
+        }
+      }
       for (std::size_t j = 0; j < batches.size(); ++j) {
         for (const experiment::PartNode& n : p.batches[j].nodes) {
           model::Outcomes o = load_node(in->name(), batches[j], shapes[j], n);
