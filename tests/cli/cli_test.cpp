@@ -14,6 +14,8 @@
 #include <sstream>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "support.hpp"
 
 namespace fs = std::filesystem;
@@ -156,8 +158,31 @@ TEST_CASE("Cli.CompareEarlyNationalActionIsEarlier", "[cli][compare]") {
   const fs::path out = fresh_dir("early");
   REQUIRE(run(wsic_bin() + " compare scenarios/baseline.yaml scenarios/early-national-action.yaml -n 400 -q -o " +
               out.string()) == 0);
-  const std::string json = slurp(out / "comparison.json");
-  REQUIRE(json.find("\"probability_later\": 0.0") != std::string::npos);
+  const auto json = nlohmann::json::parse(slurp(out / "comparison.json"));
+  REQUIRE(json["whatifs"].size() == 1);
+  const auto& rows = json["whatifs"][0]["rows"];
+  REQUIRE(rows.size() == 11);  // nine schemes, first live, all live
+  int earlier_somewhere = 0;
+  for (const auto& row : rows) {
+    INFO(row.dump());
+    REQUIRE(row["pairs"] == 400);
+    // Common random numbers: earlier national action never makes a scheme,
+    // or the programme, later (Crn.EarlierNationalActionNeverMakesASchemeLater).
+    REQUIRE(row["probability_later"] == 0.0);
+    REQUIRE(row["p90_shift"].get<double>() <= 0.0);
+    REQUIRE(row["mean_shift"].get<double>() <= 0.0);
+    const double earlier = row["probability_earlier"].get<double>();
+    REQUIRE(earlier >= 0.0);
+    REQUIRE(earlier <= 1.0);
+    if (earlier > 0.5) ++earlier_somewhere;
+  }
+  // And it does bring schemes forward: all nine live is earlier in most futures.
+  const auto& all = rows.back();
+  REQUIRE(all["id"] == "all_live");
+  REQUIRE(all["probability_earlier"].get<double>() > 0.5);
+  REQUIRE(all["p50_shift"].get<double>() < 0.0);
+  REQUIRE(all["mean_ci"][1].get<double>() < 0.0);
+  REQUIRE(earlier_somewhere >= 5);
   REQUIRE(fs::exists(out / "report.html"));
   fs::remove_all(out);
 }

@@ -9,18 +9,46 @@
 
 using wsic::sim::quantile_rank_interval;
 
-TEST_CASE("Quantile.RankIntervalHasStatedCoverage", "[sim][quantile]") {
-  for (std::uint64_t n : {100u, 1000u, 100000u}) {
+namespace {
+// P(B <= k) for B ~ Binomial(n, p), summed term by term in logs: computed
+// here independently of the library the code under test uses.
+double binomial_cdf(std::uint64_t n, double p, double k) {
+  if (k < 0) return 0.0;
+  double sum = 0.0;
+  const auto last = static_cast<std::uint64_t>(std::min(k, static_cast<double>(n)));
+  const double nn = static_cast<double>(n);
+  for (std::uint64_t i = 0; i <= last; ++i) {
+    const double x = static_cast<double>(i);
+    sum += std::exp(std::lgamma(nn + 1) - std::lgamma(x + 1) - std::lgamma(nn - x + 1) + x * std::log(p) +
+                    (nn - x) * std::log1p(-p));
+  }
+  return std::min(1.0, sum);
+}
+}  // namespace
+
+TEST_CASE("Quantile.RankIntervalIsTheTightestEqualTailedOne", "[sim][quantile]") {
+  // The interval [X_(l), X_(u)] covers the p-quantile when l <= B <= u - 1,
+  // B the number of observations below it. l is the largest rank with
+  // P(B < l) <= 2.5%, u the smallest with P(B >= u) <= 2.5%: one rank
+  // further in at either end would break its tail's bound.
+  for (std::uint64_t n : {30u, 100u, 1000u, 20000u}) {
     for (double p : {0.1, 0.5, 0.8, 0.9}) {
       const auto r = quantile_rank_interval(n, p, 0.95);
       INFO("n=" << n << " p=" << p << " ranks " << r.lower << ".." << r.upper << " coverage " << r.coverage);
       REQUIRE(r.lower <= r.upper);
       REQUIRE(r.upper <= n);
-      REQUIRE(r.coverage >= 0.95);
-      // Not needlessly wide: dropping either end loses the level.
-      if (r.lower > 1 && r.upper < n) {
-        REQUIRE(quantile_rank_interval(n, p, 0.5).upper - quantile_rank_interval(n, p, 0.5).lower < r.upper - r.lower);
-      }
+      const double lower_tail = binomial_cdf(n, p, static_cast<double>(r.lower) - 1);        // P(B < l)
+      const double upper_tail = 1.0 - binomial_cdf(n, p, static_cast<double>(r.upper) - 1);  // P(B >= u)
+      // Where even the outermost rank leaves more than 2.5% out (few
+      // observations of an extreme quantile), that end is the outermost rank
+      // and the coverage says what is reached.
+      const bool lower_ok = lower_tail <= 0.025 + 1e-12, upper_ok = upper_tail <= 0.025 + 1e-12;
+      CHECK((lower_ok || r.lower == 1));
+      CHECK((upper_ok || r.upper == n));
+      if (r.lower < n) CHECK(binomial_cdf(n, p, static_cast<double>(r.lower)) > 0.025);            // l + 1 fails
+      if (r.upper > 1) CHECK(1.0 - binomial_cdf(n, p, static_cast<double>(r.upper) - 2) > 0.025);  // u - 1 fails
+      CHECK(r.coverage == Approx(1.0 - lower_tail - upper_tail).margin(1e-9));
+      CHECK((r.coverage >= 0.95 || !lower_ok || !upper_ok));
     }
   }
 }

@@ -1,0 +1,117 @@
+// DayCounts, which produces every reported date: quantiles, order
+// statistics, shares and means, by hand and against a sorted list.
+#include "wsic/model/outcomes.hpp"
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <limits>
+#include <random>
+#include <vector>
+
+using wsic::model::DayCounts;
+using wsic::model::kNever;
+
+namespace {
+// Days 0..9; three observations never happen within them.
+DayCounts sample() {
+  DayCounts d(10);
+  for (const double day : {3.0, 3.5, 5.0, 7.0, kNever, 9.9, -1.0, 10.0}) d.add(day);
+  return d;
+}
+}  // namespace
+
+TEST_CASE("DayCounts.CountsByCalendarDayAndNever", "[model][outcomes]") {
+  const DayCounts d = sample();
+  CHECK(d.total() == 8);
+  CHECK(d.never() == 3);  // kNever, a day before 0, a day past the end
+  CHECK(d.counts()[3] == 2);
+  CHECK(d.counts()[5] == 1);
+  CHECK(d.counts()[7] == 1);
+  CHECK(d.counts()[9] == 1);  // 9.9 is day 9
+}
+
+TEST_CASE("DayCounts.QuantileIsTheFirstDayReachingTheShareOfAll", "[model][outcomes]") {
+  const DayCounts d = sample();
+  // Sorted: 3 3 5 7 9 never never never (n = 8); the p-quantile is the
+  // ceil(p·8)-th, at least the first.
+  CHECK(d.quantile(0.0) == 3);
+  CHECK(d.quantile(0.125) == 3);
+  CHECK(d.quantile(0.25) == 3);
+  CHECK(d.quantile(0.26) == 5);  // ceil(2.08) = 3rd
+  CHECK(d.quantile(0.375) == 5);
+  CHECK(d.quantile(0.5) == 7);
+  CHECK(d.quantile(0.625) == 9);
+  CHECK_FALSE(d.quantile(0.63).has_value());  // the 6th never happens
+  CHECK(d.quantile_or_after(0.9) == 10);      // the day after the last
+  CHECK(d.quantile_or_after(0.5) == 7);
+  CHECK_FALSE(DayCounts(10).quantile(0.5).has_value());
+}
+
+TEST_CASE("DayCounts.OrderStatisticsShareAndMean", "[model][outcomes]") {
+  const DayCounts d = sample();
+  CHECK(d.order_statistic(1) == 3);
+  CHECK(d.order_statistic(2) == 3);
+  CHECK(d.order_statistic(3) == 5);
+  CHECK(d.order_statistic(4) == 7);
+  CHECK(d.order_statistic(5) == 9);
+  CHECK_FALSE(d.order_statistic(6).has_value());
+  CHECK(d.share_by(2.0) == 0.0);
+  CHECK(d.share_by(3.0) == 2.0 / 8.0);
+  CHECK(d.share_by(4.9) == 2.0 / 8.0);
+  CHECK(d.share_by(7.0) == 4.0 / 8.0);
+  CHECK(d.share_by(100.0) == 5.0 / 8.0);  // never-seen replications stay out
+  CHECK(d.mean_day() == Approx((3.0 + 3.0 + 5.0 + 7.0 + 9.0) / 5.0).epsilon(1e-15));
+  CHECK(std::isnan(DayCounts(10).mean_day()));
+}
+
+TEST_CASE("DayCounts.AgreesWithASortedListOnRandomSamples", "[model][outcomes]") {
+  std::mt19937_64 gen(5);
+  for (int round = 0; round < 200; ++round) {
+    const std::size_t days = 1 + gen() % 40;
+    const std::size_t n = 1 + gen() % 60;
+    DayCounts d(days);
+    std::vector<double> sorted;  // never as +infinity
+    for (std::size_t i = 0; i < n; ++i) {
+      const double day = static_cast<double>(gen() % (days + days / 3 + 1));  // some past the end
+      d.add(day);
+      sorted.push_back(day < static_cast<double>(days) ? day : std::numeric_limits<double>::infinity());
+    }
+    std::sort(sorted.begin(), sorted.end());
+    for (std::uint64_t k = 1; k <= n; ++k) {
+      const auto got = d.order_statistic(k);
+      const double want = sorted[k - 1];
+      INFO("k = " << k << " of " << n);
+      if (std::isinf(want)) {
+        CHECK_FALSE(got.has_value());
+      } else {
+        REQUIRE(got.has_value());
+        CHECK(*got == static_cast<int>(want));
+      }
+    }
+    for (const double p : {0.1, 0.25, 0.5, 0.8, 0.9}) {
+      const auto k = std::max<std::size_t>(1, static_cast<std::size_t>(std::ceil(p * static_cast<double>(n) - 1e-9)));
+      const double want = sorted[k - 1];
+      const auto got = d.quantile(p);
+      INFO("p = " << p << ", n = " << n);
+      if (std::isinf(want)) {
+        CHECK_FALSE(got.has_value());
+      } else {
+        REQUIRE(got.has_value());
+        CHECK(*got == static_cast<int>(want));
+      }
+    }
+  }
+}
+
+TEST_CASE("DayCounts.MergeAddsCountsAndNevers", "[model][outcomes]") {
+  DayCounts a = sample();
+  DayCounts b(10);
+  b.add(0.0);
+  b.add(kNever);
+  a.merge(b);
+  CHECK(a.total() == 10);
+  CHECK(a.never() == 4);
+  CHECK(a.counts()[0] == 1);
+  CHECK(a.quantile(0.1) == 0);
+}
