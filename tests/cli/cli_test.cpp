@@ -38,6 +38,25 @@ TEST_CASE("Cli.GoldenBaselineSummary", "[cli][golden]") {
   fs::remove_all(out);
 }
 
+TEST_CASE("Cli.GoldenBaselineAnalyses", "[cli][golden]") {
+  // Barrier attribution and lever sensitivity at a fixed seed: the tornado
+  // tables, every bar and scheme (regenerate with tools/update-golden).
+  const fs::path out = fresh_dir("golden-analyses");
+  REQUIRE(run(wsic_bin() + " run scenarios/baseline.yaml -n 2000 --seed 7 --analysis-replications 500 -q -o " +
+              out.string()) == 0);
+  for (const auto& [mine, golden] :
+       {std::pair<const char*, const char*>{"chart_barrier_tornado.csv", "tests/golden/baseline-barrier-tornado.csv"},
+        {"chart_lever_tornado.csv", "tests/golden/baseline-lever-tornado.csv"}}) {
+    INFO(mine);
+    const std::string want = slurp(golden);
+    REQUIRE_FALSE(want.empty());
+    const std::string got = slurp(out / mine);
+    if (got != want) run("diff -u " + std::string(golden) + " " + (out / mine).string() + " | head -20");
+    REQUIRE(got == want);
+  }
+  fs::remove_all(out);
+}
+
 TEST_CASE("Cli.SameSeedSameBytesWhateverTheThreads", "[cli][determinism]") {
   const fs::path one = fresh_dir("t1"), two = fresh_dir("t2");
   const std::string args =
