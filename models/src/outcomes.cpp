@@ -179,7 +179,8 @@ void Outcomes::add(const ReplicationOutcome& r) {
   }
   for (std::size_t m = 0; m < month_days.size(); ++m) {
     std::size_t live = 0;
-    for (const SchemeOutcome& so : r.schemes) live += so.go_live <= month_days[m] ? 1 : 0;
+    // As at a milestone: live on the first of the month if live at any time that day.
+    for (const SchemeOutcome& so : r.schemes) live += std::floor(so.go_live) <= month_days[m] ? 1 : 0;
     ++live_count_by_month[m][live];
   }
   for (std::size_t b = 0; b < barrier_hits.size(); ++b) barrier_hits[b] += r.barrier_hits[b];

@@ -294,6 +294,49 @@ TEST_CASE("Outcomes.MajorityCountsEveryScheme", "[model][outcomes]") {
   REQUIRE_FALSE(none.majority_live.quantile(0.5).has_value());
 }
 
+TEST_CASE("Outcomes.MonthsMilestonesCriticalityAndSpendAddUp", "[model][outcomes]") {
+  // Two replications of tiny() worked by hand. Scheme one goes live in the
+  // afternoon of 2014-07-01 (day 181.5), scheme two on 2014-02-01 (day 31).
+  const Scenario sc = tiny();
+  Outcomes o(sc);
+  ReplicationOutcome r;
+  r.schemes.assign(2, SchemeOutcome{});
+  r.schemes[0].go_live = 181.5;
+  r.schemes[1].go_live = 31.0;
+  r.schemes[0].critical = 0b101;  // a and c
+  r.schemes[1].critical = 0b010;  // b
+  r.spend_central_team = {0.4};
+  r.spend_consultancy = {0.1};
+  r.spend_local = {0.2};
+  o.add(r);
+  r.spend_central_team = {0.6};
+  r.spend_consultancy = {0.3};
+  r.spend_local = {0.2};
+  o.add(r);
+  REQUIRE(o.replications == 2);
+  // A scheme live at some time on a calendar day is live on that day, for a
+  // milestone and for the first of a month alike.
+  REQUIRE(o.live_count_at[0][2] == 2);
+  CHECK(o.scheme_live_at[0][0] == 2);
+  const auto month = [&](double day) {
+    const auto it = std::find(o.month_days.begin(), o.month_days.end(), day);
+    REQUIRE(it != o.month_days.end());
+    return o.live_count_by_month[static_cast<std::size_t>(it - o.month_days.begin())];
+  };
+  CHECK(month(0.0) == std::vector<std::uint64_t>{2, 0, 0});
+  CHECK(month(31.0) == std::vector<std::uint64_t>{0, 2, 0});
+  CHECK(month(151.0) == std::vector<std::uint64_t>{0, 2, 0});  // 2014-06-01
+  CHECK(month(181.0) == std::vector<std::uint64_t>{0, 0, 2});  // 2014-07-01
+  CHECK(o.critical[0] == std::vector<std::uint64_t>{2, 0, 2});
+  CHECK(o.critical[1] == std::vector<std::uint64_t>{0, 2, 0});
+  CHECK(o.first_live.quantile(0.5) == 31);
+  CHECK(o.all_live.quantile(0.5) == 181);
+  CHECK(o.majority_live.quantile(0.5) == 181);  // a strict majority of two is both
+  CHECK(o.spend_central_team[0] == Approx(1.0));
+  CHECK(o.spend_consultancy[0] == Approx(0.4));
+  CHECK(o.spend_local[0] == Approx(0.4));
+}
+
 TEST_CASE("Model.CentralCapacityNeverWrapsAndNeverExceedsTheSchemes", "[model]") {
   Scenario sc = tiny();
   for (const double capacity : {0.2, 1.0, 2.0, 2147483648.0, 1e300}) {
