@@ -126,6 +126,119 @@ TEST_CASE("Model.SlowdownWindowStretchesWork", "[model]") {
   for (const SchemeOutcome& s : out.schemes) REQUIRE(s.go_live == Approx(190.0));
 }
 
+TEST_CASE("Model.OverlappingSlowdownsMultiply", "[model]") {
+  // a runs from 90 and needs 50 days of work. Two half-speed windows, from
+  // 100 and from 110, 20 days each: 10 days at 0.5, 10 at 0.25, 10 at 0.5.
+  // By 130 a has done 10 + 5 + 2.5 + 5 = 22.5 days of work; the other 27.5
+  // end at 157.5, and b's 40 days put go-live at 197.5.
+  Scenario sc = tiny();
+  for (const double from : {100.0, 110.0}) {
+    Barrier slow;
+    slow.id = "slow" + std::to_string(static_cast<int>(from));
+    slow.scope = Barrier::Scope::kNational;
+    slow.trigger = Barrier::Trigger::kWindow;
+    slow.from = slow.to = from;
+    slow.targets = {0};
+    slow.effect = Barrier::Effect::kSlowdown;
+    slow.factor = Scaled{0.5};
+    slow.duration = Fixed{20.0};
+    sc.barriers.push_back(slow);
+  }
+  const auto out = simulate(sc);
+  for (const SchemeOutcome& s : out.schemes) REQUIRE(s.go_live == Approx(197.5));
+}
+
+TEST_CASE("Model.WorkaroundEndsABlockBeforeNationalAction", "[model]") {
+  // b starts at 140 and is blocked: national action on day 300, or a local
+  // workaround 50 days after the block begins, whichever is first.
+  Scenario sc = tiny();
+  sc.levers.push_back(date_lever("national", 300.0));
+  Barrier blk;
+  blk.id = "block_b";
+  blk.scope = Barrier::Scope::kLocal;
+  blk.trigger = Barrier::Trigger::kOnStart;
+  blk.targets = {1};
+  blk.effect = Barrier::Effect::kBlock;
+  blk.national_action_lever = 0;
+  blk.workaround = AnyDistribution{Fixed{50.0}};
+  sc.barriers.push_back(blk);
+  for (const SchemeOutcome& s : simulate(sc).schemes) REQUIRE(s.go_live == Approx(140.0 + 50.0 + 40.0));
+  // National action first: it ends the block.
+  sc.levers[0].value = 160.0;
+  for (const SchemeOutcome& s : simulate(sc).schemes) REQUIRE(s.go_live == Approx(160.0 + 40.0));
+}
+
+TEST_CASE("Model.HazardStrikesAtItsRate", "[model]") {
+  // A local hazard at 0.01 a day from day 0 to the horizon strikes each
+  // scheme a Poisson number of times with mean 0.01 x horizon; over 400
+  // replications the mean strikes per replication (two schemes) is within
+  // four standard errors of twice that.
+  Scenario sc = tiny();
+  Barrier hz;
+  hz.id = "hazard";
+  hz.scope = Barrier::Scope::kLocal;
+  hz.trigger = Barrier::Trigger::kHazard;
+  hz.from = 0.0;
+  hz.rate_per_day = Scaled{0.01};
+  hz.max_occurrences = 100;  // the model's limit; P(more than 100 of mean 11) is nil
+  hz.targets = {0};
+  hz.effect = Barrier::Effect::kDelay;
+  hz.duration = Fixed{1.0};
+  sc.barriers.push_back(hz);
+  const Model m(sc);
+  constexpr int kReps = 400;
+  double sum = 0.0;
+  for (int i = 0; i < kReps; ++i) {
+    ReplicationOutcome out;
+    m.simulate(9, static_cast<std::uint64_t>(i), out);
+    sum += out.barrier_hits[0];
+  }
+  const double mean = 2.0 * 0.01 * sc.horizon_day;  // Poisson: variance = mean
+  const double se = std::sqrt(mean / kReps);
+  INFO("mean strikes " << sum / kReps << ", expected " << mean << " +- " << se);
+  REQUIRE(std::abs(sum / kReps - mean) < 4.0 * se);
+  // Capped: never more than max_occurrences per scheme.
+  sc.barriers[0].max_occurrences = 3;
+  ReplicationOutcome capped;
+  Model(sc).simulate(9, 0, capped);
+  REQUIRE(capped.barrier_hits[0] <= 6);
+}
+
+TEST_CASE("Model.NationalBarriersStrikeEverySchemeOrNone", "[model]") {
+  // With probability 0.5, on b's start: a national barrier is one draw for
+  // the programme (both schemes or neither); a local one draws per scheme.
+  Scenario sc = tiny();
+  Barrier d;
+  d.id = "d";
+  d.trigger = Barrier::Trigger::kOnStart;
+  d.probability = Scaled{0.5};
+  d.targets = {1};
+  d.effect = Barrier::Effect::kDelay;
+  d.duration = Fixed{10.0};
+  sc.barriers.push_back(d);
+  constexpr int kReps = 400;
+  for (const auto scope : {Barrier::Scope::kNational, Barrier::Scope::kLocal}) {
+    sc.barriers[0].scope = scope;
+    const Model m(sc);
+    int none = 0, one = 0, both = 0;
+    for (int i = 0; i < kReps; ++i) {
+      ReplicationOutcome out;
+      m.simulate(10, static_cast<std::uint64_t>(i), out);
+      (out.barrier_hits[0] == 0 ? none : out.barrier_hits[0] == 1 ? one : both) += 1;
+    }
+    INFO("none " << none << ", one " << one << ", both " << both);
+    const double se = std::sqrt(0.25 / kReps);
+    if (scope == Barrier::Scope::kNational) {
+      REQUIRE(one == 0);
+      REQUIRE(std::abs(both / double(kReps) - 0.5) < 4.0 * se);
+    } else {
+      // Independent draws: one scheme struck in half the replications.
+      REQUIRE(std::abs(one / double(kReps) - 0.5) < 4.0 * se);
+      REQUIRE(std::abs(both / double(kReps) - 0.25) < 4.0 * std::sqrt(0.25 * 0.75 / kReps));
+    }
+  }
+}
+
 TEST_CASE("Model.ReworkOnStartAddsWork", "[model]") {
   Scenario sc = tiny();
   Barrier rework;
