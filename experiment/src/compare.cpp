@@ -92,11 +92,13 @@ CompareAcc Comparison::empty() const {
   return a;
 }
 
-void Comparison::replicate(std::uint64_t seed, std::uint64_t index, CompareAcc& acc) const {
+void Comparison::replicate(std::uint64_t seed, std::uint64_t index, CompareAcc& acc,
+                           const std::function<void(const std::vector<model::ReplicationOutcome>&)>& seen) const {
   thread_local std::vector<model::ReplicationOutcome> rs;
   rs.resize(models_.size());
   for (std::size_t k = 0; k < models_.size(); ++k) models_[k].simulate(seed, index, rs[k]);
   add_replication(rs, series_, epoch_, acc);
+  if (seen) seen(rs);
 }
 
 CompareAcc Comparison::run(const BatchSpec& spec) const {

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 
@@ -203,6 +204,34 @@ TEST_CASE("Cli.CompareEarlyNationalActionIsEarlier", "[cli][compare]") {
   REQUIRE(all["mean_ci"][1].get<double>() < 0.0);
   REQUIRE(earlier_somewhere >= 5);
   REQUIRE(fs::exists(out / "report.html"));
+  fs::remove_all(out);
+}
+
+TEST_CASE("Cli.ComparePerReplicationRowsHaveAScenarioColumn", "[cli][compare]") {
+  const fs::path out = fresh_dir("compare-rows");
+  REQUIRE(run(wsic_bin() +
+              " compare scenarios/baseline.yaml scenarios/local-first.yaml -n 300 --per-replication -q -o " +
+              out.string()) == 0);
+  std::istringstream lines(slurp(out / "per_replication.csv"));
+  std::string line;
+  std::getline(lines, line);
+  REQUIRE(line == "scenario,replication,scheme_id,design_start,design_end,go_live,full_coverage");
+  std::map<std::string, int> per_scenario;
+  std::string last_key;
+  while (std::getline(lines, line)) {
+    const std::string scenario = line.substr(0, line.find(','));
+    ++per_scenario[scenario];
+    // Replication by replication, the base's rows then the what-if's.
+    const std::string rest = line.substr(line.find(',') + 1);
+    const std::uint64_t index = std::stoull(rest.substr(0, rest.find(',')));
+    const std::string key = std::to_string(1'000'000 + index) + (scenario == "baseline" ? "a" : "b");
+    REQUIRE(key >= last_key);
+    last_key = key;
+  }
+  CHECK(per_scenario.size() == 2);
+  CHECK(per_scenario["baseline"] == 300 * 9);
+  CHECK(per_scenario["local-first"] == 300 * 9);
+  CHECK_FALSE(fs::exists(out / ".per_replication.csv.partial"));
   fs::remove_all(out);
 }
 

@@ -89,7 +89,7 @@ TEST_CASE("Parts.RunSplitAnyWayMergesToTheSameBytes", "[cli][parts]") {
 TEST_CASE("Parts.CompareSplitMergesToTheSameBytes", "[cli][parts]") {
   const std::string args =
       " compare scenarios/baseline.yaml scenarios/early-national-action.yaml scenarios/local-first.yaml -n 1500 "
-      "--seed 9 -q";
+      "--seed 9 -q --per-replication";
   const fs::path whole = fresh_dir("cparts-whole");
   REQUIRE(run(wsic_bin() + args + " -o " + whole.string()) == 0);
   for (const std::uint64_t k : {2, 5}) {
@@ -101,7 +101,8 @@ TEST_CASE("Parts.CompareSplitMergesToTheSameBytes", "[cli][parts]") {
                   parts.string() + " > /dev/null") == 0);
     }
     REQUIRE(run(wsic_bin() + " merge -q -o " + merged.string() + parts_of(parts, k)) == 0);
-    require_same_results(whole, merged, 3);
+    require_same_results(whole, merged, 4);
+    REQUIRE(fs::exists(merged / "per_replication.csv"));
     REQUIRE(slurp(merged / "comparison.json") == slurp(whole / "comparison.json"));
     fs::remove_all(parts);
     fs::remove_all(merged);

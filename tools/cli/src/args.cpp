@@ -155,6 +155,8 @@ void add_compare(CLI::App& parent, CompareCommand& cmd, unsigned cores) {
          "--set", cmp.overrides,
          "set a number in every scenario compared: PATH=VALUE, e.g. levers.central_share.value=0.3 (repeatable)")
       ->check(override_text());
+  app->add_flag("--per-replication", cmp.per_replication,
+                "also write one row per scenario, replication and scheme (per_replication.csv)");
   app->add_flag("--force", cmp.force, "replace earlier results in the output folder");
   app->add_option("--part", cmd.part, kPartHelp)->check(part_text());
   app->add_flag("-q,--quiet", cmp.quiet, "no table");

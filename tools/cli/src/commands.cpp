@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "wsic/cli/files.hpp"
 #include "wsic/cli/output.hpp"
@@ -17,6 +18,7 @@
 #include "wsic/report/comparison.hpp"
 #include "wsic/report/report.hpp"
 #include "wsic/report/report_data.hpp"
+#include "wsic/report/text.hpp"
 #include "wsic/scenario/loader.hpp"
 
 namespace wsic::cli {
@@ -96,6 +98,68 @@ OutputSet comparison_files(const experiment::Comparison& cmp, const experiment::
   return files;
 }
 
+constexpr std::string_view kCompareRowsHeader =
+    "scenario,replication,scheme_id,design_start,design_end,go_live,full_coverage\n";
+constexpr const char* kCompareRowsPartial = ".per_replication.csv.partial";
+
+/// A comparison's block: its accumulator and, with --per-replication, the
+/// rows of its replications, written in replication order as blocks merge.
+struct CompareBlock {
+  experiment::CompareAcc acc;
+  std::string rows;
+  void merge(const CompareBlock& o) { acc.merge(o.acc); }
+};
+
+/// Simulates one replication of every scenario into `b`, with its rows when
+/// `leads` (each scenario's first column) is not empty.
+void replicate_into(const experiment::Comparison& cmp, std::uint64_t seed, std::uint64_t index, CompareBlock& b,
+                    const std::vector<std::string>& leads) {
+  if (leads.empty()) {
+    cmp.replicate(seed, index, b.acc);
+    return;
+  }
+  cmp.replicate(seed, index, b.acc, [&](const std::vector<model::ReplicationOutcome>& rs) {
+    for (std::size_t k = 0; k < rs.size(); ++k) b.rows += replication_rows(cmp.scenarios()[k], leads[k], index, rs[k]);
+  });
+}
+
+std::vector<std::string> row_leads(const experiment::Comparison& cmp, bool per_replication) {
+  std::vector<std::string> leads;
+  if (!per_replication) return leads;
+  for (const auto& sc : cmp.scenarios()) leads.push_back(report::csv_field(sc.name) + ",");
+  return leads;
+}
+
+/// A rows file being written: removed unless it was finished.
+class RowsFile {
+ public:
+  RowsFile() = default;
+  RowsFile(fs::path path, bool with_header) : path_(std::move(path)), file_(path_, true) {
+    if (with_header) file_.write(kCompareRowsHeader);
+  }
+  RowsFile(const RowsFile&) = delete;
+  RowsFile& operator=(const RowsFile&) = delete;
+  ~RowsFile() {
+    if (path_.empty()) return;
+    if (file_.is_open()) file_.close();
+    std::error_code ec;
+    fs::remove(path_, ec);
+  }
+  bool is_open() const noexcept { return file_.is_open(); }
+  const fs::path& path() const noexcept { return path_; }
+  AppendFile& file() { return file_; }
+  /// Closes it and renames it to `final_path`: finished, it stays.
+  void finish_as(const fs::path& final_path) {
+    file_.close();
+    fs::rename(path_, final_path);
+    path_.clear();
+  }
+
+ private:
+  fs::path path_;
+  AppendFile file_;
+};
+
 std::string default_folder(const experiment::Comparison& cmp) {
   const auto& scenarios = cmp.scenarios();
   std::string folder = "compare-" + scenarios.front().name;
@@ -117,7 +181,7 @@ std::size_t checked_accumulator_bytes(const experiment::Comparison& cmp) {
 /// Writes a finished comparison's files, comparison.json last, and prints
 /// its table.
 void write_comparison(const experiment::Comparison& cmp, const experiment::CompareAcc& total, const CompareOptions& opt,
-                      const std::string& folder, const fs::path& out_dir, double seconds) {
+                      const std::string& folder, const fs::path& out_dir, double seconds, RowsFile* rows) {
   const auto check_cancel = [&](const char* during) {
     if (opt.cancel && opt.cancel->load()) throw CompareInterrupted{during};
   };
@@ -126,6 +190,7 @@ void write_comparison(const experiment::Comparison& cmp, const experiment::Compa
   comparison_files(cmp, total, tables, opt, folder, seconds).write_to(out_dir, [&](const std::string&) {
     check_cancel("while writing the results");
   });
+  if (rows && rows->is_open()) rows->finish_as(out_dir / "per_replication.csv");
   // Last: its presence marks a complete comparison.
   check_cancel("while writing the results");
   const report::BatchInfo info{experiment::version(), opt.seed, opt.replications, sim::kDefaultBlockSize};
@@ -150,6 +215,7 @@ experiment::JobIdentity compare_identity(const experiment::Comparison& cmp, cons
   j.seed = opt.seed;
   j.replications = opt.replications;
   j.block_size = sim::kDefaultBlockSize;
+  j.per_replication = opt.per_replication;
   const model::Model m(cmp.scenarios().front());
   j.fingerprint = experiment::run_fingerprint(cmp.scenarios().front(), m, opt.seed);
   return j;
@@ -172,12 +238,32 @@ int compare_part(const experiment::Comparison& cmp, const CompareOptions& opt) {
   part.count = opt.part_count;
   const sim::BlockRange range =
       sim::part_range(sim::block_count(opt.replications, sim::kDefaultBlockSize), opt.part_index, opt.part_count);
-  sim::BlockReducer<experiment::CompareAcc> red(range.first);
+  // The part's rows, with --per-replication: a temporary file beside the
+  // part (or in TMPDIR for the MPI runner), copied into the part at the end.
+  std::optional<RowsFile> rows;
+  if (opt.per_replication) {
+    fs::path dir = out_dir;
+    if (opt.part_sink) {
+      std::error_code ec;
+      dir = fs::temp_directory_path(ec);
+      if (ec) throw InputError(fmt::format("no temporary folder for this part's rows ({}): set TMPDIR", ec.message()));
+    }
+    rows.emplace(dir / fmt::format(".{}.rows.tmp-{:06}", name, static_cast<unsigned>(::getpid()) % 1000000), false);
+  }
+  const std::vector<std::string> leads = row_leads(cmp, opt.per_replication);
+  sim::BlockReducer<CompareBlock> red(range.first);
   try {
-    sim::run_block_range<experiment::CompareAcc>(
-        opt.replications, range.end, experiment::runner_options(spec), [&] { return cmp.empty(); },
-        [&](std::uint64_t index, experiment::CompareAcc& acc) { cmp.replicate(opt.seed, index, acc); }, red,
-        [](experiment::CompareAcc&) {});
+    sim::run_block_range<CompareBlock>(
+        opt.replications, range.end, experiment::runner_options(spec),
+        [&] {
+          return CompareBlock{cmp.empty(), {}};
+        },
+        [&](std::uint64_t index, CompareBlock& b) { replicate_into(cmp, opt.seed, index, b, leads); }, red,
+        [&](CompareBlock& b) {
+          if (!rows) return;
+          rows->file().write(b.rows);
+          std::string().swap(b.rows);
+        });
   } catch (const sim::Cancelled& c) {
     if (tty) std::fputc('\n', stderr);
     throw CompareInterrupted{
@@ -185,19 +271,24 @@ int compare_part(const experiment::Comparison& cmp, const CompareOptions& opt) {
   }
   if (tty) std::fputc('\n', stderr);
   experiment::PartBatch batch{"compare", opt.replications, range, {}};
-  for (const auto& n : red.partials()) batch.nodes.push_back({n.first, n.blocks, n.acc.save()});
+  for (const auto& n : red.partials()) batch.nodes.push_back({n.first, n.blocks, n.acc.acc.save()});
   part.batches.push_back(std::move(batch));
+  if (rows) {
+    part.rows = Prefix{rows->file().bytes(), rows->file().hash()};
+    rows->file().close();
+  }
   part.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   part.batch_seconds = part.wall_seconds;
   part.threads = experiment::effective_threads(opt.threads);
   part.host = host_name();
   if (opt.cancel && opt.cancel->load()) throw CompareInterrupted{"before the part was written"};
   const std::string header = experiment::encode_part(part);
+  const fs::path rows_path = rows ? rows->path() : fs::path();
   if (opt.part_sink) {
-    opt.part_sink(header, {});
+    opt.part_sink(header, rows_path);
     return kExitOk;
   }
-  write_file_atomic(out_dir / name, header);
+  write_file_atomic(out_dir / name, header, rows_path);
   if (!opt.quiet) {
     std::cout << fmt::format(
         "part {} of {}: blocks {} to {} of {} of a comparison of {} scenarios in {:.2f} s; wrote {}\n"
@@ -226,16 +317,30 @@ int compare_scenarios(const CompareOptions& opt) {
   const bool tty = opt.progress && ::isatty(STDERR_FILENO);
   if (tty) spec.progress = draw_progress;
   const auto t0 = std::chrono::steady_clock::now();
-  experiment::CompareAcc total;
+  std::optional<RowsFile> rows;
+  if (opt.per_replication) rows.emplace(out_dir / kCompareRowsPartial, true);
+  const std::vector<std::string> leads = row_leads(cmp, opt.per_replication);
+  sim::BlockReducer<CompareBlock> red;
   try {
-    total = cmp.run(spec);
+    sim::run_blocks<CompareBlock>(
+        opt.replications, experiment::runner_options(spec),
+        [&] {
+          return CompareBlock{cmp.empty(), {}};
+        },
+        [&](std::uint64_t index, CompareBlock& b) { replicate_into(cmp, opt.seed, index, b, leads); }, red,
+        [&](CompareBlock& b) {
+          if (!rows) return;
+          rows->file().write(b.rows);
+          std::string().swap(b.rows);
+        });
   } catch (const sim::Cancelled& c) {
     if (tty) std::fputc('\n', stderr);
     throw CompareInterrupted{fmt::format("after {} of {} replications", c.done(), c.total())};
   }
   if (tty) std::fputc('\n', stderr);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  write_comparison(cmp, total, opt, folder, out_dir, seconds);
+  write_comparison(cmp, red.result(CompareBlock{cmp.empty(), {}}).acc, opt, folder, out_dir, seconds,
+                   rows ? &*rows : nullptr);
   return kExitOk;
 }
 
@@ -271,6 +376,9 @@ int compare_merged(const std::vector<const PartInput*>& parts, const experiment:
   const fs::path out_dir = opt.out ? *opt.out : fs::path("results") / folder;
   const OutputFolder out(out_dir, "comparison.json", opt.force);
   const experiment::CompareAcc shape = cmp.empty();
+  opt.per_replication = j.per_replication;
+  std::optional<RowsFile> rows;
+  if (opt.per_replication) rows.emplace(out_dir / kCompareRowsPartial, true);
   sim::BlockReducer<experiment::CompareAcc> red;
   double longest = 0.0;
   for (const PartInput* in : parts) {
@@ -295,9 +403,10 @@ int compare_merged(const std::vector<const PartInput*>& parts, const experiment:
       }
       red.push(sim::BlockReducer<experiment::CompareAcc>::Node{std::move(acc), n.blocks, n.first});
     }
+    if (rows) in->copy_rows(p, [&](std::string_view bytes) { rows->file().write(bytes); });
     longest = std::max(longest, p.batch_seconds);
   }
-  write_comparison(cmp, red.result(cmp.empty()), opt, folder, out_dir, longest);
+  write_comparison(cmp, red.result(cmp.empty()), opt, folder, out_dir, longest, rows ? &*rows : nullptr);
   return kExitOk;
 }
 }  // namespace

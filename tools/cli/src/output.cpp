@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <string>
 
+#include "wsic/model/scenario.hpp"
+
 namespace wsic::cli {
 
 namespace {
@@ -28,6 +30,20 @@ void draw_progress(const sim::Progress& p) {
   fmt::print(stderr, "\r[{}] {:>5.1f}%  {}/{}  {:.0f} rep/s  {} left   ", bar, 100.0 * frac, p.done, p.total, rate,
              format_seconds(eta));
   std::fflush(stderr);
+}
+
+std::string replication_rows(const model::Scenario& sc, std::string_view lead, std::uint64_t index,
+                             const model::ReplicationOutcome& r) {
+  const auto day = [&](double d) {
+    return d == model::kNever ? std::string() : model::iso_day(sc, static_cast<int>(d));
+  };
+  std::string rows;
+  for (std::size_t s = 0; s < r.schemes.size(); ++s) {
+    const auto& so = r.schemes[s];
+    rows += fmt::format("{}{},{},{},{},{},{}\n", lead, index, sc.schemes[s].id, day(so.design_start),
+                        day(so.design_end), day(so.go_live), day(so.full_coverage));
+  }
+  return rows;
 }
 
 }  // namespace wsic::cli

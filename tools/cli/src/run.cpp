@@ -312,25 +312,12 @@ class RunJob {
 
   // --- batch -----------------------------------------------------------------
 
-  std::string rows_of(std::uint64_t index, const model::ReplicationOutcome& r) const {
-    const auto day = [&](double d) {
-      return d == model::kNever ? std::string() : report::iso_day(sc_, static_cast<int>(d));
-    };
-    std::string rows;
-    for (std::size_t s = 0; s < r.schemes.size(); ++s) {
-      const auto& so = r.schemes[s];
-      rows += fmt::format("{},{},{},{},{},{}\n", index, sc_.schemes[s].id, day(so.design_start), day(so.design_end),
-                          day(so.go_live), day(so.full_coverage));
-    }
-    return rows;
-  }
-
   /// One replication of the main batch into a block's accumulator.
   void replicate(std::uint64_t index, Block& acc) const {
     thread_local model::ReplicationOutcome r;
     model_.simulate(opt_.seed, index, r);
     acc.outcomes.add(r);
-    if (opt_.per_replication) acc.rows += rows_of(index, r);
+    if (opt_.per_replication) acc.rows += replication_rows(sc_, "", index, r);
   }
   /// A finished block's rows, written in replication order.
   void write_rows(Block& b) {

@@ -5,6 +5,7 @@
 /// on one time axis.
 
 #include <cstddef>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -83,7 +84,9 @@ class Comparison {
   CompareAcc run(const BatchSpec& spec) const;
   /// Simulates replication `index` of every scenario into `acc`; safe to
   /// call from several threads at once for different accumulators.
-  void replicate(std::uint64_t seed, std::uint64_t index, CompareAcc& acc) const;
+  /// `seen`, when given, is shown the scenarios' outcomes (the base first).
+  void replicate(std::uint64_t seed, std::uint64_t index, CompareAcc& acc,
+                 const std::function<void(const std::vector<model::ReplicationOutcome>&)>& seen = {}) const;
 
  private:
   std::vector<model::Scenario> scenarios_;

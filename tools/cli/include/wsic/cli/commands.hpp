@@ -21,6 +21,7 @@ struct CompareOptions {
   std::uint64_t seed = kDefaultSeed;
   unsigned threads = 0;
   std::vector<std::string> overrides;        ///< --set PATH=VALUE, applied to every scenario in order
+  bool per_replication = false;              ///< also write one row per scenario, replication and scheme
   std::optional<std::filesystem::path> out;  ///< default results/compare-<base>-<whatif...>/
   bool force = false;
   bool progress = true;

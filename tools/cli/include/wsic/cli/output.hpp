@@ -2,11 +2,22 @@
 /// What every command shows on the terminal while it works (the output
 /// folder is files.hpp's OutputFolder).
 
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "wsic/model/model.hpp"
 #include "wsic/sim/runner.hpp"
 
 namespace wsic::cli {
 
 /// A one-line progress bar with rate and time left, redrawn on stderr.
 void draw_progress(const sim::Progress& p);
+
+/// One replication's per-replication rows: a line per scheme of `sc`,
+/// `lead` (e.g. the scenario column) then the replication, the scheme and
+/// its dates (empty when not reached by the horizon).
+std::string replication_rows(const model::Scenario& sc, std::string_view lead, std::uint64_t index,
+                             const model::ReplicationOutcome& r);
 
 }  // namespace wsic::cli
