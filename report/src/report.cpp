@@ -907,11 +907,12 @@ Chart barrier_chart(const json& data) {
   const double row_h = 34;
   auto [f, doc, x] = tornado_canvas(name, title, t, 236, row_h, 56,
                                     "Horizontal bar chart: for each barrier, the shift in " + measure + " (" + t.unit +
-                                        ") when that barrier is switched off; a thick bar for the median shift and a "
-                                        "thin bar for the 80th percentile.",
+                                        ") when that barrier is switched off; a thick bar for the shift of the median "
+                                        "date and a thin bar for the shift of the 80th-percentile date.",
                                     "Shift in " + measure + (says_off ? "" : " when the barrier is switched off") +
                                         " (" + t.unit + "; negative = earlier)");
-  legend(doc, 16, 52, 704, {swatch("P50 shift (median)", "#0072B2"), swatch("P80 shift (80th percentile)", "#E69F00")});
+  legend(doc, 16, 52, 704,
+         {swatch("Shift of the median (P50) date", "#0072B2"), swatch("Shift of the P80 date", "#E69F00")});
 
   std::string csv = "barrier_id,barrier_name,series,quantile,shift_days\n";
   for (std::size_t i = 0; i < t.bars.size(); ++i) {
@@ -926,7 +927,10 @@ Chart barrier_chart(const json& data) {
       doc, name, title,
       "Each bar shows how far the " + measure + (says_off ? " moves" : " moves when that barrier is switched off") +
           " (same random numbers, so the difference is the barrier's own "
-          "effect); the thick bar is the median shift, the thin bar the 80th percentile, biggest effect first.",
+          "effect); the thick bar is the shift of the median date (the difference of the two medians, not the median "
+          "of "
+          "paired differences), the thin bar the shift of the 80th-percentile date, biggest effect first. Each bar "
+          "is one barrier switched off alone: the bars do not add up to the effect of switching several off.",
       std::move(csv));
 }
 
@@ -1097,9 +1101,11 @@ Chart criticality_chart(const json& data) {
   const HeatGrid g{label_w, cw, ch, top + header_h};
   const double height = g.grid_top + ch * static_cast<double>(schemes.size()) + 56;
   Document doc(name, width, height, title,
-               "Heat map: for each scheme (rows) and workstream (columns), the percentage of replications in which the "
-               "workstream lay on the scheme's critical path.");
-  chart_title(doc, title, "Share of replications with the workstream on the scheme's critical path (%)");
+               "Heat map: for each scheme (rows) and workstream (columns), of the replications in which the scheme "
+               "went live, the percentage with the workstream on its critical path.");
+  chart_title(doc, title,
+              "Of the replications in which the scheme went live, share with the workstream on its "
+              "critical path (%)");
   criticality_headers(doc, g, ws);
   std::string csv = "scheme_id,scheme_name,workstream_id,workstream_name,criticality\n";
   for (std::size_t s = 0; s < schemes.size(); ++s) {
@@ -1109,8 +1115,9 @@ Chart criticality_chart(const json& data) {
   criticality_key(doc, g, g.grid_top + ch * static_cast<double>(schemes.size()) + 16);
   return finish(
       doc, name, title,
-      "Each cell gives the percentage of replications in which that workstream was on the scheme's critical path; "
-      "the darker the cell, the more often that workstream set the go-live date.",
+      "Each cell gives, of the replications in which the scheme went live within the horizon (only those have a "
+      "critical path), the percentage in which that workstream was on it; the darker the cell, the more often that "
+      "workstream set the go-live date.",
       std::move(csv));
 }
 
@@ -1226,7 +1233,8 @@ Chart spend_chart(const json& data) {
   return finish(
       doc, name, title,
       "Each bar stacks the mean spend in a financial year on the central team, consultancy and local support; the "
-      "black line marks what was funded that year, so a bar above its line is an overspend.",
+      "black line marks what was funded that year. Spend here is the funding of what each run kept busy, so it "
+      "never exceeds the line: the gap below it is money funded but not used.",
       std::move(csv));
 }
 

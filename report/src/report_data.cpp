@@ -322,7 +322,7 @@ ordered_json criticality_json(const model::Scenario& sc, const model::Outcomes& 
   for (std::size_t s = 0; s < sc.schemes.size(); ++s) {
     schemes.push_back({{"id", sc.schemes[s].id}, {"name", sc.schemes[s].name}});
     ordered_json row = ordered_json::array();
-    for (std::size_t w = 0; w < sc.workstreams.size(); ++w) row.push_back(share(o.critical[s][w], o.replications));
+    for (std::size_t w = 0; w < sc.workstreams.size(); ++w) row.push_back(o.criticality(s, w));
     values.push_back(row);
   }
   return {{"workstreams", ws}, {"schemes", schemes}, {"values", values}};

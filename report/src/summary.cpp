@@ -47,7 +47,7 @@ ordered_json schemes_json(const model::Scenario& sc, const model::Outcomes& o) {
     js["full_coverage"] = quantiles(sc, o.full_coverage[s]);
     ordered_json crit;
     for (std::size_t w = 0; w < sc.workstreams.size(); ++w)
-      crit[sc.workstreams[w].id] = share(o.critical[s][w], o.replications);
+      crit[sc.workstreams[w].id] = o.criticality(s, w);
     js["criticality"] = crit;
     schemes.push_back(js);
   }
@@ -150,7 +150,7 @@ std::string criticality_csv(const model::Scenario& sc, const model::Outcomes& o)
   f << "scheme_id,workstream_id,criticality\n";
   for (std::size_t s = 0; s < sc.schemes.size(); ++s) {
     for (std::size_t w = 0; w < sc.workstreams.size(); ++w) {
-      f << sc.schemes[s].id << ',' << sc.workstreams[w].id << ',' << fraction(share(o.critical[s][w], o.replications))
+      f << sc.schemes[s].id << ',' << sc.workstreams[w].id << ',' << fraction(o.criticality(s, w))
         << '\n';
     }
   }

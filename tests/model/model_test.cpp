@@ -448,6 +448,16 @@ TEST_CASE("Outcomes.MonthsMilestonesCriticalityAndSpendAddUp", "[model][outcomes
   CHECK(o.spend_central_team[0] == Approx(1.0));
   CHECK(o.spend_consultancy[0] == Approx(0.4));
   CHECK(o.spend_local[0] == Approx(0.4));
+  // A third replication in which scheme one never goes live has no critical
+  // path for it: the criticality index is over the two where it did.
+  r.schemes[0].go_live = kNever;
+  r.schemes[0].critical = 0;
+  o.add(r);
+  CHECK(o.criticality(0, 0) == 1.0);
+  CHECK(o.criticality(0, 1) == 0.0);
+  CHECK(o.criticality(1, 1) == 1.0);
+  Outcomes never(sc);
+  CHECK(never.criticality(0, 0) == 0.0);
 }
 
 TEST_CASE("Model.CentralCapacityNeverWrapsAndNeverExceedsTheSchemes", "[model]") {

@@ -93,6 +93,13 @@ class Outcomes {
   std::vector<std::vector<std::uint64_t>> scheme_live_at;
   /// [scheme][workstream]: replications with the workstream on the critical path.
   std::vector<std::vector<std::uint64_t>> critical;
+  /// The criticality index: the share of the replications in which scheme
+  /// `s` went live within the horizon (the only ones with a critical path)
+  /// that had workstream `w` on it; 0 when the scheme never went live.
+  double criticality(std::size_t s, std::size_t w) const {
+    const std::uint64_t live = go_live[s].total() - go_live[s].never();
+    return live ? static_cast<double>(critical[s][w]) / static_cast<double>(live) : 0.0;
+  }
   /// Per barrier: total strikes over all replications.
   std::vector<std::uint64_t> barrier_hits;
   /// Per funding year: total spend over all replications, £m.
