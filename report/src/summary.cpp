@@ -116,6 +116,7 @@ std::string schemes_csv(const model::Scenario& sc, const model::Outcomes& o) {
   }
   row("programme", "Programme", "codesign_end", o.codesign_end);
   row("programme", "Programme", "first_live", o.first_live);
+  row("programme", "Programme", "majority_live", o.majority_live);
   row("programme", "Programme", "all_live", o.all_live);
   row("programme", "Programme", "all_full_coverage", o.all_full_coverage);
   return f.str();

@@ -1,6 +1,7 @@
 #include "wsic/report/summary.hpp"
 
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 
@@ -88,4 +89,21 @@ TEST_CASE("Summary.CsvNumbersAreWrittenWhole", "[cli][summary]") {
   const std::string want = whole.substr(0, whole.size() - 2);  // four decimals
   REQUIRE(want.size() == 101 + 5);
   CHECK(spend.find(",central_team," + want + ",") != std::string::npos);
+}
+
+TEST_CASE("Summary.SchemesCsvHasEveryProgrammeMeasureOfTheJson", "[report][summary]") {
+  // The programme rows of schemes.csv are the programme's dates in
+  // summary.json, the majority of schemes live included.
+  const model::Scenario sc = scenario::load_scenario("scenarios/baseline.yaml");
+  const model::Outcomes o = small_batch(sc);
+  const std::string csv = report::summary_csvs(sc, o).at("schemes.csv");
+  const auto json = nlohmann::json::parse(report::summary_json(sc, o, report::BatchInfo{"test", 5, 40, 8}));
+  for (const char* measure : {"first_live", "majority_live", "all_live", "all_full_coverage"}) {
+    INFO(measure);
+    const std::string line = line_starting(csv, std::string("programme,Programme,") + measure + ",");
+    REQUIRE_FALSE(line.empty());
+    const auto& q = json["programme"][measure];
+    const std::string p50 = q["p50"].is_null() ? std::string() : q["p50"].get<std::string>();
+    CHECK(line.find("," + p50 + ",") != std::string::npos);
+  }
 }
