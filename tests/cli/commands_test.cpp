@@ -114,3 +114,17 @@ TEST_CASE("Commands.CompareKeepsLongNamesWhole", "[cli][compare]") {
   CHECK(table_rows == 4);
   fs::remove_all(dir);
 }
+
+TEST_CASE("Commands.CompareFolderNamesStayShort", "[cli][compare]") {
+  using wsic::cli::compare_folder_name;
+  CHECK(compare_folder_name({"baseline", "early-national-action"}) == "compare-baseline-early-national-action");
+  std::vector<std::string> many{"baseline"};
+  for (int i = 0; i < 200; ++i) many.push_back("what-if-number-" + std::to_string(i));
+  const std::string name = compare_folder_name(many);
+  CHECK(name.size() <= 80);
+  CHECK(name.rfind("compare-baseline-and-200-whatifs-", 0) == 0);
+  // Another set of what-ifs, another folder.
+  many.back() = "something-else";
+  CHECK(compare_folder_name(many) != name);
+  CHECK(compare_folder_name({std::string(300, 'b'), "x"}).size() <= 80);
+}

@@ -305,9 +305,9 @@ int main(int argc, char** argv) {
       int early = kExitOk;
       if (rank == 0) {
         try {
-          std::string folder = "compare";
-          for (const auto& f : o.scenarios) folder += "-" + scenario_name(f, o.overrides);
-          early = check_output_folder(merge.out, folder, "comparison.json", o.force);
+          std::vector<std::string> names;
+          for (const auto& f : o.scenarios) names.push_back(scenario_name(f, o.overrides));
+          early = check_output_folder(merge.out, compare_folder_name(names), "comparison.json", o.force);
         } catch (const std::exception&) {
           // The scenarios' own problems are reported by the comparison itself.
         }

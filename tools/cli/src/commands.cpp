@@ -20,8 +20,25 @@
 #include "wsic/report/report_data.hpp"
 #include "wsic/report/text.hpp"
 #include "wsic/scenario/loader.hpp"
+#include "wsic/sim/serial.hpp"
 
 namespace wsic::cli {
+
+std::string compare_folder_name(const std::vector<std::string>& names) {
+  // "compare-base-whatif" while that stays short; otherwise the base, the
+  // number of what-ifs and a checksum of their names, so many what-ifs (or
+  // long names) never make a name a filesystem refuses, and different sets
+  // of what-ifs get different folders.
+  std::string full = "compare";
+  for (const auto& n : names) full += "-" + n;
+  constexpr std::size_t kLongest = 80;
+  if (full.size() <= kLongest) return full;
+  sim::Fnv1a h;
+  for (const auto& n : names) h.add(n).add(std::string_view("\0", 1));
+  std::string base = names.empty() ? std::string() : names.front();
+  if (base.size() > 40) base.resize(40);
+  return fmt::format("compare-{}-and-{}-whatifs-{:08x}", base, names.size() - 1, h.value() & 0xffffffffU);
+}
 
 int validate_command(const std::vector<std::filesystem::path>& files) {
   bool ok = true;
@@ -161,10 +178,9 @@ class RowsFile {
 };
 
 std::string default_folder(const experiment::Comparison& cmp) {
-  const auto& scenarios = cmp.scenarios();
-  std::string folder = "compare-" + scenarios.front().name;
-  for (std::size_t k = 1; k < scenarios.size(); ++k) folder += "-" + scenarios[k].name;
-  return folder;
+  std::vector<std::string> names;
+  for (const auto& sc : cmp.scenarios()) names.push_back(sc.name);
+  return compare_folder_name(names);
 }
 
 std::size_t checked_accumulator_bytes(const experiment::Comparison& cmp) {

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "wsic/cli/run.hpp"
@@ -32,6 +33,10 @@ struct CompareOptions {
   std::uint64_t part_count = 0;
   PartSink part_sink;
 };
+
+/// The default output folder of a comparison of scenarios named `names`
+/// (the base first), under results/: short however many what-ifs there are.
+std::string compare_folder_name(const std::vector<std::string>& names);
 
 /// Runs every scenario with common random numbers and reports paired
 /// differences against the base.
