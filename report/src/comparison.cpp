@@ -23,8 +23,8 @@ CompareTables compare_tables(const std::vector<model::Scenario>& scenarios, cons
     ordered_json rows = ordered_json::array();
     t.table += "\n" + scenarios[k].name + " against " + base.name + " (shift in go-live, days; negative is earlier)\n";
     constexpr std::size_t kNameWidth = 36;
-    t.table += fmt::format("{} {:>9} {:>17} {:>8} {:>8} {:>8} {:>9}\n", fit_column("", kNameWidth), "mean", "95% CI",
-                           "P10", "P50", "P90", "P(earlier)");
+    t.table += fmt::format("{} {:>9} {:>17} {:>8} {:>8} {:>8} {:>9}\n", fit_column("", kNameWidth), "mean",
+                           "95% MC error", "P10", "P50", "P90", "P(earlier)");
     for (std::size_t i = 0; i < series.size(); ++i) {
       if (series[i].base_index >= 0 && series[i].whatif_index[k - 1] < 0) continue;
       const auto s = total.diffs[k - 1].summary(i);
@@ -50,6 +50,9 @@ CompareTables compare_tables(const std::vector<model::Scenario>& scenarios, cons
     }
     t.whatifs.push_back({{"name", scenarios[k].name}, {"rows", rows}});
   }
+  t.table +=
+      "\nThe interval is Monte Carlo (simulation) error of the mean shift: how far it could move with more "
+      "replications,\nnot the uncertainty of the forecast, which is the spread from P10 to P90.\n";
   return t;
 }
 

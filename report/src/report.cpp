@@ -1599,7 +1599,7 @@ Chart comparison_chart(const json& data) {
   const double height = top + row_h * static_cast<double>(rows.size()) + 50;
   Document doc(name, kWidth, height, title,
                "Dot plot: for each what-if and each scheme, the median (P50) shift in go-live date against " + base +
-                   " with its 95% confidence interval, and the mean shift.");
+                   " with its 95% simulation-error interval, and the mean shift.");
   chart_title(doc, title, "Shift in go-live date against " + base + " (days; negative = earlier); paired replications");
   const Frame f{200, top, 700, top + row_h * static_cast<double>(rows.size())};
   const Scale x = shift_scale(shifts.lo, shifts.hi, f.left + 10, f.right - 10);
@@ -1623,7 +1623,8 @@ Chart comparison_chart(const json& data) {
   return finish(
       doc, name, title,
       "Each dot is the median shift in a scheme's go-live date under a what-if compared with " + base +
-          " (same random numbers), with its 95% confidence interval; the open diamond is the mean shift; left of "
+          " (same random numbers), with its 95% interval for simulation (Monte Carlo) error; the open diamond is the "
+          "mean shift; left of "
           "the zero line means earlier.",
       std::move(csv));
 }
@@ -1684,7 +1685,7 @@ std::string date_cell(const json& q) {
   if (ci.size() == 2) {
     auto bound = [](const json& b) { return b.is_null() ? std::string("after horizon") : text(&b, kDash); };
     if (!(ci[0].is_null() && ci[1].is_null()))
-      s += "<span class=\"ci\">95% CI " + h(bound(ci[0])) + " to " + h(bound(ci[1])) + "</span>";
+      s += "<span class=\"ci\">simulation error (95%): " + h(bound(ci[0])) + " to " + h(bound(ci[1])) + "</span>";
   }
   return s;
 }
@@ -1738,7 +1739,9 @@ std::string quantile_table(const json& data) {
   const json& rows = array(data, "quantiles");
   if (rows.empty()) return table_not_shown("quantile table", "the input has no quantiles");
   std::string s = table_start("quantiles",
-                              "Go-live dates: percentiles across replications, with 95% confidence intervals "
+                              "Go-live dates: percentiles across replications. The spread from P10 to P90 is the "
+                              "forecast's uncertainty; the small interval under each date is simulation (Monte "
+                              "Carlo) error, how far that percentile could move with more replications "
                               "(\xE2\x80\x9C"
                               "after horizon\xE2\x80\x9D: not reached within the simulated period)",
                               column_head("Scheme or milestone") + column_head("P10") + column_head("P50 (median)") +
@@ -1797,8 +1800,8 @@ std::string comparison_table(const json& w, const std::string& base) {
   std::string s = table_start(
       "comparison",
       h(text(w, "name", "what-if")) + " against " + h(base) + ": shift in go-live date (days; negative = earlier)",
-      column_head("Scheme or milestone") + column_head("P50 shift (95% CI)", true) +
-          column_head("Mean shift (95% CI)", true) + column_head("P10", true) + column_head("P90", true) +
+      column_head("Scheme or milestone") + column_head("P50 shift (95% simulation error)", true) +
+          column_head("Mean shift (95% simulation error)", true) + column_head("P10", true) + column_head("P90", true) +
           column_head("P(earlier)", true) + column_head("P(later)", true));
   for (const json& r : array(w, "rows")) {
     s += row_start(h(text(r, "name", text(r, "id"))));

@@ -46,8 +46,7 @@ ordered_json schemes_json(const model::Scenario& sc, const model::Outcomes& o) {
     js["design_end"] = quantiles(sc, o.design_end[s]);
     js["full_coverage"] = quantiles(sc, o.full_coverage[s]);
     ordered_json crit;
-    for (std::size_t w = 0; w < sc.workstreams.size(); ++w)
-      crit[sc.workstreams[w].id] = o.criticality(s, w);
+    for (std::size_t w = 0; w < sc.workstreams.size(); ++w) crit[sc.workstreams[w].id] = o.criticality(s, w);
     js["criticality"] = crit;
     schemes.push_back(js);
   }
@@ -151,8 +150,7 @@ std::string criticality_csv(const model::Scenario& sc, const model::Outcomes& o)
   f << "scheme_id,workstream_id,criticality\n";
   for (std::size_t s = 0; s < sc.schemes.size(); ++s) {
     for (std::size_t w = 0; w < sc.workstreams.size(); ++w) {
-      f << sc.schemes[s].id << ',' << sc.workstreams[w].id << ',' << fraction(o.criticality(s, w))
-        << '\n';
+      f << sc.schemes[s].id << ',' << sc.workstreams[w].id << ',' << fraction(o.criticality(s, w)) << '\n';
     }
   }
   return f.str();
