@@ -18,15 +18,8 @@ constexpr std::size_t kChecksumBytes = 8;
 /// No header is this large: a length past it is damage, not data.
 constexpr std::uint64_t kMaxRawBytes = std::uint64_t{16} << 30;
 
-void put_u64(std::string& out, std::uint64_t v) {
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xffU));
-}
-std::uint64_t get_u64(std::string_view in, std::size_t at) {
-  std::uint64_t v = 0;
-  for (int i = 0; i < 8; ++i)
-    v |= static_cast<std::uint64_t>(static_cast<unsigned char>(in[at + static_cast<std::size_t>(i)])) << (8 * i);
-  return v;
-}
+/// The u64 at byte `at` (little-endian, as ByteWriter writes it).
+std::uint64_t u64_at(std::string_view in, std::size_t at) { return sim::ByteReader(in.substr(at, 8)).read_u64(); }
 
 void write_job(sim::ByteWriter& w, const JobIdentity& j) {
   w.write_string(j.command);
@@ -130,12 +123,14 @@ std::string encode_part(const Part& p) {
   const std::string packed = compress(raw);
   sim::ByteWriter out;
   out.write_header(kTag, kVersion);
+  out.write_u64(packed.size());
+  out.write_u64(raw.size());
   std::string bytes = out.release();
-  put_u64(bytes, packed.size());
-  put_u64(bytes, raw.size());
   bytes += packed;
-  put_u64(bytes, sim::Fnv1a().add(bytes).value());
-  return bytes;
+  const std::uint64_t checksum = sim::Fnv1a().add(bytes).value();
+  sim::ByteWriter sealed(std::move(bytes));
+  sealed.write_u64(checksum);
+  return sealed.release();
 }
 
 std::uint64_t part_header_bytes(std::string_view start) {
@@ -148,8 +143,8 @@ std::uint64_t part_header_bytes(std::string_view start) {
   } catch (const sim::SerialError&) {
     throw PartError("the part was written by another version of wsic's part format");
   }
-  const std::uint64_t packed = get_u64(start, 8);
-  const std::uint64_t raw = get_u64(start, 16);
+  const std::uint64_t packed = u64_at(start, 8);
+  const std::uint64_t raw = u64_at(start, 16);
   // Deflate packs at most about 1032 to 1: a larger claim is damage, and
   // would otherwise be an allocation out of all proportion to the file.
   if (packed > kMaxRawBytes || raw > kMaxRawBytes || raw > packed * 1040 + 1024) {
@@ -162,12 +157,12 @@ Part decode_part(std::string_view bytes) {
   const std::uint64_t size = part_header_bytes(bytes);
   if (bytes.size() < size) throw PartError(fmt::format("the part is truncated ({} bytes)", bytes.size()));
   const std::string_view body = bytes.substr(0, size - kChecksumBytes);
-  if (sim::Fnv1a().add(body).value() != get_u64(bytes, body.size())) {
+  if (sim::Fnv1a().add(body).value() != u64_at(bytes, body.size())) {
     throw PartError(
         "the part is damaged: its checksum does not match its contents (it was changed, truncated or only "
         "partly written)");
   }
-  const std::string raw = decompress(body.substr(kPartPreludeBytes), get_u64(bytes, 16));
+  const std::string raw = decompress(body.substr(kPartPreludeBytes), u64_at(bytes, 16));
   try {
     sim::ByteReader r(raw);
     Part p;

@@ -152,12 +152,6 @@ class CerrTo {
   std::streambuf* saved_;
 };
 
-// Options that do not fit together: the message is printed, the exit code
-// travels to every rank.
-struct BadUsage {
-  int code = wsic::cli::kExitBadInput;
-};
-
 // Rank 0 looks at the output folder before any work: results already there
 // (and no --force) would otherwise be found only after the whole batch.
 int check_output_folder(const std::optional<std::filesystem::path>& out, const std::string& fallback,
@@ -180,15 +174,164 @@ int finish(int code) {
   MPI_Finalize();
   return code;
 }
+
+/// This rank's share of the job, and what the ranks agree on afterwards.
+struct Rank {
+  int rank = 0;
+  int size = 1;
+  bool can_watch = false;   // MPI allows the peer watch's thread
+  std::ostringstream held;  // what this rank said, shown only if it matters
+  std::string part;         // this rank's finished part
+  wsic::cli::MergeOptions merge;
+  std::filesystem::path checkpoints;  // rank 0: the ranks' checkpoint folder, if any
+  bool stopped = false;               // another rank's failure stopped this one
+
+  wsic::cli::PartSink keep() {
+    return [this](std::string header, const std::filesystem::path& rows) {
+      part = std::move(header);
+      if (!rows.empty()) part += slurp(rows);
+    };
+  }
+};
+
+/// Makes `o` (run's or compare's options) compute this rank's part, handed
+/// to `r.part`, and keeps what the merge on rank 0 needs.
+template <class Options>
+void share_out(Options& o, Rank& r) {
+  r.merge.out = o.out;
+  r.merge.force = o.force;
+  r.merge.quiet = o.quiet;
+  r.merge.progress = o.progress && r.rank == 0;
+  o.part_index = static_cast<std::uint64_t>(r.rank) + 1;
+  o.part_count = static_cast<std::uint64_t>(r.size);
+  o.part_sink = r.keep();
+  o.quiet = true;
+  o.progress = r.rank == 0 && o.progress;
+}
+
+/// Rank 0 looks at the output folder before any work (`folder` names the
+/// default one and may throw: the command itself reports a bad scenario);
+/// every rank gets its verdict.
+template <class Folder>
+int check_before_work(const Rank& r, const char* marker, bool force, Folder&& folder) {
+  int early = wsic::cli::kExitOk;
+  if (r.rank == 0) {
+    try {
+      early = check_output_folder(r.merge.out, folder(), marker, force);
+    } catch (const std::exception&) {
+      // The scenario's own problems are reported by the command itself.
+    }
+  }
+  MPI_Bcast(&early, 1, MPI_INT, 0, MPI_COMM_WORLD);
+  return early;
+}
+
+/// Runs this rank's part while watching for another rank's failure; tells
+/// the others when this one fails.
+template <class Work>
+int compute(Rank& r, Work&& work) {
+  PeerWatch watch(r.can_watch && r.size > 1);
+  int code = wsic::cli::kExitOk;
+  try {
+    code = work();
+  } catch (const std::exception& e) {
+    std::cerr << "wsic-mpi: " << e.what() << '\n';
+    code = wsic::cli::kExitFailure;
+  }
+  watch.stop();
+  r.stopped = watch.stopped();
+  if (code != wsic::cli::kExitOk && !r.stopped) PeerWatch::tell_others(r.rank, r.size);
+  return code;
+}
+
+/// Runs the command on this rank; returns its exit code.
+int run_share(Rank& r, wsic::cli::RunCommand& run, wsic::cli::CompareCommand& compare) {
+  using namespace wsic::cli;
+  if (*run.app) {
+    for (const char* alone : {"--part", "--resume"}) {
+      if (run.app->count(alone) > 0) {
+        std::cerr << "wsic-mpi: " << alone << " cannot be given: the ranks share the run out\n";
+        return kExitBadInput;
+      }
+    }
+    if (const auto bad = complete_run(run, &g_cancel)) return *bad;
+    RunOptions& o = run.options;
+    share_out(o, r);
+    const int early = check_before_work(r, "summary.json", o.force, [&] {
+      const std::string name = scenario_name(o.scenario, o.overrides);
+      r.checkpoints = (o.out ? *o.out : std::filesystem::path("results") / name) / kMpiParts;
+      return name;
+    });
+    if (early != kExitOk) return early;
+    return compute(r, [&] { return run_command(o); });
+  }
+  if (compare.app->count("--part") > 0) {
+    std::cerr << "wsic-mpi: --part cannot be given: the ranks share the comparison out\n";
+    return kExitBadInput;
+  }
+  if (const auto bad = complete_compare(compare, &g_cancel)) return *bad;
+  CompareOptions& o = compare.options;
+  share_out(o, r);
+  const int early = check_before_work(r, "comparison.json", o.force, [&] {
+    std::vector<std::string> names;
+    for (const auto& f : o.scenarios) names.push_back(scenario_name(f, o.overrides));
+    return compare_folder_name(names);
+  });
+  if (early != kExitOk) return early;
+  return compute(r, [&] { return compare_command(o); });
+}
+
+/// Every rank learns whether any failed, and the failure is told once: by
+/// rank 0 when it failed itself, else by the rank that did. Returns the
+/// worst exit code of the ranks' own failures.
+int settle(const Rank& r, int code) {
+  // A rank stopped by another's failure did not fail itself.
+  const int own = r.stopped ? wsic::cli::kExitOk : code;
+  const int worst = agree(own);
+  int first_own = own;
+  MPI_Bcast(&first_own, 1, MPI_INT, 0, MPI_COMM_WORLD);
+  if (worst == wsic::cli::kExitOk) return worst;
+  if (own != wsic::cli::kExitOk && (r.rank == 0 || first_own == wsic::cli::kExitOk)) {
+    std::cerr << (r.rank == 0 ? std::string() : "rank " + std::to_string(r.rank) + ": ") << r.held.str();
+  }
+  MPI_Barrier(MPI_COMM_WORLD);
+  if (r.rank == 0 && own == wsic::cli::kExitOk) {
+    std::cerr << "wsic-mpi: another rank failed (exit " << worst << "); no results were written\n";
+  }
+  return worst;
+}
+
+/// Rank 0 receives the parts in rank order and merges them as `wsic merge`
+/// does; the other ranks send theirs.
+int gather_and_merge(Rank& r) {
+  if (r.rank != 0) {
+    send_bytes(r.part, 0);
+    return wsic::cli::kExitOk;
+  }
+  std::vector<wsic::cli::PartInput> inputs;
+  inputs.push_back(wsic::cli::PartInput::from_bytes("rank 0", std::move(r.part)));
+  for (int k = 1; k < r.size; ++k) {
+    inputs.push_back(wsic::cli::PartInput::from_bytes("rank " + std::to_string(k), receive_bytes(k)));
+  }
+  const int merged = wsic::cli::merge_parts(inputs, r.merge);
+  if (merged == wsic::cli::kExitOk && !r.checkpoints.empty()) {
+    // Every rank removed its own checkpoint when its part was done.
+    std::error_code ec;
+    std::filesystem::remove(r.checkpoints, ec);
+  }
+  return merged;
+}
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace wsic::cli;
   int provided = 0;
   MPI_Init_thread(&argc, &argv, MPI_THREAD_SERIALIZED, &provided);
-  int rank = 0, size = 1;
-  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  Rank r;
+  MPI_Comm_rank(MPI_COMM_WORLD, &r.rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &r.size);
+  r.can_watch = provided >= MPI_THREAD_SERIALIZED;
+  r.merge.cancel = &g_cancel;
 
   CLI::App app{
       "wsic-mpi: wsic run or compare across the ranks of an MPI job (mpirun -np N wsic-mpi run SCENARIO ...); "
@@ -204,158 +347,25 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     // Every rank parses the same line; one says what is wrong.
-    int code = 0;
-    if (rank == 0) {
-      code = app.exit(e);
-    } else {
-      code = e.get_exit_code();
-    }
+    const int code = r.rank == 0 ? app.exit(e) : e.get_exit_code();
     return finish(code == 0 ? 0 : kExitBadInput);
   }
   std::signal(SIGINT, on_signal);
   std::signal(SIGTERM, on_signal);
-  // Every rank loads the same scenario and checks the same options: rank 0
-  // speaks for them all, and another rank's messages are shown only when it
-  // failed where rank 0 did not. What a rank says is held until then.
-  std::ostringstream held;
-  const CerrTo quiet_ranks(held.rdbuf());
-
-  const auto count = static_cast<std::uint64_t>(size);
-  const auto index = static_cast<std::uint64_t>(rank) + 1;
-  std::string part;
-  const PartSink keep = [&](std::string header, const std::filesystem::path& rows) {
-    part = std::move(header);
-    if (!rows.empty()) part += slurp(rows);
-  };
-  MergeOptions merge;
-  merge.cancel = &g_cancel;
-  std::filesystem::path checkpoints;  // rank 0: the ranks' checkpoint folder, if any
-
-  // Runs this rank's part while watching for another rank's failure; tells
-  // the others when this one fails.
-  bool stopped = false;
-  const auto compute = [&](auto&& work) {
-    PeerWatch watch(provided >= MPI_THREAD_SERIALIZED && size > 1);
-    int c = kExitOk;
-    try {
-      c = work();
-    } catch (const std::exception& e) {
-      std::cerr << "wsic-mpi: " << e.what() << '\n';
-      c = kExitFailure;
-    }
-    watch.stop();
-    stopped = watch.stopped();
-    if (c != kExitOk && !stopped) PeerWatch::tell_others(rank, size);
-    return c;
-  };
 
   int code = kExitOk;
-  try {
-    if (*run.app) {
-      for (const char* alone : {"--part", "--resume"}) {
-        if (run.app->count(alone) > 0) {
-          std::cerr << "wsic-mpi: " << alone << " cannot be given: the ranks share the run out\n";
-          throw BadUsage{};
-        }
-      }
-      if (const auto bad = complete_run(run, &g_cancel)) throw BadUsage{*bad};
-      RunOptions& o = run.options;
-      merge.out = o.out;
-      merge.force = o.force;
-      merge.quiet = o.quiet;
-      merge.progress = o.progress && rank == 0;
-      o.part_index = index;
-      o.part_count = count;
-      o.part_sink = keep;
-      o.quiet = true;
-      o.progress = rank == 0 && o.progress;
-      int early = kExitOk;
-      if (rank == 0) {
-        try {
-          const std::string name = scenario_name(o.scenario, o.overrides);
-          early = check_output_folder(merge.out, name, "summary.json", o.force);
-          checkpoints = (o.out ? *o.out : std::filesystem::path("results") / name) / kMpiParts;
-        } catch (const std::exception&) {
-          // The scenario's own problems are reported by the run itself.
-        }
-      }
-      MPI_Bcast(&early, 1, MPI_INT, 0, MPI_COMM_WORLD);
-      if (early != kExitOk) {
-        quiet_ranks.restore();
-        if (rank == 0) std::cerr << held.str();
-        return finish(early);
-      }
-      code = compute([&] { return run_command(o); });
-    } else if (*compare.app) {
-      if (compare.app->count("--part") > 0) {
-        std::cerr << "wsic-mpi: --part cannot be given: the ranks share the comparison out\n";
-        throw BadUsage{};
-      }
-      if (const auto bad = complete_compare(compare, &g_cancel)) throw BadUsage{*bad};
-      CompareOptions& o = compare.options;
-      merge.out = o.out;
-      merge.force = o.force;
-      merge.quiet = o.quiet;
-      merge.progress = o.progress && rank == 0;
-      o.part_index = index;
-      o.part_count = count;
-      o.part_sink = keep;
-      o.quiet = true;
-      o.progress = rank == 0 && o.progress;
-      int early = kExitOk;
-      if (rank == 0) {
-        try {
-          std::vector<std::string> names;
-          for (const auto& f : o.scenarios) names.push_back(scenario_name(f, o.overrides));
-          early = check_output_folder(merge.out, compare_folder_name(names), "comparison.json", o.force);
-        } catch (const std::exception&) {
-          // The scenarios' own problems are reported by the comparison itself.
-        }
-      }
-      MPI_Bcast(&early, 1, MPI_INT, 0, MPI_COMM_WORLD);
-      if (early != kExitOk) {
-        quiet_ranks.restore();
-        if (rank == 0) std::cerr << held.str();
-        return finish(early);
-      }
-      code = compute([&] { return compare_command(o); });
+  {
+    // Every rank loads the same scenario and checks the same options: what a
+    // rank says is held, and shown by settle() only where it matters.
+    const CerrTo held(r.held.rdbuf());
+    try {
+      code = run_share(r, run, compare);
+    } catch (const std::exception& e) {
+      std::cerr << "wsic-mpi: " << e.what() << '\n';
+      code = kExitFailure;
     }
-  } catch (const BadUsage& e) {
-    code = e.code;
-  } catch (const std::exception& e) {
-    std::cerr << "wsic-mpi: " << e.what() << '\n';
-    code = kExitFailure;
   }
-
-  // Every rank learns whether any failed before anything is sent or written.
-  quiet_ranks.restore();
-  // A rank stopped by another's failure did not fail itself.
-  const int own = stopped ? kExitOk : code;
-  const int worst = agree(own);
-  int first_own = own;
-  MPI_Bcast(&first_own, 1, MPI_INT, 0, MPI_COMM_WORLD);
-  if (worst != kExitOk) {
-    if (own != kExitOk && (rank == 0 || first_own == kExitOk)) {
-      std::cerr << (rank == 0 ? std::string() : "rank " + std::to_string(rank) + ": ") << held.str();
-    }
-    MPI_Barrier(MPI_COMM_WORLD);
-    if (rank == 0 && own == kExitOk) {
-      std::cerr << "wsic-mpi: another rank failed (exit " << worst << "); no results were written\n";
-    }
-    return finish(worst);
-  }
-  if (rank != 0) {
-    send_bytes(part, 0);
-    return finish(kExitOk);
-  }
-  std::vector<PartInput> inputs;
-  inputs.push_back(PartInput::from_bytes("rank 0", std::move(part)));
-  for (int r = 1; r < size; ++r) inputs.push_back(PartInput::from_bytes("rank " + std::to_string(r), receive_bytes(r)));
-  const int merged = merge_parts(inputs, merge);
-  if (merged == kExitOk && !checkpoints.empty()) {
-    // Every rank removed its own checkpoint when its part was done.
-    std::error_code ec;
-    std::filesystem::remove(checkpoints, ec);
-  }
-  return finish(merged);
+  const int worst = settle(r, code);
+  if (worst != kExitOk) return finish(worst);
+  return finish(gather_and_merge(r));
 }

@@ -177,6 +177,25 @@ class RowsFile {
   AppendFile file_;
 };
 
+/// Runs a comparison's blocks from `red.end()` to `end_block` (the whole
+/// batch, or a part's share), writing each block's rows to `rows`, when
+/// given, in replication order.
+void run_compare_blocks(const experiment::Comparison& cmp, const CompareOptions& opt, const experiment::BatchSpec& spec,
+                        std::uint64_t end_block, RowsFile* rows, sim::BlockReducer<CompareBlock>& red) {
+  const std::vector<std::string> leads = row_leads(cmp, rows != nullptr);
+  sim::run_block_range<CompareBlock>(
+      opt.replications, end_block, experiment::runner_options(spec),
+      [&] {
+        return CompareBlock{cmp.empty(), {}};
+      },
+      [&](std::uint64_t index, CompareBlock& b) { replicate_into(cmp, opt.seed, index, b, leads); }, red,
+      [&](CompareBlock& b) {
+        if (rows == nullptr) return;
+        rows->file().write(b.rows);
+        std::string().swap(b.rows);
+      });
+}
+
 std::string default_folder(const experiment::Comparison& cmp) {
   std::vector<std::string> names;
   for (const auto& sc : cmp.scenarios()) names.push_back(sc.name);
@@ -266,20 +285,9 @@ int compare_part(const experiment::Comparison& cmp, const CompareOptions& opt) {
     }
     rows.emplace(dir / fmt::format(".{}.rows.tmp-{:06}", name, static_cast<unsigned>(::getpid()) % 1000000), false);
   }
-  const std::vector<std::string> leads = row_leads(cmp, opt.per_replication);
   sim::BlockReducer<CompareBlock> red(range.first);
   try {
-    sim::run_block_range<CompareBlock>(
-        opt.replications, range.end, experiment::runner_options(spec),
-        [&] {
-          return CompareBlock{cmp.empty(), {}};
-        },
-        [&](std::uint64_t index, CompareBlock& b) { replicate_into(cmp, opt.seed, index, b, leads); }, red,
-        [&](CompareBlock& b) {
-          if (!rows) return;
-          rows->file().write(b.rows);
-          std::string().swap(b.rows);
-        });
+    run_compare_blocks(cmp, opt, spec, range.end, rows ? &*rows : nullptr, red);
   } catch (const sim::Cancelled& c) {
     if (tty) std::fputc('\n', stderr);
     throw CompareInterrupted{
@@ -335,20 +343,10 @@ int compare_scenarios(const CompareOptions& opt) {
   const auto t0 = std::chrono::steady_clock::now();
   std::optional<RowsFile> rows;
   if (opt.per_replication) rows.emplace(out_dir / kCompareRowsPartial, true);
-  const std::vector<std::string> leads = row_leads(cmp, opt.per_replication);
   sim::BlockReducer<CompareBlock> red;
   try {
-    sim::run_blocks<CompareBlock>(
-        opt.replications, experiment::runner_options(spec),
-        [&] {
-          return CompareBlock{cmp.empty(), {}};
-        },
-        [&](std::uint64_t index, CompareBlock& b) { replicate_into(cmp, opt.seed, index, b, leads); }, red,
-        [&](CompareBlock& b) {
-          if (!rows) return;
-          rows->file().write(b.rows);
-          std::string().swap(b.rows);
-        });
+    run_compare_blocks(cmp, opt, spec, sim::block_count(opt.replications, sim::kDefaultBlockSize),
+                       rows ? &*rows : nullptr, red);
   } catch (const sim::Cancelled& c) {
     if (tty) std::fputc('\n', stderr);
     throw CompareInterrupted{fmt::format("after {} of {} replications", c.done(), c.total())};
