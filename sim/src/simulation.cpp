@@ -1,5 +1,6 @@
 #include "wsic/sim/simulation.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
@@ -19,7 +20,8 @@ void* FramePool::allocate(std::size_t bytes) {
   const std::size_t size = cls * kGranule;
   if (left_ < size) {
     constexpr std::size_t kChunk = 64 * 1024;
-    chunks_.push_back(std::make_unique<std::byte[]>(kChunk));
+    // Not zero-filled: a frame's contents are the coroutine's to initialise.
+    chunks_.push_back(std::make_unique_for_overwrite<std::byte[]>(kChunk));
     cursor_ = chunks_.back().get();
     left_ = kChunk;
   }
@@ -44,7 +46,9 @@ void FramePool::deallocate(void* p, std::size_t bytes) noexcept {
 
 Simulation::Simulation() = default;
 
-Simulation::~Simulation() {
+Simulation::~Simulation() { tear_down(); }
+
+void Simulation::tear_down() noexcept {
   // Frames first (they may hold Leases and other objects that refer to the
   // simulation and to what it made), then heap callables of events that
   // never ran, then the owned objects, newest first.
@@ -57,11 +61,31 @@ Simulation::~Simulation() {
       std::exchange(p.handle, {}).destroy();
     }
   }
-  while (!queue_.empty()) {
-    const QueueEntry e = queue_.pop();
+  const auto free_callable = [](const QueueEntry& e) {
     if (e.fn == &call_heap) delete static_cast<HeapCallable*>(e.ctx);
-  }
+  };
+  while (!lanes_.empty()) free_callable(lanes_.pop());
+  while (!queue_.empty()) free_callable(queue_.pop());
+  cancelled_order_.clear();
+  cancelled_.clear();
   while (!owned_.empty()) owned_.pop_back();
+}
+
+void Simulation::reset() {
+  tear_down();
+  now_ = Time::zero();
+  last_time_ = -std::numeric_limits<double>::infinity();
+  instant_max_key_ = 0;
+  seq_ = 1;
+  cancelled_total_ = 0;
+  events_run_ = 0;
+  stopped_ = false;
+  procs_.clear();
+  free_procs_.clear();
+  live_procs_ = 0;
+  current_ = {};
+  next_generation_ = 1;
+  tearing_down_ = false;
 }
 
 void Simulation::throw_bad_time(Time t) const {
@@ -74,25 +98,21 @@ bool Simulation::cancel(EventId id) {
   // The entry stays in the queue and is skipped when it comes out; a heap
   // callable is freed then.
   cancelled_.insert(id.key);
+  cancelled_order_.push_back(id);
+  std::push_heap(cancelled_order_.begin(), cancelled_order_.end(), [](const EventId& a, const EventId& b) {
+    return b.time < a.time || (b.time == a.time && b.key < a.key);
+  });
   ++cancelled_total_;
   return true;
 }
 
-bool Simulation::step() {
-  while (!queue_.empty()) {
-    const QueueEntry e = queue_.pop();
-    last_time_ = e.time;
-    last_key_ = e.key;
-    if (!cancelled_.empty() && cancelled_.erase(e.key) != 0) {
-      if (e.fn == &call_heap) delete static_cast<HeapCallable*>(e.ctx);
-      continue;
-    }
-    now_ = Time::from_days(e.time);
-    ++events_run_;
-    e.fn(*this, e.ctx, e.arg);
-    return true;
-  }
-  return false;
+void Simulation::drop_cancelled(const QueueEntry& e) {
+  std::pop_heap(cancelled_order_.begin(), cancelled_order_.end(), [](const EventId& a, const EventId& b) {
+    return b.time < a.time || (b.time == a.time && b.key < a.key);
+  });
+  cancelled_order_.pop_back();
+  cancelled_.erase(e.key);
+  if (e.fn == &call_heap) delete static_cast<HeapCallable*>(e.ctx);
 }
 
 void Simulation::run() {
@@ -103,10 +123,8 @@ void Simulation::run() {
 
 void Simulation::run_until(Time end) {
   stopped_ = false;
-  while (!stopped_ && !queue_.empty()) {
-    const QueueEntry& next = queue_.peek();
-    if (next.time > end.in_days()) break;
-    step();
+  const double limit = end.in_days();
+  while (!stopped_ && step_until(limit)) {
   }
   if (!stopped_ && end > now_) now_ = end;
 }
@@ -157,8 +175,8 @@ void Simulation::resume(ProcessId pid) {
   current_ = pid;
   p.active.resume();
   current_ = outer;
-  // procs_ is a deque: `p` is still valid even if the body started processes.
-  if (p.handle.done()) finish(pid.slot);
+  // The body may have started processes and so moved the table: look again.
+  if (procs_[pid.slot].handle.done()) finish(pid.slot);
 }
 
 void Simulation::finish(std::uint32_t slot) {
@@ -172,9 +190,10 @@ void Simulation::finish(std::uint32_t slot) {
   p.wake = {};
   p.hook = {};
   std::vector<CancelHook> hooks;
-  hooks.swap(p.exit_hooks);
+  if (!p.exit_hooks.empty()) hooks.swap(p.exit_hooks);
   free_procs_.push_back(slot);
   --live_procs_;
+  // `p` may move once the hooks run (they may start processes).
   for (const CancelHook& h : hooks) h.fn(h.ctx);
   if (error) {
     try {

@@ -1,7 +1,11 @@
 #include "wsic/sim/simulation.hpp"
 
 #include <catch2/catch.hpp>
+#include <compare>
+#include <cstdint>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 using wsic::sim::Duration;
@@ -154,4 +158,143 @@ TEST_CASE("Time.CalendarRoundTrip", "[sim][time]") {
   REQUIRE_FALSE(wsic::sim::parse_iso_date("2015-2-1"));
   REQUIRE_FALSE(wsic::sim::parse_iso_date("2015-04-3x"));
   REQUIRE(Duration::months(12).in_days() == Approx(365.2425));
+}
+
+namespace {
+// Drives a simulation with random events and checks that they run in the
+// total order (time, priority, order scheduled), against an ordered set.
+// Many events are due at the current instant, with up to seven priorities
+// (more than the engine's lanes for "now"), and some are cancelled.
+struct OrderDriver {
+  struct Planned {
+    double time;
+    int prio;
+    std::uint64_t n;  // the order in which it was scheduled
+    auto operator<=>(const Planned&) const = default;
+  };
+  OrderDriver(Simulation& s, std::uint64_t seed) : sim(s), state(seed) {}
+  Simulation& sim;
+  std::uint64_t state;
+  std::set<Planned> pending;
+  std::vector<std::pair<Planned, EventId>> ids;
+  std::vector<std::uint64_t> ran;
+  std::uint64_t next_n = 0;
+  std::uint64_t budget = 20000;
+
+  std::uint64_t draw() {
+    std::uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  }
+  void schedule(double t, int prio) {
+    const Planned p{t, prio, next_n++};
+    ids.emplace_back(p, sim.schedule_at(Time::from_days(t), &OrderDriver::handle, this, p.n, prio));
+    pending.insert(p);
+  }
+  static void handle(Simulation& sim, void* ctx, std::uint64_t n) {
+    auto& d = *static_cast<OrderDriver*>(ctx);
+    REQUIRE_FALSE(d.pending.empty());
+    const Planned first = *d.pending.begin();
+    REQUIRE(first.n == n);
+    REQUIRE(first.time == sim.now().in_days());
+    d.pending.erase(d.pending.begin());
+    d.ran.push_back(n);
+    const std::uint64_t kids = d.budget > 0 ? d.draw() % 4 : 0;
+    for (std::uint64_t k = 0; k < kids && d.budget > 0; ++k, --d.budget) {
+      const std::uint64_t r = d.draw();
+      const int prio = static_cast<int>(r % 7) * 10 - 30;
+      const double t = r % 10 < 6 ? sim.now().in_days() : sim.now().in_days() + static_cast<double>(r % 5);
+      d.schedule(t, prio);
+    }
+    if (d.draw() % 8 == 0 && !d.ids.empty()) {  // cancel one scheduled event, pending or not
+      const auto& [p, id] = d.ids[d.draw() % d.ids.size()];
+      const bool was_pending = d.pending.count(p) != 0;
+      INFO("event " << p.n << " at " << p.time << " prio " << p.prio << " now " << sim.now().in_days() << " ran "
+                    << d.ran.size());
+      REQUIRE(sim.is_pending(id) == was_pending);
+      REQUIRE(sim.cancel(id) == was_pending);
+      d.pending.erase(p);
+    }
+  }
+  std::vector<std::uint64_t> run() {
+    for (int i = 0; i < 50; ++i) schedule(static_cast<double>(draw() % 3), static_cast<int>(draw() % 3) - 1);
+    sim.run();
+    REQUIRE(pending.empty());
+    REQUIRE(sim.pending_events() == 0);
+    return ran;
+  }
+};
+}  // namespace
+
+TEST_CASE("Simulation.ManyEventsDueNowRunInTotalOrder", "[sim][simulation]") {
+  for (std::uint64_t seed : {1, 2, 3, 4}) {
+    Simulation sim;
+    OrderDriver d(sim, seed);
+    const std::vector<std::uint64_t> ran = d.run();
+    REQUIRE(ran.size() > 10000);
+    INFO("seed " << seed);
+    CHECK(sim.events_run() == ran.size());
+  }
+}
+
+TEST_CASE("Simulation.RunUntilDoesNotRunPastItsEndAfterACancelledEvent", "[sim][simulation]") {
+  Simulation sim;
+  std::string order;
+  sim.schedule_at(Time::from_days(5), [&] { order += 'a'; });
+  const EventId b = sim.schedule_at(Time::from_days(7), [&] { order += 'b'; });
+  sim.schedule_at(Time::from_days(12), [&] { order += 'c'; });
+  REQUIRE(sim.cancel(b));
+  sim.run_until(Time::from_days(10));
+  CHECK(order == "a");
+  CHECK(sim.now() == Time::from_days(10));
+  CHECK(sim.pending_events() == 1);
+  sim.run();
+  CHECK(order == "ac");
+
+  // An event due now (left by stop()) is not run by a run_until that ends
+  // before now.
+  sim.schedule_at(Time::from_days(20), [&] {
+    order += 'x';
+    sim.schedule_at(sim.now(), [&] { order += 'y'; });
+    sim.stop();
+  });
+  sim.run();
+  sim.run_until(Time::from_days(15));
+  CHECK(order == "acx");
+  sim.run();
+  CHECK(order == "acxy");
+}
+
+TEST_CASE("Simulation.ResetGivesANewSimulation", "[sim][simulation]") {
+  struct Flag {
+    Flag(Simulation::Passkey, Simulation&, bool& gone) : gone_(gone) {}
+    ~Flag() { gone_ = true; }
+    bool& gone_;
+  };
+  Simulation sim;
+  bool owned_gone = false;
+  sim.make<Flag>(owned_gone);
+  std::vector<int> big(100, 1);
+  int ran = 0;
+  sim.schedule_at(Time::from_days(1), [&ran, big] { ran += big[0]; });
+  sim.schedule_at(Time::from_days(9), [&ran, big] { ran += 100 * big[0]; });
+  sim.run_until(Time::from_days(2));
+  REQUIRE(ran == 1);
+  sim.reset();  // the event at day 9 and its heap callable go (ASan checks the callable is freed)
+  CHECK(owned_gone);
+  CHECK(sim.now() == Time::zero());
+  CHECK(sim.events_run() == 0);
+  CHECK(sim.pending_events() == 0);
+  sim.run();
+  CHECK(ran == 1);
+
+  // The same random run on a fresh and on a reused simulation: the same order.
+  Simulation fresh;
+  OrderDriver a(fresh, 9);
+  OrderDriver b(sim, 9);
+  CHECK(a.run() == b.run());
+  sim.reset();
+  OrderDriver c(sim, 9);
+  CHECK(c.run() == a.ran);
 }

@@ -10,6 +10,7 @@
 /// classic hold model at 1K, 16K and 262K pending events.
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
@@ -85,6 +86,13 @@ class PooledBuckets {
       n = next;
     }
   }
+  /// True when bucket `b` holds the event with key `key`.
+  bool contains(std::size_t b, std::uint64_t key) const noexcept {
+    for (std::uint32_t n = head_[b]; n != kNil; n = pool_[n].next) {
+      if (pool_[n].e.key == key) return true;
+    }
+    return false;
+  }
   void prefetch(std::size_t b) const noexcept {
     if (head_[b] != kNil) __builtin_prefetch(&pool_[head_[b]]);
   }
@@ -156,6 +164,18 @@ class CalendarQueue {
   const QueueEntry& peek() {
     if (bottom_.empty()) refill();
     return bottom_.front();
+  }
+
+  /// True when the event at time `t` with key `key` is queued. Equal times
+  /// share a container, so only one is searched (linearly: for the rare
+  /// question, not for the hot path).
+  bool holds(double t, std::uint64_t key) const noexcept {
+    const auto in = [key](const std::vector<QueueEntry>& v) {
+      return std::any_of(v.begin(), v.end(), [key](const QueueEntry& e) { return e.key == key; });
+    };
+    if (t <= bottom_max_) return in(bottom_);
+    if (t < ring_end_) return ring_.contains(bucket_of(t), key);
+    return in(top_);
   }
 
   /// Removes and returns the next event; the queue must not be empty.
@@ -283,6 +303,95 @@ class CalendarQueue {
 
 /// The calendar queue with pooled, linked buckets: the engine's.
 using BucketQueue = CalendarQueue<detail::PooledBuckets>;
+
+/// Events due at the current instant, kept apart from the calendar queue:
+/// in a model most events are scheduled for "now" (a process started, a
+/// waiter woken, a signal passed on), and they need no sorting. Events of
+/// one priority scheduled at the current instant come in sequence order, so
+/// each priority gets a FIFO lane, and the lanes are kept in priority order:
+/// the first event of the first non-empty lane is the earliest of them all
+/// in the total order. A caller merges it with the calendar queue's first
+/// event (which may be due now too, scheduled before the clock got here).
+/// Up to `kLanes` priorities have a lane; an event of yet another priority
+/// is refused, and the caller queues it in the calendar queue instead.
+class NowLanes {
+ public:
+  static constexpr std::size_t kLanes = 4;
+  static constexpr unsigned kPriorityShift = 48;  ///< a key's priority bits start here
+
+  bool empty() const noexcept { return nonempty_ == 0; }
+
+  /// Queues `e` (due now) behind the events of its priority; false when no
+  /// lane has or can take its priority.
+  bool push(const QueueEntry& e) {
+    const std::uint64_t prio = e.key >> kPriorityShift;
+    std::size_t i = 0;
+    while (i < n_ && lanes_[i].prio != prio) ++i;
+    if (i == n_ && !open_lane(prio, i)) return false;
+    lanes_[i].items.push_back(e);
+    nonempty_ |= 1u << i;
+    return true;
+  }
+  /// The earliest event; the lanes must not be empty.
+  const QueueEntry& front() const noexcept {
+    const Lane& l = lanes_[static_cast<std::size_t>(std::countr_zero(nonempty_))];
+    return l.items[l.head];
+  }
+  /// Removes and returns the earliest event; the lanes must not be empty.
+  QueueEntry pop() noexcept {
+    const auto i = static_cast<std::size_t>(std::countr_zero(nonempty_));
+    Lane& l = lanes_[i];
+    const QueueEntry e = l.items[l.head++];
+    if (l.head == l.items.size()) {
+      l.items.clear();  // keeps its capacity for the next instant
+      l.head = 0;
+      nonempty_ &= ~(1u << i);
+    }
+    return e;
+  }
+  /// True when a lane holds the event with key `key`.
+  bool holds(std::uint64_t key) const noexcept {
+    const std::uint64_t prio = key >> kPriorityShift;
+    for (std::size_t i = 0; i < n_; ++i) {
+      if (lanes_[i].prio != prio) continue;
+      const auto& v = lanes_[i].items;
+      // A lane is in key order: search what is left of it.
+      const auto it = std::lower_bound(v.begin() + static_cast<std::ptrdiff_t>(lanes_[i].head), v.end(), key,
+                                       [](const QueueEntry& e, std::uint64_t k) { return e.key < k; });
+      return it != v.end() && it->key == key;
+    }
+    return false;
+  }
+  /// Drops every event (their lanes and storage stay).
+  void clear() noexcept {
+    for (std::size_t i = 0; i < n_; ++i) {
+      lanes_[i].items.clear();
+      lanes_[i].head = 0;
+    }
+    nonempty_ = 0;
+  }
+
+ private:
+  struct Lane {
+    std::uint64_t prio = 0;
+    std::vector<QueueEntry> items;
+    std::size_t head = 0;
+  };
+  // Opens a lane for `prio` in priority order; `i` is where it went. The
+  // lanes after it move up one place, and their bits with them.
+  bool open_lane(std::uint64_t prio, std::size_t& i) {
+    if (n_ == kLanes) return false;
+    i = n_++;
+    for (; i > 0 && lanes_[i - 1].prio > prio; --i) std::swap(lanes_[i], lanes_[i - 1]);
+    lanes_[i].prio = prio;
+    const unsigned below = (1u << i) - 1;
+    nonempty_ = (nonempty_ & below) | ((nonempty_ & ~below) << 1);
+    return true;
+  }
+  std::array<Lane, kLanes> lanes_;
+  std::size_t n_ = 0;
+  unsigned nonempty_ = 0;  // bit i: lane i holds events
+};
 
 /// The structure the engine runs on (see `wsic-bench queue` for the evidence).
 using EventQueue = BucketQueue;

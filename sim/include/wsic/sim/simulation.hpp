@@ -7,10 +7,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <deque>
 #include <exception>
 #include <limits>
 #include <memory>
+#include <memory_resource>
 #include <new>
 #include <type_traits>
 #include <unordered_set>
@@ -105,6 +105,14 @@ class Simulation {
   Simulation(const Simulation&) = delete;
   Simulation& operator=(const Simulation&) = delete;
 
+  /// Back to the state of a new Simulation: tears down what is left as the
+  /// destructor does (process frames, events that never ran, the objects
+  /// made with `make`), then sets the clock to zero. Keeps its memory (the
+  /// frame pool, the event queue's and the process table's storage), so a
+  /// thread that runs replication after replication on one Simulation
+  /// allocates almost nothing once warm. Ids from before are all stale.
+  void reset();
+
   /// The current simulated time.
   Time now() const noexcept { return now_; }
 
@@ -147,11 +155,17 @@ class Simulation {
 
   /// Cancels a pending event; true if it was pending.
   bool cancel(EventId id);
-  /// True while the event is scheduled and neither run nor cancelled. Exact:
-  /// events leave the queue in total order, so an event is still queued iff
-  /// it orders after the last one taken out.
+  /// True while the event is scheduled and neither run nor cancelled. Exact,
+  /// and O(1) but for an event due at the current instant and ordered before
+  /// one already run there.
   bool is_pending(EventId id) const noexcept {
-    return id.valid() && after_last_taken(id) && !cancelled_.contains(id.key);
+    if (!id.valid() || id.time < last_time_) return false;
+    if (!cancelled_.empty() && cancelled_.contains(id.key)) return false;
+    if (id.time > last_time_ || id.key > instant_max_key_) return true;
+    // Due at the instant events are being taken at, and ordered before one
+    // already taken: it ran, or it was scheduled during this instant at a
+    // more urgent priority and waits still. Look.
+    return held(id);
   }
   /// Events scheduled and not yet run or cancelled.
   std::size_t pending_events() const noexcept {
@@ -162,8 +176,8 @@ class Simulation {
   /// Events run so far.
   std::uint64_t events_run() const noexcept { return events_run_; }
 
-  /// Runs the next event; false when there is none (or `stop()` was called).
-  bool step();
+  /// Runs the next event; false when there is none.
+  bool step() { return step_until(std::numeric_limits<double>::infinity()); }
   /// Runs until no events are left or `stop()` is called.
   void run();
   /// Runs every event with time <= `end`, then sets the clock to `end`
@@ -314,23 +328,70 @@ class Simulation {
 
   static constexpr int kPriorityBias = 1 << 15;
   static constexpr std::uint64_t kSeqBits = 48;
+  static_assert(kSeqBits == NowLanes::kPriorityShift);
 
   void check_time(Time t) const {
     if (!(t >= now_)) throw_bad_time(t);
   }
   [[noreturn]] void throw_bad_time(Time t) const;
 
-  bool after_last_taken(const EventId& id) const noexcept {
-    return id.time > last_time_ || (id.time == last_time_ && id.key > last_key_);
-  }
+  bool held(const EventId& id) const noexcept { return lanes_.holds(id.key) || queue_.holds(id.time, id.key); }
 
   EventId enqueue(Time t, EventFn fn, void* ctx, std::uint64_t arg, int prio) {
     WSIC_ASSERT(prio >= -kPriorityBias && prio < kPriorityBias, "event priority out of range");
     WSIC_ASSERT(seq_ < (std::uint64_t{1} << kSeqBits), "event sequence space exhausted");
     const std::uint64_t key = (static_cast<std::uint64_t>(prio + kPriorityBias) << kSeqBits) | seq_++;
-    queue_.push(QueueEntry{t.in_days(), key, fn, ctx, arg});
-    return EventId{t.in_days(), key};
+    const QueueEntry e{t.in_days(), key, fn, ctx, arg};
+    // Due now: a FIFO lane of its priority, no sorting (see NowLanes).
+    if (e.time != now_.in_days() || !lanes_.push(e)) queue_.push(e);
+    return EventId{e.time, key};
   }
+
+  /// Takes out the next event if it is due no later than `limit`.
+  bool take_next(double limit, QueueEntry& e) {
+    if (!lanes_.empty()) {
+      // Everything in the lanes is due now, and nothing queued is earlier.
+      const QueueEntry& first = lanes_.front();
+      if (first.time > limit) return false;
+      if (!queue_.empty()) {
+        const QueueEntry& q = queue_.peek();
+        if (q.time == first.time && q.key < first.key) {
+          e = queue_.pop();
+          return true;
+        }
+      }
+      e = lanes_.pop();
+      return true;
+    }
+    if (queue_.empty() || queue_.peek().time > limit) return false;
+    e = queue_.pop();
+    return true;
+  }
+  /// Runs the next event due no later than `limit`; false if there is none.
+  bool step_until(double limit) {
+    QueueEntry e;
+    while (take_next(limit, e)) {
+      // Within one instant events leave in key order, except that one
+      // scheduled during it at a more urgent priority jumps ahead of those
+      // left: hence the largest key taken, not the last.
+      instant_max_key_ = e.time == last_time_ && e.key < instant_max_key_ ? instant_max_key_ : e.key;
+      last_time_ = e.time;
+      // Cancelled events leave the queue in the same total order as the
+      // others, so one that comes out now is the earliest cancelled one.
+      if (!cancelled_order_.empty() && cancelled_order_.front().key == e.key) [[unlikely]] {
+        drop_cancelled(e);
+        continue;
+      }
+      now_ = Time::from_days(e.time);
+      ++events_run_;
+      e.fn(*this, e.ctx, e.arg);
+      return true;
+    }
+    return false;
+  }
+  void drop_cancelled(const QueueEntry& e);
+  /// Frames, events that never ran, then owned objects (the destructor and reset).
+  void tear_down() noexcept;
 
   void resume(ProcessId pid);
   static void resume_event(Simulation& sim, void* ctx, std::uint64_t arg);
@@ -339,18 +400,22 @@ class Simulation {
 
   Time now_ = Time::zero();
   EventQueue queue_;
-  // Keys of cancelled events still in the queue; skipped (and forgotten)
-  // when they come out. Empty in most runs, so the check is one branch.
-  std::unordered_set<std::uint64_t> cancelled_;
-  double last_time_ = -std::numeric_limits<double>::infinity();
-  std::uint64_t last_key_ = 0;
+  NowLanes lanes_;
+  // Cancelled events still queued, skipped when they come out: a min-heap
+  // in the queue's order (the next one out is on top), and their keys, for
+  // is_pending. The set's nodes come from a pool the Simulation keeps.
+  std::vector<EventId> cancelled_order_;
+  std::pmr::unsynchronized_pool_resource cancelled_nodes_;
+  std::pmr::unordered_set<std::uint64_t> cancelled_{&cancelled_nodes_};
+  double last_time_ = -std::numeric_limits<double>::infinity();  // of the last event taken out
+  std::uint64_t instant_max_key_ = 0;                            // the largest key taken out at last_time_
   std::uint64_t seq_ = 1;
   std::uint64_t cancelled_total_ = 0;
   std::uint64_t events_run_ = 0;
   bool stopped_ = false;
 
   FramePool pool_;  // declared before procs_: frames are destroyed first
-  std::deque<ProcessSlot> procs_;
+  std::vector<ProcessSlot> procs_;
   std::vector<std::uint32_t> free_procs_;
   std::size_t live_procs_ = 0;
   ProcessId current_;
