@@ -38,6 +38,8 @@ constexpr std::uint64_t mix64(std::uint64_t z) noexcept {
 }
 
 inline constexpr std::uint64_t kGoldenGamma = 0x9e3779b97f4a7c15ULL;
+inline constexpr std::uint64_t kReplicationSalt = 0x6a09e667f3bcc909ULL;
+inline constexpr std::uint64_t kStreamSalt = 0xbb67ae8584caa73bULL;
 
 }  // namespace detail
 
@@ -69,20 +71,11 @@ class Rng {
   static constexpr result_type max() noexcept { return std::numeric_limits<result_type>::max(); }
 
   /// Seeds from the three inputs; triples differing in any one component give
-  /// unrelated states. The state is never all zero.
-  constexpr Rng(std::uint64_t master_seed, std::uint64_t replication, std::uint64_t stream) noexcept : s_{} {
-    // Each step is a bijection of the previous hash for fixed other inputs, so
-    // changing exactly one input always changes the starting point.
-    std::uint64_t h = detail::mix64(master_seed + detail::kGoldenGamma);
-    h = detail::mix64(h ^ detail::mix64(replication + 0x6a09e667f3bcc909ULL));
-    h = detail::mix64(h ^ detail::mix64(stream + 0xbb67ae8584caa73bULL));
-    // Consecutive splitmix64 outputs are distinct (bijective output of a
-    // counter), so at most one word can be zero.
-    for (auto& w : s_) {
-      h += detail::kGoldenGamma;
-      w = detail::mix64(h);
-    }
-  }
+  /// unrelated states. The state is never all zero. A model that seeds many
+  /// streams per replication does the same with less work through
+  /// `ReplicationSeed` and `stream_key` (same state, bit for bit).
+  constexpr Rng(std::uint64_t master_seed, std::uint64_t replication, std::uint64_t stream) noexcept
+      : Rng(Seeded{}, seed_hash(master_seed, replication, stream)) {}
 
   /// Same as above with the stream given by name (see stream_id()).
   constexpr Rng(std::uint64_t master_seed, std::uint64_t replication, std::string_view stream_name) noexcept
@@ -126,6 +119,30 @@ class Rng {
   friend constexpr bool operator==(const Rng&, const Rng&) = default;
 
  private:
+  friend class ReplicationSeed;
+  struct Seeded {};
+  // Each step is a bijection of the previous hash for fixed other inputs, so
+  // changing exactly one input always changes the starting point. The first
+  // two steps depend on (master seed, replication) only, the inner mix of
+  // the stream on the stream only: ReplicationSeed and stream_key compute
+  // them once each.
+  static constexpr std::uint64_t replication_hash(std::uint64_t master_seed, std::uint64_t replication) noexcept {
+    const std::uint64_t h = detail::mix64(master_seed + detail::kGoldenGamma);
+    return detail::mix64(h ^ detail::mix64(replication + detail::kReplicationSalt));
+  }
+  static constexpr std::uint64_t seed_hash(std::uint64_t master_seed, std::uint64_t replication,
+                                           std::uint64_t stream) noexcept {
+    return detail::mix64(replication_hash(master_seed, replication) ^ detail::mix64(stream + detail::kStreamSalt));
+  }
+  constexpr Rng(Seeded, std::uint64_t h) noexcept : s_{} {
+    // Consecutive splitmix64 outputs are distinct (bijective output of a
+    // counter), so at most one word can be zero.
+    for (auto& w : s_) {
+      h += detail::kGoldenGamma;
+      w = detail::mix64(h);
+    }
+  }
+
   // Full 128-bit product; returns the low word, stores the high word.
   static constexpr std::uint64_t mul_64x64(std::uint64_t a, std::uint64_t b, std::uint64_t& hi) noexcept {
 #if defined(__SIZEOF_INT128__)
@@ -144,6 +161,28 @@ class Rng {
   }
 
   std::array<std::uint64_t, 4> s_;
+};
+
+/// The part of a stream's seed that depends on the stream alone: compute it
+/// once per stream id (when a model is built), not per replication.
+constexpr std::uint64_t stream_key(std::uint64_t stream) noexcept {
+  return detail::mix64(stream + detail::kStreamSalt);
+}
+
+/// The part of every stream's seed that depends on (master seed,
+/// replication): compute it once per replication, then seed each stream
+/// from its key. `ReplicationSeed(m, r).stream(stream_key(id))` is
+/// `Rng(m, r, id)`, state for state, at a third of the cost. Thread-safe
+/// (a value).
+class ReplicationSeed {
+ public:
+  constexpr ReplicationSeed(std::uint64_t master_seed, std::uint64_t replication) noexcept
+      : h_(Rng::replication_hash(master_seed, replication)) {}
+  /// The generator of the stream whose key is `key` (see stream_key).
+  constexpr Rng stream(std::uint64_t key) const noexcept { return Rng(Rng::Seeded{}, detail::mix64(h_ ^ key)); }
+
+ private:
+  std::uint64_t h_;
 };
 
 namespace detail {
