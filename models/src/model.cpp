@@ -58,45 +58,85 @@ struct SchemeRun {
   bool live = false;
 };
 
-/// One replication's world.
-struct Run {
-  Run(const Model& model, const Settings& settings, std::uint64_t s, std::uint64_t i, ReplicationOutcome& o,
-      RateProfile& working_space)
-      : m(model),
-        st(settings),
-        sc(settings.values),
-        seed(s),
-        index(i),
-        out(o),
-        profile(working_space),
-        central(sim.make<Resource>(settings.central_capacity, sim::Discipline::kPriority)),
-        schemes(sc.schemes.size()),
-        all_tasks(sc.schemes.size() * sc.workstreams.size()),
-        all_done(sc.schemes.size() * sc.workstreams.size()) {
-    const std::size_t nw = sc.workstreams.size();
-    for (auto& d : all_done) d.emplace(sim);
-    for (std::size_t k = 0; k < schemes.size(); ++k) {
-      schemes[k].design_done.emplace(sim);
-      schemes[k].tasks = std::span<TaskRun>(all_tasks).subspan(k * nw, nw);
-      schemes[k].done = std::span<std::optional<Signal>>(all_done).subspan(k * nw, nw);
-    }
-  }
-  Simulation& simulation() noexcept { return sim; }
-  Rng rng(std::uint64_t stream) const { return Rng(seed, index, stream); }
-
-  const Model& m;      // structure: graph order, stream ids
-  const Settings& st;  // numbers, and what follows from them
-  const Scenario& sc;  // st.values
-  std::uint64_t seed;
-  std::uint64_t index;
-  ReplicationOutcome& out;
-  RateProfile& profile;  // working space for planning work through windows
+/// What a thread keeps from one replication to the next, so a warm thread
+/// allocates almost nothing per replication: the simulation (its frame
+/// pool, event queue and process table) and the model's per-replication
+/// arrays, each reset to its new size without giving back its storage.
+struct Workspace {
   Simulation sim;
-  Resource& central;
+  RateProfile profile;  // planning work through windows
   std::vector<SchemeRun> schemes;
   std::vector<TaskRun> all_tasks;
   std::vector<std::optional<Signal>> all_done;
-  std::vector<signed char> national_occurs;  // per barrier: on_start barriers of national scope
+  std::vector<signed char> national_occurs;
+  std::vector<double> times;  // a timed trigger's occurrences
+};
+
+/// One replication's world, in a thread's Workspace.
+struct Run {
+  Run(const Model& model, const Settings& settings, std::uint64_t seed, std::uint64_t index, ReplicationOutcome& o,
+      Workspace& ws)
+      : m(model),
+        st(settings),
+        sc(settings.values),
+        seeds(seed, index),
+        out(o),
+        sim(ws.sim),
+        profile(ws.profile),
+        all_tasks(ws.all_tasks),
+        national_occurs(ws.national_occurs),
+        times(ws.times),
+        central(sim.make<Resource>(settings.central_capacity, sim::Discipline::kPriority)) {
+    const std::size_t ns = sc.schemes.size(), nw = sc.workstreams.size();
+    // Signals cannot move, so these two only ever grow (by a new vector);
+    // the replication sees as many as it needs.
+    if (ws.schemes.size() < ns) ws.schemes = std::vector<SchemeRun>(ns);
+    if (ws.all_done.size() < ns * nw) ws.all_done = std::vector<std::optional<Signal>>(ns * nw);
+    schemes = std::span<SchemeRun>(ws.schemes).first(ns);
+    all_done = std::span<std::optional<Signal>>(ws.all_done).first(ns * nw);
+    all_tasks.assign(ns * nw, TaskRun{});
+    for (auto& d : all_done) d.emplace(sim);
+    for (std::size_t k = 0; k < ns; ++k) {
+      SchemeRun& scheme = schemes[k];
+      scheme.windows.clear();  // keeps its storage
+      scheme.design_done.emplace(sim);
+      scheme.tasks = std::span<TaskRun>(all_tasks).subspan(k * nw, nw);
+      scheme.done = std::span<std::optional<Signal>>(all_done).subspan(k * nw, nw);
+      scheme.pid = {};
+      scheme.designing = false;
+      scheme.supported_from = kNever;
+      scheme.live = false;
+    }
+    national_occurs.assign(sc.barriers.size(), 0);
+  }
+  /// Leaves the workspace ready for the next replication, whether this one
+  /// ended or threw: the signals go first (their waiters are in process
+  /// frames), then whatever is left in the simulation.
+  ~Run() {
+    for (auto& d : all_done) d.reset();
+    for (SchemeRun& scheme : schemes) scheme.design_done.reset();
+    sim.reset();
+  }
+  Run(const Run&) = delete;
+  Run& operator=(const Run&) = delete;
+
+  Simulation& simulation() noexcept { return sim; }
+  /// The generator of the stream with key `key` (Model::Streams holds keys).
+  Rng rng(std::uint64_t key) const { return seeds.stream(key); }
+
+  const Model& m;      // structure: graph order, stream keys
+  const Settings& st;  // numbers, and what follows from them
+  const Scenario& sc;  // st.values
+  sim::ReplicationSeed seeds;
+  ReplicationOutcome& out;
+  Simulation& sim;
+  RateProfile& profile;  // working space for planning work through windows
+  std::span<SchemeRun> schemes;
+  std::vector<TaskRun>& all_tasks;
+  std::span<std::optional<Signal>> all_done;
+  std::vector<signed char>& national_occurs;  // per barrier: on_start barriers of national scope
+  std::vector<double>& times;
+  Resource& central;
 };
 
 bool applies_to(const Barrier& b, int s) { return b.scope != Barrier::Scope::kScheme || b.scheme == s; }
@@ -381,9 +421,10 @@ Process programme(Run& r) {
   }
 }
 
-/// Times a timed trigger fires, drawn from `rng` in a fixed order.
-std::vector<double> occurrences(const Run& r, const Barrier& b, Rng& rng) {
-  std::vector<double> times;
+/// Times a timed trigger fires, drawn from `rng` in a fixed order, into
+/// `times` (the Run's, reused).
+void occurrences(const Run& r, const Barrier& b, Rng& rng, std::vector<double>& times) {
+  times.clear();
   if (b.trigger == Barrier::Trigger::kWindow) {
     const double u = rng.uniform01();
     const double when = b.from + (b.to - b.from) * rng.uniform01();
@@ -399,7 +440,6 @@ std::vector<double> occurrences(const Run& r, const Barrier& b, Rng& rng) {
       times.push_back(t);
     }
   }
-  return times;
 }
 
 /// Lays out every disruption whose timing does not depend on the state of
@@ -439,7 +479,8 @@ void plan_timed_barriers(Run& r) {
     if (b.scope == Barrier::Scope::kNational) {
       // One occurrence for the whole programme, one effect for every scheme.
       Rng rng = r.rng(streams.barrier_programme[bi]);
-      for (double t : occurrences(r, b, rng)) {
+      occurrences(r, b, rng, r.times);
+      for (double t : r.times) {
         if (b.effect == Barrier::Effect::kRework) {
           for (std::size_t s = 0; s < r.schemes.size(); ++s) {
             r.sim.start(timed_rework(r, ib, static_cast<int>(s), t, streams.barrier_programme[bi]));
@@ -457,8 +498,8 @@ void plan_timed_barriers(Run& r) {
       for (std::size_t s = 0; s < r.schemes.size(); ++s) {
         if (!applies_to(b, static_cast<int>(s))) continue;
         Rng rng = r.rng(streams.barrier_scheme[bi][s]);
-        for (double t : occurrences(r, b, rng))
-          strike_scheme(static_cast<int>(s), t, rng, streams.barrier_scheme[bi][s]);
+        occurrences(r, b, rng, r.times);
+        for (double t : r.times) strike_scheme(static_cast<int>(s), t, rng, streams.barrier_scheme[bi][s]);
       }
     }
   }
@@ -503,27 +544,27 @@ void account_spend(const Run& r) {
     r.out.spend_local[y] = local * scheme_years / static_cast<double>(std::max<std::size_t>(1, r.out.schemes.size()));
   }
 }
-/// Random stream ids, derived from names so they survive edits elsewhere.
+/// Random stream keys, derived from names so they survive edits elsewhere.
 Model::Streams named_streams(const Scenario& sc) {
+  const auto key = [](const std::string& name) { return sim::stream_key(sim::stream_id(name)); };
   Model::Streams streams;
-  streams.codesign = sim::stream_id("programme/codesign");
+  streams.codesign = key("programme/codesign");
   for (const Scheme& s : sc.schemes) {
-    streams.design.push_back(sim::stream_id("design/" + s.id));
-    streams.ramp.push_back(sim::stream_id("ramp/" + s.id));
+    streams.design.push_back(key("design/" + s.id));
+    streams.ramp.push_back(key("ramp/" + s.id));
     std::vector<std::uint64_t> w;
-    for (const Workstream& ws : sc.workstreams) w.push_back(sim::stream_id("work/" + s.id + "/" + ws.id));
+    for (const Workstream& ws : sc.workstreams) w.push_back(key("work/" + s.id + "/" + ws.id));
     streams.work.push_back(std::move(w));
   }
   for (const Barrier& b : sc.barriers) {
-    streams.barrier_programme.push_back(sim::stream_id("barrier/" + b.id));
+    streams.barrier_programme.push_back(key("barrier/" + b.id));
     std::vector<std::uint64_t> per_scheme, per_design;
     std::vector<std::vector<std::uint64_t>> per_task;
     for (const Scheme& s : sc.schemes) {
-      per_scheme.push_back(sim::stream_id("barrier/" + b.id + "/" + s.id));
-      per_design.push_back(sim::stream_id("barrier/" + b.id + "/" + s.id + "/design"));
+      per_scheme.push_back(key("barrier/" + b.id + "/" + s.id));
+      per_design.push_back(key("barrier/" + b.id + "/" + s.id + "/design"));
       std::vector<std::uint64_t> w;
-      for (const Workstream& ws : sc.workstreams)
-        w.push_back(sim::stream_id("barrier/" + b.id + "/" + s.id + "/" + ws.id));
+      for (const Workstream& ws : sc.workstreams) w.push_back(key("barrier/" + b.id + "/" + s.id + "/" + ws.id));
       per_task.push_back(std::move(w));
     }
     streams.barrier_scheme.push_back(std::move(per_scheme));
@@ -676,9 +717,8 @@ void Model::simulate(const Settings& settings, std::uint64_t seed, std::uint64_t
   out.codesign_end = kNever;
   out.schemes.assign(sc.schemes.size(), SchemeOutcome{});
   out.barrier_hits.assign(sc.barriers.size(), 0);
-  thread_local RateProfile profile;  // its storage is reused from one replication to the next
-  Run r(*this, settings, seed, index, out, profile);
-  r.national_occurs.assign(sc.barriers.size(), 0);
+  thread_local Workspace workspace;  // its storage is reused from one replication to the next
+  Run r(*this, settings, seed, index, out, workspace);
   plan_timed_barriers(r);
   r.sim.start(programme(r));
   r.sim.run_until(Time::from_days(sc.horizon_day));

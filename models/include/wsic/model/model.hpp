@@ -115,7 +115,9 @@ class Model {
   /// change). Thread-safe for any number of Settings read at once.
   void simulate(const Settings& settings, std::uint64_t seed, std::uint64_t index, ReplicationOutcome& out) const;
 
-  // Random stream ids, derived from names so they survive edits elsewhere.
+  /// Random streams, named after what they drive so they survive edits
+  /// elsewhere ("work/ealing/ig"). Each holds the stream's key,
+  /// `sim::stream_key(sim::stream_id(name))`, for `sim::ReplicationSeed`.
   struct Streams {
     std::uint64_t codesign = 0;
     std::vector<std::uint64_t> design;                                  // per scheme
