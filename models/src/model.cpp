@@ -1,6 +1,7 @@
 #include "wsic/model/model.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <boost/graph/adjacency_list.hpp>
 #include <boost/graph/topological_sort.hpp>
 #include <cmath>
@@ -266,9 +267,11 @@ double strike_on_start(Run& r, int s, std::uint64_t mask, double base_work, Stre
   SchemeRun& st = r.schemes[static_cast<std::size_t>(s)];
   const double t = r.sim.now().in_days();
   double added = 0.0;
-  for (std::size_t bi = 0; bi < r.sc.barriers.size(); ++bi) {
+  const int work = mask == kDesignMask ? -1 : std::countr_zero(mask);
+  for (const int ib : r.m.on_start_barriers(work)) {
+    const auto bi = static_cast<std::size_t>(ib);
     const Barrier& b = r.sc.barriers[bi];
-    if (b.trigger != Barrier::Trigger::kOnStart || !applies_to(b, s) || (target_mask(b) & mask) == 0) continue;
+    if (!applies_to(b, s)) continue;
     Rng brng = r.rng(stream_of(bi));
     const double u = brng.uniform01();
     const bool occurs =
@@ -639,6 +642,18 @@ Model::Model(Scenario scenario) {
     return sc.schemes[static_cast<std::size_t>(a)].id < sc.schemes[static_cast<std::size_t>(b)].id;
   });
   streams_ = named_streams(sc);
+  // The barriers each start of work asks about, in barrier order (which
+  // fixes the order of their windows and draws).
+  on_start_.assign(nw + 1, {});
+  for (std::size_t bi = 0; bi < sc.barriers.size(); ++bi) {
+    const Barrier& b = sc.barriers[bi];
+    if (b.trigger != Barrier::Trigger::kOnStart) continue;
+    const std::uint64_t mask = target_mask(b);
+    for (std::size_t w = 0; w < nw; ++w) {
+      if (mask & task_mask(static_cast<int>(w))) on_start_[w].push_back(static_cast<int>(bi));
+    }
+    if (mask & kDesignMask) on_start_[nw].push_back(static_cast<int>(bi));
+  }
   refresh(settings_);
 }
 

@@ -1,6 +1,7 @@
 #include "wsic/model/outcomes.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -140,35 +141,36 @@ Outcomes::Outcomes(const Scenario& sc) {
 void Outcomes::add(const ReplicationOutcome& r) {
   ++replications;
   codesign_end.add(r.codesign_end);
-  double first = kNever, last = -kNever, last_full = -kNever;
-  for (std::size_t s = 0; s < r.schemes.size(); ++s) {
+  const std::size_t ns = r.schemes.size();
+  for (std::size_t s = 0; s < ns; ++s) {
     const SchemeOutcome& so = r.schemes[s];
     design_end[s].add(so.design_end);
     go_live[s].add(so.go_live);
     full_coverage[s].add(so.full_coverage);
-    first = std::min(first, so.go_live);
-    last = std::max(last, so.go_live);
-    last_full = std::max(last_full, so.full_coverage);
-    for (std::size_t w = 0; w < critical[s].size(); ++w) {
-      if (so.critical & (std::uint64_t{1} << w)) ++critical[s][w];
+    for (std::uint64_t bits = so.critical; bits != 0; bits &= bits - 1) {
+      const auto w = static_cast<std::size_t>(std::countr_zero(bits));
+      if (w < critical[s].size()) ++critical[s][w];
     }
   }
-  first_live.add(first);
-  all_live.add(last);
-  {
-    // The k-th earliest go-live, k a strict majority.
-    // Every scheme counts, whatever their number or order.
-    scratch_.resize(r.schemes.size());
-    for (std::size_t s = 0; s < r.schemes.size(); ++s) scratch_[s] = r.schemes[s].go_live;
-    const std::size_t k = scratch_.size() / 2;
-    if (!scratch_.empty())
-      std::nth_element(scratch_.begin(), scratch_.begin() + static_cast<std::ptrdiff_t>(k), scratch_.end());
-    majority_live.add(scratch_.empty() ? kNever : scratch_[k]);
+  // The go-live days in order (a handful of schemes: insertion sort). The
+  // first, the last and the k-th of them, k a strict majority, are the
+  // programme's milestones, whatever the number or order of the schemes.
+  scratch_.resize(ns);
+  double last_full = -kNever;
+  for (std::size_t s = 0; s < ns; ++s) {
+    const double g = r.schemes[s].go_live;
+    std::size_t i = s;
+    for (; i > 0 && scratch_[i - 1] > g; --i) scratch_[i] = scratch_[i - 1];
+    scratch_[i] = g;
+    last_full = std::max(last_full, r.schemes[s].full_coverage);
   }
+  first_live.add(ns > 0 ? scratch_.front() : kNever);
+  all_live.add(ns > 0 ? scratch_.back() : -kNever);
+  majority_live.add(ns > 0 ? scratch_[ns / 2] : kNever);
   all_full_coverage.add(last_full);
   for (std::size_t m = 0; m < milestone_days_.size(); ++m) {
     std::size_t live = 0;
-    for (std::size_t s = 0; s < r.schemes.size(); ++s) {
+    for (std::size_t s = 0; s < ns; ++s) {
       // Live at a milestone: went live on or before that calendar day.
       if (std::floor(r.schemes[s].go_live) <= milestone_days_[m]) {
         ++live;
@@ -177,10 +179,11 @@ void Outcomes::add(const ReplicationOutcome& r) {
     }
     ++live_count_at[m][live];
   }
+  // As at a milestone: live on the first of the month if live at any time
+  // that day. Both lists are in order, so one walk counts every month.
+  std::size_t live = 0;
   for (std::size_t m = 0; m < month_days.size(); ++m) {
-    std::size_t live = 0;
-    // As at a milestone: live on the first of the month if live at any time that day.
-    for (const SchemeOutcome& so : r.schemes) live += std::floor(so.go_live) <= month_days[m] ? 1 : 0;
+    while (live < ns && std::floor(scratch_[live]) <= month_days[m]) ++live;
     ++live_count_by_month[m][live];
   }
   for (std::size_t b = 0; b < barrier_hits.size(); ++b) barrier_hits[b] += r.barrier_hits[b];

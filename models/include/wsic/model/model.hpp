@@ -129,12 +129,18 @@ class Model {
     std::vector<std::vector<std::uint64_t>> barrier_design;             // [barrier][scheme]
   };
   const Streams& streams() const noexcept { return streams_; }
+  /// The barriers with an on_start trigger that target workstream `w`, or
+  /// the design phase for w = -1, in the scenario's order.
+  const std::vector<int>& on_start_barriers(int w) const noexcept {
+    return on_start_[w < 0 ? on_start_.size() - 1 : static_cast<std::size_t>(w)];
+  }
 
  private:
   Settings settings_;
   std::vector<int> topo_;
   std::vector<int> by_id_;
   Streams streams_;
+  std::vector<std::vector<int>> on_start_;  // [workstream], then the design phase
 };
 
 }  // namespace wsic::model
