@@ -23,6 +23,7 @@
 #include <coroutine>
 #include <cstdint>
 #include <exception>
+#include <iterator>
 #include <optional>
 #include <span>
 #include <type_traits>
@@ -60,15 +61,30 @@ class SmallVec {
 
  public:
   SmallVec() = default;
-  template <class It>
+  template <std::contiguous_iterator It>
   SmallVec(It first, It last) {
-    for (; first != last; ++first) push_back(*first);
+    const auto n = static_cast<std::size_t>(last - first);
+    if (n <= N) {
+      std::copy(first, last, inline_);
+    } else {
+      heap_.assign(first, last);
+    }
+    size_ = n;
   }
   SmallVec(const SmallVec& o) { assign(o); }
   SmallVec& operator=(const SmallVec& o) {
     if (this != &o) {
       clear();
       assign(o);
+    }
+    return *this;
+  }
+  /// Takes `o`'s elements (its heap storage, if any) and leaves it empty.
+  SmallVec(SmallVec&& o) noexcept { take(o); }
+  SmallVec& operator=(SmallVec&& o) noexcept {
+    if (this != &o) {
+      clear();
+      take(o);
     }
     return *this;
   }
@@ -84,6 +100,16 @@ class SmallVec {
   void clear() noexcept {
     size_ = 0;
     heap_.clear();
+  }
+  /// Keeps the first `n` elements (n <= size()).
+  void truncate(std::size_t n) noexcept {
+    if (size_ > N && n <= N) {
+      std::copy(heap_.begin(), heap_.begin() + static_cast<std::ptrdiff_t>(n), inline_);
+      heap_.clear();
+    } else if (size_ > N) {
+      heap_.resize(n);
+    }
+    size_ = n;
   }
   void push_back(const T& v) {
     if (size_ < N) {
@@ -101,13 +127,7 @@ class SmallVec {
     for (std::size_t i = 0; i < size_; ++i) {
       if (!pred(d[i])) d[kept++] = d[i];
     }
-    if (size_ > N && kept <= N) {
-      std::copy(heap_.begin(), heap_.begin() + static_cast<std::ptrdiff_t>(kept), inline_);
-      heap_.clear();
-    } else if (size_ > N) {
-      heap_.resize(kept);
-    }
-    size_ = kept;
+    truncate(kept);
   }
 
  private:
@@ -115,6 +135,15 @@ class SmallVec {
   const T* data() const noexcept { return size_ > N ? heap_.data() : inline_; }
   void assign(const SmallVec& o) {
     for (const T& v : o) push_back(v);
+  }
+  void take(SmallVec& o) noexcept {
+    if (o.size_ > N) {
+      heap_ = std::move(o.heap_);
+      o.heap_.clear();
+    } else {
+      std::copy(o.inline_, o.inline_ + o.size_, inline_);
+    }
+    size_ = std::exchange(o.size_, 0);
   }
   T inline_[N] = {};
   std::vector<T> heap_;
@@ -456,20 +485,24 @@ class Signal {
 
  private:
   void dispatch() {
-    // Callbacks may add or remove waiters: work on a snapshot.
+    // Callbacks may add or remove waiters: call the ones there now, taken
+    // out of the list (new waiters go to the emptied list), then put back
+    // those that keep waiting, ahead of any added meanwhile.
     if (waiters_.empty()) return;
-    const detail::SmallVec<Waiter, 2> snapshot = waiters_;
-    waiters_.clear();
-    detail::SmallVec<Waiter, 2> keep;
-    for (const Waiter& w : snapshot) {
-      if (!w.fn(w.ctx, *this)) keep.push_back(w);
+    detail::SmallVec<Waiter, 4> called = std::move(waiters_);
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < called.size(); ++i) {
+      const Waiter w = called[i];
+      if (!w.fn(w.ctx, *this)) called[kept++] = w;
     }
-    for (const Waiter& w : waiters_) keep.push_back(w);  // added during dispatch
-    waiters_ = keep;
+    if (kept == 0) return;  // the usual case: everyone was woken
+    called.truncate(kept);
+    for (const Waiter& w : waiters_) called.push_back(w);
+    waiters_ = std::move(called);
   }
 
   Simulation* sim_;
-  detail::SmallVec<Waiter, 2> waiters_;
+  detail::SmallVec<Waiter, 4> waiters_;
   EventId timer_;
   bool triggered_ = false;
 };
@@ -602,7 +635,7 @@ class [[nodiscard("co_await it: on its own it does nothing")]] WaitSignals {
     for (Signal* s : self->signals_) s->remove_waiter(self);
   }
 
-  detail::SmallVec<Signal*, 6> signals_;
+  detail::SmallVec<Signal*, 8> signals_;
   bool all_;
   std::size_t remaining_ = 0;
   std::size_t last_ = 0;
