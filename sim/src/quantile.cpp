@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <boost/math/distributions/binomial.hpp>
+#include <boost/math/distributions/normal.hpp>
 #include <cmath>
 
 #include "wsic/sim/error.hpp"
@@ -17,11 +18,17 @@ RankInterval quantile_rank_interval(std::uint64_t n, double p, double level) {
   // and q < X_(u) iff B <= u - 1, so coverage = P(l <= B <= u - 1).
   auto cdf = [&](double k) { return k < 0 ? 0.0 : boost::math::cdf(b, std::min(k, static_cast<double>(n))); };
   // Largest l with P(B < l) <= alpha/2; smallest u with P(B >= u) <= alpha/2.
-  double l = std::floor(static_cast<double>(n) * p);
+  // The cdf is monotone, so a walk from any start ends at the same rank:
+  // start where the normal approximation puts it, a few steps away, so the
+  // cost does not grow with n (from n·p it would take about z·sqrt(n) steps).
+  const double nd = static_cast<double>(n);
+  const double z = boost::math::quantile(boost::math::normal_distribution<double>(), 1.0 - alpha / 2);
+  const double spread = z * std::sqrt(nd * p * (1.0 - p));
+  double l = std::clamp(std::floor(nd * p - spread), 0.0, nd);
   while (l >= 1 && cdf(l - 1) > alpha / 2) l -= 1;
-  while (l + 1 <= static_cast<double>(n) && cdf(l) <= alpha / 2) l += 1;
-  double u = std::ceil(static_cast<double>(n) * p) + 1;
-  while (u <= static_cast<double>(n) && 1.0 - cdf(u - 1) > alpha / 2) u += 1;
+  while (l + 1 <= nd && cdf(l) <= alpha / 2) l += 1;
+  double u = std::clamp(std::ceil(nd * p + spread) + 1, 1.0, nd + 1);
+  while (u <= nd && 1.0 - cdf(u - 1) > alpha / 2) u += 1;
   while (u - 1 >= 1 && 1.0 - cdf(u - 2) <= alpha / 2) u -= 1;
   RankInterval r;
   r.lower = static_cast<std::uint64_t>(std::clamp(l, 1.0, static_cast<double>(n)));
