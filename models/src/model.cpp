@@ -43,15 +43,16 @@ struct TaskRun {
   double base_work = 0.0;
   ProcessId pid;
   bool running = false;
+  int prerequisites_left = 0;  // it starts when the last one is done
 };
 
-/// A scheme's state in one replication. Its tasks and their done signals
-/// are views into flat per-replication arrays (one allocation each, not one
-/// per scheme).
+/// A scheme's state in one replication. Its tasks are a view into a flat
+/// per-replication array (one allocation, not one per scheme).
 struct SchemeRun {
   std::vector<Window> windows;
   std::optional<Signal> design_done;
-  std::span<std::optional<Signal>> done;
+  std::optional<Signal> ready_to_go_live;  // every workstream needed for go-live is done
+  int needed_left = 0;                     // workstreams needed for go-live not yet done
   std::span<TaskRun> tasks;
   ProcessId pid;
   bool designing = false;
@@ -68,7 +69,6 @@ struct Workspace {
   RateProfile profile;  // planning work through windows
   std::vector<SchemeRun> schemes;
   std::vector<TaskRun> all_tasks;
-  std::vector<std::optional<Signal>> all_done;
   std::vector<signed char> national_occurs;
   std::vector<double> times;  // a timed trigger's occurrences
 };
@@ -89,20 +89,18 @@ struct Run {
         times(ws.times),
         central(sim.make<Resource>(settings.central_capacity, sim::Discipline::kPriority)) {
     const std::size_t ns = sc.schemes.size(), nw = sc.workstreams.size();
-    // Signals cannot move, so these two only ever grow (by a new vector);
-    // the replication sees as many as it needs.
+    // Signals cannot move, so this only ever grows (by a new vector); the
+    // replication sees as many schemes as it has.
     if (ws.schemes.size() < ns) ws.schemes = std::vector<SchemeRun>(ns);
-    if (ws.all_done.size() < ns * nw) ws.all_done = std::vector<std::optional<Signal>>(ns * nw);
     schemes = std::span<SchemeRun>(ws.schemes).first(ns);
-    all_done = std::span<std::optional<Signal>>(ws.all_done).first(ns * nw);
     all_tasks.assign(ns * nw, TaskRun{});
-    for (auto& d : all_done) d.emplace(sim);
     for (std::size_t k = 0; k < ns; ++k) {
       SchemeRun& scheme = schemes[k];
       scheme.windows.clear();  // keeps its storage
       scheme.design_done.emplace(sim);
+      scheme.ready_to_go_live.emplace(sim);
+      scheme.needed_left = 0;
       scheme.tasks = std::span<TaskRun>(all_tasks).subspan(k * nw, nw);
-      scheme.done = std::span<std::optional<Signal>>(all_done).subspan(k * nw, nw);
       scheme.pid = {};
       scheme.designing = false;
       scheme.supported_from = kNever;
@@ -114,8 +112,10 @@ struct Run {
   /// ended or threw: the signals go first (their waiters are in process
   /// frames), then whatever is left in the simulation.
   ~Run() {
-    for (auto& d : all_done) d.reset();
-    for (SchemeRun& scheme : schemes) scheme.design_done.reset();
+    for (SchemeRun& scheme : schemes) {
+      scheme.design_done.reset();
+      scheme.ready_to_go_live.reset();
+    }
     sim.reset();
   }
   Run(const Run&) = delete;
@@ -134,7 +134,6 @@ struct Run {
   RateProfile& profile;  // working space for planning work through windows
   std::span<SchemeRun> schemes;
   std::vector<TaskRun>& all_tasks;
-  std::span<std::optional<Signal>> all_done;
   std::vector<signed char>& national_occurs;  // per barrier: on_start barriers of national scope
   std::vector<double>& times;
   Resource& central;
@@ -292,16 +291,31 @@ double strike_on_start(Run& r, int s, std::uint64_t mask, double base_work, Stre
   return added;
 }
 
+Process task(Run& r, int s, int w);
+
+/// Workstream `w` of scheme `s` is done, now: the scheme hears first (it
+/// may now go live), then each workstream that needed it, in topological
+/// order, which starts if this was the last of its prerequisites. (The same
+/// order, at the same instant and priority, as when they waited on the
+/// workstream's signal: the wake-ups of a Signal's waiters.)
+void task_done(Run& r, int s, int w) {
+  SchemeRun& st = r.schemes[static_cast<std::size_t>(s)];
+  if (r.sc.workstreams[static_cast<std::size_t>(w)].needed_for_go_live && --st.needed_left == 0) {
+    st.ready_to_go_live->trigger();
+  }
+  for (const int v : r.m.dependents(w)) {
+    if (--st.tasks[static_cast<std::size_t>(v)].prerequisites_left == 0) {
+      r.sim.start(task(r, s, v), sim::priority::kUrgent);
+    }
+  }
+}
+
 Process task(Run& r, int s, int w) {
   const Workstream& ws = r.sc.workstreams[static_cast<std::size_t>(w)];
   SchemeRun& st = r.schemes[static_cast<std::size_t>(s)];
   TaskRun& tk = st.tasks[static_cast<std::size_t>(w)];
+  // Started when its last prerequisite was done (see task_done).
   if (!ws.after.empty()) {
-    {
-      sim::detail::SmallVec<Signal*, 8> prereqs;
-      for (int p : ws.after) prereqs.push_back(&*st.done[static_cast<std::size_t>(p)]);
-      co_await sim::all_of(std::span<Signal* const>(prereqs.begin(), prereqs.size()));
-    }
     double last = -kNever;
     for (int p : ws.after) {
       const double e = st.tasks[static_cast<std::size_t>(p)].end;
@@ -333,7 +347,7 @@ Process task(Run& r, int s, int w) {
   }
   tk.running = false;
   tk.end = r.sim.now().in_days();
-  st.done[static_cast<std::size_t>(w)]->trigger();
+  task_done(r, s, w);
 }
 
 Process scheme_process(Run& r, int s) {
@@ -366,16 +380,17 @@ Process scheme_process(Run& r, int s) {
   out.design_end = r.sim.now().in_days();
   st.design_done->trigger();
 
-  // Implementation: every workstream as its own process, each waiting for
-  // its prerequisites.
-  sim::detail::SmallVec<Signal*, 8> needed;
+  // Implementation: every workstream as its own process, started once its
+  // prerequisites are done (now, for those with none).
   for (int w : r.m.topological_order()) {
-    r.sim.start(task(r, s, w));
-    if (r.sc.workstreams[static_cast<std::size_t>(w)].needed_for_go_live) {
-      needed.push_back(&*st.done[static_cast<std::size_t>(w)]);
-    }
+    const Workstream& ws = r.sc.workstreams[static_cast<std::size_t>(w)];
+    st.tasks[static_cast<std::size_t>(w)].prerequisites_left = static_cast<int>(ws.after.size());
+    if (ws.needed_for_go_live) ++st.needed_left;
   }
-  if (!needed.empty()) co_await sim::all_of(std::span<Signal* const>(needed.begin(), needed.size()));
+  for (int w : r.m.topological_order()) {
+    if (r.sc.workstreams[static_cast<std::size_t>(w)].after.empty()) r.sim.start(task(r, s, w));
+  }
+  if (st.needed_left > 0) co_await *st.ready_to_go_live;
 
   st.live = true;
   out.go_live = r.sim.now().in_days();
@@ -642,6 +657,14 @@ Model::Model(Scenario scenario) {
     return sc.schemes[static_cast<std::size_t>(a)].id < sc.schemes[static_cast<std::size_t>(b)].id;
   });
   streams_ = named_streams(sc);
+  // Who waits for each workstream: one entry per mention in an `after`
+  // list, in topological order.
+  dependents_.assign(nw, {});
+  for (const int v : topo_) {
+    for (const int p : sc.workstreams[static_cast<std::size_t>(v)].after) {
+      dependents_[static_cast<std::size_t>(p)].push_back(v);
+    }
+  }
   // The barriers each start of work asks about, in barrier order (which
   // fixes the order of their windows and draws).
   on_start_.assign(nw + 1, {});

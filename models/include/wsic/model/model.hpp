@@ -129,6 +129,9 @@ class Model {
     std::vector<std::vector<std::uint64_t>> barrier_design;             // [barrier][scheme]
   };
   const Streams& streams() const noexcept { return streams_; }
+  /// The workstreams that have workstream `w` among their prerequisites, in
+  /// topological order, once per mention.
+  const std::vector<int>& dependents(int w) const noexcept { return dependents_[static_cast<std::size_t>(w)]; }
   /// The barriers with an on_start trigger that target workstream `w`, or
   /// the design phase for w = -1, in the scenario's order.
   const std::vector<int>& on_start_barriers(int w) const noexcept {
@@ -140,7 +143,8 @@ class Model {
   std::vector<int> topo_;
   std::vector<int> by_id_;
   Streams streams_;
-  std::vector<std::vector<int>> on_start_;  // [workstream], then the design phase
+  std::vector<std::vector<int>> dependents_;  // [workstream]
+  std::vector<std::vector<int>> on_start_;    // [workstream], then the design phase
 };
 
 }  // namespace wsic::model
