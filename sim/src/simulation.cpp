@@ -10,13 +10,8 @@ namespace wsic::sim {
 
 // ---- FramePool --------------------------------------------------------------
 
-void* FramePool::allocate(std::size_t bytes) {
-  const std::size_t cls = (bytes + kGranule - 1) / kGranule;
+void* FramePool::allocate_new(std::size_t cls, std::size_t bytes) {
   if (cls >= kClasses) return ::operator new(bytes);
-  if (FreeNode* n = free_[cls]) {
-    free_[cls] = n->next;
-    return n;
-  }
   const std::size_t size = cls * kGranule;
   if (left_ < size) {
     constexpr std::size_t kChunk = 64 * 1024;
@@ -29,17 +24,6 @@ void* FramePool::allocate(std::size_t bytes) {
   cursor_ += size;
   left_ -= size;
   return p;
-}
-
-void FramePool::deallocate(void* p, std::size_t bytes) noexcept {
-  const std::size_t cls = (bytes + kGranule - 1) / kGranule;
-  if (cls >= kClasses) {
-    ::operator delete(p);
-    return;
-  }
-  auto* n = static_cast<FreeNode*>(p);
-  n->next = free_[cls];
-  free_[cls] = n;
 }
 
 // ---- Simulation ---------------------------------------------------------------
@@ -83,6 +67,7 @@ void Simulation::reset() {
   procs_.clear();
   free_procs_.clear();
   live_procs_ = 0;
+  interrupts_pending_ = 0;
   current_ = {};
   next_generation_ = 1;
   tearing_down_ = false;
@@ -146,49 +131,34 @@ ProcessId Simulation::start(Process&& process, int prio) {
   WSIC_ASSERT(handle, "starting an empty Process");
   const std::uint32_t slot = take_process_slot();
   ProcessSlot& p = procs_[slot];
+  // A free slot is as finish() left it: no hook, no exit hooks, no interrupt.
   p.handle = handle;
   p.active = handle;
   p.generation = next_generation_++;
   if (next_generation_ == 0) next_generation_ = 1;
   p.started = false;
-  p.interrupt_pending = false;
-  p.hook = {};
-  p.exit_hooks.clear();
   const ProcessId pid{slot, p.generation};
   ++live_procs_;
-  p.wake = schedule_at(now_, &Simulation::resume_event, nullptr, (std::uint64_t{pid.generation} << 32) | slot, prio);
+  p.wake = schedule_at(now_, &Simulation::resume_event, nullptr, resume_arg(pid), prio);
   return pid;
 }
 
-void Simulation::resume_event(Simulation& sim, void*, std::uint64_t arg) {
-  const ProcessId pid{static_cast<std::uint32_t>(arg & 0xffffffffu), static_cast<std::uint32_t>(arg >> 32)};
-  sim.resume(pid);
-}
-
-void Simulation::resume(ProcessId pid) {
-  if (!is_alive(pid)) return;
-  ProcessSlot& p = procs_[pid.slot];
-  p.wake = {};
-  p.hook = {};
-  p.started = true;
-  const ProcessId outer = current_;
-  current_ = pid;
-  p.active.resume();
-  current_ = outer;
-  // The body may have started processes and so moved the table: look again.
-  if (procs_[pid.slot].handle.done()) finish(pid.slot);
-}
+void Simulation::resume_event(Simulation& sim, void*, std::uint64_t arg) { sim.resume(arg); }
 
 void Simulation::finish(std::uint32_t slot) {
   ProcessSlot& p = procs_[slot];
   auto handle = std::coroutine_handle<Process::promise_type>::from_address(p.handle.address());
-  std::exception_ptr error = handle.promise().error;
+  std::exception_ptr error = std::move(handle.promise().error);
   handle.destroy();
   p.handle = {};
   p.active = {};
   p.generation = 0;
   p.wake = {};
   p.hook = {};
+  if (p.interrupt_pending) {  // interrupted as it ended
+    p.interrupt_pending = false;
+    --interrupts_pending_;
+  }
   std::vector<CancelHook> hooks;
   if (!p.exit_hooks.empty()) hooks.swap(p.exit_hooks);
   free_procs_.push_back(slot);
@@ -205,13 +175,6 @@ void Simulation::finish(std::uint32_t slot) {
   }
 }
 
-void Simulation::wake_at(Time t, int prio) {
-  WSIC_ASSERT(current_.valid(), "wake_at outside a process");
-  ProcessSlot& p = procs_[current_.slot];
-  p.wake = schedule_at(t, &Simulation::resume_event, nullptr,
-                       (std::uint64_t{current_.generation} << 32) | current_.slot, prio);
-}
-
 void Simulation::park(CancelHook hook) noexcept {
   if (!current_.valid()) return;
   procs_[current_.slot].hook = hook;
@@ -222,8 +185,7 @@ bool Simulation::wake(ProcessId pid, int prio) {
   ProcessSlot& p = procs_[pid.slot];
   if (p.wake.valid()) return false;
   p.hook = {};
-  p.wake =
-      schedule_at(now_, &Simulation::resume_event, nullptr, (std::uint64_t{pid.generation} << 32) | pid.slot, prio);
+  p.wake = schedule_at(now_, &Simulation::resume_event, nullptr, resume_arg(pid), prio);
   return true;
 }
 
@@ -235,9 +197,9 @@ bool Simulation::interrupt(ProcessId pid, std::uint64_t cause) {
   if (p.hook.fn) p.hook.fn(p.hook.ctx);
   p.hook = {};
   p.interrupt_pending = true;
+  ++interrupts_pending_;
   p.interrupt_cause = cause;
-  p.wake = schedule_at(now_, &Simulation::resume_event, nullptr, (std::uint64_t{pid.generation} << 32) | pid.slot,
-                       priority::kUrgent);
+  p.wake = schedule_at(now_, &Simulation::resume_event, nullptr, resume_arg(pid), priority::kUrgent);
   return true;
 }
 
@@ -247,8 +209,7 @@ bool Simulation::wake_early(ProcessId pid) {
   if (!p.started || p.hook.fn != nullptr || !p.wake.valid()) return false;
   if (p.wake.time <= now_.in_days()) return true;  // already due now
   cancel(p.wake);
-  p.wake = schedule_at(now_, &Simulation::resume_event, nullptr, (std::uint64_t{pid.generation} << 32) | pid.slot,
-                       priority::kUrgent);
+  p.wake = schedule_at(now_, &Simulation::resume_event, nullptr, resume_arg(pid), priority::kUrgent);
   return true;
 }
 

@@ -15,7 +15,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <vector>
+
+#include "wsic/sim/error.hpp"
 
 namespace wsic::sim {
 
@@ -140,6 +143,7 @@ class CalendarQueue {
 
   void clear() noexcept {
     bottom_.clear();
+    small_ = false;
     ring_.clear();
     top_.clear();
     bottom_max_ = -std::numeric_limits<double>::infinity();
@@ -151,12 +155,9 @@ class CalendarQueue {
   void push(const QueueEntry& e) {
     ++size_;
     if (e.time <= bottom_max_) {
-      bottom_.push_back(e);
-      std::push_heap(bottom_.begin(), bottom_.end(), detail::Later{});
-    } else if (e.time < ring_end_) {
-      ring_.push(bucket_of(e.time), e);
+      push_bottom(e);
     } else {
-      top_.push_back(e);
+      push_later(e);
     }
   }
 
@@ -190,6 +191,20 @@ class CalendarQueue {
 
  private:
   static constexpr std::size_t kPrefetchAhead = 3;
+
+  void push_bottom(const QueueEntry& e) {
+    bottom_.push_back(e);
+    std::push_heap(bottom_.begin(), bottom_.end(), detail::Later{});
+    if (small_ && bottom_.size() > kSpill) [[unlikely]]
+      spill();
+  }
+  [[gnu::noinline]] void push_later(const QueueEntry& e) {
+    if (e.time < ring_end_) {
+      ring_.push(bucket_of(e.time), e);
+    } else {
+      top_.push_back(e);
+    }
+  }
 
   std::size_t bucket_of(double t) const noexcept {
     const double pos = (t - ring_start_) * inv_width_;
@@ -247,11 +262,14 @@ class CalendarQueue {
     }
     // All simultaneous, or too few to be worth spreading over buckets (a
     // model replication often has a few dozen pending events): the bottom
-    // heap alone serves them, with no bucket allocations.
+    // heap alone serves them, with no bucket allocations. While there are
+    // few, it takes every new event too (a plain binary heap, with no trips
+    // through top_ and rebuilds), until it holds more than kSpill.
     if (lo == hi || n <= kSmall) {
       bottom_.swap(top_);
       std::make_heap(bottom_.begin(), bottom_.end(), detail::Later{});
-      bottom_max_ = hi;
+      small_ = lo != hi;
+      bottom_max_ = small_ ? std::numeric_limits<double>::infinity() : hi;
       nb_ = cur_ = 0;
       ring_end_ = -std::numeric_limits<double>::infinity();
       return;
@@ -289,7 +307,18 @@ class CalendarQueue {
     top_.resize(kept);
   }
 
+  // The small mode's heap grew past this: spread it over a ring.
+  static constexpr std::size_t kSpill = 256;
+  void spill() {
+    top_.insert(top_.end(), bottom_.begin(), bottom_.end());
+    bottom_.clear();
+    small_ = false;
+    bottom_max_ = -std::numeric_limits<double>::infinity();
+    rebuild();  // more than kSmall events: a ring (or, all simultaneous, the heap)
+  }
+
   std::vector<QueueEntry> bottom_;
+  bool small_ = false;  // the bottom heap takes every event (bottom_max_ is infinite)
   Buckets ring_;
   std::vector<QueueEntry> top_;
   double bottom_max_ = -std::numeric_limits<double>::infinity();
@@ -319,6 +348,10 @@ class NowLanes {
   static constexpr std::size_t kLanes = 4;
   static constexpr unsigned kPriorityShift = 48;  ///< a key's priority bits start here
 
+  NowLanes() = default;
+  NowLanes(const NowLanes&) = delete;
+  NowLanes& operator=(const NowLanes&) = delete;
+
   bool empty() const noexcept { return nonempty_ == 0; }
 
   /// Queues `e` (due now) behind the events of its priority; false when no
@@ -327,8 +360,12 @@ class NowLanes {
     const std::uint64_t prio = e.key >> kPriorityShift;
     std::size_t i = 0;
     while (i < n_ && lanes_[i].prio != prio) ++i;
-    if (i == n_ && !open_lane(prio, i)) return false;
-    lanes_[i].items.push_back(e);
+    if (i == n_ && !open_lane(prio, i)) [[unlikely]]
+      return false;
+    Lane& l = lanes_[i];
+    if (l.tail == l.capacity) [[unlikely]]
+      grow(l);
+    l.items[l.tail++] = e;
     nonempty_ |= 1u << i;
     return true;
   }
@@ -342,9 +379,8 @@ class NowLanes {
     const auto i = static_cast<std::size_t>(std::countr_zero(nonempty_));
     Lane& l = lanes_[i];
     const QueueEntry e = l.items[l.head++];
-    if (l.head == l.items.size()) {
-      l.items.clear();  // keeps its capacity for the next instant
-      l.head = 0;
+    if (l.head == l.tail) {
+      l.head = l.tail = 0;  // empty again: the next instant starts at the front
       nonempty_ &= ~(1u << i);
     }
     return e;
@@ -353,30 +389,43 @@ class NowLanes {
   bool holds(std::uint64_t key) const noexcept {
     const std::uint64_t prio = key >> kPriorityShift;
     for (std::size_t i = 0; i < n_; ++i) {
-      if (lanes_[i].prio != prio) continue;
-      const auto& v = lanes_[i].items;
+      const Lane& l = lanes_[i];
+      if (l.prio != prio) continue;
       // A lane is in key order: search what is left of it.
-      const auto it = std::lower_bound(v.begin() + static_cast<std::ptrdiff_t>(lanes_[i].head), v.end(), key,
-                                       [](const QueueEntry& e, std::uint64_t k) { return e.key < k; });
-      return it != v.end() && it->key == key;
+      const QueueEntry* first = l.items.get() + l.head;
+      const QueueEntry* end = l.items.get() + l.tail;
+      const QueueEntry* it =
+          std::lower_bound(first, end, key, [](const QueueEntry& e, std::uint64_t k) { return e.key < k; });
+      return it != end && it->key == key;
     }
     return false;
   }
   /// Drops every event (their lanes and storage stay).
   void clear() noexcept {
-    for (std::size_t i = 0; i < n_; ++i) {
-      lanes_[i].items.clear();
-      lanes_[i].head = 0;
-    }
+    for (std::size_t i = 0; i < n_; ++i) lanes_[i].head = lanes_[i].tail = 0;
     nonempty_ = 0;
   }
 
  private:
+  // A lane's events are items[head, tail); it fills from the front again
+  // each time it empties, so it needs room for one instant's events only.
   struct Lane {
     std::uint64_t prio = 0;
-    std::vector<QueueEntry> items;
-    std::size_t head = 0;
+    std::unique_ptr<QueueEntry[]> items;
+    std::uint32_t head = 0;
+    std::uint32_t tail = 0;
+    std::uint32_t capacity = 0;
   };
+  [[gnu::noinline]] static void grow(Lane& l) {
+    WSIC_ASSERT(l.capacity < (1u << 30), "too many events due at one instant");
+    const std::uint32_t capacity = std::max<std::uint32_t>(16, 2 * l.capacity);
+    auto items = std::make_unique_for_overwrite<QueueEntry[]>(capacity);
+    std::copy(l.items.get() + l.head, l.items.get() + l.tail, items.get());
+    l.tail -= l.head;
+    l.head = 0;
+    l.items = std::move(items);
+    l.capacity = capacity;
+  }
   // Opens a lane for `prio` in priority order; `i` is where it went. The
   // lanes after it move up one place, and their bits with them.
   bool open_lane(std::uint64_t prio, std::size_t& i) {

@@ -81,10 +81,32 @@ class FramePool {
   static constexpr std::size_t kGranule = 64;
   static constexpr std::size_t kClasses = 32;  // frames up to 2 KiB pooled
 
-  void* allocate(std::size_t bytes);
-  void deallocate(void* p, std::size_t bytes) noexcept;
+  void* allocate(std::size_t bytes) {
+    const std::size_t cls = (bytes + kGranule - 1) / kGranule;
+    if (cls < kClasses) {
+      if (FreeNode* n = free_[cls]) [[likely]] {
+        free_[cls] = n->next;
+        return n;
+      }
+    }
+    return allocate_new(cls, bytes);
+  }
+  void deallocate(void* p, std::size_t bytes) noexcept {
+    const std::size_t cls = (bytes + kGranule - 1) / kGranule;
+    if (cls >= kClasses) [[unlikely]] {
+      ::operator delete(p);
+      return;
+    }
+    auto* n = static_cast<FreeNode*>(p);
+    n->next = free_[cls];
+    free_[cls] = n;
+  }
 
  private:
+  /// A frame of class `cls` from the current chunk (or a new one), or from
+  /// the heap for frames too large to pool.
+  void* allocate_new(std::size_t cls, std::size_t bytes);
+
   struct FreeNode {
     FreeNode* next;
   };
@@ -118,7 +140,8 @@ class Simulation {
 
   /// Schedules `fn(sim, ctx, arg)` at time `t` (not before now). Throws
   /// wsic::Error for a time in the past or not a number.
-  EventId schedule_at(Time t, EventFn fn, void* ctx, std::uint64_t arg = 0, int prio = priority::kNormal) {
+  [[gnu::always_inline]] EventId schedule_at(Time t, EventFn fn, void* ctx, std::uint64_t arg = 0,
+                                             int prio = priority::kNormal) {
     check_time(t);
     return enqueue(t, fn, ctx, arg, prio);
   }
@@ -251,7 +274,11 @@ class Simulation {
     void* ctx = nullptr;
   };
   /// Suspends the running process until `t`.
-  void wake_at(Time t, int prio = priority::kNormal);
+  void wake_at(Time t, int prio = priority::kNormal) {
+    WSIC_ASSERT(current_.valid(), "wake_at outside a process");
+    check_time(t);
+    procs_[current_.slot].wake = enqueue(t, &Simulation::resume_event, nullptr, resume_arg(current_), prio);
+  }
   /// Suspends the running process on something external; `hook` withdraws it.
   void park(CancelHook hook) noexcept;
   /// Makes a parked process runnable now. Returns false if it is not parked.
@@ -259,11 +286,13 @@ class Simulation {
   /// Called on resumption: if an interrupt is pending for `pid`, clears it and
   /// returns true (the awaiter then throws Interrupt with `interrupt_cause`).
   bool take_interrupt(ProcessId pid, std::uint64_t& cause) noexcept {
+    if (interrupts_pending_ == 0) [[likely]]
+      return false;
     if (!is_alive(pid)) return false;
     ProcessSlot& p = procs_[pid.slot];
-    if (!p.interrupt_pending) [[likely]]
-      return false;
+    if (!p.interrupt_pending) return false;
     p.interrupt_pending = false;
+    --interrupts_pending_;
     cause = p.interrupt_cause;
     return true;
   }
@@ -337,10 +366,11 @@ class Simulation {
 
   bool held(const EventId& id) const noexcept { return lanes_.holds(id.key) || queue_.holds(id.time, id.key); }
 
-  EventId enqueue(Time t, EventFn fn, void* ctx, std::uint64_t arg, int prio) {
-    WSIC_ASSERT(prio >= -kPriorityBias && prio < kPriorityBias, "event priority out of range");
-    WSIC_ASSERT(seq_ < (std::uint64_t{1} << kSeqBits), "event sequence space exhausted");
-    const std::uint64_t key = (static_cast<std::uint64_t>(prio + kPriorityBias) << kSeqBits) | seq_++;
+  [[gnu::always_inline]] EventId enqueue(Time t, EventFn fn, void* ctx, std::uint64_t arg, int prio) {
+    const auto biased = static_cast<std::uint64_t>(static_cast<std::int64_t>(prio) + kPriorityBias);
+    WSIC_ASSERT(biased < 2 * kPriorityBias && seq_ < (std::uint64_t{1} << kSeqBits),
+                "event priority out of range, or event sequence space exhausted");
+    const std::uint64_t key = (biased << kSeqBits) | seq_++;
     const QueueEntry e{t.in_days(), key, fn, ctx, arg};
     // Due now: a FIFO lane of its priority, no sorting (see NowLanes).
     if (e.time != now_.in_days() || !lanes_.push(e)) queue_.push(e);
@@ -384,7 +414,12 @@ class Simulation {
       }
       now_ = Time::from_days(e.time);
       ++events_run_;
-      e.fn(*this, e.ctx, e.arg);
+      // Most events resume a process: call that directly.
+      if (e.fn == &Simulation::resume_event) [[likely]] {
+        resume(e.arg);
+      } else {
+        e.fn(*this, e.ctx, e.arg);
+      }
       return true;
     }
     return false;
@@ -393,7 +428,27 @@ class Simulation {
   /// Frames, events that never ran, then owned objects (the destructor and reset).
   void tear_down() noexcept;
 
-  void resume(ProcessId pid);
+  static constexpr std::uint64_t resume_arg(ProcessId pid) noexcept {
+    return (std::uint64_t{pid.generation} << 32) | pid.slot;
+  }
+  /// Resumes the process `arg` (resume_arg) names, unless it ended since.
+  /// Slots are never removed but by reset(), which drops every event, so the
+  /// slot exists.
+  void resume(std::uint64_t arg) {
+    const auto slot = static_cast<std::uint32_t>(arg);
+    const auto generation = static_cast<std::uint32_t>(arg >> 32);
+    ProcessSlot& p = procs_[slot];
+    if (p.generation != generation) return;
+    p.wake = {};
+    p.hook = {};
+    p.started = true;
+    const ProcessId outer = current_;
+    current_ = ProcessId{slot, generation};
+    p.active.resume();
+    current_ = outer;
+    // The body may have started processes and so moved the table: look again.
+    if (procs_[slot].handle.done()) finish(slot);
+  }
   static void resume_event(Simulation& sim, void* ctx, std::uint64_t arg);
   void finish(std::uint32_t slot);
   std::uint32_t take_process_slot();
@@ -418,6 +473,7 @@ class Simulation {
   std::vector<ProcessSlot> procs_;
   std::vector<std::uint32_t> free_procs_;
   std::size_t live_procs_ = 0;
+  std::uint32_t interrupts_pending_ = 0;  // processes with an interrupt not yet taken
   ProcessId current_;
   std::uint32_t next_generation_ = 1;
   std::vector<std::unique_ptr<Owned>> owned_;  // destroyed last, newest first
