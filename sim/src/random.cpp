@@ -195,8 +195,8 @@ double Triangular::variance() const noexcept {
 
 namespace {
 
-// Validates before the Gamma members are built, so errors name BetaPert's
-// own parameters rather than a gamma shape.
+// Validates before anything is computed from them, so errors name BetaPert's
+// own parameters.
 double pert_shape(double min, double mode, double max, double lambda, bool upper) {
   require_range(BetaPert::name, min, mode, max);
   require_positive(BetaPert::name, "lambda", lambda);
@@ -211,22 +211,76 @@ BetaPert::BetaPert(double min, double mode, double max, double lambda)
       mode_(mode),
       max_(max),
       lambda_(lambda),
-      alpha_(pert_shape(min, mode, max, lambda, false), 1.0),
-      beta_(pert_shape(min, mode, max, lambda, true), 1.0) {}
+      alpha_(pert_shape(min, mode, max, lambda, false)),
+      beta_(pert_shape(min, mode, max, lambda, true)),
+      table_(make_table(*this)) {}
 
-double BetaPert::operator()(Rng& rng) const {
-  const double x = alpha_(rng);
-  const double y = beta_(rng);
-  return min_ + (max_ - min_) * (x / (x + y));
+double BetaPert::density(double x) const noexcept {
+  // alpha or beta of exactly 1 leaves its factor out (0 * log 0 is NaN).
+  double log_f = 0.0;
+  if (alpha_ != 1.0) log_f += (alpha_ - 1.0) * std::log(x);
+  if (beta_ != 1.0) log_f += (beta_ - 1.0) * std::log1p(-x);
+  return std::exp(log_f);
 }
 
-double BetaPert::mean() const noexcept {
-  const double a = alpha_.shape(), b = beta_.shape();
-  return min_ + (max_ - min_) * a / (a + b);
+std::shared_ptr<const BetaPert::Table> BetaPert::make_table(const BetaPert& d) {
+  auto t = std::make_shared<Table>();
+  // The mode of the density on [0, 1]; alpha + beta - 2 = lambda > 0.
+  const double mode = (d.alpha_ - 1.0) / (d.alpha_ + d.beta_ - 2.0);
+  // Rounding in the density is some 1e-16 of it: widen the bounds by far
+  // more than that, so they hold for the density as computed.
+  constexpr double kUp = 1.0 + 0x1.0p-30, kDown = 1.0 - 0x1.0p-30;
+  double at_left = d.density(0.0), total = 0.0;
+  for (unsigned j = 0; j < kStrips; ++j) {
+    const double a = static_cast<double>(j) / kStrips, b = static_cast<double>(j + 1) / kStrips;
+    const double at_right = j + 1 == kStrips ? d.density(1.0) : d.density(b);
+    double hi = std::max(at_left, at_right);
+    if (mode > a && mode < b) hi = std::max(hi, d.density(mode));
+    t->upper[j] = hi * kUp;
+    t->lower[j] = std::min(at_left, at_right) * kDown;
+    total += t->upper[j];
+    at_left = at_right;
+  }
+  // Vose's alias table over the strips, weights their upper bounds (equal
+  // widths): deterministic, the same table on every platform.
+  std::array<double, kStrips> scaled{};
+  std::array<unsigned, kStrips> small{}, large{};
+  unsigned n_small = 0, n_large = 0;
+  for (unsigned j = 0; j < kStrips; ++j) {
+    scaled[j] = t->upper[j] * kStrips / total;
+    if (scaled[j] < 1.0) {
+      small[n_small++] = j;
+    } else {
+      large[n_large++] = j;
+    }
+  }
+  while (n_small > 0 && n_large > 0) {
+    const unsigned s = small[--n_small], l = large[--n_large];
+    t->keep[s] = scaled[s];
+    t->alias[s] = static_cast<std::uint8_t>(l);
+    scaled[l] = (scaled[l] + scaled[s]) - 1.0;
+    if (scaled[l] < 1.0) {
+      small[n_small++] = l;
+    } else {
+      large[n_large++] = l;
+    }
+  }
+  // What is left has weight 1 up to rounding: kept whole.
+  for (unsigned i = 0; i < n_large; ++i) {
+    t->keep[large[i]] = 1.0;
+    t->alias[large[i]] = static_cast<std::uint8_t>(large[i]);
+  }
+  for (unsigned i = 0; i < n_small; ++i) {
+    t->keep[small[i]] = 1.0;
+    t->alias[small[i]] = static_cast<std::uint8_t>(small[i]);
+  }
+  return t;
 }
+
+double BetaPert::mean() const noexcept { return min_ + (max_ - min_) * alpha_ / (alpha_ + beta_); }
 
 double BetaPert::variance() const noexcept {
-  const double a = alpha_.shape(), b = beta_.shape(), w = max_ - min_, s = a + b;
+  const double a = alpha_, b = beta_, w = max_ - min_, s = a + b;
   return w * w * a * b / (s * s * (s + 1.0));
 }
 

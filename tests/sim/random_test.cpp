@@ -1,5 +1,6 @@
 #include "wsic/sim/random.hpp"
 
+#include <boost/math/special_functions/beta.hpp>
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -439,6 +440,56 @@ TEST_CASE("Random.NormalKolmogorovSmirnov", "[sim][random]") {
   const auto xs = draw(Normal(2.0, 0.5), rng, kN);
   const double d = ks_statistic(xs, [](double x) { return 0.5 * std::erfc(-(x - 2.0) / (0.5 * std::sqrt(2.0))); });
   CHECK(d < ks_critical(xs.size()));
+}
+
+namespace {
+// PERT shapes from both ends: the mode at min (alpha 1) and at max (beta 1),
+// the baseline's work estimates, a symmetric one, a flat one (lambda 0.5,
+// alpha and beta near 1) and a sharp one (lambda 40).
+struct PertCase {
+  double min, mode, max, lambda;
+};
+constexpr PertCase kPertCases[] = {{0, 0, 1, 4}, {0, 1, 1, 4},  {2, 3, 6, 4},    {1, 3, 6, 4},
+                                   {2, 4, 9, 4}, {0, 5, 10, 4}, {0, 5, 10, 0.5}, {0, 2, 10, 40}};
+}  // namespace
+
+TEST_CASE("Random.BetaPertKolmogorovSmirnov", "[sim][random]") {
+  // Against the exact beta distribution function (Boost's regularised
+  // incomplete beta), not the sampler's own table.
+  for (const PertCase& c : kPertCases) {
+    const BetaPert d(c.min, c.mode, c.max, c.lambda);
+    Rng rng(3, 0, "ks_pert");
+    const auto xs = draw(d, rng, kN);
+    const double ks = ks_statistic(xs, [&](double x) {
+      const double z = std::clamp((x - c.min) / (c.max - c.min), 0.0, 1.0);
+      return boost::math::ibeta(d.alpha(), d.beta(), z);
+    });
+    INFO("PERT(" << c.min << ", " << c.mode << ", " << c.max << ", lambda " << c.lambda << ")");
+    CHECK(ks < ks_critical(xs.size()));
+    CHECK(*std::min_element(xs.begin(), xs.end()) >= c.min);
+    CHECK(*std::max_element(xs.begin(), xs.end()) < c.max);
+  }
+}
+
+TEST_CASE("Random.BetaPertStripBoundsHoldTheDensity", "[sim][random]") {
+  // The sampler is exact only if each strip's bounds hold the density
+  // everywhere on the strip: checked at 1,001 points of each and at the mode.
+  for (const PertCase& c : kPertCases) {
+    const BetaPert d(c.min, c.mode, c.max, c.lambda);
+    const double mode = (d.alpha() - 1.0) / (d.alpha() + d.beta() - 2.0);
+    INFO("PERT(" << c.min << ", " << c.mode << ", " << c.max << ", lambda " << c.lambda << ")");
+    for (unsigned j = 0; j < BetaPert::kStrips; ++j) {
+      const double a = static_cast<double>(j) / BetaPert::kStrips;
+      std::vector<double> xs;
+      for (int k = 0; k <= 1000; ++k) xs.push_back(a + (k / 1000.0) / BetaPert::kStrips);
+      if (mode >= a && mode <= a + 1.0 / BetaPert::kStrips) xs.push_back(mode);
+      for (const double x : xs) {
+        INFO("strip " << j << ", x = " << x);
+        REQUIRE(d.density(x) <= d.upper_bound(j));
+        REQUIRE(d.density(x) >= d.lower_bound(j));
+      }
+    }
+  }
 }
 
 TEST_CASE("Random.GammaKolmogorovSmirnov", "[sim][random]") {
