@@ -141,6 +141,11 @@ struct Run {
 
 bool applies_to(const Barrier& b, int s) { return b.scope != Barrier::Scope::kScheme || b.scheme == s; }
 
+/// Barrier `b`'s numbers with the levers applied (computed by refresh).
+const Settings::BarrierValues& values_of(const Run& r, const Barrier& b) {
+  return r.st.barrier_values[static_cast<std::size_t>(&b - r.sc.barriers.data())];
+}
+
 std::uint64_t target_mask(const Barrier& b) {
   std::uint64_t mask = b.design_phase ? kDesignMask : 0;
   for (int w : b.targets) mask |= task_mask(w);
@@ -162,14 +167,14 @@ bool effect_window(const Run& r, const Barrier& b, double t, Rng& rng, std::uint
       return true;
     }
     case Barrier::Effect::kDelay: {
-      const double d = draw_days(b.duration, rng) * r.sc.value(b.duration_scale);
+      const double d = draw_days(b.duration, rng) * values_of(r, b).duration_scale;
       if (d <= 0.0) return false;
       w = Window{t, t + d, 0.0, mask};
       return true;
     }
     case Barrier::Effect::kSlowdown: {
-      const double d = draw_days(b.duration, rng) * r.sc.value(b.duration_scale);
-      const double f = std::clamp(r.sc.value(b.factor), 0.0, 1.0);
+      const double d = draw_days(b.duration, rng) * values_of(r, b).duration_scale;
+      const double f = std::clamp(values_of(r, b).factor, 0.0, 1.0);
       if (d <= 0.0 || f >= 1.0) return false;
       w = Window{t, t + d, f, mask};
       return true;
@@ -197,7 +202,7 @@ void strike_now(Run& r, int bi, int s, Rng& rng) {
   const std::uint64_t mask = target_mask(b);
   SchemeRun& st = r.schemes[static_cast<std::size_t>(s)];
   if (b.effect == Barrier::Effect::kRework) {
-    const double f = std::max(0.0, r.sc.value(b.fraction));
+    const double f = std::max(0.0, values_of(r, b).fraction);
     for (int w : b.targets) {
       TaskRun& tk = st.tasks[static_cast<std::size_t>(w)];
       if (tk.running) tk.rework += f * tk.base_work;
@@ -274,10 +279,10 @@ double strike_on_start(Run& r, int s, std::uint64_t mask, double base_work, Stre
     Rng brng = r.rng(stream_of(bi));
     const double u = brng.uniform01();
     const bool occurs =
-        b.scope == Barrier::Scope::kNational ? r.national_occurs[bi] != 0 : u < r.sc.value(b.probability);
+        b.scope == Barrier::Scope::kNational ? r.national_occurs[bi] != 0 : u < values_of(r, b).probability;
     if (b.effect == Barrier::Effect::kRework) {
       if (occurs) {
-        added += std::max(0.0, r.sc.value(b.fraction)) * base_work;
+        added += std::max(0.0, values_of(r, b).fraction) * base_work;
         ++r.out.barrier_hits[bi];
       }
       continue;
@@ -446,9 +451,9 @@ void occurrences(const Run& r, const Barrier& b, Rng& rng, std::vector<double>& 
   if (b.trigger == Barrier::Trigger::kWindow) {
     const double u = rng.uniform01();
     const double when = b.from + (b.to - b.from) * rng.uniform01();
-    if (u < r.sc.value(b.probability)) times.push_back(when);
+    if (u < values_of(r, b).probability) times.push_back(when);
   } else if (b.trigger == Barrier::Trigger::kHazard) {
-    const double rate = r.sc.value(b.rate_per_day);
+    const double rate = values_of(r, b).rate_per_day;
     double t = b.from;
     for (int k = 0; k < b.max_occurrences; ++k) {
       const double gap = sim::standard_exponential(rng);
@@ -469,7 +474,7 @@ void plan_timed_barriers(Run& r) {
     const int ib = static_cast<int>(bi);
     if (b.trigger == Barrier::Trigger::kOnStart) {
       Rng rng = r.rng(streams.barrier_programme[bi]);
-      r.national_occurs[bi] = rng.uniform01() < r.sc.value(b.probability) ? 1 : 0;
+      r.national_occurs[bi] = rng.uniform01() < values_of(r, b).probability ? 1 : 0;
       continue;
     }
     if (b.trigger == Barrier::Trigger::kSlip) {
@@ -734,6 +739,13 @@ void Model::refresh(Settings& st) const {
     st.transactional_cut = std::clamp(
         sc.levers[static_cast<std::size_t>(sc.lever_transactional_investment)].value * sc.transactional_prep_effect,
         0.0, 0.95);
+  }
+  st.barrier_values.resize(sc.barriers.size());
+  for (std::size_t bi = 0; bi < sc.barriers.size(); ++bi) {
+    const Barrier& b = sc.barriers[bi];
+    st.barrier_values[bi] =
+        Settings::BarrierValues{sc.value(b.probability), sc.value(b.rate_per_day), sc.value(b.duration_scale),
+                                sc.value(b.factor), sc.value(b.fraction)};
   }
   st.promised_day = kNever;
   if (sc.lever_promised_go_live >= 0) {

@@ -18,16 +18,19 @@ void RateProfile::build(double from, const std::vector<Window>& windows, std::ui
 }
 
 double RateProfile::fold_at(double t, double& next) const {
+  // Without branches on the windows' times (they go every way): a window
+  // not open at t multiplies by 1, which is exact, so the product is that
+  // of the open ones in the order they were opened, as ever.
   double f = 1.0;
-  next = kNever;
+  double n = kNever;
   for (const Window& w : relevant_) {
-    if (w.start > t) {
-      next = std::min(next, w.start);
-    } else if (w.end > t) {
-      f *= w.factor;
-      next = std::min(next, w.end);
-    }
+    const bool ahead = w.start > t;
+    const bool open = !ahead && w.end > t;
+    f *= open ? w.factor : 1.0;
+    const double boundary = ahead ? w.start : (open ? w.end : kNever);
+    n = boundary < n ? boundary : n;
   }
+  next = n;
   return f;
 }
 

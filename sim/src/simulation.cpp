@@ -59,7 +59,6 @@ void Simulation::reset() {
   tear_down();
   now_ = Time::zero();
   last_time_ = -std::numeric_limits<double>::infinity();
-  instant_max_key_ = 0;
   seq_ = 1;
   cancelled_total_ = 0;
   events_run_ = 0;

@@ -59,6 +59,15 @@ struct Settings {
   double transactional_cut = 0.0;    ///< share of transactional work done during co-design
   double promised_day = kNever;      ///< go-live date promised to lay partners, or kNever
   std::vector<int> scheme_priority;  ///< central team queue position per scheme (smaller first)
+  /// A barrier's numbers with the levers applied (Scenario::value of each).
+  struct BarrierValues {
+    double probability = 1.0;
+    double rate_per_day = 0.0;
+    double duration_scale = 1.0;
+    double factor = 1.0;
+    double fraction = 0.0;
+  };
+  std::vector<BarrierValues> barrier_values;  ///< per barrier
 
   /// Share of funding year `year`'s support money spent centrally.
   double central_share_in(std::size_t year) const;

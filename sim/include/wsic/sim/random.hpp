@@ -180,7 +180,9 @@ class ReplicationSeed {
   constexpr ReplicationSeed(std::uint64_t master_seed, std::uint64_t replication) noexcept
       : h_(Rng::replication_hash(master_seed, replication)) {}
   /// The generator of the stream whose key is `key` (see stream_key).
-  constexpr Rng stream(std::uint64_t key) const noexcept { return Rng(Rng::Seeded{}, detail::mix64(h_ ^ key)); }
+  [[gnu::always_inline]] constexpr Rng stream(std::uint64_t key) const noexcept {
+    return Rng(Rng::Seeded{}, detail::mix64(h_ ^ key));
+  }
 
  private:
   std::uint64_t h_;

@@ -178,16 +178,17 @@ class Simulation {
 
   /// Cancels a pending event; true if it was pending.
   bool cancel(EventId id);
-  /// True while the event is scheduled and neither run nor cancelled. Exact,
-  /// and O(1) but for an event due at the current instant and ordered before
-  /// one already run there.
+  /// True while the event is scheduled and neither run nor cancelled. Exact;
+  /// O(1) but for an event due at the current instant, which is looked up
+  /// (among the events due then, or at worst the few hundred of a small
+  /// queue).
   bool is_pending(EventId id) const noexcept {
     if (!id.valid() || id.time < last_time_) return false;
     if (!cancelled_.empty() && cancelled_.contains(id.key)) return false;
-    if (id.time > last_time_ || id.key > instant_max_key_) return true;
-    // Due at the instant events are being taken at, and ordered before one
-    // already taken: it ran, or it was scheduled during this instant at a
-    // more urgent priority and waits still. Look.
+    if (id.time > last_time_) return true;
+    // Due at the instant events are being taken at: it ran, or it waits
+    // still (within an instant, an event scheduled at a more urgent
+    // priority runs before older ones, so its key says nothing). Look.
     return held(id);
   }
   /// Events scheduled and not yet run or cancelled.
@@ -401,10 +402,6 @@ class Simulation {
   bool step_until(double limit) {
     QueueEntry e;
     while (take_next(limit, e)) {
-      // Within one instant events leave in key order, except that one
-      // scheduled during it at a more urgent priority jumps ahead of those
-      // left: hence the largest key taken, not the last.
-      instant_max_key_ = e.time == last_time_ && e.key < instant_max_key_ ? instant_max_key_ : e.key;
       last_time_ = e.time;
       // Cancelled events leave the queue in the same total order as the
       // others, so one that comes out now is the earliest cancelled one.
@@ -463,7 +460,6 @@ class Simulation {
   std::pmr::unsynchronized_pool_resource cancelled_nodes_;
   std::pmr::unordered_set<std::uint64_t> cancelled_{&cancelled_nodes_};
   double last_time_ = -std::numeric_limits<double>::infinity();  // of the last event taken out
-  std::uint64_t instant_max_key_ = 0;                            // the largest key taken out at last_time_
   std::uint64_t seq_ = 1;
   std::uint64_t cancelled_total_ = 0;
   std::uint64_t events_run_ = 0;
