@@ -35,15 +35,63 @@ std::uint64_t task_mask(int w) { return std::uint64_t{1} << w; }
 
 double draw_days(const AnyDistribution& d, Rng& rng) { return std::max(0.0, sim::sample(d, rng)); }
 
+/// Progress through `work` days of nominal work at `rate`, honouring the
+/// windows for `mask`; re-planned whenever it is woken early (a new
+/// barrier, support arriving, rework). `profile` is working space shared by
+/// the replication (a plan is made and used within one event).
+class Progressor {
+ public:
+  Progressor(double t, double work, double rate) : t_(t), work_(work), rate_(rate) {}
+  /// When the work will be done as things stand (kNever: not while blocked for good).
+  double plan(RateProfile& profile, const std::vector<Window>& windows, std::uint64_t mask, double extra_work) {
+    work_ += extra_work;
+    profile.build(t_, windows, mask);
+    finish_ = profile.finish(work_, rate_);
+    return finish_;
+  }
+  /// After a wake-up at `now`: true if the work is done; otherwise books the
+  /// progress made so far and takes the new rate.
+  bool done_at(RateProfile& profile, double now, const std::vector<Window>& windows, std::uint64_t mask,
+               double new_rate) {
+    if (now >= finish_) return true;
+    profile.build(t_, windows, mask);
+    work_ -= profile.progress(now, rate_);
+    t_ = now;
+    rate_ = new_rate;
+    return false;
+  }
+
+ private:
+  double t_, work_, rate_;
+  double finish_ = kNever;
+};
+
+/// A workstream of one scheme in one replication. Not a coroutine process
+/// but a small event-driven worker (begin_task, wake_task), whose events are
+/// the ones a process doing the same would have, at the same instants and
+/// priorities: a workstream's life is a start, a plan and a wait, re-planned
+/// when woken early, so nothing is gained by a coroutine frame, a process
+/// slot and a resumption for each.
 struct TaskRun {
   double start = kNever;
   double end = kNever;
   int binding = -1;     // the prerequisite that finished last
   double rework = 0.0;  // work added while in progress, not yet taken up
   double base_work = 0.0;
-  ProcessId pid;
   bool running = false;
   int prerequisites_left = 0;  // it starts when the last one is done
+  Progressor job{0.0, 0.0, 1.0};
+  sim::EventId wake;  // the pending wake-up while running
+};
+
+/// A disruption at a set time that needs the state of the moment: a slip
+/// trigger (unless the scheme is live by then) or timed rework.
+struct TimedStrike {
+  int barrier = 0;
+  int scheme = 0;
+  double at = 0.0;
+  std::uint64_t stream = 0;
+  bool slip = false;
 };
 
 /// A scheme's state in one replication. Its tasks are a view into a flat
@@ -71,6 +119,7 @@ struct Workspace {
   std::vector<TaskRun> all_tasks;
   std::vector<signed char> national_occurs;
   std::vector<double> times;  // a timed trigger's occurrences
+  std::vector<TimedStrike> strikes;
 };
 
 /// One replication's world, in a thread's Workspace.
@@ -87,6 +136,7 @@ struct Run {
         all_tasks(ws.all_tasks),
         national_occurs(ws.national_occurs),
         times(ws.times),
+        strikes(ws.strikes),
         central(sim.make<Resource>(settings.central_capacity, sim::Discipline::kPriority)) {
     const std::size_t ns = sc.schemes.size(), nw = sc.workstreams.size();
     // Signals cannot move, so this only ever grows (by a new vector); the
@@ -107,6 +157,7 @@ struct Run {
       scheme.live = false;
     }
     national_occurs.assign(sc.barriers.size(), 0);
+    strikes.clear();
   }
   /// Leaves the workspace ready for the next replication, whether this one
   /// ended or threw: the signals go first (their waiters are in process
@@ -136,6 +187,7 @@ struct Run {
   std::vector<TaskRun>& all_tasks;
   std::vector<signed char>& national_occurs;  // per barrier: on_start barriers of national scope
   std::vector<double>& times;
+  std::vector<TimedStrike>& strikes;
   Resource& central;
 };
 
@@ -185,12 +237,14 @@ bool effect_window(const Run& r, const Barrier& b, double t, Rng& rng, std::uint
   return false;
 }
 
+void wake_task_early(Run& r, int s, int w);
+
 /// Wakes the work that a barrier striking now may have changed.
 void nudge(Run& r, int s, std::uint64_t mask) {
   SchemeRun& st = r.schemes[static_cast<std::size_t>(s)];
   if ((mask & kDesignMask) && st.designing) r.sim.wake_early(st.pid);
   for (std::size_t w = 0; w < st.tasks.size(); ++w) {
-    if ((mask & task_mask(static_cast<int>(w))) && st.tasks[w].running) r.sim.wake_early(st.tasks[w].pid);
+    if ((mask & task_mask(static_cast<int>(w))) && st.tasks[w].running) wake_task_early(r, s, static_cast<int>(w));
   }
 }
 
@@ -215,37 +269,6 @@ void strike_now(Run& r, int bi, int s, Rng& rng) {
   ++r.out.barrier_hits[static_cast<std::size_t>(bi)];
   nudge(r, s, mask);
 }
-
-/// Progress through `work` days of nominal work at `rate`, honouring the
-/// windows for `mask`; re-planned whenever the process doing it is woken
-/// early (a new barrier, support arriving, rework). `profile` is working
-/// space shared by the replication (plans never span a suspension).
-class Progressor {
- public:
-  Progressor(double t, double work, double rate) : t_(t), work_(work), rate_(rate) {}
-  /// When the work will be done as things stand (kNever: not while blocked for good).
-  double plan(RateProfile& profile, const std::vector<Window>& windows, std::uint64_t mask, double extra_work) {
-    work_ += extra_work;
-    profile.build(t_, windows, mask);
-    finish_ = profile.finish(work_, rate_);
-    return finish_;
-  }
-  /// After a wake-up at `now`: true if the work is done; otherwise books the
-  /// progress made so far and takes the new rate.
-  bool done_at(RateProfile& profile, double now, const std::vector<Window>& windows, std::uint64_t mask,
-               double new_rate) {
-    if (now >= finish_) return true;
-    profile.build(t_, windows, mask);
-    work_ -= profile.progress(now, rate_);
-    t_ = now;
-    rate_ = new_rate;
-    return false;
-  }
-
- private:
-  double t_, work_, rate_;
-  double finish_ = kNever;
-};
 
 /// The time to sleep until for a finish at `f`: past the horizon the run
 /// stops, so such a wake-up never comes.
@@ -296,7 +319,7 @@ double strike_on_start(Run& r, int s, std::uint64_t mask, double base_work, Stre
   return added;
 }
 
-Process task(Run& r, int s, int w);
+void start_task(Run& r, int s, int w, int prio);
 
 /// Workstream `w` of scheme `s` is done, now: the scheme hears first (it
 /// may now go live), then each workstream that needed it, in topological
@@ -310,12 +333,37 @@ void task_done(Run& r, int s, int w) {
   }
   for (const int v : r.m.dependents(w)) {
     if (--st.tasks[static_cast<std::size_t>(v)].prerequisites_left == 0) {
-      r.sim.start(task(r, s, v), sim::priority::kUrgent);
+      start_task(r, s, v, sim::priority::kUrgent);
     }
   }
 }
 
-Process task(Run& r, int s, int w) {
+// A task's events carry its Run as context and (scheme, workstream) as argument.
+constexpr std::uint64_t task_arg(int s, int w) {
+  return (static_cast<std::uint64_t>(s) << 8) | static_cast<unsigned>(w);
+}
+
+void begin_task(Simulation& sim, void* ctx, std::uint64_t arg);
+void wake_task(Simulation& sim, void* ctx, std::uint64_t arg);
+
+/// Starts workstream `w` of scheme `s` now, after the events already due
+/// (as Simulation::start starts a process).
+void start_task(Run& r, int s, int w, int prio) {
+  r.sim.schedule_at(r.sim.now(), &begin_task, &r, task_arg(s, w), prio);
+}
+
+/// Plans the rest of the work through the scheme's windows and waits for
+/// the finish (as a process's `until`).
+void plan_task(Run& r, int s, int w) {
+  TaskRun& tk = r.schemes[static_cast<std::size_t>(s)].tasks[static_cast<std::size_t>(w)];
+  const double f = tk.job.plan(r.profile, r.schemes[static_cast<std::size_t>(s)].windows, task_mask(w),
+                               std::exchange(tk.rework, 0.0));
+  tk.wake = r.sim.schedule_at(wake_time(r, f), &wake_task, &r, task_arg(s, w));
+}
+
+void begin_task(Simulation&, void* ctx, std::uint64_t arg) {
+  Run& r = *static_cast<Run*>(ctx);
+  const auto s = static_cast<int>(arg >> 8), w = static_cast<int>(arg & 0xff);
   const Workstream& ws = r.sc.workstreams[static_cast<std::size_t>(w)];
   SchemeRun& st = r.schemes[static_cast<std::size_t>(s)];
   TaskRun& tk = st.tasks[static_cast<std::size_t>(w)];
@@ -340,19 +388,33 @@ Process task(Run& r, int s, int w) {
   work += strike_on_start(r, s, task_mask(w), tk.base_work, [&](std::size_t bi) {
     return task_streams[bi][static_cast<std::size_t>(s)][static_cast<std::size_t>(w)];
   });
-
-  tk.pid = r.sim.current_process();
   tk.running = true;
-  const std::uint64_t mask = task_mask(w);
-  Progressor job(tk.start, work, 1.0);
-  for (;;) {
-    const double f = job.plan(r.profile, st.windows, mask, std::exchange(tk.rework, 0.0));
-    co_await r.sim.until(wake_time(r, f));
-    if (job.done_at(r.profile, r.sim.now().in_days(), st.windows, mask, 1.0)) break;
+  tk.job = Progressor(tk.start, work, 1.0);
+  plan_task(r, s, w);
+}
+
+void wake_task(Simulation&, void* ctx, std::uint64_t arg) {
+  Run& r = *static_cast<Run*>(ctx);
+  const auto s = static_cast<int>(arg >> 8), w = static_cast<int>(arg & 0xff);
+  SchemeRun& st = r.schemes[static_cast<std::size_t>(s)];
+  TaskRun& tk = st.tasks[static_cast<std::size_t>(w)];
+  tk.wake = {};
+  if (!tk.job.done_at(r.profile, r.sim.now().in_days(), st.windows, task_mask(w), 1.0)) {
+    plan_task(r, s, w);
+    return;
   }
   tk.running = false;
   tk.end = r.sim.now().in_days();
   task_done(r, s, w);
+}
+
+/// Cuts a running task's wait short: it re-plans now, first among the
+/// events due (as Simulation::wake_early does for a process).
+void wake_task_early(Run& r, int s, int w) {
+  TaskRun& tk = r.schemes[static_cast<std::size_t>(s)].tasks[static_cast<std::size_t>(w)];
+  if (!tk.wake.valid() || tk.wake.time <= r.sim.now().in_days()) return;  // already due now
+  r.sim.cancel(tk.wake);
+  tk.wake = r.sim.schedule_at(r.sim.now(), &wake_task, &r, task_arg(s, w), sim::priority::kUrgent);
 }
 
 Process scheme_process(Run& r, int s) {
@@ -393,7 +455,7 @@ Process scheme_process(Run& r, int s) {
     if (ws.needed_for_go_live) ++st.needed_left;
   }
   for (int w : r.m.topological_order()) {
-    if (r.sc.workstreams[static_cast<std::size_t>(w)].after.empty()) r.sim.start(task(r, s, w));
+    if (r.sc.workstreams[static_cast<std::size_t>(w)].after.empty()) start_task(r, s, w, sim::priority::kNormal);
   }
   if (st.needed_left > 0) co_await *st.ready_to_go_live;
 
@@ -420,17 +482,28 @@ Process scheme_process(Run& r, int s) {
   out.design_critical = true;
 }
 
-Process slip_watch(Run& r, int bi, int s, double at) {
-  co_await r.sim.until(Time::from_days(at));
-  if (r.schemes[static_cast<std::size_t>(s)].live) co_return;
-  Rng rng = r.rng(r.m.streams().barrier_scheme[static_cast<std::size_t>(bi)][static_cast<std::size_t>(s)]);
-  strike_now(r, bi, s, rng);
+void fire_strike(Simulation& sim, void* ctx, std::uint64_t i);
+
+/// A timed strike is armed by an event at the start (where a process
+/// watching for it would have started), which sets the strike's own event
+/// (where that process would have slept until).
+void arm_strike(Simulation& sim, void* ctx, std::uint64_t i) {
+  const Run& r = *static_cast<Run*>(ctx);
+  const double at = r.strikes[static_cast<std::size_t>(i)].at;
+  sim.schedule_at(Time::from_days(std::max(at, sim.now().in_days())), &fire_strike, ctx, i);
 }
 
-Process timed_rework(Run& r, int bi, int s, double at, std::uint64_t stream) {
-  co_await r.sim.until(Time::from_days(at));
-  Rng rng = r.rng(stream);
-  strike_now(r, bi, s, rng);
+void fire_strike(Simulation&, void* ctx, std::uint64_t i) {
+  Run& r = *static_cast<Run*>(ctx);
+  const TimedStrike t = r.strikes[static_cast<std::size_t>(i)];
+  if (t.slip && r.schemes[static_cast<std::size_t>(t.scheme)].live) return;
+  Rng rng = r.rng(t.stream);
+  strike_now(r, t.barrier, t.scheme, rng);
+}
+
+void add_strike(Run& r, const TimedStrike& t) {
+  r.strikes.push_back(t);
+  r.sim.schedule_at(r.sim.now(), &arm_strike, &r, r.strikes.size() - 1);
 }
 
 Process programme(Run& r) {
@@ -483,14 +556,16 @@ void plan_timed_barriers(Run& r) {
       for (std::size_t s = 0; s < r.schemes.size(); ++s) {
         if (!applies_to(b, static_cast<int>(s))) continue;
         const double at = promised + b.threshold;
-        if (at <= r.sc.horizon_day) r.sim.start(slip_watch(r, ib, static_cast<int>(s), at));
+        if (at <= r.sc.horizon_day) {
+          add_strike(r, TimedStrike{ib, static_cast<int>(s), at, streams.barrier_scheme[bi][s], true});
+        }
       }
       continue;
     }
     const std::uint64_t mask = target_mask(b);
     auto strike_scheme = [&](int s, double t, Rng& rng, std::uint64_t stream) {
       if (b.effect == Barrier::Effect::kRework) {
-        r.sim.start(timed_rework(r, ib, s, t, stream));
+        add_strike(r, TimedStrike{ib, s, t, stream, false});
         return;
       }
       Window w{};
@@ -506,7 +581,7 @@ void plan_timed_barriers(Run& r) {
       for (double t : r.times) {
         if (b.effect == Barrier::Effect::kRework) {
           for (std::size_t s = 0; s < r.schemes.size(); ++s) {
-            r.sim.start(timed_rework(r, ib, static_cast<int>(s), t, streams.barrier_programme[bi]));
+            add_strike(r, TimedStrike{ib, static_cast<int>(s), t, streams.barrier_programme[bi], false});
           }
           continue;
         }
