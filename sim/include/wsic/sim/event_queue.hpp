@@ -143,6 +143,7 @@ class CalendarQueue {
 
   void clear() noexcept {
     bottom_.clear();
+    sorted_ = false;
     small_ = false;
     ring_.clear();
     top_.clear();
@@ -152,19 +153,21 @@ class CalendarQueue {
     size_ = 0;
   }
 
-  void push(const QueueEntry& e) {
+  [[gnu::always_inline]] void push(const QueueEntry& e) {
     ++size_;
     if (e.time <= bottom_max_) {
       push_bottom(e);
+    } else if (e.time < ring_end_) {
+      ring_.push(bucket_of(e.time), e);
     } else {
-      push_later(e);
+      top_.push_back(e);
     }
   }
 
   /// The next event; the queue must not be empty.
   const QueueEntry& peek() {
     if (bottom_.empty()) refill();
-    return bottom_.front();
+    return sorted_ ? bottom_.back() : bottom_.front();
   }
 
   /// True when the event at time `t` with key `key` is queued. Equal times
@@ -182,7 +185,11 @@ class CalendarQueue {
   /// Removes and returns the next event; the queue must not be empty.
   QueueEntry pop() {
     if (bottom_.empty()) refill();
-    std::pop_heap(bottom_.begin(), bottom_.end(), detail::Later{});
+    return pop_peeked();
+  }
+  /// pop() right after a peek(), which has refilled the bottom already.
+  QueueEntry pop_peeked() {
+    if (!sorted_) std::pop_heap(bottom_.begin(), bottom_.end(), detail::Later{});
     const QueueEntry e = bottom_.back();
     bottom_.pop_back();
     --size_;
@@ -192,18 +199,50 @@ class CalendarQueue {
  private:
   static constexpr std::size_t kPrefetchAhead = 3;
 
+  // A bucket taken from the ring holds a few events: kept sorted, latest
+  // first, its pops are pop_backs. Past this many (and in the small mode,
+  // where the bottom takes every event) it is a binary heap instead.
+  static constexpr std::size_t kSortedUpTo = 16;
+
   void push_bottom(const QueueEntry& e) {
+    if (sorted_) {
+      if (bottom_.size() < kSortedUpTo) {
+        bottom_.push_back(e);
+        insert_last();
+        return;
+      }
+      std::make_heap(bottom_.begin(), bottom_.end(), detail::Later{});
+      sorted_ = false;
+    }
     bottom_.push_back(e);
     std::push_heap(bottom_.begin(), bottom_.end(), detail::Later{});
     if (small_ && bottom_.size() > kSpill) [[unlikely]]
       spill();
   }
-  [[gnu::noinline]] void push_later(const QueueEntry& e) {
-    if (e.time < ring_end_) {
-      ring_.push(bucket_of(e.time), e);
-    } else {
-      top_.push_back(e);
+  // Moves the last element of the sorted bottom to its place.
+  void insert_last() noexcept {
+    std::size_t j = bottom_.size() - 1;
+    const QueueEntry x = bottom_[j];
+    for (; j > 0 && precedes(bottom_[j - 1], x); --j) bottom_[j] = bottom_[j - 1];
+    bottom_[j] = x;
+  }
+  // A bucket just taken: sorted (insertion sort) if short, else a heap.
+  void order_taken() {
+    sorted_ = bottom_.size() <= kSortedUpTo;
+    if (!sorted_) {
+      std::make_heap(bottom_.begin(), bottom_.end(), detail::Later{});
+      double mx = bottom_.front().time;
+      for (const auto& e : bottom_) mx = std::max(mx, e.time);
+      bottom_max_ = mx;
+      return;
     }
+    for (std::size_t i = 1; i < bottom_.size(); ++i) {
+      std::size_t j = i;
+      const QueueEntry x = bottom_[i];
+      for (; j > 0 && precedes(bottom_[j - 1], x); --j) bottom_[j] = bottom_[j - 1];
+      bottom_[j] = x;
+    }
+    bottom_max_ = bottom_.front().time;
   }
 
   std::size_t bucket_of(double t) const noexcept {
@@ -230,10 +269,7 @@ class CalendarQueue {
         }
         // Once the last bucket is taken, later events wait in top_ for the next ring.
         if (cur_ == nb_) ring_end_ = -std::numeric_limits<double>::infinity();
-        std::make_heap(bottom_.begin(), bottom_.end(), detail::Later{});
-        double mx = bottom_.front().time;
-        for (const auto& e : bottom_) mx = std::max(mx, e.time);
-        bottom_max_ = mx;
+        order_taken();
         return;
       }
       rebuild();
@@ -268,6 +304,7 @@ class CalendarQueue {
     if (lo == hi || n <= kSmall) {
       bottom_.swap(top_);
       std::make_heap(bottom_.begin(), bottom_.end(), detail::Later{});
+      sorted_ = false;
       small_ = lo != hi;
       bottom_max_ = small_ ? std::numeric_limits<double>::infinity() : hi;
       nb_ = cur_ = 0;
@@ -318,6 +355,7 @@ class CalendarQueue {
   }
 
   std::vector<QueueEntry> bottom_;
+  bool sorted_ = false;  // bottom_ is sorted latest first (else a heap, earliest first)
   bool small_ = false;  // the bottom heap takes every event (bottom_max_ is infinite)
   Buckets ring_;
   std::vector<QueueEntry> top_;
@@ -356,7 +394,7 @@ class NowLanes {
 
   /// Queues `e` (due now) behind the events of its priority; false when no
   /// lane has or can take its priority.
-  bool push(const QueueEntry& e) {
+  [[gnu::always_inline]] bool push(const QueueEntry& e) {
     const std::uint64_t prio = e.key >> kPriorityShift;
     std::size_t i = 0;
     while (i < n_ && lanes_[i].prio != prio) ++i;

@@ -387,7 +387,7 @@ class Simulation {
       if (!queue_.empty()) {
         const QueueEntry& q = queue_.peek();
         if (q.time == first.time && q.key < first.key) {
-          e = queue_.pop();
+          e = queue_.pop_peeked();
           return true;
         }
       }
@@ -395,7 +395,7 @@ class Simulation {
       return true;
     }
     if (queue_.empty() || queue_.peek().time > limit) return false;
-    e = queue_.pop();
+    e = queue_.pop_peeked();
     return true;
   }
   /// Runs the next event due no later than `limit`; false if there is none.
