@@ -478,16 +478,20 @@ class BetaPert {
   BetaPert(double min, double mode, double max, double lambda = 4.0);
   double operator()(Rng& rng) const {
     const Table& t = *table_;
+    Rng g = rng;  // a local copy stays in registers across the draws
     for (;;) {
       // Strip: its alias-table slot from the low 6 bits, the slot's choice
       // from the top 53 (disjoint bits).
-      const std::uint64_t bits = rng();
+      const std::uint64_t bits = g();
       const auto slot = static_cast<unsigned>(bits & (kStrips - 1));
       const double u = static_cast<double>(bits >> 11) * 0x1.0p-53;
       const unsigned strip = u < t.keep[slot] ? slot : t.alias[slot];
-      const double x = (static_cast<double>(strip) + rng.uniform01()) * (1.0 / kStrips);
-      const double y = rng.uniform01() * t.upper[strip];
-      if (y < t.lower[strip] || y < density(x)) return min_ + (max_ - min_) * x;
+      const double x = (static_cast<double>(strip) + g.uniform01()) * (1.0 / kStrips);
+      const double y = g.uniform01() * t.upper[strip];
+      if (y < t.lower[strip] || y < density(x)) {
+        rng = g;
+        return min_ + (max_ - min_) * x;
+      }
     }
   }
   double mean() const noexcept;
