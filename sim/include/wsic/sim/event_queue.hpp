@@ -49,6 +49,53 @@ struct Later {
   constexpr bool operator()(const QueueEntry& a, const QueueEntry& b) const noexcept { return precedes(b, a); }
 };
 
+/// A growable array of entries whose append is inline (std::vector's
+/// push_back is compiled out of line, a call per event on the hot path).
+/// Keeps its storage when cleared. Move-only.
+class EntryBuffer {
+ public:
+  EntryBuffer() = default;
+  EntryBuffer(EntryBuffer&&) noexcept = default;
+  EntryBuffer& operator=(EntryBuffer&&) noexcept = default;
+
+  std::size_t size() const noexcept { return size_; }
+  bool empty() const noexcept { return size_ == 0; }
+  void clear() noexcept { size_ = 0; }
+  QueueEntry& operator[](std::size_t i) noexcept { return data_[i]; }
+  const QueueEntry& operator[](std::size_t i) const noexcept { return data_[i]; }
+  QueueEntry& front() noexcept { return data_[0]; }
+  QueueEntry& back() noexcept { return data_[size_ - 1]; }
+  QueueEntry* begin() noexcept { return data_.get(); }
+  QueueEntry* end() noexcept { return data_.get() + size_; }
+  const QueueEntry* begin() const noexcept { return data_.get(); }
+  const QueueEntry* end() const noexcept { return data_.get() + size_; }
+  void push_back(const QueueEntry& e) {
+    if (size_ == capacity_) [[unlikely]]
+      grow(size_ + 1);
+    data_[size_++] = e;
+  }
+  void pop_back() noexcept { --size_; }
+  /// Replaces the contents with `from`'s, which is left empty.
+  void take_all(std::vector<QueueEntry>& from) {
+    if (from.size() > capacity_) grow(from.size());
+    std::copy(from.begin(), from.end(), data_.get());
+    size_ = from.size();
+    from.clear();
+  }
+
+ private:
+  [[gnu::noinline]] void grow(std::size_t at_least) {
+    const std::size_t capacity = std::max({at_least, 2 * capacity_, std::size_t{16}});
+    auto data = std::make_unique_for_overwrite<QueueEntry[]>(capacity);
+    std::copy(begin(), end(), data.get());
+    data_ = std::move(data);
+    capacity_ = capacity;
+  }
+  std::unique_ptr<QueueEntry[]> data_;
+  std::size_t size_ = 0;
+  std::size_t capacity_ = 0;
+};
+
 /// Ring buckets as singly linked lists threaded through one pool of nodes,
 /// with a LIFO free list: a push writes into the node the last pop freed
 /// (still in L1) and updates a 4-byte list head, so the scattered part of a
@@ -64,7 +111,7 @@ class PooledBuckets {
     free_ = kNil;
   }
   bool empty(std::size_t b) const noexcept { return head_[b] == kNil; }
-  void push(std::size_t b, const QueueEntry& e) {
+  [[gnu::always_inline]] void push(std::size_t b, const QueueEntry& e) {
     std::uint32_t n = free_;
     if (n != kNil) {
       free_ = pool_[n].next;
@@ -77,7 +124,8 @@ class PooledBuckets {
     head_[b] = n;
   }
   /// Appends bucket `b` to `out` and frees its nodes.
-  void take(std::size_t b, std::vector<QueueEntry>& out) {
+  template <class Out>
+  void take(std::size_t b, Out& out) {
     std::uint32_t n = head_[b];
     head_[b] = kNil;
     while (n != kNil) {
@@ -135,7 +183,7 @@ class PooledBuckets {
 /// in the ring; ring buckets are ordered by a monotone function of time, so
 /// equal times always share a container; every ring time < `ring_end_` <=
 /// every time in `top_`.
-template <class Buckets>
+template <class Buckets, class Bottom = std::vector<QueueEntry>>
 class CalendarQueue {
  public:
   bool empty() const noexcept { return size_ == 0; }
@@ -174,7 +222,7 @@ class CalendarQueue {
   /// share a container, so only one is searched (linearly: for the rare
   /// question, not for the hot path).
   bool holds(double t, std::uint64_t key) const noexcept {
-    const auto in = [key](const std::vector<QueueEntry>& v) {
+    const auto in = [key](const auto& v) {
       return std::any_of(v.begin(), v.end(), [key](const QueueEntry& e) { return e.key == key; });
     };
     if (t <= bottom_max_) return in(bottom_);
@@ -302,7 +350,7 @@ class CalendarQueue {
     // few, it takes every new event too (a plain binary heap, with no trips
     // through top_ and rebuilds), until it holds more than kSpill.
     if (lo == hi || n <= kSmall) {
-      bottom_.swap(top_);
+      move_all(top_, bottom_);
       std::make_heap(bottom_.begin(), bottom_.end(), detail::Later{});
       sorted_ = false;
       small_ = lo != hi;
@@ -354,9 +402,12 @@ class CalendarQueue {
     rebuild();  // more than kSmall events: a ring (or, all simultaneous, the heap)
   }
 
-  std::vector<QueueEntry> bottom_;
+  static void move_all(std::vector<QueueEntry>& from, std::vector<QueueEntry>& to) noexcept { to.swap(from); }
+  static void move_all(std::vector<QueueEntry>& from, detail::EntryBuffer& to) { to.take_all(from); }
+
+  Bottom bottom_;
   bool sorted_ = false;  // bottom_ is sorted latest first (else a heap, earliest first)
-  bool small_ = false;  // the bottom heap takes every event (bottom_max_ is infinite)
+  bool small_ = false;   // the bottom heap takes every event (bottom_max_ is infinite)
   Buckets ring_;
   std::vector<QueueEntry> top_;
   double bottom_max_ = -std::numeric_limits<double>::infinity();
@@ -369,7 +420,7 @@ class CalendarQueue {
 };
 
 /// The calendar queue with pooled, linked buckets: the engine's.
-using BucketQueue = CalendarQueue<detail::PooledBuckets>;
+using BucketQueue = CalendarQueue<detail::PooledBuckets, detail::EntryBuffer>;
 
 /// Events due at the current instant, kept apart from the calendar queue:
 /// in a model most events are scheduled for "now" (a process started, a

@@ -289,7 +289,7 @@ std::string format_number(double v);
 
 /// Standard exponential (rate 1) by ziggurat; ~99% of draws take one
 /// generator call, a multiply and a compare. Not thread-safe (uses rng).
-inline double standard_exponential(Rng& rng) {
+[[gnu::always_inline]] inline double standard_exponential(Rng& rng) {
   const auto& z = detail::kExpZiggurat;
   for (;;) {
     // Layer from the low 8 bits, position from the top 53: disjoint bits.
