@@ -353,7 +353,7 @@ class CalendarQueue {
       move_all(top_, bottom_);
       std::make_heap(bottom_.begin(), bottom_.end(), detail::Later{});
       sorted_ = false;
-      small_ = lo != hi;
+      small_ = n <= kSmall;  // (many simultaneous events: just the heap, up to their time)
       bottom_max_ = small_ ? std::numeric_limits<double>::infinity() : hi;
       nb_ = cur_ = 0;
       ring_end_ = -std::numeric_limits<double>::infinity();
