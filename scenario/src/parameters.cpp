@@ -25,8 +25,9 @@ struct ParameterSpace::Target {
   std::function<AnyDistribution*(Scenario&)> distribution;
   std::function<int*(Scenario&)> count;
   std::function<std::int64_t*(Scenario&)> count64;
-  double scale = 1.0;    // file value = stored value * scale
-  std::size_t item = 0;  // an empirical distribution's observation
+  double scale = 1.0;            // file value = stored value * scale
+  std::size_t item = 0;          // an empirical distribution's observation
+  const KeySpec* key = nullptr;  // the format table's entry (its range), looked up once
 };
 
 namespace {
@@ -170,6 +171,7 @@ class SpaceBuilder {
 
  private:
   void add(std::string path, std::string schema, Unit unit, std::string key, Target t) {
+    t.key = find_key(schema);
     params_.push_back(Parameter{std::move(path), std::move(schema), unit, std::move(key)});
     targets_.push_back(std::move(t));
   }
@@ -337,8 +339,8 @@ void ParameterSpace::set(Scenario& sc, std::size_t i, double value) const {
   const Parameter& p = parameters_.at(i);
   const Target& t = targets_[i];
   if (!std::isfinite(value)) throw Error(fmt::format("{}: {} is not a finite number", p.path, value));
-  if (const KeySpec* key = find_key(p.schema)) {
-    if (const auto problem = number_problem(*key, value)) throw Error(fmt::format("{}: {}", p.path, *problem));
+  if (t.key) {
+    if (const auto problem = number_problem(*t.key, value)) throw Error(fmt::format("{}: {}", p.path, *problem));
   }
   if (t.number) {
     *t.number(sc) = value / t.scale;

@@ -223,17 +223,41 @@ double BetaPert::density(double x) const noexcept {
   return std::exp(log_f);
 }
 
+namespace {
+// log(j/64) and log1p(-j/64) at the strips' ends, once per program: a new
+// table (a PERT parameter moved by a sweep or the lab) then needs only an
+// exp per end, not two logs and an exp.
+struct StripLogs {
+  std::array<double, BetaPert::kStrips + 1> x{}, one_minus_x{};
+  StripLogs() {
+    for (unsigned j = 0; j <= BetaPert::kStrips; ++j) {
+      const double at = static_cast<double>(j) / BetaPert::kStrips;
+      x[j] = std::log(at);
+      one_minus_x[j] = std::log1p(-at);
+    }
+  }
+};
+}  // namespace
+
 std::shared_ptr<const BetaPert::Table> BetaPert::make_table(const BetaPert& d) {
-  auto t = std::make_shared<Table>();
+  static const StripLogs logs;
+  auto t = std::make_shared_for_overwrite<Table>();  // every field is set below
+  // The density at the end of strip j, as density() computes it there.
+  const auto at_end = [&](unsigned j) {
+    double log_f = 0.0;
+    if (d.alpha_ != 1.0) log_f += (d.alpha_ - 1.0) * logs.x[j];
+    if (d.beta_ != 1.0) log_f += (d.beta_ - 1.0) * logs.one_minus_x[j];
+    return std::exp(log_f);
+  };
   // The mode of the density on [0, 1]; alpha + beta - 2 = lambda > 0.
   const double mode = (d.alpha_ - 1.0) / (d.alpha_ + d.beta_ - 2.0);
   // Rounding in the density is some 1e-16 of it: widen the bounds by far
   // more than that, so they hold for the density as computed.
   constexpr double kUp = 1.0 + 0x1.0p-30, kDown = 1.0 - 0x1.0p-30;
-  double at_left = d.density(0.0), total = 0.0;
+  double at_left = at_end(0), total = 0.0;
   for (unsigned j = 0; j < kStrips; ++j) {
     const double a = static_cast<double>(j) / kStrips, b = static_cast<double>(j + 1) / kStrips;
-    const double at_right = j + 1 == kStrips ? d.density(1.0) : d.density(b);
+    const double at_right = at_end(j + 1);
     double hi = std::max(at_left, at_right);
     if (mode > a && mode < b) hi = std::max(hi, d.density(mode));
     t->upper[j] = hi * kUp;
@@ -243,8 +267,8 @@ std::shared_ptr<const BetaPert::Table> BetaPert::make_table(const BetaPert& d) {
   }
   // Vose's alias table over the strips, weights their upper bounds (equal
   // widths): deterministic, the same table on every platform.
-  std::array<double, kStrips> scaled{};
-  std::array<unsigned, kStrips> small{}, large{};
+  std::array<double, kStrips> scaled;  // (set before use, as are the stacks below)
+  std::array<unsigned, kStrips> small, large;
   unsigned n_small = 0, n_large = 0;
   for (unsigned j = 0; j < kStrips; ++j) {
     scaled[j] = t->upper[j] * kStrips / total;

@@ -2,7 +2,7 @@
 // figure as the last line, `name=value`, so scripts can pick it up.
 //
 //   wsic-bench phold --lps 1024 --events-per-lp 16 --events 20000000 --remote 0.9 --lookahead 0.1
-//   wsic-bench mm1 --customers 1000000 --lambda 0.9 --mu 1.0
+//   wsic-bench mm1 --customers 1000000 --lambda 0.9 --mu 1.0   [--plain: as a plain event loop]
 //   wsic-bench queue            (hold model on each pending-event structure)
 //   wsic-bench settings --scenario scenarios/baseline.yaml --replications 20000
 
@@ -12,6 +12,8 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <functional>
+#include <queue>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -112,6 +114,61 @@ int run_mm1(std::uint64_t customers, double lambda, double mu) {
               static_cast<unsigned long long>(sim.events_run()));
   std::printf("mean_wait=%.4f theory=%.4f (M/M/1 Wq = lambda / (mu (mu - lambda)))\n",
               tally.sum / static_cast<double>(tally.n), theory);
+  std::printf("customers_per_s=%.0f\n", static_cast<double>(tally.n) / s);
+  return 0;
+}
+
+// The same M/M/1 as a plain event loop: a std::priority_queue of arrivals
+// and departures, a count of the waiting, the same random streams and draws
+// in the same order, so the same waits. The yardstick for the process
+// layer: what a hand-written loop does on this machine that minute.
+int run_mm1_plain(std::uint64_t customers, double lambda, double mu) {
+  struct Event {
+    double time;
+    bool arrival;
+    bool operator>(const Event& o) const { return time > o.time; }
+  };
+  Rng arrivals(42, 0, "arrivals");
+  Rng services(42, 0, "services");
+  const Exponential gap{lambda};
+  const Exponential service{mu};
+  WaitTally tally;
+  const auto t0 = Clock::now();
+  std::priority_queue<Event, std::vector<Event>, std::greater<Event>> events;
+  std::queue<double> waiting;  // arrival times
+  bool busy = false;
+  std::uint64_t arrived = 1, run = 0;
+  events.push({gap(arrivals), true});
+  while (!events.empty()) {
+    const Event e = events.top();
+    events.pop();
+    ++run;
+    if (e.arrival) {
+      if (arrived < customers) {
+        events.push({e.time + gap(arrivals), true});
+        ++arrived;
+      }
+      if (busy) {
+        waiting.push(e.time);
+        continue;
+      }
+      busy = true;
+      ++tally.n;  // waits 0
+      events.push({e.time + service(services), false});
+    } else if (!waiting.empty()) {
+      tally.sum += e.time - waiting.front();
+      ++tally.n;
+      waiting.pop();
+      events.push({e.time + service(services), false});
+    } else {
+      busy = false;
+    }
+  }
+  const double s = seconds_since(t0);
+  std::printf("customers=%llu seconds=%.3f events=%llu\n", static_cast<unsigned long long>(tally.n), s,
+              static_cast<unsigned long long>(run));
+  std::printf("mean_wait=%.4f theory=%.4f (M/M/1 Wq = lambda / (mu (mu - lambda)))\n",
+              tally.sum / static_cast<double>(tally.n), lambda / (mu * (mu - lambda)));
   std::printf("customers_per_s=%.0f\n", static_cast<double>(tally.n) / s);
   return 0;
 }
@@ -306,7 +363,9 @@ int main(int argc, char** argv) {
 
   std::uint64_t customers = 1'000'000;
   double lambda = 0.9, mu = 1.0;
+  bool plain = false;
   auto* mm1 = app.add_subcommand("mm1", "M/M/1 with coroutine processes; prints customers_per_s");
+  mm1->add_flag("--plain", plain, "the same model as a plain event loop (std::priority_queue), the yardstick");
   mm1->add_option("--customers", customers, "customers to serve")->check(CLI::PositiveNumber);
   mm1->add_option("--lambda", lambda, "arrival rate")->check(CLI::PositiveNumber);
   mm1->add_option("--mu", mu, "service rate (> lambda)")->check(CLI::PositiveNumber);
@@ -333,7 +392,7 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "wsic-bench mm1: --lambda (%g) must be below --mu (%g) for a stable queue\n", lambda, mu);
       return 2;
     }
-    return run_mm1(customers, lambda, mu);
+    return plain ? run_mm1_plain(customers, lambda, mu) : run_mm1(customers, lambda, mu);
   }
   if (*queue) return run_queue(ops);
   if (*settings) {

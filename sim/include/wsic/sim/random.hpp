@@ -511,10 +511,10 @@ class BetaPert {
   double lower_bound(unsigned j) const noexcept { return table_->lower[j]; }
 
  private:
-  struct Table {
-    std::array<double, kStrips> keep{};            // alias table: keep slot j with this probability
-    std::array<std::uint8_t, kStrips> alias{};     // ... else take strip alias[j]
-    std::array<double, kStrips> upper{}, lower{};  // density bounds on strip j
+  struct Table {                               // every element set by make_table
+    std::array<double, kStrips> keep;          // alias table: keep slot j with this probability
+    std::array<std::uint8_t, kStrips> alias;   // ... else take strip alias[j]
+    std::array<double, kStrips> upper, lower;  // density bounds on strip j
   };
   static std::shared_ptr<const Table> make_table(const BetaPert& d);
 
