@@ -43,10 +43,28 @@ std::string fit_column(std::string_view s, std::size_t width) {
   return out;
 }
 
+namespace {
+/// An optional minus sign, digits, and optionally a point and more digits.
+bool plain_decimal(std::string_view s) {
+  const auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  std::size_t i = !s.empty() && s.front() == '-' ? 1 : 0;
+  const std::size_t int_from = i;
+  while (i < s.size() && digit(s[i])) ++i;
+  if (i == int_from) return false;
+  if (i < s.size() && s[i] == '.') {
+    const std::size_t frac_from = ++i;
+    while (i < s.size() && digit(s[i])) ++i;
+    if (i == frac_from) return false;
+  }
+  return i == s.size();
+}
+}  // namespace
+
 std::string csv_field(std::string_view s) {
   std::string text(s);
-  if (!text.empty() && (text.front() == '=' || text.front() == '+' || text.front() == '-' || text.front() == '@' ||
-                        text.front() == '\t' || text.front() == '\r')) {
+  if (!text.empty() && !plain_decimal(text) &&
+      (text.front() == '=' || text.front() == '+' || text.front() == '-' || text.front() == '@' ||
+       text.front() == '\t' || text.front() == '\r')) {
     text.insert(text.begin(), '\'');
   }
   if (text.find_first_of(",\"\n\r") == std::string::npos) return text;

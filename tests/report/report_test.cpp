@@ -451,3 +451,37 @@ TEST_CASE("Report.SpendCsvKeepsFundedAndSpentApart", "[cli][report]") {
     CHECK(std::stod(r[7]) == Approx(spent).margin(1e-3));
   }
 }
+
+TEST_CASE("Report.CsvNumbersStayNumbers", "[cli][report]") {
+  // Every cell of a numeric column parses whole as a number, negative shifts
+  // included: the formula defence is for text, and "'-97.0" would load as a
+  // string in any data tool.
+  const auto numeric = [](const std::string& column) {
+    static const char* const kNames[] = {"shift_days", "value", "criticality", "cumulative_probability", "layer"};
+    return std::find(std::begin(kNames), std::end(kNames), column) != std::end(kNames) ||
+           (column.size() > 6 && column.substr(column.size() - 6) == "_gbp_m");
+  };
+  int negatives = 0, cells = 0;
+  for (const char* fixture : {"run.json", "compare.json"}) {
+    for (const auto& [name, content] : render_report(load_fixture(fixture))) {
+      if (name.size() < 4 || name.substr(name.size() - 4) != ".csv") continue;
+      const auto rows = parse_csv(content);
+      REQUIRE(!rows.empty());
+      for (std::size_t c = 0; c < rows.front().size(); ++c) {
+        if (!numeric(rows.front()[c])) continue;
+        for (std::size_t r = 1; r < rows.size(); ++r) {
+          if (c >= rows[r].size() || rows[r][c].empty()) continue;
+          const std::string& cell = rows[r][c];
+          INFO(fixture << ": " << name << " row " << r << ", " << rows.front()[c] << " = " << cell);
+          char* end = nullptr;
+          std::strtod(cell.c_str(), &end);
+          CHECK(end == cell.c_str() + cell.size());
+          ++cells;
+          negatives += cell.front() == '-' ? 1 : 0;
+        }
+      }
+    }
+  }
+  CHECK(cells > 100);
+  CHECK(negatives > 0);  // the fixtures' shifts include negative ones
+}

@@ -64,6 +64,15 @@ TEST_CASE("Text.CsvFieldsNeverRunAsFormulas", "[report][text]") {
   CHECK(csv_field("-1+1") == "'-1+1");
   CHECK(csv_field("@SUM(A1)") == "'@SUM(A1)");
   CHECK(csv_field("\t=1") == "'\t=1");
+  // A plain decimal number is a number, also when negative: no apostrophe.
+  CHECK(csv_field("-97.0") == "-97.0");
+  CHECK(csv_field("-12") == "-12");
+  CHECK(csv_field("-0.0312") == "-0.0312");
+  CHECK(csv_field("-") == "'-");
+  CHECK(csv_field("-.5") == "'-.5");
+  CHECK(csv_field("-1.") == "'-1.");
+  CHECK(csv_field("-1e5") == "'-1e5");
+  CHECK(csv_field("-1-1") == "'-1-1");
   CHECK(csv_field("Ealing") == "Ealing");
   CHECK(csv_field("65+ with LTCs, 75+") == "\"65+ with LTCs, 75+\"");
   CHECK(csv_field("") == "");

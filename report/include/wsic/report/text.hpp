@@ -28,9 +28,10 @@ std::string fit_column(std::string_view utf8, std::size_t width);
 
 /// Quotes a CSV field when it needs it (RFC 4180). A field a spreadsheet
 /// would run as a formula (starting with =, +, -, @, a tab or a carriage
-/// return) is prefixed with an apostrophe, the usual defence; numbers are
-/// never written through this function, so a leading minus sign here is
-/// always text.
+/// return) is prefixed with an apostrophe, the usual defence. A plain
+/// decimal number ("-97.0", "-12") is left as it is: a spreadsheet reads it
+/// as a number, never as a formula, and a negative shift must stay a number
+/// for whoever loads the file.
 std::string csv_field(std::string_view s);
 
 }  // namespace wsic::report
