@@ -1,0 +1,89 @@
+// The data dictionary (results/README.md) against the CSV files the
+// commands write: every file and column written is described there, and
+// nothing described there has stopped being written.
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+
+#include "support.hpp"
+
+namespace fs = std::filesystem;
+using namespace wsic::test;
+
+namespace {
+
+/// The dictionary's sections: file name -> the columns its table lists.
+/// A section starts at a line "### `NAME.csv`"; a table row's first cell
+/// names one column, or several ("`a`, `b`").
+std::map<std::string, std::set<std::string>> read_dictionary(const std::string& text) {
+  std::map<std::string, std::set<std::string>> out;
+  std::istringstream in(text);
+  std::string line, file;
+  while (std::getline(in, line)) {
+    if (line.rfind("### `", 0) == 0) {
+      const auto end = line.find('`', 5);
+      file = line.substr(5, end - 5);
+      out[file];
+      continue;
+    }
+    if (line.rfind("## ", 0) == 0) file.clear();
+    if (file.empty() || line.rfind("| `", 0) != 0) continue;
+    const std::string cell = line.substr(1, line.find('|', 1) - 1);
+    for (std::size_t at = cell.find('`'); at != std::string::npos; at = cell.find('`', at)) {
+      const auto close = cell.find('`', at + 1);
+      out[file].insert(cell.substr(at + 1, close - at - 1));
+      at = close + 1;
+    }
+  }
+  return out;
+}
+
+std::set<std::string> header_of(const fs::path& csv) {
+  const auto rows = parse_csv(slurp(csv));
+  REQUIRE_FALSE(rows.empty());
+  return {rows.front().begin(), rows.front().end()};
+}
+
+}  // namespace
+
+TEST_CASE("DataDictionary.DescribesEveryColumnWritten", "[cli][dictionary]") {
+  const auto dictionary = read_dictionary(slurp("results/README.md"));
+  REQUIRE(dictionary.size() >= 10);
+
+  const fs::path out = fresh_dir("dictionary");
+  REQUIRE(run(wsic_bin() + " run scenarios/baseline.yaml -n 200 --analysis-replications 100 --per-replication -q -o " +
+              (out / "run").string()) == 0);
+  REQUIRE(run(wsic_bin() + " compare scenarios/baseline.yaml scenarios/early-national-action.yaml -n 200" +
+              " --per-replication -q -o " + (out / "compare").string()) == 0);
+
+  std::map<std::string, std::set<std::string>> written;  // file -> the union of its headers
+  for (const char* folder : {"run", "compare"}) {
+    for (const auto& entry : fs::directory_iterator(out / folder)) {
+      if (entry.path().extension() != ".csv") continue;
+      const auto header = header_of(entry.path());
+      written[entry.path().filename().string()].insert(header.begin(), header.end());
+    }
+  }
+  REQUIRE(written.size() >= 10);
+
+  for (const auto& [file, columns] : written) {
+    INFO("written by the commands: " << file);
+    REQUIRE(dictionary.count(file) == 1);
+    for (const auto& c : columns) {
+      INFO("column " << c);
+      CHECK(dictionary.at(file).count(c) == 1);
+    }
+  }
+  for (const auto& [file, columns] : dictionary) {
+    INFO("in the dictionary: " << file);
+    REQUIRE(written.count(file) == 1);
+    for (const auto& c : columns) {
+      INFO("column " << c);
+      CHECK(written.at(file).count(c) == 1);
+    }
+  }
+  fs::remove_all(out);
+}
