@@ -914,7 +914,7 @@ Chart barrier_chart(const json& data) {
   legend(doc, 16, 52, 704,
          {swatch("Shift of the median (P50) date", "#0072B2"), swatch("Shift of the P80 date", "#E69F00")});
 
-  std::string csv = "barrier_id,barrier_name,series,quantile,shift_days\n";
+  std::string csv = "barrier_id,barrier_name,series_id,quantile,shift_days\n";
   for (std::size_t i = 0; i < t.bars.size(); ++i) {
     const json& b = t.bars[i];
     const double ry = f.top + static_cast<double>(i) * row_h;
@@ -969,14 +969,17 @@ std::string lever_bar(Document& doc, const Scale& x, double ry, const json& b, c
   const double zero = x(0);
   const double y = ry + s.dy;
   const auto v = number(b, s.key);
-  const std::string setting_value = text(b, s.label_key);
-  std::string csv = csv_row({lid, lname, s.setting, setting_value, "p50", csv_num(v, 1)});
-  if (has_key(b, s.p80)) csv += csv_row({lid, lname, s.setting, setting_value, "p80", csv_num(number(b, s.p80), 1)});
+  // A date lever's setting goes in the date column, any other's in the number column.
+  const std::string label = text(b, s.label_key);
+  const bool is_date = label.size() == 10 && label[4] == '-' && label[7] == '-';
+  const std::string value = is_date ? "" : label, date = is_date ? label : "";
+  std::string csv = csv_row({lid, lname, s.setting, value, date, "p50", csv_num(v, 1)});
+  if (has_key(b, s.p80)) csv += csv_row({lid, lname, s.setting, value, date, "p80", csv_num(number(b, s.p80), 1)});
   const double val = v.value_or(0);
   doc.rect(std::min(zero, x(val)), y, std::max(1.0, std::abs(x(val) - zero)), 15,
            std::string("class=\"bar bar-") + s.setting + "\" fill=\"" + s.fill + "\"");
-  const std::string label = std::string(s.setting) + ": " + (v ? days_label(*v) : std::string(kDash));
-  bar_value_label(doc, val < 0, x(val), std::max(x(val), zero + 1), 4, y + 12, label);
+  const std::string bar_label = std::string(s.setting) + ": " + (v ? days_label(*v) : std::string(kDash));
+  bar_value_label(doc, val < 0, x(val), std::max(x(val), zero + 1), 4, y + 12, bar_label);
   return csv;
 }
 
@@ -993,7 +996,7 @@ Chart lever_chart(const json& data) {
       "Shift in " + measure + " with the lever at its low or high setting (" + t.unit + "; negative = earlier)");
   legend(doc, 16, 52, 704, {swatch("Low setting", "#56B4E9"), swatch("High setting", "#D55E00")});
 
-  std::string csv = "lever_id,lever_name,setting,setting_value,statistic,shift_days\n";
+  std::string csv = "lever_id,lever_name,setting,setting_value,setting_date,quantile,shift_days\n";
   for (std::size_t i = 0; i < t.bars.size(); ++i) {
     const json& b = t.bars[i];
     const double ry = f.top + static_cast<double>(i) * row_h;
@@ -1606,7 +1609,7 @@ Chart comparison_chart(const json& data) {
   x_axis(doc, f, x, svg::linear_ticks(x.d0, x.d1, 7), "Shift in go-live date (days)", true);
   legend(doc, 16, 52, 704, whatif_legend_items(whatifs));
 
-  std::string csv = "whatif,scheme_id,scheme_name,statistic,value\n";
+  std::string csv = "whatif,series_id,series_name,statistic,value\n";
   for (std::size_t r = 0; r < rows.size(); ++r)
     banded_row(doc, f, r, f.top + row_h * static_cast<double>(r), row_h, rows[r].second);
   for (std::size_t k = 0; k < whatifs.size(); ++k) {

@@ -457,7 +457,8 @@ TEST_CASE("Report.CsvNumbersStayNumbers", "[cli][report]") {
   // included: the formula defence is for text, and "'-97.0" would load as a
   // string in any data tool.
   const auto numeric = [](const std::string& column) {
-    static const char* const kNames[] = {"shift_days", "value", "criticality", "cumulative_probability", "layer"};
+    static const char* const kNames[] = {"shift_days", "value",        "criticality", "cumulative_probability",
+                                         "layer",      "setting_value"};
     return std::find(std::begin(kNames), std::end(kNames), column) != std::end(kNames) ||
            (column.size() > 6 && column.substr(column.size() - 6) == "_gbp_m");
   };
