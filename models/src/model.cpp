@@ -239,6 +239,12 @@ bool effect_window(const Run& r, const Barrier& b, double t, Rng& rng, std::uint
 
 void wake_task_early(Run& r, int s, int w);
 
+/// Barrier `bi` struck scheme `s` (once per workstream or design phase hit).
+void count_strike(Run& r, std::size_t bi, int s) {
+  ++r.out.barrier_hits[bi];
+  ++r.out.schemes[static_cast<std::size_t>(s)].strikes;
+}
+
 /// Wakes the work that a barrier striking now may have changed.
 void nudge(Run& r, int s, std::uint64_t mask) {
   SchemeRun& st = r.schemes[static_cast<std::size_t>(s)];
@@ -266,7 +272,7 @@ void strike_now(Run& r, int bi, int s, Rng& rng) {
     if (!effect_window(r, b, t, rng, mask, win)) return;
     st.windows.push_back(win);
   }
-  ++r.out.barrier_hits[static_cast<std::size_t>(bi)];
+  count_strike(r, static_cast<std::size_t>(bi), s);
   nudge(r, s, mask);
 }
 
@@ -306,14 +312,14 @@ double strike_on_start(Run& r, int s, std::uint64_t mask, double base_work, Stre
     if (b.effect == Barrier::Effect::kRework) {
       if (occurs) {
         added += std::max(0.0, values_of(r, b).fraction) * base_work;
-        ++r.out.barrier_hits[bi];
+        count_strike(r, bi, s);
       }
       continue;
     }
     Window win{};
     if (effect_window(r, b, t, brng, mask, win) && occurs) {
       st.windows.push_back(win);
-      ++r.out.barrier_hits[bi];
+      count_strike(r, bi, s);
     }
   }
   return added;
@@ -571,7 +577,7 @@ void plan_timed_barriers(Run& r) {
       Window w{};
       if (effect_window(r, b, t, rng, mask, w)) {
         r.schemes[static_cast<std::size_t>(s)].windows.push_back(w);
-        ++r.out.barrier_hits[bi];
+        count_strike(r, bi, s);
       }
     };
     if (b.scope == Barrier::Scope::kNational) {
@@ -587,9 +593,9 @@ void plan_timed_barriers(Run& r) {
         }
         Window w{};
         if (!effect_window(r, b, t, rng, mask, w)) continue;
-        for (SchemeRun& st : r.schemes) {
-          st.windows.push_back(w);
-          ++r.out.barrier_hits[bi];
+        for (std::size_t s = 0; s < r.schemes.size(); ++s) {
+          r.schemes[s].windows.push_back(w);
+          count_strike(r, bi, static_cast<int>(s));
         }
       }
     } else {

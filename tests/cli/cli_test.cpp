@@ -7,6 +7,7 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -14,6 +15,8 @@
 #include <map>
 #include <sstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -75,6 +78,59 @@ TEST_CASE("Cli.SameSeedSameBytesWhateverTheThreads", "[cli][determinism]") {
   }
   fs::remove_all(one);
   fs::remove_all(two);
+}
+
+TEST_CASE("Cli.PerReplicationRowsAddUpToTheSummary", "[cli][rows]") {
+  // The rows are the replications the summary counts: go-lives, barrier
+  // strikes and critical paths counted from them give the summary's tables
+  // (to the 6 decimals those print).
+  const fs::path out = fresh_dir("rows-add-up");
+  const int n = 1000;
+  REQUIRE(run(wsic_bin() + " run scenarios/baseline.yaml -n " + std::to_string(n) +
+              " --seed 5 --analysis-replications 0 -q --per-replication -o " + out.string()) == 0);
+  const auto rows = parse_csv(slurp(out / "per_replication.csv"));
+  REQUIRE(rows.front() == std::vector<std::string>{"replication", "scheme_id", "design_start", "design_end", "go_live",
+                                                   "full_coverage", "barrier_strikes", "critical_path"});
+  std::map<std::string, int> live;                          // scheme -> replications live
+  std::map<std::pair<std::string, std::string>, int> crit;  // (scheme, workstream) -> on the critical path
+  double strikes = 0;
+  std::size_t with_path = 0;
+  for (std::size_t i = 1; i < rows.size(); ++i) {
+    const auto& r = rows[i];
+    REQUIRE(r.size() == 8);
+    strikes += std::stod(r[6]);
+    if (r[4].empty()) {
+      CHECK(r[7].empty());  // no critical path without a go-live
+      continue;
+    }
+    ++live[r[1]];
+    if (!r[7].empty()) ++with_path;
+    std::istringstream path(r[7]);
+    for (std::string w; std::getline(path, w, ';');) ++crit[{r[1], w}];
+  }
+  CHECK(with_path > 0);
+  const auto schemes = parse_csv(slurp(out / "schemes.csv"));
+  int checked = 0;
+  for (const auto& r : schemes) {
+    if (r.size() < 7 || r[2] != "go_live") continue;
+    INFO("go-live of " << r[0]);
+    CHECK(std::abs(live[r[0]] / double(n) - std::stod(r[6])) < 1e-6);
+    ++checked;
+  }
+  CHECK(checked == 9);
+  double summary_strikes = 0;
+  const auto barriers = parse_csv(slurp(out / "barriers.csv"));
+  for (std::size_t i = 1; i < barriers.size(); ++i) summary_strikes += std::stod(barriers[i][1]);
+  CHECK(summary_strikes > 1.0);
+  CHECK(std::abs(strikes / n - summary_strikes) < 1e-6 * static_cast<double>(barriers.size()));
+  const auto criticality = parse_csv(slurp(out / "criticality.csv"));
+  for (std::size_t i = 1; i < criticality.size(); ++i) {
+    const auto& r = criticality[i];
+    INFO("criticality of " << r[1] << " in " << r[0]);
+    const int l = live[r[0]];
+    CHECK(std::abs((l ? crit[{r[0], r[1]}] / double(l) : 0.0) - std::stod(r[2])) < 1e-6);
+  }
+  fs::remove_all(out);
 }
 
 TEST_CASE("Cli.DifferentSeedsDiffer", "[cli][determinism]") {
@@ -215,7 +271,8 @@ TEST_CASE("Cli.ComparePerReplicationRowsHaveAScenarioColumn", "[cli][compare]") 
   std::istringstream lines(slurp(out / "per_replication.csv"));
   std::string line;
   std::getline(lines, line);
-  REQUIRE(line == "scenario,replication,scheme_id,design_start,design_end,go_live,full_coverage");
+  REQUIRE(line ==
+          "scenario,replication,scheme_id,design_start,design_end,go_live,full_coverage,barrier_strikes,critical_path");
   std::map<std::string, int> per_scenario;
   std::string last_key;
   while (std::getline(lines, line)) {

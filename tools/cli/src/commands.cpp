@@ -116,7 +116,7 @@ OutputSet comparison_files(const experiment::Comparison& cmp, const experiment::
 }
 
 constexpr std::string_view kCompareRowsHeader =
-    "scenario,replication,scheme_id,design_start,design_end,go_live,full_coverage\n";
+    "scenario,replication,scheme_id,design_start,design_end,go_live,full_coverage,barrier_strikes,critical_path\n";
 constexpr const char* kCompareRowsPartial = ".per_replication.csv.partial";
 
 /// A comparison's block: its accumulator and, with --per-replication, the

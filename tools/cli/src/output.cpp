@@ -40,8 +40,19 @@ std::string replication_rows(const model::Scenario& sc, std::string_view lead, s
   std::string rows;
   for (std::size_t s = 0; s < r.schemes.size(); ++s) {
     const auto& so = r.schemes[s];
-    rows += fmt::format("{}{},{},{},{},{},{}\n", lead, index, sc.schemes[s].id, day(so.design_start),
-                        day(so.design_end), day(so.go_live), day(so.full_coverage));
+    // The workstreams on the critical path to go-live, in the scenario's
+    // order, `;` between them (ids are [a-z0-9_], so no quoting); empty
+    // when the scheme did not go live by the horizon.
+    std::string critical;
+    if (so.go_live != model::kNever) {
+      for (std::size_t w = 0; w < sc.workstreams.size() && w < 64; ++w) {
+        if ((so.critical >> w & 1u) == 0) continue;
+        if (!critical.empty()) critical += ';';
+        critical += sc.workstreams[w].id;
+      }
+    }
+    rows += fmt::format("{}{},{},{},{},{},{},{},{}\n", lead, index, sc.schemes[s].id, day(so.design_start),
+                        day(so.design_end), day(so.go_live), day(so.full_coverage), so.strikes, critical);
   }
   return rows;
 }

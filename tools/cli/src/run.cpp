@@ -53,7 +53,8 @@ namespace {
 
 constexpr const char* kRowsPartial = ".per_replication.csv.partial";
 constexpr const char* kRowsFinal = "per_replication.csv";
-constexpr std::string_view kRowsHeader = "replication,scheme_id,design_start,design_end,go_live,full_coverage\n";
+constexpr std::string_view kRowsHeader =
+    "replication,scheme_id,design_start,design_end,go_live,full_coverage,barrier_strikes,critical_path\n";
 
 /// Ctrl-C (or SIGTERM) seen at a phase boundary or inside a batch.
 class Interrupted : public wsic::Error {

@@ -30,6 +30,9 @@ struct SchemeOutcome {
   /// Bit w set: workstream w lay on the critical path to go-live.
   std::uint64_t critical = 0;
   bool design_critical = false;  ///< the design phase lay on it (always, when it went live)
+  /// Barrier strikes on this scheme (as `ReplicationOutcome::barrier_hits`
+  /// counts them: once per workstream or design phase hit).
+  std::uint32_t strikes = 0;
 };
 
 /// What one replication produced.
