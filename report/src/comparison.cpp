@@ -2,6 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
+#include <cstdlib>
+#include <optional>
+#include <string>
+
 #include "wsic/report/summary.hpp"
 #include "wsic/report/text.hpp"
 
@@ -12,10 +17,96 @@ using experiment::Epoch;
 using experiment::Series;
 using nlohmann::ordered_json;
 
+namespace {
+
+/// Scenario k's counts of series `se`'s dates; nullptr when it has no such scheme.
+const model::DayCounts* counts_of(const model::Outcomes& o, const Series& se, std::size_t k) {
+  if (se.base_index == -1) return &o.first_live;
+  if (se.base_index == -2) return &o.all_live;
+  const int s = k == 0 ? se.base_index : se.whatif_index[k - 1];
+  return s < 0 ? nullptr : &o.go_live[static_cast<std::size_t>(s)];
+}
+
+constexpr double kDateQuantiles[] = {0.1, 0.5, 0.8, 0.9};
+
+/// A quantile's date in the scenario's calendar, or "after <horizon>".
+std::string date_or_after(const model::Scenario& sc, std::optional<int> day) {
+  return day ? model::iso_day(sc, day) : "after " + sim::format_iso_date(sc.horizon);
+}
+
+/// A quantile's day as a day number of the proleptic calendar, to subtract
+/// across scenarios whose calendars start on different days.
+std::optional<long> absolute_day(const model::Scenario& sc, std::optional<int> day) {
+  if (!day) return std::nullopt;
+  return static_cast<long>(std::chrono::sys_days(sc.calendar_start).time_since_epoch().count()) + *day;
+}
+
+/// The planner's answer for one what-if and series, in dates: "All schemes
+/// live: median 2016-07-06 in X against 2017-03-05 in B, 242 days earlier;
+/// earlier in 98.6% of futures, later in 0.4%."
+std::string answer(const model::Scenario& base, const model::Scenario& whatif, const Series& se,
+                   const model::DayCounts& b, const model::DayCounts& w,
+                   const experiment::PairedDifferences::Summary& s) {
+  const auto mb = b.quantile(0.5), mw = w.quantile(0.5);
+  std::string shift;
+  const auto ab = absolute_day(base, mb), aw = absolute_day(whatif, mw);
+  if (ab && aw) {
+    const long d = *aw - *ab;
+    shift = d == 0
+                ? ", the same day"
+                : fmt::format(", {} day{} {}", std::abs(d), std::abs(d) == 1 ? "" : "s", d < 0 ? "earlier" : "later");
+  }
+  return fmt::format("{}: median {} in {} against {} in {}{}; earlier in {:.1f}% of futures, later in {:.1f}%.\n",
+                     se.name, date_or_after(whatif, mw), whatif.name, date_or_after(base, mb), base.name, shift,
+                     100.0 * s.probability_earlier, 100.0 * s.probability_later);
+}
+
+}  // namespace
+
 CompareTables compare_tables(const std::vector<model::Scenario>& scenarios, const std::vector<Series>& series,
                              const CompareAcc& total) {
   CompareTables t;
   const model::Scenario& base = scenarios.front();
+  for (std::size_t k = 1; k < scenarios.size(); ++k) {
+    for (std::size_t i = 0; i < series.size(); ++i) {
+      if (series[i].base_index != -2) continue;  // the headline: all schemes live
+      const model::DayCounts* b = counts_of(total.outcomes[0], series[i], 0);
+      const model::DayCounts* w = counts_of(total.outcomes[k], series[i], k);
+      const std::string line = answer(base, scenarios[k], series[i], *b, *w, total.diffs[k - 1].summary(i));
+      t.answers.push_back(line.substr(0, line.size() - 1));
+      t.table += line;
+    }
+  }
+  // Each scenario's dates, side by side: the programme's in the terminal,
+  // every series' in dates.csv and comparison.json.
+  t.dates_csv = "scenario,series_id,series_name,p10,p50,p80,p90,probability_within_horizon\n";
+  t.table += "\nDates (P10, P50, P80, P90 of the replications)\n";
+  for (std::size_t i = 0; i < series.size(); ++i) {
+    const bool programme = series[i].base_index < 0;
+    if (programme) t.table += series[i].name + "\n";
+    for (std::size_t k = 0; k < scenarios.size(); ++k) {
+      const model::DayCounts* d = counts_of(total.outcomes[k], series[i], k);
+      if (d == nullptr) continue;
+      std::vector<std::string> dates;
+      for (const double p : kDateQuantiles) dates.push_back(model::iso_day(scenarios[k], d->quantile(p)));
+      const double within = d->total() ? 1.0 - static_cast<double>(d->never()) / static_cast<double>(d->total()) : 0.0;
+      t.dates_csv += fmt::format("{},{},{},{},{:.6f}\n", csv_field(scenarios[k].name), csv_field(series[i].id),
+                                 csv_field(series[i].name), fmt::join(dates, ","), within);
+      ordered_json q = ordered_json::object();
+      for (std::size_t j = 0; j < dates.size(); ++j) {
+        q[fmt::format("p{:.0f}", 100.0 * kDateQuantiles[j])] =
+            dates[j].empty() ? ordered_json() : ordered_json(dates[j]);
+      }
+      t.dates[scenarios[k].name][series[i].id] = {
+          {"name", series[i].name}, {"quantiles", q}, {"probability_within_horizon", within}};
+      if (!programme) continue;
+      std::string line = "  " + fit_column(scenarios[k].name, 34);
+      for (const auto& date : dates) line += fmt::format(" {:>10}", date.empty() ? "after" : date);
+      t.table += line + fmt::format("  {:.1f}% by {}\n", 100.0 * within, sim::format_iso_date(scenarios[k].horizon));
+    }
+  }
+  t.table += "(\"after\": past the scenario's horizon.)\n";
+
   t.csv =
       "whatif,series_id,series_name,pairs,both_live,mean_shift_days,mean_ci_low,mean_ci_high,p10_shift_days,"
       "p50_shift_days,p90_shift_days,p50_ci_low,p50_ci_high,probability_earlier,probability_later\n";
@@ -51,8 +142,10 @@ CompareTables compare_tables(const std::vector<model::Scenario>& scenarios, cons
     t.whatifs.push_back({{"name", scenarios[k].name}, {"rows", rows}});
   }
   t.table +=
-      "\nThe interval is Monte Carlo (simulation) error of the mean shift: how far it could move with more "
-      "replications,\nnot the uncertainty of the forecast, which is the spread from P10 to P90.\n";
+      "\nP10, P50 and P90 of a shift are percentiles of the paired change, future by future (the same replication "
+      "in both\nscenarios); the answers at the top compare the two forecasts' medians, which can differ from the "
+      "median change.\nThe interval is Monte Carlo (simulation) error of the mean shift: how far it could move with "
+      "more replications,\nnot the uncertainty of the forecast, which is the spread from P10 to P90.\n";
   return t;
 }
 
@@ -76,6 +169,8 @@ ordered_json comparison_json(const BatchInfo& info, const std::vector<model::Sce
     sc_json.push_back({{"name", sc.name}, {"content_hash", model::content_hash(sc)}, {"file", sc.source_file}});
   j["scenarios"] = sc_json;
   j["base"] = scenarios.front().name;
+  j["answers"] = tables.answers;
+  j["dates"] = tables.dates;
   j["whatifs"] = tables.whatifs;
   ordered_json summaries = ordered_json::array();
   for (std::size_t k = 0; k < scenarios.size(); ++k) {

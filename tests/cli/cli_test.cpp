@@ -21,6 +21,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support.hpp"
+#include "wsic/sim/time.hpp"
 
 namespace fs = std::filesystem;
 using namespace wsic::test;
@@ -174,6 +175,56 @@ TEST_CASE("Cli.CompareWithItselfIsExactlyZero", "[cli][compare]") {
   }
   REQUIRE(rows == 11);  // nine schemes, first live, all live
   fs::remove_all(out);
+}
+
+TEST_CASE("Cli.CompareAnswersInDates", "[cli][compare]") {
+  // compare gives each scenario's own dates, and they are that scenario's
+  // forecast: the base's equal a plain run of it with the same seed (common
+  // random numbers: the same replications). The answer for all schemes live
+  // quotes both medians and their difference in days.
+  const fs::path cmp = fresh_dir("dates-compare"), base = fresh_dir("dates-base");
+  REQUIRE(run(wsic_bin() +
+              " compare scenarios/baseline.yaml scenarios/early-national-action.yaml -n 600 --seed 9 -q -o " +
+              cmp.string()) == 0);
+  REQUIRE(run(wsic_bin() + " run scenarios/baseline.yaml -n 600 --seed 9 --analysis-replications 0 -q -o " +
+              base.string()) == 0);
+  const auto dates = parse_csv(slurp(cmp / "dates.csv"));
+  REQUIRE(dates.front() == std::vector<std::string>{"scenario", "series_id", "series_name", "p10", "p50", "p80", "p90",
+                                                    "probability_within_horizon"});
+  std::map<std::pair<std::string, std::string>, std::vector<std::string>> by;  // (scenario, series) -> row
+  for (std::size_t i = 1; i < dates.size(); ++i) by[{dates[i][0], dates[i][1]}] = dates[i];
+  CHECK(by.size() == 22);  // two scenarios, nine schemes and two programme series
+  int matched = 0;
+  for (const auto& r : parse_csv(slurp(base / "schemes.csv"))) {
+    std::string series;
+    if (r[2] == "go_live") series = r[0];
+    if (r[2] == "first_live" || r[2] == "all_live") series = r[2];
+    if (series.empty()) continue;
+    INFO(series);
+    const auto& d = by.at({"baseline", series});
+    CHECK(d[3] == r[3]);  // P10
+    CHECK(d[4] == r[4]);  // P50
+    CHECK(d[6] == r[5]);  // P90
+    CHECK(d[7] == r[6]);
+    ++matched;
+  }
+  CHECK(matched == 11);
+  const auto day = [](const std::string& iso) {
+    const auto d = wsic::sim::parse_iso_date(iso);
+    REQUIRE(d.has_value());
+    return std::chrono::sys_days(*d).time_since_epoch().count();
+  };
+  const std::string b50 = by.at({"baseline", "all_live"})[4], w50 = by.at({"early-national-action", "all_live"})[4];
+  const long earlier = day(b50) - day(w50);
+  REQUIRE(earlier > 0);
+  const auto j = nlohmann::json::parse(slurp(cmp / "comparison.json"));
+  REQUIRE(j["answers"].size() == 1);
+  const std::string answer = j["answers"][0];
+  CHECK(answer == "All schemes live: median " + w50 + " in early-national-action against " + b50 + " in baseline, " +
+                      std::to_string(earlier) + " days earlier; " + answer.substr(answer.find("earlier in")));
+  CHECK(j["dates"]["early-national-action"]["all_live"]["quantiles"]["p50"] == w50);
+  fs::remove_all(cmp);
+  fs::remove_all(base);
 }
 
 TEST_CASE("Cli.CompareSetsEveryScenarioAndChecksThePath", "[cli][compare]") {

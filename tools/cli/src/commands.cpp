@@ -107,6 +107,7 @@ OutputSet comparison_files(const experiment::Comparison& cmp, const experiment::
     files.add(name, std::move(content));
   }
   files.add("paired_differences.csv", tables.csv);
+  files.add("dates.csv", tables.dates_csv);
   ordered_json run;
   run["wall_seconds"] = seconds;
   run["replications_per_second"] =

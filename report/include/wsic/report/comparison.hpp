@@ -17,6 +17,12 @@ struct CompareTables {
   nlohmann::ordered_json whatifs = nlohmann::ordered_json::array();
   std::string csv;
   std::string table;
+  /// dates.csv: each scenario's P10/P50/P80/P90 dates per series.
+  std::string dates_csv;
+  /// The same per scenario name and series id, for comparison.json.
+  nlohmann::ordered_json dates = nlohmann::ordered_json::object();
+  /// Per what-if, the answer in dates for all schemes live (one line each).
+  std::vector<std::string> answers;
 };
 
 CompareTables compare_tables(const std::vector<model::Scenario>& scenarios,
