@@ -2,11 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <optional>
 #include <string>
 
+#include "figures.hpp"
 #include "wsic/report/summary.hpp"
 #include "wsic/report/text.hpp"
 
@@ -56,9 +58,54 @@ std::string answer(const model::Scenario& base, const model::Scenario& whatif, c
                 ? ", the same day"
                 : fmt::format(", {} day{} {}", std::abs(d), std::abs(d) == 1 ? "" : "s", d < 0 ? "earlier" : "later");
   }
-  return fmt::format("{}: median {} in {} against {} in {}{}; earlier in {:.1f}% of futures, later in {:.1f}%.\n",
+  return fmt::format("{}: median {} in {} against {} in {}{}; earlier in {:.1f}% of futures, later in {:.1f}%.",
                      se.name, date_or_after(whatif, mw), whatif.name, date_or_after(base, mb), base.name, shift,
                      100.0 * s.probability_earlier, 100.0 * s.probability_later);
+}
+
+/// Per what-if, the answer for all schemes live, into the answers and the
+/// terminal table.
+void add_answers(const std::vector<model::Scenario>& scenarios, const std::vector<Series>& series,
+                 const CompareAcc& total, CompareTables& t) {
+  const auto all = std::find_if(series.begin(), series.end(), [](const Series& se) { return se.base_index == -2; });
+  if (all == series.end()) return;
+  const auto i = static_cast<std::size_t>(all - series.begin());
+  for (std::size_t k = 1; k < scenarios.size(); ++k) {
+    t.answers.push_back(answer(scenarios.front(), scenarios[k], *all, *counts_of(total.outcomes[0], *all, 0),
+                               *counts_of(total.outcomes[k], *all, k), total.diffs[k - 1].summary(i)));
+    t.table += t.answers.back() + "\n";
+  }
+}
+
+/// Each scenario's dates, side by side: every series' in dates.csv and
+/// comparison.json, the programme's in the terminal table.
+void add_dates(const std::vector<model::Scenario>& scenarios, const std::vector<Series>& series,
+               const CompareAcc& total, CompareTables& t) {
+  t.dates_csv = "scenario,series_id,series_name,p10,p50,p80,p90,probability_within_horizon\n";
+  t.table += "\nDates (P10, P50, P80, P90 of the replications)\n";
+  for (const Series& se : series) {
+    const bool programme = se.base_index < 0;
+    if (programme) t.table += se.name + "\n";
+    for (std::size_t k = 0; k < scenarios.size(); ++k) {
+      const model::DayCounts* d = counts_of(total.outcomes[k], se, k);
+      if (d == nullptr) continue;
+      std::vector<std::string> dates;
+      ordered_json q = ordered_json::object();
+      for (const double p : kDateQuantiles) {
+        dates.push_back(model::iso_day(scenarios[k], d->quantile(p)));
+        q[fmt::format("p{:.0f}", 100.0 * p)] = figures::date_or_null(scenarios[k], d->quantile(p));
+      }
+      const double within = 1.0 - figures::share(d->never(), d->total());
+      t.dates_csv += fmt::format("{},{},{},{},{:.6f}\n", csv_field(scenarios[k].name), csv_field(se.id),
+                                 csv_field(se.name), fmt::join(dates, ","), within);
+      t.dates[scenarios[k].name][se.id] = {{"name", se.name}, {"quantiles", q}, {"probability_within_horizon", within}};
+      if (!programme) continue;
+      std::string line = "  " + fit_column(scenarios[k].name, 34);
+      for (const auto& date : dates) line += fmt::format(" {:>10}", date.empty() ? "after" : date);
+      t.table += line + fmt::format("  {:.1f}% by {}\n", 100.0 * within, sim::format_iso_date(scenarios[k].horizon));
+    }
+  }
+  t.table += "(\"after\": past the scenario's horizon.)\n";
 }
 
 }  // namespace
@@ -67,45 +114,8 @@ CompareTables compare_tables(const std::vector<model::Scenario>& scenarios, cons
                              const CompareAcc& total) {
   CompareTables t;
   const model::Scenario& base = scenarios.front();
-  for (std::size_t k = 1; k < scenarios.size(); ++k) {
-    for (std::size_t i = 0; i < series.size(); ++i) {
-      if (series[i].base_index != -2) continue;  // the headline: all schemes live
-      const model::DayCounts* b = counts_of(total.outcomes[0], series[i], 0);
-      const model::DayCounts* w = counts_of(total.outcomes[k], series[i], k);
-      const std::string line = answer(base, scenarios[k], series[i], *b, *w, total.diffs[k - 1].summary(i));
-      t.answers.push_back(line.substr(0, line.size() - 1));
-      t.table += line;
-    }
-  }
-  // Each scenario's dates, side by side: the programme's in the terminal,
-  // every series' in dates.csv and comparison.json.
-  t.dates_csv = "scenario,series_id,series_name,p10,p50,p80,p90,probability_within_horizon\n";
-  t.table += "\nDates (P10, P50, P80, P90 of the replications)\n";
-  for (std::size_t i = 0; i < series.size(); ++i) {
-    const bool programme = series[i].base_index < 0;
-    if (programme) t.table += series[i].name + "\n";
-    for (std::size_t k = 0; k < scenarios.size(); ++k) {
-      const model::DayCounts* d = counts_of(total.outcomes[k], series[i], k);
-      if (d == nullptr) continue;
-      std::vector<std::string> dates;
-      for (const double p : kDateQuantiles) dates.push_back(model::iso_day(scenarios[k], d->quantile(p)));
-      const double within = d->total() ? 1.0 - static_cast<double>(d->never()) / static_cast<double>(d->total()) : 0.0;
-      t.dates_csv += fmt::format("{},{},{},{},{:.6f}\n", csv_field(scenarios[k].name), csv_field(series[i].id),
-                                 csv_field(series[i].name), fmt::join(dates, ","), within);
-      ordered_json q = ordered_json::object();
-      for (std::size_t j = 0; j < dates.size(); ++j) {
-        q[fmt::format("p{:.0f}", 100.0 * kDateQuantiles[j])] =
-            dates[j].empty() ? ordered_json() : ordered_json(dates[j]);
-      }
-      t.dates[scenarios[k].name][series[i].id] = {
-          {"name", series[i].name}, {"quantiles", q}, {"probability_within_horizon", within}};
-      if (!programme) continue;
-      std::string line = "  " + fit_column(scenarios[k].name, 34);
-      for (const auto& date : dates) line += fmt::format(" {:>10}", date.empty() ? "after" : date);
-      t.table += line + fmt::format("  {:.1f}% by {}\n", 100.0 * within, sim::format_iso_date(scenarios[k].horizon));
-    }
-  }
-  t.table += "(\"after\": past the scenario's horizon.)\n";
+  add_answers(scenarios, series, total, t);
+  add_dates(scenarios, series, total, t);
 
   t.csv =
       "whatif,series_id,series_name,pairs,both_live,mean_shift_days,mean_ci_low,mean_ci_high,p10_shift_days,"
