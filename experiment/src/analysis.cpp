@@ -30,14 +30,31 @@ std::vector<TornadoBar> sorted(std::vector<TornadoBar> bars, bool levers) {
 }  // namespace
 
 Shift shift(const DayCounts& base, const DayCounts& other) {
-  return Shift{static_cast<double>(other.quantile_or_after(0.5) - base.quantile_or_after(0.5)),
-               static_cast<double>(other.quantile_or_after(0.8) - base.quantile_or_after(0.8))};
+  Shift s;
+  s.p50 = static_cast<double>(other.quantile_or_after(0.5) - base.quantile_or_after(0.5));
+  s.p80 = static_cast<double>(other.quantile_or_after(0.8) - base.quantile_or_after(0.8));
+  return s;
+}
+
+Shift all_live_shift(const model::Outcomes& base, const model::Outcomes& other) {
+  Shift s = shift(base.all_live, other.all_live);
+  if (!base.resamples.on() || !other.resamples.on()) return s;
+  const auto ci = [&](double p) -> std::optional<model::Interval> {
+    using S = model::Resamples::Series;
+    const std::vector<int> b = base.resamples.quantiles_or_after(S::kAllLive, p);
+    const std::vector<int> o = other.resamples.quantiles_or_after(S::kAllLive, p);
+    if (b.empty() || b.size() != o.size()) return std::nullopt;
+    return model::paired_interval(b, o);
+  };
+  s.p50_ci = ci(0.5);
+  s.p80_ci = ci(0.8);
+  return s;
 }
 
 namespace {
 TornadoBar bar_from(const model::Outcomes& base, const model::Outcomes& o) {
   TornadoBar bar;
-  bar.all_live = shift(base.all_live, o.all_live);
+  bar.all_live = all_live_shift(base, o);
   for (std::size_t s = 0; s < base.go_live.size(); ++s) bar.schemes.push_back(shift(base.go_live[s], o.go_live[s]));
   return bar;
 }
@@ -49,6 +66,11 @@ std::vector<Variant> analysis_variants(const model::Scenario& sc) {
     model::Scenario without = sc;
     without.barriers.erase(without.barriers.begin() + static_cast<std::ptrdiff_t>(b));
     out.push_back({Variant::Kind::kWithoutBarrier, b, "without barrier " + sc.barriers[b].id, std::move(without)});
+  }
+  if (sc.barriers.size() >= 2) {
+    model::Scenario without = sc;
+    without.barriers.clear();
+    out.push_back({Variant::Kind::kWithoutAllBarriers, 0, "without every barrier", std::move(without)});
   }
   for (std::size_t l = 0; l < sc.levers.size(); ++l) {
     const model::Lever& lever = sc.levers[l];
@@ -74,6 +96,11 @@ Tornados tornados(const model::Scenario& sc, const model::Outcomes& base,
       bar.id = sc.barriers[v.index].id;
       bar.name = sc.barriers[v.index].name;
       t.barriers.push_back(std::move(bar));
+    } else if (v.kind == Variant::Kind::kWithoutAllBarriers) {
+      TornadoBar bar = bar_from(base, variants[i]);
+      bar.id = "all_barriers";
+      bar.name = "Every barrier at once";
+      t.all_barriers = std::move(bar);
     } else if (v.kind == Variant::Kind::kLeverLow) {
       const model::Lever& lever = sc.levers[v.index];
       TornadoBar bar = bar_from(base, variants[i]);
@@ -99,9 +126,10 @@ Tornados run_variants(const model::Scenario& sc, const model::Outcomes& base, co
   const std::vector<Variant> vs = analysis_variants(sc);
   std::vector<model::Outcomes> outcomes;
   for (const Variant& v : vs) {
-    const bool is_barrier = v.kind == Variant::Kind::kWithoutBarrier;
+    const bool is_barrier = v.kind == Variant::Kind::kWithoutBarrier || v.kind == Variant::Kind::kWithoutAllBarriers;
     // The other kind is not run: an empty accumulator stands in for it.
-    outcomes.push_back(is_barrier == barriers ? run_batch(v.scenario, spec) : model::Outcomes(v.scenario));
+    outcomes.push_back(is_barrier == barriers ? run_batch(v.scenario, spec)
+                                              : model::Outcomes(v.scenario, spec.resampled));
   }
   return tornados(sc, base, outcomes);
 }

@@ -34,11 +34,11 @@ sim::RunnerOptions runner_options(const BatchSpec& spec) {
 model::Outcomes run_batch(const model::Scenario& sc, const BatchSpec& spec) {
   const model::Model m(sc);
   return sim::run_replications<model::Outcomes>(
-      spec.replications, runner_options(spec), [&] { return model::Outcomes(sc); },
+      spec.replications, runner_options(spec), [&] { return model::Outcomes(sc, spec.resampled); },
       [&](std::uint64_t index, model::Outcomes& acc) {
         thread_local model::ReplicationOutcome r;
         m.simulate(spec.seed, index, r);
-        acc.add(r);
+        acc.add(r, index);
       });
 }
 

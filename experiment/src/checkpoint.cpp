@@ -125,7 +125,7 @@ std::uint64_t run_fingerprint(const model::Scenario& sc, const model::Model& m, 
 
 std::vector<std::pair<std::uint64_t, model::Outcomes>> verified_partials(const Checkpoint& c,
                                                                          const RunIdentity& expected,
-                                                                         const model::Scenario& sc) {
+                                                                         const model::Scenario& sc, bool resampled) {
   const RunIdentity& got = c.run;
   if (got.tool_version != expected.tool_version) {
     throw CheckpointError(fmt::format("the checkpoint was written by wsic {}; this is wsic {}: start the run again",
@@ -159,7 +159,7 @@ std::vector<std::pair<std::uint64_t, model::Outcomes>> verified_partials(const C
   // The partials of a merge tree fed in block order: powers of two, each
   // smaller than the one before, adding up to the blocks done; each holding
   // exactly the replications of its blocks, shaped for this scenario.
-  const model::Outcomes shape(sc);
+  const model::Outcomes shape(sc, resampled);
   std::vector<std::pair<std::uint64_t, model::Outcomes>> out;
   std::uint64_t first_block = 0;
   for (const auto& [blocks, bytes] : c.partials) {

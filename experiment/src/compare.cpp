@@ -41,9 +41,9 @@ std::vector<Series> compared_series(const std::vector<model::Scenario>& scenario
 
 /// Records one replication of every scenario: outcomes, and each what-if's
 /// paired differences against the base on the common time axis.
-void add_replication(const std::vector<model::ReplicationOutcome>& rs, const std::vector<Series>& series,
-                     const Epoch& ep, CompareAcc& acc) {
-  for (std::size_t k = 0; k < rs.size(); ++k) acc.outcomes[k].add(rs[k]);
+void add_replication(std::uint64_t index, const std::vector<model::ReplicationOutcome>& rs,
+                     const std::vector<Series>& series, const Epoch& ep, CompareAcc& acc) {
+  for (std::size_t k = 0; k < rs.size(); ++k) acc.outcomes[k].add(rs[k], index);
   for (std::size_t k = 1; k < rs.size(); ++k) {
     for (std::size_t i = 0; i < series.size(); ++i) {
       const Series& se = series[i];
@@ -87,7 +87,7 @@ Comparison::Comparison(std::vector<model::Scenario> scenarios)
 
 CompareAcc Comparison::empty() const {
   CompareAcc a;
-  for (const auto& sc : scenarios_) a.outcomes.emplace_back(sc);
+  for (const auto& sc : scenarios_) a.outcomes.emplace_back(sc, true);
   for (std::size_t k = 1; k < scenarios_.size(); ++k) a.diffs.emplace_back(series_.size(), epoch_.horizon);
   return a;
 }
@@ -97,7 +97,7 @@ void Comparison::replicate(std::uint64_t seed, std::uint64_t index, CompareAcc& 
   thread_local std::vector<model::ReplicationOutcome> rs;
   rs.resize(models_.size());
   for (std::size_t k = 0; k < models_.size(); ++k) models_[k].simulate(seed, index, rs[k]);
-  add_replication(rs, series_, epoch_, acc);
+  add_replication(index, rs, series_, epoch_, acc);
   if (seen) seen(rs);
 }
 

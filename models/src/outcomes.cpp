@@ -42,7 +42,7 @@ void add_into(std::vector<double>& a, const std::vector<double>& b) {
   for (std::size_t i = 0; i < a.size(); ++i) a[i] += b[i];
 }
 constexpr std::string_view kTag = "WSCO";  // wsic outcomes
-constexpr std::uint32_t kVersion = 1;
+constexpr std::uint32_t kVersion = 2;
 }  // namespace
 
 void DayCounts::merge(const DayCounts& other) {
@@ -109,8 +109,9 @@ DayCounts DayCounts::load(sim::ByteReader& r) {
   return d;
 }
 
-Outcomes::Outcomes(const Scenario& sc) {
+Outcomes::Outcomes(const Scenario& sc, bool resampled) {
   const auto days = static_cast<std::size_t>(sc.horizon_day) + 1;
+  if (resampled) resamples = Resamples(days);
   const std::size_t ns = sc.schemes.size();
   codesign_end = DayCounts(days);
   design_end.assign(ns, DayCounts(days));
@@ -194,8 +195,17 @@ void Outcomes::add(const ReplicationOutcome& r) {
   }
 }
 
+void Outcomes::add(const ReplicationOutcome& r, std::uint64_t index) {
+  add(r);
+  if (resamples.on()) {
+    const bool any = !r.schemes.empty();
+    resamples.add(index, any ? scratch_.front() : kNever, any ? scratch_.back() : -kNever);
+  }
+}
+
 void Outcomes::merge(const Outcomes& o) {
   replications += o.replications;
+  resamples.merge(o.resamples);
   codesign_end.merge(o.codesign_end);
   for (std::size_t s = 0; s < go_live.size(); ++s) {
     design_end[s].merge(o.design_end[s]);
@@ -246,6 +256,7 @@ std::string Outcomes::save() const {
   put_f64s(w, spend_central_team);
   put_f64s(w, spend_consultancy);
   put_f64s(w, spend_local);
+  resamples.save(w);
   return w.release();
 }
 
@@ -283,14 +294,15 @@ bool Outcomes::same_shape(const Outcomes& o) const {
          same_sizes(critical, o.critical) && barrier_hits.size() == o.barrier_hits.size() &&
          spend_central_team.size() == o.spend_central_team.size() &&
          spend_consultancy.size() == o.spend_consultancy.size() && spend_local.size() == o.spend_local.size() &&
-         milestone_days_ == o.milestone_days_ && month_days == o.month_days;
+         milestone_days_ == o.milestone_days_ && month_days == o.month_days && resamples.same_shape(o.resamples);
 }
 
 std::size_t Outcomes::memory_bytes() const {
   const std::size_t days = (5 + 3 * go_live.size()) * codesign_end.counts().size() * sizeof(std::uint64_t);
   return sizeof(Outcomes) + days + bytes_of(live_count_at) + bytes_of(live_count_by_month) + bytes_of(scheme_live_at) +
          bytes_of(critical) +
-         (barrier_hits.size() + 3 * spend_local.size() + milestone_days_.size() + month_days.size()) * 8;
+         (barrier_hits.size() + 3 * spend_local.size() + milestone_days_.size() + month_days.size()) * 8 +
+         resamples.memory_bytes();
 }
 
 Outcomes Outcomes::load(std::string_view bytes) {
@@ -321,6 +333,9 @@ Outcomes Outcomes::load(std::string_view bytes) {
   o.spend_central_team = get_f64s(r);
   o.spend_consultancy = get_f64s(r);
   o.spend_local = get_f64s(r);
+  o.resamples = Resamples::load(r);
+  if (o.resamples.on() && o.resamples.days() != o.codesign_end.counts().size())
+    throw sim::SerialError("outcomes: resamples of another horizon");
   r.expect_end();
   return o;
 }

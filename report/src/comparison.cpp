@@ -9,6 +9,7 @@
 #include <string>
 
 #include "figures.hpp"
+#include "wsic/model/resamples.hpp"
 #include "wsic/report/summary.hpp"
 #include "wsic/report/text.hpp"
 
@@ -43,24 +44,61 @@ std::optional<long> absolute_day(const model::Scenario& sc, std::optional<int> d
   return static_cast<long>(std::chrono::sys_days(sc.calendar_start).time_since_epoch().count()) + *day;
 }
 
+/// The shift of the forecast for one series: what-if's quantile date minus
+/// the base's, in days, with a paired bootstrap interval for simulation
+/// error where the series is resampled (the programme's).
+struct ForecastShift {
+  std::optional<long> days;                 ///< absent when either quantile is past its horizon
+  std::optional<model::Interval> interval;  ///< absent for schemes, or when a resample passes a horizon
+};
+
+/// The resampled series behind `se`, if it is one of the programme's.
+std::optional<model::Resamples::Series> resampled(const Series& se) {
+  if (se.base_index == -1) return model::Resamples::Series::kFirstLive;
+  if (se.base_index == -2) return model::Resamples::Series::kAllLive;
+  return std::nullopt;
+}
+
+ForecastShift forecast_shift(const model::Scenario& base, const model::Scenario& whatif, const model::Outcomes& ob,
+                             const model::Outcomes& ow, const Series& se, std::size_t k, double p) {
+  ForecastShift f;
+  const auto ab = absolute_day(base, counts_of(ob, se, 0)->quantile(p));
+  const auto aw = absolute_day(whatif, counts_of(ow, se, k)->quantile(p));
+  if (!ab || !aw) return f;
+  f.days = *aw - *ab;
+  const auto rs = resampled(se);
+  if (!rs || !ob.resamples.on() || !ow.resamples.on()) return f;
+  const std::vector<int> qb = ob.resamples.quantiles_or_after(*rs, p), qw = ow.resamples.quantiles_or_after(*rs, p);
+  if (qb.empty() || qb.size() != qw.size()) return f;
+  const auto past = [](const std::vector<int>& q, std::size_t days) {
+    return std::any_of(q.begin(), q.end(), [&](int d) { return static_cast<std::size_t>(d) >= days; });
+  };
+  if (past(qb, ob.resamples.days()) || past(qw, ow.resamples.days())) return f;
+  f.interval = model::paired_interval(qb, qw, static_cast<double>(*absolute_day(whatif, 0) - *absolute_day(base, 0)));
+  return f;
+}
+
+std::string days_phrase(long d) {
+  if (d == 0) return "the same day";
+  return fmt::format("{} day{} {}", std::abs(d), std::abs(d) == 1 ? "" : "s", d < 0 ? "earlier" : "later");
+}
+
 /// The planner's answer for one what-if and series, in dates: "All schemes
-/// live: median 2016-07-06 in X against 2017-03-05 in B, 242 days earlier;
-/// earlier in 98.6% of futures, later in 0.4%."
+/// live: median 2016-07-06 in X against 2017-03-05 in B, 242 days earlier
+/// (95% simulation-error interval -251 to -233 days); earlier in 98.6% of
+/// futures, later in 0.4%."
 std::string answer(const model::Scenario& base, const model::Scenario& whatif, const Series& se,
-                   const model::DayCounts& b, const model::DayCounts& w,
+                   const model::DayCounts& b, const model::DayCounts& w, const ForecastShift& f,
                    const experiment::PairedDifferences::Summary& s) {
-  const auto mb = b.quantile(0.5), mw = w.quantile(0.5);
   std::string shift;
-  const auto ab = absolute_day(base, mb), aw = absolute_day(whatif, mw);
-  if (ab && aw) {
-    const long d = *aw - *ab;
-    shift = d == 0
-                ? ", the same day"
-                : fmt::format(", {} day{} {}", std::abs(d), std::abs(d) == 1 ? "" : "s", d < 0 ? "earlier" : "later");
+  if (f.days) {
+    shift = ", " + days_phrase(*f.days);
+    if (f.interval)
+      shift += fmt::format(" (95% simulation-error interval {:.0f} to {:.0f} days)", f.interval->low, f.interval->high);
   }
   return fmt::format("{}: median {} in {} against {} in {}{}; earlier in {:.1f}% of futures, later in {:.1f}%.",
-                     se.name, date_or_after(whatif, mw), whatif.name, date_or_after(base, mb), base.name, shift,
-                     100.0 * s.probability_earlier, 100.0 * s.probability_later);
+                     se.name, date_or_after(whatif, w.quantile(0.5)), whatif.name, date_or_after(base, b.quantile(0.5)),
+                     base.name, shift, 100.0 * s.probability_earlier, 100.0 * s.probability_later);
 }
 
 /// Per what-if, the answer for all schemes live, into the answers and the
@@ -71,8 +109,10 @@ void add_answers(const std::vector<model::Scenario>& scenarios, const std::vecto
   if (all == series.end()) return;
   const auto i = static_cast<std::size_t>(all - series.begin());
   for (std::size_t k = 1; k < scenarios.size(); ++k) {
+    const ForecastShift f =
+        forecast_shift(scenarios.front(), scenarios[k], total.outcomes[0], total.outcomes[k], *all, k, 0.5);
     t.answers.push_back(answer(scenarios.front(), scenarios[k], *all, *counts_of(total.outcomes[0], *all, 0),
-                               *counts_of(total.outcomes[k], *all, k), total.diffs[k - 1].summary(i)));
+                               *counts_of(total.outcomes[k], *all, k), f, total.diffs[k - 1].summary(i)));
     t.table += t.answers.back() + "\n";
   }
 }
@@ -110,52 +150,98 @@ void add_dates(const std::vector<model::Scenario>& scenarios, const std::vector<
 
 }  // namespace
 
+namespace {
+
+ordered_json json_days(const std::optional<long>& d) { return d ? ordered_json(*d) : ordered_json(nullptr); }
+ordered_json json_interval(const std::optional<model::Interval>& i) {
+  return i ? ordered_json::array({i->low, i->high}) : ordered_json(nullptr);
+}
+std::string csv_days(const std::optional<long>& d) { return d ? std::to_string(*d) : std::string(); }
+std::string csv_interval(const std::optional<model::Interval>& i) {
+  return i ? fmt::format("{:.0f},{:.0f}", i->low, i->high) : std::string(",");
+}
+std::string cell_days(const std::optional<long>& d) { return d ? std::to_string(*d) : std::string("-"); }
+std::string cell_interval(const std::optional<model::Interval>& i) {
+  return i ? fmt::format("[{:.0f},{:.0f}]", i->low, i->high) : std::string();
+}
+
+/// One what-if's rows: comparison.json's, paired_differences.csv's and the terminal table's.
+ordered_json whatif_rows(const std::vector<model::Scenario>& scenarios, const std::vector<Series>& series,
+                         const CompareAcc& total, std::size_t k, CompareTables& t) {
+  ordered_json rows = ordered_json::array();
+  t.table += "\n" + scenarios[k].name + " against " + scenarios.front().name + " (days; negative is earlier)\n";
+  constexpr std::size_t kNameWidth = 28;
+  const std::string pad = fit_column("", kNameWidth);
+  t.table += fmt::format("{} {:<20} {:<20} {:^23} {:>10} {:>8}\n", pad, "P50 shift", "P80 shift",
+                         "change, future by future", "P(earlier)", "P(later)");
+  t.table += fmt::format("{} {:<20} {:<20} {:>7} {:>7} {:>7}\n", pad, "[95% sim. error]", "[95% sim. error]", "P10",
+                         "median", "P90");
+  for (std::size_t i = 0; i < series.size(); ++i) {
+    const Series& se = series[i];
+    if (se.base_index >= 0 && se.whatif_index[k - 1] < 0) continue;
+    const auto s = total.diffs[k - 1].summary(i);
+    const ForecastShift f50 =
+        forecast_shift(scenarios.front(), scenarios[k], total.outcomes[0], total.outcomes[k], se, k, 0.5);
+    const ForecastShift f80 =
+        forecast_shift(scenarios.front(), scenarios[k], total.outcomes[0], total.outcomes[k], se, k, 0.8);
+    rows.push_back({{"id", se.id},
+                    {"name", se.name},
+                    {"pairs", s.pairs},
+                    {"both_live", s.both_live},
+                    {"p50_shift", json_days(f50.days)},
+                    {"p50_shift_ci", json_interval(f50.interval)},
+                    {"p80_shift", json_days(f80.days)},
+                    {"p80_shift_ci", json_interval(f80.interval)},
+                    {"p10_change", s.p10},
+                    {"median_change", s.p50},
+                    {"median_change_ci", {s.p50_ci_low, s.p50_ci_high}},
+                    {"p90_change", s.p90},
+                    {"mean_change_both_live", s.both_live ? ordered_json(s.mean) : ordered_json(nullptr)},
+                    {"mean_change_both_live_ci",
+                     s.both_live ? ordered_json::array({s.mean_ci_low, s.mean_ci_high}) : ordered_json(nullptr)},
+                    {"probability_earlier", s.probability_earlier},
+                    {"probability_later", s.probability_later}});
+    const std::string mean_csv =
+        s.both_live ? fmt::format("{:.4f},{:.4f},{:.4f}", s.mean, s.mean_ci_low, s.mean_ci_high) : std::string(",,");
+    t.csv += fmt::format("{},{},{},{},{},{},{},{},{},{:.0f},{:.0f},{:.0f},{:.0f},{:.0f},{},{:.6f},{:.6f}\n",
+                         csv_field(scenarios[k].name), csv_field(se.id), csv_field(se.name), s.pairs, s.both_live,
+                         csv_days(f50.days), csv_interval(f50.interval), csv_days(f80.days), csv_interval(f80.interval),
+                         s.p10, s.p50, s.p50_ci_low, s.p50_ci_high, s.p90, mean_csv, s.probability_earlier,
+                         s.probability_later);
+    t.table += fmt::format("{} {:>6} {:<13} {:>6} {:<13} {:>7.0f} {:>7.0f} {:>7.0f} {:>9.1f}% {:>7.1f}%\n",
+                           fit_column(se.name, kNameWidth), cell_days(f50.days), cell_interval(f50.interval),
+                           cell_days(f80.days), cell_interval(f80.interval), s.p10, s.p50, s.p90,
+                           100.0 * s.probability_earlier, 100.0 * s.probability_later);
+  }
+  return rows;
+}
+
+}  // namespace
+
 CompareTables compare_tables(const std::vector<model::Scenario>& scenarios, const std::vector<Series>& series,
                              const CompareAcc& total) {
   CompareTables t;
-  const model::Scenario& base = scenarios.front();
   add_answers(scenarios, series, total, t);
   add_dates(scenarios, series, total, t);
-
   t.csv =
-      "whatif,series_id,series_name,pairs,both_live,mean_shift_days,mean_ci_low,mean_ci_high,p10_shift_days,"
-      "p50_shift_days,p90_shift_days,p50_ci_low,p50_ci_high,probability_earlier,probability_later\n";
-  for (std::size_t k = 1; k < scenarios.size(); ++k) {
-    ordered_json rows = ordered_json::array();
-    t.table += "\n" + scenarios[k].name + " against " + base.name + " (shift in go-live, days; negative is earlier)\n";
-    constexpr std::size_t kNameWidth = 36;
-    t.table += fmt::format("{} {:>9} {:>17} {:>8} {:>8} {:>8} {:>9}\n", fit_column("", kNameWidth), "mean",
-                           "95% MC error", "P10", "P50", "P90", "P(earlier)");
-    for (std::size_t i = 0; i < series.size(); ++i) {
-      if (series[i].base_index >= 0 && series[i].whatif_index[k - 1] < 0) continue;
-      const auto s = total.diffs[k - 1].summary(i);
-      rows.push_back({{"id", series[i].id},
-                      {"name", series[i].name},
-                      {"pairs", s.pairs},
-                      {"both_live", s.both_live},
-                      {"mean_shift", s.mean},
-                      {"mean_ci", {s.mean_ci_low, s.mean_ci_high}},
-                      {"p10_shift", s.p10},
-                      {"p50_shift", s.p50},
-                      {"p90_shift", s.p90},
-                      {"p50_shift_ci", {s.p50_ci_low, s.p50_ci_high}},
-                      {"probability_earlier", s.probability_earlier},
-                      {"probability_later", s.probability_later}});
-      t.csv += fmt::format("{},{},{},{},{},{:.4f},{:.4f},{:.4f},{:.0f},{:.0f},{:.0f},{:.0f},{:.0f},{:.6f},{:.6f}\n",
-                           csv_field(scenarios[k].name), csv_field(series[i].id), csv_field(series[i].name), s.pairs,
-                           s.both_live, s.mean, s.mean_ci_low, s.mean_ci_high, s.p10, s.p50, s.p90, s.p50_ci_low,
-                           s.p50_ci_high, s.probability_earlier, s.probability_later);
-      t.table += fmt::format("{} {:>9.1f} [{:>7.1f},{:>7.1f}] {:>8.0f} {:>8.0f} {:>8.0f} {:>8.1f}%\n",
-                             fit_column(series[i].name, kNameWidth), s.mean, s.mean_ci_low, s.mean_ci_high, s.p10,
-                             s.p50, s.p90, 100.0 * s.probability_earlier);
-    }
-    t.whatifs.push_back({{"name", scenarios[k].name}, {"rows", rows}});
-  }
+      "whatif,series_id,series_name,pairs,both_live,p50_shift_days,p50_shift_ci_low,p50_shift_ci_high,"
+      "p80_shift_days,p80_shift_ci_low,p80_shift_ci_high,p10_change_days,median_change_days,median_change_ci_low,"
+      "median_change_ci_high,p90_change_days,mean_change_both_live_days,mean_change_both_live_ci_low,"
+      "mean_change_both_live_ci_high,probability_earlier,probability_later\n";
+  for (std::size_t k = 1; k < scenarios.size(); ++k)
+    t.whatifs.push_back({{"name", scenarios[k].name}, {"rows", whatif_rows(scenarios, series, total, k, t)}});
   t.table +=
-      "\nP10, P50 and P90 of a shift are percentiles of the paired change, future by future (the same replication "
-      "in both\nscenarios); the answers at the top compare the two forecasts' medians, which can differ from the "
-      "median change.\nThe interval is Monte Carlo (simulation) error of the mean shift: how far it could move with "
-      "more replications,\nnot the uncertainty of the forecast, which is the spread from P10 to P90.\n";
+      "\nTwo measures of what a what-if changes:\n"
+      "  P50 and P80 shift: the what-if's forecast date minus the base's (a difference of two medians, or of two "
+      "80th\n  percentiles), as in the answers above.\n"
+      "  Change, future by future: the what-if's date minus the base's in the same replication (common random "
+      "numbers);\n  P10, median and P90 are percentiles of that change over all replications, a date past the "
+      "horizon counting\n  as the day after it, and P(earlier) and P(later) are shares of all replications "
+      "(paired_differences.csv\n  also has the mean change, over the replications in which both went live).\n"
+      "The median of the changes is not the change of the medians: the two can differ by weeks.\n"
+      "The bracketed intervals are simulation (Monte Carlo) error, for the programme's dates: how far a figure could "
+      "move\nwith more replications (a paired bootstrap of 200 resamples). They are not the uncertainty of the "
+      "forecast,\nwhich is its spread, from P10 to P90 of the dates.\n";
   return t;
 }
 

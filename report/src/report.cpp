@@ -169,6 +169,12 @@ std::string csv_row(std::initializer_list<std::string> fields) {
   return row + "\n";
 }
 
+/// The two bounds of an interval given as a two-element array; both absent otherwise.
+std::pair<std::optional<double>, std::optional<double>> interval(const json& arr) {
+  if (arr.size() != 2) return {std::nullopt, std::nullopt};
+  return {number(&arr[0]), number(&arr[1])};
+}
+
 std::string csv_num(std::optional<double> v, int decimals) { return v ? svg::fixed(*v, decimals) : ""; }
 
 // ---- shared chart furniture -----------------------------------------------------------
@@ -295,6 +301,15 @@ void legend_grid(Document& doc, const std::vector<LegendItem>& items, double x, 
 }
 
 /// A filled legend swatch; `extra` attributes may set their own stroke.
+/// The legend entry of a 95% simulation-error whisker.
+LegendItem ci_legend_item() {
+  return {"95% simulation error", [](Document& d, double x, double y) {
+            d.line(x + 2, y + 6, x + 22, y + 6, "stroke=\"#1A1A1A\" stroke-width=\"1\"");
+            d.line(x + 2, y + 3, x + 2, y + 9, "stroke=\"#1A1A1A\" stroke-width=\"1\"");
+            d.line(x + 22, y + 3, x + 22, y + 9, "stroke=\"#1A1A1A\" stroke-width=\"1\"");
+          }};
+}
+
 LegendItem swatch(std::string label, std::string fill, std::string extra = "") {
   return {std::move(label), [fill, extra](Document& d, double x, double y) {
             const bool own_stroke = extra.find("stroke=") != std::string::npos;
@@ -833,7 +848,10 @@ Tornado read_tornado(const json& data, std::string_view key, const char* key_a, 
   if (bars.empty()) return {bars, "", "", {}};
   Tornado tornado{bars, text(*t, "measure", "P50 of all schemes live"), text(*t, "unit", "days"), {}};
   for (const json& b : bars)
-    for (const char* k : {key_a, key_b}) tornado.shifts.add(number(b, k));
+    for (const char* k : {key_a, key_b}) {
+      tornado.shifts.add(number(b, k));
+      for (const json& c : array(b, std::string(k) + "_ci")) tornado.shifts.add(number(&c));  // whiskers fit too
+    }
   return tornado;
 }
 
@@ -870,19 +888,37 @@ void bar_value_label(Document& doc, bool leftwards, double left_px, double right
     doc.text(right_px + gap, y, label, "start", 11, "fill=\"#1A1A1A\"");
 }
 
-/// The CSV rows of one barrier: the programme's shifts, then each scheme's.
+/// The CSV rows of one barrier: the programme's shifts with their intervals,
+/// then each scheme's.
 std::string barrier_csv_rows(const json& b, const std::string& bid, const std::string& bname) {
-  std::string csv = csv_row({bid, bname, "programme", "p50", csv_num(number(b, "p50_shift"), 1)});
-  csv += csv_row({bid, bname, "programme", "p80", csv_num(number(b, "p80_shift"), 1)});
+  std::string csv;
+  for (const char* q : {"p50", "p80"}) {
+    const std::string key = std::string(q) + "_shift";
+    const auto [c0, c1] = interval(array(b, key + "_ci"));
+    csv += csv_row({bid, bname, "programme", q, csv_num(number(b, key), 1), csv_num(c0, 1), csv_num(c1, 1)});
+  }
   for (const json& s : array(b, "schemes")) {
-    csv += csv_row({bid, bname, text(s, "id"), "p50", csv_num(number(s, "p50_shift"), 1)});
-    csv += csv_row({bid, bname, text(s, "id"), "p80", csv_num(number(s, "p80_shift"), 1)});
+    csv += csv_row({bid, bname, text(s, "id"), "p50", csv_num(number(s, "p50_shift"), 1), "", ""});
+    csv += csv_row({bid, bname, text(s, "id"), "p80", csv_num(number(s, "p80_shift"), 1), "", ""});
   }
   return csv;
 }
 
+/// A 95% simulation-error whisker at height `y` for the interval `ci` (a
+/// two-element array), if there is one; widens [lo_px, hi_px] to take it in.
+void whisker(Document& doc, const Scale& x, double y, const json& ci, double& lo_px, double& hi_px) {
+  const auto [c0, c1] = interval(ci);
+  if (!c0 || !c1) return;
+  doc.line(x(*c0), y, x(*c1), y, "class=\"ci\" stroke=\"#1A1A1A\" stroke-width=\"1\"");
+  doc.line(x(*c0), y - 3, x(*c0), y + 3, "class=\"ci\" stroke=\"#1A1A1A\" stroke-width=\"1\"");
+  doc.line(x(*c1), y - 3, x(*c1), y + 3, "class=\"ci\" stroke=\"#1A1A1A\" stroke-width=\"1\"");
+  lo_px = std::min(lo_px, x(*c0));
+  hi_px = std::max(hi_px, x(*c1));
+}
+
 /// One barrier's bars in the row at `ry`: the P50 shift thick (its tooltip
-/// names the barrier), the P80 shift thin, and the P50's label.
+/// names the barrier), the P80 shift thin, each with its simulation-error
+/// whisker, and the P50's label.
 void barrier_bars(Document& doc, const Scale& x, double ry, const std::string& bname, const json& b) {
   const auto p50 = number(b, "p50_shift"), p80 = number(b, "p80_shift");
   const double zero = x(0);
@@ -893,15 +929,30 @@ void barrier_bars(Document& doc, const Scale& x, double ry, const std::string& b
                h(bname) + ": P50 " + h(p50 ? days_label(*p50) : std::string(kDash)));
   if (p80)
     doc.rect(std::min(zero, x(*p80)), ry + 23, std::abs(x(*p80) - zero), 5, "class=\"bar bar-p80\" fill=\"#E69F00\"");
-  const double end = std::min(x(v50), p80 ? x(*p80) : x(v50));
-  const double end_r = std::max(x(v50), p80 ? x(*p80) : x(v50));
+  double end = std::min(x(v50), p80 ? x(*p80) : x(v50));
+  double end_r = std::max(x(v50), p80 ? x(*p80) : x(v50));
+  whisker(doc, x, ry + 13, array(b, "p50_shift_ci"), end, end_r);
+  whisker(doc, x, ry + 25.5, array(b, "p80_shift_ci"), end, end_r);
   bar_value_label(doc, v50 < 0, end, end_r, 5, ry + 17, p50 ? days_label(*p50) : kDash);
 }
 
 Chart barrier_chart(const json& data) {
   const std::string name = "barrier_tornado", title = "What each barrier costs";
-  const Tornado t = read_tornado(data, "barrier_tornado", "p50_shift", "p80_shift");
-  if (t.bars.empty()) return skipped(name, title, "the input has no barrier attribution (barrier_tornado) data");
+  const Tornado one = read_tornado(data, "barrier_tornado", "p50_shift", "p80_shift");
+  if (one.bars.empty()) return skipped(name, title, "the input has no barrier attribution (barrier_tornado) data");
+  // Every barrier switched off together, when the analysis ran it, is the last row.
+  json rows = one.bars;
+  ShiftRange range = one.shifts;
+  const json* together = get(*get(data, "barrier_tornado"), "together");
+  const bool has_together = together != nullptr && together->is_object();
+  if (has_together) {
+    rows.push_back(*together);
+    for (const char* k : {"p50_shift", "p80_shift"}) {
+      range.add(number(*together, k));
+      for (const json& c : array(*together, std::string(k) + "_ci")) range.add(number(&c));
+    }
+  }
+  const Tornado t{rows, one.measure, one.unit, range};
   const std::string& measure = t.measure;
   const bool says_off = measure.find("switched off") != std::string::npos;
   const double row_h = 34;
@@ -912,14 +963,20 @@ Chart barrier_chart(const json& data) {
                                     "Shift in " + measure + (says_off ? "" : " when the barrier is switched off") +
                                         " (" + t.unit + "; negative = earlier)");
   legend(doc, 16, 52, 704,
-         {swatch("Shift of the median (P50) date", "#0072B2"), swatch("Shift of the P80 date", "#E69F00")});
+         {swatch("Shift of the median (P50) date", "#0072B2"), swatch("Shift of the P80 date", "#E69F00"),
+          ci_legend_item()});
 
-  std::string csv = "barrier_id,barrier_name,series_id,quantile,shift_days\n";
+  std::string csv = "barrier_id,barrier_name,series_id,quantile,shift_days,shift_ci_low,shift_ci_high\n";
   for (std::size_t i = 0; i < t.bars.size(); ++i) {
     const json& b = t.bars[i];
     const double ry = f.top + static_cast<double>(i) * row_h;
     const std::string bid = text(b, "id"), bname = text(b, "name", bid);
-    row_label(doc, f.left - 8, ry + 17, bname, f.left - 20);
+    if (has_together && i + 1 == t.bars.size()) {
+      doc.line(16, ry + 1, f.right, ry + 1, "class=\"together-rule\" stroke=\"#555555\" stroke-dasharray=\"4 3\"");
+      row_label(doc, f.left - 8, ry + 17, bname, f.left - 20);
+    } else {
+      row_label(doc, f.left - 8, ry + 17, bname, f.left - 20);
+    }
     csv += barrier_csv_rows(b, bid, bname);
     barrier_bars(doc, x, ry, bname, b);
   }
@@ -929,8 +986,13 @@ Chart barrier_chart(const json& data) {
           " (same random numbers, so the difference is the barrier's own "
           "effect); the thick bar is the shift of the median date (the difference of the two medians, not the median "
           "of "
-          "paired differences), the thin bar the shift of the 80th-percentile date, biggest effect first. Each bar "
-          "is one barrier switched off alone: the bars do not add up to the effect of switching several off.",
+          "paired differences), the thin bar the shift of the 80th-percentile date, biggest effect first. The black "
+          "whiskers are 95% intervals for simulation (Monte Carlo) error, from a paired bootstrap: bars whose "
+          "whiskers overlap may swap places with another seed. Each bar is one barrier switched off alone: the bars "
+          "do not add up to the effect of switching several off" +
+          (has_together ? std::string(", which the last bar, below the dashed line, shows: every barrier switched off "
+                                      "at once.")
+                        : std::string(".")),
       std::move(csv));
 }
 
@@ -954,14 +1016,17 @@ void lever_label(Document& doc, double right, double max_w, double ry, double ro
 /// One of a lever's two settings: where its figures are, and how its bar looks.
 struct LeverSetting {
   const char* key;
+  const char* key_ci;
   const char* p80;
+  const char* p80_ci;
   const char* label_key;
   const char* setting;
   const char* fill;
   double dy;  // the bar's top below the row's
 };
-constexpr LeverSetting kLeverSettings[2] = {{"low_shift", "low_p80_shift", "low_label", "low", "#56B4E9", 7},
-                                            {"high_shift", "high_p80_shift", "high_label", "high", "#D55E00", 24}};
+constexpr LeverSetting kLeverSettings[2] = {
+    {"low_shift", "low_shift_ci", "low_p80_shift", "low_p80_shift_ci", "low_label", "low", "#56B4E9", 7},
+    {"high_shift", "high_shift_ci", "high_p80_shift", "high_p80_shift_ci", "high_label", "high", "#D55E00", 24}};
 
 /// The bar of one setting of the lever `b` in the row at `ry`, with its label; returns its CSV rows.
 std::string lever_bar(Document& doc, const Scale& x, double ry, const json& b, const LeverSetting& s,
@@ -973,13 +1038,20 @@ std::string lever_bar(Document& doc, const Scale& x, double ry, const json& b, c
   const std::string label = text(b, s.label_key);
   const bool is_date = label.size() == 10 && label[4] == '-' && label[7] == '-';
   const std::string value = is_date ? "" : label, date = is_date ? label : "";
-  std::string csv = csv_row({lid, lname, s.setting, value, date, "p50", csv_num(v, 1)});
-  if (has_key(b, s.p80)) csv += csv_row({lid, lname, s.setting, value, date, "p80", csv_num(number(b, s.p80), 1)});
+  const auto [c0, c1] = interval(array(b, s.key_ci));
+  std::string csv = csv_row({lid, lname, s.setting, value, date, "p50", csv_num(v, 1), csv_num(c0, 1), csv_num(c1, 1)});
+  if (has_key(b, s.p80)) {
+    const auto [d0, d1] = interval(array(b, s.p80_ci));
+    csv += csv_row(
+        {lid, lname, s.setting, value, date, "p80", csv_num(number(b, s.p80), 1), csv_num(d0, 1), csv_num(d1, 1)});
+  }
   const double val = v.value_or(0);
   doc.rect(std::min(zero, x(val)), y, std::max(1.0, std::abs(x(val) - zero)), 15,
            std::string("class=\"bar bar-") + s.setting + "\" fill=\"" + s.fill + "\"");
+  double lo = x(val), hi = std::max(x(val), zero + 1);
+  whisker(doc, x, y + 7.5, array(b, s.key_ci), lo, hi);
   const std::string bar_label = std::string(s.setting) + ": " + (v ? days_label(*v) : std::string(kDash));
-  bar_value_label(doc, val < 0, x(val), std::max(x(val), zero + 1), 4, y + 12, bar_label);
+  bar_value_label(doc, val < 0, lo, hi, 4, y + 12, bar_label);
   return csv;
 }
 
@@ -994,9 +1066,10 @@ Chart lever_chart(const json& data) {
       "Tornado chart: for each lever, the shift in " + measure + " (" + t.unit +
           ") at its low setting and at its high setting, relative to the scenario's own setting.",
       "Shift in " + measure + " with the lever at its low or high setting (" + t.unit + "; negative = earlier)");
-  legend(doc, 16, 52, 704, {swatch("Low setting", "#56B4E9"), swatch("High setting", "#D55E00")});
+  legend(doc, 16, 52, 704, {swatch("Low setting", "#56B4E9"), swatch("High setting", "#D55E00"), ci_legend_item()});
 
-  std::string csv = "lever_id,lever_name,setting,setting_value,setting_date,quantile,shift_days\n";
+  std::string csv =
+      "lever_id,lever_name,setting,setting_value,setting_date,quantile,shift_days,shift_ci_low,shift_ci_high\n";
   for (std::size_t i = 0; i < t.bars.size(); ++i) {
     const json& b = t.bars[i];
     const double ry = f.top + static_cast<double>(i) * row_h;
@@ -1008,9 +1081,10 @@ Chart lever_chart(const json& data) {
   }
   return finish(doc, name, title,
                 "For each lever, the upper (blue) bar is the shift in the " + measure +
-                    " with the lever at its low setting and the lower (vermilion) bar at its high setting; the longest "
-                    "bars, at the top, are "
-                    "the levers that matter most.",
+                    " with the lever at its low setting and the lower (vermilion) bar at its high setting, each a "
+                    "difference of two forecasts' medians with a black whisker for its 95% simulation-error interval "
+                    "(a paired bootstrap); the longest bars, at the top, are the levers that matter most. Each lever "
+                    "moves alone, the others at the scenario's settings: the bars do not add up.",
                 std::move(csv));
 }
 
@@ -1523,8 +1597,8 @@ NamedList comparison_rows(const json& whatifs, ShiftRange& shifts) {
   for (const json& w : whatifs)
     for (const json& r : array(w, "rows")) {
       add_first_seen(rows, r);
-      for (const char* k : {"p50_shift", "mean_shift"}) shifts.add(number(r, k));
-      for (const char* k : {"p50_shift_ci", "mean_ci"})
+      for (const char* k : {"p50_shift", "median_change"}) shifts.add(number(r, k));
+      for (const char* k : {"p50_shift_ci"})
         for (const json& c : array(r, k)) shifts.add(number(&c));
     }
   return rows;
@@ -1539,38 +1613,43 @@ std::vector<LegendItem> whatif_legend_items(const json& whatifs) {
                        d.circle(lx + 12, ly + 6, 4, "fill=\"" + colour + "\"");
                      }});
   }
-  items.push_back({"Mean shift", [](Document& d, double lx, double ly) {
+  items.push_back({"Median change, future by future", [](Document& d, double lx, double ly) {
                      d.polygon({lx + 12, ly + 1, lx + 17, ly + 6, lx + 12, ly + 11, lx + 7, ly + 6},
                                "fill=\"#FFFFFF\" stroke=\"#000000\" stroke-width=\"1.5\"");
                    }});
   return items;
 }
 
-/// The two bounds of an interval given as a two-element array; both absent otherwise.
-std::pair<std::optional<double>, std::optional<double>> interval(const json& arr) {
-  if (arr.size() != 2) return {std::nullopt, std::nullopt};
-  return {number(&arr[0]), number(&arr[1])};
-}
-
 /// The CSV rows of one what-if's figures for one scheme.
 std::string comparison_csv_rows(const std::string& wname, const std::string& id, const std::string& sname,
                                 const json& row) {
   std::string csv;
-  for (const char* key :
-       {"mean_shift", "p10_shift", "p50_shift", "p90_shift", "probability_earlier", "probability_later"})
-    csv += csv_row({wname, id, sname, key, csv_num(number(row, key), 4)});
-  const auto [c0, c1] = interval(array(row, "p50_shift_ci"));
-  const auto [m0, m1] = interval(array(row, "mean_ci"));
-  csv += csv_row({wname, id, sname, "p50_shift_ci_low", csv_num(c0, 4)});
-  csv += csv_row({wname, id, sname, "p50_shift_ci_high", csv_num(c1, 4)});
-  csv += csv_row({wname, id, sname, "mean_ci_low", csv_num(m0, 4)});
-  csv += csv_row({wname, id, sname, "mean_ci_high", csv_num(m1, 4)});
+  const auto add = [&](const std::string& key, std::optional<double> v) {
+    csv += csv_row({wname, id, sname, key, csv_num(v, 4)});
+  };
+  for (const char* key : {"p50_shift", "p80_shift"}) {
+    add(key, number(row, key));
+    const auto [c0, c1] = interval(array(row, std::string(key) + "_ci"));
+    add(std::string(key) + "_ci_low", c0);
+    add(std::string(key) + "_ci_high", c1);
+  }
+  for (const char* key : {"p10_change", "median_change"}) add(key, number(row, key));
+  const auto [m0, m1] = interval(array(row, "median_change_ci"));
+  add("median_change_ci_low", m0);
+  add("median_change_ci_high", m1);
+  add("p90_change", number(row, "p90_change"));
+  add("mean_change_both_live", number(row, "mean_change_both_live"));
+  const auto [a0, a1] = interval(array(row, "mean_change_both_live_ci"));
+  add("mean_change_both_live_ci_low", a0);
+  add("mean_change_both_live_ci_high", a1);
+  for (const char* key : {"probability_earlier", "probability_later"}) add(key, number(row, key));
   return csv;
 }
 
-/// One what-if's marks for one scheme at height `cy`: the P50 shift's 95%
-/// interval, the mean shift (an open diamond) and the P50 shift (a dot whose
-/// tooltip begins with `who`).
+/// One what-if's marks for one scheme at height `cy`: the P50 shift (the
+/// difference of the two forecasts' medians; a dot whose tooltip begins with
+/// `who`) with its 95% simulation-error interval where there is one, and the
+/// median change, future by future (an open diamond).
 void comparison_marks(Document& doc, const Scale& x, double cy, const json& row, const std::string& colour,
                       const std::string& who) {
   const auto [c0, c1] = interval(array(row, "p50_shift_ci"));
@@ -1579,13 +1658,14 @@ void comparison_marks(Document& doc, const Scale& x, double cy, const json& row,
     doc.line(x(*c0), cy - 4, x(*c0), cy + 4, "stroke=\"" + colour + "\" stroke-width=\"1.5\"");
     doc.line(x(*c1), cy - 4, x(*c1), cy + 4, "stroke=\"" + colour + "\" stroke-width=\"1.5\"");
   }
-  if (const auto m = number(row, "mean_shift"))
-    doc.polygon(diamond(x(*m), cy, 5), "class=\"mean\" fill=\"#FFFFFF\" stroke=\"#000000\" stroke-width=\"1.5\"");
+  if (const auto m = number(row, "median_change"))
+    doc.polygon(diamond(x(*m), cy, 5),
+                "class=\"median-change\" fill=\"#FFFFFF\" stroke=\"#000000\" stroke-width=\"1.5\"");
   if (const auto p = number(row, "p50_shift"))
     with_tooltip(doc, "circle",
                  "class=\"p50-dot\" cx=\"" + num(x(*p)) + "\" cy=\"" + num(cy) + "\" r=\"4.5\" fill=\"" + colour +
                      "\" stroke=\"#FFFFFF\" stroke-width=\"1\"",
-                 h(who + ": P50 " + days_label(*p)));
+                 h(who + ": P50 shift " + days_label(*p)));
 }
 
 Chart comparison_chart(const json& data) {
@@ -1601,8 +1681,10 @@ Chart comparison_chart(const json& data) {
   const double sub = 14, row_h = sub * nw + 12, top = 76;
   const double height = top + row_h * static_cast<double>(rows.size()) + 50;
   Document doc(name, kWidth, height, title,
-               "Dot plot: for each what-if and each scheme, the median (P50) shift in go-live date against " + base +
-                   " with its 95% simulation-error interval, and the mean shift.");
+               "Dot plot: for each what-if and each scheme, the shift of the median (P50) go-live date against " +
+                   base +
+                   " (the difference of the two forecasts' medians), with its 95% simulation-error interval for the "
+                   "programme's dates, and the median change, future by future.");
   chart_title(doc, title, "Shift in go-live date against " + base + " (days; negative = earlier); paired replications");
   const Frame f{200, top, 700, top + row_h * static_cast<double>(rows.size())};
   const Scale x = shift_scale(shifts.lo, shifts.hi, f.left + 10, f.right - 10);
@@ -1625,10 +1707,12 @@ Chart comparison_chart(const json& data) {
   }
   return finish(
       doc, name, title,
-      "Each dot is the median shift in a scheme's go-live date under a what-if compared with " + base +
-          " (same random numbers), with its 95% interval for simulation (Monte Carlo) error; the open diamond is the "
-          "mean shift; left of "
-          "the zero line means earlier.",
+      "Each dot is the P50 shift: the what-if's median go-live date minus " + base +
+          "'s, a difference of two forecasts' medians, with its 95% interval for simulation (Monte Carlo) error from "
+          "a paired bootstrap (drawn for the programme's first and all-live dates). The open diamond is the median "
+          "change, future by future: the median over replications of the what-if's date minus the base's in the "
+          "same future (same random numbers), which need not equal the shift of the medians. Left of the zero line "
+          "means earlier.",
       std::move(csv));
 }
 
@@ -1803,15 +1887,22 @@ std::string comparison_table(const json& w, const std::string& base) {
   std::string s = table_start(
       "comparison",
       h(text(w, "name", "what-if")) + " against " + h(base) + ": shift in go-live date (days; negative = earlier)",
-      column_head("Scheme or milestone") + column_head("P50 shift (95% simulation error)", true) +
-          column_head("Mean shift (95% simulation error)", true) + column_head("P10", true) + column_head("P90", true) +
+      column_head("Scheme or milestone") +
+          column_head("P50 shift: difference of medians (95% simulation error)", true) +
+          column_head("P80 shift (95% simulation error)", true) +
+          column_head("Median change, future by future (95% simulation error)", true) +
+          column_head("P10 change", true) + column_head("P90 change", true) +
+          column_head("Mean change where both went live (95% simulation error)", true) +
           column_head("P(earlier)", true) + column_head("P(later)", true));
   for (const json& r : array(w, "rows")) {
     s += row_start(h(text(r, "name", text(r, "id"))));
     s += num_cell(h(shift_text(number(r, "p50_shift"))) + interval_span(array(r, "p50_shift_ci")));
-    s += num_cell(h(shift_text(number(r, "mean_shift"))) + interval_span(array(r, "mean_ci")));
-    s += num_cell(h(shift_text(number(r, "p10_shift"))));
-    s += num_cell(h(shift_text(number(r, "p90_shift"))));
+    s += num_cell(h(shift_text(number(r, "p80_shift"))) + interval_span(array(r, "p80_shift_ci")));
+    s += num_cell(h(shift_text(number(r, "median_change"))) + interval_span(array(r, "median_change_ci")));
+    s += num_cell(h(shift_text(number(r, "p10_change"))));
+    s += num_cell(h(shift_text(number(r, "p90_change"))));
+    s += num_cell(h(shift_text(number(r, "mean_change_both_live"))) +
+                  interval_span(array(r, "mean_change_both_live_ci")));
     s += num_cell(h(pct(number(r, "probability_earlier"))));
     s += num_cell(h(pct(number(r, "probability_later")))) + "</tr>\n";
   }

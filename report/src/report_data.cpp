@@ -129,7 +129,8 @@ void add_milestone_sentences(const model::Scenario& sc, const model::Outcomes& o
 }
 
 std::vector<std::string> plain_summary(const model::Scenario& sc, const model::Outcomes& o,
-                                       const std::vector<TornadoBar>& barrier_bars) {
+                                       const std::vector<TornadoBar>& barrier_bars,
+                                       const std::optional<TornadoBar>& all_barriers) {
   std::vector<std::string> plain{all_live_sentence(sc, o)};
   if (const auto first50 = o.first_live.quantile(0.5)) {
     plain.push_back(
@@ -143,6 +144,18 @@ std::vector<std::string> plain_summary(const model::Scenario& sc, const model::O
         fmt::format("The barrier that delays the programme most is '{}': without it, all schemes would be live {:.0f} "
                     "days earlier (median).",
                     barrier_bars.front().name, -barrier_bars.front().all_live.p50));
+  }
+  if (all_barriers && !barrier_bars.empty()) {
+    double sum = 0.0;
+    for (const TornadoBar& b : barrier_bars) sum += b.all_live.p50;
+    plain.push_back(fmt::format(
+        "Without every barrier at once, all schemes would be live {:.0f} days {} (median), against {:.0f} days "
+        "{} for the barriers' separate effects added up: {}.",
+        std::abs(all_barriers->all_live.p50), all_barriers->all_live.p50 <= 0 ? "earlier" : "later", std::abs(sum),
+        sum <= 0 ? "earlier" : "later",
+        all_barriers->all_live.p50 < sum
+            ? "they compound, each one's delay hidden behind another's while the other remains"
+            : "their effects overlap, so the separate effects count some of the same delay more than once"));
   }
   return plain;
 }
@@ -328,6 +341,11 @@ ordered_json criticality_json(const model::Scenario& sc, const model::Outcomes& 
   return {{"workstreams", ws}, {"schemes", schemes}, {"values", values}};
 }
 
+/// A 95% interval as [low, high], or null when there is none.
+ordered_json interval_json(const std::optional<model::Interval>& i) {
+  return i ? ordered_json::array({i->low, i->high}) : ordered_json(nullptr);
+}
+
 /// A bar's shifts for each scheme, at the lever's high setting if `high`.
 ordered_json scheme_shifts(const model::Scenario& sc, const TornadoBar& b, bool high) {
   ordered_json arr = ordered_json::array();
@@ -338,16 +356,23 @@ ordered_json scheme_shifts(const model::Scenario& sc, const TornadoBar& b, bool 
   return arr;
 }
 
-ordered_json barrier_tornado_json(const model::Scenario& sc, const std::vector<TornadoBar>& barrier_bars) {
+ordered_json barrier_bar_json(const model::Scenario& sc, const TornadoBar& b) {
+  return {{"id", b.id},
+          {"name", b.name},
+          {"p50_shift", b.all_live.p50},
+          {"p50_shift_ci", interval_json(b.all_live.p50_ci)},
+          {"p80_shift", b.all_live.p80},
+          {"p80_shift_ci", interval_json(b.all_live.p80_ci)},
+          {"schemes", scheme_shifts(sc, b, false)}};
+}
+
+ordered_json barrier_tornado_json(const model::Scenario& sc, const std::vector<TornadoBar>& barrier_bars,
+                                  const std::optional<TornadoBar>& all_barriers) {
   ordered_json bars = ordered_json::array();
-  for (const TornadoBar& b : barrier_bars) {
-    bars.push_back({{"id", b.id},
-                    {"name", b.name},
-                    {"p50_shift", b.all_live.p50},
-                    {"p80_shift", b.all_live.p80},
-                    {"schemes", scheme_shifts(sc, b, false)}});
-  }
-  return {{"measure", "P50 of all schemes live (barrier switched off)"}, {"unit", "days"}, {"bars", bars}};
+  for (const TornadoBar& b : barrier_bars) bars.push_back(barrier_bar_json(sc, b));
+  ordered_json j = {{"measure", "P50 of all schemes live (barrier switched off)"}, {"unit", "days"}, {"bars", bars}};
+  if (all_barriers) j["together"] = barrier_bar_json(sc, *all_barriers);
+  return j;
 }
 
 ordered_json lever_tornado_json(const model::Scenario& sc, const std::vector<TornadoBar>& lever_bars) {
@@ -358,9 +383,13 @@ ordered_json lever_tornado_json(const model::Scenario& sc, const std::vector<Tor
                     {"low_label", b.low_label},
                     {"high_label", b.high_label},
                     {"low_shift", b.all_live.p50},
+                    {"low_shift_ci", interval_json(b.all_live.p50_ci)},
                     {"high_shift", b.all_live_high.p50},
+                    {"high_shift_ci", interval_json(b.all_live_high.p50_ci)},
                     {"low_p80_shift", b.all_live.p80},
+                    {"low_p80_shift_ci", interval_json(b.all_live.p80_ci)},
                     {"high_p80_shift", b.all_live_high.p80},
+                    {"high_p80_shift_ci", interval_json(b.all_live_high.p80_ci)},
                     {"schemes_low", scheme_shifts(sc, b, false)},
                     {"schemes_high", scheme_shifts(sc, b, true)}});
   }
@@ -440,11 +469,12 @@ ordered_json assumptions_json() {
 }  // namespace
 
 ordered_json run_report_data(const model::Scenario& sc, const model::Outcomes& o, const RunFacts& facts,
-                             const std::vector<TornadoBar>& barrier_bars, const std::vector<TornadoBar>& lever_bars) {
+                             const std::vector<TornadoBar>& barrier_bars, const std::vector<TornadoBar>& lever_bars,
+                             const std::optional<TornadoBar>& all_barriers) {
   ordered_json j;
   j["kind"] = "run";
   j["title"] = "wsic: " + sc.name;
-  j["plain_summary"] = plain_summary(sc, o, barrier_bars);
+  j["plain_summary"] = plain_summary(sc, o, barrier_bars, all_barriers);
   j["scenario"] = scenario_json(sc);
   j["experiment"] = experiment_json(facts, o.replications);
   j["implementation"] = implementation_json(facts);
@@ -455,7 +485,7 @@ ordered_json run_report_data(const model::Scenario& sc, const model::Outcomes& o
   j["quantiles"] = quantiles_json(sc, o);
   j["targets"] = targets_json(sc, o);
   j["criticality"] = criticality_json(sc, o);
-  if (!barrier_bars.empty()) j["barrier_tornado"] = barrier_tornado_json(sc, barrier_bars);
+  if (!barrier_bars.empty()) j["barrier_tornado"] = barrier_tornado_json(sc, barrier_bars, all_barriers);
   if (!lever_bars.empty()) j["lever_tornado"] = lever_tornado_json(sc, lever_bars);
   j["spend"] = figures::spend_by_year(sc, o, "");
   j["phases"] = phases_json();

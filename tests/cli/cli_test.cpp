@@ -158,22 +158,39 @@ TEST_CASE("Cli.RefusesToOverwriteResultsWithoutForce", "[cli][output]") {
   fs::remove_all(out);
 }
 
+namespace {
+/// Checks that every shift, change, interval and probability in a
+/// paired_differences.csv is exactly zero (only the schemes' P50/P80 shifts
+/// have no interval: empty cells); returns its rows without the header.
+std::size_t require_all_zero(const fs::path& csv) {
+  const auto rows = parse_csv(slurp(csv));
+  REQUIRE(!rows.empty());
+  const auto& head = rows.front();
+  REQUIRE(head[5] == "p50_shift_days");
+  for (std::size_t r = 1; r < rows.size(); ++r) {
+    const bool programme = rows[r][1] == "first_live" || rows[r][1] == "all_live";
+    int zeros = 0;
+    for (std::size_t c = 5; c < head.size(); ++c) {
+      INFO(rows[r][0] << " " << rows[r][1] << " " << head[c]);
+      if (!programme && head[c].find("shift_ci") != std::string::npos) {
+        REQUIRE(rows[r][c].empty());
+        continue;
+      }
+      REQUIRE(!rows[r][c].empty());
+      REQUIRE(std::stod(rows[r][c]) == 0.0);
+      ++zeros;
+    }
+    REQUIRE(zeros == (programme ? 16 : 12));
+  }
+  return rows.size() - 1;
+}
+}  // namespace
+
 TEST_CASE("Cli.CompareWithItselfIsExactlyZero", "[cli][compare]") {
   const fs::path out = fresh_dir("self");
   REQUIRE(run(wsic_bin() + " compare scenarios/baseline.yaml scenarios/baseline.yaml -n 400 -q -o " + out.string()) ==
           0);
-  const std::string csv = slurp(out / "paired_differences.csv");
-  std::istringstream lines(csv);
-  std::string line;
-  std::getline(lines, line);  // header
-  int rows = 0;
-  while (std::getline(lines, line)) {
-    ++rows;
-    // mean, CI, P10/P50/P90, P50 CI all exactly 0; P(earlier) and P(later) 0.
-    INFO(line);
-    REQUIRE(line.find(",0.0000,0.0000,0.0000,0,0,0,0,0,0.000000,0.000000") != std::string::npos);
-  }
-  REQUIRE(rows == 11);  // nine schemes, first live, all live
+  REQUIRE(require_all_zero(out / "paired_differences.csv") == 11);  // nine schemes, first live, all live
   fs::remove_all(out);
 }
 
@@ -220,8 +237,15 @@ TEST_CASE("Cli.CompareAnswersInDates", "[cli][compare]") {
   const auto j = nlohmann::json::parse(slurp(cmp / "comparison.json"));
   REQUIRE(j["answers"].size() == 1);
   const std::string answer = j["answers"][0];
+  // The interval is the paired bootstrap's, as paired_differences.csv gives it.
+  const auto pd = parse_csv(slurp(cmp / "paired_differences.csv"));
+  REQUIRE(pd.back()[1] == "all_live");
+  CHECK(pd.back()[5] == std::to_string(-earlier));
   CHECK(answer == "All schemes live: median " + w50 + " in early-national-action against " + b50 + " in baseline, " +
-                      std::to_string(earlier) + " days earlier; " + answer.substr(answer.find("earlier in")));
+                      std::to_string(earlier) + " days earlier (95% simulation-error interval " + pd.back()[6] +
+                      " to " + pd.back()[7] + " days); " + answer.substr(answer.find("earlier in")));
+  CHECK(std::stol(pd.back()[6]) <= -earlier);
+  CHECK(std::stol(pd.back()[7]) >= -earlier);
   CHECK(j["dates"]["early-national-action"]["all_live"]["quantiles"]["p50"] == w50);
   fs::remove_all(cmp);
   fs::remove_all(base);
@@ -236,8 +260,7 @@ TEST_CASE("Cli.CompareSetsEveryScenarioAndChecksThePath", "[cli][compare]") {
   const std::string both = " compare scenarios/baseline.yaml scenarios/baseline.yaml -n 300 -q -o ";
   REQUIRE(run(wsic_bin() + both + out.string() + " --set schemes.brent.readiness=2.5") == 0);
   REQUIRE(run(wsic_bin() + both + plain.string()) == 0);
-  const std::string csv = slurp(out / "paired_differences.csv");
-  CHECK(csv.find(",0.0000,0.0000,0.0000,0,0,0,0,0,0.000000,0.000000") != std::string::npos);
+  CHECK(require_all_zero(out / "paired_differences.csv") == 11);
   const auto hashes = [](const std::string& json) {
     std::vector<std::string> h;
     for (auto at = json.find("\"content_hash\""); at != std::string::npos; at = json.find("\"content_hash\"", at + 1))
@@ -267,16 +290,7 @@ TEST_CASE("Cli.CompareOnOneTimeAxis", "[cli][compare]") {
               " compare scenarios/baseline.yaml tests/data/scenarios/baseline_earlier_start.yaml "
               "tests/data/scenarios/baseline_later_start.yaml -n 400 -q -o " +
               out.string()) == 0);
-  std::istringstream lines(slurp(out / "paired_differences.csv"));
-  std::string line;
-  std::getline(lines, line);  // header
-  int rows = 0;
-  while (std::getline(lines, line)) {
-    ++rows;
-    INFO(line);
-    REQUIRE(line.find(",0.0000,0.0000,0.0000,0,0,0,0,0,0.000000,0.000000") != std::string::npos);
-  }
-  REQUIRE(rows == 22);  // two what-ifs: nine schemes, first live, all live
+  REQUIRE(require_all_zero(out / "paired_differences.csv") == 22);  // two what-ifs: nine schemes, first live, all live
   REQUIRE(slurp(out / "comparison.json").find("\"start\": \"2013-01-01\"") != std::string::npos);
   fs::remove_all(out);
 }
@@ -296,8 +310,9 @@ TEST_CASE("Cli.CompareEarlyNationalActionIsEarlier", "[cli][compare]") {
     // Common random numbers: earlier national action never makes a scheme,
     // or the programme, later (Crn.EarlierNationalActionNeverMakesASchemeLater).
     REQUIRE(row["probability_later"] == 0.0);
-    REQUIRE(row["p90_shift"].get<double>() <= 0.0);
-    REQUIRE(row["mean_shift"].get<double>() <= 0.0);
+    REQUIRE(row["p90_change"].get<double>() <= 0.0);
+    REQUIRE(row["mean_change_both_live"].get<double>() <= 0.0);
+    REQUIRE(row["p50_shift"].get<double>() <= 0.0);
     const double earlier = row["probability_earlier"].get<double>();
     REQUIRE(earlier >= 0.0);
     REQUIRE(earlier <= 1.0);
@@ -308,7 +323,9 @@ TEST_CASE("Cli.CompareEarlyNationalActionIsEarlier", "[cli][compare]") {
   REQUIRE(all["id"] == "all_live");
   REQUIRE(all["probability_earlier"].get<double>() > 0.5);
   REQUIRE(all["p50_shift"].get<double>() < 0.0);
-  REQUIRE(all["mean_ci"][1].get<double>() < 0.0);
+  REQUIRE(all["p50_shift_ci"][1].get<double>() < 0.0);
+  REQUIRE(all["median_change_ci"][1].get<double>() < 0.0);
+  REQUIRE(all["mean_change_both_live_ci"][1].get<double>() < 0.0);
   REQUIRE(earlier_somewhere >= 5);
   REQUIRE(fs::exists(out / "report.html"));
   fs::remove_all(out);

@@ -220,7 +220,9 @@ class RunJob {
     if (cancelled()) throw Interrupted(during, done(), opt_.replications);
   }
   bool checkpointing() const noexcept { return opt_.checkpoint_seconds > 0; }
-  Block empty_block() const { return Block{model::Outcomes(sc_), {}}; }
+  Block empty_block() const { return Block{model::Outcomes(sc_, main_resampled()), {}}; }
+  /// The main batch keeps bootstrap resamples when it is also the analyses' base.
+  bool main_resampled() const noexcept { return analysis_n_ > 0 && analysis_n_ == opt_.replications; }
 
   RunIdentity identity() const {
     return RunIdentity{version(),
@@ -245,7 +247,7 @@ class RunJob {
     try {
       if (resumed_) {
         std::vector<sim::BlockReducer<Block>::Node> nodes;
-        for (auto& [blocks, o] : experiment::verified_partials(*resumed_, identity_, sc_))
+        for (auto& [blocks, o] : experiment::verified_partials(*resumed_, identity_, sc_, main_resampled()))
           nodes.push_back({Block{std::move(o), {}}, blocks});
         reducer_ = sim::BlockReducer<Block>::from_partials(std::move(nodes));
       }
@@ -317,7 +319,7 @@ class RunJob {
   void replicate(std::uint64_t index, Block& acc) const {
     thread_local model::ReplicationOutcome r;
     model_.simulate(opt_.seed, index, r);
-    acc.outcomes.add(r);
+    acc.outcomes.add(r, index);
     if (opt_.per_replication) acc.rows += replication_rows(sc_, "", index, r);
   }
   /// A finished block's rows, written in replication order.
@@ -364,6 +366,7 @@ class RunJob {
     // Smaller batches with common random numbers (the same seed and
     // replication indices as the main run).
     BatchSpec spec{opt_.seed, analysis_n_, opt_.threads, sim::kDefaultBlockSize, opt_.cancel, {}};
+    spec.resampled = true;  // for the tornado bars' intervals
     spec.blocks_in_flight =
         experiment::blocks_in_flight(model::Outcomes(sc_).memory_bytes(), experiment::effective_threads(opt_.threads));
     if (!opt_.quiet) {
@@ -387,12 +390,13 @@ class RunJob {
     std::string label;
     const model::Scenario* scenario;
     std::uint64_t replications;
+    bool resampled;
   };
   std::vector<JobBatch> job_batches() const {
-    std::vector<JobBatch> out{{"main", &sc_, opt_.replications}};
+    std::vector<JobBatch> out{{"main", &sc_, opt_.replications, main_resampled()}};
     if (analysis_n_ == 0) return out;
-    if (analysis_n_ < opt_.replications) out.push_back({"analysis base", &sc_, analysis_n_});
-    for (const auto& v : variants_) out.push_back({v.label, &v.scenario, analysis_n_});
+    if (analysis_n_ < opt_.replications) out.push_back({"analysis base", &sc_, analysis_n_, true});
+    for (const auto& v : variants_) out.push_back({v.label, &v.scenario, analysis_n_, true});
     return out;
   }
 
@@ -482,7 +486,7 @@ class RunJob {
       const std::vector<experiment::PartNode>* done =
           saved && j < saved->batches.size() ? &saved->batches[j].nodes : nullptr;
       sim::RunnerOptions ro = runner_options_for(*b.scenario);
-      const model::Outcomes shape(*b.scenario);
+      const model::Outcomes shape(*b.scenario, b.resampled);
       const auto run_batch_part = [&](auto& red, auto&& make, auto&& replicate_one, auto&& on_block, auto&& save) {
         using Acc = typename std::decay_t<decltype(red)>::Node;
         if (done) {
@@ -523,11 +527,11 @@ class RunJob {
         const model::Model m(*b.scenario);
         sim::BlockReducer<model::Outcomes> red(range.first);
         run_batch_part(
-            red, [&] { return model::Outcomes(*b.scenario); },
+            red, [&] { return model::Outcomes(*b.scenario, b.resampled); },
             [&](std::uint64_t index, model::Outcomes& acc) {
               thread_local model::ReplicationOutcome r;
               m.simulate(opt_.seed, index, r);
-              acc.add(r);
+              acc.add(r, index);
             },
             [](model::Outcomes&) {}, OutcomesCodec{});
       }
@@ -680,7 +684,7 @@ class RunJob {
     const std::vector<JobBatch> batches = job_batches();
     std::vector<sim::BlockReducer<model::Outcomes>> others(batches.size() - 1);
     std::vector<model::Outcomes> shapes;
-    for (const JobBatch& b : batches) shapes.emplace_back(*b.scenario);
+    for (const JobBatch& b : batches) shapes.emplace_back(*b.scenario, b.resampled);
     PartsFacts facts;
     for (const PartInput* in : parts) {
       check_cancel("while merging");
@@ -715,7 +719,7 @@ class RunJob {
       std::size_t j = 0;
       const model::Outcomes base = analysis_n_ == opt_.replications ? outcomes : others[j++].result(shapes[1]);
       std::vector<model::Outcomes> outs;
-      for (const auto& v : variants_) outs.push_back(others[j++].result(model::Outcomes(v.scenario)));
+      for (const auto& v : variants_) outs.push_back(others[j++].result(model::Outcomes(v.scenario, true)));
       tornados_ = experiment::tornados(sc_, base, outs);
     }
     parts_ = facts;
@@ -780,7 +784,7 @@ class RunJob {
     const RunFacts facts{version(),     opt_.seed, opt_.replications, sim::kDefaultBlockSize, analysis_n_,
                          batch_seconds, threads};
     const nlohmann::ordered_json data =
-        report::run_report_data(sc_, outcomes, facts, tornados_.barriers, tornados_.levers);
+        report::run_report_data(sc_, outcomes, facts, tornados_.barriers, tornados_.levers, tornados_.all_barriers);
     add("report_data.json", data.dump(2) + "\n");
     for (auto& [name, content] : report::render_report(nlohmann::json::parse(data.dump())))
       add(name, std::move(content));

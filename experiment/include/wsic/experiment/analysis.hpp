@@ -3,6 +3,7 @@
 /// numbers against the base: barrier attribution (each barrier switched off)
 /// and lever sensitivity (each lever at its low and high setting).
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,12 +14,18 @@
 namespace wsic::experiment {
 
 /// A shift in days of the P50 and P80 dates (what-if minus base; negative is
-/// earlier). Quantiles past the horizon count as the day after it.
+/// earlier): a difference of two forecasts' quantiles, not a quantile of
+/// paired differences. Quantiles past the horizon count as the day after it.
 struct Shift {
   double p50 = 0.0;
   double p80 = 0.0;
+  /// 95% intervals for simulation error (a paired bootstrap), when both
+  /// batches kept resamples; only for all schemes live.
+  std::optional<model::Interval> p50_ci, p80_ci;
 };
 Shift shift(const model::DayCounts& base, const model::DayCounts& other);
+/// The shift of all schemes live, with its intervals when both outcomes keep resamples.
+Shift all_live_shift(const model::Outcomes& base, const model::Outcomes& other);
 
 /// One bar of a tornado: a barrier switched off, or a lever at low and high.
 struct TornadoBar {
@@ -34,7 +41,7 @@ struct TornadoBar {
 
 /// One batch an analysis needs: the scenario with one change.
 struct Variant {
-  enum class Kind { kWithoutBarrier, kLeverLow, kLeverHigh };
+  enum class Kind { kWithoutBarrier, kWithoutAllBarriers, kLeverLow, kLeverHigh };
   Kind kind;
   std::size_t index;  ///< the barrier's or lever's index in the scenario
   std::string label;  ///< e.g. "without barrier ig", "lever central_share low"
@@ -42,8 +49,8 @@ struct Variant {
 };
 
 /// The batches of both analyses, in the order they run: each barrier
-/// switched off, then each lever with low < high at its low and its high
-/// value.
+/// switched off, then (with two or more barriers) all of them together,
+/// then each lever with low < high at its low and its high value.
 std::vector<Variant> analysis_variants(const model::Scenario& sc);
 
 /// The tornado bars from `base` and the outcomes of `analysis_variants(sc)`
@@ -51,6 +58,9 @@ std::vector<Variant> analysis_variants(const model::Scenario& sc);
 /// all-live P50 shift, levers by the spread between low and high.
 struct Tornados {
   std::vector<TornadoBar> barriers;
+  /// Every barrier switched off at once (one-at-a-time effects do not add
+  /// up); absent with fewer than two barriers.
+  std::optional<TornadoBar> all_barriers;
   std::vector<TornadoBar> levers;
 };
 Tornados tornados(const model::Scenario& sc, const model::Outcomes& base, const std::vector<model::Outcomes>& variants);

@@ -43,6 +43,7 @@ struct BatchSpec {
   const std::atomic<bool>* cancel = nullptr;
   std::function<void(const sim::Progress&)> progress;
   std::uint64_t blocks_in_flight = 0;  ///< 0: the runner's default (see sim::RunnerOptions)
+  bool resampled = false;              ///< keep bootstrap resamples (model::Outcomes::resamples)
 };
 
 /// The runner's options for a batch run as `spec` says.

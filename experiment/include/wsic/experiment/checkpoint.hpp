@@ -69,10 +69,11 @@ std::uint64_t run_fingerprint(const model::Scenario& sc, const model::Model& m, 
 
 /// Checks that `c` belongs to the run `expected` describes (same version,
 /// scenario, options and fingerprint) and that its progress is consistent
-/// with it; returns the partial results to continue from. Throws InputError
-/// naming the first mismatch.
+/// with it; returns the partial results to continue from (`resampled`: the
+/// run's outcomes keep bootstrap resamples). Throws InputError naming the
+/// first mismatch.
 std::vector<std::pair<std::uint64_t, model::Outcomes>> verified_partials(const Checkpoint& c,
                                                                          const RunIdentity& expected,
-                                                                         const model::Scenario& sc);
+                                                                         const model::Scenario& sc, bool resampled);
 
 }  // namespace wsic::experiment

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "wsic/model/model.hpp"
+#include "wsic/model/resamples.hpp"
 #include "wsic/sim/serial.hpp"
 
 namespace wsic::model {
@@ -65,10 +66,13 @@ class Outcomes {
  public:
   Outcomes() = default;
   /// An empty accumulator shaped for `scenario` (its horizon, schemes,
-  /// workstreams, barriers, milestones and funding years).
-  explicit Outcomes(const Scenario& scenario);
+  /// workstreams, barriers, milestones and funding years); `resampled`
+  /// keeps bootstrap resamples of the programme's dates too (`resamples`).
+  explicit Outcomes(const Scenario& scenario, bool resampled = false);
 
   void add(const ReplicationOutcome& r);
+  /// As add(r), and into `resamples` (when on) as replication `index`.
+  void add(const ReplicationOutcome& r, std::uint64_t index);
   void merge(const Outcomes& other);
 
   std::uint64_t replications = 0;
@@ -106,6 +110,9 @@ class Outcomes {
   std::vector<double> spend_central_team;
   std::vector<double> spend_consultancy;
   std::vector<double> spend_local;
+  /// Bootstrap resamples of first_live and all_live, for intervals on
+  /// differences of their quantiles; off unless asked for.
+  Resamples resamples;
 
   /// Bytes that `load` turns back into an identical accumulator (for
   /// checkpoints and for merging batches run elsewhere).

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,7 @@ struct RunFacts {
 };
 nlohmann::ordered_json run_report_data(const model::Scenario& sc, const model::Outcomes& o, const RunFacts& facts,
                                        const std::vector<experiment::TornadoBar>& barriers,
-                                       const std::vector<experiment::TornadoBar>& levers);
+                                       const std::vector<experiment::TornadoBar>& levers,
+                                       const std::optional<experiment::TornadoBar>& all_barriers = std::nullopt);
 
 }  // namespace wsic::report
