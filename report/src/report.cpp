@@ -1716,6 +1716,74 @@ Chart comparison_chart(const json& data) {
       std::move(csv));
 }
 
+/// The colour of scenario `k` of a comparison: the base black, the what-ifs
+/// in the order of the dot plot's colours.
+std::string scenario_colour(std::size_t k) { return k == 0 ? "#000000" : kWhatIfColours[(k - 1) % 6]; }
+
+Chart comparison_s_curves_chart(const json& data) {
+  const std::string name = "comparison_s_curves", title = "When the programme goes live, scenario by scenario";
+  const json* cmp = get(data, "comparison");
+  const json& curves = cmp ? array(*cmp, "s_curves") : array_or_empty(nullptr);
+  if (curves.empty()) return skipped(name, title, "the comparison has no S-curves");
+  DayRange range;
+  for (const json& c : curves)
+    for (const json& d : array(c, "dates")) range.add(date(&d));
+  if (range.empty()) return skipped(name, title, "the comparison's S-curves have no ISO dates");
+  const int dmin = range.lo, dmax = range.lo == range.hi ? range.lo + 30 : range.hi;
+  const std::size_t rows = (curves.size() + 2 + 2) / 3;
+  const double height = 356 + static_cast<double>(rows) * 18 + 8;
+  Document doc(name, kWidth, height, title,
+               "Line chart: for each scenario compared, the probability (0-100%) that all schemes are live (solid) and "
+               "that the first scheme is live (dashed) by each date.");
+  chart_title(doc, title,
+              "Share of replications with all schemes live (solid) and the first live (dashed) by the date");
+  const Frame f{64, 56, 700, 300};
+  const Scale x{static_cast<double>(dmin), static_cast<double>(dmax), f.left, f.right};
+  const Scale y{0, 1, f.bottom, f.top};
+  std::vector<svg::Tick> yt;
+  for (int k = 0; k <= 5; ++k) yt.push_back({k * 0.2, std::to_string(k * 20), true});
+  y_axis(doc, f, y, yt, "%", "Probability (%)");
+  date_axis(doc, f, x, dmin, dmax, "Date");
+  std::string csv = "scenario,series_id,series_name,date,cumulative_probability\n";
+  std::vector<LegendItem> items;
+  for (std::size_t k = 0; k < curves.size(); ++k) {
+    const json& c = curves[k];
+    const std::string scenario = text(c, "scenario", "scenario " + std::to_string(k + 1));
+    std::vector<std::optional<int>> days;
+    for (const json& d : array(c, "dates")) days.push_back(date(&d));
+    const std::string colour = scenario_colour(k);
+    for (const json& s : array(c, "series")) {
+      const std::string sid = text(s, "id"), sname = text(s, "name", sid);
+      const bool all = sid == "all_live";
+      const json& cdf = array(s, "cdf");
+      GappedPath path;
+      for (std::size_t i = 0; i < days.size() && i < cdf.size(); ++i) {
+        const auto v = number(&cdf[i]);
+        csv += csv_row({scenario, sid, sname, days[i] ? svg::format_date(*days[i]) : "", csv_num(v, 4)});
+        if (!v || !days[i]) {
+          path.gap();
+          continue;
+        }
+        path.to(x(*days[i]), y(std::clamp(*v, 0.0, 1.0)));
+      }
+      const std::string& d = path.data();
+      with_tooltip(doc, "path",
+                   "class=\"series\" data-scenario=\"" + h(scenario) + "\" data-series=\"" + h(sid) + "\" d=\"" +
+                       (d.empty() ? "M0,0" : d) + "\" " + line_style(colour, all ? 2.5 : 1.5, all ? "" : "6 4"),
+                   h(scenario + ": " + sname));
+    }
+    items.push_back(stroke_item(svg::fit(scenario + (k == 0 ? " (base)" : ""), 11, 176), colour, 2.5, ""));
+  }
+  items.push_back(stroke_item("All schemes live", "#555555", 2.5, ""));
+  items.push_back(stroke_item("First scheme live", "#555555", 1.5, "6 4"));
+  legend_grid(doc, items, 64, 356, 214, 3);
+  return finish(doc, name, title,
+                "Each colour is a scenario (black: the base); the solid line is the probability that all schemes are "
+                "live by the date, the dashed line that the first is. Read across from 50% for each scenario's median "
+                "date: the horizontal gap between two solid lines at 50% is the shift of the median (P50 shift).",
+                std::move(csv));
+}
+
 // ---- HTML ------------------------------------------------------------------------------------------------
 
 constexpr const char* kCss = R"css(
@@ -1909,6 +1977,34 @@ std::string comparison_table(const json& w, const std::string& base) {
   return s + kTableEnd;
 }
 
+/// Each scenario's dates side by side, for the programme: the P10, P50,
+/// P80 and P90 of first and all schemes live, and the share by its horizon.
+std::string dates_table(const json& cmp) {
+  const json& dates = member_or_empty(cmp, "dates");
+  const json& scenarios = array(cmp, "scenarios");
+  if (!dates.is_object() || scenarios.empty()) return "";
+  std::string s =
+      table_start("dates", "The programme's dates in each scenario (percentiles of the replications)",
+                  column_head("Scenario") + column_head("P10", true) + column_head("P50", true) +
+                      column_head("P80", true) + column_head("P90", true) + column_head("Live by the horizon", true));
+  for (const auto& [sid, label] : {std::pair{"all_live", "All schemes live"}, {"first_live", "First scheme live"}}) {
+    s += "<tr><th scope=\"rowgroup\" colspan=\"6\">" + h(label) + "</th></tr>\n";
+    for (const json& sc : scenarios) {
+      const std::string name = text(sc, "name");
+      const json* row = get(member_or_empty(dates, name), sid);
+      if (row == nullptr) continue;
+      s += row_start(h(name) + (text(sc, "role") == "base" ? " (base)" : ""));
+      const json& q = member_or_empty(*row, "quantiles");
+      for (const char* k : {"p10", "p50", "p80", "p90"}) {
+        const auto d = date(q, k);
+        s += num_cell(h(d ? svg::format_date(*d) : "after " + text(sc, "horizon", "the horizon")));
+      }
+      s += num_cell(h(pct(number(*row, "probability_within_horizon")))) + "</tr>\n";
+    }
+  }
+  return s + kTableEnd;
+}
+
 std::string comparison_tables(const json& data) {
   const json* cmp = get(data, "comparison");
   if (cmp == nullptr) return "";
@@ -1995,8 +2091,17 @@ std::string page_header(const json& data) {
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n<title>" +
       h(title) + "</title>\n<style>" + kCss + "</style>\n</head>\n<body>\n<main>\n<header>\n<h1>" + h(title) +
       "</h1>\n";
-  s += "<p class=\"meta\">Scenario <strong>" + h(text(scenario, "name", kDash)) + "</strong>";
-  if (const std::string d = text(scenario, "description"); !d.empty()) s += ": " + h(d);
+  const json* cmp = get(data, "comparison");
+  if (cmp != nullptr && array(*cmp, "scenarios").size() > 1) {
+    const json& scs = array(*cmp, "scenarios");
+    s += "<p class=\"meta\">Base scenario <strong>" + h(text(scs[0], "name", kDash)) + "</strong> against ";
+    for (std::size_t k = 1; k < scs.size(); ++k)
+      s += std::string(k == 1 ? "" : (k + 1 == scs.size() ? " and " : ", ")) + "<strong>" +
+           h(text(scs[k], "name", kDash)) + "</strong>";
+  } else {
+    s += "<p class=\"meta\">Scenario <strong>" + h(text(scenario, "name", kDash)) + "</strong>";
+    if (const std::string d = text(scenario, "description"); !d.empty()) s += ": " + h(d);
+  }
   s += "<br/>Simulated period " + h(text(cal, "start", kDash)) + " to " + h(text(cal, "horizon", kDash)) + "; " +
        h(text(experiment, "replications", kDash)) + " replications, seed " + h(text(experiment, "seed", kDash)) +
        ".</p>\n</header>\n";
@@ -2004,9 +2109,14 @@ std::string page_header(const json& data) {
 }
 
 std::string summary_section(const json& data) {
-  return "<section class=\"summary\" aria-labelledby=\"summary-heading\">\n<h2 id=\"summary-heading\">Summary in plain "
-         "language</h2>\n" +
-         list(array(data, "plain_summary")) + "</section>\n";
+  std::string s =
+      "<section class=\"summary\" aria-labelledby=\"summary-heading\">\n<h2 id=\"summary-heading\">Summary in plain "
+      "language</h2>\n";
+  if (const json* cmp = get(data, "comparison"); cmp != nullptr && !array(*cmp, "answers").empty()) {
+    // A comparison answers its question first; the base's own sentences follow, labelled.
+    s += list(array(*cmp, "answers")) + "<p>The base scenario, " + h(text(*cmp, "base", "the base")) + ", alone:</p>\n";
+  }
+  return s + list(array(data, "plain_summary")) + "</section>\n";
 }
 
 std::string comparison_section(const json& data, Figures& figures) {
@@ -2016,12 +2126,23 @@ std::string comparison_section(const json& data, Figures& figures) {
       h(get(data, "comparison") ? text(*get(data, "comparison"), "base", "the base scenario")
                                 : std::string("the base scenario")) +
       ", so the differences below are paired: they show the effect of the change, not the noise between runs.</p>\n";
-  return s + figures.place("comparison") + comparison_tables(data) + "</section>\n";
+  if (const json* cmp = get(data, "comparison")) s += dates_table(*cmp);
+  s += figures.place("comparison_s_curves");  // numbered in the order placed: one statement each
+  s += figures.place("comparison");
+  return s + comparison_tables(data) + "</section>\n";
 }
 
 std::string results_section(const json& data, Figures& figures) {
-  std::string s =
-      "<section id=\"results\">\n<h2>Key results</h2>\n<h3>When the schemes go live</h3>\n" + quantile_table(data);
+  std::string s = "<section id=\"results\">\n";
+  if (const json* cmp = get(data, "comparison")) {
+    // Everything below describes one scenario: say which.
+    s += "<h2>Key results: the base scenario, " + h(text(*cmp, "base", "the base")) +
+         "</h2>\n<p>The tables and charts in this section describe the base scenario alone; the comparison above "
+         "holds every scenario's dates and the what-ifs' effects.</p>\n";
+  } else {
+    s += "<h2>Key results</h2>\n";
+  }
+  s += "<h3>When the schemes go live</h3>\n" + quantile_table(data);
   s += "<h3>Chances of meeting the target dates</h3>\n" + targets_table(data);
   s += "<h3>Charts</h3>\n";
   for (const char* n : {"s_curves", "fan", "gantt", "barrier_tornado", "lever_tornado", "criticality", "spend"})
@@ -2076,6 +2197,14 @@ std::string data_section(const json& data) {
   const json& scenario = member_or_empty(data, "scenario");
   std::string s = "<section id=\"data\">\n<h2>3 Data</h2>\n<h3>Sources</h3>\n" + list(array(data, "data_sources")) +
                   "<h3>Assumptions</h3>\n" + list(array(data, "assumptions"));
+  if (const json* cmp = get(data, "comparison"); cmp != nullptr && !array(*cmp, "scenarios").empty()) {
+    s += "<p>The inputs are in the scenario files compared (the lists above are the base's):</p>\n<ul>\n";
+    for (const json& sc : array(*cmp, "scenarios")) {
+      s += "<li>" + h(text(sc, "name")) + " (" + h(text(sc, "role")) + "): <code>" + h(text(sc, "file", kDash)) +
+           "</code>, content hash <code>" + h(text(sc, "content_hash", kDash)) + "</code></li>\n";
+    }
+    return s + "</ul>\n</section>\n";
+  }
   return s + "<p>All inputs are in the scenario file <code>" + h(text(scenario, "file", kDash)) +
          "</code> (content hash <code>" + h(text(scenario, "content_hash", kDash)) + "</code>).</p>\n</section>\n";
 }
@@ -2089,14 +2218,22 @@ std::string experimentation_section(const json& data) {
   s += fact("Block size", text(experiment, "block_size"));
   s += fact("Random numbers", text(experiment, "random_numbers"));
   s += fact("Common random numbers", text(experiment, "common_random_numbers"));
-  s += fact("Replications per analysis run", text(experiment, "analysis_replications"));
+  const bool compare = get(data, "comparison") != nullptr;
+  if (!compare) s += fact("Replications per analysis run", text(experiment, "analysis_replications"));
   s += fact("Run length",
             text(cal, "start", kDash) + " to " + text(cal, "horizon", kDash) +
                 " (a terminating simulation: every replication starts from the programme's start, no warm-up)");
+  if (compare) {
+    return s +
+           "</dl>\n<p>Every scenario compared runs the same replication indices with the same seed, so each "
+           "what-if's differences from the base are paired, future by future. Intervals on the shifts of the "
+           "programme's dates come from a paired Poisson bootstrap of 200 resamples; they measure simulation error, "
+           "not the uncertainty of the forecast.</p>\n</section>\n";
+  }
   return s +
-         "</dl>\n<p>Attribution (each barrier switched off) and sensitivity (each lever at its low and high setting) "
-         "re-run the "
-         "model with the same replication indices, so every difference is paired.</p>\n</section>\n";
+         "</dl>\n<p>Attribution (each barrier switched off, then all of them at once) and sensitivity (each lever at "
+         "its low and high setting) re-run the model with the same replication indices, so every difference is "
+         "paired; their intervals come from a paired Poisson bootstrap of 200 resamples.</p>\n</section>\n";
 }
 
 std::string implementation_section(const json& data) {
@@ -2139,7 +2276,10 @@ std::map<std::string, std::string> render_report(const nlohmann::json& data) {
   auto add = [&](const std::string& name, const std::string& title, Chart (*fn)(const json&)) {
     charts.push_back(guarded(name, title, [&] { return fn(input); }));
   };
-  if (text(input, "kind") == "compare") add("comparison", "Comparison with the base scenario", comparison_chart);
+  if (text(input, "kind") == "compare") {
+    add("comparison_s_curves", "When the programme goes live, scenario by scenario", comparison_s_curves_chart);
+    add("comparison", "Comparison with the base scenario", comparison_chart);
+  }
   add("s_curves", "Cumulative probability of go-live", s_curves_chart);
   add("fan", "Number of schemes live over time", fan_chart);
   add("gantt", "Probabilistic Gantt chart", gantt_chart);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <tuple>
 
 #include "figures.hpp"
 #include "wsic/report/summary.hpp"
@@ -495,6 +496,35 @@ ordered_json run_report_data(const model::Scenario& sc, const model::Outcomes& o
   j["data_sources"] = data_sources_json();
   j["assumptions"] = assumptions_json();
   return j;
+}
+
+ordered_json comparison_report_data(const std::vector<model::Scenario>& scenarios, const experiment::CompareAcc& total,
+                                    const std::vector<std::string>& answers, const ordered_json& dates,
+                                    const ordered_json& whatifs) {
+  ordered_json sc_json = ordered_json::array(), curves = ordered_json::array();
+  for (std::size_t k = 0; k < scenarios.size(); ++k) {
+    const model::Scenario& sc = scenarios[k];
+    const model::Outcomes& o = total.outcomes[k];
+    sc_json.push_back({{"name", sc.name},
+                       {"role", k == 0 ? "base" : "what-if"},
+                       {"file", sc.source_file},
+                       {"content_hash", model::content_hash(sc)},
+                       {"horizon", sim::format_iso_date(sc.horizon)}});
+    ordered_json series = ordered_json::array();
+    for (const auto& [id, name, counts] : {std::tuple{"first_live", "First scheme live", &o.first_live},
+                                           std::tuple{"all_live", "All schemes live", &o.all_live}}) {
+      ordered_json cdf = ordered_json::array();
+      for (const double day : o.month_days) cdf.push_back(counts->share_by(day));
+      series.push_back({{"id", id}, {"name", name}, {"cdf", cdf}});
+    }
+    curves.push_back({{"scenario", sc.name}, {"dates", month_dates(sc, o)}, {"series", series}});
+  }
+  return {{"base", scenarios.front().name},
+          {"scenarios", sc_json},
+          {"answers", answers},
+          {"dates", dates},
+          {"s_curves", curves},
+          {"whatifs", whatifs}};
 }
 
 }  // namespace wsic::report

@@ -247,6 +247,36 @@ TEST_CASE("Cli.CompareAnswersInDates", "[cli][compare]") {
   CHECK(std::stol(pd.back()[6]) <= -earlier);
   CHECK(std::stol(pd.back()[7]) >= -earlier);
   CHECK(j["dates"]["early-national-action"]["all_live"]["quantiles"]["p50"] == w50);
+
+  // The report answers in the same words, puts both scenarios' dates side
+  // by side, and says that its detailed results are the base's alone.
+  const std::string html = slurp(cmp / "report.html");
+  CHECK(html.find(answer) != std::string::npos);
+  CHECK(html.find("Key results: the base scenario, baseline") != std::string::npos);
+  const auto table = html.find("The programme's dates in each scenario");
+  REQUIRE(table != std::string::npos);
+  const std::string dates_html = html.substr(table, html.find("</table>", table) - table);
+  CHECK(dates_html.find(w50) != std::string::npos);
+  CHECK(dates_html.find(b50) != std::string::npos);
+  // Each scenario's all-live S-curve first reaches 50% on the first of the
+  // month on or after its own median date.
+  const auto curves = parse_csv(slurp(cmp / "chart_comparison_s_curves.csv"));
+  for (const auto& [scenario, median] : {std::pair{std::string("baseline"), b50}, {"early-national-action", w50}}) {
+    std::string first, before;
+    for (std::size_t i = 1; i < curves.size(); ++i) {
+      if (curves[i][0] != scenario || curves[i][1] != "all_live") continue;
+      if (std::stod(curves[i][4]) >= 0.5) {
+        first = curves[i][3];
+        break;
+      }
+      before = curves[i][3];
+    }
+    INFO(scenario << ": median " << median << ", first month at 50% " << first << ", the month before " << before);
+    REQUIRE(!first.empty());
+    CHECK(day(first) >= day(median));
+    CHECK(day(first) - day(median) < 31);
+    CHECK((before.empty() || day(before) < day(median)));
+  }
   fs::remove_all(cmp);
   fs::remove_all(base);
 }

@@ -101,7 +101,8 @@ OutputSet comparison_files(const experiment::Comparison& cmp, const experiment::
   ordered_json data = report::run_report_data(base, total.outcomes[0], facts, {}, {});
   data["kind"] = "compare";
   data["title"] = "wsic: " + title;
-  data["comparison"] = {{"base", base.name}, {"whatifs", tables.whatifs}};
+  data["comparison"] =
+      report::comparison_report_data(cmp.scenarios(), total, tables.answers, tables.dates, tables.whatifs);
   files.add("report_data.json", data.dump(2) + "\n");
   for (auto& [name, content] : report::render_report(nlohmann::json::parse(data.dump()))) {
     files.add(name, std::move(content));

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "wsic/experiment/analysis.hpp"
+#include "wsic/experiment/compare.hpp"
 #include "wsic/model/outcomes.hpp"
 #include "wsic/model/scenario.hpp"
 
@@ -28,5 +29,16 @@ nlohmann::ordered_json run_report_data(const model::Scenario& sc, const model::O
                                        const std::vector<experiment::TornadoBar>& barriers,
                                        const std::vector<experiment::TornadoBar>& levers,
                                        const std::optional<experiment::TornadoBar>& all_barriers = std::nullopt);
+
+/// A comparison's own part of the report data ("comparison" in
+/// report/REPORT_DATA.md): the base, the scenarios with their files, the
+/// answers in dates, each scenario's dates side by side, each scenario's
+/// programme S-curves (first and all live) on its own calendar, and the
+/// paired figures of each what-if (`whatifs`, as comparison.json has them).
+nlohmann::ordered_json comparison_report_data(const std::vector<model::Scenario>& scenarios,
+                                              const experiment::CompareAcc& total,
+                                              const std::vector<std::string>& answers,
+                                              const nlohmann::ordered_json& dates,
+                                              const nlohmann::ordered_json& whatifs);
 
 }  // namespace wsic::report
