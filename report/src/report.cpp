@@ -429,25 +429,34 @@ class SeriesStyles {
   std::size_t programme_k_ = 0;
 };
 
-/// Draws one series' S-curve and adds its legend entry; returns its CSV rows.
-std::string s_curve(Document& doc, const Scale& x, const Scale& y, const std::vector<std::optional<int>>& days,
-                    const json& s, SeriesStyles& styles, std::vector<LegendItem>& items) {
-  const std::string sid = text(s, "id"), sname = text(s, "name", sid), group = text(s, "group", "scheme");
-  const bool programme = group == "programme";
-  const LineStyle style = styles.next(programme);
-  const json& cdf = array(s, "cdf");
-  std::string csv;
+/// The path of a cumulative probability `cdf` over `days`, broken where
+/// either is missing; adds a CSV row per date to `csv`: the `lead` fields,
+/// the date and the probability.
+std::string cdf_path(const Scale& x, const Scale& y, const std::vector<std::optional<int>>& days, const json& cdf,
+                     std::initializer_list<std::string> lead, std::string& csv) {
+  std::string prefix = csv_row(lead);
+  prefix.back() = ',';
   GappedPath path;
   for (std::size_t i = 0; i < days.size() && i < cdf.size(); ++i) {
     const auto v = number(&cdf[i]);
-    csv += csv_row({sid, sname, group, days[i] ? svg::format_date(*days[i]) : "", csv_num(v, 4)});
+    csv += prefix + csv_row({days[i] ? svg::format_date(*days[i]) : "", csv_num(v, 4)});
     if (!v || !days[i]) {
       path.gap();
       continue;
     }
     path.to(x(*days[i]), y(std::clamp(*v, 0.0, 1.0)));
   }
-  const std::string& d = path.data();
+  return path.data();
+}
+
+/// Draws one series' S-curve and adds its legend entry; returns its CSV rows.
+std::string s_curve(Document& doc, const Scale& x, const Scale& y, const std::vector<std::optional<int>>& days,
+                    const json& s, SeriesStyles& styles, std::vector<LegendItem>& items) {
+  const std::string sid = text(s, "id"), sname = text(s, "name", sid), group = text(s, "group", "scheme");
+  const bool programme = group == "programme";
+  const LineStyle style = styles.next(programme);
+  std::string csv;
+  const std::string d = cdf_path(x, y, days, array(s, "cdf"), {sid, sname, group}, csv);
   with_tooltip(doc, "path",
                "class=\"series\" data-series=\"" + h(sid) + "\" d=\"" + (d.empty() ? "M0,0" : d) + "\" " +
                    line_style(style.colour, style.width, style.dash),
@@ -1755,18 +1764,7 @@ Chart comparison_s_curves_chart(const json& data) {
     for (const json& s : array(c, "series")) {
       const std::string sid = text(s, "id"), sname = text(s, "name", sid);
       const bool all = sid == "all_live";
-      const json& cdf = array(s, "cdf");
-      GappedPath path;
-      for (std::size_t i = 0; i < days.size() && i < cdf.size(); ++i) {
-        const auto v = number(&cdf[i]);
-        csv += csv_row({scenario, sid, sname, days[i] ? svg::format_date(*days[i]) : "", csv_num(v, 4)});
-        if (!v || !days[i]) {
-          path.gap();
-          continue;
-        }
-        path.to(x(*days[i]), y(std::clamp(*v, 0.0, 1.0)));
-      }
-      const std::string& d = path.data();
+      const std::string d = cdf_path(x, y, days, array(s, "cdf"), {scenario, sid, sname}, csv);
       with_tooltip(doc, "path",
                    "class=\"series\" data-scenario=\"" + h(scenario) + "\" data-series=\"" + h(sid) + "\" d=\"" +
                        (d.empty() ? "M0,0" : d) + "\" " + line_style(colour, all ? 2.5 : 1.5, all ? "" : "6 4"),
