@@ -2148,103 +2148,316 @@ std::string results_section(const json& data, Figures& figures) {
   return s + "</section>\n";
 }
 
-// The STRESS-DES sections (Monks et al. 2019), 1 to 5.
+// The STRESS-DES sections (Monks et al. 2019): its 24 items, each a
+// numbered subsection with the id stress-<item> ("stress-2-5-1").
+
+/// One STRESS-DES item: its number (e.g. "2.5.1"), title and body markup.
+std::string item(std::string_view number, std::string_view title, const std::string& body) {
+  std::string id(number);
+  std::replace(id.begin(), id.end(), '.', '-');
+  return "<section class=\"stress-item\" id=\"stress-" + id + "\">\n<h3>" + std::string(number) + " " + h(title) +
+         "</h3>\n" + body + "</section>\n";
+}
+
+std::string paragraph(std::string_view text_) { return "<p>" + h(text_) + "</p>\n"; }
+
+/// The parameters whose paths contain `part`, as a list of "path = value".
+std::string parameters_matching(const json& data, std::string_view part) {
+  std::string s;
+  for (const json& p : array(data, "parameters")) {
+    const std::string path = text(p, "path");
+    if (path.find(part) != std::string::npos)
+      s += "<li><code>" + h(path) + "</code> = " + h(text(p, "value")) + "</li>\n";
+  }
+  return s.empty() ? "" : "<ul>\n" + s + "</ul>\n";
+}
+
+/// The schemes (id, name), from the quantile table.
+std::vector<std::pair<std::string, std::string>> schemes_of(const json& data) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const json& q : array(data, "quantiles"))
+    if (text(q, "group") == "scheme") out.emplace_back(text(q, "id"), text(q, "name", text(q, "id")));
+  return out;
+}
 
 std::string objectives_section(const json& data) {
-  return "<section id=\"objectives\">\n<h2>1 Objectives</h2>\n<p>The model is a discrete-event simulation of the Whole "
-         "Systems "
-         "Integrated Care (WSIC) programme in North West London: " +
-         h(scheme_count_words(data)) +
-         " early-adopter schemes, designated after a pan-NW London co-design phase, each designing a local model of "
-         "care, implementing it through workstreams such as "
-         "information governance, contracts and engagement, going live as a pilot and then ramping up to full "
-         "coverage, while "
-         "national and local barriers hold them up. Its purpose is to turn what the evaluation observed into a "
-         "forecast with "
-         "honest uncertainty, and to test what could have been done differently.</p>\n<p>The questions it "
-         "answers:</p>\n<ul>\n"
-         "<li>When does each scheme, and the programme as a whole, go live?</li>\n"
-         "<li>How likely is the programme to meet its target dates?</li>\n"
-         "<li>What do the levers (central and local support, national action, leadership continuity, engagement) "
-         "buy?</li>\n"
-         "<li>Which barriers drive the delay?</li>\n</ul>\n<p>Outputs: go-live and full-coverage dates per scheme and "
-         "for the "
-         "programme, the number of schemes live over time, the criticality of each workstream, and spend by financial "
-         "year.</p>\n</section>\n";
+  std::string s = "<section id=\"objectives\">\n<h2>1 Objectives</h2>\n";
+  s += item("1.1", "Purpose of the model",
+            paragraph("The model is a discrete-event simulation of the Whole Systems Integrated Care (WSIC) programme "
+                      "in North West London: " +
+                      scheme_count_words(data) +
+                      " early-adopter schemes, designated after a pan-NW London co-design phase, each designing a "
+                      "local model of care, implementing it through workstreams such as information governance, "
+                      "contracts and engagement, going live as a pilot and then ramping up to full coverage, while "
+                      "national and local barriers hold them up. Its purpose is to turn what the evaluation observed "
+                      "into a forecast with honest uncertainty, and to test what could have been done differently."));
+  s += item("1.2", "Model outputs",
+            paragraph("Go-live and full-coverage dates per scheme and for the programme (first, majority and all "
+                      "schemes live) as percentiles over replications, the number of schemes live over time and at "
+                      "each milestone, the chance of meeting each target date, the criticality of each workstream, "
+                      "barrier strikes, and spend by financial year. Every chart's numbers are in a CSV file of the "
+                      "same name; every column is described in the data dictionary (results/README.md)."));
+  std::string aims =
+      "<ul>\n<li>When does each scheme, and the programme as a whole, go live?</li>\n<li>How likely is the programme "
+      "to meet its target dates?</li>\n<li>What do the levers (central and local support, national action, "
+      "leadership continuity, engagement) buy? Each lever is set to its low and its high value in turn.</li>\n"
+      "<li>Which barriers drive the delay? Each barrier is switched off in turn, then all of them at once.</li>\n";
+  if (get(data, "comparison"))
+    aims +=
+        "<li>What would each what-if scenario change? Each is compared with the base, replication by "
+        "replication.</li>\n";
+  s += item("1.3", "Experimentation aims", aims + "</ul>\n");
+  return s + "</section>\n";
 }
 
 std::string logic_section(const json& data, Figures& figures) {
-  std::string s =
-      "<section id=\"logic\">\n<h2>2 Model logic</h2>\n<p>Each scheme is an entity that passes through the phases in "
-      "order:</p>\n";
-  const json& phases = array(data, "phases");
-  if (!phases.empty()) {
-    s += "<ol>\n";
-    for (const json& p : phases) s += "<li>" + h(text(&p, kDash)) + "</li>\n";
-    s += "</ol>\n";
+  std::string s = "<section id=\"logic\">\n<h2>2 Model logic</h2>\n";
+  s += item("2.1", "Base model overview diagram",
+            paragraph("The phases every scheme passes through, and the graph of implementation workstreams:") +
+                figures.place("workstream_graph"));
+  std::string phases;
+  for (const json& p : array(data, "phases")) phases += "<li>" + h(text(&p, kDash)) + "</li>\n";
+  s += item(
+      "2.2", "Base model logic",
+      "<p>Each scheme passes through the phases in order:</p>\n<ol>\n" + phases + "</ol>\n" +
+          paragraph(
+              "In implementation a workstream starts when the workstreams it depends on have finished, and the "
+              "scheme goes live when every workstream needed for go-live is done. Barriers strike on a trigger and "
+              "act as windows on a workstream's progress: while a block or a delay covers it, it makes no "
+              "progress; a slowdown multiplies its rate by a factor, and overlapping slowdowns multiply; rework adds "
+              "a share of its work. Work resumes where it stopped. A block ends at the earlier of national action "
+              "(a date lever) and a local workaround drawn when the block begins; a national barrier strikes every "
+              "scheme or none. The local design phase waits for the central team; while it waits, design goes on "
+              "alone at a penalty.") +
+          barriers_table(data));
+  std::string formulas;
+  for (const json& l : array(data, "lever_formulas")) {
+    formulas += "<li>" + h(text(l, "name", text(l, "id"))) + ": ";
+    const json& uses = array(l, "uses");
+    if (uses.empty()) formulas += "read by no number of this scenario";
+    for (std::size_t i = 0; i < uses.size(); ++i) formulas += (i ? "; " : "") + h(text(&uses[i]));
+    formulas += "</li>\n";
   }
-  s +=
-      "<p>In implementation a scheme works through a graph of workstreams: a workstream starts when those it depends "
-      "on "
-      "have finished, and the scheme goes live when all are done. Barriers are random events that block, delay or slow "
-      "work; levers are the settings a what-if changes.</p>\n";
-  return s + figures.place("workstream_graph") + barriers_table(data) + levers_table(data) + "</section>\n";
+  s += item("2.3", "Scenario logic",
+            paragraph("A what-if changes levers (or, with --set, any number of the scenario). The levers, their "
+                      "settings and the numbers each one scales (lever: its value):") +
+                levers_table(data) + (formulas.empty() ? "" : "<ul>\n" + formulas + "</ul>\n"));
+  s += item("2.4", "Algorithms",
+            paragraph("Durations are drawn from the distributions the scenario names (PERT, triangular, uniform, "
+                      "lognormal and others), each by the project's own sampler; PERT exactly, by rejection from a "
+                      "table of its density. Each replication plans a workstream's progress through a rate profile "
+                      "of the barrier windows that cover it. Schemes queue for the central team by readiness. "
+                      "Replications are merged in fixed blocks along a fixed binary tree. Percentile intervals come "
+                      "from order statistics; intervals on shifts from a paired Poisson bootstrap."));
+  std::string entities;
+  for (const auto& [id, name] : schemes_of(data)) {
+    std::string readiness = kDash;
+    for (const json& p : array(data, "parameters"))
+      if (text(p, "path") == "schemes." + id + ".readiness") readiness = text(p, "value");
+    entities += "<li>" + h(name) + ": readiness " + h(readiness) + "</li>\n";
+  }
+  s += item("2.5.1", "Entities",
+            paragraph("The entities are the early-adopter schemes; readiness divides every work duration of a "
+                      "scheme (2 = twice as fast as the template):") +
+                (entities.empty() ? "" : "<ul>\n" + entities + "</ul>\n"));
+  std::string activities;
+  for (const json& n : array(member_or_empty(data, "workstream_graph"), "nodes"))
+    activities += "<li>" + h(text(n, "name", text(n, "id"))) + " (" + h(text(n, "kind")) + ")</li>\n";
+  s += item("2.5.2", "Activities",
+            paragraph("Co-design (once, for all schemes), local design and planning (per scheme), the "
+                      "implementation workstreams below (per scheme), and the ramp from go-live to full coverage. "
+                      "Their durations are in 3.3 (co-design, design_work, workstreams.*.work, ramp).") +
+                (activities.empty() ? "" : "<ul>\n" + activities + "</ul>\n"));
+  s += item("2.5.3", "Resources",
+            paragraph("The central programme team with its consultancy support: a shared resource that supports a "
+                      "limited number of schemes at once, its capacity scaled by the central share of the money. "
+                      "Local support money sets each scheme's own pace.") +
+                parameters_matching(data, "central_capacity"));
+  s += item("2.5.4", "Queues",
+            paragraph("Schemes waiting for the central team queue by readiness (the readiest first; equal readiness "
+                      "by id). Requests made at the same instant are all heard before any is granted, so the order "
+                      "of the schemes in the file changes nothing. A workstream waiting for its prerequisites is not "
+                      "queued for a resource; it starts when they finish."));
+  s += item("2.5.5", "Entry and exit points",
+            paragraph("Every scheme enters at designation, after co-design; none leaves early. A scheme's "
+                      "simulation ends when it reaches full coverage, or at the horizon, whichever is first; a date "
+                      "not reached by the horizon is reported as such (\xE2\x80\x9C"
+                      "after horizon\xE2\x80\x9D)."));
+  return s + "</section>\n";
+}
+
+/// 3.2: the calibration targets beside this run's figures.
+std::string calibration_item(const json& data) {
+  const json& cal = member_or_empty(data, "calibration");
+  std::string s = paragraph(
+      "The evaluation reports no workstream durations, barrier probabilities or rates; those numbers are the "
+      "model's own assumptions, set by hand until the model reproduced what was observed. This is calibration, and "
+      "the fit below is in-sample: the observations that set the numbers are the ones it is compared with, so it "
+      "shows the model can reproduce them, not that it predicts. The Calibration tests check each target at every "
+      "build.");
+  std::string rows;
+  const json& cd = member_or_empty(cal, "codesign_end");
+  if (cd.is_object()) {
+    rows += "<tr><th scope=\"row\">Co-design ends late February to May 2014</th><td>" +
+            h("P10 " + text(cd, "p10", kDash) + ", P50 " + text(cd, "p50", kDash) + ", P90 " + text(cd, "p90", kDash)) +
+            "</td></tr>\n";
+  }
+  for (const json& t : array(cal, "targets")) {
+    std::string likeliest;
+    for (const json& l : array(t, "likeliest_schemes"))
+      likeliest += (likeliest.empty() ? "" : ", ") + text(l, "name") + " " + pct(number(l, "probability"));
+    rows += "<tr><th scope=\"row\">" +
+            h(text(t, "observed_live") + " schemes live at " + text(t, "date") + " (" + text(t, "label") + ")") +
+            "</th><td>" +
+            h("most likely " + text(t, "most_likely_live") + " live; exactly " + text(t, "observed_live") + " in " +
+              pct(number(t, "probability_observed")) + " of replications; likeliest live: " + likeliest) +
+            "</td></tr>\n";
+  }
+  if (has_key(cal, "first_live_median")) {
+    rows += "<tr><th scope=\"row\">" + h("Pilots far behind the plan's start of " + text(cal, "planned_pilot_start")) +
+            "</th><td>" + h("first scheme live at a median of " + text(cal, "first_live_median", "after the horizon")) +
+            "</td></tr>\n";
+  }
+  if (rows.empty()) return s + paragraph("This scenario names no observations to compare with.");
+  return s +
+         "<table class=\"calibration\"><caption>Calibration targets (observed) and this run (in-sample)</caption>\n"
+         "<thead><tr><th scope=\"col\">Target</th><th scope=\"col\">This run</th></tr></thead>\n<tbody>\n" +
+         rows + "</tbody></table>\n";
 }
 
 std::string data_section(const json& data) {
   const json& scenario = member_or_empty(data, "scenario");
-  std::string s = "<section id=\"data\">\n<h2>3 Data</h2>\n<h3>Sources</h3>\n" + list(array(data, "data_sources")) +
-                  "<h3>Assumptions</h3>\n" + list(array(data, "assumptions"));
+  std::string s = "<section id=\"data\">\n<h2>3 Data</h2>\n";
+  s += item("3.1", "Data sources", list(array(data, "data_sources")));
+  s += item("3.2", "Pre-processing", calibration_item(data));
+  std::string params;
+  for (const json& p : array(data, "parameters"))
+    params += "<tr><td><code>" + h(text(p, "path")) + "</code></td><td>" + h(text(p, "value")) + "</td></tr>\n";
+  std::string inputs = paragraph(
+      "Every number of the scenario, by the path --set takes. Where each comes from (the evaluation, or "
+      "\xE2\x80\x9C"
+      "assumption\xE2\x80\x9D) is written beside it in the scenario file.");
   if (const json* cmp = get(data, "comparison"); cmp != nullptr && !array(*cmp, "scenarios").empty()) {
-    s += "<p>The inputs are in the scenario files compared (the lists above are the base's):</p>\n<ul>\n";
+    inputs += "<p>The inputs are in the scenario files compared (the table is the base's):</p>\n<ul>\n";
     for (const json& sc : array(*cmp, "scenarios")) {
-      s += "<li>" + h(text(sc, "name")) + " (" + h(text(sc, "role")) + "): <code>" + h(text(sc, "file", kDash)) +
-           "</code>, content hash <code>" + h(text(sc, "content_hash", kDash)) + "</code></li>\n";
+      inputs += "<li>" + h(text(sc, "name")) + " (" + h(text(sc, "role")) + "): <code>" + h(text(sc, "file", kDash)) +
+                "</code>, content hash <code>" + h(text(sc, "content_hash", kDash)) + "</code></li>\n";
     }
-    return s + "</ul>\n</section>\n";
+    inputs += "</ul>\n";
+  } else {
+    inputs += "<p>All inputs are in the scenario file <code>" + h(text(scenario, "file", kDash)) +
+              "</code> (content hash <code>" + h(text(scenario, "content_hash", kDash)) + "</code>).</p>\n";
   }
-  return s + "<p>All inputs are in the scenario file <code>" + h(text(scenario, "file", kDash)) +
-         "</code> (content hash <code>" + h(text(scenario, "content_hash", kDash)) + "</code>).</p>\n</section>\n";
+  if (!params.empty()) {
+    inputs +=
+        "<table class=\"parameters\"><caption>Input parameters</caption>\n<thead><tr><th scope=\"col\">Path</th>"
+        "<th scope=\"col\">Value</th></tr></thead>\n<tbody>\n" +
+        params + "</tbody></table>\n";
+  }
+  s += item("3.3", "Input parameters", inputs);
+  std::string decisive =
+      "<p>The assumptions that decide the forecast most, with their values in this scenario:</p>\n<ul>\n"
+      "<li>Local workarounds end national blocks (their durations):" +
+      parameters_matching(data, "workaround") +
+      "</li>\n<li>National action comes on fixed dates (levers), not uncertain ones:" +
+      parameters_matching(data, "_action.value") +
+      "</li>\n<li>Readiness sets each scheme's pace (see 2.5.1).</li>\n<li>The ramp from go-live to full coverage is "
+      "drawn independently of everything else:" +
+      parameters_matching(data, "ramp") + "</li>\n</ul>\n";
+  s += item("3.4", "Assumptions", list(array(data, "assumptions")) + decisive);
+  return s + "</section>\n";
 }
 
 std::string experimentation_section(const json& data) {
   const json& experiment = member_or_empty(data, "experiment");
   const json& cal = member_or_empty(data, "calendar");
-  std::string s = "<section id=\"experimentation\">\n<h2>4 Experimentation</h2>\n<dl class=\"facts\">\n";
-  s += fact("Replications", text(experiment, "replications"));
-  s += fact("Seed", text(experiment, "seed"));
-  s += fact("Block size", text(experiment, "block_size"));
-  s += fact("Random numbers", text(experiment, "random_numbers"));
-  s += fact("Common random numbers", text(experiment, "common_random_numbers"));
+  const json& est = member_or_empty(data, "estimation");
   const bool compare = get(data, "comparison") != nullptr;
-  if (!compare) s += fact("Replications per analysis run", text(experiment, "analysis_replications"));
-  s += fact("Run length",
-            text(cal, "start", kDash) + " to " + text(cal, "horizon", kDash) +
-                " (a terminating simulation: every replication starts from the programme's start, no warm-up)");
-  if (compare) {
-    return s +
-           "</dl>\n<p>Every scenario compared runs the same replication indices with the same seed, so each "
-           "what-if's differences from the base are paired, future by future. Intervals on the shifts of the "
-           "programme's dates come from a paired Poisson bootstrap of 200 resamples; they measure simulation error, "
-           "not the uncertainty of the forecast.</p>\n</section>\n";
+  std::string s = "<section id=\"experimentation\">\n<h2>4 Experimentation</h2>\n";
+  s += item("4.1", "Initialisation",
+            paragraph("A terminating simulation: every replication starts empty at the calendar start, before "
+                      "co-design, with no scheme designated, so there is no warm-up period and no initial bias to "
+                      "remove."));
+  s += item("4.2", "Run length",
+            paragraph("From " + text(cal, "start", kDash) + " to the horizon, " + text(cal, "horizon", kDash) +
+                      "; nothing is simulated after it, and a date not reached by then is reported as such."));
+  std::string e = "<dl class=\"facts\">\n" + fact("Replications", text(experiment, "replications")) +
+                  fact("Seed", text(experiment, "seed")) + fact("Block size", text(experiment, "block_size"));
+  if (!compare) e += fact("Replications per analysis run", text(experiment, "analysis_replications"));
+  e += "</dl>\n";
+  const json& err = array(est, "all_live_p50_error_days");
+  if (err.size() == 2 && has_key(est, "all_live_p10_p90_days")) {
+    e += paragraph("With " + text(experiment, "replications") +
+                   " replications the median date of all schemes live is known to within " + text(&err[0]) + " to +" +
+                   text(&err[1]) + " days (95%, simulation error), against a forecast spread of " +
+                   text(est, "all_live_p10_p90_days") +
+                   " days from P10 to P90: more replications would narrow the first, never the second.");
   }
-  return s +
-         "</dl>\n<p>Attribution (each barrier switched off, then all of them at once) and sensitivity (each lever at "
-         "its low and high setting) re-run the model with the same replication indices, so every difference is "
-         "paired; their intervals come from a paired Poisson bootstrap of 200 resamples.</p>\n</section>\n";
+  e += paragraph(
+      "Percentile dates carry 95% intervals from order statistics (exact for any distribution); shifts between "
+      "scenarios or variants carry 95% intervals from a paired Poisson bootstrap of 200 resamples; means carry "
+      "intervals from their standard error. All are simulation error, not forecast uncertainty.");
+  e += compare ? paragraph(
+                     "Every scenario compared runs the same replication indices with the same seed (common "
+                     "random numbers), so each what-if's differences from the base are paired, future by future.")
+               : paragraph(
+                     "Attribution (each barrier switched off, then all of them at once) and sensitivity (each "
+                     "lever at its low and high setting) re-run the model with the same replication indices, so "
+                     "every difference is paired.");
+  s += item("4.3", "Estimation approach", e);
+  return s + "</section>\n";
 }
 
 std::string implementation_section(const json& data) {
   const json& impl = member_or_empty(data, "implementation");
-  std::string s = "<section id=\"implementation\">\n<h2>5 Implementation</h2>\n<dl class=\"facts\">\n";
-  s += fact("Software", "wsic " + text(impl, "version", "(version not given)") + ", a C++20 discrete-event simulator");
-  s += fact("Build", text(impl, "build"));
+  const json& experiment = member_or_empty(data, "experiment");
+  const json& sys = member_or_empty(impl, "system");
+  std::string s = "<section id=\"implementation\">\n<h2>5 Implementation</h2>\n";
+  std::string libs;
+  for (const auto& [name, version] : member_or_empty(sys, "libraries").items())
+    libs += (libs.empty() ? "" : ", ") + name + " " + text(&version);
+  s += item("5.1", "Software or programming language",
+            "<dl class=\"facts\">\n" +
+                fact("Software", "wsic " + text(impl, "version", "(version not given)") +
+                                     ", a C++20 discrete-event simulator written for this model") +
+                fact("Build", text(impl, "build")) + fact("Libraries", libs) + "</dl>\n");
+  s += item("5.2", "Random sampling",
+            paragraph("Each random stream is a xoshiro256++ generator seeded from the seed (" +
+                      text(experiment, "seed", kDash) +
+                      "), the replication's index and the stream's name (what it drives, such as work/ealing/ig), so "
+                      "adding a barrier moves no other draw and scenarios that share names share random numbers. "
+                      "The distributions are the project's own, so draws do not change with the standard library."));
   const auto wall = number(impl, "wall_seconds");
-  s += fact("Run time", wall ? svg::fixed(*wall, 2) + " s (wall clock)" : std::string(kDash));
-  s += fact("Threads", text(impl, "threads"));
-  return s +
-         "</dl>\n<p>Results do not depend on the number of threads: the same seed gives the same "
-         "output.</p>\n</section>\n";
+  s += item("5.3", "Model execution",
+            paragraph("Event-driven: each replication keeps a future-event list ordered by time (events at the same "
+                      "instant in a fixed order, so a replication always unfolds the same way); the programme, each "
+                      "scheme and its call on the "
+                      "central team are coroutine processes that wait on time and on the central team, and each "
+                      "workstream is a lighter event-driven worker. Replications run in parallel on oneTBB in fixed "
+                      "blocks; results do not depend on the number of threads: the same seed gives the same output.") +
+                "<dl class=\"facts\">\n" + fact("Threads", text(impl, "threads")) +
+                fact("Run time", wall ? svg::fixed(*wall, 2) + " s (wall clock)" : std::string(kDash)) + "</dl>\n");
+  std::string spec = "<dl class=\"facts\">\n" + fact("Operating system", text(sys, "os")) +
+                     fact("Processor", text(sys, "cpu")) + fact("Cores", text(sys, "cores"));
+  if (const auto gib = number(sys, "memory_gib")) spec += fact("Memory", svg::fixed(*gib, 1) + " GiB");
+  s += item("5.4", "System specification",
+            spec + fact("Compiler", text(sys, "compiler")) + "</dl>\n" +
+                paragraph("The machine that wrote this report; a run merged from parts lists each part's host and "
+                          "threads in run.json."));
+  return s + "</section>\n";
+}
+
+std::string code_access_section(const json& data) {
+  const json& impl = member_or_empty(data, "implementation");
+  return "<section id=\"code-access\">\n<h2>6 Code access</h2>\n" +
+         item("6.1", "Computer model sharing statement",
+              paragraph("wsic " + text(impl, "version", "(version not given)") +
+                        ". The source code, the scenario files and the tests that check the model against the "
+                        "evidence are kept together in the wsic repository; its README says how to build, test and "
+                        "run it on Debian 12 in two commands. The repository carries no licence file yet: ask the "
+                        "authors before reusing the code. The scenario's content hash (3.3) and the seed (4.3) "
+                        "identify this run: the same build with the same inputs gives the same results.")) +
+         "</section>\n";
 }
 
 constexpr const char* kFooter =
@@ -2263,6 +2476,7 @@ std::string html_report(const json& data, const std::vector<Chart>& charts) {
   s += data_section(data);
   s += experimentation_section(data);
   s += implementation_section(data);
+  s += code_access_section(data);
   return s + kFooter;
 }
 

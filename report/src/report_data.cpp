@@ -1,13 +1,21 @@
 #include "wsic/report/report_data.hpp"
 
 #include <fmt/format.h>
+#include <oneapi/tbb/version.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <boost/version.hpp>
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
+#include <thread>
 #include <tuple>
 
 #include "figures.hpp"
 #include "wsic/report/summary.hpp"
+#include "wsic/scenario/parameters.hpp"
 #include "wsic/sim/quantile.hpp"
 
 namespace wsic::report {
@@ -183,11 +191,43 @@ ordered_json experiment_json(const RunFacts& facts, std::uint64_t replications) 
           {"analysis_replications", facts.analysis_replications}};
 }
 
+/// The first "model name" of /proc/cpuinfo, or empty.
+std::string cpu_model() {
+  std::ifstream in("/proc/cpuinfo");
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("model name", 0) != 0) continue;
+    const auto colon = line.find(':');
+    return colon == std::string::npos ? std::string() : line.substr(line.find_first_not_of(' ', colon + 1));
+  }
+  return "";
+}
+
+/// 5.4: the machine and the software this report was written with.
+ordered_json system_json() {
+  ordered_json j;
+  struct utsname u {};
+  if (::uname(&u) == 0) j["os"] = fmt::format("{} {} ({})", u.sysname, u.release, u.machine);
+  if (const std::string cpu = cpu_model(); !cpu.empty()) j["cpu"] = cpu;
+  j["cores"] = std::thread::hardware_concurrency();
+  const long pages = ::sysconf(_SC_PHYS_PAGES), page = ::sysconf(_SC_PAGE_SIZE);
+  if (pages > 0 && page > 0)
+    j["memory_gib"] = std::round(static_cast<double>(pages) * static_cast<double>(page) / (1 << 30) * 10) / 10;
+  j["compiler"] = std::string("g++ compatible ") + __VERSION__;
+  j["libraries"] = {
+      {"oneTBB", fmt::format("{}.{}", TBB_VERSION_MAJOR, TBB_VERSION_MINOR)},
+      {"{fmt}", fmt::format("{}.{}.{}", FMT_VERSION / 10000, FMT_VERSION / 100 % 100, FMT_VERSION % 100)},
+      {"nlohmann-json",
+       fmt::format("{}.{}.{}", NLOHMANN_JSON_VERSION_MAJOR, NLOHMANN_JSON_VERSION_MINOR, NLOHMANN_JSON_VERSION_PATCH)},
+      {"Boost", fmt::format("{}.{}.{}", BOOST_VERSION / 100000, BOOST_VERSION / 100 % 1000, BOOST_VERSION % 100)}};
+  return j;
+}
+
 ordered_json implementation_json(const RunFacts& facts) {
   return {{"version", facts.version},
           {"build", std::string("C++20, ") + (__VERSION__)},
           {"wall_seconds", facts.wall_seconds},
-          {"threads", facts.threads}};
+          {"threads", facts.threads},
+          {"system", system_json()}};
 }
 
 // ---- go-live dates --------------------------------------------------------------------
@@ -467,6 +507,118 @@ ordered_json assumptions_json() {
       "Workstream durations, barrier probabilities and rates are not reported by the evaluation; they are calibrated "
       "to its observations."};
 }
+
+// ---- STRESS-DES: what the checklist asks beyond the figures -------------------------
+
+/// 3.3: every number of the scenario, by its path in the format's words.
+ordered_json parameters_json(const model::Scenario& sc) {
+  const scenario::ParameterSpace space(sc);
+  ordered_json rows = ordered_json::array();
+  for (std::size_t i = 0; i < space.parameters().size(); ++i) {
+    const scenario::Parameter& p = space.parameters()[i];
+    const double v = space.get(sc, i);
+    std::string value;
+    switch (p.unit) {
+      case scenario::Unit::kDay:
+        value = iso_day(sc, static_cast<int>(std::lround(v)));
+        break;
+      case scenario::Unit::kDays:
+        value = fmt::format("{:.1f} days ({:.1f} months)", v, v / sim::Duration::kDaysPerMonth);
+        break;
+      case scenario::Unit::kCount:
+        value = fmt::format("{:.0f}", v);
+        break;
+      case scenario::Unit::kNumber:
+        value = fmt::format("{:g}", v);
+        break;
+    }
+    rows.push_back({{"path", p.path}, {"value", value}});
+  }
+  return rows;
+}
+
+/// 2.3: how each lever reaches the model: the numbers it scales and how.
+ordered_json lever_formulas_json(const model::Scenario& sc) {
+  std::vector<std::vector<std::string>> uses(sc.levers.size());
+  const auto scaled = [&](const model::Scaled& v, const std::string& what) {
+    if (v.lever < 0) return;
+    const std::string formula = v.form == model::Scaled::Form::kComplement
+                                    ? fmt::format("{} = {:g} \u00d7 (1 \u2212 lever)", what, v.base)
+                                    : fmt::format("{} = {:g} \u00d7 lever^{:g}", what, v.base, v.power);
+    uses[static_cast<std::size_t>(v.lever)].push_back(formula);
+  };
+  scaled(sc.central_capacity, "central team capacity (schemes at once)");
+  for (const model::Barrier& b : sc.barriers) {
+    scaled(b.probability, b.id + " probability");
+    scaled(b.rate_per_day, b.id + " rate per day");
+    scaled(b.duration_scale, b.id + " duration scale");
+    scaled(b.factor, b.id + " slowdown factor");
+    scaled(b.fraction, b.id + " rework fraction");
+    if (b.national_action_lever >= 0)
+      uses[static_cast<std::size_t>(b.national_action_lever)].push_back("the date national action ends every " + b.id +
+                                                                        " block still in force");
+  }
+  const auto direct = [&](int lever, const std::string& what) {
+    if (lever >= 0) uses[static_cast<std::size_t>(lever)].push_back(what);
+  };
+  direct(sc.lever_central_share,
+         fmt::format("the central share of support money: central capacity \u00d7 (share / as funded)^{:g}, local "
+                     "work rate \u00d7 ((1 \u2212 share) / (1 \u2212 as funded))^{:g}",
+                     sc.central_support_elasticity, sc.local_support_elasticity));
+  direct(sc.lever_transactional_investment,
+         fmt::format("the share of transactional work done during co-design; {:g} of it survives design changes",
+                     sc.transactional_prep_effect));
+  direct(sc.lever_promised_go_live,
+         "the go-live date promised to lay partners (slip-triggered barriers count from it)");
+  ordered_json out = ordered_json::array();
+  for (std::size_t l = 0; l < sc.levers.size(); ++l)
+    out.push_back({{"id", sc.levers[l].id}, {"name", sc.levers[l].name}, {"uses", uses[l]}});
+  return out;
+}
+
+/// 3.2: the observations the scenario was calibrated to, beside what this run gives.
+ordered_json calibration_json(const model::Scenario& sc, const model::Outcomes& o) {
+  ordered_json targets = ordered_json::array();
+  const std::uint64_t n = o.replications;
+  for (std::size_t m = 0; m < sc.milestones.size(); ++m) {
+    const int observed = sc.milestones[m].observed_live;
+    if (observed < 0 || static_cast<std::size_t>(observed) >= o.live_count_at[m].size()) continue;
+    const std::size_t mode = figures::histogram_mode(o.live_count_at[m]);
+    std::vector<std::pair<double, std::string>> likeliest;
+    for (std::size_t s = 0; s < sc.schemes.size(); ++s)
+      likeliest.emplace_back(share(o.scheme_live_at[m][s], n), sc.schemes[s].name);
+    std::stable_sort(likeliest.begin(), likeliest.end(),
+                     [](const auto& a, const auto& b) { return a.first > b.first; });
+    ordered_json top = ordered_json::array();
+    for (std::size_t k = 0; k < likeliest.size() && k < static_cast<std::size_t>(std::max(observed, 1)); ++k)
+      top.push_back({{"name", likeliest[k].second}, {"probability", likeliest[k].first}});
+    targets.push_back({{"date", sim::format_iso_date(sc.milestones[m].date)},
+                       {"label", sc.milestones[m].label},
+                       {"observed_live", observed},
+                       {"probability_observed", share(o.live_count_at[m][static_cast<std::size_t>(observed)], n)},
+                       {"most_likely_live", mode},
+                       {"likeliest_schemes", top}});
+  }
+  return {{"targets", targets},
+          {"codesign_end", p10_50_90(sc, o.codesign_end)},
+          {"first_live_median", date_or_null(sc, o.first_live.quantile(0.5))},
+          {"planned_pilot_start", sim::format_iso_date(sc.planned_pilot_start)}};
+}
+
+/// 4.3: what the replications buy: the simulation error of the headline
+/// date against the spread of the forecast.
+ordered_json estimation_json(const model::Outcomes& o) {
+  ordered_json j = {{"replications", o.replications}};
+  const DayCounts& d = o.all_live;
+  const auto p10 = d.quantile(0.1), p50 = d.quantile(0.5), p90 = d.quantile(0.9);
+  if (d.total() > 0 && p50) {
+    const auto r = sim::quantile_rank_interval(d.total(), 0.5, 0.95);
+    const auto lo = d.order_statistic(r.lower), hi = d.order_statistic(r.upper);
+    if (lo && hi) j["all_live_p50_error_days"] = {*lo - *p50, *hi - *p50};
+  }
+  if (p10 && p90) j["all_live_p10_p90_days"] = *p90 - *p10;
+  return j;
+}
 }  // namespace
 
 ordered_json run_report_data(const model::Scenario& sc, const model::Outcomes& o, const RunFacts& facts,
@@ -491,6 +643,10 @@ ordered_json run_report_data(const model::Scenario& sc, const model::Outcomes& o
   j["spend"] = figures::spend_by_year(sc, o, "");
   j["phases"] = phases_json();
   j["workstream_graph"] = workstream_graph_json(sc);
+  j["parameters"] = parameters_json(sc);
+  j["lever_formulas"] = lever_formulas_json(sc);
+  j["calibration"] = calibration_json(sc, o);
+  j["estimation"] = estimation_json(o);
   j["barriers"] = barriers_json(sc);
   j["levers"] = levers_json(sc);
   j["data_sources"] = data_sources_json();

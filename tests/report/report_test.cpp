@@ -4,6 +4,7 @@
 #include "wsic/report/report_data.hpp"
 #include "wsic/report/summary.hpp"
 #include "wsic/scenario/loader.hpp"
+#include "wsic/scenario/parameters.hpp"
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -73,6 +74,18 @@ class Xml {
     return res->nodesetval->nodeNr;
   }
 
+  /// The string value (all text, tags dropped) of the first node `xpath` selects.
+  std::string text_of(const std::string& xpath) const {
+    if (!doc_) return "";
+    std::unique_ptr<xmlXPathContext, decltype(&xmlXPathFreeContext)> ctx(xmlXPathNewContext(doc_.get()),
+                                                                         xmlXPathFreeContext);
+    xmlXPathRegisterNs(ctx.get(), xc("x"), xc("http://www.w3.org/1999/xhtml"));
+    std::unique_ptr<xmlXPathObject, decltype(&xmlXPathFreeObject)> res(
+        xmlXPathEvalExpression(xc(("string(" + xpath + ")").c_str()), ctx.get()), xmlXPathFreeObject);
+    if (!res || res->stringval == nullptr) return "";
+    return reinterpret_cast<const char*>(res->stringval);
+  }
+
  private:
   std::unique_ptr<xmlDoc, decltype(&xmlFreeDoc)> doc_;
 };
@@ -89,6 +102,17 @@ std::string lower(std::string s) {
 std::string without(std::string s, const std::string& what) {
   for (std::size_t at; (at = s.find(what)) != std::string::npos;) s.erase(at, what.size());
   return s;
+}
+
+/// A batch of `sc` on one thread.
+wsic::model::Outcomes one_thread_batch(const wsic::model::Scenario& sc, std::uint64_t seed, std::uint64_t n,
+                                       std::uint64_t block_size = wsic::sim::kDefaultBlockSize) {
+  wsic::experiment::BatchSpec spec;
+  spec.seed = seed;
+  spec.replications = n;
+  spec.threads = 1;
+  spec.block_size = block_size;
+  return wsic::experiment::run_batch(sc, spec);
 }
 
 }  // namespace
@@ -274,6 +298,58 @@ TEST_CASE("Report.HtmlFollowsStress", "[cli][report]") {
   CHECK(html.find("20131001") != std::string::npos);  // the seed
 }
 
+TEST_CASE("Report.StressDesCoversEveryItem", "[cli][report]") {
+  // Each of the checklist's 24 items has a numbered section of its own with
+  // content, and the items the scenario and the run decide are generated
+  // from them, not boilerplate.
+  const wsic::model::Scenario sc = wsic::scenario::load_scenario("scenarios/baseline.yaml");
+  const wsic::model::Outcomes o = one_thread_batch(sc, 5, 300);
+  wsic::report::RunFacts facts;
+  facts.version = "9.8.7";
+  facts.replications = 300;
+  const json data = json::parse(wsic::report::run_report_data(sc, o, facts, {}, {}).dump());
+  const std::string html = render_report(data).at("report.html");
+  const Xml xml(html);
+  REQUIRE(xml.well_formed());
+  const char* const kItems[] = {"1.1",   "1.2",   "1.3",   "2.1",   "2.2", "2.3", "2.4", "2.5.1",
+                                "2.5.2", "2.5.3", "2.5.4", "2.5.5", "3.1", "3.2", "3.3", "3.4",
+                                "4.1",   "4.2",   "4.3",   "5.1",   "5.2", "5.3", "5.4", "6.1"};
+  CHECK(xml.count("//x:section[@class='stress-item']") == 24);
+  const auto section = [](const std::string& number) {
+    std::string id = number;
+    std::replace(id.begin(), id.end(), '.', '-');
+    return "//x:section[@id='stress-" + id + "']";
+  };
+  for (const char* number : kItems) {
+    INFO("item " << number);
+    REQUIRE(xml.count(section(number)) == 1);
+    const std::string heading = xml.text_of(section(number) + "/x:h3");
+    CHECK(heading.rfind(std::string(number) + " ", 0) == 0);
+    CHECK(xml.text_of(section(number)).size() > heading.size() + 100);  // more than a sentence
+  }
+  const auto holds = [&](const std::string& number, const std::string& what) {
+    INFO("item " << number << " should hold " << what);
+    CHECK(xml.text_of(section(number)).find(what) != std::string::npos);
+  };
+  // 3.3: every number, as --set names it, with its value.
+  const wsic::scenario::ParameterSpace space(sc);
+  REQUIRE(space.parameters().size() > 50);
+  CHECK(xml.count(section("3.3") + "//x:table//x:tbody/x:tr") == static_cast<int>(space.parameters().size()));
+  holds("3.3", "schemes.ealing.readiness");
+  holds("3.3", wsic::model::content_hash(sc));
+  // 3.2: the observation the scenario was calibrated to, and this run's fit, said to be in-sample.
+  holds("3.2", "in-sample");
+  holds("3.2", "2 schemes live at 2015-04-30");
+  // 2.3: what each lever scales; 2.5.1: every scheme with its readiness.
+  holds("2.3", "the date national action ends every national_ig block");
+  for (const auto& scheme : sc.schemes) holds("2.5.1", scheme.name);
+  // 4.3: this run's replications and simulation error; 5.4: the machine; 6.1: the version.
+  holds("4.3", "With 300 replications");
+  holds("5.4", "Processor");
+  holds("5.4", __VERSION__);
+  holds("6.1", "wsic 9.8.7");
+}
+
 TEST_CASE("Report.NullsRenderAsAfterHorizonOrDash", "[cli][report]") {
   const std::string html = render_report(load_fixture("run.json")).at("report.html");
   CHECK(html.find("after horizon") != std::string::npos);
@@ -398,12 +474,7 @@ TEST_CASE("Report.ChartFilesNeverCollideWithTheRunsTables", "[cli][report]") {
   // render_report's files and summary_csvs' tables go to the same folder: a
   // chart named like a table (spend, criticality) used to overwrite it.
   const wsic::model::Scenario sc = wsic::scenario::load_scenario("tests/data/scenarios/minimal.yaml");
-  wsic::experiment::BatchSpec spec;
-  spec.seed = 1;
-  spec.replications = 20;
-  spec.threads = 1;
-  spec.block_size = 8;
-  const wsic::model::Outcomes o = wsic::experiment::run_batch(sc, spec);
+  const wsic::model::Outcomes o = one_thread_batch(sc, 1, 20, 8);
   const auto tables = wsic::report::summary_csvs(sc, o);
   REQUIRE(tables.count("spend.csv") == 1);
   REQUIRE(tables.count("criticality.csv") == 1);
