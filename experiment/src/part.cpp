@@ -89,6 +89,14 @@ std::string decompress(std::string_view packed, std::uint64_t raw_bytes) {
 }
 }  // namespace
 
+std::string run_id(const JobIdentity& j) {
+  sim::Fnv1a h;
+  h.add(j.command).add("\n").add(j.tool_version).add("\n");
+  for (const ScenarioRef& s : j.scenarios) h.add(s.content_hash).add("\n");
+  h.add(fmt::format("{} {} {} {} {}", j.seed, j.replications, j.block_size, j.analysis_replications, j.fingerprint));
+  return fmt::format("{:016x}", h.value());
+}
+
 std::string part_file_name(std::uint64_t index, std::uint64_t count) {
   const std::size_t width = std::to_string(count).size();
   return fmt::format("part-{:0{}}-of-{}.wsicpart", index, width, count);

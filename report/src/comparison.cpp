@@ -250,6 +250,7 @@ ordered_json comparison_json(const BatchInfo& info, const std::vector<model::Sce
   ordered_json j;
   j["tool"] = "wsic";
   j["version"] = info.tool_version;
+  if (!info.run_id.empty()) j["run_id"] = info.run_id;
   j["seed"] = info.seed;
   j["replications"] = info.replications;
   j["common_random_numbers"] =

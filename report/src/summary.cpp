@@ -188,6 +188,7 @@ std::string summary_json(const model::Scenario& sc, const model::Outcomes& o, co
   ordered_json j;
   j["tool"] = "wsic";
   j["version"] = info.tool_version;
+  if (!info.run_id.empty()) j["run_id"] = info.run_id;
   j["scenario"] = {{"name", sc.name}, {"content_hash", model::content_hash(sc)}, {"file", sc.source_file}};
   j["seed"] = info.seed;
   j["replications"] = o.replications;

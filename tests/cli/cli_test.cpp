@@ -91,14 +91,14 @@ TEST_CASE("Cli.PerReplicationRowsAddUpToTheSummary", "[cli][rows]") {
               " --seed 5 --analysis-replications 0 -q --per-replication -o " + out.string()) == 0);
   const auto rows = parse_csv(slurp(out / "per_replication.csv"));
   REQUIRE(rows.front() == std::vector<std::string>{"replication", "scheme_id", "design_start", "design_end", "go_live",
-                                                   "full_coverage", "barrier_strikes", "critical_path"});
+                                                   "full_coverage", "barrier_strikes", "critical_path", "run_id"});
   std::map<std::string, int> live;                          // scheme -> replications live
   std::map<std::pair<std::string, std::string>, int> crit;  // (scheme, workstream) -> on the critical path
   double strikes = 0;
   std::size_t with_path = 0;
   for (std::size_t i = 1; i < rows.size(); ++i) {
     const auto& r = rows[i];
-    REQUIRE(r.size() == 8);
+    REQUIRE(r.size() == 9);  // the last is run_id
     strikes += std::stod(r[6]);
     if (r[4].empty()) {
       CHECK(r[7].empty());  // no critical path without a go-live
@@ -170,7 +170,7 @@ std::size_t require_all_zero(const fs::path& csv) {
   for (std::size_t r = 1; r < rows.size(); ++r) {
     const bool programme = rows[r][1] == "first_live" || rows[r][1] == "all_live";
     int zeros = 0;
-    for (std::size_t c = 5; c < head.size(); ++c) {
+    for (std::size_t c = 5; c + 1 < head.size(); ++c) {  // the last column is run_id
       INFO(rows[r][0] << " " << rows[r][1] << " " << head[c]);
       if (!programme && head[c].find("shift_ci") != std::string::npos) {
         REQUIRE(rows[r][c].empty());
@@ -185,6 +185,43 @@ std::size_t require_all_zero(const fs::path& csv) {
   return rows.size() - 1;
 }
 }  // namespace
+
+TEST_CASE("Cli.EveryFileNamesItsRun", "[cli]") {
+  // Every CSV of a run ends with a run_id column holding the id of run.json
+  // and summary.json, in every row; the id is the job's: the same with
+  // another thread count or the scenario named by another path, another
+  // with another seed.
+  const fs::path a = fresh_dir("run-id-a"), b = fresh_dir("run-id-b"), c = fresh_dir("run-id-c");
+  const std::string job = " -n 300 --analysis-replications 100 --per-replication -q -o ";
+  REQUIRE(run(wsic_bin() + " run scenarios/baseline.yaml --threads 2" + job + a.string()) == 0);
+  REQUIRE(run(wsic_bin() + " run " + fs::absolute("scenarios/baseline.yaml").string() + " --threads 1" + job +
+              b.string()) == 0);
+  REQUIRE(run(wsic_bin() + " run scenarios/baseline.yaml --seed 8" + job + c.string()) == 0);
+  const auto id_of = [](const fs::path& dir) {
+    const auto run_json = nlohmann::json::parse(slurp(dir / "run.json"));
+    const auto summary = nlohmann::json::parse(slurp(dir / "summary.json"));
+    REQUIRE(run_json["run_id"] == summary["run_id"]);
+    return run_json["run_id"].get<std::string>();
+  };
+  const std::string id = id_of(a);
+  CHECK(id.size() == 16);
+  CHECK(id_of(b) == id);
+  CHECK(id_of(c) != id);
+  int files = 0;
+  for (const auto& e : fs::directory_iterator(a)) {
+    if (e.path().extension() != ".csv") continue;
+    ++files;
+    const auto rows = parse_csv(slurp(e.path()));
+    INFO(e.path().filename().string());
+    REQUIRE(rows.size() > 1);
+    CHECK(rows.front().back() == "run_id");
+    for (std::size_t i = 1; i < rows.size(); ++i) REQUIRE(rows[i].back() == id);
+  }
+  CHECK(files >= 14);  // the tidy tables, the charts' tables and the rows
+  fs::remove_all(a);
+  fs::remove_all(b);
+  fs::remove_all(c);
+}
 
 TEST_CASE("Cli.CompareWithItselfIsExactlyZero", "[cli][compare]") {
   const fs::path out = fresh_dir("self");
@@ -207,7 +244,7 @@ TEST_CASE("Cli.CompareAnswersInDates", "[cli][compare]") {
               base.string()) == 0);
   const auto dates = parse_csv(slurp(cmp / "dates.csv"));
   REQUIRE(dates.front() == std::vector<std::string>{"scenario", "series_id", "series_name", "p10", "p50", "p80", "p90",
-                                                    "probability_within_horizon"});
+                                                    "probability_within_horizon", "run_id"});
   std::map<std::pair<std::string, std::string>, std::vector<std::string>> by;  // (scenario, series) -> row
   for (std::size_t i = 1; i < dates.size(); ++i) by[{dates[i][0], dates[i][1]}] = dates[i];
   CHECK(by.size() == 22);  // two scenarios, nine schemes and two programme series
@@ -370,7 +407,8 @@ TEST_CASE("Cli.ComparePerReplicationRowsHaveAScenarioColumn", "[cli][compare]") 
   std::string line;
   std::getline(lines, line);
   REQUIRE(line ==
-          "scenario,replication,scheme_id,design_start,design_end,go_live,full_coverage,barrier_strikes,critical_path");
+          "scenario,replication,scheme_id,design_start,design_end,go_live,full_coverage,barrier_strikes,critical_path,"
+          "run_id");
   std::map<std::string, int> per_scenario;
   std::string last_key;
   while (std::getline(lines, line)) {

@@ -92,7 +92,7 @@ TEST_CASE("Commands.CompareKeepsLongNamesWhole", "[cli][compare]") {
   REQUIRE(rows.size() == 1 + 4);  // header; two schemes, first live, all live
   for (const auto& r : rows) {
     INFO(r.front());
-    CHECK(r.size() == 21);
+    CHECK(r.size() == 22);
   }
   CHECK(rows[1][0] == whatif_name);
   CHECK(rows[1][2] == e200);

@@ -54,7 +54,7 @@ TEST_CASE("Summary.TableCutsLongNamesByCharacters", "[cli][summary]") {
   const std::string e200 = repeat("\xC3\xA9", 200);  // 200 x "é": 400 bytes
   sc.schemes[0].name = e200;
   sc.schemes[1].name = 'H' + repeat("\xC3\xA9", 199);  // an odd byte count: a 42-byte cut splits an "é"
-  const std::string table = report::summary_table(sc, small_batch(sc), report::BatchInfo{"test", 5, 40, 8});
+  const std::string table = report::summary_table(sc, small_batch(sc), report::BatchInfo{"test", 5, 40, 8, ""});
   CHECK(valid_utf8(table));
   const std::string header = line_starting(table, "go-live");
   REQUIRE_FALSE(header.empty());
@@ -97,7 +97,7 @@ TEST_CASE("Summary.SchemesCsvHasEveryProgrammeMeasureOfTheJson", "[report][summa
   const model::Scenario sc = scenario::load_scenario("scenarios/baseline.yaml");
   const model::Outcomes o = small_batch(sc);
   const std::string csv = report::summary_csvs(sc, o).at("schemes.csv");
-  const auto json = nlohmann::json::parse(report::summary_json(sc, o, report::BatchInfo{"test", 5, 40, 8}));
+  const auto json = nlohmann::json::parse(report::summary_json(sc, o, report::BatchInfo{"test", 5, 40, 8, ""}));
   for (const char* measure : {"first_live", "majority_live", "all_live", "all_full_coverage"}) {
     INFO(measure);
     const std::string line = line_starting(csv, std::string("programme,Programme,") + measure + ",");

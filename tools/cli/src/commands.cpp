@@ -84,12 +84,36 @@ std::vector<model::Scenario> load_all(const std::vector<fs::path>& files, const 
   return scenarios;
 }
 
+experiment::JobIdentity compare_identity(const experiment::Comparison& cmp, const CompareOptions& opt) {
+  experiment::JobIdentity j;
+  j.command = "compare";
+  j.tool_version = experiment::version();
+  for (std::size_t k = 0; k < cmp.scenarios().size(); ++k) {
+    const model::Scenario& sc = cmp.scenarios()[k];
+    j.scenarios.push_back({sc.source_file, fs::absolute(opt.scenarios[k]).string(), model::content_hash(sc)});
+  }
+  j.overrides = opt.overrides;
+  j.seed = opt.seed;
+  j.replications = opt.replications;
+  j.block_size = sim::kDefaultBlockSize;
+  j.per_replication = opt.per_replication;
+  const model::Model m(cmp.scenarios().front());
+  j.fingerprint = experiment::run_fingerprint(cmp.scenarios().front(), m, opt.seed);
+  return j;
+}
+
+/// The comparison's run id (experiment::run_id).
+std::string compare_run_id(const experiment::Comparison& cmp, const CompareOptions& opt) {
+  return experiment::run_id(compare_identity(cmp, opt));
+}
+
 /// The files of a finished comparison but comparison.json, which is written
 /// last.
 OutputSet comparison_files(const experiment::Comparison& cmp, const experiment::CompareAcc& total,
                            const report::CompareTables& tables, const CompareOptions& opt, const std::string& title,
                            double seconds) {
   const model::Scenario& base = cmp.scenarios().front();
+  const std::string id = compare_run_id(cmp, opt);
   OutputSet files;
   const report::RunFacts facts{experiment::version(),
                                opt.seed,
@@ -105,11 +129,12 @@ OutputSet comparison_files(const experiment::Comparison& cmp, const experiment::
       report::comparison_report_data(cmp.scenarios(), total, tables.answers, tables.dates, tables.whatifs);
   files.add("report_data.json", data.dump(2) + "\n");
   for (auto& [name, content] : report::render_report(nlohmann::json::parse(data.dump()))) {
-    files.add(name, std::move(content));
+    files.add(name, name.ends_with(".csv") ? with_run_id(content, id) : std::move(content));
   }
-  files.add("paired_differences.csv", tables.csv);
-  files.add("dates.csv", tables.dates_csv);
+  files.add("paired_differences.csv", with_run_id(tables.csv, id));
+  files.add("dates.csv", with_run_id(tables.dates_csv, id));
   ordered_json run;
+  run["run_id"] = id;
   run["wall_seconds"] = seconds;
   run["replications_per_second"] =
       seconds > 0 ? static_cast<double>(opt.replications * cmp.scenarios().size()) / seconds : 0.0;
@@ -118,7 +143,8 @@ OutputSet comparison_files(const experiment::Comparison& cmp, const experiment::
 }
 
 constexpr std::string_view kCompareRowsHeader =
-    "scenario,replication,scheme_id,design_start,design_end,go_live,full_coverage,barrier_strikes,critical_path\n";
+    "scenario,replication,scheme_id,design_start,design_end,go_live,full_coverage,barrier_strikes,critical_path,"
+    "run_id\n";
 constexpr const char* kCompareRowsPartial = ".per_replication.csv.partial";
 
 /// A comparison's block: its accumulator and, with --per-replication, the
@@ -132,13 +158,14 @@ struct CompareBlock {
 /// Simulates one replication of every scenario into `b`, with its rows when
 /// `leads` (each scenario's first column) is not empty.
 void replicate_into(const experiment::Comparison& cmp, std::uint64_t seed, std::uint64_t index, CompareBlock& b,
-                    const std::vector<std::string>& leads) {
+                    const std::vector<std::string>& leads, std::string_view run_id) {
   if (leads.empty()) {
     cmp.replicate(seed, index, b.acc);
     return;
   }
   cmp.replicate(seed, index, b.acc, [&](const std::vector<model::ReplicationOutcome>& rs) {
-    for (std::size_t k = 0; k < rs.size(); ++k) b.rows += replication_rows(cmp.scenarios()[k], leads[k], index, rs[k]);
+    for (std::size_t k = 0; k < rs.size(); ++k)
+      b.rows += replication_rows(cmp.scenarios()[k], leads[k], index, rs[k], run_id);
   });
 }
 
@@ -185,12 +212,13 @@ class RowsFile {
 void run_compare_blocks(const experiment::Comparison& cmp, const CompareOptions& opt, const experiment::BatchSpec& spec,
                         std::uint64_t end_block, RowsFile* rows, sim::BlockReducer<CompareBlock>& red) {
   const std::vector<std::string> leads = row_leads(cmp, rows != nullptr);
+  const std::string id = rows != nullptr ? compare_run_id(cmp, opt) : std::string();
   sim::run_block_range<CompareBlock>(
       opt.replications, end_block, experiment::runner_options(spec),
       [&] {
         return CompareBlock{cmp.empty(), {}};
       },
-      [&](std::uint64_t index, CompareBlock& b) { replicate_into(cmp, opt.seed, index, b, leads); }, red,
+      [&](std::uint64_t index, CompareBlock& b) { replicate_into(cmp, opt.seed, index, b, leads, id); }, red,
       [&](CompareBlock& b) {
         if (rows == nullptr) return;
         rows->file().write(b.rows);
@@ -230,7 +258,8 @@ void write_comparison(const experiment::Comparison& cmp, const experiment::Compa
   if (rows && rows->is_open()) rows->finish_as(out_dir / "per_replication.csv");
   // Last: its presence marks a complete comparison.
   check_cancel("while writing the results");
-  const report::BatchInfo info{experiment::version(), opt.seed, opt.replications, sim::kDefaultBlockSize};
+  const report::BatchInfo info{experiment::version(), opt.seed, opt.replications, sim::kDefaultBlockSize,
+                               compare_run_id(cmp, opt)};
   write_file_atomic(out_dir / "comparison.json",
                     report::comparison_json(info, scenarios, cmp.epoch(), tables, total).dump(2) + "\n");
   if (!opt.quiet) {
@@ -238,24 +267,6 @@ void write_comparison(const experiment::Comparison& cmp, const experiment::Compa
                              scenarios.size(), opt.replications, opt.seed)
               << tables.table << "\nresults in " << out_dir.string() << '\n';
   }
-}
-
-experiment::JobIdentity compare_identity(const experiment::Comparison& cmp, const CompareOptions& opt) {
-  experiment::JobIdentity j;
-  j.command = "compare";
-  j.tool_version = experiment::version();
-  for (std::size_t k = 0; k < cmp.scenarios().size(); ++k) {
-    const model::Scenario& sc = cmp.scenarios()[k];
-    j.scenarios.push_back({sc.source_file, fs::absolute(opt.scenarios[k]).string(), model::content_hash(sc)});
-  }
-  j.overrides = opt.overrides;
-  j.seed = opt.seed;
-  j.replications = opt.replications;
-  j.block_size = sim::kDefaultBlockSize;
-  j.per_replication = opt.per_replication;
-  const model::Model m(cmp.scenarios().front());
-  j.fingerprint = experiment::run_fingerprint(cmp.scenarios().front(), m, opt.seed);
-  return j;
 }
 
 /// Runs part i of k of a comparison and writes it (or hands it to the sink).

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <string>
 
@@ -33,7 +34,7 @@ void draw_progress(const sim::Progress& p) {
 }
 
 std::string replication_rows(const model::Scenario& sc, std::string_view lead, std::uint64_t index,
-                             const model::ReplicationOutcome& r) {
+                             const model::ReplicationOutcome& r, std::string_view run_id) {
   const auto day = [&](double d) {
     return d == model::kNever ? std::string() : model::iso_day(sc, static_cast<int>(d));
   };
@@ -51,10 +52,25 @@ std::string replication_rows(const model::Scenario& sc, std::string_view lead, s
         critical += sc.workstreams[w].id;
       }
     }
-    rows += fmt::format("{}{},{},{},{},{},{},{},{}\n", lead, index, sc.schemes[s].id, day(so.design_start),
-                        day(so.design_end), day(so.go_live), day(so.full_coverage), so.strikes, critical);
+    rows += fmt::format("{}{},{},{},{},{},{},{},{},{}\n", lead, index, sc.schemes[s].id, day(so.design_start),
+                        day(so.design_end), day(so.go_live), day(so.full_coverage), so.strikes, critical, run_id);
   }
   return rows;
+}
+
+std::string with_run_id(std::string_view csv, std::string_view id) {
+  std::string out;
+  out.reserve(csv.size() + (id.size() + 1) * static_cast<std::size_t>(std::count(csv.begin(), csv.end(), '\n')));
+  bool header = true;
+  while (!csv.empty()) {
+    const std::size_t end = csv.find('\n');
+    const std::string_view line = csv.substr(0, end);
+    out.append(line).append(",").append(header ? std::string_view("run_id") : id).append("\n");
+    header = false;
+    if (end == std::string_view::npos) break;
+    csv.remove_prefix(end + 1);
+  }
+  return out;
 }
 
 }  // namespace wsic::cli

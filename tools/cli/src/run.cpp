@@ -54,7 +54,7 @@ namespace {
 constexpr const char* kRowsPartial = ".per_replication.csv.partial";
 constexpr const char* kRowsFinal = "per_replication.csv";
 constexpr std::string_view kRowsHeader =
-    "replication,scheme_id,design_start,design_end,go_live,full_coverage,barrier_strikes,critical_path\n";
+    "replication,scheme_id,design_start,design_end,go_live,full_coverage,barrier_strikes,critical_path,run_id\n";
 
 /// Ctrl-C (or SIGTERM) seen at a phase boundary or inside a batch.
 class Interrupted : public wsic::Error {
@@ -141,6 +141,7 @@ class RunJob {
     if (is_part() && !opt_.out && !opt_.part_sink) out_dir_ /= "parts";
     analysis_n_ = std::min(opt_.analysis_replications, opt_.replications);
     if (analysis_n_ > 0) variants_ = experiment::analysis_variants(sc_);
+    run_id_ = experiment::run_id(job_identity());
   }
 
   bool is_part() const noexcept { return opt_.part_count > 0; }
@@ -155,7 +156,7 @@ class RunJob {
     analyse(outcomes);
     write_outputs(outcomes, batch_seconds, seconds_since(t0));
     if (!opt_.quiet) {
-      const BatchInfo info{version(), opt_.seed, opt_.replications, sim::kDefaultBlockSize};
+      const BatchInfo info{version(), opt_.seed, opt_.replications, sim::kDefaultBlockSize, run_id_};
       std::cout << report::summary_table(sc_, outcomes, info)
                 << fmt::format("\n{} replications in {:.2f} s ({:.0f} per second); results in {}\n", opt_.replications,
                                batch_seconds,
@@ -320,7 +321,7 @@ class RunJob {
     thread_local model::ReplicationOutcome r;
     model_.simulate(opt_.seed, index, r);
     acc.outcomes.add(r, index);
-    if (opt_.per_replication) acc.rows += replication_rows(sc_, "", index, r);
+    if (opt_.per_replication) acc.rows += replication_rows(sc_, "", index, r, run_id_);
   }
   /// A finished block's rows, written in replication order.
   void write_rows(Block& b) {
@@ -725,7 +726,7 @@ class RunJob {
     parts_ = facts;
     write_outputs(outcomes, facts.longest_batch_seconds, seconds_since(t0) + facts.longest_seconds);
     if (!opt_.quiet) {
-      const BatchInfo info{version(), opt_.seed, opt_.replications, sim::kDefaultBlockSize};
+      const BatchInfo info{version(), opt_.seed, opt_.replications, sim::kDefaultBlockSize, run_id_};
       std::cout << report::summary_table(sc_, outcomes, info)
                 << fmt::format("\nmerged {} parts ({} replications); results in {}\n", facts.parts, opt_.replications,
                                out_dir_.string());
@@ -764,9 +765,10 @@ class RunJob {
   OutputSet outputs(const model::Outcomes& outcomes, double batch_seconds, double total_seconds) const {
     OutputSet files;
     const auto add = [&](std::string name, std::string content) { files.add(std::move(name), std::move(content)); };
-    for (auto& [name, content] : report::summary_csvs(sc_, outcomes)) add(name, std::move(content));
+    for (auto& [name, content] : report::summary_csvs(sc_, outcomes)) add(name, with_run_id(content, run_id_));
     const unsigned threads = parts_ ? parts_->threads : experiment::effective_threads(opt_.threads);
     nlohmann::ordered_json run;
+    run["run_id"] = run_id_;
     run["wall_seconds"] = batch_seconds;
     run["replications_per_second"] = batch_seconds > 0 ? static_cast<double>(opt_.replications) / batch_seconds : 0.0;
     run["threads"] = threads;
@@ -787,7 +789,7 @@ class RunJob {
         report::run_report_data(sc_, outcomes, facts, tornados_.barriers, tornados_.levers, tornados_.all_barriers);
     add("report_data.json", data.dump(2) + "\n");
     for (auto& [name, content] : report::render_report(nlohmann::json::parse(data.dump())))
-      add(name, std::move(content));
+      add(name, name.ends_with(".csv") ? with_run_id(content, run_id_) : std::move(content));
     for (const char* reserved : {"summary.json", kRowsFinal, kCheckpointFile}) {
       if (files.contains(reserved)) throw InternalError(fmt::format("an output of the run is named {}", reserved));
     }
@@ -806,7 +808,7 @@ class RunJob {
     }
     // Last: its presence marks a complete set of results.
     check_cancel("while writing the results");
-    const BatchInfo info{version(), opt_.seed, opt_.replications, sim::kDefaultBlockSize};
+    const BatchInfo info{version(), opt_.seed, opt_.replications, sim::kDefaultBlockSize, run_id_};
     write_file_atomic(out_dir_ / "summary.json", report::summary_json(sc_, outcomes, info));
     written_.clear();  // complete: nothing to clean up any more
     std::error_code ec;
@@ -827,6 +829,7 @@ class RunJob {
   Prefix saved_rows_;   // the rows it records
   std::uint64_t analysis_n_ = 0;
   std::vector<experiment::Variant> variants_;  // the analyses' batches
+  std::string run_id_;                         // experiment::run_id of this job
   experiment::Tornados tornados_;
   std::vector<std::string> written_;  // outputs written so far
   fs::path rows_path_;                // a part's rows, until the part is written

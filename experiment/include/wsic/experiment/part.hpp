@@ -60,6 +60,15 @@ struct JobIdentity {
   bool operator==(const JobIdentity&) const = default;
 };
 
+/// A run's id: 16 hex digits that every file of its results carries (the
+/// last column of every CSV, `run_id` in the JSON files), so rows from many
+/// runs can be pooled and joined back to their run. It depends on what the
+/// results depend on (command, version, the scenarios' content, seed,
+/// replications, block size, analysis replications, the model's
+/// fingerprint), not on files' paths, threads, parts or the machine: the
+/// same job gives the same id wherever and however it runs.
+std::string run_id(const JobIdentity& j);
+
 /// One node of a batch's merge tree: an accumulator's bytes.
 struct PartNode {
   std::uint64_t first = 0;

@@ -20,6 +20,7 @@ struct BatchInfo {
   std::uint64_t seed = 0;
   std::uint64_t replications = 0;
   std::uint64_t block_size = 0;
+  std::string run_id;  ///< the run's id (experiment::run_id), when it has one
 };
 
 /// summary.json, pretty-printed, ending in a newline.

@@ -16,8 +16,12 @@ void draw_progress(const sim::Progress& p);
 
 /// One replication's per-replication rows: a line per scheme of `sc`,
 /// `lead` (e.g. the scenario column) then the replication, the scheme and
-/// its dates (empty when not reached by the horizon).
+/// its dates (empty when not reached by the horizon), ending with `run_id`.
 std::string replication_rows(const model::Scenario& sc, std::string_view lead, std::uint64_t index,
-                             const model::ReplicationOutcome& r);
+                             const model::ReplicationOutcome& r, std::string_view run_id);
+
+/// `csv` (a header line and rows) with the column `run_id` added last, every
+/// row holding `id`.
+std::string with_run_id(std::string_view csv, std::string_view id);
 
 }  // namespace wsic::cli
