@@ -118,6 +118,8 @@ struct Chart {
   std::string element;  // inline <svg>
   std::string file;     // standalone .svg
   std::string csv;
+  /// Further tables of the chart: (suffix, CSV), written as chart_<name>_<suffix>.csv.
+  std::vector<std::pair<std::string, std::string>> more_csv;
   std::string skipped;  // why it was not drawn; empty if it was
 };
 
@@ -1501,7 +1503,7 @@ std::string draw_edge(Document& doc, const GraphPlacement& p, const std::vector<
           "\" fill=\"none\" stroke=\"#555555\" stroke-width=\"1.4\"/>\n");
   const std::size_t last = c.back();
   arrow_head(doc, p.box_x(last) - 1, p.port(last, c[c.size() - 2], false), "#555555");
-  return csv_row({"edge", ids[c.front()], "", "", "", ids[last]});
+  return csv_row({ids[c.front()], ids[last]});
 }
 
 /// Workstream `i`'s box: transactional work solid blue, other kinds dashed
@@ -1510,7 +1512,7 @@ std::string draw_workstream(Document& doc, const GraphPlacement& p, std::size_t 
                             const std::string& id) {
   const std::string kind = text(node, "kind", "workstream");
   const std::string wn = text(node, "name", id);
-  const std::string csv = csv_row({"workstream", id, wn, kind, std::to_string(p.layout().layer[i]), ""});
+  const std::string csv = csv_row({"workstream", id, wn, kind, std::to_string(p.layout().layer[i])});
   const bool transactional = kind == "transactional";
   const double bx = p.box_x(i), by = p.box_y(i), bw = p.box_w(), box_h = GraphPlacement::kBoxH;
   doc.rect(bx, by, bw, box_h,
@@ -1535,7 +1537,7 @@ std::string draw_phase_row(Document& doc, const json& phases, double width, doub
   std::string csv;
   for (std::size_t i = 0; i < phases.size(); ++i) {
     const std::string pn = text(&phases[i]);
-    csv += csv_row({"phase", std::to_string(i + 1), pn, "", "", ""});
+    csv += csv_row({"phase", std::to_string(i + 1), pn, "", ""});
     const double bx = 16 + static_cast<double>(i) * (pw + gap);
     doc.rect(bx, top, pw, phase_h, "class=\"phase\" rx=\"4\" fill=\"#F2F2F2\" stroke=\"#333333\"");
     const auto lines = svg::wrap(pn, 11, pw - 8, 4);
@@ -1573,22 +1575,26 @@ Chart workstream_chart(const json& data) {
   chart_title(doc, title,
               "Top: phases each scheme passes through. Below: implementation workstreams (arrow: must finish first)");
 
-  std::string csv = "element,id,name,kind,layer,to\n";
+  // Two tidy tables: the nodes (phases and workstreams), and the edges.
+  std::string csv = "node_type,node_id,node_name,kind,layer\n";
+  std::string edges_csv = "from_workstream_id,to_workstream_id\n";
   if (!phases.empty()) csv += draw_phase_row(doc, phases, width, phase_top, phase_h);
   doc.text(16, dag_label_y, "Implementation workstreams (columns: longest chain of predecessors)", "start", 12,
            "font-weight=\"700\" fill=\"#1A1A1A\"");
   const GraphPlacement place(g, width, dag_top);
-  for (const auto& c : g.chain) csv += draw_edge(doc, place, c, ids);
+  for (const auto& c : g.chain) edges_csv += draw_edge(doc, place, c, ids);
   for (std::size_t i = 0; i < nodes.size(); ++i) csv += draw_workstream(doc, place, i, nodes[i], ids[i]);
   legend(doc, 16, height - 26, width - 16,
          {swatch("Transactional (contracts, data, IT, processes)", "#D6EAF8", "stroke=\"#0072B2\""),
           swatch("Engagement (people, relationships)", "#FDEBD0", "stroke=\"#B36B00\" stroke-dasharray=\"4 2\"")});
-  return finish(
+  Chart chart = finish(
       doc, name, title,
       "The top row is the sequence of phases each scheme passes through; below it each box is an implementation "
       "workstream, placed in columns by its longest chain of predecessors, with arrows to the workstreams that wait "
       "for it; blue solid boxes are transactional work, orange dashed boxes engagement.",
       std::move(csv));
+  chart.more_csv.emplace_back("edges", std::move(edges_csv));
+  return chart;
 }
 
 // ---- 9. Comparison --------------------------------------------------------------------------------------------
@@ -1847,9 +1853,10 @@ std::string figure(const Chart& c, int number) {
   if (!c.skipped.empty())
     return "<p class=\"skipped\">Chart \xE2\x80\x9C" + h(c.title) + "\xE2\x80\x9D (" + h(c.name) +
            ") is not shown: " + h(c.skipped) + ".</p>\n";
+  std::string files = chart_file(c.name, ".svg") + ", " + chart_file(c.name, ".csv");
+  for (const auto& [suffix, csv] : c.more_csv) files += ", " + chart_file(c.name + "_" + suffix, ".csv");
   return "<figure id=\"fig-" + c.name + "\">\n" + c.element + "<figcaption><strong>Figure " + std::to_string(number) +
-         ". " + h(c.title) + ".</strong> " + h(c.caption) +
-         " <span class=\"files\">(Files: " + h(chart_file(c.name, ".svg")) + ", " + h(chart_file(c.name, ".csv")) +
+         ". " + h(c.title) + ".</strong> " + h(c.caption) + " <span class=\"files\">(Files: " + h(files) +
          ".)</span></figcaption>\n</figure>\n";
 }
 
@@ -2506,6 +2513,7 @@ std::map<std::string, std::string> render_report(const nlohmann::json& data) {
     if (!c.skipped.empty()) continue;
     files[chart_file(c.name, ".svg")] = c.file;
     files[chart_file(c.name, ".csv")] = c.csv;
+    for (const auto& [suffix, csv] : c.more_csv) files[chart_file(c.name + "_" + suffix, ".csv")] = csv;
   }
   files["report.html"] = html_report(input, charts);
   return files;

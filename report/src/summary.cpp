@@ -42,7 +42,7 @@ ordered_json schemes_json(const model::Scenario& sc, const model::Outcomes& o) {
     js["name"] = sc.schemes[s].name;
     const auto& g = o.go_live[s];
     add_p10_50_90(js, sc, g);
-    js["probability_live_within_horizon"] = 1.0 - share(g.never(), g.total());
+    js["probability_within_horizon"] = 1.0 - share(g.never(), g.total());
     js["design_end"] = quantiles(sc, o.design_end[s]);
     js["full_coverage"] = quantiles(sc, o.full_coverage[s]);
     ordered_json crit;
@@ -168,7 +168,7 @@ std::string barriers_csv(const model::Scenario& sc, const model::Outcomes& o) {
 /// Funded and spent (mean per replication) by year and category, in millions of pounds.
 std::string spend_csv(const model::Scenario& sc, const model::Outcomes& o) {
   std::ostringstream f;
-  f << "financial_year,category,funded_m,spent_m\n";
+  f << "financial_year,category,funded_gbp_m,spent_gbp_m\n";
   auto row = [&](const std::string& year, const char* category, double funded, double spent_total) {
     f << year << ',' << category << ',' << fmt::format("{:.4f}", funded) << ','
       << fmt::format("{:.4f}", figures::per_replication(spent_total, o.replications)) << '\n';

@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -125,8 +126,9 @@ TEST_CASE("Report.RunProducesEveryFile", "[cli][report]") {
     CHECK(files.count("chart_" + std::string(c) + ".svg") == 1);
     CHECK(files.count("chart_" + std::string(c) + ".csv") == 1);
   }
+  CHECK(files.count("chart_workstream_graph_edges.csv") == 1);  // the graph's second table
   CHECK(files.count("chart_comparison.svg") == 0);
-  CHECK(files.size() == 1 + 2 * std::size(kCharts));
+  CHECK(files.size() == 1 + 2 * std::size(kCharts) + 1);
 }
 
 TEST_CASE("Report.OutputIsWellFormedXml", "[cli][report]") {
@@ -219,6 +221,16 @@ TEST_CASE("Report.ChartsHoldTheirData", "[cli][report]") {
     CHECK(class_count(g, "rect", "phase") == static_cast<int>(data["phases"].size()));
     CHECK(g.find("[transactional]") != std::string::npos);
     CHECK(g.find("[engagement]") != std::string::npos);
+    // Its numbers in two tidy tables: the nodes, and the edges as the data gives them.
+    const auto nodes = parse_csv(files.at("chart_workstream_graph.csv"));
+    REQUIRE(nodes.size() == 1 + data["phases"].size() + wg["nodes"].size());
+    for (std::size_t i = 1; i < nodes.size(); ++i) CHECK(nodes[i].size() == nodes.front().size());
+    const auto edges = parse_csv(files.at("chart_workstream_graph_edges.csv"));
+    REQUIRE(edges.front() == std::vector<std::string>{"from_workstream_id", "to_workstream_id"});
+    std::set<std::vector<std::string>> want, got(edges.begin() + 1, edges.end());
+    for (const json& e : wg["edges"]) want.insert({e[0].get<std::string>(), e[1].get<std::string>()});
+    CHECK(got == want);
+    CHECK(files.at("report.html").find("chart_workstream_graph_edges.csv") != std::string::npos);
   }
 }
 
