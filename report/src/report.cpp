@@ -1128,11 +1128,18 @@ double criticality_column_width(const json& ws, double label_w) {
   return std::max({52.0, (kWidth - label_w - 16) / static_cast<double>(ws.size()), std::min(120.0, longest_word + 10)});
 }
 
-/// The workstreams' names above their columns, wrapped to the column's width.
-void criticality_headers(Document& doc, const HeatGrid& g, const json& ws) {
-  for (std::size_t w = 0; w < ws.size(); ++w) {
-    const std::string wn = text(ws[w], "name", text(ws[w], "id"));
-    const auto lines = svg::wrap(wn, 11, g.cw - 6, 3);
+/// The workstreams' names wrapped to the column's width, on up to five
+/// lines: whole names, not cut ones, for any name of reasonable length.
+std::vector<std::vector<std::string>> criticality_header_lines(const json& ws, double cw) {
+  std::vector<std::vector<std::string>> out;
+  for (const json& w : ws) out.push_back(svg::wrap(text(w, "name", text(w, "id")), 11, cw - 6, 5));
+  return out;
+}
+
+/// The workstreams' names above their columns, bottom-aligned on the grid.
+void criticality_headers(Document& doc, const HeatGrid& g, const std::vector<std::vector<std::string>>& headers) {
+  for (std::size_t w = 0; w < headers.size(); ++w) {
+    const auto& lines = headers[w];
     const double cx = g.label_w + g.cw * (static_cast<double>(w) + 0.5);
     const double y0 = g.grid_top - 6 - static_cast<double>(lines.size() - 1) * 13.2;
     doc.text_lines(cx, y0, lines, "middle", 11, "fill=\"#1A1A1A\"");
@@ -1185,7 +1192,10 @@ Chart criticality_chart(const json& data) {
   const double label_w = 190;
   const double cw = criticality_column_width(ws, label_w);
   const double width = std::max(kWidth, label_w + cw * static_cast<double>(ws.size()) + 16);
-  const double ch = 26, header_h = 48, top = 60;
+  const auto headers = criticality_header_lines(ws, cw);
+  std::size_t most = 1;
+  for (const auto& lines : headers) most = std::max(most, lines.size());
+  const double ch = 26, header_h = 9 + 13.2 * static_cast<double>(most), top = 60;
   const HeatGrid g{label_w, cw, ch, top + header_h};
   const double height = g.grid_top + ch * static_cast<double>(schemes.size()) + 56;
   Document doc(name, width, height, title,
@@ -1194,7 +1204,7 @@ Chart criticality_chart(const json& data) {
   chart_title(doc, title,
               "Of the replications in which the scheme went live, share with the workstream on its "
               "critical path (%)");
-  criticality_headers(doc, g, ws);
+  criticality_headers(doc, g, headers);
   std::string csv = "scheme_id,scheme_name,workstream_id,workstream_name,criticality\n";
   for (std::size_t s = 0; s < schemes.size(); ++s) {
     const json& row = s < values.size() ? values[s] : array_or_empty(nullptr);
@@ -1441,7 +1451,7 @@ GraphLayout layout_graph(const std::vector<std::string>& ids, const json& edges)
 /// Where the laid-out graph's boxes and arrows go on the page, the graph's top at `top`.
 class GraphPlacement {
  public:
-  static constexpr double kBoxH = 52, kPitch = 66;
+  static constexpr double kBoxH = 78, kPitch = 92;
 
   GraphPlacement(const GraphLayout& g, double width, double top)
       : g_(g), top_(top), colw_((width - 32) / static_cast<double>(g.layers)), bw_(std::min(150.0, colw_ - 34)) {}
@@ -1520,8 +1530,9 @@ std::string draw_workstream(Document& doc, const GraphPlacement& p, std::size_t 
                "\" rx=\"6\" fill=\"" + (transactional ? "#D6EAF8" : "#FDEBD0") + "\" stroke=\"" +
                (transactional ? "#0072B2" : "#B36B00") + "\" stroke-width=\"1.5\"" +
                (transactional ? "" : " stroke-dasharray=\"5 3\""));
-  const auto lines = svg::wrap(wn, 11, bw - 10, 2);
-  const double ty = by + (lines.size() > 1 ? 16 : 22);
+  // The name is bold: about 8% wider than the regular text text_width measures.
+  const auto lines = svg::wrap(wn, 11, (bw - 12) / 1.08, 4);
+  const double ty = by + 33 - 6.6 * static_cast<double>(lines.size() - 1);  // centred above the kind
   doc.text_lines(bx + bw / 2, ty, lines, "middle", 11, "fill=\"#1A1A1A\" font-weight=\"600\"");
   doc.text(bx + bw / 2, by + box_h - 7, transactional ? "[transactional]" : "[" + kind + "]", "middle", 11,
            "fill=\"#333333\" font-style=\"italic\"");
@@ -1806,7 +1817,10 @@ table { border-collapse: collapse; margin: 0.5rem 0 1rem; font-size: 0.9rem; wid
 caption { text-align: left; font-weight: 600; padding: 0.3rem 0; }
 th, td { border: 1px solid #BBBBBB; padding: 0.3rem 0.5rem; text-align: left; vertical-align: top; }
 th { background: #F0F0F0; }
-td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num { white-space: nowrap; }
+td.num .ci { white-space: normal; }
+code { overflow-wrap: anywhere; }
 .ci { color: #555555; font-size: 0.8rem; display: block; }
 figure { margin: 1.2rem 0 1.8rem; }
 figure svg { width: 100%; height: auto; max-width: 100%; display: block; border: 1px solid #DDDDDD; }
@@ -1821,7 +1835,10 @@ footer { margin-top: 3rem; color: #555555; font-size: 0.85rem; border-top: 1px s
   body { color: #000000; background: #FFFFFF; font-size: 11pt; }
   main { max-width: none; padding: 0; }
   h2, h3 { break-after: avoid; page-break-after: avoid; color: #000000; }
-  figure, table, .summary, svg { break-inside: avoid; page-break-inside: avoid; }
+  figure, .summary, svg { break-inside: avoid; page-break-inside: avoid; }
+  table { font-size: 8.5pt; }
+  tr { break-inside: avoid; page-break-inside: avoid; }
+  th, td { padding: 0.2rem 0.3rem; }
   figure svg { border: none; }
   .summary { background: #FFFFFF; }
   p.meta, figcaption, .ci, .files, footer { color: #000000; }
