@@ -1,6 +1,7 @@
 #include "wsic/experiment/checkpoint.hpp"
 
 #include <fmt/format.h>
+#include <tuple>
 
 #include <bit>
 
@@ -29,7 +30,7 @@ void write_identity(sim::ByteWriter& w, const RunIdentity& r) {
   w.write_u64(r.replications);
   w.write_u64(r.block_size);
   w.write_u64(r.analysis_replications);
-  w.write_bool(r.per_replication);
+  w.write_u8(rows_format(r.per_replication, r.gzip_rows));
   w.write_f64(r.checkpoint_seconds);
   w.write_u64(r.fingerprint);
 }
@@ -48,7 +49,7 @@ RunIdentity read_identity(sim::ByteReader& r) {
   id.replications = r.read_u64();
   id.block_size = r.read_u64();
   id.analysis_replications = r.read_u64();
-  id.per_replication = r.read_bool();
+  std::tie(id.per_replication, id.gzip_rows) = read_rows_format(r);
   id.checkpoint_seconds = r.read_f64();
   id.fingerprint = r.read_u64();
   return id;
@@ -113,6 +114,12 @@ Checkpoint decode_checkpoint(std::string_view bytes) {
   } catch (const sim::SerialError& e) {
     throw CheckpointError(fmt::format("the checkpoint cannot be read: {}", e.what()));
   }
+}
+
+std::pair<bool, bool> read_rows_format(sim::ByteReader& r) {
+  const std::uint8_t v = r.read_u8();
+  if (v > 2) throw sim::SerialError("an unknown format of per-replication rows");
+  return {v > 0, v == 2};
 }
 
 std::uint64_t run_fingerprint(const model::Scenario& sc, const model::Model& m, std::uint64_t seed) {

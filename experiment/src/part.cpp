@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <zlib.h>
+#include <tuple>
 
 #include <bit>
 #include <charconv>
@@ -38,7 +39,7 @@ void write_job(sim::ByteWriter& w, const JobIdentity& j) {
   w.write_u64(j.replications);
   w.write_u64(j.block_size);
   w.write_u64(j.analysis_replications);
-  w.write_bool(j.per_replication);
+  w.write_u8(rows_format(j.per_replication, j.gzip_rows));
   w.write_u64(j.fingerprint);
 }
 
@@ -62,7 +63,7 @@ JobIdentity read_job(sim::ByteReader& r) {
   j.replications = r.read_u64();
   j.block_size = r.read_u64();
   j.analysis_replications = r.read_u64();
-  j.per_replication = r.read_bool();
+  std::tie(j.per_replication, j.gzip_rows) = read_rows_format(r);
   j.fingerprint = r.read_u64();
   return j;
 }
@@ -263,6 +264,7 @@ std::string job_difference(const JobIdentity& a, const JobIdentity& b) {
     return fmt::format("{} vs {} analysis replications", a.analysis_replications, b.analysis_replications);
   }
   if (a.per_replication != b.per_replication) return "per-replication rows in one and not the other";
+  if (a.gzip_rows != b.gzip_rows) return "gzip-compressed rows (--gzip) in one and not the other";
   if (a.fingerprint != b.fingerprint) return "replication 0 comes out differently (another build of wsic?)";
   // Where the scenario files are does not change the results.
   return {};

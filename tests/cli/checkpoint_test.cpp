@@ -178,6 +178,31 @@ TEST_CASE("Checkpoint.TamperedCheckpointIsRefusedOrResumesToTheSameBytes", "[cli
   fs::remove(err);
 }
 
+TEST_CASE("Checkpoint.GzipRowsResumeToTheSameBytes", "[cli][checkpoint]") {
+  // --gzip writes the rows as one gzip member per block: a run stopped by
+  // Ctrl-C and resumed writes the uninterrupted run's bytes, and zcat reads
+  // them back to the plain run's rows.
+  const std::string gz = kArgs + " --gzip";
+  const fs::path whole = fresh_dir("ckpt-gz-whole"), stopped = fresh_dir("ckpt-gz-stopped");
+  REQUIRE(run(wsic_bin() + gz + " -o " + whole.string()) == 0);
+  const pid_t pid = spawn(wsic_bin() + gz + " --checkpoint 0.02 -o " + stopped.string());
+  REQUIRE(wait_for_progress(stopped, 2, 60.0));
+  ::kill(pid, SIGINT);
+  REQUIRE(wait_exit(pid) == 130);
+  REQUIRE(fs::exists(stopped / ".per_replication.csv.gz.partial"));
+  REQUIRE(run(wsic_bin() + " run -q --resume " + stopped.string()) == 0);
+  CHECK_FALSE(fs::exists(stopped / "per_replication.csv"));
+  REQUIRE(slurp(stopped / "per_replication.csv.gz") == slurp(whole / "per_replication.csv.gz"));
+  const fs::path plain = fresh_dir("ckpt-gz-plain-rows.csv");
+  REQUIRE(run("zcat " + (stopped / "per_replication.csv.gz").string() + " > " + plain.string()) == 0);
+  CHECK(slurp(plain) == slurp(whole_run() / "per_replication.csv"));
+  CHECK(slurp(stopped / "summary.json") ==
+        slurp(whole_run() / "summary.json"));  // the same run id: rows do not enter it
+  fs::remove_all(whole);
+  fs::remove_all(stopped);
+  fs::remove(plain);
+}
+
 TEST_CASE("Checkpoint.KilledAtRandomMomentsResumesToTheSameBytes", "[cli][checkpoint][fault]") {
   // SIGKILL at 20 moments spread over a whole run (loading, the batch, the
   // analyses, writing the results): every time, the folder is resumable,

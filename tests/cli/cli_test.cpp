@@ -398,6 +398,39 @@ TEST_CASE("Cli.CompareEarlyNationalActionIsEarlier", "[cli][compare]") {
   fs::remove_all(out);
 }
 
+TEST_CASE("Cli.GzipRowsAreThePlainRowsCompressed", "[cli][compare]") {
+  // --gzip writes per_replication.csv.gz instead of per_replication.csv, for
+  // run and compare, and zcat gives back exactly the plain file; without
+  // --per-replication it is refused.
+  for (const std::string& cmd : {std::string(" run scenarios/baseline.yaml --analysis-replications 0"),
+                                std::string(" compare scenarios/baseline.yaml scenarios/local-first.yaml")}) {
+    INFO(cmd);
+    const fs::path plain = fresh_dir("gz-plain"), packed = fresh_dir("gz-packed");
+    const std::string args = cmd + " -n 700 --per-replication -q -o ";
+    REQUIRE(run(wsic_bin() + args + plain.string()) == 0);
+    REQUIRE(run(wsic_bin() + args + packed.string() + " --gzip") == 0);
+    CHECK_FALSE(fs::exists(packed / "per_replication.csv"));
+    const std::string gz = slurp(packed / "per_replication.csv.gz");
+    REQUIRE(gz.size() > 2);
+    CHECK(static_cast<unsigned char>(gz[0]) == 0x1f);  // gzip's magic number
+    CHECK(static_cast<unsigned char>(gz[1]) == 0x8b);
+    const std::string want = slurp(plain / "per_replication.csv");
+    CHECK(gz.size() * 4 < want.size());
+    const fs::path unpacked = fresh_dir("gz-unpacked.csv");
+    REQUIRE(run("zcat " + (packed / "per_replication.csv.gz").string() + " > " + unpacked.string()) == 0);
+    CHECK(slurp(unpacked) == want);
+    fs::remove_all(plain);
+    fs::remove_all(packed);
+    fs::remove(unpacked);
+  }
+  const fs::path err = fresh_dir("gz-err.txt"), none = fresh_dir("gz-none");
+  CHECK(run(wsic_bin() + " run scenarios/baseline.yaml -n 10 --gzip -q -o " + none.string() + " 2> " + err.string()) ==
+        2);
+  CHECK(slurp(err).find("--gzip requires --per-replication") != std::string::npos);
+  fs::remove(err);
+  fs::remove_all(none);
+}
+
 TEST_CASE("Cli.ComparePerReplicationRowsHaveAScenarioColumn", "[cli][compare]") {
   const fs::path out = fresh_dir("compare-rows");
   REQUIRE(run(wsic_bin() +

@@ -61,8 +61,10 @@ TEST_CASE("Parts.RunSplitAnyWayMergesToTheSameBytes", "[cli][parts]") {
     const char* extra;
     std::size_t files;
   };
-  for (const Case c : {Case{5, " --analysis-replications 600 --per-replication", 24},
-                       Case{20131001, " --analysis-replications 0", 10}}) {
+  for (const Case c :
+       {Case{5, " --analysis-replications 600 --per-replication", 24}, Case{20131001, " --analysis-replications 0", 10},
+        // gzip members, block by block: the parts' rows concatenate to the whole run's bytes
+        Case{11, " --analysis-replications 0 --per-replication --gzip", 11}}) {
     CAPTURE(c.seed);
     const std::string args =
         " run scenarios/baseline.yaml -n 1300 -q --seed " + std::to_string(c.seed) + std::string(c.extra);
@@ -87,27 +89,31 @@ TEST_CASE("Parts.RunSplitAnyWayMergesToTheSameBytes", "[cli][parts]") {
 }
 
 TEST_CASE("Parts.CompareSplitMergesToTheSameBytes", "[cli][parts]") {
-  const std::string args =
-      " compare scenarios/baseline.yaml scenarios/early-national-action.yaml scenarios/local-first.yaml -n 1500 "
-      "--seed 9 -q --per-replication";
-  const fs::path whole = fresh_dir("cparts-whole");
-  REQUIRE(run(wsic_bin() + args + " -o " + whole.string()) == 0);
-  for (const std::uint64_t k : {2, 5}) {
-    CAPTURE(k);
-    const fs::path parts = fresh_dir("cparts");
-    const fs::path merged = fresh_dir("cparts-merged");
-    for (std::uint64_t i = 1; i <= k; ++i) {
-      REQUIRE(run(wsic_bin() + args + " --part " + std::to_string(i) + "/" + std::to_string(k) + " -o " +
-                  parts.string() + " > /dev/null") == 0);
+  for (const char* rows : {"", " --gzip"}) {
+    CAPTURE(rows);
+    const std::string args =
+        " compare scenarios/baseline.yaml scenarios/early-national-action.yaml scenarios/local-first.yaml -n 1500 "
+        "--seed 9 -q --per-replication" +
+        std::string(rows);
+    const fs::path whole = fresh_dir("cparts-whole");
+    REQUIRE(run(wsic_bin() + args + " -o " + whole.string()) == 0);
+    for (const std::uint64_t k : {2, 5}) {
+      CAPTURE(k);
+      const fs::path parts = fresh_dir("cparts");
+      const fs::path merged = fresh_dir("cparts-merged");
+      for (std::uint64_t i = 1; i <= k; ++i) {
+        REQUIRE(run(wsic_bin() + args + " --part " + std::to_string(i) + "/" + std::to_string(k) + " -o " +
+                    parts.string() + " > /dev/null") == 0);
+      }
+      REQUIRE(run(wsic_bin() + " merge -q -o " + merged.string() + parts_of(parts, k)) == 0);
+      require_same_results(whole, merged, 4);
+      REQUIRE(fs::exists(merged / (*rows ? "per_replication.csv.gz" : "per_replication.csv")));
+      REQUIRE(slurp(merged / "comparison.json") == slurp(whole / "comparison.json"));
+      fs::remove_all(parts);
+      fs::remove_all(merged);
     }
-    REQUIRE(run(wsic_bin() + " merge -q -o " + merged.string() + parts_of(parts, k)) == 0);
-    require_same_results(whole, merged, 4);
-    REQUIRE(fs::exists(merged / "per_replication.csv"));
-    REQUIRE(slurp(merged / "comparison.json") == slurp(whole / "comparison.json"));
-    fs::remove_all(parts);
-    fs::remove_all(merged);
+    fs::remove_all(whole);
   }
-  fs::remove_all(whole);
 }
 
 TEST_CASE("Parts.MissingDuplicateForeignOrDamagedPartsAreRefused", "[cli][parts]") {

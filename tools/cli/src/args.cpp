@@ -91,7 +91,11 @@ void add_run(CLI::App& parent, RunCommand& cmd, unsigned cores) {
   app->add_option("--set", run.overrides,
                   "set a number of the scenario: PATH=VALUE, e.g. schemes.ealing.readiness=1.2 (repeatable)")
       ->check(override_text());
-  app->add_flag("--per-replication", run.per_replication, "also write one row per replication and scheme");
+  CLI::Option* rows =
+      app->add_flag("--per-replication", run.per_replication, "also write one row per replication and scheme");
+  app->add_flag("--gzip", run.gzip_rows,
+                "write those rows gzip-compressed, as per_replication.csv.gz (for runs of millions of replications)")
+      ->needs(rows);
   app->add_option("--analysis-replications", run.analysis_replications,
                   "replications for barrier attribution and lever sensitivity (0: skip)")
       ->default_val(run.analysis_replications)
@@ -155,8 +159,9 @@ void add_compare(CLI::App& parent, CompareCommand& cmd, unsigned cores) {
          "--set", cmp.overrides,
          "set a number in every scenario compared: PATH=VALUE, e.g. levers.central_share.value=0.3 (repeatable)")
       ->check(override_text());
-  app->add_flag("--per-replication", cmp.per_replication,
-                "also write one row per scenario, replication and scheme (per_replication.csv)");
+  CLI::Option* rows = app->add_flag("--per-replication", cmp.per_replication,
+                                    "also write one row per scenario, replication and scheme (per_replication.csv)");
+  app->add_flag("--gzip", cmp.gzip_rows, "write those rows gzip-compressed, as per_replication.csv.gz")->needs(rows);
   app->add_flag("--force", cmp.force, "replace earlier results in the output folder");
   app->add_option("--part", cmd.part, kPartHelp)->check(part_text());
   app->add_flag("-q,--quiet", cmp.quiet, "no table");

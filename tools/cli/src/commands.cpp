@@ -97,6 +97,7 @@ experiment::JobIdentity compare_identity(const experiment::Comparison& cmp, cons
   j.replications = opt.replications;
   j.block_size = sim::kDefaultBlockSize;
   j.per_replication = opt.per_replication;
+  j.gzip_rows = opt.gzip_rows;
   const model::Model m(cmp.scenarios().front());
   j.fingerprint = experiment::run_fingerprint(cmp.scenarios().front(), m, opt.seed);
   return j;
@@ -145,7 +146,8 @@ OutputSet comparison_files(const experiment::Comparison& cmp, const experiment::
 constexpr std::string_view kCompareRowsHeader =
     "scenario,replication,scheme_id,design_start,design_end,go_live,full_coverage,barrier_strikes,critical_path,"
     "run_id\n";
-constexpr const char* kCompareRowsPartial = ".per_replication.csv.partial";
+/// The rows' file while it is being written.
+std::string rows_partial(bool gzip) { return "." + std::string(rows_file_name(gzip)) + ".partial"; }
 
 /// A comparison's block: its accumulator and, with --per-replication, the
 /// rows of its replications, written in replication order as blocks merge.
@@ -180,9 +182,12 @@ std::vector<std::string> row_leads(const experiment::Comparison& cmp, bool per_r
 class RowsFile {
  public:
   RowsFile() = default;
-  RowsFile(fs::path path, bool with_header) : path_(std::move(path)), file_(path_, true) {
-    if (with_header) file_.write(kCompareRowsHeader);
+  /// `gzip`: rows go in as gzip members (--gzip), the header too.
+  RowsFile(fs::path path, bool with_header, bool gzip) : path_(std::move(path)), file_(path_, true), gzip_(gzip) {
+    if (with_header) write_rows(kCompareRowsHeader);
   }
+  /// Rows as CSV text, compressed first with --gzip.
+  void write_rows(std::string_view rows) { file_.write(gzip_ ? gzip_member(rows) : std::string(rows)); }
   RowsFile(const RowsFile&) = delete;
   RowsFile& operator=(const RowsFile&) = delete;
   ~RowsFile() {
@@ -204,6 +209,7 @@ class RowsFile {
  private:
   fs::path path_;
   AppendFile file_;
+  bool gzip_ = false;
 };
 
 /// Runs a comparison's blocks from `red.end()` to `end_block` (the whole
@@ -221,7 +227,7 @@ void run_compare_blocks(const experiment::Comparison& cmp, const CompareOptions&
       [&](std::uint64_t index, CompareBlock& b) { replicate_into(cmp, opt.seed, index, b, leads, id); }, red,
       [&](CompareBlock& b) {
         if (rows == nullptr) return;
-        rows->file().write(b.rows);
+        rows->write_rows(b.rows);
         std::string().swap(b.rows);
       });
 }
@@ -255,7 +261,7 @@ void write_comparison(const experiment::Comparison& cmp, const experiment::Compa
   comparison_files(cmp, total, tables, opt, folder, seconds).write_to(out_dir, [&](const std::string&) {
     check_cancel("while writing the results");
   });
-  if (rows && rows->is_open()) rows->finish_as(out_dir / "per_replication.csv");
+  if (rows && rows->is_open()) rows->finish_as(out_dir / rows_file_name(opt.gzip_rows));
   // Last: its presence marks a complete comparison.
   check_cancel("while writing the results");
   const report::BatchInfo info{experiment::version(), opt.seed, opt.replications, sim::kDefaultBlockSize,
@@ -296,7 +302,8 @@ int compare_part(const experiment::Comparison& cmp, const CompareOptions& opt) {
       dir = fs::temp_directory_path(ec);
       if (ec) throw InputError(fmt::format("no temporary folder for this part's rows ({}): set TMPDIR", ec.message()));
     }
-    rows.emplace(dir / fmt::format(".{}.rows.tmp-{:06}", name, static_cast<unsigned>(::getpid()) % 1000000), false);
+    rows.emplace(dir / fmt::format(".{}.rows.tmp-{:06}", name, static_cast<unsigned>(::getpid()) % 1000000), false,
+                 opt.gzip_rows);
   }
   sim::BlockReducer<CompareBlock> red(range.first);
   try {
@@ -355,7 +362,7 @@ int compare_scenarios(const CompareOptions& opt) {
   if (tty) spec.progress = draw_progress;
   const auto t0 = std::chrono::steady_clock::now();
   std::optional<RowsFile> rows;
-  if (opt.per_replication) rows.emplace(out_dir / kCompareRowsPartial, true);
+  if (opt.per_replication) rows.emplace(out_dir / rows_partial(opt.gzip_rows), true, opt.gzip_rows);
   sim::BlockReducer<CompareBlock> red;
   try {
     run_compare_blocks(cmp, opt, spec, sim::block_count(opt.replications, sim::kDefaultBlockSize),
@@ -404,8 +411,9 @@ int compare_merged(const std::vector<const PartInput*>& parts, const experiment:
   const OutputFolder out(out_dir, "comparison.json", opt.force);
   const experiment::CompareAcc shape = cmp.empty();
   opt.per_replication = j.per_replication;
+  opt.gzip_rows = j.gzip_rows;
   std::optional<RowsFile> rows;
-  if (opt.per_replication) rows.emplace(out_dir / kCompareRowsPartial, true);
+  if (opt.per_replication) rows.emplace(out_dir / rows_partial(opt.gzip_rows), true, opt.gzip_rows);
   sim::BlockReducer<experiment::CompareAcc> red;
   double longest = 0.0;
   for (const PartInput* in : parts) {

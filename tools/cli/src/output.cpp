@@ -2,11 +2,14 @@
 
 #include <fmt/format.h>
 
+#include <zlib.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <string>
 
 #include "wsic/model/scenario.hpp"
+#include "wsic/sim/error.hpp"
 
 namespace wsic::cli {
 
@@ -56,6 +59,24 @@ std::string replication_rows(const model::Scenario& sc, std::string_view lead, s
                         day(so.design_end), day(so.go_live), day(so.full_coverage), so.strikes, critical, run_id);
   }
   return rows;
+}
+
+std::string gzip_member(std::string_view text) {
+  z_stream z{};
+  // windowBits 15 + 16: a gzip header and trailer around the deflate stream.
+  if (deflateInit2(&z, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+    throw InternalError("zlib could not start a gzip stream");
+  std::string out(deflateBound(&z, static_cast<uLong>(text.size())) + 32, '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
+  z.avail_in = static_cast<uInt>(text.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  const int rc = deflate(&z, Z_FINISH);
+  const std::size_t written = out.size() - z.avail_out;
+  deflateEnd(&z);
+  if (rc != Z_STREAM_END) throw InternalError("zlib could not compress a block of rows");
+  out.resize(written);
+  return out;
 }
 
 std::string with_run_id(std::string_view csv, std::string_view id) {

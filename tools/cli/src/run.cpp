@@ -51,8 +51,6 @@ using report::RunFacts;
 
 namespace {
 
-constexpr const char* kRowsPartial = ".per_replication.csv.partial";
-constexpr const char* kRowsFinal = "per_replication.csv";
 constexpr std::string_view kRowsHeader =
     "replication,scheme_id,design_start,design_end,go_live,full_coverage,barrier_strikes,critical_path,run_id\n";
 
@@ -91,6 +89,7 @@ RunOptions options_from(const Checkpoint& c, const RunOptions& given) {
   opt.milestones = c.run.milestones;
   opt.overrides = c.run.overrides;
   opt.per_replication = c.run.per_replication;
+  opt.gzip_rows = c.run.gzip_rows;
   opt.analysis_replications = c.run.analysis_replications;
   opt.checkpoint_seconds = c.run.checkpoint_seconds;
   opt.out = *given.resume;
@@ -192,10 +191,10 @@ class RunJob {
           rows_.truncate(saved_rows_.bytes, saved_rows_.hash);
         } else {
           rows_.close();
-          fs::remove(out_dir_ / kRowsPartial, ec);
+          fs::remove(out_dir_ / rows_partial(), ec);
         }
       } catch (const std::exception&) {
-        fs::remove(out_dir_ / kRowsPartial, ec);
+        fs::remove(out_dir_ / rows_partial(), ec);
       }
     }
   }
@@ -221,6 +220,13 @@ class RunJob {
     if (cancelled()) throw Interrupted(during, done(), opt_.replications);
   }
   bool checkpointing() const noexcept { return opt_.checkpoint_seconds > 0; }
+  /// The per-replication rows' file, and its name while it is being written.
+  std::string rows_final() const { return rows_file_name(opt_.gzip_rows); }
+  std::string rows_partial() const { return "." + rows_final() + ".partial"; }
+  /// Rows (or their header) as they go into the file: a gzip member with --gzip.
+  std::string encode_rows(std::string_view rows) const {
+    return opt_.gzip_rows ? gzip_member(rows) : std::string(rows);
+  }
   Block empty_block() const { return Block{model::Outcomes(sc_, main_resampled()), {}}; }
   /// The main batch keeps bootstrap resamples when it is also the analyses' base.
   bool main_resampled() const noexcept { return analysis_n_ > 0 && analysis_n_ == opt_.replications; }
@@ -237,6 +243,7 @@ class RunJob {
                        sim::kDefaultBlockSize,
                        opt_.analysis_replications,
                        opt_.per_replication,
+                       opt_.gzip_rows,
                        opt_.checkpoint_seconds,
                        checkpointing() || resumed_ ? experiment::run_fingerprint(sc_, model_, opt_.seed) : 0};
   }
@@ -273,17 +280,17 @@ class RunJob {
   }
 
   void open_rows() {
-    const fs::path partial = out_dir_ / kRowsPartial;
+    const fs::path partial = out_dir_ / rows_partial();
     if (!resumed_) {
       rows_ = AppendFile(partial, true);
-      rows_.write(kRowsHeader);
+      rows_.write(encode_rows(kRowsHeader));
       return;
     }
     // The rows are the checkpoint's prefix of the partial file, or of the
     // finished file if a kill came after it was renamed.
     std::error_code ec;
-    if (!fs::exists(partial, ec) && file_prefix_matches(out_dir_ / kRowsFinal, resumed_->rows)) {
-      fs::rename(out_dir_ / kRowsFinal, partial, ec);
+    if (!fs::exists(partial, ec) && file_prefix_matches(out_dir_ / rows_final(), resumed_->rows)) {
+      fs::rename(out_dir_ / rows_final(), partial, ec);
     }
     if (!file_prefix_matches(partial, resumed_->rows)) {
       throw InputError(
@@ -326,7 +333,7 @@ class RunJob {
   /// A finished block's rows, written in replication order.
   void write_rows(Block& b) {
     if (!opt_.per_replication) return;
-    rows_.write(b.rows);
+    rows_.write(encode_rows(b.rows));
     std::string().swap(b.rows);
   }
 
@@ -413,6 +420,7 @@ class RunJob {
     j.block_size = sim::kDefaultBlockSize;
     j.analysis_replications = opt_.analysis_replications;
     j.per_replication = opt_.per_replication;
+    j.gzip_rows = opt_.gzip_rows;
     j.fingerprint = experiment::run_fingerprint(sc_, model_, opt_.seed);
     return j;
   }
@@ -790,7 +798,7 @@ class RunJob {
     add("report_data.json", data.dump(2) + "\n");
     for (auto& [name, content] : report::render_report(nlohmann::json::parse(data.dump())))
       add(name, name.ends_with(".csv") ? with_run_id(content, run_id_) : std::move(content));
-    for (const char* reserved : {"summary.json", kRowsFinal, kCheckpointFile}) {
+    for (const char* reserved : {"summary.json", rows_final().c_str(), kCheckpointFile}) {
       if (files.contains(reserved)) throw InternalError(fmt::format("an output of the run is named {}", reserved));
     }
     return files;
@@ -804,7 +812,7 @@ class RunJob {
     });
     if (rows_.is_open()) {
       rows_.close();
-      fs::rename(out_dir_ / kRowsPartial, out_dir_ / kRowsFinal);
+      fs::rename(out_dir_ / rows_partial(), out_dir_ / rows_final());
     }
     // Last: its presence marks a complete set of results.
     check_cancel("while writing the results");
@@ -925,6 +933,7 @@ int merge_run(const std::vector<const PartInput*>& parts, const Part& first, con
     opt.milestones = j.milestones;
     opt.overrides = j.overrides;
     opt.per_replication = j.per_replication;
+    opt.gzip_rows = j.gzip_rows;
     opt.analysis_replications = j.analysis_replications;
     opt.out = mo.out;
     opt.force = mo.force;

@@ -14,6 +14,7 @@
 #include "wsic/model/outcomes.hpp"
 #include "wsic/model/scenario.hpp"
 #include "wsic/sim/error.hpp"
+#include "wsic/sim/serial.hpp"
 
 namespace wsic::experiment {
 
@@ -42,6 +43,7 @@ struct RunIdentity {
   std::uint64_t block_size = 0;
   std::uint64_t analysis_replications = 0;
   bool per_replication = false;
+  bool gzip_rows = false;  ///< the rows as gzip members (--gzip)
   double checkpoint_seconds = 0.0;
   /// Checksum of replication 0's outcome with this seed: binds the
   /// checkpoint to the seed and to the model's code, not only its version.
@@ -57,6 +59,13 @@ struct Checkpoint {
 };
 
 inline constexpr const char* kCheckpointFile = "checkpoint.wsic";
+
+/// How the per-replication rows are written, as one byte in checkpoints and
+/// part files: 0 none, 1 plain CSV, 2 gzip members.
+inline std::uint8_t rows_format(bool per_replication, bool gzip) { return per_replication ? (gzip ? 2 : 1) : 0; }
+/// Reads that byte back as (per_replication, gzip); throws sim::SerialError
+/// on any other value.
+std::pair<bool, bool> read_rows_format(sim::ByteReader& r);
 
 /// The bytes of a checkpoint: a tagged, versioned body and a checksum over it.
 std::string encode_checkpoint(const Checkpoint& c);

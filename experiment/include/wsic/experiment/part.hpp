@@ -54,6 +54,7 @@ struct JobIdentity {
   std::uint64_t block_size = 0;
   std::uint64_t analysis_replications = 0;
   bool per_replication = false;
+  bool gzip_rows = false;  ///< the per-replication rows as gzip members (--gzip)
   /// Checksum of replication 0's outcome of the first scenario with this
   /// seed: binds the parts to the model's code, not only the version.
   std::uint64_t fingerprint = 0;

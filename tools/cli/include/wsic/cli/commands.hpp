@@ -23,6 +23,7 @@ struct CompareOptions {
   unsigned threads = 0;
   std::vector<std::string> overrides;        ///< --set PATH=VALUE, applied to every scenario in order
   bool per_replication = false;              ///< also write one row per scenario, replication and scheme
+  bool gzip_rows = false;                    ///< those rows gzip-compressed (per_replication.csv.gz)
   std::optional<std::filesystem::path> out;  ///< default results/compare-<base>-<whatif...>/
   bool force = false;
   bool progress = true;

@@ -40,7 +40,8 @@ struct RunOptions {
   std::vector<std::string> milestones;       ///< extra ISO dates
   std::vector<std::string> overrides;        ///< --set PATH=VALUE, applied in order
   bool per_replication = false;
-  bool force = false;  ///< replace earlier results in the output folder
+  bool gzip_rows = false;  ///< the per-replication rows gzip-compressed (per_replication.csv.gz)
+  bool force = false;      ///< replace earlier results in the output folder
   /// Save the merged state this often (seconds; 0: never), so an interrupted
   /// or killed run can be continued with `resume`.
   double checkpoint_seconds = 0.0;
