@@ -204,6 +204,76 @@ TEST_CASE("Model.HazardStrikesAtItsRate", "[model]") {
   REQUIRE(capped.barrier_hits[0] <= 6);
 }
 
+TEST_CASE("Model.LeverFormsScaleTheNumbersTheyReach", "[model]") {
+  // Inside a simulation, a lever reaches a barrier's numbers through its
+  // form: a hazard rate of 0.004 a day x lever^2 (power form) and an
+  // on-start probability of 0.8 x (1 - lever) (complement form). The mean
+  // strikes over 400 replications lie within four standard errors of what
+  // the form gives at each setting (Poisson for the hazard, binomial for the
+  // on-start draw, two schemes each); a complement of 1 never strikes.
+  Scenario sc = tiny();
+  Lever pace;
+  pace.id = "pace";
+  pace.value = 1.0;
+  pace.low = 0.5;
+  pace.high = 2.0;
+  Lever calm;
+  calm.id = "calm";
+  calm.value = 0.0;
+  calm.low = 0.0;
+  calm.high = 1.0;
+  sc.levers = {pace, calm};
+  Barrier hz;
+  hz.id = "hazard";
+  hz.scope = Barrier::Scope::kLocal;
+  hz.trigger = Barrier::Trigger::kHazard;
+  hz.rate_per_day = Scaled{0.004, 0, Scaled::Form::kPower, 2.0};
+  hz.max_occurrences = 100;
+  hz.targets = {0};
+  hz.effect = Barrier::Effect::kDelay;
+  hz.duration = Fixed{1.0};
+  Barrier once;
+  once.id = "once";
+  once.scope = Barrier::Scope::kLocal;
+  once.trigger = Barrier::Trigger::kOnStart;
+  once.probability = Scaled{0.8, 1, Scaled::Form::kComplement, 1.0};
+  once.targets = {1};
+  once.effect = Barrier::Effect::kDelay;
+  once.duration = Fixed{5.0};
+  sc.barriers = {hz, once};
+  constexpr int kReps = 400;
+  const auto mean_hits = [&](const Scenario& s, std::size_t b) {
+    const Model m(s);
+    double sum = 0.0;
+    for (int i = 0; i < kReps; ++i) {
+      ReplicationOutcome out;
+      m.simulate(21, static_cast<std::uint64_t>(i), out);
+      sum += out.barrier_hits[b];
+    }
+    return sum / kReps;
+  };
+  for (const double v : {0.5, 1.0, 2.0}) {
+    Scenario s = sc;
+    s.levers[0].value = v;
+    const double want = 2.0 * 0.004 * v * v * s.horizon_day;  // two schemes
+    const double got = mean_hits(s, 0);
+    INFO("pace " << v << ": " << got << " strikes, expected " << want);
+    CHECK(std::abs(got - want) < 4.0 * std::sqrt(want / kReps));
+  }
+  for (const double v : {0.0, 0.75, 1.0}) {
+    Scenario s = sc;
+    s.levers[1].value = v;
+    const double p = 0.8 * (1.0 - v);
+    const double got = mean_hits(s, 1);
+    INFO("calm " << v << ": " << got << " strikes, expected " << 2 * p);
+    if (p == 0.0) {
+      CHECK(got == 0.0);
+    } else {
+      CHECK(std::abs(got - 2.0 * p) < 4.0 * std::sqrt(2.0 * p * (1.0 - p) / kReps));
+    }
+  }
+}
+
 TEST_CASE("Model.NationalBarriersStrikeEverySchemeOrNone", "[model]") {
   // With probability 0.5, on b's start: a national barrier is one draw for
   // the programme (both schemes or neither); a local one draws per scheme.
