@@ -1917,8 +1917,10 @@ std::string quantile_table(const json& data) {
   if (rows.empty()) return table_not_shown("quantile table", "the input has no quantiles");
   std::string s = table_start("quantiles",
                               "Go-live dates: percentiles across replications. The spread from P10 to P90 is the "
-                              "forecast's uncertainty; the small interval under each date is simulation (Monte "
-                              "Carlo) error, how far that percentile could move with more replications "
+                              "forecast's uncertainty from the programme's chance events, with the scenario's "
+                              "numbers held as given (uncertainty about those numbers is not in it); the small "
+                              "interval under each date is simulation (Monte Carlo) error, how far that percentile "
+                              "could move with more replications "
                               "(\xE2\x80\x9C"
                               "after horizon\xE2\x80\x9D: not reached within the simulated period)",
                               column_head("Scheme or milestone") + column_head("P10") + column_head("P50 (median)") +
@@ -2420,7 +2422,10 @@ std::string experimentation_section(const json& data) {
   e += paragraph(
       "Percentile dates carry 95% intervals from order statistics (exact for any distribution); shifts between "
       "scenarios or variants carry 95% intervals from a paired Poisson bootstrap of 200 resamples; means carry "
-      "intervals from their standard error. All are simulation error, not forecast uncertainty.");
+      "intervals from their standard error. All are simulation error, not forecast uncertainty. The forecast's "
+      "spread comes from the chance events the model draws (durations, barriers, workarounds) with every number of "
+      "the scenario held as given: it does not include uncertainty about those numbers, which calibration has not "
+      "yet estimated.");
   e += compare ? paragraph(
                      "Every scenario compared runs the same replication indices with the same seed (common "
                      "random numbers), so each what-if's differences from the base are paired, future by future.")
