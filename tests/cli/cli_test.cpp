@@ -403,7 +403,7 @@ TEST_CASE("Cli.GzipRowsAreThePlainRowsCompressed", "[cli][compare]") {
   // run and compare, and zcat gives back exactly the plain file; without
   // --per-replication it is refused.
   for (const std::string& cmd : {std::string(" run scenarios/baseline.yaml --analysis-replications 0"),
-                                std::string(" compare scenarios/baseline.yaml scenarios/local-first.yaml")}) {
+                                 std::string(" compare scenarios/baseline.yaml scenarios/local-first.yaml")}) {
     INFO(cmd);
     const fs::path plain = fresh_dir("gz-plain"), packed = fresh_dir("gz-packed");
     const std::string args = cmd + " -n 700 --per-replication -q -o ";
