@@ -798,7 +798,8 @@ class RunJob {
     add("report_data.json", data.dump(2) + "\n");
     for (auto& [name, content] : report::render_report(nlohmann::json::parse(data.dump())))
       add(name, name.ends_with(".csv") ? with_run_id(content, run_id_) : std::move(content));
-    for (const char* reserved : {"summary.json", rows_final().c_str(), kCheckpointFile}) {
+    const std::string rows = rows_final();  // named: a temporary's c_str() would dangle in the loop
+    for (const char* reserved : {"summary.json", rows.c_str(), kCheckpointFile}) {
       if (files.contains(reserved)) throw InternalError(fmt::format("an output of the run is named {}", reserved));
     }
     return files;
