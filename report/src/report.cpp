@@ -451,6 +451,19 @@ std::string cdf_path(const Scale& x, const Scale& y, const std::vector<std::opti
   return path.data();
 }
 
+/// The axes of an S-curve chart: dates from `dmin` to `dmax` across, a
+/// probability from 0 to 100% up (titled `y_title`), in the usual frame.
+std::pair<Scale, Scale> probability_axes(Document& doc, int dmin, int dmax, const std::string& y_title) {
+  const Frame f{64, 56, 700, 300};
+  const Scale x{static_cast<double>(dmin), static_cast<double>(dmax), f.left, f.right};
+  const Scale y{0, 1, f.bottom, f.top};
+  std::vector<svg::Tick> yt;
+  for (int k = 0; k <= 5; ++k) yt.push_back({k * 0.2, std::to_string(k * 20), true});
+  y_axis(doc, f, y, yt, "%", y_title);
+  date_axis(doc, f, x, dmin, dmax, "Date");
+  return {x, y};
+}
+
 /// Draws one series' S-curve and adds its legend entry; returns its CSV rows.
 std::string s_curve(Document& doc, const Scale& x, const Scale& y, const std::vector<std::optional<int>>& days,
                     const json& s, SeriesStyles& styles, std::vector<LegendItem>& items) {
@@ -487,13 +500,7 @@ Chart s_curves_chart(const json& data) {
       name, kWidth, height, title,
       "Line chart: for each scheme and for the programme, the probability (0-100%) of being live by each date.");
   chart_title(doc, title, "Share of replications in which each scheme (and the programme) is live by the date");
-  const Frame f{64, 56, 700, 300};
-  const Scale x{static_cast<double>(dmin), static_cast<double>(dmax), f.left, f.right};
-  const Scale y{0, 1, f.bottom, f.top};
-  std::vector<svg::Tick> yt;
-  for (int k = 0; k <= 5; ++k) yt.push_back({k * 0.2, std::to_string(k * 20), true});
-  y_axis(doc, f, y, yt, "%", "Probability of being live (%)");
-  date_axis(doc, f, x, dmin, dmax, "Date");
+  const auto [x, y] = probability_axes(doc, dmin, dmax, "Probability of being live (%)");
 
   std::string csv = "series_id,series_name,group,date,cumulative_probability\n";
   std::vector<LegendItem> items;
@@ -1763,13 +1770,7 @@ Chart comparison_s_curves_chart(const json& data) {
                "that the first scheme is live (dashed) by each date.");
   chart_title(doc, title,
               "Share of replications with all schemes live (solid) and the first live (dashed) by the date");
-  const Frame f{64, 56, 700, 300};
-  const Scale x{static_cast<double>(dmin), static_cast<double>(dmax), f.left, f.right};
-  const Scale y{0, 1, f.bottom, f.top};
-  std::vector<svg::Tick> yt;
-  for (int k = 0; k <= 5; ++k) yt.push_back({k * 0.2, std::to_string(k * 20), true});
-  y_axis(doc, f, y, yt, "%", "Probability (%)");
-  date_axis(doc, f, x, dmin, dmax, "Date");
+  const auto [x, y] = probability_axes(doc, dmin, dmax, "Probability (%)");
   std::string csv = "scenario,series_id,series_name,date,cumulative_probability\n";
   std::vector<LegendItem> items;
   for (std::size_t k = 0; k < curves.size(); ++k) {

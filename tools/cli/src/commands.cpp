@@ -109,12 +109,11 @@ std::string compare_run_id(const experiment::Comparison& cmp, const CompareOptio
 }
 
 /// The files of a finished comparison but comparison.json, which is written
-/// last.
+/// last; `id` is its run id.
 OutputSet comparison_files(const experiment::Comparison& cmp, const experiment::CompareAcc& total,
                            const report::CompareTables& tables, const CompareOptions& opt, const std::string& title,
-                           double seconds) {
+                           double seconds, const std::string& id) {
   const model::Scenario& base = cmp.scenarios().front();
-  const std::string id = compare_run_id(cmp, opt);
   OutputSet files;
   const report::RunFacts facts{experiment::version(),
                                opt.seed,
@@ -258,14 +257,14 @@ void write_comparison(const experiment::Comparison& cmp, const experiment::Compa
   };
   const auto& scenarios = cmp.scenarios();
   const report::CompareTables tables = report::compare_tables(scenarios, cmp.series(), total);
-  comparison_files(cmp, total, tables, opt, folder, seconds).write_to(out_dir, [&](const std::string&) {
+  const std::string id = compare_run_id(cmp, opt);  // one replication simulated: worked out once
+  comparison_files(cmp, total, tables, opt, folder, seconds, id).write_to(out_dir, [&](const std::string&) {
     check_cancel("while writing the results");
   });
   if (rows && rows->is_open()) rows->finish_as(out_dir / rows_file_name(opt.gzip_rows));
   // Last: its presence marks a complete comparison.
   check_cancel("while writing the results");
-  const report::BatchInfo info{experiment::version(), opt.seed, opt.replications, sim::kDefaultBlockSize,
-                               compare_run_id(cmp, opt)};
+  const report::BatchInfo info{experiment::version(), opt.seed, opt.replications, sim::kDefaultBlockSize, id};
   write_file_atomic(out_dir / "comparison.json",
                     report::comparison_json(info, scenarios, cmp.epoch(), tables, total).dump(2) + "\n");
   if (!opt.quiet) {
