@@ -364,4 +364,18 @@ void ParameterSpace::set(Scenario& sc, std::size_t i, double value) const {
   }
 }
 
+std::string ParameterSpace::text(const Scenario& sc, std::size_t i, double value) const {
+  const Parameter& p = parameters_.at(i);
+  switch (p.unit) {
+    case Unit::kDays:
+      return fmt::format("{} days", value);
+    case Unit::kDay:
+      return model::iso_day(sc, static_cast<int>(std::lround(value)));
+    case Unit::kCount:
+    case Unit::kNumber:
+      break;
+  }
+  return fmt::format("{}", value);
+}
+
 }  // namespace wsic::scenario

@@ -38,6 +38,10 @@ int main(int argc, char** argv) {
   add_compare(app, compare, cores);
   MergeCommand merge;
   add_merge(app, merge);
+  SweepCommand sweep;
+  add_sweep(app, sweep, cores);
+  SensitivityCommand sensitivity;
+  add_sensitivity(app, sensitivity, cores);
 
   try {
     app.parse(argc, argv);
@@ -57,6 +61,14 @@ int main(int argc, char** argv) {
     if (*merge.app) {
       complete_merge(merge, &g_cancel);
       return merge_command(merge.options);
+    }
+    if (*sweep.app) {
+      complete_sweep(sweep, &g_cancel);
+      return sweep_command(sweep.options);
+    }
+    if (*sensitivity.app) {
+      complete_sensitivity(sensitivity, &g_cancel);
+      return sensitivity_command(sensitivity.options);
     }
     if (*compare.app) {
       if (const auto bad = complete_compare(compare, &g_cancel)) return *bad;

@@ -187,4 +187,69 @@ void complete_merge(MergeCommand& cmd, const std::atomic<bool>* cancel) {
   cmd.options.cancel = cancel;
 }
 
+namespace {
+/// The options every research command takes: seed, threads, --set, the
+/// output folder, --force and --quiet.
+template <class Options>
+void add_research_common(CLI::App& app, Options& o, std::string& out, unsigned cores, const char* default_out) {
+  const std::string cores_note = fmt::format(" (this machine has {} cores; more threads would not help)", cores);
+  app.add_option("--seed", o.seed, "master random seed")->default_val(o.seed)->check(whole_number(0, kMaxSeed));
+  app.add_option("--threads", o.threads, "worker threads (0: all cores)")
+      ->default_val(0)
+      ->check(whole_number(0, cores, cores_note));
+  app.add_option("--set", o.overrides, "set a number of the scenario first: PATH=VALUE (repeatable)")
+      ->check(override_text());
+  app.add_option("-o,--out", out, fmt::format("output folder (default {})", default_out));
+  app.add_flag("--force", o.force, "replace earlier results in the output folder");
+  app.add_flag("-q,--quiet", o.quiet, "no table");
+}
+}  // namespace
+
+void add_sweep(CLI::App& parent, SweepCommand& cmd, unsigned cores) {
+  auto* app = cmd.app = parent.add_subcommand(
+      "sweep", "run the scenario over a grid of one or two of its numbers, with common random numbers");
+  SweepOptions& o = cmd.options;
+  app->add_option("scenario", o.scenario, "scenario file (YAML)")->required();
+  app->add_option("--vary", o.vary,
+                  "a number to sweep: PATH=FROM:TO:STEPS (e.g. levers.central_share.value=0.3:0.7:5) or "
+                  "PATH=V1,V2,... (once for a line, twice for a grid)")
+      ->required()
+      ->expected(1, 2);
+  app->add_option("-n,--replications", o.replications, "replications per point")
+      ->default_val(o.replications)
+      ->check(whole_number(1, experiment::kMaxReplications));
+  add_research_common(*app, o, cmd.out, cores, "results/sweep-<name>-<paths>/");
+}
+
+void add_sensitivity(CLI::App& parent, SensitivityCommand& cmd, unsigned cores) {
+  auto* app = cmd.app =
+      parent.add_subcommand("sensitivity", "Sobol indices: which of the scenario's numbers matter, alone and together");
+  SensitivityOptions& o = cmd.options;
+  app->add_option("scenario", o.scenario, "scenario file (YAML)")->required();
+  app->add_option("--problem", cmd.problem, "a problem file: the parameters and their distributions (YAML)");
+  app->add_option("--param", o.params, "a parameter sampled uniformly: PATH=LOW:HIGH (repeatable)");
+  app->add_option("-N,--base-samples", o.base_samples, "Saltelli's base sample size N (a power of two is best)")
+      ->default_val(o.base_samples)
+      ->check(whole_number(2, 1u << 24));
+  app->add_option("-n,--replications", o.replications, "replications per sample point, the same at every point")
+      ->default_val(o.replications)
+      ->check(whole_number(1, 1'000'000));
+  app->add_flag("--second-order", o.second_order, "also the second-order indices (N x (2D + 2) points)");
+  app->add_option("--resamples", o.resamples, "bootstrap resamples for the intervals")
+      ->default_val(o.resamples)
+      ->check(whole_number(2, 100'000));
+  add_research_common(*app, o, cmd.out, cores, "results/sensitivity-<name>/");
+}
+
+void complete_sweep(SweepCommand& cmd, const std::atomic<bool>* cancel) {
+  if (!cmd.out.empty()) cmd.options.out = cmd.out;
+  cmd.options.cancel = cancel;
+}
+
+void complete_sensitivity(SensitivityCommand& cmd, const std::atomic<bool>* cancel) {
+  if (!cmd.out.empty()) cmd.options.out = cmd.out;
+  if (!cmd.problem.empty()) cmd.options.problem = cmd.problem;
+  cmd.options.cancel = cancel;
+}
+
 }  // namespace wsic::cli

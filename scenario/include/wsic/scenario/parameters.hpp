@@ -63,6 +63,11 @@ class ParameterSpace {
   /// Checks that involve other values (a lever's value within its low and
   /// high, a scaled value at every setting of its lever) are the loader's.
   void set(model::Scenario& sc, std::size_t i, double value) const;
+  /// `value` of parameter `i` written as the scenario file (and `--set`)
+  /// would write it: "0.35", "120 days", "2015-04-01" (a date is rounded to
+  /// the nearest day of `sc`'s calendar), "3"; the shortest text that reads
+  /// back as the same number.
+  std::string text(const model::Scenario& sc, std::size_t i, double value) const;
 
  private:
   struct Target;

@@ -9,6 +9,7 @@
 
 #include "wsic/cli/commands.hpp"
 #include "wsic/cli/parts.hpp"
+#include "wsic/cli/research.hpp"
 #include "wsic/cli/run.hpp"
 
 namespace CLI {
@@ -38,10 +39,25 @@ struct MergeCommand {
   std::string out;
 };
 
+struct SweepCommand {
+  CLI::App* app = nullptr;
+  SweepOptions options;
+  std::string out;
+};
+
+struct SensitivityCommand {
+  CLI::App* app = nullptr;
+  SensitivityOptions options;
+  std::string out;
+  std::string problem;
+};
+
 /// Adds the subcommands to `parent`; `cores` bounds --threads.
 void add_run(CLI::App& parent, RunCommand& cmd, unsigned cores);
 void add_compare(CLI::App& parent, CompareCommand& cmd, unsigned cores);
 void add_merge(CLI::App& parent, MergeCommand& cmd);
+void add_sweep(CLI::App& parent, SweepCommand& cmd, unsigned cores);
+void add_sensitivity(CLI::App& parent, SensitivityCommand& cmd, unsigned cores);
 
 /// After parsing: checks the options that depend on each other and fills in
 /// the rest of `cmd.options`; returns an exit code (having printed why) when
@@ -49,5 +65,7 @@ void add_merge(CLI::App& parent, MergeCommand& cmd);
 std::optional<int> complete_run(RunCommand& cmd, const std::atomic<bool>* cancel);
 std::optional<int> complete_compare(CompareCommand& cmd, const std::atomic<bool>* cancel);
 void complete_merge(MergeCommand& cmd, const std::atomic<bool>* cancel);
+void complete_sweep(SweepCommand& cmd, const std::atomic<bool>* cancel);
+void complete_sensitivity(SensitivityCommand& cmd, const std::atomic<bool>* cancel);
 
 }  // namespace wsic::cli

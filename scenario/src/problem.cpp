@@ -1,0 +1,326 @@
+#include "wsic/scenario/problem.hpp"
+
+#include <fmt/format.h>
+#include <yaml-cpp/yaml.h>
+
+#include <cmath>
+#include <fstream>
+#include <optional>
+#include <sstream>
+
+namespace wsic::scenario {
+
+namespace {
+
+constexpr std::size_t kMaxProblemBytes = 1u << 20;
+constexpr std::size_t kMaxProblemParameters = 64;
+
+struct Sink {
+  std::string file;
+  std::vector<Diagnostic> problems;
+  void error(int line, int column, std::string key, std::string message) {
+    problems.push_back({file, line, column, std::move(key), std::move(message)});
+  }
+  void error(const YAML::Node& n, std::string key, std::string message) {
+    const YAML::Mark m = n.Mark();
+    error(m.line + 1, m.column + 1, std::move(key), std::move(message));
+  }
+};
+
+std::optional<ProblemValue> scalar(const YAML::Node& n, const std::string& key, Sink& sink) {
+  if (!n.IsScalar() || n.Scalar().empty()) {
+    sink.error(n, key, "expected a value written as the scenario file writes it (0.3, 4 months, 2015-04-01)");
+    return std::nullopt;
+  }
+  const YAML::Mark m = n.Mark();
+  return ProblemValue{n.Scalar(), m.line + 1, m.column + 1};
+}
+
+ProblemEntry entry(const YAML::Node& item, std::size_t k, Sink& sink) {
+  ProblemEntry e;
+  const std::string at = fmt::format("parameters[{}]", k);
+  const YAML::Mark im = item.Mark();
+  e.line = im.line + 1;
+  e.column = im.column + 1;
+  if (!item.IsMap()) {
+    sink.error(item, at, "expected a map with path: and range: (or dist: and its values)");
+    return e;
+  }
+  static const std::vector<std::string> known = {"path", "dist", "range", "mode", "mean", "sd"};
+  for (const auto& kv : item) {
+    const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : std::string();
+    if (std::find(known.begin(), known.end(), key) == known.end()) {
+      sink.error(kv.first, at, fmt::format("unknown key '{}'; expected path, dist, range, mode, mean or sd", key));
+    }
+  }
+  if (const YAML::Node p = item["path"]; p && p.IsScalar() && !p.Scalar().empty()) {
+    e.path = p.Scalar();
+    e.line = p.Mark().line + 1;
+    e.column = p.Mark().column + 1;
+  } else {
+    sink.error(item, at + ".path", "path: is missing: name a number of the scenario, e.g. schemes.ealing.readiness");
+  }
+  e.dist = "uniform";
+  if (const YAML::Node d = item["dist"]) {
+    if (!d.IsScalar() || (d.Scalar() != "uniform" && d.Scalar() != "triangular" && d.Scalar() != "normal")) {
+      sink.error(d, at + ".dist", "expected uniform, triangular or normal");
+    } else {
+      e.dist = d.Scalar();
+    }
+  }
+  const auto need = [&](const char* key, ProblemValue& into) {
+    const YAML::Node v = item[key];
+    if (!v) {
+      sink.error(item, at, fmt::format("{} needs {}:", e.dist, key));
+      return;
+    }
+    if (auto s = scalar(v, at + "." + key, sink)) into = *s;
+  };
+  const auto refuse = [&](const char* key) {
+    if (const YAML::Node v = item[key]) sink.error(v, at + "." + key, fmt::format("{} takes no {}:", e.dist, key));
+  };
+  if (e.dist == "normal") {
+    need("mean", e.mean);
+    need("sd", e.sd);
+    refuse("range");
+    refuse("mode");
+    return e;
+  }
+  refuse("mean");
+  refuse("sd");
+  if (e.dist == "uniform") refuse("mode");
+  const YAML::Node r = item["range"];
+  if (!r) {
+    sink.error(item, at, "range: is missing: give [LOW, HIGH]");
+  } else if (!r.IsSequence() || r.size() != 2) {
+    sink.error(r, at + ".range", "expected [LOW, HIGH], two values");
+  } else {
+    if (auto s = scalar(r[0], at + ".range[0]", sink)) e.low = *s;
+    if (auto s = scalar(r[1], at + ".range[1]", sink)) e.high = *s;
+  }
+  if (e.dist == "triangular") need("mode", e.mode);
+  return e;
+}
+
+}  // namespace
+
+Problem load_problem(const std::filesystem::path& file) {
+  Problem p;
+  p.file = file.string();
+  Sink sink{p.file, {}};
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(file, ec);
+  if (ec) {
+    sink.error(0, 0, "", fmt::format("cannot read the problem file: {}", ec.message()));
+    throw ScenarioError(std::move(sink.problems));
+  }
+  if (size > kMaxProblemBytes) {
+    sink.error(0, 0, "", fmt::format("the problem file is {} bytes; at most {} are read", size, kMaxProblemBytes));
+    throw ScenarioError(std::move(sink.problems));
+  }
+  std::ifstream in(file, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  YAML::Node doc;
+  try {
+    doc = YAML::Load(text.str());
+  } catch (const YAML::Exception& e) {
+    sink.error(e.mark.line + 1, e.mark.column + 1, "", "not valid YAML: " + e.msg);
+    throw ScenarioError(std::move(sink.problems));
+  }
+  if (!doc.IsMap() || !doc["parameters"]) {
+    sink.error(1, 1, "", "expected a map with parameters: (a list of the parameters to vary)");
+    throw ScenarioError(std::move(sink.problems));
+  }
+  for (const auto& kv : doc) {
+    if (!kv.first.IsScalar() || kv.first.Scalar() != "parameters") {
+      sink.error(kv.first, "", "unknown key; the file holds parameters: only");
+    }
+  }
+  const YAML::Node list = doc["parameters"];
+  if (!list.IsSequence() || list.size() == 0) {
+    sink.error(list, "parameters", "expected a list of at least one parameter");
+  } else if (list.size() > kMaxProblemParameters) {
+    sink.error(list, "parameters", fmt::format("{} parameters: at most {}", list.size(), kMaxProblemParameters));
+  } else {
+    for (std::size_t k = 0; k < list.size(); ++k) p.entries.push_back(entry(list[k], k, sink));
+  }
+  if (!sink.problems.empty()) throw ScenarioError(std::move(sink.problems));
+  return p;
+}
+
+ProblemEntry parse_param(const std::string& text, int n) {
+  ProblemEntry e;
+  e.dist = "uniform";
+  e.line = n;
+  e.column = 1;
+  const auto fail = [&](std::size_t col, std::string message) {
+    throw ScenarioError({Diagnostic{"--param", n, static_cast<int>(col), "", std::move(message)}});
+  };
+  const std::size_t eq = text.find('=');
+  if (eq == std::string::npos || eq == 0) fail(1, "expected PATH=LOW:HIGH, e.g. levers.central_share.value=0.3:0.7");
+  e.path = text.substr(0, eq);
+  const std::size_t colon = text.find(':', eq + 1);
+  if (colon == std::string::npos || text.find(':', colon + 1) != std::string::npos) {
+    fail(eq + 2, "expected LOW:HIGH after '=' (a uniform range; use --problem for other distributions)");
+  }
+  e.low = {text.substr(eq + 1, colon - eq - 1), n, static_cast<int>(eq + 2)};
+  e.high = {text.substr(colon + 1), n, static_cast<int>(colon + 2)};
+  if (e.low.text.empty()) fail(eq + 2, "LOW is missing");
+  if (e.high.text.empty()) fail(colon + 2, "HIGH is missing");
+  return e;
+}
+
+namespace {
+
+/// A duration or plain number as the scenario format writes it, in days for
+/// a duration: "0.2", "3 weeks", "1.5 months".
+std::optional<double> plain_or_duration(const std::string& text, bool duration) {
+  std::istringstream in(text);
+  in.imbue(std::locale::classic());
+  double v = 0;
+  if (!(in >> v) || !std::isfinite(v)) return std::nullopt;
+  std::string unit, rest;
+  in >> unit;
+  if (in >> rest) return std::nullopt;
+  if (!duration) return unit.empty() ? std::optional<double>(v) : std::nullopt;
+  constexpr double kYear = 365.2425;
+  if (unit == "day" || unit == "days") return v;
+  if (unit == "week" || unit == "weeks") return v * 7.0;
+  if (unit == "month" || unit == "months") return v * kYear / 12.0;
+  if (unit == "year" || unit == "years") return v * kYear;
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::vector<ResolvedParameter> resolve_problem(const Problem& problem, const std::filesystem::path& file,
+                                               const std::vector<Override>& overrides, const ParameterSpace& space) {
+  std::vector<Diagnostic> problems;
+  const auto at = [&](const ProblemValue& v, std::string message) {
+    problems.push_back({problem.file, v.line, v.column, "", std::move(message)});
+  };
+  std::vector<ResolvedParameter> out;
+  // Loads the scenario with `extra` set; the diagnostics, or the scenario.
+  const auto load_with = [&](const std::vector<Override>& extra) {
+    std::vector<Override> all = overrides;
+    all.insert(all.end(), extra.begin(), extra.end());
+    return check_scenario(file, {}, all);
+  };
+  const auto first_message = [](const LoadResult& r) {
+    if (r.diagnostics.empty()) return std::string("the scenario cannot be loaded");
+    const Diagnostic& d = r.diagnostics.front();
+    return d.key_path.empty() ? d.message : d.key_path + ": " + d.message;
+  };
+  for (const ProblemEntry& e : problem.entries) {
+    ResolvedParameter p;
+    p.path = e.path;
+    p.dist = e.dist;
+    const auto index = space.find(e.path);
+    if (!index) {
+      const std::string near = space.nearest(e.path);
+      at({e.path, e.line, e.column},
+         fmt::format("'{}' names no number of the scenario{}", e.path,
+                     near.empty() ? std::string() : fmt::format("; did you mean '{}'?", near)));
+      continue;
+    }
+    p.index = *index;
+    for (const ResolvedParameter& q : out) {
+      if (q.index == p.index) at({e.path, e.line, e.column}, fmt::format("'{}' is given twice", e.path));
+    }
+    const Parameter& param = space.parameters()[p.index];
+    bool ok = true;
+    const auto number = [&](const ProblemValue& v, double& into) {
+      const LoadResult r = load_with({Override{e.path, v.text}});
+      if (!r.ok()) {
+        at(v, fmt::format("{} = {}: {}", e.path, v.text, first_message(r)));
+        ok = false;
+        return;
+      }
+      into = space.get(*r.scenario, p.index);
+    };
+    if (e.dist == "normal") {
+      number(e.mean, p.mean);
+      const auto sd = plain_or_duration(e.sd.text, param.unit == Unit::kDays || param.unit == Unit::kDay);
+      if (!sd || *sd <= 0.0) {
+        at(e.sd,
+           fmt::format("sd must be a positive {}, got '{}'",
+                       param.unit == Unit::kNumber || param.unit == Unit::kCount ? "number" : "duration", e.sd.text));
+        ok = false;
+      } else {
+        p.sd = *sd;
+      }
+      // What the checks below take as its range: the reach of the sample,
+      // six standard deviations either side (experiment::SensitivityParameter).
+      p.low = p.mean - 6.0 * p.sd;
+      p.high = p.mean + 6.0 * p.sd;
+    } else {
+      number(e.low, p.low);
+      number(e.high, p.high);
+      if (ok && !(p.low < p.high)) {
+        at(e.high, fmt::format("HIGH ({}) must be above LOW ({})", e.high.text, e.low.text));
+        ok = false;
+      }
+      if (e.dist == "triangular") {
+        number(e.mode, p.mode);
+        if (ok && (p.mode < p.low || p.mode > p.high)) {
+          at(e.mode, fmt::format("the mode ({}) must lie within the range", e.mode.text));
+          ok = false;
+        }
+      }
+    }
+    if (param.unit == Unit::kCount) {
+      at({e.path, e.line, e.column},
+         fmt::format("'{}' is a whole number; sensitivity analysis samples continuous values: vary it with a sweep",
+                     e.path));
+      ok = false;
+    }
+    if (ok) out.push_back(std::move(p));
+  }
+  if (!problems.empty()) throw ScenarioError(std::move(problems));
+
+  // The ends of each range against the rest of the scenario, then every pair
+  // at the corners of their ranges: rules that tie two numbers together are
+  // linear or monotone in each, so the corners bound the whole box.
+  const auto base = check_scenario(file, {}, overrides);
+  if (!base.ok()) throw ScenarioError(base.diagnostics);
+  const auto text_of = [&](const ResolvedParameter& p, double v) { return space.text(*base.scenario, p.index, v); };
+  const auto entry_of = [&](const ResolvedParameter& p) -> const ProblemEntry& {
+    for (const ProblemEntry& e : problem.entries) {
+      if (e.path == p.path) return e;
+    }
+    return problem.entries.front();
+  };
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    for (const double v : {out[i].low, out[i].high}) {
+      const LoadResult r = load_with({Override{out[i].path, text_of(out[i], v)}});
+      if (!r.ok()) {
+        const ProblemEntry& e = entry_of(out[i]);
+        at({e.path, e.line, e.column},
+           fmt::format("at {} = {}: {}", out[i].path, text_of(out[i], v), first_message(r)));
+        break;
+      }
+    }
+  }
+  if (!problems.empty()) throw ScenarioError(std::move(problems));
+  for (std::size_t i = 0; i < out.size() && problems.empty(); ++i) {
+    for (std::size_t j = i + 1; j < out.size() && problems.empty(); ++j) {
+      for (const double vi : {out[i].low, out[i].high}) {
+        for (const double vj : {out[j].low, out[j].high}) {
+          if (!problems.empty()) break;
+          const LoadResult r =
+              load_with({Override{out[i].path, text_of(out[i], vi)}, Override{out[j].path, text_of(out[j], vj)}});
+          if (r.ok()) continue;
+          const ProblemEntry& e = entry_of(out[j]);
+          at({e.path, e.line, e.column},
+             fmt::format("with {} = {} and {} = {}: {}; these two ranges cannot be sampled together: narrow them",
+                         out[i].path, text_of(out[i], vi), out[j].path, text_of(out[j], vj), first_message(r)));
+        }
+      }
+    }
+  }
+  if (!problems.empty()) throw ScenarioError(std::move(problems));
+  return out;
+}
+
+}  // namespace wsic::scenario
