@@ -183,3 +183,29 @@ TEST_CASE("Research.SensitivityRefusesBadProblemsWithTheirPlace", "[cli][researc
   CHECK_FALSE(fs::exists(out / "r" / "sensitivity.json"));
   fs::remove_all(out);
 }
+
+TEST_CASE("Research.PrecisionRunIsTheRunOfThatMany", "[cli][research]") {
+  const fs::path out = fresh_dir("precision");
+  fs::create_directories(out);
+  const fs::path err = out / "err.txt";
+  REQUIRE(run(wsic_bin() + " run scenarios/baseline.yaml --precision 12 --precision-of all_live_p50 --seed 3" +
+              " --analysis-replications 0 -q -o " + (out / "p").string() + " 2> " + err.string()) == 0);
+  const std::string said = slurp(err);
+  const std::string lead = "--precision 12 days of all_live_p50: ";
+  const auto at = said.find(lead);
+  REQUIRE(at != std::string::npos);
+  const std::uint64_t n = std::stoull(said.substr(at + lead.size()));
+  CHECK(n % 256 == 0);
+  REQUIRE(run(wsic_bin() + " run scenarios/baseline.yaml -n " + std::to_string(n) +
+              " --seed 3 --analysis-replications 0 -q -o " + (out / "n").string()) == 0);
+  CHECK(slurp(out / "p" / "summary.json") == slurp(out / "n" / "summary.json"));
+  CHECK(slurp(out / "p" / "schemes.csv") == slurp(out / "n" / "schemes.csv"));
+
+  const std::string base = wsic_bin() + " run scenarios/baseline.yaml -q -o " + (out / "x").string();
+  CHECK(run(base + " --precision 5 --part 1/2 2> " + err.string()) == 2);
+  CHECK(run(base + " --precision 5 --precision-of all_live_p101 2> " + err.string()) == 2);
+  CHECK_THAT(slurp(err), Catch::Contains("--precision-of all_live_p101"));
+  CHECK(run(base + " --precision-of all_live_p50 2> " + err.string()) == 2);
+  CHECK(run(base + " --precision 0 2> " + err.string()) == 2);
+  fs::remove_all(out);
+}

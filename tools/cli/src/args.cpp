@@ -100,6 +100,13 @@ void add_run(CLI::App& parent, RunCommand& cmd, unsigned cores) {
                   "replications for barrier attribution and lever sensitivity (0: skip)")
       ->default_val(run.analysis_replications)
       ->check(whole_number(0, experiment::kMaxReplications));
+  app->add_option("--precision", cmd.precision,
+                  "run as many replications as it takes for the 95% simulation-error interval of --precision-of to "
+                  "come within DAYS of it either side (-n is then the most it may run, default 10,000,000)")
+      ->check(CLI::Range(0.01, 3650.0));
+  app->add_option("--precision-of", run.precision_measure,
+                  "the quantile --precision is asked of: first_live_pNN, majority_live_pNN or all_live_pNN")
+      ->default_val(run.precision_measure);
   app->add_flag("--force", run.force, "replace earlier results in the output folder");
   app->add_option("--checkpoint", run.checkpoint_seconds,
                   "save progress every SECONDS so an interrupted run can be resumed")
@@ -119,7 +126,7 @@ std::optional<int> complete_run(RunCommand& cmd, const std::atomic<bool>* cancel
   if (!cmd.resume.empty()) {
     // A resumed run is the run that was started: its options cannot change.
     for (const char* fixed : {"--replications", "--seed", "--out", "--milestone", "--set", "--per-replication",
-                              "--analysis-replications", "--force", "--checkpoint"}) {
+                              "--analysis-replications", "--force", "--checkpoint", "--precision", "--precision-of"}) {
       if (cmd.app->count(fixed) > 0) {
         std::cerr << "wsic run: " << fixed << " cannot be given with --resume: the run's options come from its "
                   << "checkpoint (only --threads and --quiet may change)\n";
@@ -135,6 +142,18 @@ std::optional<int> complete_run(RunCommand& cmd, const std::atomic<bool>* cancel
       return kExitBadInput;
     }
     experiment::parse_part(cmd.part, run.part_index, run.part_count);
+  }
+  if (cmd.app->count("--precision") > 0) {
+    if (!cmd.part.empty()) {
+      std::cerr << "wsic run: --precision cannot be given with --part: every part must run the same replications; "
+                   "find them with --precision in one process, then split that run with -n\n";
+      return kExitBadInput;
+    }
+    run.precision_days = cmd.precision;
+    if (cmd.app->count("--replications") == 0) run.replications = kPrecisionCap;
+  } else if (cmd.app->count("--precision-of") > 0) {
+    std::cerr << "wsic run: --precision-of names the quantile for --precision; give --precision DAYS too\n";
+    return kExitBadInput;
   }
   if (!cmd.out.empty()) run.out = cmd.out;
   run.cancel = cancel;

@@ -19,6 +19,7 @@
 #include "wsic/experiment/analysis.hpp"
 #include "wsic/experiment/checkpoint.hpp"
 #include "wsic/experiment/part.hpp"
+#include "wsic/experiment/precision.hpp"
 #include "wsic/model/limits.hpp"
 #include "wsic/model/model.hpp"
 #include "wsic/model/outcomes.hpp"
@@ -900,6 +901,42 @@ int guarded(const char* who, std::optional<RunJob>& job, std::uint64_t seed, Bod
 }
 }  // namespace
 
+/// Precision on demand: the replications the run needs (reported on the
+/// terminal), found by running blocks until the interval is narrow enough.
+namespace {
+std::uint64_t precise_replications(const model::Scenario& sc, const RunOptions& opt) {
+  const auto measure = experiment::parse_precision_measure(opt.precision_measure);
+  if (!measure) {
+    throw InputError(
+        fmt::format("--precision-of {}: expected first_live_pNN, majority_live_pNN or all_live_pNN with "
+                    "NN from 1 to 99, e.g. all_live_p80",
+                    opt.precision_measure));
+  }
+  BatchSpec spec{opt.seed, opt.replications, opt.threads, sim::kDefaultBlockSize, opt.cancel, {}};
+  const bool tty = opt.progress && ::isatty(STDERR_FILENO);
+  if (tty) spec.progress = draw_progress;
+  experiment::PrecisionResult r;
+  try {
+    r = experiment::replications_for_precision(sc, spec, *measure, *opt.precision_days);
+  } catch (const sim::Cancelled& c) {
+    if (tty) std::fputc('\n', stderr);
+    throw Interrupted("while finding the replications --precision needs", c.done(), opt.replications);
+  }
+  if (tty) std::fputc('\n', stderr);
+  const std::string width = r.half_width ? fmt::format("{:.1f} days", *r.half_width) : "past the horizon";
+  if (r.reached) {
+    std::cerr << fmt::format("--precision {} days of {}: {} replications (the interval then reaches {} either side)\n",
+                             *opt.precision_days, opt.precision_measure, r.replications, width);
+  } else {
+    std::cerr << fmt::format(
+        "--precision {} days of {}: not reached in {} replications (the interval reaches {} either side); running "
+        "those: raise -n to allow more\n",
+        *opt.precision_days, opt.precision_measure, r.replications, width);
+  }
+  return r.replications;
+}
+}  // namespace
+
 int run_command(const RunOptions& given) {
   std::optional<RunJob> job;
   return guarded("wsic run", job, given.seed, [&] {
@@ -919,6 +956,7 @@ int run_command(const RunOptions& given) {
     model::Scenario scenario = scenario::load_scenario(opt.scenario, {}, parse_overrides(opt.overrides));
     if (resumed) scenario.source_file = resumed->run.scenario_file;  // results name the file as first given
     add_milestones(scenario, opt.milestones);
+    if (opt.precision_days) opt.replications = precise_replications(scenario, opt);
     job.emplace(std::move(opt), std::move(scenario), std::move(resumed));
     return given.part_count > 0 ? job->run_part() : job->run();
   });

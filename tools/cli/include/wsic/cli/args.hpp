@@ -18,9 +18,13 @@ class App;
 
 namespace wsic::cli {
 
+/// The most replications --precision may run when -n is not given.
+inline constexpr std::uint64_t kPrecisionCap = 10'000'000;
+
 struct RunCommand {
   CLI::App* app = nullptr;
   RunOptions options;
+  double precision = 0.0;  ///< --precision DAYS
   std::string out;
   std::string resume;
   std::string part;

@@ -48,6 +48,13 @@ struct RunOptions {
   /// Continue the unfinished run whose output folder this is; every other
   /// option comes from its checkpoint.
   std::optional<std::filesystem::path> resume;
+  /// Precision on demand: run as many replications (whole blocks, at most
+  /// `replications`) as the 95% simulation-error interval of
+  /// `precision_measure` needs to come within this many days of it on both
+  /// sides (experiment::replications_for_precision), then the run of that
+  /// many replications.
+  std::optional<double> precision_days;
+  std::string precision_measure = "all_live_p80";
   /// Replications for barrier attribution and lever sensitivity (0: skip them).
   std::uint64_t analysis_replications = 2'000;
   bool progress = true;  ///< a progress bar on stderr when it is a terminal
