@@ -95,9 +95,13 @@ std::vector<double> evenly_spaced(double from, double to, std::size_t steps, boo
   }
   for (std::size_t k = 0; k < steps; ++k) {
     // from + k * span / intervals, with both ends exact.
-    out[k] = k + 1 == steps ? to : from + span * (static_cast<double>(k) / intervals);
-    // Twelve significant digits: 0.3 to 0.7 in 5 steps gives 0.4, not 0.39999999999999997.
-    out[k] = whole ? std::round(out[k]) : std::stod(fmt::format("{:.12g}", out[k]));
+    if (k == 0 || k + 1 == steps) {
+      out[k] = k == 0 ? from : to;  // the ends exactly as given
+      continue;
+    }
+    const double v = from + span * (static_cast<double>(k) / intervals);
+    // Twelve significant digits between the ends: 0.3 to 0.7 in 5 steps gives 0.4, not 0.39999999999999997.
+    out[k] = whole ? std::round(v) : std::stod(fmt::format("{:.12g}", v));
   }
   return out;
 }

@@ -367,8 +367,16 @@ void ParameterSpace::set(Scenario& sc, std::size_t i, double value) const {
 std::string ParameterSpace::text(const Scenario& sc, std::size_t i, double value) const {
   const Parameter& p = parameters_.at(i);
   switch (p.unit) {
-    case Unit::kDays:
-      return fmt::format("{} days", value);
+    case Unit::kDays: {
+      // The format reads a duration's number in plain decimals: no exponent.
+      std::string n = fmt::format("{}", value);
+      if (n.find_first_of("eE") != std::string::npos) {
+        n = fmt::format("{:.20f}", value);
+        while (n.size() > 1 && n.back() == '0') n.pop_back();
+        if (n.back() == '.') n.pop_back();
+      }
+      return n + " days";
+    }
     case Unit::kDay:
       return model::iso_day(sc, static_cast<int>(std::lround(value)));
     case Unit::kCount:

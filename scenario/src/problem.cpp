@@ -8,6 +8,9 @@
 #include <optional>
 #include <sstream>
 
+#include "suggest.hpp"
+#include "wsic/sim/time.hpp"
+
 namespace wsic::scenario {
 
 namespace {
@@ -22,17 +25,46 @@ struct Sink {
     problems.push_back({file, line, column, std::move(key), std::move(message)});
   }
   void error(const YAML::Node& n, std::string key, std::string message) {
-    const YAML::Mark m = n.Mark();
+    error(n.Mark(), std::move(key), std::move(message));
+  }
+  void error(const YAML::Mark& m, std::string key, std::string message) {
     error(m.line + 1, m.column + 1, std::move(key), std::move(message));
   }
 };
 
-std::optional<ProblemValue> scalar(const YAML::Node& n, const std::string& key, Sink& sink) {
+/// Where the value of `key` in `map` is, or the key itself when its value
+/// is empty (yaml-cpp places an empty value at the next token).
+YAML::Mark at_key(const YAML::Node& map, const std::string& key) {
+  for (const auto& kv : map) {
+    if (kv.first.IsScalar() && kv.first.Scalar() == key) return kv.second.IsNull() ? kv.first.Mark() : kv.second.Mark();
+  }
+  return map.Mark();
+}
+
+/// A key given twice in one map is refused (yaml-cpp would keep the first).
+void refuse_duplicates(const YAML::Node& map, const std::string& at, Sink& sink) {
+  std::vector<std::pair<std::string, int>> seen;
+  for (const auto& kv : map) {
+    if (!kv.first.IsScalar()) continue;
+    const std::string& key = kv.first.Scalar();
+    const auto it = std::find_if(seen.begin(), seen.end(), [&](const auto& e) { return e.first == key; });
+    if (it != seen.end()) {
+      sink.error(kv.first, at,
+                 fmt::format("duplicate key '{}' (first given at line {}): give each key once", key, it->second));
+    } else {
+      seen.emplace_back(key, kv.first.Mark().line + 1);
+    }
+  }
+}
+
+std::optional<ProblemValue> scalar(const YAML::Node& n, const YAML::Mark& m, const std::string& key, Sink& sink) {
   if (!n.IsScalar() || n.Scalar().empty()) {
-    sink.error(n, key, "expected a value written as the scenario file writes it (0.3, 4 months, 2015-04-01)");
+    sink.error(
+        m, key,
+        std::string("expected a value written as the scenario file writes it (0.3, 4 months, 2015-04-01), got ") +
+            (n.IsNull() ? "nothing" : "a list or a map"));
     return std::nullopt;
   }
-  const YAML::Mark m = n.Mark();
   return ProblemValue{n.Scalar(), m.line + 1, m.column + 1};
 }
 
@@ -46,6 +78,7 @@ ProblemEntry entry(const YAML::Node& item, std::size_t k, Sink& sink) {
     sink.error(item, at, "expected a map with path: and range: (or dist: and its values)");
     return e;
   }
+  refuse_duplicates(item, at, sink);
   static const std::vector<std::string> known = {"path", "dist", "range", "mode", "mean", "sd"};
   for (const auto& kv : item) {
     const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : std::string();
@@ -74,7 +107,7 @@ ProblemEntry entry(const YAML::Node& item, std::size_t k, Sink& sink) {
       sink.error(item, at, fmt::format("{} needs {}:", e.dist, key));
       return;
     }
-    if (auto s = scalar(v, at + "." + key, sink)) into = *s;
+    if (auto s = scalar(v, at_key(item, key), at + "." + key, sink)) into = *s;
   };
   const auto refuse = [&](const char* key) {
     if (const YAML::Node v = item[key]) sink.error(v, at + "." + key, fmt::format("{} takes no {}:", e.dist, key));
@@ -93,13 +126,52 @@ ProblemEntry entry(const YAML::Node& item, std::size_t k, Sink& sink) {
   if (!r) {
     sink.error(item, at, "range: is missing: give [LOW, HIGH]");
   } else if (!r.IsSequence() || r.size() != 2) {
-    sink.error(r, at + ".range", "expected [LOW, HIGH], two values");
+    sink.error(at_key(item, "range"), at + ".range", "expected [LOW, HIGH], two values");
   } else {
-    if (auto s = scalar(r[0], at + ".range[0]", sink)) e.low = *s;
-    if (auto s = scalar(r[1], at + ".range[1]", sink)) e.high = *s;
+    if (auto s = scalar(r[0], r[0].Mark(), at + ".range[0]", sink)) e.low = *s;
+    if (auto s = scalar(r[1], r[1].Mark(), at + ".range[1]", sink)) e.high = *s;
   }
   if (e.dist == "triangular") need("mode", e.mode);
   return e;
+}
+
+}  // namespace
+
+namespace {
+
+/// The YAML document of a research file (a problem or a calibration),
+/// checked for size; throws ScenarioError.
+YAML::Node read_document(const std::filesystem::path& file, Sink& sink) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(file, ec);
+  if (ec) {
+    sink.error(0, 0, "", fmt::format("cannot read the file: {}", ec.message()));
+    throw ScenarioError(std::move(sink.problems));
+  }
+  if (size > kMaxProblemBytes) {
+    sink.error(0, 0, "", fmt::format("the file is {} bytes; at most {} are read", size, kMaxProblemBytes));
+    throw ScenarioError(std::move(sink.problems));
+  }
+  std::ifstream in(file, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  try {
+    return YAML::Load(text.str());
+  } catch (const YAML::Exception& e) {
+    sink.error(e.mark.line + 1, e.mark.column + 1, "", "not valid YAML: " + e.msg);
+    throw ScenarioError(std::move(sink.problems));
+  }
+}
+
+void read_parameters(const YAML::Node& doc, const char* key, Sink& sink, std::vector<ProblemEntry>& out) {
+  const YAML::Node list = doc[key];
+  if (!list.IsSequence() || list.size() == 0) {
+    sink.error(at_key(doc, key), key, "expected a list of at least one parameter");
+  } else if (list.size() > kMaxProblemParameters) {
+    sink.error(list, key, fmt::format("{} parameters: at most {}", list.size(), kMaxProblemParameters));
+  } else {
+    for (std::size_t k = 0; k < list.size(); ++k) out.push_back(entry(list[k], k, sink));
+  }
 }
 
 }  // namespace
@@ -108,26 +180,7 @@ Problem load_problem(const std::filesystem::path& file) {
   Problem p;
   p.file = file.string();
   Sink sink{p.file, {}};
-  std::error_code ec;
-  const auto size = std::filesystem::file_size(file, ec);
-  if (ec) {
-    sink.error(0, 0, "", fmt::format("cannot read the problem file: {}", ec.message()));
-    throw ScenarioError(std::move(sink.problems));
-  }
-  if (size > kMaxProblemBytes) {
-    sink.error(0, 0, "", fmt::format("the problem file is {} bytes; at most {} are read", size, kMaxProblemBytes));
-    throw ScenarioError(std::move(sink.problems));
-  }
-  std::ifstream in(file, std::ios::binary);
-  std::stringstream text;
-  text << in.rdbuf();
-  YAML::Node doc;
-  try {
-    doc = YAML::Load(text.str());
-  } catch (const YAML::Exception& e) {
-    sink.error(e.mark.line + 1, e.mark.column + 1, "", "not valid YAML: " + e.msg);
-    throw ScenarioError(std::move(sink.problems));
-  }
+  const YAML::Node doc = read_document(file, sink);
   if (!doc.IsMap() || !doc["parameters"]) {
     sink.error(1, 1, "", "expected a map with parameters: (a list of the parameters to vary)");
     throw ScenarioError(std::move(sink.problems));
@@ -137,14 +190,8 @@ Problem load_problem(const std::filesystem::path& file) {
       sink.error(kv.first, "", "unknown key; the file holds parameters: only");
     }
   }
-  const YAML::Node list = doc["parameters"];
-  if (!list.IsSequence() || list.size() == 0) {
-    sink.error(list, "parameters", "expected a list of at least one parameter");
-  } else if (list.size() > kMaxProblemParameters) {
-    sink.error(list, "parameters", fmt::format("{} parameters: at most {}", list.size(), kMaxProblemParameters));
-  } else {
-    for (std::size_t k = 0; k < list.size(); ++k) p.entries.push_back(entry(list[k], k, sink));
-  }
+  refuse_duplicates(doc, "", sink);
+  read_parameters(doc, "parameters", sink, p.entries);
   if (!sink.problems.empty()) throw ScenarioError(std::move(sink.problems));
   return p;
 }
@@ -321,6 +368,229 @@ std::vector<ResolvedParameter> resolve_problem(const Problem& problem, const std
   }
   if (!problems.empty()) throw ScenarioError(std::move(problems));
   return out;
+}
+
+// ---- calibration ------------------------------------------------------------
+
+namespace {
+
+constexpr std::size_t kMaxTargets = 100;
+
+CalibrationTarget target(const YAML::Node& item, std::size_t k, Sink& sink) {
+  CalibrationTarget t;
+  const std::string at = fmt::format("targets[{}]", k);
+  const YAML::Mark m = item.Mark();
+  t.line = m.line + 1;
+  t.column = m.column + 1;
+  if (!item.IsMap()) {
+    sink.error(item, at, "expected a map with type: and what was observed");
+    return t;
+  }
+  refuse_duplicates(item, at, sink);
+  const YAML::Node type = item["type"];
+  const std::string kind = type && type.IsScalar() ? type.Scalar() : std::string();
+  std::vector<std::string> known = {"type", "weight", "label", "scale"};
+  if (kind == "live_count") {
+    t.kind = CalibrationTarget::Kind::kLiveCount;
+    known.insert(known.end(), {"date", "observed"});
+  } else if (kind == "schemes_live") {
+    t.kind = CalibrationTarget::Kind::kSchemesLive;
+    known.insert(known.end(), {"date", "schemes"});
+  } else if (kind == "date") {
+    t.kind = CalibrationTarget::Kind::kDate;
+    known.insert(known.end(), {"of", "observed"});
+  } else {
+    sink.error(type ? type : item, at + ".type", "expected type: live_count, schemes_live or date");
+    return t;
+  }
+  for (const auto& kv : item) {
+    const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : std::string();
+    if (std::find(known.begin(), known.end(), key) == known.end()) {
+      std::string list;
+      for (const auto& k2 : known) list += (list.empty() ? "" : ", ") + k2;
+      sink.error(kv.first, at, fmt::format("unknown key '{}' for type {}; expected {}", key, kind, list));
+    }
+  }
+  const auto text = [&](const char* key, std::string& into, bool required) {
+    const YAML::Node v = item[key];
+    if (!v) {
+      if (required) sink.error(item, at, fmt::format("{} needs {}:", kind, key));
+      return;
+    }
+    if (!v.IsScalar() || v.Scalar().empty()) {
+      sink.error(at_key(item, key), at + "." + key, "expected a single value");
+      return;
+    }
+    into = v.Scalar();
+  };
+  text("label", t.label, false);
+  text("scale", t.scale_text, false);
+  std::string weight;
+  text("weight", weight, false);
+  if (!weight.empty()) {
+    char* end = nullptr;
+    t.weight = std::strtod(weight.c_str(), &end);
+    if (end == weight.c_str() || *end != '\0' || !std::isfinite(t.weight) || t.weight <= 0.0 || t.weight > 1e6) {
+      sink.error(item["weight"], at + ".weight", fmt::format("expected a positive number, got '{}'", weight));
+    }
+  }
+  if (t.kind == CalibrationTarget::Kind::kDate) {
+    text("of", t.of, true);
+    if (!t.of.empty() && t.of != "codesign_end" && t.of != "first_live" && t.of != "majority_live" &&
+        t.of != "all_live") {
+      sink.error(item["of"], at + ".of", "expected codesign_end, first_live, majority_live or all_live");
+    }
+    text("observed", t.observed_text, true);
+    return t;
+  }
+  text("date", t.date, true);
+  if (t.kind == CalibrationTarget::Kind::kLiveCount) {
+    text("observed", t.observed_text, true);
+    return t;
+  }
+  const YAML::Node schemes = item["schemes"];
+  if (!schemes) {
+    sink.error(item, at, "schemes_live needs schemes: (the ids of the schemes live then; [] for none)");
+  } else if (!schemes.IsSequence()) {
+    sink.error(schemes, at + ".schemes", "expected a list of scheme ids");
+  } else {
+    for (const auto& id : schemes) {
+      if (!id.IsScalar()) {
+        sink.error(id, at + ".schemes", "expected a scheme id");
+      } else {
+        t.scheme_ids.push_back(id.Scalar());
+      }
+    }
+  }
+  return t;
+}
+
+}  // namespace
+
+CalibrationFile load_calibration(const std::filesystem::path& file) {
+  CalibrationFile c;
+  c.priors.file = file.string();
+  Sink sink{c.priors.file, {}};
+  const YAML::Node doc = read_document(file, sink);
+  if (!doc.IsMap() || !doc["parameters"] || !doc["targets"]) {
+    sink.error(1, 1, "", "expected a map with parameters: (the priors) and targets: (what was observed)");
+    throw ScenarioError(std::move(sink.problems));
+  }
+  for (const auto& kv : doc) {
+    const std::string key = kv.first.IsScalar() ? kv.first.Scalar() : std::string();
+    if (key != "parameters" && key != "targets" && key != "population" && key != "generations" && key != "quantile" &&
+        key != "min_acceptance") {
+      sink.error(kv.first, "",
+                 "unknown key; expected parameters, targets, population, generations, quantile or min_acceptance");
+    }
+  }
+  refuse_duplicates(doc, "", sink);
+  read_parameters(doc, "parameters", sink, c.priors.entries);
+  for (const ProblemEntry& e : c.priors.entries) {
+    if (e.dist != "uniform") sink.error(e.line, e.column, "parameters", "a prior is uniform: give range: only");
+  }
+  const YAML::Node targets = doc["targets"];
+  if (!targets.IsSequence() || targets.size() == 0) {
+    sink.error(at_key(doc, "targets"), "targets", "expected a list of at least one target");
+  } else if (targets.size() > kMaxTargets) {
+    sink.error(targets, "targets", fmt::format("{} targets: at most {}", targets.size(), kMaxTargets));
+  } else {
+    for (std::size_t k = 0; k < targets.size(); ++k) c.targets.push_back(target(targets[k], k, sink));
+  }
+  const auto setting = [&](const char* key, double lo, double hi, bool whole, auto& into) {
+    const YAML::Node v = doc[key];
+    if (!v) return;
+    char* end = nullptr;
+    const std::string text = v.IsScalar() ? v.Scalar() : std::string();
+    const double x = std::strtod(text.c_str(), &end);
+    if (text.empty() || *end != '\0' || !(x >= lo && x <= hi) || (whole && x != std::floor(x))) {
+      sink.error(
+          v, key,
+          fmt::format("expected {} from {} to {}, got '{}'", whole ? "a whole number" : "a number", lo, hi, text));
+      return;
+    }
+    into = static_cast<std::remove_reference_t<decltype(into)>>(x);
+  };
+  setting("population", 10, 1'000'000, true, c.population);
+  setting("generations", 1, 100, true, c.generations);
+  setting("quantile", 0.01, 0.99, false, c.quantile);
+  setting("min_acceptance", 0.0, 1.0, false, c.min_acceptance);
+  if (!sink.problems.empty()) throw ScenarioError(std::move(sink.problems));
+  return c;
+}
+
+void resolve_calibration(CalibrationFile& file, const model::Scenario& sc) {
+  Sink sink{file.priors.file, {}};
+  const sim::Calendar cal(sc.calendar_start);
+  const auto day_of = [&](const CalibrationTarget& t, const std::string& text, const char* what, double& into) -> bool {
+    const auto d = sim::parse_iso_date(text);
+    if (!d) {
+      sink.error(t.line, t.column, "", fmt::format("{}: expected an ISO date like 2015-04-30, got '{}'", what, text));
+      return false;
+    }
+    into = cal.to_time(*d).in_days();
+    if (into < 0.0 || into > sc.horizon_day) {
+      sink.error(t.line, t.column, "",
+                 fmt::format("{} {} is outside the scenario's calendar ({} to {})", what, text,
+                             sim::format_iso_date(sc.calendar_start), sim::format_iso_date(sc.horizon)));
+      return false;
+    }
+    return true;
+  };
+  for (CalibrationTarget& t : file.targets) {
+    switch (t.kind) {
+      case CalibrationTarget::Kind::kLiveCount: {
+        day_of(t, t.date, "date", t.day);
+        char* end = nullptr;
+        t.observed = std::strtod(t.observed_text.c_str(), &end);
+        if (end == t.observed_text.c_str() || *end != '\0' || t.observed != std::floor(t.observed) || t.observed < 0 ||
+            t.observed > static_cast<double>(sc.schemes.size())) {
+          sink.error(t.line, t.column, "",
+                     fmt::format("observed: expected a number of schemes from 0 to {}, got '{}'", sc.schemes.size(),
+                                 t.observed_text));
+        }
+        t.scale = 1.0;
+        break;
+      }
+      case CalibrationTarget::Kind::kSchemesLive: {
+        day_of(t, t.date, "date", t.day);
+        t.live.assign(sc.schemes.size(), false);
+        for (const std::string& id : t.scheme_ids) {
+          std::size_t s = 0;
+          while (s < sc.schemes.size() && sc.schemes[s].id != id) ++s;
+          if (s == sc.schemes.size()) {
+            std::vector<std::string> ids;
+            for (const auto& x : sc.schemes) ids.push_back(x.id);
+            const auto near = nearest_word(id, ids);
+            sink.error(t.line, t.column, "",
+                       fmt::format("schemes: no scheme '{}' in the scenario{}", id,
+                                   near ? fmt::format("; did you mean '{}'?", *near) : std::string()));
+            continue;
+          }
+          t.live[s] = true;
+        }
+        t.observed = 0.0;  // the statistic is the number of schemes whose state differs
+        t.scale = 1.0;
+        break;
+      }
+      case CalibrationTarget::Kind::kDate:
+        day_of(t, t.observed_text, "observed", t.observed);
+        t.scale = 30.0;
+        break;
+    }
+    if (!t.scale_text.empty()) {
+      const auto v = plain_or_duration(t.scale_text, t.kind == CalibrationTarget::Kind::kDate);
+      if (!v || *v <= 0.0) {
+        sink.error(t.line, t.column, "",
+                   fmt::format("scale: expected a positive {}, got '{}'",
+                               t.kind == CalibrationTarget::Kind::kDate ? "duration (30 days)" : "number of schemes",
+                               t.scale_text));
+      } else {
+        t.scale = *v;
+      }
+    }
+  }
+  if (!sink.problems.empty()) throw ScenarioError(std::move(sink.problems));
 }
 
 }  // namespace wsic::scenario

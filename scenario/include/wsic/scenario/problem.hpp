@@ -80,4 +80,57 @@ struct ResolvedParameter {
 std::vector<ResolvedParameter> resolve_problem(const Problem& problem, const std::filesystem::path& file,
                                                const std::vector<Override>& overrides, const ParameterSpace& space);
 
+// ---- calibration ------------------------------------------------------------
+
+/// One observation a calibration fits, as the file writes it:
+///
+///     targets:
+///       - {type: live_count, date: 2015-04-30, observed: 2}
+///       - {type: schemes_live, date: 2015-04-30, schemes: [ealing, hillingdon]}
+///       - {type: date, of: codesign_end, observed: 2014-02-28, scale: 30 days}
+///
+/// `live_count`: the number of schemes live at `date` (scale 1 scheme by
+/// default); `schemes_live`: which schemes are live at `date`, the number
+/// of schemes whose state differs (scale 1); `date`: when `of` happens
+/// (codesign_end, first_live, majority_live or all_live; scale 30 days by
+/// default; not by the horizon counts as the day after it). Each may give
+/// `weight` (default 1) and `label` (its source, for the report).
+struct CalibrationTarget {
+  enum class Kind { kLiveCount, kSchemesLive, kDate };
+  Kind kind = Kind::kLiveCount;
+  int line = 0, column = 0;
+  std::string label;
+  // Resolved against the scenario (resolve_calibration):
+  double day = 0.0;                     ///< live_count, schemes_live: the date, days since calendar start
+  std::string date;                     ///< that date, ISO
+  std::vector<bool> live;               ///< schemes_live: observed live, per scheme of the scenario
+  std::string of;                       ///< date: codesign_end, first_live, majority_live or all_live
+  double observed = 0.0;                ///< live_count: schemes; date: days since calendar start
+  std::string observed_text;            ///< as written
+  std::vector<std::string> scheme_ids;  ///< schemes_live: as written
+  std::string scale_text;               ///< as written, or empty for the default
+  double scale = 1.0;                   ///< live_count, schemes_live: schemes; date: days
+  double weight = 1.0;
+};
+
+/// A calibration file: uniform priors (a problem's `parameters`, uniform
+/// only), the targets, and optionally the ABC-SMC settings (`population`,
+/// `generations`, `quantile`, `min_acceptance`).
+struct CalibrationFile {
+  Problem priors;
+  std::vector<CalibrationTarget> targets;  ///< as written; resolve_calibration fills in the numbers
+  std::size_t population = 500;
+  std::size_t generations = 8;
+  double quantile = 0.5;
+  double min_acceptance = 0.02;
+};
+
+/// Reads a calibration file (at most 64 priors and 100 targets). Throws
+/// ScenarioError with every problem of its shape, placed in the file.
+CalibrationFile load_calibration(const std::filesystem::path& file);
+
+/// Fills in the targets' numbers for the scenario `sc` (its calendar and
+/// schemes). Throws ScenarioError placed at the target.
+void resolve_calibration(CalibrationFile& file, const model::Scenario& sc);
+
 }  // namespace wsic::scenario
