@@ -17,6 +17,9 @@ namespace wsic::experiment {
 
 namespace {
 
+/// Draws of a proposal an attempt makes before it counts as outside the prior box.
+constexpr int kMaxRedraws = 1000;
+
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr std::uint64_t kProposalStream = sim::stream_id("abc.proposal");
 constexpr std::uint64_t kSimulationStream = sim::stream_id("abc.simulation");
@@ -271,21 +274,29 @@ AbcResult abc_smc(const std::vector<AbcPrior>& priors, const AbcDistance& distan
             for (std::size_t a = 0; a < d; ++a)
               theta[a] = priors[a].low + (priors[a].high - priors[a].low) * rng.uniform01();
           } else {
-            const double u = rng.uniform01() * cumulative.back();
-            const std::size_t j = std::min<std::size_t>(
-                n - 1, static_cast<std::size_t>(std::upper_bound(cumulative.begin(), cumulative.end(), u) -
-                                                cumulative.begin()));
-            // theta = theta_j + L z, z standard normal: z is drawn into
-            // theta, then transformed from the last coordinate down (each
-            // needs z's coordinates up to its own only).
-            for (std::size_t a = 0; a < d; ++a) theta[a] = sim::standard_normal(rng);
-            for (std::size_t a = d; a-- > 0;) {
-              double v = prev.theta[j * d + a];
-              for (std::size_t b = 0; b <= a; ++b) v += chol[a * d + b] * theta[b];
-              theta[a] = v;
+            // A proposal outside the prior box is drawn again, particle and
+            // perturbation, from the attempt's own stream (kMaxRedraws
+            // times at most, then the attempt counts as outside).
+            bool inside = false;
+            for (int draw = 0; draw < kMaxRedraws && !inside; ++draw) {
+              const double u = rng.uniform01() * cumulative.back();
+              const std::size_t j = std::min<std::size_t>(
+                  n - 1, static_cast<std::size_t>(std::upper_bound(cumulative.begin(), cumulative.end(), u) -
+                                                  cumulative.begin()));
+              // theta = theta_j + L z, z standard normal: z is drawn into
+              // theta, then transformed from the last coordinate down (each
+              // needs z's coordinates up to its own only).
+              for (std::size_t a = 0; a < d; ++a) theta[a] = sim::standard_normal(rng);
+              for (std::size_t a = d; a-- > 0;) {
+                double v = prev.theta[j * d + a];
+                for (std::size_t b = 0; b <= a; ++b) v += chol[a * d + b] * theta[b];
+                theta[a] = v;
+              }
+              inside = true;
+              for (std::size_t a = 0; a < d; ++a)
+                if (!(theta[a] >= priors[a].low && theta[a] <= priors[a].high)) inside = false;
             }
-            for (std::size_t a = 0; a < d; ++a)
-              if (!(theta[a] >= priors[a].low && theta[a] <= priors[a].high)) return;  // kOutside
+            if (!inside) return;  // kOutside
           }
           const std::uint64_t simulation_seed = sim::Rng(options.seed, k, kSimulationStream + t)();
           try {

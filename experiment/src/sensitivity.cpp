@@ -136,38 +136,6 @@ struct Worker {
   std::vector<double> scratch, column;
 };
 
-/// Sets every parameter of a sample row. Two numbers of one distribution
-/// (a min and a mode, say) may only be valid together, so a value refused
-/// is tried again after the others, until all are set; throws the first
-/// refusal when a pass sets nothing more.
-void set_row(const scenario::ParameterSpace& space, model::Scenario& sc,
-             const std::vector<SensitivityParameter>& params, const double* values) {
-  const std::size_t d = params.size();
-  std::uint64_t pending = 0;  // bit i: parameter i still to set (at most kMaxSensitivityParameters = 64)
-  for (std::size_t i = 0; i < d; ++i) pending |= std::uint64_t{1} << i;
-  while (pending != 0) {
-    std::uint64_t still = 0;
-    std::string first_problem;
-    std::size_t first_index = 0;
-    for (std::size_t i = 0; i < d; ++i) {
-      if ((pending >> i & 1u) == 0) continue;
-      try {
-        space.set(sc, params[i].index, values[i]);
-      } catch (const Error& e) {
-        if (still == 0) {
-          first_problem = e.what();
-          first_index = i;
-        }
-        still |= std::uint64_t{1} << i;
-      }
-    }
-    if (still == pending) {
-      throw Error(fmt::format("{} = {}: {}", params[first_index].path, values[first_index], first_problem));
-    }
-    pending = still;
-  }
-}
-
 /// A block's accumulator: a worker made from the model's settings (the
 /// values a point does not vary stay the scenario's); results go to slots.
 struct BlockWorker {
@@ -197,6 +165,38 @@ double sd_of(const double* v, std::size_t n, std::size_t stride) {
 }
 
 }  // namespace
+
+/// Sets every parameter of a sample row. Two numbers of one distribution
+/// (a min and a mode, say) may only be valid together, so a value refused
+/// is tried again after the others, until all are set; throws the first
+/// refusal when a pass sets nothing more.
+void set_parameters(const scenario::ParameterSpace& space, model::Scenario& sc,
+                    const std::vector<SensitivityParameter>& params, const double* values) {
+  const std::size_t d = params.size();
+  std::uint64_t pending = 0;  // bit i: parameter i still to set (at most kMaxSensitivityParameters = 64)
+  for (std::size_t i = 0; i < d; ++i) pending |= std::uint64_t{1} << i;
+  while (pending != 0) {
+    std::uint64_t still = 0;
+    std::string first_problem;
+    std::size_t first_index = 0;
+    for (std::size_t i = 0; i < d; ++i) {
+      if ((pending >> i & 1u) == 0) continue;
+      try {
+        space.set(sc, params[i].index, values[i]);
+      } catch (const Error& e) {
+        if (still == 0) {
+          first_problem = e.what();
+          first_index = i;
+        }
+        still |= std::uint64_t{1} << i;
+      }
+    }
+    if (still == pending) {
+      throw Error(fmt::format("{} = {}: {}", params[first_index].path, values[first_index], first_problem));
+    }
+    pending = still;
+  }
+}
 
 SensitivityResult run_sensitivity(const model::Model& model, const scenario::ParameterSpace& space,
                                   const std::vector<SensitivityParameter>& params, const SensitivitySpec& spec) {
@@ -229,7 +229,7 @@ SensitivityResult run_sensitivity(const model::Model& model, const scenario::Par
         }
       }
       try {
-        set_row(space, scratch, params, &res.x[r * d]);
+        set_parameters(space, scratch, params, &res.x[r * d]);
       } catch (const Error& e) {
         throw Error(fmt::format("sample point {} of {}: {}: narrow the ranges", r + 1, res.rows, e.what()));
       }
@@ -262,7 +262,7 @@ SensitivityResult run_sensitivity(const model::Model& model, const scenario::Par
   }
   ro.block_size = 4;
   sim::run_replications<BlockWorker>(res.rows, ro, make, [&](std::uint64_t row, BlockWorker& b) {
-    set_row(space, b.w.settings.values, params, &res.x[row * d]);  // checked above
+    set_parameters(space, b.w.settings.values, params, &res.x[row * d]);  // checked above
     model.refresh(b.w.settings);
     run_point(model, b.w, spec.seed, 0, spec.replications, after, &res.y[row * nm]);
   });

@@ -844,4 +844,308 @@ std::map<std::string, std::string> render_sensitivity(const SensitivityResults& 
   return files;
 }
 
+// ---- calibration ------------------------------------------------------------------------------
+
+std::string target_text(const scenario::CalibrationTarget& t, const model::Scenario& sc) {
+  using K = scenario::CalibrationTarget::Kind;
+  switch (t.kind) {
+    case K::kLiveCount:
+      return fmt::format("schemes live at {}: {}", t.date, t.observed_text);
+    case K::kSchemesLive: {
+      std::string ids;
+      for (std::size_t s = 0; s < t.live.size() && s < sc.schemes.size(); ++s) {
+        if (t.live[s]) ids += (ids.empty() ? "" : ", ") + sc.schemes[s].id;
+      }
+      return fmt::format("which schemes are live at {}: {}", t.date, ids.empty() ? "none" : ids);
+    }
+    case K::kDate:
+      break;
+  }
+  return fmt::format("{}: {}", t.of, t.observed_text);
+}
+
+std::string parameter_value(const model::Scenario& sc, scenario::Unit unit, double v) {
+  if (!std::isfinite(v)) return "";
+  if (unit == scenario::Unit::kDay) return model::iso_day(sc, static_cast<int>(std::lround(v)));
+  if (unit == scenario::Unit::kDays) return svg::fixed(v, 1) + " days";
+  return svg::num(v, 4);
+}
+
+namespace {
+
+/// A target's statistic for a page: a date for a date target, else a number.
+std::string statistic_text(const scenario::CalibrationTarget& t, const model::Scenario& sc, double v) {
+  if (t.kind == scenario::CalibrationTarget::Kind::kDate) {
+    return v > sc.horizon_day ? std::string("after horizon") : model::iso_day(sc, static_cast<int>(std::lround(v)));
+  }
+  return svg::num(v, 2);
+}
+
+std::string what_it_compares(const scenario::CalibrationTarget& t) {
+  using K = scenario::CalibrationTarget::Kind;
+  if (t.kind == K::kSchemesLive) return "schemes whose state differs (observed 0)";
+  if (t.kind == K::kLiveCount) return "schemes live";
+  return "date";
+}
+
+std::string pairs_chart(const CalibrationResults& r, Document& doc, std::string& csv) {
+  const auto& abc = r.result.abc;
+  const std::size_t d = std::min<std::size_t>(abc.dimensions, 6);
+  const std::size_t n = abc.weights.size();
+  const double left = 20, top = 40, size = kWidth - 40;
+  const double cell = size / static_cast<double>(d);
+  double wmax = 0;
+  for (const double w : abc.weights) wmax = std::max(wmax, w);
+  for (std::size_t i = 0; i < d; ++i) {
+    const double lo = r.parameters[i].low, hi = r.parameters[i].high;
+    for (std::size_t j = 0; j < d; ++j) {
+      const double x0 = left + cell * static_cast<double>(j), y0 = top + cell * static_cast<double>(i);
+      doc.rect(x0 + 2, y0 + 2, cell - 4, cell - 4, "fill=\"#FAFAFA\" stroke=\"#DDDDDD\"");
+      if (i == j) {
+        // The weighted histogram of parameter i over its prior range.
+        constexpr int kBins = 20;
+        std::vector<double> h(kBins, 0.0);
+        for (std::size_t k = 0; k < n; ++k) {
+          const double u = (abc.particles[k * abc.dimensions + i] - lo) / (hi - lo);
+          h[static_cast<std::size_t>(std::clamp(static_cast<int>(u * kBins), 0, kBins - 1))] += abc.weights[k];
+        }
+        const double top_h = *std::max_element(h.begin(), h.end());
+        for (int b = 0; b < kBins; ++b) {
+          const double bh = top_h > 0 ? h[static_cast<std::size_t>(b)] / top_h * (cell - 30) : 0;
+          doc.rect(x0 + 4 + (cell - 8) * b / kBins, y0 + cell - 6 - bh, (cell - 8) / kBins - 0.5, bh,
+                   "fill=\"#0072B2\"");
+        }
+        const std::vector<std::string> label = path_lines(r.parameters[i].path, 10, cell - 10);
+        doc.text_lines(x0 + 6, y0 + 14, label, "start", 10, "fill=\"#1A1A1A\"");
+        continue;
+      }
+      if (i < j) continue;  // the lower triangle only: parameter j across, i up
+      const double jlo = r.parameters[j].low, jhi = r.parameters[j].high;
+      for (std::size_t k = 0; k < n; ++k) {
+        const double px = x0 + 4 + (cell - 8) * (abc.particles[k * abc.dimensions + j] - jlo) / (jhi - jlo);
+        const double py = y0 + cell - 4 - (cell - 8) * (abc.particles[k * abc.dimensions + i] - lo) / (hi - lo);
+        doc.circle(px, py, 1.6,
+                   fmt::format("fill=\"#D55E00\" fill-opacity=\"{}\"", num(0.15 + 0.85 * abc.weights[k] / wmax, 2)));
+      }
+    }
+  }
+  csv = "particle,weight";
+  for (std::size_t i = 0; i < abc.dimensions; ++i) csv += "," + csv_field(r.parameters[i].path);
+  csv += "\n";
+  for (std::size_t k = 0; k < n; ++k) {
+    csv += std::to_string(k + 1) + "," + plain(abc.weights[k]);
+    for (std::size_t i = 0; i < abc.dimensions; ++i) csv += "," + plain(abc.particles[k * abc.dimensions + i]);
+    csv += "\n";
+  }
+  return fmt::format(
+      "The posterior sample: each parameter's weighted histogram over its prior range (diagonal) and each pair's "
+      "particles (below it; darker is heavier){}. A histogram flat across its range says the targets do not "
+      "inform that parameter; a ridge in a pair says the targets fix a combination of the two, not each.",
+      abc.dimensions > d ? fmt::format(" (the first {} of {} parameters)", d, abc.dimensions) : std::string());
+}
+
+}  // namespace
+
+std::string posterior_csv(const CalibrationResults& r) {
+  const auto& abc = r.result.abc;
+  std::string out = "particle,weight,distance";
+  for (const auto& p : r.parameters) out += "," + csv_field(p.path);
+  out += ",run_id\n";
+  for (std::size_t k = 0; k < abc.weights.size(); ++k) {
+    out += std::to_string(k + 1) + "," + plain(abc.weights[k]) + "," + plain(abc.distances[k]);
+    for (std::size_t i = 0; i < abc.dimensions; ++i) out += "," + plain(abc.particles[k * abc.dimensions + i]);
+    out += "," + csv_field(r.id.run_id) + "\n";
+  }
+  return out;
+}
+
+std::string generations_csv(const CalibrationResults& r) {
+  std::string out = "generation,epsilon,attempts,simulations,accepted,acceptance_rate,ess,run_id\n";
+  const auto& g = r.result.abc.generations;
+  for (std::size_t t = 0; t < g.size(); ++t) {
+    out += csv_line({std::to_string(t), std::isfinite(g[t].epsilon) ? plain(g[t].epsilon) : std::string("inf"),
+                     std::to_string(g[t].attempts), std::to_string(g[t].simulations), std::to_string(g[t].accepted),
+                     four(g[t].acceptance_rate), svg::fixed(g[t].ess, 1), r.id.run_id});
+  }
+  return out;
+}
+
+std::string predictive_csv(const CalibrationResults& r) {
+  std::string out =
+      "target,type,statistic,observed,prior_p10,prior_p50,prior_p90,prior_within,posterior_p10,posterior_p50,"
+      "posterior_p90,posterior_within,run_id\n";
+  for (std::size_t t = 0; t < r.targets.size(); ++t) {
+    const auto& tg = r.targets[t];
+    const auto& a = r.result.prior_check[t];
+    const auto& b = r.result.posterior_check[t];
+    const std::string type = tg.kind == scenario::CalibrationTarget::Kind::kLiveCount     ? "live_count"
+                             : tg.kind == scenario::CalibrationTarget::Kind::kSchemesLive ? "schemes_live"
+                                                                                          : "date";
+    out += csv_line({target_text(tg, *r.scenario), type, what_it_compares(tg), plain(tg.observed), plain(a.p10),
+                     plain(a.p50), plain(a.p90), four(a.within), plain(b.p10), plain(b.p50), plain(b.p90),
+                     four(b.within), r.id.run_id});
+  }
+  return out;
+}
+
+nlohmann::ordered_json calibration_json(const CalibrationResults& r) {
+  const model::Scenario& sc = *r.scenario;
+  const auto& abc = r.result.abc;
+  ordered_json j = identity_json(r.id);
+  j["scenario"] = sc.name;
+  j["targets_file"] = r.targets_file;
+  j["population"] = r.spec.abc.population;
+  j["max_generations"] = r.spec.abc.max_generations;
+  j["quantile"] = r.spec.abc.quantile;
+  j["min_acceptance"] = r.spec.abc.min_acceptance;
+  j["stopped_because"] = abc.stopped_because;
+  j["in_sample"] = true;
+  ordered_json params = ordered_json::array();
+  for (std::size_t i = 0; i < r.parameters.size(); ++i) {
+    const std::vector<double> col = abc.parameter(i);
+    params.push_back({{"path", r.parameters[i].path},
+                      {"prior", {{"dist", "uniform"}, {"low", r.parameters[i].low}, {"high", r.parameters[i].high}}},
+                      {"mean", experiment::weighted_mean(col, abc.weights)},
+                      {"p05", experiment::weighted_quantile(col, abc.weights, 0.05)},
+                      {"p50", experiment::weighted_quantile(col, abc.weights, 0.5)},
+                      {"p95", experiment::weighted_quantile(col, abc.weights, 0.95)}});
+  }
+  j["parameters"] = params;
+  ordered_json gens = ordered_json::array();
+  for (const auto& g : abc.generations) {
+    gens.push_back({{"epsilon", std::isfinite(g.epsilon) ? ordered_json(g.epsilon) : ordered_json(nullptr)},
+                    {"attempts", g.attempts},
+                    {"simulations", g.simulations},
+                    {"accepted", g.accepted},
+                    {"acceptance_rate", g.acceptance_rate},
+                    {"ess", g.ess}});
+  }
+  j["generations"] = gens;
+  ordered_json targets = ordered_json::array();
+  for (std::size_t t = 0; t < r.targets.size(); ++t) {
+    const auto summary = [](const experiment::PredictiveSummary& s) {
+      return ordered_json{{"p10", s.p10}, {"p50", s.p50}, {"p90", s.p90}, {"mean", s.mean}, {"within", s.within}};
+    };
+    targets.push_back({{"target", target_text(r.targets[t], sc)},
+                       {"label", r.targets[t].label},
+                       {"statistic", what_it_compares(r.targets[t])},
+                       {"observed", r.targets[t].observed},
+                       {"scale", r.targets[t].scale},
+                       {"weight", r.targets[t].weight},
+                       {"prior_predictive", summary(r.result.prior_check[t])},
+                       {"posterior_predictive", summary(r.result.posterior_check[t])}});
+  }
+  j["targets"] = targets;
+  j["calibrated_scenario"] = r.overlay_file.empty() ? ordered_json(nullptr) : ordered_json(r.overlay_file);
+  if (!r.overlay_note.empty()) j["calibrated_scenario_note"] = r.overlay_note;
+  return j;
+}
+
+std::map<std::string, std::string> render_calibration(const CalibrationResults& r) {
+  const model::Scenario& sc = *r.scenario;
+  const auto& abc = r.result.abc;
+  std::map<std::string, std::string> files;
+  const std::string title = "Calibration of " + sc.name + " to what was observed";
+  std::string html = head(title);
+  html += identity_line(
+      r.id, fmt::format("ABC-SMC, {} particles, {} generations ({}); targets <code>{}</code>", r.spec.abc.population,
+                        abc.generations.size(), abc.stopped_because, h(r.targets_file)));
+  html += "</header>\n<section class=\"summary\">\n<h2>In short</h2>\n<ul>\n";
+  for (std::size_t t = 0; t < r.targets.size(); ++t) {
+    const auto& a = r.result.prior_check[t];
+    const auto& b = r.result.posterior_check[t];
+    html += "<li>" + h(target_text(r.targets[t], sc)) + ": " + svg::fixed(100.0 * b.within, 0) +
+            "% of posterior-predictive futures match it" +
+            (r.targets[t].kind == scenario::CalibrationTarget::Kind::kSchemesLive ? "" : " within its scale") +
+            ", against " + svg::fixed(100.0 * a.within, 0) + "% under the prior.</li>\n";
+  }
+  html +=
+      "<li>This fit is in-sample: the same observations chose the parameters. It shows the model can "
+      "reproduce them, not that it predicts.</li>\n";
+  if (!r.overlay_file.empty()) {
+    html += "<li>The calibrated scenario, each parameter at its posterior median: <code>" + h(r.overlay_file) +
+            "</code> (<code>wsic run " + h(r.overlay_file) + "</code>).</li>\n";
+  } else if (!r.overlay_note.empty()) {
+    html += "<li>No calibrated scenario file: " + h(r.overlay_note) + "</li>\n";
+  }
+  html += "</ul>\n</section>\n";
+
+  html +=
+      "<h2>The posterior</h2>\n<table>\n<thead><tr><th>parameter</th><th>prior (uniform)</th><th class=\"num\">"
+      "P5</th><th class=\"num\">median</th><th class=\"num\">P95</th><th class=\"num\">mean</th></tr></thead>\n"
+      "<tbody>\n";
+  for (std::size_t i = 0; i < r.parameters.size(); ++i) {
+    const std::vector<double> col = abc.parameter(i);
+    const auto v = [&](double x) { return h(parameter_value(sc, r.units[i], x)); };
+    html += "<tr><td><code>" + h(r.parameters[i].path) + "</code></td><td>" + v(r.parameters[i].low) + " to " +
+            v(r.parameters[i].high) + "</td><td class=\"num\">" +
+            v(experiment::weighted_quantile(col, abc.weights, 0.05)) + "</td><td class=\"num\">" +
+            v(experiment::weighted_quantile(col, abc.weights, 0.5)) + "</td><td class=\"num\">" +
+            v(experiment::weighted_quantile(col, abc.weights, 0.95)) + "</td><td class=\"num\">" +
+            v(experiment::weighted_mean(col, abc.weights)) + "</td></tr>\n";
+  }
+  html += "</tbody>\n</table>\n";
+  Document doc("posterior_pairs", kWidth, kWidth, "Posterior sample, pairwise",
+               "Weighted histograms and pairwise scatter of the posterior particles");
+  doc.text(16, 24, "The posterior, parameter by parameter and in pairs", "start", 16,
+           "font-weight=\"700\" fill=\"#1A1A1A\"");
+  std::string csv;
+  const std::string caption = pairs_chart(r, doc, csv);
+  files["chart_posterior_pairs.svg"] = doc.file();
+  files["chart_posterior_pairs.csv"] = with_run_id_column(csv, r.id.run_id);
+  html += figure(doc, caption, "chart_posterior_pairs.svg, chart_posterior_pairs.csv");
+
+  html +=
+      "<h2>Posterior-predictive check (in-sample)</h2>\n<table>\n<caption>Each target's statistic simulated "
+      "at the prior and at the posterior, against what was observed</caption>\n<thead><tr><th>target</th>"
+      "<th>source</th><th>compares</th><th class=\"num\">prior P10 / P50 / P90</th><th class=\"num\">posterior "
+      "P10 / P50 / P90</th><th class=\"num\">matched: prior</th><th class=\"num\">matched: posterior</th></tr>"
+      "</thead>\n<tbody>\n";
+  for (std::size_t t = 0; t < r.targets.size(); ++t) {
+    const auto& tg = r.targets[t];
+    const auto& a = r.result.prior_check[t];
+    const auto& b = r.result.posterior_check[t];
+    const auto three = [&](const experiment::PredictiveSummary& s) {
+      return h(statistic_text(tg, sc, s.p10)) + " / " + h(statistic_text(tg, sc, s.p50)) + " / " +
+             h(statistic_text(tg, sc, s.p90));
+    };
+    html += "<tr><td>" + h(target_text(tg, sc)) + "</td><td>" + h(tg.label) + "</td><td>" + h(what_it_compares(tg)) +
+            "</td><td class=\"num\">" + three(a) + "</td><td class=\"num\">" + three(b) + "</td><td class=\"num\">" +
+            svg::fixed(100.0 * a.within, 1) + "%</td><td class=\"num\">" + svg::fixed(100.0 * b.within, 1) +
+            "%</td></tr>\n";
+  }
+  html += "</tbody>\n</table>\n";
+
+  html +=
+      "<h2>Generations</h2>\n<table>\n<thead><tr><th class=\"num\">generation</th><th class=\"num\">tolerance"
+      "</th><th class=\"num\">attempts</th><th class=\"num\">acceptance</th><th class=\"num\">effective sample "
+      "size</th></tr></thead>\n<tbody>\n";
+  for (std::size_t t = 0; t < abc.generations.size(); ++t) {
+    const auto& g = abc.generations[t];
+    html += "<tr><td class=\"num\">" + std::to_string(t) + "</td><td class=\"num\">" +
+            (std::isfinite(g.epsilon) ? svg::fixed(g.epsilon, 3) : std::string("none (the prior)")) +
+            "</td><td class=\"num\">" + std::to_string(g.attempts) + "</td><td class=\"num\">" +
+            svg::fixed(100.0 * g.acceptance_rate, 1) + "%</td><td class=\"num\">" + svg::fixed(g.ess, 0) +
+            "</td></tr>\n";
+  }
+  html += "</tbody>\n</table>\n";
+  html +=
+      "<h2>How it was computed</h2>\n<p>Approximate Bayesian computation by sequential Monte Carlo (Toni et "
+      "al. 2009; weights and kernel as Beaumont et al. 2009): uniform priors; each particle is judged by one "
+      "replication simulated at its parameters, since what was observed is one history; the distance is the "
+      "sum over targets of weight &#xD7; |simulated &#x2212; observed| / scale (schemes live at a date in "
+      "schemes; which schemes, as the number whose state differs; a date in days, scale 30 days unless the "
+      "file says). Each generation's tolerance is the weighted median (or the file's quantile) of the "
+      "previous distances; it stops after " +
+      std::to_string(r.spec.abc.max_generations) + " generations, or when fewer than " +
+      svg::fixed(100.0 * r.spec.abc.min_acceptance, 1) + "% of attempts are accepted. The predictive check simulates " +
+      std::to_string(r.spec.predictive) +
+      " replications at the posterior particles (and at a prior sample) with fresh random numbers. "
+      "<code>posterior.csv</code> is the weighted sample, <code>generations.csv</code> the run, "
+      "<code>posterior_predictive.csv</code> the check.</p>\n";
+  html += "</main>\n</body>\n</html>\n";
+  files["report.html"] = html;
+  return files;
+}
+
 }  // namespace wsic::report

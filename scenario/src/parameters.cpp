@@ -386,4 +386,107 @@ std::string ParameterSpace::text(const Scenario& sc, std::size_t i, double value
   return fmt::format("{}", value);
 }
 
+namespace {
+
+/// A node of an overlay's tree of keys: a map of keys, or a list of items
+/// each named by a key (`id` or `year`), or a value.
+struct OverlayNode {
+  std::vector<std::pair<std::string, OverlayNode>> keys;  // in first-set order
+  std::string item_key;                                   // a list: "id" or "year"
+  std::string value, comment;
+  OverlayNode& child(const std::string& k) {
+    for (auto& [key, n] : keys) {
+      if (key == k) return n;
+    }
+    keys.emplace_back(k, OverlayNode{});
+    return keys.back().second;
+  }
+};
+
+std::vector<std::string> split_dots(const std::string& s) {
+  std::vector<std::string> out;
+  std::size_t at = 0;
+  while (true) {
+    const std::size_t dot = s.find('.', at);
+    out.push_back(s.substr(at, dot == std::string::npos ? std::string::npos : dot - at));
+    if (dot == std::string::npos) return out;
+    at = dot + 1;
+  }
+}
+
+std::string yaml_scalar(const std::string& v) {
+  // Values are numbers, "N days" or ISO dates: plain scalars. Anything else is quoted.
+  const bool plain = !v.empty() && v.find_first_of(":#{}[],&*!|>'\"%@`") == std::string::npos && v.front() != ' ' &&
+                     v.back() != ' ' && v.front() != '-';
+  if (plain) return v;
+  std::string q = "\"";
+  for (const char c : v) {
+    if (c == '"' || c == '\\') q += '\\';
+    q += c;
+  }
+  return q + "\"";
+}
+
+void emit(const OverlayNode& n, int indent, std::string& out) {
+  const std::string pad(static_cast<std::size_t>(indent), ' ');
+  for (const auto& [key, child] : n.keys) {
+    if (!child.item_key.empty()) {
+      out += pad + key + ":\n";
+      for (const auto& [item, node] : child.keys) {
+        out += pad + "  - " + child.item_key + ": " + yaml_scalar(item) + "\n";
+        emit(node, indent + 4, out);
+      }
+    } else if (child.keys.empty()) {
+      out +=
+          pad + key + ": " + yaml_scalar(child.value) + (child.comment.empty() ? "" : "   # " + child.comment) + "\n";
+    } else {
+      out += pad + key + ":\n";
+      emit(child, indent + 2, out);
+    }
+  }
+}
+
+}  // namespace
+
+std::string overlay_text(const ParameterSpace& space, const std::string& extends, const std::string& name,
+                         const std::string& description, const std::vector<OverlayValue>& values) {
+  OverlayNode root;
+  for (const OverlayValue& v : values) {
+    const Parameter& p = space.parameters().at(v.index);
+    const std::vector<std::string> path = split_dots(p.path);
+    const std::vector<std::string> schema = split_dots(p.schema);
+    OverlayNode* node = &root;
+    std::size_t i = 0;
+    for (std::size_t s = 0; s < schema.size() && i < path.size(); ++s, ++i) {
+      const std::string& key = schema[s];
+      if (key == "*") {  // a lever (a map keyed by id)
+        node = &node->child(path[i]);
+        continue;
+      }
+      if (key.size() > 2 && key.ends_with("[]")) {
+        const std::string list = key.substr(0, key.size() - 2);
+        OverlayNode& l = node->child(list);
+        l.item_key = list == "funding" ? "year" : "id";
+        if (i + 1 >= path.size()) break;
+        const std::string& item = path[++i];
+        if (list != "funding" && std::all_of(item.begin(), item.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+          throw Error(
+              fmt::format("{}: an overlay cannot name an item of {} by its position; set it with --set", p.path, list));
+        }
+        node = &l.child(item);
+        continue;
+      }
+      node = &node->child(path[i]);
+    }
+    // A scaled value's own number (path ending in .value beyond the schema) lands as `value:`.
+    for (; i < path.size(); ++i) node = &node->child(path[i]);
+    node->value = v.text;
+    node->comment = v.comment;
+  }
+  std::string out = "extends: " + yaml_scalar(extends) + "\nname: " + name + "\ndescription: >\n";
+  out += "  " + description + "\n";
+  emit(root, 0, out);
+  return out;
+}
+
 }  // namespace wsic::scenario

@@ -3,6 +3,7 @@
 // nothing described there has stopped being written.
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
@@ -84,6 +85,17 @@ TEST_CASE("DataDictionary.DescribesEveryColumnWritten", "[cli][dictionary]") {
               "schemes.ealing.readiness=1:2 -N 4 -n 10 --second-order -q -o " +
               (out / "sensitivity").string()) == 0);
 
+  {
+    const fs::path targets = out / "targets.yaml";
+    std::ofstream f(targets);
+    f << "parameters:\n  - {path: schemes.ealing.readiness, range: [1, 4]}\n"
+         "targets:\n  - {type: live_count, date: 2015-04-30, observed: 2}\n"
+         "population: 20\ngenerations: 2\n";
+    f.close();
+    REQUIRE(run(wsic_bin() + " calibrate scenarios/baseline.yaml --predictive 20 -q --targets " + targets.string() +
+                " -o " + (out / "calibrate").string()) == 0);
+  }
+
   // Columns named by a parameter's path stand as PATH, a milestone's measure
   // as live_at.DATE, and the per-measure chart tables as chart_sobol_MEASURE.csv.
   const auto generic_column = [](const std::string& c) {
@@ -91,7 +103,7 @@ TEST_CASE("DataDictionary.DescribesEveryColumnWritten", "[cli][dictionary]") {
     return c.find('.') != std::string::npos ? std::string("PATH") : c;
   };
   Files written;  // file -> the union of its headers
-  for (const char* folder : {"run", "compare", "sweep", "sweep2", "sensitivity"}) {
+  for (const char* folder : {"run", "compare", "sweep", "sweep2", "sensitivity", "calibrate"}) {
     const bool research = std::string(folder) != "run" && std::string(folder) != "compare";
     for (const auto& entry : fs::directory_iterator(out / folder)) {
       if (entry.path().extension() != ".csv") continue;

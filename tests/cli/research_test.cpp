@@ -209,3 +209,79 @@ TEST_CASE("Research.PrecisionRunIsTheRunOfThatMany", "[cli][research]") {
   CHECK(run(base + " --precision 0 2> " + err.string()) == 2);
   fs::remove_all(out);
 }
+
+TEST_CASE("Research.CalibrateWritesItsFilesTheSameAtAnyThreadCount", "[cli][research]") {
+  const fs::path out = fresh_dir("calibrate");
+  fs::create_directories(out);
+  const fs::path targets = out / "targets.yaml";
+  {
+    std::ofstream f(targets);
+    f << "parameters:\n"
+         "  - {path: schemes.ealing.readiness, range: [0.5, 4]}\n"
+         "  - {path: workstreams.ig.work.mode, range: [2 months, 5 months]}\n"
+         "targets:\n"
+         "  - {type: live_count, date: 2015-04-30, observed: 2, label: two live}\n"
+         "  - {type: schemes_live, date: 2015-04-30, schemes: [ealing, hillingdon]}\n"
+         "  - {type: date, of: codesign_end, observed: 2014-02-28, scale: 30 days}\n"
+         "population: 100\n"
+         "generations: 3\n";
+  }
+  const std::string cmd = wsic_bin() + " calibrate scenarios/baseline.yaml --targets " + targets.string() +
+                          " --predictive 200 --seed 5 -q --threads ";
+  REQUIRE(run(cmd + "1 -o " + (out / "one").string()) == 0);
+  REQUIRE(run(cmd + "2 -o " + (out / "two").string()) == 0);
+  const auto one = files_of(out / "one");
+  REQUIRE(one == files_of(out / "two"));
+  for (const char* f : {"posterior.csv", "generations.csv", "posterior_predictive.csv", "calibration.json",
+                        "report.html", "chart_posterior_pairs.svg", "calibrated.yaml"}) {
+    INFO(f);
+    CHECK(one.count(f) == 1);
+  }
+  const auto json = nlohmann::json::parse(one.at("calibration.json"));
+  CHECK(json["generations"].size() == 3);
+  CHECK(json["in_sample"] == true);
+  CHECK(parse_csv(one.at("posterior.csv")).size() == 1 + 100);
+  CHECK(parse_csv(one.at("posterior_predictive.csv")).size() == 1 + 3);
+
+  // The calibrated scenario runs, and is the scenario with the posterior
+  // medians set: the same results as --set with them.
+  fs::copy_file(out / "one" / "calibrated.yaml", out / "calibrated.yaml");
+  const double ealing = json["parameters"][0]["p50"].get<double>();
+  const double mode = json["parameters"][1]["p50"].get<double>();
+  REQUIRE(run(wsic_bin() + " run " + (out / "one" / "calibrated.yaml").string() +
+              " -n 300 --analysis-replications 0 -q -o " + (out / "a").string()) == 0);
+  char set[200];
+  std::snprintf(set, sizeof set, " --set schemes.ealing.readiness=%.17g --set 'workstreams.ig.work.mode=%.17g days'",
+                ealing, mode);
+  REQUIRE(run(wsic_bin() + " run scenarios/baseline.yaml -n 300 --analysis-replications 0 -q" + set + " -o " +
+              (out / "b").string()) == 0);
+  // The same dates (the run ids differ: the overlay is another scenario file with another name).
+  const auto without_run_id = [](const fs::path& p) {
+    auto rows = parse_csv(slurp(p));
+    for (auto& row : rows) row.pop_back();
+    return rows;
+  };
+  CHECK(without_run_id(out / "a" / "schemes.csv") == without_run_id(out / "b" / "schemes.csv"));
+  fs::remove_all(out);
+}
+
+TEST_CASE("Research.CalibrateRefusesBadTargetsWithTheirPlace", "[cli][research]") {
+  const fs::path out = fresh_dir("calbad");
+  fs::create_directories(out);
+  const fs::path targets = out / "targets.yaml", err = out / "err.txt";
+  {
+    std::ofstream f(targets);
+    f << "parameters:\n"
+         "  - {path: schemes.ealing.readiness, range: [0.5, 4]}\n"
+         "targets:\n"
+         "  - {type: schemes_live, date: 2015-04-30, schemes: [ealing, hilingdon]}\n"
+         "  - {type: live_count, date: 2031-01-01, observed: 2}\n";
+  }
+  CHECK(run(wsic_bin() + " calibrate scenarios/baseline.yaml -q --targets " + targets.string() + " -o " +
+            (out / "r").string() + " 2> " + err.string()) == 2);
+  CHECK_THAT(slurp(err), Catch::Contains(targets.string() + ":4:5: error:") &&
+                             Catch::Contains("did you mean 'hillingdon'") &&
+                             Catch::Contains(targets.string() + ":5:5: error:") && Catch::Contains("outside"));
+  CHECK_FALSE(fs::exists(out / "r" / "calibration.json"));
+  fs::remove_all(out);
+}

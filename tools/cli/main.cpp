@@ -42,6 +42,8 @@ int main(int argc, char** argv) {
   add_sweep(app, sweep, cores);
   SensitivityCommand sensitivity;
   add_sensitivity(app, sensitivity, cores);
+  CalibrateCommand calibrate;
+  add_calibrate(app, calibrate, cores);
 
   try {
     app.parse(argc, argv);
@@ -69,6 +71,10 @@ int main(int argc, char** argv) {
     if (*sensitivity.app) {
       complete_sensitivity(sensitivity, &g_cancel);
       return sensitivity_command(sensitivity.options);
+    }
+    if (*calibrate.app) {
+      complete_calibrate(calibrate, &g_cancel);
+      return calibrate_command(calibrate.options);
     }
     if (*compare.app) {
       if (const auto bad = complete_compare(compare, &g_cancel)) return *bad;

@@ -271,4 +271,25 @@ void complete_sensitivity(SensitivityCommand& cmd, const std::atomic<bool>* canc
   cmd.options.cancel = cancel;
 }
 
+void add_calibrate(CLI::App& parent, CalibrateCommand& cmd, unsigned cores) {
+  auto* app = cmd.app = parent.add_subcommand(
+      "calibrate", "fit the scenario's numbers to what was observed (ABC-SMC), with a posterior-predictive check");
+  CalibrateOptions& o = cmd.options;
+  app->add_option("scenario", o.scenario, "scenario file (YAML)")->required();
+  app->add_option("--targets", o.targets, "the calibration file: priors (parameters:) and targets: (YAML)")->required();
+  app->add_option("--population", o.population, "particles per generation (default: the file's, or 500)")
+      ->check(whole_number(10, 1'000'000));
+  app->add_option("--generations", o.generations, "most generations (default: the file's, or 8)")
+      ->check(whole_number(1, 100));
+  app->add_option("--predictive", o.predictive, "replications of each posterior-predictive check")
+      ->default_val(o.predictive)
+      ->check(whole_number(1, 10'000'000));
+  add_research_common(*app, o, cmd.out, cores, "results/calibrate-<name>/");
+}
+
+void complete_calibrate(CalibrateCommand& cmd, const std::atomic<bool>* cancel) {
+  if (!cmd.out.empty()) cmd.options.out = cmd.out;
+  cmd.options.cancel = cancel;
+}
+
 }  // namespace wsic::cli

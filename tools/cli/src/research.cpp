@@ -12,6 +12,7 @@
 #include "wsic/cli/files.hpp"
 #include "wsic/cli/output.hpp"
 #include "wsic/experiment/batch.hpp"
+#include "wsic/experiment/calibration.hpp"
 #include "wsic/experiment/part.hpp"
 #include "wsic/experiment/sensitivity.hpp"
 #include "wsic/experiment/sweep.hpp"
@@ -294,6 +295,24 @@ int run_sweep(const SweepOptions& opt) {
   return kExitOk;
 }
 
+/// A research command's run id (experiment::run_id): the command, the
+/// scenario's content, `extra` (the problem or targets, by a hash of what
+/// was resolved from them), the --set values, seed and replications.
+std::string research_run_id(const char* command, const fs::path& file, const model::Scenario& base,
+                            const model::Model& model, experiment::ScenarioRef extra,
+                            const std::vector<std::string>& overrides, std::uint64_t seed, std::uint64_t replications) {
+  experiment::JobIdentity job;
+  job.command = command;
+  job.tool_version = experiment::version();
+  job.scenarios.push_back({file.string(), "", model::content_hash(base)});
+  job.scenarios.push_back(std::move(extra));
+  job.overrides = overrides;
+  job.seed = seed;
+  job.replications = replications;
+  job.fingerprint = experiment::run_fingerprint(base, model, seed);
+  return experiment::run_id(job);
+}
+
 std::string problem_hash(const std::vector<scenario::ResolvedParameter>& params, const SensitivityOptions& opt,
                          const experiment::SensitivitySpec& spec) {
   sim::Fnv1a h;
@@ -372,16 +391,9 @@ int run_sensitivity_command(const SensitivityOptions& opt) {
   if (tty) spec.progress = draw_progress;
 
   const model::Model model(base);
-  experiment::JobIdentity job;
-  job.command = "sensitivity";
-  job.tool_version = experiment::version();
-  job.scenarios.push_back({opt.scenario.string(), "", model::content_hash(base)});
-  job.scenarios.push_back({problem.file, "", problem_hash(resolved, opt, spec)});
-  job.overrides = opt.overrides;
-  job.seed = opt.seed;
-  job.replications = opt.replications;
-  job.fingerprint = experiment::run_fingerprint(base, model, opt.seed);
-  const std::string id = experiment::run_id(job);
+  const std::string id =
+      research_run_id("sensitivity", opt.scenario, base, model, {problem.file, "", problem_hash(resolved, opt, spec)},
+                      opt.overrides, opt.seed, opt.replications);
 
   const fs::path out_dir = opt.out ? *opt.out : fs::path("results") / folder_name({"sensitivity", base.name});
   const OutputFolder out(out_dir, "sensitivity.json", opt.force);
@@ -434,6 +446,168 @@ int run_sensitivity_command(const SensitivityOptions& opt) {
   return kExitOk;
 }
 
+int run_calibrate(const CalibrateOptions& opt) {
+  const auto check_cancel = [&](const char* during) {
+    if (opt.cancel && opt.cancel->load()) throw Interrupted{during};
+  };
+  const std::vector<scenario::Override> overrides = parse_overrides(opt.overrides);
+  const model::Scenario base = scenario::load_scenario(opt.scenario, {}, overrides);
+  const scenario::ParameterSpace space(base);
+  scenario::CalibrationFile file = scenario::load_calibration(opt.targets);
+  scenario::resolve_calibration(file, base);
+  const std::vector<scenario::ResolvedParameter> resolved =
+      scenario::resolve_problem(file.priors, opt.scenario, overrides, space);
+  std::vector<experiment::SensitivityParameter> params;
+  std::vector<scenario::Unit> units;
+  for (const auto& r : resolved) {
+    experiment::SensitivityParameter p;
+    p.path = r.path;
+    p.index = r.index;
+    p.a = r.low;
+    p.b = r.high;
+    params.push_back(p);
+    units.push_back(space.parameters()[r.index].unit);
+  }
+  experiment::CalibrationSpec spec;
+  spec.abc.population = opt.population ? opt.population : file.population;
+  spec.abc.max_generations = opt.generations ? opt.generations : file.generations;
+  spec.abc.quantile = file.quantile;
+  spec.abc.min_acceptance = file.min_acceptance;
+  spec.abc.seed = opt.seed;
+  spec.abc.threads = opt.threads;
+  spec.abc.cancel = opt.cancel;
+  spec.predictive = opt.predictive;
+  const bool tty = opt.progress && ::isatty(STDERR_FILENO);
+  if (tty) {
+    spec.abc.progress = [&](std::size_t generation, std::uint64_t attempts) {
+      fmt::print(stderr, "\rgeneration {} of at most {}: {} attempts   ", generation, spec.abc.max_generations,
+                 attempts);
+      std::fflush(stderr);
+    };
+  }
+
+  const model::Model model(base);
+  std::string targets_hash;
+  {
+    sim::Fnv1a h;
+    for (const auto& r : resolved) h.add(fmt::format("{} {} {}\n", r.path, r.low, r.high));
+    for (const auto& t : file.targets) {
+      h.add(fmt::format("{} {} {} {} {} {} {}\n", static_cast<int>(t.kind), t.day, t.of, t.observed, t.scale, t.weight,
+                        t.live.size()));
+      for (const bool b : t.live) h.add(b ? "1" : "0");
+    }
+    h.add(fmt::format("{} {} {} {} {}", spec.abc.population, spec.abc.max_generations, spec.abc.quantile,
+                      spec.abc.min_acceptance, spec.predictive));
+    targets_hash = fmt::format("{:016x}", h.value());
+  }
+  const std::string id = research_run_id("calibrate", opt.scenario, base, model,
+                                         {opt.targets.string(), "", targets_hash}, opt.overrides, opt.seed, 0);
+
+  const fs::path out_dir = opt.out ? *opt.out : fs::path("results") / folder_name({"calibrate", base.name});
+  const OutputFolder out(out_dir, "calibration.json", opt.force);
+  check_cancel("before the calibration started");
+  const auto t0 = std::chrono::steady_clock::now();
+  report::CalibrationResults res;
+  try {
+    res.result = experiment::calibrate(model, space, params, file.targets, spec);
+  } catch (const sim::Cancelled&) {
+    if (tty) std::fputc('\n', stderr);
+    throw Interrupted{"during the calibration"};
+  }
+  if (tty) std::fputc('\n', stderr);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  res.scenario = &base;
+  res.id = {experiment::version(), opt.scenario.string(), model::content_hash(base), opt.overrides, opt.seed, id};
+  res.targets_file = opt.targets.string();
+  res.parameters = resolved;
+  res.units = units;
+  res.targets = file.targets;
+  res.spec = spec;
+
+  // The calibrated scenario: an overlay at the posterior medians, checked to
+  // load as exactly the scenario with those values set.
+  std::vector<scenario::OverlayValue> values;
+  std::vector<scenario::Override> sets = overrides;
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    const double median = experiment::weighted_quantile(res.result.abc.parameter(i), res.result.abc.weights, 0.5);
+    res.medians.push_back(median);
+    const std::string text = space.text(base, params[i].index, median);
+    values.push_back({params[i].index, text, "posterior median (in-sample fit)"});
+    sets.push_back({params[i].path, text});
+  }
+  std::string overlay;
+  if (!overrides.empty()) {
+    res.overlay_note = "the scenario was run with --set values, which an overlay of the file would not carry";
+  } else {
+    try {
+      const fs::path rel = fs::absolute(opt.scenario).lexically_relative(fs::absolute(out_dir));
+      overlay = scenario::overlay_text(space, rel.empty() ? fs::absolute(opt.scenario).string() : rel.string(),
+                                       base.name + "-calibrated",
+                                       "The scenario " + base.name +
+                                           " with its calibrated parameters at their "
+                                           "posterior medians (wsic calibrate, run id " +
+                                           id + "; an in-sample fit).",
+                                       values);
+      const fs::path probe = out_dir / ".calibrated-check.yaml";
+      write_file_atomic(probe, overlay);
+      const scenario::LoadResult a = scenario::check_scenario(probe);
+      std::error_code ec;
+      fs::remove(probe, ec);
+      const scenario::LoadResult b = scenario::check_scenario(opt.scenario, {}, sets);
+      if (!a.ok() || !b.ok()) {
+        res.overlay_note = "the overlay did not load; use --set with the medians in calibration.json";
+      } else {
+        model::Scenario x = *a.scenario, y = *b.scenario;
+        y.name = x.name;
+        y.description = x.description;
+        y.source_file = x.source_file;
+        if (model::content_hash(x) == model::content_hash(y)) {
+          res.overlay_file = "calibrated.yaml";
+        } else {
+          res.overlay_note = "the overlay did not load as the calibrated scenario; use --set with the medians";
+        }
+      }
+    } catch (const Error& e) {
+      res.overlay_note = e.what();
+    }
+  }
+
+  OutputSet files;
+  files.add("posterior.csv", report::posterior_csv(res));
+  files.add("generations.csv", report::generations_csv(res));
+  files.add("posterior_predictive.csv", report::predictive_csv(res));
+  if (!res.overlay_file.empty()) files.add(res.overlay_file, overlay);
+  for (auto& [name, content] : report::render_calibration(res)) files.add(name, std::move(content));
+  check_cancel("before the results were written");
+  remove_stale(out_dir, files, {"calibrated.yaml"});
+  files.write_to(out_dir, [&](const std::string&) { check_cancel("while writing the results"); });
+  write_file_atomic(out_dir / "calibration.json", report::calibration_json(res).dump(2) + "\n");
+
+  if (!opt.quiet) {
+    const auto& abc = res.result.abc;
+    fmt::print("{} generations ({}), {} particles; final tolerance {:.3f}, acceptance {:.1f}%, ESS {:.0f}\n",
+               abc.generations.size(), abc.stopped_because, abc.weights.size(), abc.generations.back().epsilon,
+               100.0 * abc.generations.back().acceptance_rate, abc.generations.back().ess);
+    fmt::print("{}  {:>16}  {:>16}  {:>16}\n", report::fit_column("parameter", 44), "P5", "median", "P95");
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      const std::vector<double> col = abc.parameter(i);
+      fmt::print("{}  {:>16}  {:>16}  {:>16}\n", report::fit_column(params[i].path, 44),
+                 report::parameter_value(base, units[i], experiment::weighted_quantile(col, abc.weights, 0.05)),
+                 report::parameter_value(base, units[i], res.medians[i]),
+                 report::parameter_value(base, units[i], experiment::weighted_quantile(col, abc.weights, 0.95)));
+    }
+    fmt::print("posterior-predictive check (in-sample), share of futures matching:\n");
+    for (std::size_t t = 0; t < file.targets.size(); ++t) {
+      fmt::print("  {}  prior {:5.1f}%  posterior {:5.1f}%\n",
+                 report::fit_column(report::target_text(file.targets[t], base), 56),
+                 100.0 * res.result.prior_check[t].within, 100.0 * res.result.posterior_check[t].within);
+    }
+    fmt::print("{:.1f} s; wrote {} (open report.html{})\n", seconds, out_dir.string(),
+               res.overlay_file.empty() ? "" : "; the calibrated scenario is calibrated.yaml");
+  }
+  return kExitOk;
+}
+
 template <class Fn>
 int guarded(const char* command, const char* marker, Fn&& fn) {
   try {
@@ -465,6 +639,10 @@ int sweep_command(const SweepOptions& opt) {
 
 int sensitivity_command(const SensitivityOptions& opt) {
   return guarded("sensitivity", "sensitivity.json", [&] { return run_sensitivity_command(opt); });
+}
+
+int calibrate_command(const CalibrateOptions& opt) {
+  return guarded("calibrate", "calibration.json", [&] { return run_calibrate(opt); });
 }
 
 }  // namespace wsic::cli

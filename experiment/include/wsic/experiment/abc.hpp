@@ -28,9 +28,14 @@
 ///    coordinate, or N = 1), 1e-10 (high_i - low_i)^2 is added to each
 ///    diagonal entry i, tenfold more each time until it succeeds. The
 ///    generation's `kernel_covariance` is the matrix used, jitter included.
-///  - A proposal outside the prior box is rejected without simulating; it
-///    still counts as an attempt (so the acceptance rate is that of
-///    attempts, and `simulations` counts the callback's calls). Otherwise
+///  - A proposal outside the prior box is drawn again (a new particle and
+///    perturbation, from the attempt's own random stream), up to 1000
+///    times; only an attempt whose every draw fell outside is rejected
+///    without simulating (it still counts as an attempt, so the acceptance
+///    rate is that of attempts, and `simulations` counts the callback's
+///    calls). Each draw picks its particle afresh, so the accepted proposals
+///    follow the kernel mixture restricted to the box, up to one constant,
+///    and the weights below stay exact. Otherwise
 ///    the callback simulates it and it is accepted when its distance is
 ///    <= epsilon_t.
 ///  - Weights: w_i proportional to prior(theta_i) / sum_j w_j K(theta_i |

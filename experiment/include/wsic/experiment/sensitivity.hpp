@@ -80,6 +80,13 @@ std::vector<SensitivityMeasure> sensitivity_measures(const model::Scenario& sc);
 /// day after it.
 std::vector<double> measure_values(const model::Scenario& sc, const std::vector<model::ReplicationOutcome>& reps);
 
+/// Sets parameter i of `sc` to values[i] for every parameter (at most 64).
+/// Two numbers of one distribution (a min and a mode, say) may only be
+/// valid together, so a value refused is tried again after the others;
+/// throws wsic::Error, naming the parameter, when a pass sets nothing more.
+void set_parameters(const scenario::ParameterSpace& space, model::Scenario& sc,
+                    const std::vector<SensitivityParameter>& params, const double* values);
+
 struct SensitivityResult {
   std::vector<SensitivityMeasure> measures;
   std::size_t rows = 0;

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "wsic/experiment/calibration.hpp"
 #include "wsic/experiment/sensitivity.hpp"
 #include "wsic/experiment/sweep.hpp"
 #include "wsic/model/scenario.hpp"
@@ -86,5 +87,37 @@ std::string sobol_samples_csv(const SensitivityResults& r);
 nlohmann::ordered_json sensitivity_json(const SensitivityResults& r);
 /// report.html and one chart_sobol_<measure> (.svg and .csv) per measure.
 std::map<std::string, std::string> render_sensitivity(const SensitivityResults& r);
+
+struct CalibrationResults {
+  const model::Scenario* scenario = nullptr;
+  ResearchIdentity id;
+  std::string targets_file;
+  std::vector<scenario::ResolvedParameter> parameters;
+  std::vector<scenario::Unit> units;  ///< per parameter
+  std::vector<scenario::CalibrationTarget> targets;
+  experiment::CalibrationSpec spec;
+  experiment::CalibrationResult result;
+  /// The calibrated overlay's file name (empty when none could be written)
+  /// and the values it sets, per parameter: the posterior medians.
+  std::string overlay_file;
+  std::string overlay_note;
+  std::vector<double> medians;
+};
+
+/// A target in words: "schemes live at 2015-04-30: 2".
+std::string target_text(const scenario::CalibrationTarget& t, const model::Scenario& sc);
+/// A parameter's value for a page: a date in ISO, a duration in days, a number.
+std::string parameter_value(const model::Scenario& sc, scenario::Unit unit, double v);
+
+/// posterior.csv: the last generation's particles with weights and distances.
+std::string posterior_csv(const CalibrationResults& r);
+/// generations.csv: per generation its tolerance, attempts, acceptance rate and ESS.
+std::string generations_csv(const CalibrationResults& r);
+/// posterior_predictive.csv: per target, the prior's and the posterior's predictive summaries.
+std::string predictive_csv(const CalibrationResults& r);
+/// calibration.json: everything above as one document.
+nlohmann::ordered_json calibration_json(const CalibrationResults& r);
+/// report.html and chart_posterior_pairs (.svg, .csv).
+std::map<std::string, std::string> render_calibration(const CalibrationResults& r);
 
 }  // namespace wsic::report

@@ -84,4 +84,20 @@ class ParameterSpace {
   ParameterSpace& operator=(ParameterSpace&&) noexcept;
 };
 
+/// A value to write into an overlay: parameter `index` of a space, its
+/// text (ParameterSpace::text) and a comment saying where it comes from.
+struct OverlayValue {
+  std::size_t index = 0;
+  std::string text;
+  std::string comment;
+};
+
+/// The text of an overlay scenario file: `extends: EXTENDS`, `name: NAME`,
+/// a description, then each value under its keys, written as the format
+/// writes them (list items by id, funding years by year). Throws
+/// wsic::Error for a parameter of an item known only by its position (an
+/// overlay cannot name it): set it with --set instead.
+std::string overlay_text(const ParameterSpace& space, const std::string& extends, const std::string& name,
+                         const std::string& description, const std::vector<OverlayValue>& values);
+
 }  // namespace wsic::scenario

@@ -56,12 +56,19 @@ struct SensitivityCommand {
   std::string problem;
 };
 
+struct CalibrateCommand {
+  CLI::App* app = nullptr;
+  CalibrateOptions options;
+  std::string out;
+};
+
 /// Adds the subcommands to `parent`; `cores` bounds --threads.
 void add_run(CLI::App& parent, RunCommand& cmd, unsigned cores);
 void add_compare(CLI::App& parent, CompareCommand& cmd, unsigned cores);
 void add_merge(CLI::App& parent, MergeCommand& cmd);
 void add_sweep(CLI::App& parent, SweepCommand& cmd, unsigned cores);
 void add_sensitivity(CLI::App& parent, SensitivityCommand& cmd, unsigned cores);
+void add_calibrate(CLI::App& parent, CalibrateCommand& cmd, unsigned cores);
 
 /// After parsing: checks the options that depend on each other and fills in
 /// the rest of `cmd.options`; returns an exit code (having printed why) when
@@ -71,5 +78,6 @@ std::optional<int> complete_compare(CompareCommand& cmd, const std::atomic<bool>
 void complete_merge(MergeCommand& cmd, const std::atomic<bool>* cancel);
 void complete_sweep(SweepCommand& cmd, const std::atomic<bool>* cancel);
 void complete_sensitivity(SensitivityCommand& cmd, const std::atomic<bool>* cancel);
+void complete_calibrate(CalibrateCommand& cmd, const std::atomic<bool>* cancel);
 
 }  // namespace wsic::cli

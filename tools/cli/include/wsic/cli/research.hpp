@@ -54,4 +54,27 @@ struct SensitivityOptions {
 /// the charts, report.html and sensitivity.json (last).
 int sensitivity_command(const SensitivityOptions& opt);
 
+struct CalibrateOptions {
+  std::filesystem::path scenario;
+  std::filesystem::path targets;  ///< the calibration file: priors and targets
+  /// ABC-SMC settings; 0 (or a negative quantile): the file's, or the default.
+  std::uint64_t population = 0;
+  std::uint64_t generations = 0;
+  std::uint64_t predictive = 4000;
+  std::uint64_t seed = kDefaultSeed;
+  unsigned threads = 0;
+  std::vector<std::string> overrides;
+  std::optional<std::filesystem::path> out;
+  bool force = false;
+  bool progress = true;
+  bool quiet = false;
+  const std::atomic<bool>* cancel = nullptr;
+};
+
+/// ABC-SMC calibration of the priors to the targets; writes posterior.csv,
+/// generations.csv, posterior_predictive.csv, the chart, report.html,
+/// calibrated.yaml (the scenario at the posterior medians) and
+/// calibration.json (last).
+int calibrate_command(const CalibrateOptions& opt);
+
 }  // namespace wsic::cli
