@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <boost/math/distributions/normal.hpp>
+#include <boost/random/sobol.hpp>
 #include <cmath>
 #include <limits>
 
@@ -198,6 +199,60 @@ void set_parameters(const scenario::ParameterSpace& space, model::Scenario& sc,
   }
 }
 
+std::vector<double> saltelli_group(std::size_t n, std::size_t d, bool second_order, std::size_t j) {
+  if (j >= n) throw Error(fmt::format("base row {} of a sample of {}", j, n));
+  const std::size_t step = saltelli_rows(n, d, second_order) / n;
+  // As saltelli_sample: Boost's generator starts after the all-zeros point,
+  // so its point skip - 1 + j is the sequence's point skip + j.
+  boost::random::sobol sequence(2 * d);
+  sequence.seed(static_cast<std::uint64_t>(saltelli_skip(n) - 1 + j));
+  std::vector<double> point(2 * d);
+  for (double& x : point) x = static_cast<double>(sequence() >> 11) * 0x1.0p-53;
+  const double* a = point.data();
+  const double* b = point.data() + d;
+  std::vector<double> out(step * d);
+  std::copy(a, a + d, out.begin());  // A
+  for (std::size_t i = 0; i < d; ++i) {
+    double* ab = out.data() + (1 + i) * d;
+    std::copy(a, a + d, ab);
+    ab[i] = b[i];
+  }
+  if (second_order) {
+    for (std::size_t i = 0; i < d; ++i) {
+      double* ba = out.data() + (1 + d + i) * d;
+      std::copy(b, b + d, ba);
+      ba[i] = a[i];
+    }
+  }
+  std::copy(b, b + d, out.data() + (step - 1) * d);  // B
+  return out;
+}
+
+namespace {
+
+/// A block of base rows' groups: its worker, and the groups' values and
+/// measures until they are folded in, in order.
+struct GroupBlock {
+  Worker w;
+  std::vector<double> x, y;
+  void merge(const GroupBlock&) {}
+};
+
+/// Welford's running mean and variance, for a measure's spread over the sample.
+struct Running {
+  std::uint64_t n = 0;
+  double mean = 0.0, m2 = 0.0;
+  void add(double v) {
+    ++n;
+    const double delta = v - mean;
+    mean += delta / static_cast<double>(n);
+    m2 += delta * (v - mean);
+  }
+  double sd() const { return n > 1 ? std::sqrt(m2 / static_cast<double>(n - 1)) : 0.0; }
+};
+
+}  // namespace
+
 SensitivityResult run_sensitivity(const model::Model& model, const scenario::ParameterSpace& space,
                                   const std::vector<SensitivityParameter>& params, const SensitivitySpec& spec) {
   const model::Scenario& sc = model.scenario();
@@ -210,32 +265,41 @@ SensitivityResult run_sensitivity(const model::Model& model, const scenario::Par
   SensitivityResult res;
   res.measures = sensitivity_measures(sc);
   const std::size_t nm = res.measures.size();
-  const std::vector<double> unit = saltelli_sample(spec.base_samples, d, spec.second_order);
-  res.rows = unit.size() / d;
-  res.x.resize(unit.size());
-  for (std::size_t r = 0; r < res.rows; ++r) {
-    for (std::size_t i = 0; i < d; ++i) res.x[r * d + i] = params[i].at(unit[r * d + i]);
-  }
+  const std::size_t n = spec.base_samples;
+  res.rows = saltelli_rows(n, d, spec.second_order);
+  const std::size_t step = res.rows / n;
+  // A base row's group of points, in the parameters' units.
+  const auto group_values = [&](std::size_t j) {
+    std::vector<double> x = saltelli_group(n, d, spec.second_order, j);
+    for (std::size_t r = 0; r < step; ++r) {
+      for (std::size_t i = 0; i < d; ++i) x[r * d + i] = params[i].at(x[r * d + i]);
+    }
+    return x;
+  };
   // Every sampled value is checked before any work is done, so a range
   // that reaches a value the format refuses fails at once, naming it.
   {
     model::Scenario scratch = sc;
-    for (std::size_t r = 0; r < res.rows; ++r) {
-      for (std::size_t i = 0; i < d; ++i) {
-        const double v = res.x[r * d + i];
-        if (!(v >= params[i].lowest() && v <= params[i].highest())) {
-          throw InternalError(fmt::format("sample point {} sets {} to {}, outside [{}, {}]", r + 1, params[i].path, v,
-                                          params[i].lowest(), params[i].highest()));
+    for (std::size_t j = 0; j < n; ++j) {
+      if (spec.cancel && spec.cancel->load()) throw sim::Cancelled(0, n);
+      const std::vector<double> x = group_values(j);
+      for (std::size_t r = 0; r < step; ++r) {
+        const std::size_t row = j * step + r;
+        for (std::size_t i = 0; i < d; ++i) {
+          const double v = x[r * d + i];
+          if (!(v >= params[i].lowest() && v <= params[i].highest())) {
+            throw InternalError(fmt::format("sample point {} sets {} to {}, outside [{}, {}]", row + 1, params[i].path,
+                                            v, params[i].lowest(), params[i].highest()));
+          }
         }
-      }
-      try {
-        set_parameters(space, scratch, params, &res.x[r * d]);
-      } catch (const Error& e) {
-        throw Error(fmt::format("sample point {} of {}: {}: narrow the ranges", r + 1, res.rows, e.what()));
+        try {
+          set_parameters(space, scratch, params, &x[r * d]);
+        } catch (const Error& e) {
+          throw Error(fmt::format("sample point {} of {}: {}: narrow the ranges", row + 1, res.rows, e.what()));
+        }
       }
     }
   }
-  res.y.assign(res.rows * nm, 0.0);
   const double after = static_cast<double>(sc.horizon_day) + kDaysOff;
 
   // The noise sets first (cheap, and they check the scenario runs), then the sample.
@@ -255,32 +319,71 @@ SensitivityResult run_sensitivity(const model::Model& model, const scenario::Par
     // Progress in replications, as every other batch reports it.
     ro.progress = [&](const sim::Progress& p) {
       sim::Progress q = p;
-      q.done *= spec.replications;
-      q.total *= spec.replications;
+      q.done *= spec.replications * step;
+      q.total *= spec.replications * step;
       spec.progress(q);
     };
   }
-  ro.block_size = 4;
-  sim::run_replications<BlockWorker>(res.rows, ro, make, [&](std::uint64_t row, BlockWorker& b) {
-    set_parameters(space, b.w.settings.values, params, &res.x[row * d]);  // checked above
-    model.refresh(b.w.settings);
-    run_point(model, b.w, spec.seed, 0, spec.replications, after, &res.y[row * nm]);
-  });
-
+  // The sample, a base row's group at a time; groups are folded into the
+  // indices in order as their blocks finish, so memory does not grow with N.
   SobolOptions so;
   so.second_order = spec.second_order;
   so.resamples = spec.resamples;
   so.confidence = spec.confidence;
   so.seed = spec.seed;
-  std::vector<double> column(res.rows);
+  std::vector<SobolAccumulator> acc;
+  for (std::size_t m = 0; m < nm; ++m) acc.emplace_back(n, d, so);
+  std::vector<Running> spread(nm);
+  std::vector<double> column(step);
+  std::size_t next_row = 0;
+  const auto make_group = [&] { return GroupBlock{Worker{model.settings(), {}, {}, {}, {}}, {}, {}}; };
+  sim::BlockReducer<GroupBlock> reducer;
+  sim::run_blocks<GroupBlock>(
+      n, ro, make_group,
+      [&](std::uint64_t j, GroupBlock& b) {
+        const std::vector<double> x = group_values(j);
+        const std::size_t y0 = b.y.size();
+        b.y.resize(y0 + step * nm);
+        for (std::size_t r = 0; r < step; ++r) {
+          set_parameters(space, b.w.settings.values, params, &x[r * d]);  // checked above
+          model.refresh(b.w.settings);
+          run_point(model, b.w, spec.seed, 0, spec.replications, after, &b.y[y0 + r * nm]);
+        }
+        b.x.insert(b.x.end(), x.begin(), x.end());
+      },
+      reducer,
+      [&](GroupBlock& b) {
+        const std::size_t groups = b.y.size() / (step * nm);
+        for (std::size_t g = 0; g < groups; ++g) {
+          const double* y = &b.y[g * step * nm];
+          for (std::size_t m = 0; m < nm; ++m) {
+            for (std::size_t r = 0; r < step; ++r) {
+              column[r] = y[r * nm + m];
+              spread[m].add(column[r]);
+            }
+            acc[m].add(column);
+          }
+          if (spec.on_row) {
+            for (std::size_t r = 0; r < step; ++r) {
+              spec.on_row(next_row + r, std::span<const double>(&b.x[(g * step + r) * d], d),
+                          std::span<const double>(&y[r * nm], nm));
+            }
+          }
+          next_row += step;
+        }
+        b.x.clear();
+        b.x.shrink_to_fit();
+        b.y.clear();
+        b.y.shrink_to_fit();
+      });
+
   for (std::size_t m = 0; m < nm; ++m) {
-    for (std::size_t r = 0; r < res.rows; ++r) column[r] = res.y[r * nm + m];
-    res.indices.push_back(sobol_analyze(d, column, so));
+    res.indices.push_back(acc[m].result());
     double mean = 0.0;
     for (std::size_t k = 0; k < sets; ++k) mean += noise[k * nm + m];
     res.base_value.push_back(mean / static_cast<double>(sets));
     res.noise_sd.push_back(sd_of(&noise[m], sets, nm));
-    res.sample_sd.push_back(sd_of(&res.y[m], res.rows, nm));
+    res.sample_sd.push_back(spread[m].sd());
     const double sv = res.sample_sd.back() * res.sample_sd.back();
     res.noise_share.push_back(sv > 0.0 ? res.noise_sd.back() * res.noise_sd.back() / sv
                                        : std::numeric_limits<double>::quiet_NaN());

@@ -654,19 +654,20 @@ std::string sobol_second_order_csv(const SensitivityResults& r) {
   return out;
 }
 
-std::string sobol_samples_csv(const SensitivityResults& r) {
+std::string sobol_samples_header(const std::vector<scenario::ResolvedParameter>& parameters,
+                                 const std::vector<experiment::SensitivityMeasure>& measures) {
   std::string out = "row";
-  for (const auto& p : r.parameters) out += "," + csv_field(p.path);
-  for (const auto& m : r.result.measures) out += "," + csv_field(m.id);
-  out += ",run_id\n";
-  const std::size_t d = r.parameters.size(), nm = r.result.measures.size();
-  for (std::size_t row = 0; row < r.result.rows; ++row) {
-    out += std::to_string(row);
-    for (std::size_t i = 0; i < d; ++i) out += "," + plain(r.result.x[row * d + i]);
-    for (std::size_t m = 0; m < nm; ++m) out += "," + plain(r.result.y[row * nm + m]);
-    out += "," + csv_field(r.id.run_id) + "\n";
-  }
-  return out;
+  for (const auto& p : parameters) out += "," + csv_field(p.path);
+  for (const auto& m : measures) out += "," + csv_field(m.id);
+  return out + ",run_id\n";
+}
+
+std::string sobol_samples_row(std::size_t row, std::span<const double> x, std::span<const double> y,
+                              const std::string& run_id) {
+  std::string out = std::to_string(row);
+  for (const double v : x) out += "," + plain(v);
+  for (const double v : y) out += "," + plain(v);
+  return out + "," + csv_field(run_id) + "\n";
 }
 
 nlohmann::ordered_json sensitivity_json(const SensitivityResults& r) {

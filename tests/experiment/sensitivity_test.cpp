@@ -3,8 +3,10 @@
 // measures over the same replications at every point.
 #include "wsic/experiment/sensitivity.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -34,6 +36,20 @@ std::size_t measure_index(const experiment::SensitivityResult& r, const std::str
   FAIL("no measure " << id);
   return 0;
 }
+
+/// The sample's values and measures, as the analysis shows them.
+struct Sample {
+  std::vector<double> x, y;
+  std::size_t rows = 0;
+  void watch(experiment::SensitivitySpec& spec) {
+    spec.on_row = [this](std::size_t row, std::span<const double> xs, std::span<const double> ys) {
+      REQUIRE(row == rows);  // in order
+      ++rows;
+      x.insert(x.end(), xs.begin(), xs.end());
+      y.insert(y.end(), ys.begin(), ys.end());
+    };
+  }
+};
 
 struct Baseline {
   model::Scenario sc = scenario::load_scenario("scenarios/baseline.yaml");
@@ -97,19 +113,22 @@ TEST_CASE("Sensitivity.EachPointIsTheModelBuiltWithItsValues", "[experiment][sen
   spec.replications = 40;
   spec.seed = 5;
   spec.noise_sets = 2;
+  Sample sample;
+  sample.watch(spec);
   const auto r = experiment::run_sensitivity(b.model, b.space, params, spec);
   REQUIRE(r.rows == 4 * (3 + 2));
+  REQUIRE(sample.rows == r.rows);
   const std::size_t nm = r.measures.size();
   for (const std::size_t row : {std::size_t{0}, std::size_t{3}, r.rows - 1}) {
     model::Scenario sc = b.sc;
-    for (std::size_t i = 0; i < params.size(); ++i) b.space.set(sc, params[i].index, r.x[row * 3 + i]);
+    for (std::size_t i = 0; i < params.size(); ++i) b.space.set(sc, params[i].index, sample.x[row * 3 + i]);
     const model::Model fresh(sc);
     std::vector<model::ReplicationOutcome> reps(spec.replications);
     for (std::uint64_t k = 0; k < spec.replications; ++k) fresh.simulate(spec.seed, k, reps[k]);
     const std::vector<double> v = experiment::measure_values(sc, reps);
     for (std::size_t m = 0; m < nm; ++m) {
       INFO("row " << row << ", measure " << r.measures[m].id);
-      CHECK(r.y[row * nm + m] == Approx(v[m]).epsilon(1e-12));
+      CHECK(sample.y[row * nm + m] == Approx(v[m]).epsilon(1e-12));
     }
   }
 }
@@ -125,11 +144,14 @@ TEST_CASE("Sensitivity.SameResultsAtAnyThreadCount", "[experiment][sensitivity]"
   spec.seed = 9;
   spec.noise_sets = 3;
   spec.threads = 1;
+  Sample s1, s2;
+  s1.watch(spec);
   const auto one = experiment::run_sensitivity(b.model, b.space, params, spec);
   spec.threads = 2;
+  s2.watch(spec);
   const auto two = experiment::run_sensitivity(b.model, b.space, params, spec);
-  REQUIRE(one.y == two.y);
-  REQUIRE(one.x == two.x);
+  REQUIRE(s1.y == s2.y);
+  REQUIRE(s1.x == s2.x);
   REQUIRE(one.noise_sd == two.noise_sd);
   for (std::size_t m = 0; m < one.measures.size(); ++m) {
     const auto same = [](const std::vector<double>& a, const std::vector<double>& c) {
@@ -237,4 +259,19 @@ TEST_CASE("Sensitivity.InverseDistributions", "[experiment][sensitivity]") {
   CHECK(n.at(0.0) >= n.lowest());
   CHECK(n.at(0.0) == Approx(n.lowest()).epsilon(0.01));  // z(1e-9) = -5.998
   CHECK(n.at(0.999999999999) <= n.highest());
+}
+
+TEST_CASE("Sensitivity.GroupsAreTheRowsOfTheSample", "[experiment][sensitivity]") {
+  // A base row's group, made alone, is the whole sample's rows from j * step on.
+  for (const bool second : {false, true}) {
+    const std::size_t n = 37, d = 4;
+    const std::vector<double> all = experiment::saltelli_sample(n, d, second);
+    const std::size_t step = experiment::saltelli_rows(n, d, second) / n;
+    for (const std::size_t j : {std::size_t{0}, std::size_t{1}, std::size_t{17}, n - 1}) {
+      const std::vector<double> g = experiment::saltelli_group(n, d, second, j);
+      REQUIRE(g.size() == step * d);
+      CHECK(std::equal(g.begin(), g.end(), all.begin() + static_cast<std::ptrdiff_t>(j * step * d)));
+    }
+    CHECK_THROWS(experiment::saltelli_group(n, d, second, n));
+  }
 }

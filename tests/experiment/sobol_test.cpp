@@ -174,8 +174,10 @@ double second_order(const Column& A, const Column& ABj, const Column& ABk, const
   for (std::size_t j = 0; j < A.size(); ++j) t[j] = BAj[j] * ABk[j] - A[j] * B[j];
   return mean_of(t) / var_of(r_(A, B)) - first_order(A, ABj, B) - first_order(A, ABk, B);
 }
-SobolIndices salib_analyze(std::size_t D, Column Y, bool second, std::size_t R, double Z, std::uint64_t seed) {
-  const std::size_t step = second ? 2 * D + 2 : D + 2, N = Y.size() / step;
+// With the resamples' base rows given (r[b] the rows of resample b).
+SobolIndices salib_analyze_rows(std::size_t D, Column Y, bool second, const std::vector<std::vector<std::size_t>>& r,
+                                double Z) {
+  const std::size_t step = second ? 2 * D + 2 : D + 2, N = Y.size() / step, R = r.size();
   const double m = mean_of(Y), sd = std::sqrt(var_of(Y));
   for (double& v : Y) v = (v - m) / sd;
   Column A(N), B(N);
@@ -187,11 +189,6 @@ SobolIndices salib_analyze(std::size_t D, Column Y, bool second, std::size_t R, 
       AB[i][j] = Y[j * step + 1 + i];
       if (second) BA[i][j] = Y[j * step + 1 + D + i];
     }
-  }
-  std::vector<std::vector<std::size_t>> r(R, std::vector<std::size_t>(N));
-  for (std::size_t b = 0; b < R; ++b) {
-    sim::Rng rng(seed, b, sim::stream_id("sobol.bootstrap"));
-    for (auto& k : r[b]) k = rng.below(N);
   }
   const auto at = [](const Column& c, const std::vector<std::size_t>& idx) {  // c[r[:, b]]
     Column out(idx.size());
@@ -223,6 +220,16 @@ SobolIndices salib_analyze(std::size_t D, Column Y, bool second, std::size_t R, 
     }
   }
   return S;
+}
+
+SobolIndices salib_analyze(std::size_t D, const Column& Y, bool second, std::size_t R, double Z, std::uint64_t seed) {
+  const std::size_t N = Y.size() / (second ? 2 * D + 2 : D + 2);
+  std::vector<std::vector<std::size_t>> r(R, std::vector<std::size_t>(N));
+  for (std::size_t b = 0; b < R; ++b) {
+    sim::Rng rng(seed, b, sim::stream_id("sobol.bootstrap"));
+    for (auto& k : r[b]) k = rng.below(N);
+  }
+  return salib_analyze_rows(D, Y, second, r, Z);
 }
 
 bool same(double a, double b) { return a == b || (std::isnan(a) && std::isnan(b)); }
@@ -508,4 +515,227 @@ TEST_CASE("Sobol.Errors", "[experiment][sobol]") {
   CHECK_THROWS_AS(saltelli_rows(std::numeric_limits<std::size_t>::max() / 4, d, true), Error);
   CHECK_THROWS_AS(saltelli_sample(std::numeric_limits<std::size_t>::max() / 16, d, false), Error);
   CHECK_THROWS_AS(saltelli_rows(0, d, false), Error);
+}
+
+namespace {
+
+// The streaming analysis of y, fed one base row's group at a time.
+SobolIndices stream_analyze(std::size_t d, const std::vector<double>& y, const SobolOptions& opt) {
+  const std::size_t step = opt.second_order ? 2 * d + 2 : d + 2, n = y.size() / step;
+  experiment::SobolAccumulator acc(n, d, opt);
+  for (std::size_t j = 0; j < n; ++j) acc.add(std::span<const double>(y).subspan(j * step, step));
+  REQUIRE(acc.groups() == n);
+  return acc.result();
+}
+
+// Equal up to rounding: relative 1e-9 on the indices' scale (1).
+bool rounding_close(double a, double b) { return std::abs(a - b) <= 1e-9 * std::max(1.0, std::abs(b)); }
+
+void check_points_equal(const SobolIndices& got, const SobolIndices& want, std::size_t d) {
+  for (std::size_t i = 0; i < d; ++i) {
+    INFO("parameter " << i + 1 << ": S1 " << got.S1[i] << " vs " << want.S1[i] << ", ST " << got.ST[i] << " vs "
+                      << want.ST[i]);
+    CHECK(rounding_close(got.S1[i], want.S1[i]));
+    CHECK(rounding_close(got.ST[i], want.ST[i]));
+  }
+  REQUIRE(got.S2.size() == want.S2.size());
+  for (std::size_t j = 0; j < want.S2.size(); ++j)
+    for (std::size_t k = j + 1; k < d; ++k) {
+      INFO("S2 " << j + 1 << k + 1 << ": " << got.S2[j][k] << " vs " << want.S2[j][k]);
+      CHECK(rounding_close(got.S2[j][k], want.S2[j][k]));
+    }
+}
+
+}  // namespace
+
+TEST_CASE("Sobol.StreamingMatchesAnalyze", "[experiment][sobol]") {
+  const std::size_t n = std::size_t{1} << 12, d = 3;
+  for (const bool second : {true, false}) {
+    const std::vector<double> y = evaluate(saltelli_sample(n, d, second), d, ishigami);
+    SobolOptions opt;
+    opt.second_order = second;
+    opt.seed = 17;
+    const SobolIndices want = sobol_analyze(d, y, opt);
+    const SobolIndices got = stream_analyze(d, y, opt);
+    INFO("second order " << second);
+    check_points_equal(got, want, d);
+    // Both intervals estimate the same bootstrap std from 100 resamples
+    // (each ~7% relative sd): within a factor 1.5 is > 5 sd.
+    for (std::size_t i = 0; i < d; ++i) {
+      INFO("parameter " << i + 1 << ": S1 conf " << got.S1_conf[i] << " vs " << want.S1_conf[i] << ", ST conf "
+                        << got.ST_conf[i] << " vs " << want.ST_conf[i]);
+      CHECK(got.S1_conf[i] / want.S1_conf[i] < 1.5);
+      CHECK(got.S1_conf[i] / want.S1_conf[i] > 1 / 1.5);
+      CHECK(got.ST_conf[i] / want.ST_conf[i] < 1.5);
+      CHECK(got.ST_conf[i] / want.ST_conf[i] > 1 / 1.5);
+    }
+    for (std::size_t j = 0; j < want.S2.size(); ++j)
+      for (std::size_t k = j + 1; k < d; ++k) {
+        INFO("S2 " << j + 1 << k + 1 << " conf " << got.S2_conf[j][k] << " vs " << want.S2_conf[j][k]);
+        CHECK(got.S2_conf[j][k] / want.S2_conf[j][k] < 1.5);
+        CHECK(got.S2_conf[j][k] / want.S2_conf[j][k] > 1 / 1.5);
+      }
+  }
+}
+
+TEST_CASE("Sobol.StreamingBootstrapIsSalibs", "[experiment][sobol]") {
+  // The intervals are SALib's bootstrap on the resamples BootstrapCounts
+  // draws (documented: resample b from sim::Rng(seed, b,
+  // "sobol.bootstrap.stream")), each centred on the full sample's mean.
+  const auto model = [](const double* u) { return 50.0 + std::exp(2 * u[0]) + 3 * u[1] * u[2] + u[2] * u[2]; };
+  for (const bool second : {false, true}) {
+    const std::size_t n = 200, d = 3, resamples = 40;
+    const std::vector<double> y = evaluate(saltelli_sample(n, d, second), d, model);
+    SobolOptions opt;
+    opt.second_order = second;
+    opt.resamples = resamples;
+    opt.seed = 21;
+    std::vector<std::vector<std::size_t>> rows(resamples);
+    for (std::size_t b = 0; b < resamples; ++b) {
+      sim::Rng rng(opt.seed, b, sim::stream_id("sobol.bootstrap.stream"));
+      experiment::detail::BootstrapCounts counts(n);
+      for (std::size_t j = 0; j < n; ++j) rows[b].insert(rows[b].end(), counts.next(rng), j);
+    }
+    const SobolIndices want = salib_analyze_rows(d, y, second, rows, experiment::normal_quantile(0.975));
+    const SobolIndices got = stream_analyze(d, y, opt);
+    INFO("second order " << second);
+    check_points_equal(got, want, d);
+    for (std::size_t i = 0; i < d; ++i) {
+      INFO("parameter " << i + 1 << ": S1 conf " << got.S1_conf[i] << " vs " << want.S1_conf[i] << ", ST conf "
+                        << got.ST_conf[i] << " vs " << want.ST_conf[i]);
+      CHECK(rounding_close(got.S1_conf[i], want.S1_conf[i]));
+      CHECK(rounding_close(got.ST_conf[i], want.ST_conf[i]));
+    }
+    for (std::size_t j = 0; j < want.S2.size(); ++j)
+      for (std::size_t k = j + 1; k < d; ++k) CHECK(rounding_close(got.S2_conf[j][k], want.S2_conf[j][k]));
+  }
+}
+
+TEST_CASE("Sobol.StreamingOffsets", "[experiment][sobol]") {
+  const std::size_t n = std::size_t{1} << 12, d = 3;
+  const std::vector<double> y = evaluate(saltelli_sample(n, d, true), d, ishigami);
+  SobolOptions opt;
+  opt.second_order = true;
+  const SobolIndices base = stream_analyze(d, y, opt);
+  check_points_equal(base, sobol_analyze(d, y, opt), d);
+  // Plus 1000 (a day number): the same indices.
+  std::vector<double> shifted = y;
+  for (double& v : shifted) v += 1000.0;
+  check_points_equal(stream_analyze(d, shifted, opt), base, d);
+  // Plus 1000 with a spread of hours (2^-10 of Ishigami's, an exact scaling):
+  // summing squares without the shift would lose ~1e-5 of V here.
+  std::vector<double> small = y;
+  for (double& v : small) v = 1000.0 + v * 0x1.0p-10;
+  check_points_equal(stream_analyze(d, small, opt), base, d);
+}
+
+TEST_CASE("Sobol.StreamingBootstrapIsMultinomial", "[experiment][sobol]") {
+  // Binomial draws: the edge cases and the first two moments.
+  sim::Rng rng(1, 0, sim::stream_id("test"));
+  CHECK(experiment::detail::binomial(rng, 0, 0.3) == 0);
+  CHECK(experiment::detail::binomial(rng, 7, 0.0) == 0);
+  CHECK(experiment::detail::binomial(rng, 7, 1.0) == 7);
+  CHECK_THROWS_AS(experiment::detail::binomial(rng, 7, 1.5), Error);
+  for (const auto& [bn, bp] : std::vector<std::pair<std::uint64_t, double>>{
+           {1, 0.5}, {10, 0.1}, {3, 0.9}, {1000, 0.001}, {5000, 0.5}, {100000, 0.01}}) {
+    const int draws = 20000;
+    double s = 0, q = 0;
+    for (int i = 0; i < draws; ++i) {
+      const auto k = experiment::detail::binomial(rng, bn, bp);
+      REQUIRE(k <= bn);
+      s += static_cast<double>(k);
+      q += static_cast<double>(k) * static_cast<double>(k);
+    }
+    const double mean = s / draws, var = q / draws - mean * mean;
+    const double nn = static_cast<double>(bn), ev = nn * bp * (1 - bp);
+    INFO("Binomial(" << bn << ", " << bp << "): mean " << mean << ", variance " << var);
+    CHECK(std::abs(mean - nn * bp) < 5 * std::sqrt(ev / draws));
+    CHECK(std::abs(var / ev - 1) < 0.1);
+  }
+
+  // Row multiplicities of a resample: they sum to n, and each row's is
+  // Binomial(n, 1/n): mean 1, variance 1 - 1/n.
+  const std::size_t n = 50, resamples = 4000;
+  std::vector<double> sum(n, 0.0), sq(n, 0.0);
+  for (std::size_t b = 0; b < resamples; ++b) {
+    sim::Rng r(9, b, sim::stream_id("sobol.bootstrap.stream"));
+    experiment::detail::BootstrapCounts counts(n);
+    std::uint64_t total = 0;
+    for (std::size_t j = 0; j < n; ++j) {
+      const auto c = counts.next(r);
+      total += c;
+      sum[j] += static_cast<double>(c);
+      sq[j] += static_cast<double>(c) * static_cast<double>(c);
+    }
+    REQUIRE(total == n);
+    CHECK_THROWS_AS(counts.next(r), Error);
+  }
+  const double var = 1.0 - 1.0 / n;
+  for (std::size_t j = 0; j < n; ++j) {
+    const double mean = sum[j] / resamples, v = sq[j] / resamples - mean * mean;
+    INFO("row " << j << ": mean " << mean << ", variance " << v);
+    CHECK(std::abs(mean - 1.0) < 5 * std::sqrt(var / resamples));
+    CHECK(std::abs(v / var - 1) < 0.2);
+  }
+}
+
+TEST_CASE("Sobol.StreamingIsDeterministic", "[experiment][sobol]") {
+  const std::size_t n = 300, d = 3;
+  const std::vector<double> y = evaluate(saltelli_sample(n, d, true), d, ishigami);
+  SobolOptions opt;
+  opt.second_order = true;
+  opt.seed = 5;
+  const SobolIndices a = stream_analyze(d, y, opt);
+  CHECK(identical(a, stream_analyze(d, y, opt)));
+  opt.seed = 6;
+  const SobolIndices b = stream_analyze(d, y, opt);
+  CHECK_FALSE(identical(a, b));
+  CHECK(a.S1[0] == b.S1[0]);
+  CHECK(a.S1_conf[0] != b.S1_conf[0]);
+  opt.resamples = 1;
+  const SobolIndices c = stream_analyze(d, y, opt);
+  CHECK(c.S1[0] == a.S1[0]);
+  CHECK(std::isnan(c.S1_conf[0]));
+  CHECK(std::isnan(c.ST_conf[0]));
+}
+
+TEST_CASE("Sobol.StreamingConstantOutputIsNaN", "[experiment][sobol]") {
+  const std::size_t n = 16, d = 2;
+  const std::vector<double> y(saltelli_rows(n, d, true), 0.4);
+  SobolOptions opt;
+  opt.second_order = true;
+  const SobolIndices s = stream_analyze(d, y, opt);
+  CHECK(identical(s, sobol_analyze(d, y, opt)));
+  CHECK(std::isnan(s.S1[0]));
+  CHECK(std::isnan(s.ST_conf[1]));
+  CHECK(std::isnan(s.S2[0][1]));
+}
+
+TEST_CASE("Sobol.StreamingErrors", "[experiment][sobol]") {
+  const std::size_t n = 16, d = 3, step = 2 * d + 2;
+  std::vector<double> y = evaluate(saltelli_sample(n, d, true), d, ishigami);
+  SobolOptions opt;
+  opt.second_order = true;
+  CHECK_THROWS_AS(experiment::SobolAccumulator(0, d, opt), Error);
+  CHECK_THROWS_AS(experiment::SobolAccumulator(n, 0, opt), Error);
+  opt.confidence = 0.0;
+  CHECK_THROWS_AS(experiment::SobolAccumulator(n, d, opt), Error);
+  opt.confidence = 0.95;
+
+  experiment::SobolAccumulator acc(n, d, opt);
+  const std::span<const double> all(y);
+  acc.add(all.subspan(0, step));
+  CHECK_THROWS_AS(acc.result(), Error);                       // 1 group of 16
+  CHECK_THROWS_AS(acc.add(all.subspan(step, d + 2)), Error);  // first order's size
+  CHECK_THROWS_AS(acc.add(all.subspan(step, step + 1)), Error);
+  const double kept = y[step + 3];
+  y[step + 3] = std::numeric_limits<double>::quiet_NaN();
+  CHECK_THROWS_WITH(acc.add(all.subspan(step, step)), Catch::Contains("row 11") && Catch::Contains("base row 1"));
+  y[step + 3] = std::numeric_limits<double>::infinity();
+  CHECK_THROWS_WITH(acc.add(all.subspan(step, step)), Catch::Contains("base row 1"));
+  CHECK(acc.groups() == 1);  // the failed calls changed nothing
+  y[step + 3] = kept;
+  for (std::size_t j = 1; j < n; ++j) acc.add(all.subspan(j * step, step));
+  CHECK(identical(acc.result(), stream_analyze(d, y, opt)));
+  CHECK_THROWS_AS(acc.add(all.subspan(0, step)), Error);  // a 17th group
 }

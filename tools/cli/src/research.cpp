@@ -400,14 +400,38 @@ int run_sensitivity_command(const SensitivityOptions& opt) {
   check_cancel("before the analysis started");
   const auto t0 = std::chrono::steady_clock::now();
   report::SensitivityResults res;
+  // The sample goes to disk as it is run (a temporary name until complete),
+  // so memory does not grow with it.
+  const fs::path samples_partial = out_dir / ".sobol_samples.csv.tmp-stream";
+  std::optional<AppendFile> samples(std::in_place, samples_partial, true);
+  samples->write(report::sobol_samples_header(resolved, experiment::sensitivity_measures(base)));
+  std::string pending;
+  spec.on_row = [&](std::size_t row, std::span<const double> x, std::span<const double> y) {
+    pending += report::sobol_samples_row(row, x, y, id);
+    if (pending.size() > (1u << 20)) {
+      samples->write(pending);
+      pending.clear();
+    }
+  };
+  const auto drop_samples = [&] {
+    samples.reset();
+    std::error_code ec;
+    fs::remove(samples_partial, ec);
+  };
   try {
     res.result = experiment::run_sensitivity(model, space, params, spec);
+    samples->write(pending);
+    samples->sync();
+    samples->close();
   } catch (const sim::Cancelled& c) {
+    drop_samples();
     if (tty) std::fputc('\n', stderr);
-    throw Interrupted{fmt::format("after {} of {} sample points", c.done(), c.total())};
+    throw Interrupted{fmt::format("after {} of {} base samples", c.done(), c.total())};
   } catch (const sim::ReplicationError&) {
+    drop_samples();
     throw;
   } catch (const Error& e) {
+    drop_samples();
     throw InputError(e.what());  // a sampled value the format refuses: the ranges are the user's
   }
   if (tty) std::fputc('\n', stderr);
@@ -421,11 +445,16 @@ int run_sensitivity_command(const SensitivityOptions& opt) {
   OutputSet files;
   files.add("sobol_indices.csv", report::sobol_indices_csv(res));
   if (opt.second_order) files.add("sobol_second_order.csv", report::sobol_second_order_csv(res));
-  files.add("sobol_samples.csv", report::sobol_samples_csv(res));
   for (auto& [name, content] : report::render_sensitivity(res)) files.add(name, std::move(content));
   check_cancel("before the results were written");
   remove_stale(out_dir, files, {"chart_sobol_", "sobol_"});
-  files.write_to(out_dir, [&](const std::string&) { check_cancel("while writing the results"); });
+  try {
+    files.write_to(out_dir, [&](const std::string&) { check_cancel("while writing the results"); });
+    fs::rename(samples_partial, out_dir / "sobol_samples.csv");
+  } catch (...) {
+    drop_samples();
+    throw;
+  }
   write_file_atomic(out_dir / "sensitivity.json", report::sensitivity_json(res).dump(2) + "\n");
 
   if (!opt.quiet) {
@@ -434,8 +463,8 @@ int run_sensitivity_command(const SensitivityOptions& opt) {
                static_cast<int>(std::lround(100 * spec.confidence)));
     fmt::print("{}  {:>16}  {:>16}\n", report::fit_column("parameter", 48), "S1", "ST");
     for (std::size_t i = 0; i < resolved.size(); ++i) {
-      fmt::print("{}  {:>7.3f} \xC2\xB1 {:<6.3f}  {:>7.3f} \xC2\xB1 {:<6.3f}\n",
-                 report::fit_column(resolved[i].path, 48), idx.S1[i], idx.S1_conf[i], idx.ST[i], idx.ST_conf[i]);
+      fmt::print("{}  {:>7.3f} \xC2\xB1 {:<6.3f}  {:>7.3f} \xC2\xB1 {:.3f}\n", report::fit_column(resolved[i].path, 48),
+                 idx.S1[i], idx.S1_conf[i], idx.ST[i], idx.ST_conf[i]);
     }
     fmt::print("simulation noise: {:.1f}% of the measure's variance over the sample\n",
                100.0 * res.result.noise_share.front());

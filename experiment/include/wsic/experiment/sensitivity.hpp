@@ -19,6 +19,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -66,6 +67,10 @@ struct SensitivitySpec {
   double confidence = 0.95;
   const std::atomic<bool>* cancel = nullptr;
   std::function<void(const sim::Progress&)> progress;
+  /// Shown every sample point in order (its row in Saltelli's order, its
+  /// values and its measures) as its group is folded in; the analysis keeps
+  /// none of them, so its memory does not grow with the sample.
+  std::function<void(std::size_t row, std::span<const double> x, std::span<const double> y)> on_row;
 };
 
 /// The measures an analysis reports, one value per sample point.
@@ -80,6 +85,12 @@ std::vector<SensitivityMeasure> sensitivity_measures(const model::Scenario& sc);
 /// day after it.
 std::vector<double> measure_values(const model::Scenario& sc, const std::vector<model::ReplicationOutcome>& reps);
 
+/// The points of base row j of Saltelli's sample of n base rows in the
+/// unit hypercube (its A, AB, [BA] and B rows): the rows of
+/// saltelli_sample(n, d, second_order) from j * step on, without making the
+/// others.
+std::vector<double> saltelli_group(std::size_t n, std::size_t d, bool second_order, std::size_t j);
+
 /// Sets parameter i of `sc` to values[i] for every parameter (at most 64).
 /// Two numbers of one distribution (a min and a mode, say) may only be
 /// valid together, so a value refused is tried again after the others;
@@ -89,9 +100,7 @@ void set_parameters(const scenario::ParameterSpace& space, model::Scenario& sc,
 
 struct SensitivityResult {
   std::vector<SensitivityMeasure> measures;
-  std::size_t rows = 0;
-  std::vector<double> x;              ///< rows x parameters: the values run, in Saltelli's order (SALib's)
-  std::vector<double> y;              ///< rows x measures
+  std::size_t rows = 0;               ///< sample points run (SensitivitySpec::on_row saw each)
   std::vector<SobolIndices> indices;  ///< per measure
   std::vector<double> base_value;     ///< per measure: its mean at the scenario's own values over the noise sets
   std::vector<double> noise_sd;       ///< per measure: its standard deviation over the noise sets

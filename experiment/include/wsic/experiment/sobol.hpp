@@ -43,6 +43,8 @@
 #include <span>
 #include <vector>
 
+#include "wsic/sim/random.hpp"
+
 namespace wsic::experiment {
 
 /// Most parameters `saltelli_sample` takes: half of boost::random::sobol's
@@ -95,5 +97,96 @@ SobolIndices sobol_analyze(std::size_t d, std::span<const double> y, const Sobol
 
 /// The standard normal quantile at p in (0, 1) (the z of the intervals).
 double normal_quantile(double p);
+
+namespace detail {
+
+/// An exact Binomial(n, p) draw, p in [0, 1], by inversion of the CDF
+/// (one uniform; n * p split into parts below 256 and p > 1/2 reflected,
+/// so the CDF's terms stay representable). No draw when n = 0 or p is 0
+/// or 1. Throws wsic::Error when p is outside [0, 1].
+std::uint64_t binomial(sim::Rng& rng, std::uint64_t n, double p);
+
+/// The multiplicities of n rows in one bootstrap resample, row by row:
+/// row j's is Binomial(remaining, 1 / (n - j)), remaining = n minus those
+/// drawn so far, so they sum to n and are multinomial(n; 1/n, ..., 1/n).
+/// `SobolAccumulator` draws resample b's with this from
+/// sim::Rng(seed, b, stream_id("sobol.bootstrap.stream")).
+class BootstrapCounts {
+ public:
+  explicit BootstrapCounts(std::uint64_t n) : n_(n), remaining_(n) {}
+  /// The next row's multiplicity; throws wsic::Error after n rows.
+  std::uint64_t next(sim::Rng& rng);
+  std::uint64_t rows_drawn() const { return row_; }
+
+ private:
+  std::uint64_t n_, remaining_, row_ = 0;
+};
+
+}  // namespace detail
+
+/// `sobol_analyze` for outputs that arrive one base row's group at a time
+/// (the step = d + 2, or 2d + 2 with second order, outputs of base row j,
+/// in the sample's order), for j = 0, 1, ..., n - 1 in order, in memory
+/// independent of n: O(resamples * d^2) running sums.
+///
+/// Point estimates: those of `sobol_analyze` on the concatenated groups, up
+/// to floating-point rounding. The estimators are ratios, so standardising
+/// by the std changes nothing; the global mean m enters only through the
+/// centering, applied in `result` from running sums (e.g. the first-order
+/// numerator sum((B - m)(AB_i - A)) = sum(B (AB_i - A)) - m sum(AB_i - A)).
+/// All outputs are summed relative to the first group's A (a common shift
+/// changes no index), so a large offset with a small spread (day numbers
+/// ~1000 varying by hours) loses no precision. The shifted outputs are
+/// squared: `result` throws wsic::Error if their spread is beyond ~1e150.
+///
+/// Intervals: the same bootstrap scheme as `sobol_analyze` (the n base rows
+/// resampled with replacement `resamples` times, the estimates of each
+/// resample centred on the full sample's m, half-width z * sample std, ddof
+/// 1), but drawn differently, streaming: resample b's multiplicity of base
+/// row j is Binomial(remaining_b, 1 / (n - j)), remaining_b starting at n
+/// (`BootstrapCounts`), from sim::Rng(seed, b, stream
+/// "sobol.bootstrap.stream"), which is exactly a multinomial(n; 1/n, ...)
+/// draw. So the intervals agree with `sobol_analyze`'s in distribution, not
+/// digit for digit. The same groups in the same order give the same bytes.
+///
+/// Time per group: O(d) per resample (O(d^2) with second order).
+class SobolAccumulator {
+ public:
+  /// n: the number of groups to come. Throws wsic::Error when n or d is 0,
+  /// or options.confidence is not in (0, 1).
+  SobolAccumulator(std::size_t n, std::size_t d, const SobolOptions& options = {});
+
+  /// The outputs of base row j's group (d + 2 values, or 2d + 2 with second
+  /// order), j = groups() at the call. Throws wsic::Error (and changes
+  /// nothing) when the size is wrong, all n groups are in already, or an
+  /// output is NaN or infinite (naming its row and base row).
+  void add(std::span<const double> group);
+
+  /// Groups added so far.
+  std::size_t groups() const { return groups_; }
+
+  /// The indices, as `sobol_analyze` reports them (NaN where undefined,
+  /// e.g. all for constant outputs). Throws wsic::Error before all n groups
+  /// are in.
+  SobolIndices result() const;
+
+ private:
+  struct Stream {  // one resample's generator and multiplicities
+    sim::Rng rng;
+    detail::BootstrapCounts counts;
+  };
+  std::size_t n_, d_, step_, width_, pairs_;
+  SobolOptions options_;
+  std::size_t groups_ = 0;
+  double shift_ = 0.0;    // the first group's A
+  double total_ = 0.0;    // sum of all shifted outputs (for m)
+  bool constant_ = true;  // every output equal to the first
+  // Running sums, `width_` per set: set 0 the full sample, set 1 + b
+  // resample b (weighted by its multiplicities); see sobol.cpp's layout.
+  std::vector<double> sums_;
+  std::vector<double> ranges_;  // per set: least and greatest A or B in it
+  std::vector<Stream> streams_;
+  std::vector<double> terms_;  // one group's terms (scratch)
+};
 
 }  // namespace wsic::experiment

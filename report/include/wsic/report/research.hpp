@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -78,9 +79,13 @@ struct SensitivityResults {
 std::string sobol_indices_csv(const SensitivityResults& r);
 /// sobol_second_order.csv: measure, parameter_1, parameter_2, S2, S2_conf.
 std::string sobol_second_order_csv(const SensitivityResults& r);
-/// sobol_samples.csv: the sample in Saltelli's (SALib's) row order, each
-/// row's parameter values and measures, so SALib's analyze can be run on it.
-std::string sobol_samples_csv(const SensitivityResults& r);
+/// sobol_samples.csv, written as the analysis runs: its header, and one
+/// row (a sample point in Saltelli's, SALib's, row order, its parameter
+/// values and measures), so SALib's analyze can be run on it.
+std::string sobol_samples_header(const std::vector<scenario::ResolvedParameter>& parameters,
+                                 const std::vector<experiment::SensitivityMeasure>& measures);
+std::string sobol_samples_row(std::size_t row, std::span<const double> x, std::span<const double> y,
+                              const std::string& run_id);
 /// sensitivity.json: the identity, SALib's problem dict, and per measure
 /// the dict SALib's sobol.analyze returns (S1, S1_conf, ST, ST_conf, S2,
 /// S2_conf) with the noise check.
