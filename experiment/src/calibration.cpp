@@ -24,6 +24,14 @@ double target_statistic(const CalibrationTarget& t, const model::Scenario& sc, c
       for (std::size_t s = 0; s < r.schemes.size(); ++s) differ += live_at(s) != t.live[s] ? 1.0 : 0.0;
       return differ;
     }
+    case CalibrationTarget::Kind::kSpend: {
+      const std::size_t y = t.year;
+      if (y >= r.spend_local.size()) return 0.0;
+      if (t.of == "central_team") return r.spend_central_team[y];
+      if (t.of == "consultancy") return r.spend_consultancy[y];
+      if (t.of == "local_support") return r.spend_local[y];
+      return r.spend_central_team[y] + r.spend_consultancy[y] + r.spend_local[y];
+    }
     case CalibrationTarget::Kind::kDate:
       break;
   }

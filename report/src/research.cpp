@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <limits>
 #include <optional>
 
@@ -37,13 +38,15 @@ std::string csv_line(const std::vector<std::string>& fields) {
 
 /// `csv` with a last column run_id holding `id` on every row.
 std::string with_run_id_column(const std::string& csv, const std::string& id) {
+  const std::string field = csv_field(id);
   std::string out;
   std::size_t at = 0;
   bool header = true;
   while (at < csv.size()) {
     const std::size_t end = csv.find('\n', at);
     out.append(csv, at, end - at);
-    out += header ? ",run_id" : "," + csv_field(id);
+    out += ',';
+    out += header ? std::string_view("run_id") : std::string_view(field);
     out += '\n';
     header = false;
     if (end == std::string::npos) break;
@@ -252,7 +255,8 @@ std::string sweep_heatmap(const SweepResults& r, Document& doc, std::string& csv
   const SweepAxis& ax = r.axes[0];
   const SweepAxis& ay = r.axes[1];
   const int epoch = epoch_of(sc);
-  const double left = 150, top = 70, right = kWidth - 24, bottom = 70 + std::min(420.0, 34.0 * ay.values.size());
+  const double left = 150, top = 70, right = kWidth - 24,
+               bottom = 70 + std::min(420.0, 34.0 * static_cast<double>(ay.values.size()));
   const double cw = (right - left) / static_cast<double>(ax.values.size());
   const double ch = (bottom - top) / static_cast<double>(ay.values.size());
   int dmin = std::numeric_limits<int>::max(), dmax = std::numeric_limits<int>::min();
@@ -325,7 +329,7 @@ std::string axis_value(const model::Scenario& sc, const SweepAxis& axis, double 
 std::string sweep_csv(const SweepResults& r) {
   const model::Scenario& sc = *r.scenario;
   std::string out = "point";
-  for (const SweepAxis& a : r.axes) out += "," + csv_field(a.path);
+  for (const SweepAxis& a : r.axes) (out += ',') += csv_field(a.path);
   out +=
       ",measure,unit,p10,p10_low,p10_high,p50,p50_low,p50_high,p90,p90_low,p90_high,reached,mean,mean_se,"
       "replications,run_id\n";
@@ -465,8 +469,10 @@ std::map<std::string, std::string> render_sweep(const SweepResults& r) {
           " replications (the same seed and indices), so the points differ by the parameters alone; the intervals "
           "are simulation error (order statistics), not forecast uncertainty.</li>\n</ul>\n</section>\n";
 
-  Document doc("sweep", kWidth, r.axes.size() == 1 ? 390 : 70 + std::min(420.0, 34.0 * r.axes[1].values.size()) + 50,
-               title, "The programme's milestones across the sweep");
+  Document doc(
+      "sweep", kWidth,
+      r.axes.size() == 1 ? 390 : 70 + std::min(420.0, 34.0 * static_cast<double>(r.axes[1].values.size())) + 50, title,
+      "The programme's milestones across the sweep");
   doc.text(16, 24, svg::fit(title, 16, kWidth - 32), "start", 16, "font-weight=\"700\" fill=\"#1A1A1A\"");
   std::string csv, caption;
   std::string name;
@@ -657,16 +663,16 @@ std::string sobol_second_order_csv(const SensitivityResults& r) {
 std::string sobol_samples_header(const std::vector<scenario::ResolvedParameter>& parameters,
                                  const std::vector<experiment::SensitivityMeasure>& measures) {
   std::string out = "row";
-  for (const auto& p : parameters) out += "," + csv_field(p.path);
-  for (const auto& m : measures) out += "," + csv_field(m.id);
+  for (const auto& p : parameters) (out += ',') += csv_field(p.path);
+  for (const auto& m : measures) (out += ',') += csv_field(m.id);
   return out + ",run_id\n";
 }
 
 std::string sobol_samples_row(std::size_t row, std::span<const double> x, std::span<const double> y,
                               const std::string& run_id) {
   std::string out = std::to_string(row);
-  for (const double v : x) out += "," + plain(v);
-  for (const double v : y) out += "," + plain(v);
+  for (const double v : x) (out += ',') += plain(v);
+  for (const double v : y) (out += ',') += plain(v);
   return out + "," + csv_field(run_id) + "\n";
 }
 
@@ -859,6 +865,9 @@ std::string target_text(const scenario::CalibrationTarget& t, const model::Scena
       }
       return fmt::format("which schemes are live at {}: {}", t.date, ids.empty() ? "none" : ids);
     }
+    case K::kSpend:
+      return fmt::format("spent on {} in {}/{:02}: \xC2\xA3{}m", t.of == "total" ? "everything" : t.of, t.year_text,
+                         (std::atoi(t.year_text.c_str()) + 1) % 100, t.observed_text);
     case K::kDate:
       break;
   }
@@ -886,6 +895,7 @@ std::string what_it_compares(const scenario::CalibrationTarget& t) {
   using K = scenario::CalibrationTarget::Kind;
   if (t.kind == K::kSchemesLive) return "schemes whose state differs (observed 0)";
   if (t.kind == K::kLiveCount) return "schemes live";
+  if (t.kind == K::kSpend) return "money spent, \xC2\xA3m";
   return "date";
 }
 
@@ -931,11 +941,11 @@ std::string pairs_chart(const CalibrationResults& r, Document& doc, std::string&
     }
   }
   csv = "particle,weight";
-  for (std::size_t i = 0; i < abc.dimensions; ++i) csv += "," + csv_field(r.parameters[i].path);
+  for (std::size_t i = 0; i < abc.dimensions; ++i) (csv += ',') += csv_field(r.parameters[i].path);
   csv += "\n";
   for (std::size_t k = 0; k < n; ++k) {
     csv += std::to_string(k + 1) + "," + plain(abc.weights[k]);
-    for (std::size_t i = 0; i < abc.dimensions; ++i) csv += "," + plain(abc.particles[k * abc.dimensions + i]);
+    for (std::size_t i = 0; i < abc.dimensions; ++i) (csv += ',') += plain(abc.particles[k * abc.dimensions + i]);
     csv += "\n";
   }
   return fmt::format(
@@ -950,12 +960,12 @@ std::string pairs_chart(const CalibrationResults& r, Document& doc, std::string&
 std::string posterior_csv(const CalibrationResults& r) {
   const auto& abc = r.result.abc;
   std::string out = "particle,weight,distance";
-  for (const auto& p : r.parameters) out += "," + csv_field(p.path);
+  for (const auto& p : r.parameters) (out += ',') += csv_field(p.path);
   out += ",run_id\n";
   for (std::size_t k = 0; k < abc.weights.size(); ++k) {
     out += std::to_string(k + 1) + "," + plain(abc.weights[k]) + "," + plain(abc.distances[k]);
-    for (std::size_t i = 0; i < abc.dimensions; ++i) out += "," + plain(abc.particles[k * abc.dimensions + i]);
-    out += "," + csv_field(r.id.run_id) + "\n";
+    for (std::size_t i = 0; i < abc.dimensions; ++i) (out += ',') += plain(abc.particles[k * abc.dimensions + i]);
+    (out += ',') += csv_field(r.id.run_id) + "\n";
   }
   return out;
 }
@@ -981,6 +991,7 @@ std::string predictive_csv(const CalibrationResults& r) {
     const auto& b = r.result.posterior_check[t];
     const std::string type = tg.kind == scenario::CalibrationTarget::Kind::kLiveCount     ? "live_count"
                              : tg.kind == scenario::CalibrationTarget::Kind::kSchemesLive ? "schemes_live"
+                             : tg.kind == scenario::CalibrationTarget::Kind::kSpend       ? "spend"
                                                                                           : "date";
     out += csv_line({target_text(tg, *r.scenario), type, what_it_compares(tg), plain(tg.observed), plain(a.p10),
                      plain(a.p50), plain(a.p90), four(a.within), plain(b.p10), plain(b.p50), plain(b.p90),
@@ -1136,7 +1147,8 @@ std::map<std::string, std::string> render_calibration(const CalibrationResults& 
       "replication simulated at its parameters, since what was observed is one history; the distance is the "
       "sum over targets of weight &#xD7; |simulated &#x2212; observed| / scale (schemes live at a date in "
       "schemes; which schemes, as the number whose state differs; a date in days, scale 30 days unless the "
-      "file says). Each generation's tolerance is the weighted median (or the file's quantile) of the "
+      "file says; money in \xC2\xA3m, scale \xC2\xA3"
+      "0.5m unless the file says). Each generation's tolerance is the weighted median (or the file's quantile) of the "
       "previous distances; it stops after " +
       std::to_string(r.spec.abc.max_generations) + " generations, or when fewer than " +
       svg::fixed(100.0 * r.spec.abc.min_acceptance, 1) + "% of attempts are accepted. The predictive check simulates " +

@@ -391,17 +391,23 @@ namespace {
 /// A node of an overlay's tree of keys: a map of keys, or a list of items
 /// each named by a key (`id` or `year`), or a value.
 struct OverlayNode {
-  std::vector<std::pair<std::string, OverlayNode>> keys;  // in first-set order
-  std::string item_key;                                   // a list: "id" or "year"
+  // Its keys in first-set order, and their nodes (two vectors: a vector may
+  // hold the type it is a member of, a pair may not).
+  std::vector<std::string> names;
+  std::vector<OverlayNode> children;
+  std::string item_key;  // a list: "id" or "year"
   std::string value, comment;
-  OverlayNode& child(const std::string& k) {
-    for (auto& [key, n] : keys) {
-      if (key == k) return n;
-    }
-    keys.emplace_back(k, OverlayNode{});
-    return keys.back().second;
-  }
+  OverlayNode& child(const std::string& k);
 };
+
+OverlayNode& OverlayNode::child(const std::string& k) {
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (names[i] == k) return children[i];
+  }
+  names.push_back(k);
+  children.emplace_back();
+  return children.back();
+}
 
 std::vector<std::string> split_dots(const std::string& s) {
   std::vector<std::string> out;
@@ -429,14 +435,16 @@ std::string yaml_scalar(const std::string& v) {
 
 void emit(const OverlayNode& n, int indent, std::string& out) {
   const std::string pad(static_cast<std::size_t>(indent), ' ');
-  for (const auto& [key, child] : n.keys) {
+  for (std::size_t k = 0; k < n.names.size(); ++k) {
+    const std::string& key = n.names[k];
+    const OverlayNode& child = n.children[k];
     if (!child.item_key.empty()) {
       out += pad + key + ":\n";
-      for (const auto& [item, node] : child.keys) {
-        out += pad + "  - " + child.item_key + ": " + yaml_scalar(item) + "\n";
-        emit(node, indent + 4, out);
+      for (std::size_t i = 0; i < child.names.size(); ++i) {
+        out += pad + "  - " + child.item_key + ": " + yaml_scalar(child.names[i]) + "\n";
+        emit(child.children[i], indent + 4, out);
       }
-    } else if (child.keys.empty()) {
+    } else if (child.names.empty()) {
       out +=
           pad + key + ": " + yaml_scalar(child.value) + (child.comment.empty() ? "" : "   # " + child.comment) + "\n";
     } else {

@@ -399,8 +399,11 @@ CalibrationTarget target(const YAML::Node& item, std::size_t k, Sink& sink) {
   } else if (kind == "date") {
     t.kind = CalibrationTarget::Kind::kDate;
     known.insert(known.end(), {"of", "observed"});
+  } else if (kind == "spend") {
+    t.kind = CalibrationTarget::Kind::kSpend;
+    known.insert(known.end(), {"year", "of", "observed"});
   } else {
-    sink.error(type ? type : item, at + ".type", "expected type: live_count, schemes_live or date");
+    sink.error(type ? type : item, at + ".type", "expected type: live_count, schemes_live, date or spend");
     return t;
   }
   for (const auto& kv : item) {
@@ -433,6 +436,16 @@ CalibrationTarget target(const YAML::Node& item, std::size_t k, Sink& sink) {
     if (end == weight.c_str() || *end != '\0' || !std::isfinite(t.weight) || t.weight <= 0.0 || t.weight > 1e6) {
       sink.error(item["weight"], at + ".weight", fmt::format("expected a positive number, got '{}'", weight));
     }
+  }
+  if (t.kind == CalibrationTarget::Kind::kSpend) {
+    text("year", t.year_text, true);
+    text("of", t.of, false);
+    if (t.of.empty()) t.of = "total";
+    if (t.of != "total" && t.of != "central_team" && t.of != "consultancy" && t.of != "local_support") {
+      sink.error(item["of"], at + ".of", "expected total, central_team, consultancy or local_support");
+    }
+    text("observed", t.observed_text, true);
+    return t;
   }
   if (t.kind == CalibrationTarget::Kind::kDate) {
     text("of", t.of, true);
@@ -577,13 +590,36 @@ void resolve_calibration(CalibrationFile& file, const model::Scenario& sc) {
         day_of(t, t.observed_text, "observed", t.observed);
         t.scale = 30.0;
         break;
+      case CalibrationTarget::Kind::kSpend: {
+        t.scale = 0.5;
+        std::size_t y = 0;
+        while (y < sc.funding.size() && std::to_string(sc.funding[y].year) != t.year_text) ++y;
+        if (y == sc.funding.size()) {
+          std::string years;
+          for (const auto& f : sc.funding) years += (years.empty() ? "" : ", ") + std::to_string(f.year);
+          sink.error(t.line, t.column, "",
+                     fmt::format("year: no funding year {} in the scenario (it funds {}; a year is the one its "
+                                 "financial year starts in)",
+                                 t.year_text, years));
+        }
+        t.year = y;
+        char* end = nullptr;
+        t.observed = std::strtod(t.observed_text.c_str(), &end);
+        if (end == t.observed_text.c_str() || *end != '\0' || !std::isfinite(t.observed) || t.observed < 0) {
+          sink.error(t.line, t.column, "",
+                     fmt::format("observed: expected money in £m, 0 or more, got '{}'", t.observed_text));
+        }
+        break;
+      }
     }
     if (!t.scale_text.empty()) {
       const auto v = plain_or_duration(t.scale_text, t.kind == CalibrationTarget::Kind::kDate);
       if (!v || *v <= 0.0) {
         sink.error(t.line, t.column, "",
                    fmt::format("scale: expected a positive {}, got '{}'",
-                               t.kind == CalibrationTarget::Kind::kDate ? "duration (30 days)" : "number of schemes",
+                               t.kind == CalibrationTarget::Kind::kDate    ? "duration (30 days)"
+                               : t.kind == CalibrationTarget::Kind::kSpend ? "amount in £m"
+                                                                           : "number of schemes",
                                t.scale_text));
       } else {
         t.scale = *v;

@@ -223,6 +223,7 @@ TEST_CASE("Research.CalibrateWritesItsFilesTheSameAtAnyThreadCount", "[cli][rese
          "  - {type: live_count, date: 2015-04-30, observed: 2, label: two live}\n"
          "  - {type: schemes_live, date: 2015-04-30, schemes: [ealing, hillingdon]}\n"
          "  - {type: date, of: codesign_end, observed: 2014-02-28, scale: 30 days}\n"
+         "  - {type: spend, year: 2013, observed: 6.4, scale: 1}\n"
          "population: 100\n"
          "generations: 3\n";
   }
@@ -241,7 +242,7 @@ TEST_CASE("Research.CalibrateWritesItsFilesTheSameAtAnyThreadCount", "[cli][rese
   CHECK(json["generations"].size() == 3);
   CHECK(json["in_sample"] == true);
   CHECK(parse_csv(one.at("posterior.csv")).size() == 1 + 100);
-  CHECK(parse_csv(one.at("posterior_predictive.csv")).size() == 1 + 3);
+  CHECK(parse_csv(one.at("posterior_predictive.csv")).size() == 1 + 4);
 
   // The calibrated scenario runs, and is the scenario with the posterior
   // medians set: the same results as --set with them.
@@ -275,13 +276,31 @@ TEST_CASE("Research.CalibrateRefusesBadTargetsWithTheirPlace", "[cli][research]"
          "  - {path: schemes.ealing.readiness, range: [0.5, 4]}\n"
          "targets:\n"
          "  - {type: schemes_live, date: 2015-04-30, schemes: [ealing, hilingdon]}\n"
-         "  - {type: live_count, date: 2031-01-01, observed: 2}\n";
+         "  - {type: live_count, date: 2031-01-01, observed: 2}\n"
+         "  - {type: spend, year: 2012, observed: 1.9}\n";
   }
   CHECK(run(wsic_bin() + " calibrate scenarios/baseline.yaml -q --targets " + targets.string() + " -o " +
             (out / "r").string() + " 2> " + err.string()) == 2);
-  CHECK_THAT(slurp(err), Catch::Contains(targets.string() + ":4:5: error:") &&
-                             Catch::Contains("did you mean 'hillingdon'") &&
-                             Catch::Contains(targets.string() + ":5:5: error:") && Catch::Contains("outside"));
+  CHECK_THAT(slurp(err),
+             Catch::Contains(targets.string() + ":4:5: error:") && Catch::Contains("did you mean 'hillingdon'") &&
+                 Catch::Contains(targets.string() + ":5:5: error:") && Catch::Contains("outside") &&
+                 Catch::Contains(targets.string() + ":6:5: error:") && Catch::Contains("no funding year 2012"));
   CHECK_FALSE(fs::exists(out / "r" / "calibration.json"));
+  // The file's shape is checked first, every problem of it at once.
+  {
+    std::ofstream f(targets);
+    f << "parameters:\n"
+         "  - {path: schemes.ealing.readiness, range: [0.5, 4]}\n"
+         "targets:\n"
+         "  - {type: spend, year: 2013, of: salaries, observed: 1.9}\n"
+         "  - {type: count, date: 2015-04-30}\n"
+         "  - {type: live_count, date: 2015-04-30, observed: 2, color: red}\n";
+  }
+  CHECK(run(wsic_bin() + " calibrate scenarios/baseline.yaml -q --targets " + targets.string() + " -o " +
+            (out / "r").string() + " 2> " + err.string()) == 2);
+  CHECK_THAT(slurp(err), Catch::Contains(targets.string() + ":4:35: error:") && Catch::Contains("central_team") &&
+                             Catch::Contains(targets.string() + ":5:12: error:") &&
+                             Catch::Contains("live_count, schemes_live, date or spend") &&
+                             Catch::Contains(targets.string() + ":6:55: error:") && Catch::Contains("'color'"));
   fs::remove_all(out);
 }

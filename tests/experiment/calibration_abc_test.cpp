@@ -64,6 +64,24 @@ TEST_CASE("Calibration.TargetStatisticsAndDistance", "[experiment][calibration]"
   CHECK(experiment::target_statistic(date, sc, r) == sc.horizon_day + 1.0);
   date.of = "majority_live";  // the 5th of 9 days in order: 500, 600, 700, 900, 1000, ...
   CHECK(experiment::target_statistic(date, sc, r) == 1000.0);
+  r.spend_central_team = {1.0, 2.0};
+  r.spend_consultancy = {0.5, 0.25};
+  r.spend_local = {0.125, 4.0};
+  CalibrationTarget spend;
+  spend.kind = CalibrationTarget::Kind::kSpend;
+  spend.year = 1;
+  spend.of = "total";
+  spend.observed = 5.0;
+  spend.scale = 0.5;
+  CHECK(experiment::target_statistic(spend, sc, r) == 2.0 + 0.25 + 4.0);
+  CHECK(experiment::target_term(spend, 6.25) == Approx(1.25 / 0.5));
+  spend.of = "consultancy";
+  CHECK(experiment::target_statistic(spend, sc, r) == 0.25);
+  spend.of = "local_support";
+  spend.year = 0;
+  CHECK(experiment::target_statistic(spend, sc, r) == 0.125);
+  spend.of = "central_team";
+  CHECK(experiment::target_statistic(spend, sc, r) == 1.0);
   const std::vector<CalibrationTarget> all{live_count(700.9, 2), which};
   CHECK(experiment::calibration_distance(all, sc, r) == 1.0 + 2.0);
 }

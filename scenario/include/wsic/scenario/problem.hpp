@@ -93,20 +93,27 @@ std::vector<ResolvedParameter> resolve_problem(const Problem& problem, const std
 /// default); `schemes_live`: which schemes are live at `date`, the number
 /// of schemes whose state differs (scale 1); `date`: when `of` happens
 /// (codesign_end, first_live, majority_live or all_live; scale 30 days by
-/// default; not by the horizon counts as the day after it). Each may give
-/// `weight` (default 1) and `label` (its source, for the report).
+/// default; not by the horizon counts as the day after it); `spend`: the
+/// money spent in financial year `year` (the year it starts in), `of` total
+/// (default), central_team, consultancy or local_support, in £m (scale
+/// 0.5 £m by default). Each may give `weight` (default 1) and `label` (its
+/// source, for the report).
+///
+///       - {type: spend, year: 2013, observed: 1.9, label: "[NT15] 2013/14"}
 struct CalibrationTarget {
-  enum class Kind { kLiveCount, kSchemesLive, kDate };
+  enum class Kind { kLiveCount, kSchemesLive, kDate, kSpend };
   Kind kind = Kind::kLiveCount;
   int line = 0, column = 0;
   std::string label;
   // Resolved against the scenario (resolve_calibration):
-  double day = 0.0;                     ///< live_count, schemes_live: the date, days since calendar start
-  std::string date;                     ///< that date, ISO
-  std::vector<bool> live;               ///< schemes_live: observed live, per scheme of the scenario
-  std::string of;                       ///< date: codesign_end, first_live, majority_live or all_live
-  double observed = 0.0;                ///< live_count: schemes; date: days since calendar start
-  std::string observed_text;            ///< as written
+  double day = 0.0;           ///< live_count, schemes_live: the date, days since calendar start
+  std::string date;           ///< that date, ISO
+  std::vector<bool> live;     ///< schemes_live: observed live, per scheme of the scenario
+  std::string of;             ///< date: codesign_end, first_live, majority_live or all_live; spend: the category
+  double observed = 0.0;      ///< live_count: schemes; date: days since calendar start; spend: £m
+  std::string year_text;      ///< spend: as written
+  std::size_t year = 0;       ///< spend: the funding year's index in the scenario
+  std::string observed_text;  ///< as written
   std::vector<std::string> scheme_ids;  ///< schemes_live: as written
   std::string scale_text;               ///< as written, or empty for the default
   double scale = 1.0;                   ///< live_count, schemes_live: schemes; date: days
