@@ -1,9 +1,9 @@
 #include "wsic/experiment/calibration.hpp"
 
-#include <tbb/enumerable_thread_specific.h>
-
 #include <algorithm>
 #include <cmath>
+#include <memory>
+#include <mutex>
 
 #include "wsic/sim/random.hpp"
 
@@ -68,6 +68,48 @@ struct Worker {
   model::ReplicationOutcome outcome;
 };
 
+/// Workers for the threads of one call, made from the scenario's settings
+/// when none is free. A worker's values are all set before each use, so
+/// which worker a simulation gets does not matter.
+class WorkerPool {
+ public:
+  explicit WorkerPool(const model::Model& m) : model_(m) {}
+  std::unique_ptr<Worker> take() {
+    {
+      const std::lock_guard lock(mutex_);
+      if (!free_.empty()) {
+        auto w = std::move(free_.back());
+        free_.pop_back();
+        return w;
+      }
+    }
+    return std::make_unique<Worker>(Worker{model_.settings(), {}});
+  }
+  void give(std::unique_ptr<Worker> w) {
+    const std::lock_guard lock(mutex_);
+    free_.push_back(std::move(w));
+  }
+
+ private:
+  const model::Model& model_;
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<Worker>> free_;
+};
+
+/// A worker taken from a pool for one simulation, given back at the end.
+class Borrowed {
+ public:
+  explicit Borrowed(WorkerPool& pool) : pool_(pool), w_(pool.take()) {}
+  ~Borrowed() { pool_.give(std::move(w_)); }
+  Borrowed(const Borrowed&) = delete;
+  Borrowed& operator=(const Borrowed&) = delete;
+  Worker& operator*() { return *w_; }
+
+ private:
+  WorkerPool& pool_;
+  std::unique_ptr<Worker> w_;
+};
+
 /// Each particle's statistics over `repeats` replications, summarised with
 /// the particles' weights.
 std::vector<PredictiveSummary> predictive_check(const model::Model& model, const scenario::ParameterSpace& space,
@@ -79,7 +121,7 @@ std::vector<PredictiveSummary> predictive_check(const model::Model& model, const
   const std::size_t n = weights.size(), d = params.size(), nt = targets.size();
   const std::size_t repeats = std::max<std::size_t>(1, (replications + n - 1) / n);
   std::vector<double> stats(n * repeats * nt);
-  tbb::enumerable_thread_specific<Worker> workers([&] { return Worker{model.settings(), {}}; });
+  WorkerPool workers(model);
   sim::RunnerOptions ro;
   ro.threads = opt.threads;
   ro.cancel = opt.cancel;
@@ -90,7 +132,8 @@ std::vector<PredictiveSummary> predictive_check(const model::Model& model, const
   sim::run_replications<None>(
       n * repeats, ro, [] { return None{}; },
       [&](std::uint64_t k, None&) {
-        Worker& w = workers.local();
+        Borrowed borrowed(workers);
+        Worker& w = *borrowed;
         const std::size_t i = k / repeats;
         set_parameters(space, w.settings.values, params, &particles[i * d]);
         model.refresh(w.settings);
@@ -132,10 +175,11 @@ CalibrationResult calibrate(const model::Model& model, const scenario::Parameter
     if (p.dist != SensitivityParameter::Dist::kUniform) throw Error(p.path + ": a prior is uniform");
     priors.push_back({p.a, p.b});
   }
-  // Each thread's settings, made for this call from the scenario's own.
-  tbb::enumerable_thread_specific<Worker> workers([&] { return Worker{model.settings(), {}}; });
+  // Settings for the threads of this call, made from the scenario's own.
+  WorkerPool workers(model);
   const AbcDistance distance = [&](std::span<const double> theta, std::uint64_t simulation_seed) {
-    Worker& w = workers.local();
+    Borrowed borrowed(workers);
+    Worker& w = *borrowed;
     set_parameters(space, w.settings.values, params, theta.data());
     model.refresh(w.settings);
     model.simulate(w.settings, simulation_seed, 0, w.outcome);
