@@ -901,16 +901,36 @@ std::string what_it_compares(const scenario::CalibrationTarget& t) {
 
 std::string pairs_chart(const CalibrationResults& r, Document& doc, std::string& csv) {
   const auto& abc = r.result.abc;
-  const std::size_t d = std::min<std::size_t>(abc.dimensions, 6);
   const std::size_t n = abc.weights.size();
+  // At most six parameters: those the targets narrowed most (the smallest
+  // posterior sd against the uniform prior's), in the file's order.
+  std::vector<std::size_t> shown(abc.dimensions);
+  for (std::size_t i = 0; i < shown.size(); ++i) shown[i] = i;
+  const auto narrowing = [&](std::size_t i) {
+    const std::vector<double> col = abc.parameter(i);
+    const double m = experiment::weighted_mean(col, abc.weights);
+    double v = 0.0;
+    for (std::size_t k = 0; k < n; ++k) v += abc.weights[k] * (col[k] - m) * (col[k] - m);
+    return std::sqrt(v) / ((r.parameters[i].high - r.parameters[i].low) / std::sqrt(12.0));
+  };
+  if (shown.size() > 6) {
+    std::vector<double> ratio(shown.size());
+    for (std::size_t i = 0; i < shown.size(); ++i) ratio[i] = narrowing(i);
+    std::stable_sort(shown.begin(), shown.end(), [&](std::size_t x, std::size_t y) { return ratio[x] < ratio[y]; });
+    shown.resize(6);
+    std::sort(shown.begin(), shown.end());
+  }
+  const std::size_t d = shown.size();
   const double left = 20, top = 40, size = kWidth - 40;
   const double cell = size / static_cast<double>(d);
   double wmax = 0;
   for (const double w : abc.weights) wmax = std::max(wmax, w);
-  for (std::size_t i = 0; i < d; ++i) {
+  for (std::size_t si = 0; si < d; ++si) {
+    const std::size_t i = shown[si];
     const double lo = r.parameters[i].low, hi = r.parameters[i].high;
-    for (std::size_t j = 0; j < d; ++j) {
-      const double x0 = left + cell * static_cast<double>(j), y0 = top + cell * static_cast<double>(i);
+    for (std::size_t sj = 0; sj < d; ++sj) {
+      const std::size_t j = shown[sj];
+      const double x0 = left + cell * static_cast<double>(sj), y0 = top + cell * static_cast<double>(si);
       doc.rect(x0 + 2, y0 + 2, cell - 4, cell - 4, "fill=\"#FAFAFA\" stroke=\"#DDDDDD\"");
       if (i == j) {
         // The weighted histogram of parameter i over its prior range.
@@ -922,15 +942,20 @@ std::string pairs_chart(const CalibrationResults& r, Document& doc, std::string&
         }
         const double top_h = *std::max_element(h.begin(), h.end());
         for (int b = 0; b < kBins; ++b) {
-          const double bh = top_h > 0 ? h[static_cast<std::size_t>(b)] / top_h * (cell - 30) : 0;
+          const double bh = top_h > 0 ? h[static_cast<std::size_t>(b)] / top_h * (cell - 56) : 0;  // below the labels
           doc.rect(x0 + 4 + (cell - 8) * b / kBins, y0 + cell - 6 - bh, (cell - 8) / kBins - 0.5, bh,
                    "fill=\"#0072B2\"");
         }
         const std::vector<std::string> label = path_lines(r.parameters[i].path, 10, cell - 10);
         doc.text_lines(x0 + 6, y0 + 14, label, "start", 10, "fill=\"#1A1A1A\"");
+        doc.text(x0 + 6, y0 + 14 + 12.0 * static_cast<double>(label.size()),
+                 svg::fit(parameter_value(*r.scenario, r.units[i], lo) + " to " +
+                              parameter_value(*r.scenario, r.units[i], hi),
+                          9, cell - 10),
+                 "start", 9, "fill=\"#555555\"");
         continue;
       }
-      if (i < j) continue;  // the lower triangle only: parameter j across, i up
+      if (si < sj) continue;  // the lower triangle only: parameter j across, i up
       const double jlo = r.parameters[j].low, jhi = r.parameters[j].high;
       for (std::size_t k = 0; k < n; ++k) {
         const double px = x0 + 4 + (cell - 8) * (abc.particles[k * abc.dimensions + j] - jlo) / (jhi - jlo);
@@ -952,7 +977,8 @@ std::string pairs_chart(const CalibrationResults& r, Document& doc, std::string&
       "The posterior sample: each parameter's weighted histogram over its prior range (diagonal) and each pair's "
       "particles (below it; darker is heavier){}. A histogram flat across its range says the targets do not "
       "inform that parameter; a ridge in a pair says the targets fix a combination of the two, not each.",
-      abc.dimensions > d ? fmt::format(" (the first {} of {} parameters)", d, abc.dimensions) : std::string());
+      abc.dimensions > d ? fmt::format(" (the {} of {} parameters the targets narrowed most)", d, abc.dimensions)
+                         : std::string());
 }
 
 }  // namespace
