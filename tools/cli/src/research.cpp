@@ -92,20 +92,19 @@ std::string programme_cell(const model::Scenario& sc, const experiment::SweepRow
   return model::iso_day(sc, row->p50.value);
 }
 
-int run_sweep(const SweepOptions& opt) {
-  const auto check_cancel = [&](const char* during) {
-    if (opt.cancel && opt.cancel->load()) throw Interrupted{during};
-  };
-  const std::vector<scenario::Override> overrides = parse_overrides(opt.overrides);
-  const model::Scenario base = scenario::load_scenario(opt.scenario, {}, overrides);
-  const scenario::ParameterSpace space(base);
-  if (opt.vary.empty() || opt.vary.size() > 2) {
-    throw InputError("give one or two --vary PATH=FROM:TO:STEPS (or PATH=V1,V2,...): a sweep is a line or a grid");
-  }
+/// A sweep's axes as given: each --vary parsed, its parameter found and its
+/// values (a range's ends read as the file would read them). Throws
+/// ScenarioError with every problem, placed at its --vary.
+struct Axes {
   std::vector<experiment::VarySpec> specs;
   std::vector<report::SweepAxis> axes;
-  std::vector<std::vector<std::string>> texts;  // per axis, per value
-  std::vector<std::size_t> indices;
+  std::vector<std::vector<std::string>> texts;  // per axis, per value, as --set takes it
+  std::vector<std::size_t> indices;             // per axis, in the parameter space
+};
+Axes read_axes(const SweepOptions& opt, const std::vector<scenario::Override>& overrides, const model::Scenario& base,
+               const scenario::ParameterSpace& space) {
+  Axes out;
+  auto& [specs, axes, texts, indices] = out;
   std::vector<Diagnostic> problems;
   for (std::size_t n = 0; n < opt.vary.size(); ++n) {
     const int line = static_cast<int>(n + 1);
@@ -167,6 +166,25 @@ int run_sweep(const SweepOptions& opt) {
     indices.push_back(*index);
   }
   if (!problems.empty()) throw ScenarioError(std::move(problems));
+  return out;
+}
+
+int run_sweep(const SweepOptions& opt) {
+  const auto check_cancel = [&](const char* during) {
+    if (opt.cancel && opt.cancel->load()) throw Interrupted{during};
+  };
+  const std::vector<scenario::Override> overrides = parse_overrides(opt.overrides);
+  const model::Scenario base = scenario::load_scenario(opt.scenario, {}, overrides);
+  const scenario::ParameterSpace space(base);
+  if (opt.vary.empty() || opt.vary.size() > 2) {
+    throw InputError("give one or two --vary PATH=FROM:TO:STEPS (or PATH=V1,V2,...): a sweep is a line or a grid");
+  }
+  Axes read = read_axes(opt, overrides, base, space);
+  std::vector<experiment::VarySpec>& specs = read.specs;
+  std::vector<report::SweepAxis>& axes = read.axes;
+  std::vector<std::vector<std::string>>& texts = read.texts;
+  const std::vector<std::size_t>& indices = read.indices;
+  std::vector<Diagnostic> problems;
 
   std::size_t points = 1;
   for (const auto& t : texts) points *= t.size();
@@ -295,6 +313,33 @@ int run_sweep(const SweepOptions& opt) {
   return kExitOk;
 }
 
+/// A problem's resolved parameters as the analyses sample them, and each
+/// one's unit (for the reports).
+std::vector<experiment::SensitivityParameter> sampled(const std::vector<scenario::ResolvedParameter>& resolved,
+                                                      const scenario::ParameterSpace& space,
+                                                      std::vector<scenario::Unit>& units) {
+  using Dist = experiment::SensitivityParameter::Dist;
+  std::vector<experiment::SensitivityParameter> params;
+  for (const auto& r : resolved) {
+    experiment::SensitivityParameter p;
+    p.path = r.path;
+    p.index = r.index;
+    if (r.dist == "normal") {
+      p.dist = Dist::kNormal;
+      p.a = r.mean;
+      p.b = r.sd;
+    } else {
+      p.dist = r.dist == "triangular" ? Dist::kTriangular : Dist::kUniform;
+      p.a = r.low;
+      p.b = r.high;
+      p.c = r.mode;
+    }
+    params.push_back(p);
+    units.push_back(space.parameters()[r.index].unit);
+  }
+  return params;
+}
+
 /// A research command's run id (experiment::run_id): the command, the
 /// scenario's content, `extra` (the problem or targets, by a hash of what
 /// was resolved from them), the --set values, seed and replications.
@@ -348,26 +393,8 @@ int run_sensitivity_command(const SensitivityOptions& opt) {
   if (resolved.size() > experiment::kMaxSensitivityParameters) {
     throw InputError(fmt::format("{} parameters: at most {}", resolved.size(), experiment::kMaxSensitivityParameters));
   }
-  std::vector<experiment::SensitivityParameter> params;
   std::vector<scenario::Unit> units;
-  for (const auto& r : resolved) {
-    experiment::SensitivityParameter p;
-    p.path = r.path;
-    p.index = r.index;
-    if (r.dist == "normal") {
-      p.dist = experiment::SensitivityParameter::Dist::kNormal;
-      p.a = r.mean;
-      p.b = r.sd;
-    } else {
-      p.dist = r.dist == "triangular" ? experiment::SensitivityParameter::Dist::kTriangular
-                                      : experiment::SensitivityParameter::Dist::kUniform;
-      p.a = r.low;
-      p.b = r.high;
-      p.c = r.mode;
-    }
-    params.push_back(p);
-    units.push_back(space.parameters()[r.index].unit);
-  }
+  const std::vector<experiment::SensitivityParameter> params = sampled(resolved, space, units);
   std::size_t rows = 0;
   try {
     rows = experiment::saltelli_rows(opt.base_samples, params.size(), opt.second_order);
@@ -475,6 +502,64 @@ int run_sensitivity_command(const SensitivityOptions& opt) {
   return kExitOk;
 }
 
+/// The calibrated scenario: an overlay at the posterior medians (recorded in
+/// `res.medians`), kept only when it loads as exactly the scenario with those
+/// values set (then `res.overlay_file` names it; otherwise `res.overlay_note`
+/// says why there is none). Returns its text.
+std::string calibrated_overlay(const CalibrateOptions& opt, const model::Scenario& base,
+                               const scenario::ParameterSpace& space,
+                               const std::vector<experiment::SensitivityParameter>& params,
+                               const std::vector<scenario::Override>& overrides, const fs::path& out_dir,
+                               const std::string& id, report::CalibrationResults& res) {
+  std::vector<scenario::OverlayValue> values;
+  std::vector<scenario::Override> sets = overrides;
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    const double median = experiment::weighted_quantile(res.result.abc.parameter(i), res.result.abc.weights, 0.5);
+    res.medians.push_back(median);
+    const std::string text = space.text(base, params[i].index, median);
+    values.push_back({params[i].index, text, "posterior median (in-sample fit)"});
+    sets.push_back({params[i].path, text});
+  }
+  std::string overlay;
+  if (!overrides.empty()) {
+    res.overlay_note = "the scenario was run with --set values, which an overlay of the file would not carry";
+  } else {
+    try {
+      const fs::path rel = fs::absolute(opt.scenario).lexically_relative(fs::absolute(out_dir));
+      overlay = scenario::overlay_text(space, rel.empty() ? fs::absolute(opt.scenario).string() : rel.string(),
+                                       base.name + "-calibrated",
+                                       "The scenario " + base.name +
+                                           " with its calibrated parameters at their "
+                                           "posterior medians (wsic calibrate, run id " +
+                                           id + "; an in-sample fit).",
+                                       values);
+      const fs::path probe = out_dir / ".calibrated-check.yaml";
+      write_file_atomic(probe, overlay);
+      const scenario::LoadResult a = scenario::check_scenario(probe);
+      std::error_code ec;
+      fs::remove(probe, ec);
+      const scenario::LoadResult b = scenario::check_scenario(opt.scenario, {}, sets);
+      if (!a.ok() || !b.ok()) {
+        res.overlay_note = "the overlay did not load; use --set with the medians in calibration.json";
+      } else {
+        model::Scenario x = *a.scenario, y = *b.scenario;
+        y.name = x.name;
+        y.description = x.description;
+        y.source_file = x.source_file;
+        if (model::content_hash(x) == model::content_hash(y)) {
+          res.overlay_file = "calibrated.yaml";
+        } else {
+          res.overlay_note = "the overlay did not load as the calibrated scenario; use --set with the medians";
+        }
+      }
+    } catch (const Error& e) {
+      res.overlay_note = e.what();
+    }
+  }
+
+  return overlay;
+}
+
 int run_calibrate(const CalibrateOptions& opt) {
   const auto check_cancel = [&](const char* during) {
     if (opt.cancel && opt.cancel->load()) throw Interrupted{during};
@@ -486,17 +571,8 @@ int run_calibrate(const CalibrateOptions& opt) {
   scenario::resolve_calibration(file, base);
   const std::vector<scenario::ResolvedParameter> resolved =
       scenario::resolve_problem(file.priors, opt.scenario, overrides, space);
-  std::vector<experiment::SensitivityParameter> params;
-  std::vector<scenario::Unit> units;
-  for (const auto& r : resolved) {
-    experiment::SensitivityParameter p;
-    p.path = r.path;
-    p.index = r.index;
-    p.a = r.low;
-    p.b = r.high;
-    params.push_back(p);
-    units.push_back(space.parameters()[r.index].unit);
-  }
+  std::vector<scenario::Unit> units;  // the priors are uniform: load_calibration refuses others
+  const std::vector<experiment::SensitivityParameter> params = sampled(resolved, space, units);
   experiment::CalibrationSpec spec;
   spec.abc.population = opt.population ? opt.population : file.population;
   spec.abc.max_generations = opt.generations ? opt.generations : file.generations;
@@ -553,53 +629,7 @@ int run_calibrate(const CalibrateOptions& opt) {
   res.targets = file.targets;
   res.spec = spec;
 
-  // The calibrated scenario: an overlay at the posterior medians, checked to
-  // load as exactly the scenario with those values set.
-  std::vector<scenario::OverlayValue> values;
-  std::vector<scenario::Override> sets = overrides;
-  for (std::size_t i = 0; i < params.size(); ++i) {
-    const double median = experiment::weighted_quantile(res.result.abc.parameter(i), res.result.abc.weights, 0.5);
-    res.medians.push_back(median);
-    const std::string text = space.text(base, params[i].index, median);
-    values.push_back({params[i].index, text, "posterior median (in-sample fit)"});
-    sets.push_back({params[i].path, text});
-  }
-  std::string overlay;
-  if (!overrides.empty()) {
-    res.overlay_note = "the scenario was run with --set values, which an overlay of the file would not carry";
-  } else {
-    try {
-      const fs::path rel = fs::absolute(opt.scenario).lexically_relative(fs::absolute(out_dir));
-      overlay = scenario::overlay_text(space, rel.empty() ? fs::absolute(opt.scenario).string() : rel.string(),
-                                       base.name + "-calibrated",
-                                       "The scenario " + base.name +
-                                           " with its calibrated parameters at their "
-                                           "posterior medians (wsic calibrate, run id " +
-                                           id + "; an in-sample fit).",
-                                       values);
-      const fs::path probe = out_dir / ".calibrated-check.yaml";
-      write_file_atomic(probe, overlay);
-      const scenario::LoadResult a = scenario::check_scenario(probe);
-      std::error_code ec;
-      fs::remove(probe, ec);
-      const scenario::LoadResult b = scenario::check_scenario(opt.scenario, {}, sets);
-      if (!a.ok() || !b.ok()) {
-        res.overlay_note = "the overlay did not load; use --set with the medians in calibration.json";
-      } else {
-        model::Scenario x = *a.scenario, y = *b.scenario;
-        y.name = x.name;
-        y.description = x.description;
-        y.source_file = x.source_file;
-        if (model::content_hash(x) == model::content_hash(y)) {
-          res.overlay_file = "calibrated.yaml";
-        } else {
-          res.overlay_note = "the overlay did not load as the calibrated scenario; use --set with the medians";
-        }
-      }
-    } catch (const Error& e) {
-      res.overlay_note = e.what();
-    }
-  }
+  const std::string overlay = calibrated_overlay(opt, base, space, params, overrides, out_dir, id, res);
 
   OutputSet files;
   files.add("posterior.csv", report::posterior_csv(res));
