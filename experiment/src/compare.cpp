@@ -1,6 +1,7 @@
 #include "wsic/experiment/compare.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <utility>
 
@@ -99,6 +100,30 @@ void Comparison::replicate(std::uint64_t seed, std::uint64_t index, CompareAcc& 
   for (std::size_t k = 0; k < models_.size(); ++k) models_[k].simulate(seed, index, rs[k]);
   add_replication(index, rs, series_, epoch_, acc);
   if (seen) seen(rs);
+}
+
+void Comparison::series_days(std::size_t k, const model::ReplicationOutcome& r, std::vector<double>& out) const {
+  out.resize(series_.size());
+  for (std::size_t i = 0; i < series_.size(); ++i) {
+    const Series& se = series_[i];
+    if (se.base_index >= 0) {
+      const int si = k == 0 ? se.base_index : se.whatif_index[k - 1];
+      out[i] = si < 0 ? std::numeric_limits<double>::quiet_NaN()
+                      : epoch_.day(k, r.schemes[static_cast<std::size_t>(si)].go_live);
+    } else if (se.base_index == -1) {
+      out[i] = first_live(r, epoch_, k);
+    } else {
+      out[i] = all_live(r, epoch_, k);
+    }
+  }
+}
+
+void Comparison::add_pair(const std::vector<double>& base, const std::vector<double>& whatif,
+                          PairedDifferences& diffs) {
+  for (std::size_t i = 0; i < base.size(); ++i) {
+    if (std::isnan(base[i]) || std::isnan(whatif[i])) continue;
+    diffs.add(i, base[i], whatif[i]);
+  }
 }
 
 CompareAcc Comparison::run(const BatchSpec& spec) const {

@@ -9,6 +9,7 @@
 #include <limits>
 #include <optional>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -2466,26 +2467,50 @@ std::string html_report(const json& data, const std::vector<Chart>& charts) {
   return s + kFooter;
 }
 
+struct ChartKind {
+  const char* name;
+  const char* title;
+  Chart (*render)(const json&);
+  bool compare_only;
+};
+
+/// Every chart, in the report's order.
+constexpr ChartKind kCharts[] = {
+    {"comparison_s_curves", "When the programme goes live, scenario by scenario", comparison_s_curves_chart, true},
+    {"comparison", "Comparison with the base scenario", comparison_chart, true},
+    {"s_curves", "Cumulative probability of go-live", s_curves_chart, false},
+    {"fan", "Number of schemes live over time", fan_chart, false},
+    {"gantt", "Probabilistic Gantt chart", gantt_chart, false},
+    {"barrier_tornado", "What each barrier costs", barrier_chart, false},
+    {"lever_tornado", "What each lever buys", lever_chart, false},
+    {"criticality", "Criticality of workstreams", criticality_chart, false},
+    {"spend", "Spend by financial year", spend_chart, false},
+    {"workstream_graph", "Model logic: phases and workstreams", workstream_chart, false},
+};
+
 }  // namespace
+
+std::vector<RenderedChart> render_charts(const nlohmann::json& data, const std::vector<std::string>& names) {
+  const json& input = data.is_object() ? data : json::object();
+  std::vector<RenderedChart> out;
+  for (const std::string& name : names) {
+    const auto* kind =
+        std::find_if(std::begin(kCharts), std::end(kCharts), [&](const ChartKind& k) { return name == k.name; });
+    if (kind == std::end(kCharts)) throw std::invalid_argument("no chart named " + name);
+    const Chart c = guarded(kind->name, kind->title, [&] { return kind->render(input); });
+    out.push_back({c.name, c.title, c.caption, c.element, c.csv, c.skipped});
+  }
+  return out;
+}
 
 std::map<std::string, std::string> render_report(const nlohmann::json& data) {
   const json& input = data.is_object() ? data : json::object();
   std::vector<Chart> charts;
-  auto add = [&](const std::string& name, const std::string& title, Chart (*fn)(const json&)) {
-    charts.push_back(guarded(name, title, [&] { return fn(input); }));
-  };
-  if (text(input, "kind") == "compare") {
-    add("comparison_s_curves", "When the programme goes live, scenario by scenario", comparison_s_curves_chart);
-    add("comparison", "Comparison with the base scenario", comparison_chart);
+  const bool compare = text(input, "kind") == "compare";
+  for (const ChartKind& k : kCharts) {
+    if (k.compare_only && !compare) continue;
+    charts.push_back(guarded(k.name, k.title, [&] { return k.render(input); }));
   }
-  add("s_curves", "Cumulative probability of go-live", s_curves_chart);
-  add("fan", "Number of schemes live over time", fan_chart);
-  add("gantt", "Probabilistic Gantt chart", gantt_chart);
-  add("barrier_tornado", "What each barrier costs", barrier_chart);
-  add("lever_tornado", "What each lever buys", lever_chart);
-  add("criticality", "Criticality of workstreams", criticality_chart);
-  add("spend", "Spend by financial year", spend_chart);
-  add("workstream_graph", "Model logic: phases and workstreams", workstream_chart);
 
   std::map<std::string, std::string> files;
   for (const Chart& c : charts) {

@@ -287,7 +287,7 @@ ObjectSpec lever_spec() {
   };
   return ObjectSpec{
       .name = "lever",
-      .noun = "a lever {name, description, value, low, high}",
+      .noun = "a lever {name, description, value, low, high, role, group, unit}",
       .doc = "A named, documented knob a what-if moves: a number or a date.",
       .keys = {
           line("name", Required::kNewItem, "What the lever is; its id by default.", "Lever::name"),
@@ -302,6 +302,16 @@ ObjectSpec lever_spec() {
           bound("low", Required::kNewItem,
                 "The low end of its range for sensitivity analysis, of value's kind; value by default.", "Lever::low"),
           bound("high", Required::kNewItem, "The high end: low <= value <= high; value by default.", "Lever::high"),
+          {.key = "role",
+           .kind = Kind::kEnum,
+           .doc = "decision: a choice the programme's leaders make; uncertainty: something they do not control "
+                  "(the date of national action, ...). decision by default. The lab shows the two apart.",
+           .allowed = {"decision", "uncertainty"},
+           .target = "Lever::role"},
+          line("group", Required::kNo, "The heading it is shown under with related levers; none by default.",
+               "Lever::group"),
+          line("unit", Required::kNo, "What its number counts, e.g. \"share of support money\"; none by default.",
+               "Lever::unit"),
       }};
 }
 

@@ -561,28 +561,49 @@ struct Reader {
 
   // Reads and parses one file; nullopt after reporting why it could not.
   std::optional<YNode> read(const fs::path& path, const FileName& file) {
-    std::error_code ec;
-    if (const auto problem = file_problem(path)) {
-      sink.add(file, 0, 0, "", *problem);
-      return std::nullopt;
+    std::optional<std::string> cached;
+    if (options.sources != nullptr) cached = options.sources->get(path);
+    std::string text;
+    if (cached) {
+      if (cached->size() > options.max_file_bytes) {
+        too_big(file, cached->size());
+        return std::nullopt;
+      }
+      text = std::move(*cached);
+    } else {
+      std::error_code ec;
+      if (const auto problem = file_problem(path)) {
+        sink.add(file, 0, 0, "", *problem);
+        return std::nullopt;
+      }
+      const auto size = fs::file_size(path, ec);
+      if (ec) {
+        sink.add(file, 0, 0, "", "cannot read the file: " + ec.message());
+        return std::nullopt;
+      }
+      if (size > options.max_file_bytes) {
+        too_big(file, size);
+        return std::nullopt;
+      }
+      std::ifstream in(path, std::ios::binary);
+      text.assign(static_cast<std::size_t>(size), '\0');
+      if (!in || !in.read(text.data(), static_cast<std::streamsize>(size))) {
+        sink.add(file, 0, 0, "", "cannot read the file");
+        return std::nullopt;
+      }
+      if (options.sources != nullptr) options.sources->put(path, text);
     }
-    const auto size = fs::file_size(path, ec);
-    if (ec) {
-      sink.add(file, 0, 0, "", "cannot read the file: " + ec.message());
-      return std::nullopt;
-    }
-    if (size > options.max_file_bytes) {
-      sink.add(file, 0, 0, "",
-               "the file is " + std::to_string(size) + " bytes, more than the limit of " +
-                   std::to_string(options.max_file_bytes) + ": refusing to read it (a scenario is a few kB)");
-      return std::nullopt;
-    }
-    std::ifstream in(path, std::ios::binary);
-    std::string text(static_cast<std::size_t>(size), '\0');
-    if (!in || !in.read(text.data(), static_cast<std::streamsize>(size))) {
-      sink.add(file, 0, 0, "", "cannot read the file");
-      return std::nullopt;
-    }
+    return parse(std::move(text), file);
+  }
+
+  void too_big(const FileName& file, std::uintmax_t size) {
+    sink.add(file, 0, 0, "",
+             "the file is " + std::to_string(size) + " bytes, more than the limit of " +
+                 std::to_string(options.max_file_bytes) + ": refusing to read it (a scenario is a few kB)");
+  }
+
+  // Parses one file's text; nullopt after reporting why it could not.
+  std::optional<YNode> parse(std::string text, const FileName& file) {
     if (text.size() >= 3 && text.compare(0, 3, "\xEF\xBB\xBF") == 0) text.erase(0, 3);  // a BOM is harmless
     normalise_line_ends(text);
     if (const auto bad = find_bad_byte(text)) {
@@ -1737,6 +1758,10 @@ class Validator {
     out.name = id;
     fill(l, ll, spec, "name", out.name);
     fill(l, ll, spec, "description", out.description);
+    if (std::string role; fill(l, ll, spec, "role", role) && role == "uncertainty")
+      out.role = Lever::Role::kUncertainty;
+    fill(l, ll, spec, "group", out.group);
+    fill(l, ll, spec, "unit", out.unit);
     const YNode* value = l.get("value");
     if (value == nullptr) return;
     // The value decides the kind; low and high must agree with it.
@@ -2316,7 +2341,8 @@ class Loader {
       return std::nullopt;
     }
     // Said here, at the line that names the file, not at the file itself.
-    if (const auto problem = file_problem(target)) {
+    const bool cached = reader_.options.sources != nullptr && reader_.options.sources->get(target).has_value();
+    if (const auto problem = cached ? std::nullopt : file_problem(target)) {
       sink_.at(*ext, "extends",
                "cannot extend " + quote_value(ext->scalar) + ": " + *problem + " (looked for " + target.string() + ")");
       return std::nullopt;
@@ -2350,6 +2376,31 @@ std::optional<Override> parse_override(std::string_view text) {
   const auto eq = text.find('=');
   if (eq == std::string_view::npos || eq == 0 || eq + 1 == text.size()) return std::nullopt;
   return Override{std::string(text.substr(0, eq)), std::string(text.substr(eq + 1))};
+}
+
+std::string SourceCache::key(const std::filesystem::path& file) {
+  std::error_code ec;
+  const fs::path abs = fs::absolute(file, ec);
+  return (ec ? file : abs).lexically_normal().generic_string();
+}
+
+void SourceCache::put(const std::filesystem::path& file, std::string text) {
+  const std::lock_guard lock(mutex_);
+  files_.insert_or_assign(key(file), std::move(text));
+}
+
+void SourceCache::erase(const std::filesystem::path& file) {
+  const std::string k = key(file);
+  const std::lock_guard lock(mutex_);
+  files_.erase(k);
+}
+
+std::optional<std::string> SourceCache::get(const std::filesystem::path& file) const {
+  const std::string k = key(file);
+  const std::lock_guard lock(mutex_);
+  const auto it = files_.find(k);
+  if (it == files_.end()) return std::nullopt;
+  return it->second;
 }
 
 LoadResult check_scenario(const std::filesystem::path& file, const LoadOptions& options) {

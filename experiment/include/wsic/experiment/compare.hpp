@@ -88,6 +88,15 @@ class Comparison {
   void replicate(std::uint64_t seed, std::uint64_t index, CompareAcc& acc,
                  const std::function<void(const std::vector<model::ReplicationOutcome>&)>& seen = {}) const;
 
+  /// The day of each series (series()) in an outcome `r` of scenario `k`,
+  /// on the common axis, into `out`: what a replication gives the paired
+  /// differences. NaN for a scheme scenario `k` lacks.
+  void series_days(std::size_t k, const model::ReplicationOutcome& r, std::vector<double>& out) const;
+  /// Records one replication's pair into `diffs` (of what-if `k`, k >= 1):
+  /// `base` and `whatif` are the series days of the base and of scenario `k`.
+  static void add_pair(const std::vector<double>& base, const std::vector<double>& whatif, PairedDifferences& diffs);
+  const model::Model& model(std::size_t k) const { return models_.at(k); }
+
  private:
   std::vector<model::Scenario> scenarios_;
   std::vector<model::Model> models_;

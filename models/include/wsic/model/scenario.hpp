@@ -29,6 +29,12 @@ struct Lever {
   double value = 0.0;
   double low = 0.0;
   double high = 0.0;
+  /// A decision is the programme leaders' to make; an uncertainty is not
+  /// theirs (when national action comes, ...). Reports and the lab show the
+  /// two apart; the model treats both alike.
+  enum class Role { kDecision, kUncertainty } role = Role::kDecision;
+  std::string group;  ///< the heading it is shown under, or empty
+  std::string unit;   ///< what its number counts, or empty (a date lever's unit is the date)
 };
 
 /// A number read from a lever: value = base * lever^power (power form) or

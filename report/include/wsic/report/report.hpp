@@ -7,6 +7,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 namespace wsic::report {
 
@@ -24,5 +25,21 @@ namespace wsic::report {
 /// parts of the input. Output is byte-identical for identical input (no
 /// clock, no locale). Pure and thread-safe.
 std::map<std::string, std::string> render_report(const nlohmann::json& data);
+
+/// One chart as render_report draws it into report.html.
+struct RenderedChart {
+  std::string name;  ///< as in chart_<name>.svg
+  std::string title;
+  std::string caption;
+  std::string svg;      ///< the inline <svg> element report.html has
+  std::string csv;      ///< chart_<name>.csv (its first table)
+  std::string skipped;  ///< why it was not drawn; empty if it was
+};
+
+/// The charts named (see render_report), drawn exactly as report.html draws
+/// them, for front ends that show some of the report's charts (the lab).
+/// Throws std::invalid_argument for a name that is no chart. Pure and
+/// thread-safe.
+std::vector<RenderedChart> render_charts(const nlohmann::json& data, const std::vector<std::string>& names);
 
 }  // namespace wsic::report

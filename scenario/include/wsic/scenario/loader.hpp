@@ -5,6 +5,9 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <functional>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -16,6 +19,24 @@
 
 namespace wsic::scenario {
 
+/// Scenario files' text as first read, for loads that must all see the same
+/// files: the lab loads its scenario afresh with new overrides on every
+/// change, and an edit saved to disk meanwhile must not change its baseline.
+/// A file may also be given by its text alone (`put`, an upload under a name
+/// of its own); the files it extends are then read from disk relative to
+/// that name. Thread-safe.
+class SourceCache {
+ public:
+  void put(const std::filesystem::path& file, std::string text);
+  std::optional<std::string> get(const std::filesystem::path& file) const;
+  void erase(const std::filesystem::path& file);
+
+ private:
+  static std::string key(const std::filesystem::path& file);
+  mutable std::mutex mutex_;
+  std::map<std::string, std::string, std::less<>> files_;
+};
+
 /// Limits that keep a hostile or broken file from using unbounded time or
 /// memory. Each is checked before the work it bounds is done.
 struct LoadOptions {
@@ -23,6 +44,9 @@ struct LoadOptions {
   int max_depth = 64;                     ///< nesting of maps and lists
   std::size_t max_nodes = 200000;         ///< nodes visited, aliases counted at each use
   std::size_t max_errors = 50;            ///< diagnostics kept; one more line counts the rest
+  /// When set, files are read from here if it has them, and what is read
+  /// from disk is kept here.
+  SourceCache* sources = nullptr;
 };
 
 /// The outcome of checking a scenario: the scenario when there was no problem,
