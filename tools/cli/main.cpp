@@ -4,9 +4,13 @@
 
 #include <atomic>
 #include <csignal>
+#include <filesystem>
 #include <iostream>
+#include <memory>
 
 #include "wsic/cli/args.hpp"
+#include "wsic/lab/server.hpp"
+#include "wsic/scenario/diagnostics.hpp"
 
 namespace {
 // Set from the signal handler: the one global a signal handler needs.
@@ -22,6 +26,63 @@ extern "C" void on_signal(int sig) {
   }
 }
 }  // namespace
+
+// `wsic lab`: its options and its loop (the work is the lab library's).
+struct LabCommand {
+  CLI::App* app = nullptr;
+  std::filesystem::path scenario = "scenarios/baseline.yaml";
+  wsic::lab::LabOptions lab;
+  wsic::lab::ServerOptions server;
+  std::string listen;
+};
+
+void add_lab(CLI::App& parent, LabCommand& cmd, unsigned cores) {
+  auto* app = cmd.app = parent.add_subcommand(
+      "lab", "start the lab: move a decision in the browser and see the rollout change (a local web server)");
+  app->add_option("scenario", cmd.scenario, "the scenario (YAML); scenarios/baseline.yaml by default")
+      ->check(CLI::ExistingFile);
+  app->add_option("--port", cmd.server.port, "the port to listen on; a free one by default")
+      ->check(CLI::Range(0, 65535));
+  app->add_option("--listen", cmd.listen,
+                  "listen on this address instead of 127.0.0.1 (e.g. 0.0.0.0 for the room's network); every request "
+                  "then needs the access token in the printed address");
+  cmd.lab.replications = 2000;
+  app->add_option("-n,--replications", cmd.lab.replications, "futures per change, by default (the page can change it)")
+      ->check(CLI::Range(std::uint64_t{1}, wsic::lab::kMaxLabReplications));
+  cmd.lab.seed = wsic::experiment::kDefaultSeed;
+  app->add_option("--seed", cmd.lab.seed, "the seed every change shares with the scenario as written");
+  app->add_option("--threads", cmd.lab.threads, "threads per change; all cores by default")
+      ->check(CLI::Range(0u, cores * 4));
+}
+
+int lab_command(LabCommand& cmd, const std::atomic<bool>* cancel) {
+  using namespace wsic;
+  if (!cmd.listen.empty()) cmd.server.host = cmd.listen;
+  std::unique_ptr<lab::Lab> the_lab;
+  try {
+    the_lab = std::make_unique<lab::Lab>(cmd.scenario, cmd.lab);
+  } catch (const scenario::ScenarioError& e) {
+    std::cerr << e.what() << '\n';
+    return cli::kExitBadInput;
+  }
+  lab::Server server(*the_lab, cmd.server);
+  try {
+    server.bind();
+  } catch (const std::exception& e) {
+    std::cerr << "wsic lab: " << e.what() << '\n';
+    return cli::kExitBadInput;
+  }
+  std::cout << "wsic lab: " << cmd.scenario.string() << ", " << cmd.lab.replications << " futures per change\n"
+            << "open " << server.address() << "\n"
+            << (cmd.listen.empty() ? ""
+                                   : "(anyone on the network with this address, token included, can use the lab)\n")
+            << "Ctrl-C stops it." << std::endl;
+  server.serve(cancel);
+  const auto c = server.counts();
+  std::cout << "wsic lab: stopped after " << c.requests << " requests (" << c.runs << " runs, " << c.stale
+            << " superseded, " << c.refused << " refused, " << c.limited << " over the rate limit)" << std::endl;
+  return cli::kExitOk;
+}
 
 int main(int argc, char** argv) {
   using namespace wsic::cli;
@@ -44,6 +105,8 @@ int main(int argc, char** argv) {
   add_sensitivity(app, sensitivity, cores);
   CalibrateCommand calibrate;
   add_calibrate(app, calibrate, cores);
+  LabCommand lab;
+  add_lab(app, lab, cores);
 
   try {
     app.parse(argc, argv);
@@ -76,6 +139,7 @@ int main(int argc, char** argv) {
       complete_calibrate(calibrate, &g_cancel);
       return calibrate_command(calibrate.options);
     }
+    if (*lab.app) return lab_command(lab, &g_cancel);
     if (*compare.app) {
       if (const auto bad = complete_compare(compare, &g_cancel)) return *bad;
       return compare_command(compare.options);
