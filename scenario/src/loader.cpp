@@ -560,9 +560,37 @@ struct Reader {
   }
 
   // Reads and parses one file; nullopt after reporting why it could not.
+  // A file's tree as parsed before, with the nodes it cost, kept in the SourceCache.
+  struct Parsed {
+    YNode root;
+    std::size_t nodes = 0;
+  };
+
   std::optional<YNode> read(const fs::path& path, const FileName& file) {
     std::optional<std::string> cached;
     if (options.sources != nullptr) cached = options.sources->get(path);
+    // Parsed before (in the same place of a chain, under the same name): a
+    // copy, at the node cost its parse had.
+    const std::string variant =
+        fmt::format("{}|{}|{}|{}", layer, options.max_depth, options.max_nodes, *file);  // parsed under these limits
+    if (cached && cached->size() <= options.max_file_bytes) {  // a load with a lower limit refuses it below
+      if (const auto kept = std::static_pointer_cast<const Parsed>(options.sources->parsed(path, variant));
+          kept && kept->nodes <= budget.nodes_left) {
+        budget.nodes_left -= kept->nodes;
+        return kept->root;
+      }
+    }
+    const std::size_t problems_before = sink.count();
+    const std::size_t nodes_before = budget.nodes_left;
+    auto tree = read_text(path, file, std::move(cached));
+    if (tree && options.sources != nullptr && sink.count() == problems_before && !budget.exhausted) {
+      options.sources->keep_parsed(path, variant,
+                                   std::make_shared<const Parsed>(Parsed{*tree, nodes_before - budget.nodes_left}));
+    }
+    return tree;
+  }
+
+  std::optional<YNode> read_text(const fs::path& path, const FileName& file, std::optional<std::string> cached) {
     std::string text;
     if (cached) {
       if (cached->size() > options.max_file_bytes) {
@@ -2385,14 +2413,36 @@ std::string SourceCache::key(const std::filesystem::path& file) {
 }
 
 void SourceCache::put(const std::filesystem::path& file, std::string text) {
+  const std::string k = key(file);
   const std::lock_guard lock(mutex_);
-  files_.insert_or_assign(key(file), std::move(text));
+  files_.insert_or_assign(k, std::move(text));
+  parsed_.erase(k);
+}
+
+std::shared_ptr<const void> SourceCache::parsed(const std::filesystem::path& file, const std::string& variant) const {
+  const std::string k = key(file);
+  const std::lock_guard lock(mutex_);
+  const auto it = parsed_.find(k);
+  if (it == parsed_.end()) return nullptr;
+  const auto v = it->second.find(variant);
+  return v == it->second.end() ? nullptr : v->second;
+}
+
+void SourceCache::keep_parsed(const std::filesystem::path& file, const std::string& variant,
+                              std::shared_ptr<const void> tree) {
+  const std::string k = key(file);
+  const std::lock_guard lock(mutex_);
+  if (files_.count(k) == 0) return;  // only beside the text it was parsed from
+  auto& variants = parsed_[k];
+  if (variants.size() >= 8) variants.clear();
+  variants.insert_or_assign(variant, std::move(tree));
 }
 
 void SourceCache::erase(const std::filesystem::path& file) {
   const std::string k = key(file);
   const std::lock_guard lock(mutex_);
   files_.erase(k);
+  parsed_.erase(k);
 }
 
 std::optional<std::string> SourceCache::get(const std::filesystem::path& file) const {

@@ -713,3 +713,39 @@ TEST_CASE("Loader.RemoveTakesEveryFormOfTrueAndFalseKeeps", "[model][loader][ove
   REQUIRE(kept.scenario->barriers.size() == 2);
   CHECK(kept.scenario->barriers[1].name == "Kept");
 }
+
+TEST_CASE("Loader.SourceCacheKeepsTheFilesAsFirstRead", "[model][loader]") {
+  TempDir dir;
+  const std::string base = read_text("scenarios/baseline.yaml");
+  const fs::path b = dir.write("baseline.yaml", base);
+  const fs::path o = dir.write("o.yaml", "extends: baseline.yaml\nname: o\nlevers:\n  central_share: {value: 0.4}\n");
+  wsic::scenario::SourceCache cache;
+  LoadOptions opt;
+  opt.sources = &cache;
+  const auto first = wsic::scenario::load_scenario(o, opt);
+  CHECK(first.levers[2].value == 0.4);
+  CHECK(cache.get(b).has_value());
+  // Edited on disk: a load through the cache still sees the first text, parsed
+  // or not, with overrides checked as ever.
+  dir.write("o.yaml", "extends: baseline.yaml\nname: o\nlevers:\n  central_share: {value: 0.6}\n");
+  const auto again = wsic::scenario::load_scenario(o, opt, {{"levers.gp_engagement_effort.value", "1.5"}});
+  CHECK(again.levers[2].value == 0.4);
+  CHECK(again.levers[6].value == 1.5);
+  const auto bad = wsic::scenario::check_scenario(o, opt, {{"levers.central_share.value", "0.9"}});
+  REQUIRE(!bad.ok());
+  CHECK(bad.diagnostics.front().file == "--set");
+  // The same file loaded on its own (first in its chain) is its own parse.
+  const auto alone = wsic::scenario::load_scenario(b, opt);
+  CHECK(alone.levers[2].value == 0.5);
+  // A replaced text is read afresh; a text given only to the cache loads by its name.
+  cache.put(o, "extends: baseline.yaml\nname: o\nlevers:\n  central_share: {value: 0.35}\n");
+  CHECK(wsic::scenario::load_scenario(o, opt).levers[2].value == 0.35);
+  cache.put(dir.path() / "virtual.yaml", "extends: baseline.yaml\nname: v\n");
+  CHECK(wsic::scenario::load_scenario(dir.path() / "virtual.yaml", opt).name == "v");
+  // Without the cache, the disk's text.
+  CHECK(wsic::scenario::load_scenario(o).levers[2].value == 0.6);
+  // A cached file too big for the limit is refused as one on disk would be.
+  LoadOptions tight = opt;
+  tight.max_file_bytes = 100;
+  CHECK(!wsic::scenario::check_scenario(o, tight).ok());
+}

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -31,10 +32,18 @@ class SourceCache {
   std::optional<std::string> get(const std::filesystem::path& file) const;
   void erase(const std::filesystem::path& file);
 
+  /// The loader keeps each file's parsed form here too, so a file loaded
+  /// again skips the YAML parser (its text's, opaque to anyone else; dropped
+  /// when the file's text is replaced). `variant` tells apart parses that
+  /// differ by more than the text (where the file sits in an extends chain).
+  std::shared_ptr<const void> parsed(const std::filesystem::path& file, const std::string& variant) const;
+  void keep_parsed(const std::filesystem::path& file, const std::string& variant, std::shared_ptr<const void> tree);
+
  private:
   static std::string key(const std::filesystem::path& file);
   mutable std::mutex mutex_;
   std::map<std::string, std::string, std::less<>> files_;
+  std::map<std::string, std::map<std::string, std::shared_ptr<const void>>, std::less<>> parsed_;
 };
 
 /// Limits that keep a hostile or broken file from using unbounded time or
