@@ -96,7 +96,10 @@ try {
   execFileSync(wsic, ['run', saved, '-n', String(result.replications), '--seed', seed, '--analysis-replications', '0', '-q', '-o', out]);
   const summary = JSON.parse(readFileSync(path.join(out, 'summary.json'), 'utf8'));
   const runCsv = readFileSync(path.join(out, 'chart_s_curves.csv'), 'utf8');
-  const labCsv = result.charts.find((c) => c.name === 's_curves').csv;
+  // The chart's table as its Data (CSV) button downloads it.
+  const [csvDownload] = await Promise.all([page.waitForEvent('download'), page.click('#chart-s_curves button.data')]);
+  check(csvDownload.suggestedFilename() === 'chart_s_curves.csv', 'a chart\'s data downloads as chart_NAME.csv');
+  const labCsv = readFileSync(await csvDownload.path(), 'utf8');
   // wsic run adds its run's id as the last column; the rest must be the same bytes.
   const strip = (csv) => csv.trim().split('\n').map((l) => (csv.split('\n')[0].endsWith(',run_id') ? l.slice(0, l.lastIndexOf(',')) : l)).join('\n');
   check(strip(runCsv) === strip(labCsv), 'the S-curve chart\'s numbers equal wsic run\'s of the saved scenario');
@@ -137,7 +140,7 @@ try {
   check((await page.textContent('#problems')).includes('broken.yaml:4:'), 'a broken scenario is refused with its line');
 
   // Latency: moves of the slider, each waited for, from the change to the charts on screen.
-  await page.evaluate(() => { window.wsicLab.latencies = []; });
+  await page.evaluate(() => { window.wsicLab.latencies = []; window.wsicLab.phases = []; });
   for (let i = 0; i < moves; i++) {
     await page.focus('#range-central_share');
     await page.keyboard.press(i % 20 < 10 ? 'ArrowRight' : 'ArrowLeft');
@@ -146,7 +149,10 @@ try {
   const lat = (await page.evaluate(() => window.wsicLab.latencies)).slice().sort((a, b) => a - b);
   const q = (p) => lat[Math.min(lat.length - 1, Math.ceil(p * lat.length) - 1)];
   console.log(`latency over ${lat.length} moves, 2,000 replications each: p50 ${q(0.5).toFixed(1)} ms, p95 ${q(0.95).toFixed(1)} ms, max ${lat[lat.length - 1].toFixed(1)} ms`);
-  writeFileSync(path.join(artifacts, 'latency.json'), JSON.stringify({ moves: lat.length, p50: q(0.5), p95: q(0.95), all: lat }, null, 1));
+  const phases = await page.evaluate(() => window.wsicLab.phases);
+  const median = (k) => phases.map((p) => p[k]).sort((a, b) => a - b)[Math.floor(phases.length / 2)];
+  console.log(`median parts: server ${median('server').toFixed(1)} ms (of which simulation ~${(1000 * (await page.evaluate(() => window.wsicLab.last.simulate_seconds))).toFixed(0)} ms in the last), rest of the round trip ${median('trip').toFixed(1)} ms, page ${median('dom').toFixed(1)} ms, paint ${median('paint').toFixed(1)} ms`);
+  writeFileSync(path.join(artifacts, 'latency.json'), JSON.stringify({ moves: lat.length, p50: q(0.5), p95: q(0.95), all: lat, phases }, null, 1));
 
   // A burst: twenty moves without waiting; only the last is shown.
   await page.focus('#range-central_share');

@@ -263,11 +263,12 @@ Lab::Prepared Lab::prepare(const std::vector<Setting>& settings) const {
   return p;
 }
 
-ordered_json Lab::run(const std::vector<Setting>& settings, std::uint64_t n, const std::atomic<bool>* cancel) const {
-  return run(prepare(settings), n, cancel);
+ordered_json Lab::run(const std::vector<Setting>& settings, std::uint64_t n, const std::atomic<bool>* cancel,
+                      bool with_csv) const {
+  return run(prepare(settings), n, cancel, with_csv);
 }
 
-ordered_json Lab::run(const Prepared& prepared, std::uint64_t n, const std::atomic<bool>* cancel) const {
+ordered_json Lab::run(const Prepared& prepared, std::uint64_t n, const std::atomic<bool>* cancel, bool with_csv) const {
   const auto started = std::chrono::steady_clock::now();
   const auto& c = prepared.current;
   const auto& settings = prepared.settings;
@@ -294,7 +295,7 @@ ordered_json Lab::run(const Prepared& prepared, std::uint64_t n, const std::atom
   data["comparison"] =
       report::comparison_report_data(cmp.scenarios(), total, tables.answers, tables.dates, tables.whatifs);
   const auto reported = std::chrono::steady_clock::now();
-  const auto charts = report::render_charts(json::parse(data.dump()), lab_charts());
+  const auto charts = report::render_charts(json(data), lab_charts());
   const auto rendered = std::chrono::steady_clock::now();
 
   // The paired shift of all schemes live, the headline's figure.
@@ -358,12 +359,9 @@ ordered_json Lab::run(const Prepared& prepared, std::uint64_t n, const std::atom
                   {"shift_first_live", shift_json(first_i)}};
   ordered_json out_charts = ordered_json::array();
   for (const auto& ch : charts) {
-    out_charts.push_back({{"name", ch.name},
-                          {"title", ch.title},
-                          {"caption", ch.caption},
-                          {"svg", ch.svg},
-                          {"csv", ch.csv},
-                          {"skipped", ch.skipped}});
+    out_charts.push_back(
+        {{"name", ch.name}, {"title", ch.title}, {"caption", ch.caption}, {"svg", ch.svg}, {"skipped", ch.skipped}});
+    if (with_csv) out_charts.back()["csv"] = ch.csv;
   }
   j["charts"] = std::move(out_charts);
   j["simulate_seconds"] = facts.wall_seconds;

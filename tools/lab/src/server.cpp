@@ -199,7 +199,7 @@ struct Server::Impl {
   /// `seq` orders a client's requests (the page numbers its changes, as
   /// requests may arrive out of order); 0: by arrival.
   std::optional<json> run_latest(const std::string& client, std::uint64_t seq, const Lab::Prepared& change,
-                                 std::uint64_t n) {
+                                 std::uint64_t n, bool with_csv) {
     std::unique_lock lock(mutex);
     if (newest.size() > 4096) newest.clear();
     const std::uint64_t ticket = seq > 0 ? seq : ++tickets;
@@ -222,7 +222,7 @@ struct Server::Impl {
     lock.unlock();
     std::optional<json> out;
     try {
-      out = lab.run(change, n, cancel.get());
+      out = lab.run(change, n, cancel.get(), with_csv);
     } catch (const sim::Cancelled&) {
       out.reset();
     } catch (...) {
@@ -269,7 +269,10 @@ struct Server::Impl {
           throw BadRequest("X-Wsic-Seq must be a whole number");
         seq = std::stoull(seq_text) + (std::uint64_t{1} << 50);  // above any arrival ticket
       }
-      const auto out = run_latest(client_of(req), seq, lab.prepare(settings), n);  // a bad change is refused first
+      const json csv = j.value("csv", json(false));
+      if (!csv.is_boolean()) throw BadRequest("csv must be true or false");
+      const auto out =
+          run_latest(client_of(req), seq, lab.prepare(settings), n, csv.get<bool>());  // a bad change is refused first
       if (!out) return send_error(res, 409, "superseded by a newer change");
       send_json(res, 200, *out);
     });

@@ -6,6 +6,7 @@
 
 const lab = (window.wsicLab = {
   latencies: [],  // ms from a control's change to its charts on screen
+  phases: [],     // and how each divides (ms): server, rest of the round trip, page, paint
   runs: 0,
   last: null,     // the last result shown
   scenario: null, // the controls, from /api/scenario
@@ -217,10 +218,17 @@ function rerun() {
   api("/api/run", { settings: lab.settings, replications }, controller.signal, { "X-Wsic-Seq": String(++seq) })
     .then(async (result) => {
       if (inflight !== mine) return;
+      const answered = performance.now();
       show(result);
       clearProblems();
-      await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
-      lab.latencies.push(performance.now() - started);
+      const shown = performance.now();
+      // On screen: the frame with the new charts is painted after this
+      // animation-frame callback; a task it posts runs after that paint.
+      await new Promise((r) => requestAnimationFrame(() => setTimeout(r, 0)));
+      const painted = performance.now();
+      lab.latencies.push(painted - started);
+      // Where the time went: the server's work, the rest of the round trip, the page's work, the paint.
+      lab.phases.push({ server: 1000 * result.seconds, trip: answered - started - 1000 * result.seconds, dom: shown - answered, paint: painted - shown });
       lab.runs += 1;
       finish(mine);
     })
@@ -293,13 +301,34 @@ function show(result) {
     art.innerHTML = ch.svg; // drawn by the report's renderer, which escapes every text it writes
     const cap = document.createElement("figcaption");
     cap.textContent = ch.caption + " ";
-    const a = document.createElement("a");
-    a.className = "data";
-    a.textContent = "Data (CSV)";
-    a.download = "chart_" + ch.name + ".csv";
-    a.href = URL.createObjectURL(new Blob([ch.csv], { type: "text/csv" }));
-    cap.append(a);
+    const data = document.createElement("button");
+    data.type = "button";
+    data.className = "data";
+    data.textContent = "Data (CSV)";
+    data.setAttribute("aria-label", "Download the numbers of " + ch.title + " as CSV");
+    data.addEventListener("click", () => downloadCsv(ch.name, result));
+    cap.append(data);
     fig.replaceChildren(h, art, cap);
+  }
+}
+
+// A chart's numbers: the same change run again with its tables (the same
+// seed and replications give the same numbers), saved as chart_NAME.csv.
+async function downloadCsv(name, result) {
+  try {
+    // As a client of its own, so it neither drops nor is dropped by the page's changes.
+    const again = await api("/api/run", { settings: result.settings, replications: result.replications, csv: true },
+      undefined, { "X-Wsic-Client": client + "-data" });
+    const chart = again.charts.find((c) => c.name === name);
+    const a = document.createElement("a");
+    a.href = URL.createObjectURL(new Blob([chart.csv], { type: "text/csv" }));
+    a.download = "chart_" + name + ".csv";
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+  } catch (err) {
+    showProblems(err);
   }
 }
 

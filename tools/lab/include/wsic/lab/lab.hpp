@@ -83,14 +83,17 @@ class Lab {
   /// Checks `settings` and loads the scenario with them. Throws BadRequest.
   Prepared prepare(const std::vector<Setting>& settings) const;
   /// As run() below, for a change already prepared.
-  nlohmann::ordered_json run(const Prepared& prepared, std::uint64_t n, const std::atomic<bool>* cancel) const;
+  /// `with_csv` adds each chart's table (its CSV), which the page fetches
+  /// only when asked: it is half a run's answer.
+  nlohmann::ordered_json run(const Prepared& prepared, std::uint64_t n, const std::atomic<bool>* cancel,
+                             bool with_csv = false) const;
 
   /// Runs `n` replications of the scenario with `settings` and of the
   /// scenario itself, with the same seed and indices, and returns the
   /// charts, the headline and the figures behind them. Throws BadRequest for
   /// settings the loader refuses, sim::Cancelled when `cancel` is set.
-  nlohmann::ordered_json run(const std::vector<Setting>& settings, std::uint64_t n,
-                             const std::atomic<bool>* cancel) const;
+  nlohmann::ordered_json run(const std::vector<Setting>& settings, std::uint64_t n, const std::atomic<bool>* cancel,
+                             bool with_csv = true) const;
 
   /// An overlay scenario file of `settings` that `wsic run` reproduces:
   /// the file name to save it as, and its text. Throws BadRequest.

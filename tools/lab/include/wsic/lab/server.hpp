@@ -4,14 +4,15 @@
 /// unless told otherwise, and then every request needs the access token.
 ///
 ///   GET  /                 the page          GET /lab.js, /lab.css
-///   GET  /api/scenario     the controls      POST /api/run   {settings, replications}
+///   GET  /api/scenario     the controls      POST /api/run   {settings, replications, csv}
 ///   POST /api/save         an overlay file   POST /api/open  {name, text}
 ///
+/// A page names itself (X-Wsic-Client) and numbers its changes (X-Wsic-Seq).
 /// Requests are checked before they reach the lab: the Host header (against
 /// DNS rebinding), the token, the method and path, a JSON content type on
 /// POST (so another site's form cannot post), the body size and a per-address
 /// rate. A run that a newer run from the same page supersedes is dropped
-/// (409), whether it was waiting or already running.
+/// (409), whether it was waiting, already running or overtaken on the way.
 
 #include <atomic>
 #include <cstddef>
