@@ -115,10 +115,12 @@ try {
   check((await other.textContent('#headline')) === headline, 'the permalink gives the same headline');
   await other.close();
 
-  // Screenshots: at 1280x800, and at projector size with large text.
+  // Screenshots: at 1280x800, and at projector size with large text, from the top.
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path: path.join(artifacts, 'lab-1280x800.png') });
   await page.setViewportSize({ width: 1920, height: 1080 });
   await page.click('#large-text');
+  await page.evaluate(() => window.scrollTo(0, 0));
   check((await page.getAttribute('#large-text', 'aria-pressed')) === 'true', 'large text is on');
   await page.screenshot({ path: path.join(artifacts, 'lab-1920x1080-large.png') });
   await page.click('#large-text');

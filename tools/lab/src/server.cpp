@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 #include <httplib.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -321,7 +323,13 @@ Server::Server(Lab& lab, ServerOptions options) : impl_(std::make_unique<Impl>(l
   s.http.set_read_timeout(5, 0);
   s.http.set_write_timeout(5, 0);
   s.http.set_keep_alive_timeout(2);
-  s.http.set_tcp_nodelay(true);  // a response goes out at once, not after the peer's delayed ACK
+  s.http.set_tcp_nodelay(true);
+  // SO_REUSEADDR only: cpp-httplib's default adds SO_REUSEPORT, with which a
+  // second lab on the same port would start and share the requests.
+  s.http.set_socket_options([](int sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });  // a response goes out at once, not after the peer's delayed ACK
   s.http.set_keep_alive_max_count(1000);
   const unsigned threads = std::max(2u, s.opt.http_threads);
   s.http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
@@ -345,7 +353,12 @@ int Server::bind() {
 
 std::string Server::address() const {
   const Impl& s = *impl_;
-  const std::string host = s.opt.host.find(':') != std::string::npos ? "[" + s.opt.host + "]" : s.opt.host;
+  std::string host = s.opt.host;
+  if (host == "0.0.0.0" || host == "::") {  // every address: name the machine, which others can reach
+    char name[256] = {};
+    if (::gethostname(name, sizeof name - 1) == 0 && name[0] != '\0') host = name;
+  }
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
   std::string a = fmt::format("http://{}:{}/", host, s.port);
   if (s.opt.require_token) a += "?token=" + s.opt.token;
   return a;
