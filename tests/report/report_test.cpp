@@ -569,3 +569,32 @@ TEST_CASE("Report.CsvNumbersStayNumbers", "[cli][report]") {
   CHECK(cells > 100);
   CHECK(negatives > 0);  // the fixtures' shifts include negative ones
 }
+
+TEST_CASE("Report.RenderChartsDrawsAsTheReportDoes", "[report]") {
+  // The lab shows charts by name; each must be the report's own, byte for byte.
+  for (const char* fixture : {"run.json", "compare.json"}) {
+    const json data = load_fixture(fixture);
+    const auto files = render_report(data);
+    const std::string& html = files.at("report.html");
+    const bool compare = std::string(fixture) == "compare.json";
+    std::vector<std::string> names{"s_curves", "fan", "spend"};
+    if (compare) names.insert(names.begin(), {"comparison_s_curves", "comparison"});
+    const auto charts = wsic::report::render_charts(data, names);
+    REQUIRE(charts.size() == names.size());
+    std::size_t shown = 0;
+    for (std::size_t i = 0; i < names.size(); ++i) {
+      INFO(fixture << " " << names[i]);
+      CHECK(charts[i].name == names[i]);
+      // Drawn exactly when the report draws it (a fixture may lack a chart's data).
+      const bool drawn = files.count("chart_" + names[i] + ".csv") > 0;
+      CHECK(charts[i].skipped.empty() == drawn);
+      if (!drawn) continue;
+      ++shown;
+      CHECK(charts[i].csv == files.at("chart_" + names[i] + ".csv"));
+      CHECK(html.find(charts[i].svg) != std::string::npos);  // the very element report.html has
+      CHECK(charts[i].svg.starts_with("<svg"));
+    }
+    CHECK(shown >= (compare ? 4u : 3u));
+  }
+  CHECK_THROWS_AS(wsic::report::render_charts(load_fixture("run.json"), {"no_such_chart"}), std::invalid_argument);
+}
