@@ -107,6 +107,43 @@ bool valid_upload_name(const std::string& name) {
   return std::regex_match(name, ok) && name.find("..") == std::string::npos;
 }
 
+/// The paired shift of one series, as the page reads it.
+ordered_json shift_json(const experiment::PairedDifferences::Summary& s) {
+  return ordered_json{{"pairs", s.pairs},
+                      {"both_live", s.both_live},
+                      {"p50_days", s.p50},
+                      {"p50_ci", {s.p50_ci_low, s.p50_ci_high}},
+                      {"mean_days", s.mean},
+                      {"mean_ci", {s.mean_ci_low, s.mean_ci_high}},
+                      {"p_earlier", s.probability_earlier},
+                      {"p_later", s.probability_later}};
+}
+
+/// The headline in dates: when all of `w`'s schemes are live, and, when a
+/// lever was `moved`, how that compares, future by future, with the scenario.
+std::string headline(const model::Scenario& w, const model::Outcomes& wo,
+                     const experiment::PairedDifferences::Summary& shift, bool moved) {
+  const std::size_t schemes = w.schemes.size();
+  const std::string who =
+      schemes == 1 ? std::string("The scheme live") : fmt::format("All {} live", count_word(schemes));
+  const auto p50 = wo.all_live.quantile(0.5);
+  const auto p80 = wo.all_live.quantile(0.8);
+  std::string out = p50 ? fmt::format("{}: median {}, 80% by {}", who, month_year(w, *p50),
+                                      p80 ? month_year(w, *p80) : "after the horizon")
+                        : fmt::format("{}: not by {} in most futures (the horizon)", who,
+                                      month_year(w, static_cast<int>(w.horizon_day)));
+  if (!moved) return out + "; the scenario as written (move a control to compare).";
+  if (shift.both_live == 0)
+    return out + fmt::format("; earlier than the scenario as written in {} of futures, later in {}.",
+                             percent(shift.probability_earlier), percent(shift.probability_later));
+  const std::string way = shift_words(shift.p50);
+  if (way == "about the same time")
+    return out + fmt::format("; about the same as the scenario as written (earlier in {} of futures, later in {}).",
+                             percent(shift.probability_earlier), percent(shift.probability_later));
+  return out + fmt::format("; {} than the scenario as written, earlier in {} of futures.", way,
+                           percent(shift.probability_earlier));
+}
+
 }  // namespace
 
 const std::vector<std::string>& lab_charts() {
@@ -272,7 +309,6 @@ ordered_json Lab::run(const Prepared& prepared, std::uint64_t n, const std::atom
   const auto started = std::chrono::steady_clock::now();
   const auto& c = prepared.current;
   const auto& settings = prepared.settings;
-  const auto loaded = started;
   const experiment::Comparison cmp({c->scenario, prepared.whatif});
   const auto built = std::chrono::steady_clock::now();
   const auto base_run = base(c, cmp, n, cancel);
@@ -298,65 +334,26 @@ ordered_json Lab::run(const Prepared& prepared, std::uint64_t n, const std::atom
   const auto charts = report::render_charts(json(data), lab_charts());
   const auto rendered = std::chrono::steady_clock::now();
 
-  // The paired shift of all schemes live, the headline's figure.
+  // The paired shifts; all schemes live is the headline's figure.
   const auto& series = cmp.series();
-  const auto all_it = std::find_if(series.begin(), series.end(), [](const auto& s) { return s.base_index == -2; });
-  const auto first_it = std::find_if(series.begin(), series.end(), [](const auto& s) { return s.base_index == -1; });
-  const auto shift_json = [&](std::size_t i) {
-    const auto s = total.diffs[0].summary(i);
-    return ordered_json{{"pairs", s.pairs},
-                        {"both_live", s.both_live},
-                        {"p50_days", s.p50},
-                        {"p50_ci", {s.p50_ci_low, s.p50_ci_high}},
-                        {"mean_days", s.mean},
-                        {"mean_ci", {s.mean_ci_low, s.mean_ci_high}},
-                        {"p_earlier", s.probability_earlier},
-                        {"p_later", s.probability_later}};
+  const auto index_of = [&](int kind) {
+    return static_cast<std::size_t>(
+        std::find_if(series.begin(), series.end(), [&](const auto& s) { return s.base_index == kind; }) -
+        series.begin());
   };
-  const auto all_i = static_cast<std::size_t>(all_it - series.begin());
-  const auto first_i = static_cast<std::size_t>(first_it - series.begin());
-  const auto all_shift = total.diffs[0].summary(all_i);
-
-  std::string headline;
-  const std::size_t schemes = w.schemes.size();
-  const std::string who =
-      schemes == 1 ? std::string("The scheme live") : fmt::format("All {} live", count_word(schemes));
-  const auto p50 = wo.all_live.quantile(0.5);
-  const auto p80 = wo.all_live.quantile(0.8);
-  if (!p50) {
-    headline =
-        fmt::format("{}: not by {} in most futures (the horizon)", who, month_year(w, static_cast<int>(w.horizon_day)));
-  } else {
-    headline = fmt::format("{}: median {}, 80% by {}", who, month_year(w, *p50),
-                           p80 ? month_year(w, *p80) : "after the horizon");
-  }
-  if (settings.empty()) {
-    headline += "; the scenario as written (move a control to compare).";
-  } else if (all_shift.both_live == 0) {
-    headline += fmt::format("; earlier than the scenario as written in {} of futures, later in {}.",
-                            percent(all_shift.probability_earlier), percent(all_shift.probability_later));
-  } else {
-    const std::string way = shift_words(all_shift.p50);
-    headline +=
-        way == "about the same time"
-            ? fmt::format("; about the same as the scenario as written (earlier in {} of futures, later in {}).",
-                          percent(all_shift.probability_earlier), percent(all_shift.probability_later))
-            : fmt::format("; {} than the scenario as written, earlier in {} of futures.", way,
-                          percent(all_shift.probability_earlier));
-  }
+  const auto all_shift = total.diffs[0].summary(index_of(-2));
+  const auto first_shift = total.diffs[0].summary(index_of(-1));
 
   ordered_json j;
-  j["headline"] = headline;
+  j["headline"] = headline(w, wo, all_shift, !settings.empty());
   j["replications"] = n;
   j["seed"] = options_.seed;
   j["settings"] = ordered_json::object();
   for (const Setting& s : settings) j["settings"][s.lever] = s.value;
-  j["figures"] = {{"all_live", quantiles(w, wo.all_live)},
-                  {"first_live", quantiles(w, wo.first_live)},
-                  {"majority_live", quantiles(w, wo.majority_live)},
-                  {"base_all_live", quantiles(base, total.outcomes[0].all_live)},
-                  {"shift_all_live", shift_json(all_i)},
-                  {"shift_first_live", shift_json(first_i)}};
+  j["figures"] = {
+      {"all_live", quantiles(w, wo.all_live)},           {"first_live", quantiles(w, wo.first_live)},
+      {"majority_live", quantiles(w, wo.majority_live)}, {"base_all_live", quantiles(base, total.outcomes[0].all_live)},
+      {"shift_all_live", shift_json(all_shift)},         {"shift_first_live", shift_json(first_shift)}};
   ordered_json out_charts = ordered_json::array();
   for (const auto& ch : charts) {
     out_charts.push_back(
@@ -367,7 +364,7 @@ ordered_json Lab::run(const Prepared& prepared, std::uint64_t n, const std::atom
   j["simulate_seconds"] = facts.wall_seconds;
   const auto secs = [](auto a, auto b) { return std::chrono::duration<double>(b - a).count(); };
   j["timing"] = {{"load", prepared.load_seconds},
-                 {"models", secs(loaded, built)},
+                 {"models", secs(started, built)},
                  {"simulate", secs(built, simulated)},
                  {"report_data", secs(simulated, reported)},
                  {"render", secs(reported, rendered)}};

@@ -222,27 +222,24 @@ struct Server::Impl {
     auto cancel = std::make_shared<std::atomic<bool>>(false);
     running_cancel = cancel;
     lock.unlock();
+    // However the run ends, the next may start.
+    struct Done {
+      Impl& s;
+      ~Done() {
+        const std::lock_guard guard(s.mutex);
+        s.running = false;
+        s.running_cancel.reset();
+        s.idle.notify_all();
+      }
+    } done{*this};
     std::optional<json> out;
     try {
       out = lab.run(change, n, cancel.get(), with_csv);
     } catch (const sim::Cancelled&) {
       out.reset();
-    } catch (...) {
-      lock.lock();
-      running = false;
-      running_cancel.reset();
-      idle.notify_all();
-      throw;
     }
-    lock.lock();
-    running = false;
-    running_cancel.reset();
-    if (out) {
-      ++counts.runs;
-    } else {
-      ++counts.stale;
-    }
-    idle.notify_all();
+    const std::lock_guard guard(mutex);
+    ++(out ? counts.runs : counts.stale);
     return out;
   }
 
