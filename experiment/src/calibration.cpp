@@ -25,12 +25,18 @@ double target_statistic(const CalibrationTarget& t, const model::Scenario& sc, c
       return differ;
     }
     case CalibrationTarget::Kind::kSpend: {
-      const std::size_t y = t.year;
-      if (y >= r.spend_local.size()) return 0.0;
-      if (t.of == "central_team") return r.spend_central_team[y];
-      if (t.of == "consultancy") return r.spend_consultancy[y];
-      if (t.of == "local_support") return r.spend_local[y];
-      return r.spend_central_team[y] + r.spend_consultancy[y] + r.spend_local[y];
+      // The first three categories are the team, consultancy and local
+      // support (model::spend_categories); a total is every category's.
+      const std::size_t y = t.year, rows = model::spend_rows(sc);
+      if (rows == 0 || y + 1 >= rows) return 0.0;
+      const std::size_t cats = r.spend.size() / rows;
+      const double* row = r.spend.data() + y * cats;
+      if (t.of == "central_team") return row[0];
+      if (t.of == "consultancy") return row[1];
+      if (t.of == "local_support") return row[2];
+      double total = 0.0;
+      for (std::size_t k = 0; k < cats; ++k) total += row[k];
+      return total;
     }
     case CalibrationTarget::Kind::kDate:
       break;

@@ -62,8 +62,8 @@ void summarise(const model::Scenario& sc, double after, const model::Replication
     }
   }
   out.spend = 0.0;
-  for (std::size_t y = 0; y < r.spend_local.size(); ++y) {
-    out.spend += r.spend_central_team[y] + r.spend_consultancy[y] + r.spend_local[y];
+  for (std::size_t i = 0; i < r.spend.size(); ++i) {
+    out.spend += r.spend[i];
   }
 }
 

@@ -515,7 +515,7 @@ void add_strike(Run& r, const TimedStrike& t) {
 Process programme(Run& r) {
   co_await r.sim.until(Time::from_days(r.sc.codesign_start));
   Rng rng = r.rng(r.m.streams().codesign);
-  co_await r.sim.timeout(Duration::days(draw_days(r.sc.codesign_duration, rng)));
+  co_await r.sim.timeout(Duration::days(draw_days(r.sc.codesign_duration, rng) * r.st.codesign_factor));
   r.out.codesign_end = r.sim.now().in_days();
   if (r.sim.now().in_days() < r.sc.designation) co_await r.sim.until(Time::from_days(r.sc.designation));
   for (std::size_t s = 0; s < r.schemes.size(); ++s) {
@@ -613,41 +613,66 @@ double overlap(double a0, double a1, double b0, double b1) {
   return std::max(0.0, std::min(a1, b1) - std::max(a0, b0));
 }
 
+/// What was spent: each category's money for a year, committed at its
+/// start, is spent while there is work for it and handed back when there is
+/// none. The programme team, consultancy and central costs work until the
+/// last scheme covers its whole population; a scheme's local support and
+/// local costs until it does. A one-off cost is spent in its year. After
+/// the funded years, work still going on costs what it cost in the last of
+/// them, pro rata: money the programme needs beyond its funding.
 void account_spend(const Run& r) {
   const Scenario& sc = r.sc;
   const std::size_t years = sc.funding.size();
-  r.out.spend_central_team.assign(years, 0.0);
-  r.out.spend_consultancy.assign(years, 0.0);
-  r.out.spend_local.assign(years, 0.0);
+  const std::size_t rows = spend_rows(sc);
+  const std::size_t cats = years ? r.st.allocation.size() / years : 0;
+  r.out.spend.assign(rows * cats, 0.0);
+  if (years == 0) return;
   const sim::Calendar cal(sc.calendar_start);
-  double last_live = sc.codesign_start;
-  for (const SchemeOutcome& so : r.out.schemes) last_live = std::max(last_live, std::min(so.go_live, sc.horizon_day));
-  for (std::size_t y = 0; y < years; ++y) {
-    const FundingYear& fy = sc.funding[y];
-    const double y0 = cal.to_time(Date{std::chrono::year(fy.year), std::chrono::April, std::chrono::day(1)}).in_days();
-    const double y1 =
-        cal.to_time(Date{std::chrono::year(fy.year + 1), std::chrono::April, std::chrono::day(1)}).in_days();
-    const double span = y1 - y0;
-    const double central_share = r.st.central_share_in(y);
-    const double total = fy.central + fy.local;
-    const double central = total * central_share;
-    const double consultancy = fy.central > 0.0 ? central * fy.consultancy / fy.central : 0.0;
-    const double local = total - central;
-    // The central team works while any scheme is not yet live; local
-    // support is spent on each scheme from designation until it is live.
-    const double active = overlap(sc.codesign_start, last_live, y0, y1) / span;
-    r.out.spend_central_team[y] = (central - consultancy) * active;
-    r.out.spend_consultancy[y] = consultancy * active;
-    // Summed in id order, so the total does not depend on the file's order.
-    double scheme_years = 0.0;
+  const auto april = [&](int year) {
+    return cal.to_time(Date{std::chrono::year(year), std::chrono::April, std::chrono::day(1)}).in_days();
+  };
+  double last_covered = sc.codesign_start;
+  for (const SchemeOutcome& so : r.out.schemes)
+    last_covered = std::max(last_covered, std::min(so.full_coverage, sc.horizon_day));
+  const double n = static_cast<double>(std::max<std::size_t>(1, r.out.schemes.size()));
+  // The share of [y0, y1) with central work, and the schemes' mean share with local work.
+  const auto central_active = [&](double y0, double y1) { return overlap(-kNever, last_covered, y0, y1) / (y1 - y0); };
+  const auto local_active = [&](double y0, double y1) {
+    double sum = 0.0;  // in id order, so no total depends on the file's order
     for (const int s : r.m.schemes_by_id()) {
       const SchemeOutcome& so = r.out.schemes[static_cast<std::size_t>(s)];
-      if (so.design_start == kNever) continue;
-      scheme_years += overlap(so.design_start, std::min(so.go_live, sc.horizon_day), y0, y1) / span;
+      sum += overlap(-kNever, std::min(so.full_coverage, sc.horizon_day), y0, y1) / (y1 - y0);
     }
-    r.out.spend_local[y] = local * scheme_years / static_cast<double>(std::max<std::size_t>(1, r.out.schemes.size()));
+    return sum / n;
+  };
+  // Categories' pots and one-off parts, in spend_categories' order.
+  std::vector<Lever::Pot> pot{Lever::Pot::kCentral, Lever::Pot::kCentral, Lever::Pot::kLocal};
+  std::vector<double> once(cats, 0.0);
+  for (const Lever& l : sc.levers) {
+    if (!l.costed()) continue;
+    once[pot.size()] = std::max(0.0, l.value * l.cost_once);
+    pot.push_back(l.paid_from);
+  }
+  for (std::size_t y = 0; y < years; ++y) {
+    const double y0 = april(sc.funding[y].year), y1 = april(sc.funding[y].year + 1);
+    const double c = central_active(y0, y1), l = local_active(y0, y1);
+    for (std::size_t k = 0; k < cats; ++k) {
+      const double amount = r.st.allocation[y * cats + k];
+      const double one_off = y == 0 ? once[k] : 0.0;
+      r.out.spend[y * cats + k] = one_off + (amount - one_off) * (pot[k] == Lever::Pot::kCentral ? c : l);
+    }
+  }
+  // After the funded years, at the last year's rates (one-off costs excepted).
+  const double y0 = april(sc.funding.back().year + 1);
+  const double y1 = std::max(y0 + 1.0, sc.horizon_day);
+  const double span = april(sc.funding.back().year + 1) - april(sc.funding.back().year);
+  const double c = central_active(y0, y1) * (y1 - y0) / span, l = local_active(y0, y1) * (y1 - y0) / span;
+  for (std::size_t k = 0; k < cats; ++k) {
+    const double per_year = r.st.allocation[(years - 1) * cats + k] - (years == 1 ? once[k] : 0.0);
+    r.out.spend[years * cats + k] = per_year * (pot[k] == Lever::Pot::kCentral ? c : l);
   }
 }
+
 /// Random stream keys, derived from names so they survive edits elsewhere.
 Model::Streams named_streams(const Scenario& sc) {
   const auto key = [](const std::string& name) { return sim::stream_key(sim::stream_id(name)); };
@@ -680,6 +705,52 @@ Model::Streams named_streams(const Scenario& sc) {
 }  // namespace
 
 namespace {
+/// The money that buys something, summed over the funded years, £m.
+struct Money {
+  double central = 0.0;   ///< programme team and consultancy
+  double local = 0.0;     ///< the schemes' local support
+  double codesign = 0.0;  ///< team and consultancy in the first funded year
+};
+
+/// Each funding year's money as the decisions allocate it, into
+/// `st.allocation`: the central share splits the year's money, every
+/// costed lever takes its cost out of its pot, and the programme team and
+/// the schemes' local support get what is left (never less than nothing:
+/// costs beyond a pot are overspent). Central costs come out of the
+/// team's money first, then the consultancy's.
+Money allocate(Settings& st) {
+  const Scenario& sc = st.values;
+  const std::size_t years = sc.funding.size();
+  const std::size_t cats = 3 + static_cast<std::size_t>(std::count_if(sc.levers.begin(), sc.levers.end(),
+                                                                      [](const Lever& l) { return l.costed(); }));
+  st.allocation.assign(years * cats, 0.0);
+  Money m;
+  for (std::size_t y = 0; y < years; ++y) {
+    const FundingYear& fy = sc.funding[y];
+    const double total = fy.central + fy.local;
+    const double central = total * st.central_share_in(y);
+    const double consultancy = fy.central > 0.0 ? central * fy.consultancy / fy.central : 0.0;
+    double central_costs = 0.0, local_costs = 0.0;
+    double* row = st.allocation.data() + y * cats;
+    std::size_t k = 3;
+    for (const Lever& l : sc.levers) {
+      if (!l.costed()) continue;
+      const double cost = std::max(0.0, l.value * (l.cost_per_year + (y == 0 ? l.cost_once : 0.0)));
+      row[k++] = cost;
+      (l.paid_from == Lever::Pot::kCentral ? central_costs : local_costs) += cost;
+    }
+    // Consultancy as funded while the money lasts, the team the rest.
+    const double available = std::max(0.0, central - central_costs);
+    row[1] = std::min(consultancy, available);
+    row[0] = available - row[1];
+    row[2] = std::max(0.0, total - central - local_costs);
+    m.central += row[0] + row[1];
+    m.local += row[2];
+    if (y == 0) m.codesign = row[0] + row[1];
+  }
+  return m;
+}
+
 bool same_link(const Scaled& a, const Scaled& b) { return a.lever == b.lever && a.form == b.form; }
 
 bool same_barrier(const Barrier& a, const Barrier& b) {
@@ -697,12 +768,25 @@ bool all_same(const std::vector<T>& a, const std::vector<T>& b, Same same) {
 }
 }  // namespace
 
+std::vector<SpendCategory> spend_categories(const Scenario& sc) {
+  std::vector<SpendCategory> out{{"central_team", "Programme team", Lever::Pot::kCentral, -1},
+                                 {"consultancy", "Consultancy", Lever::Pot::kCentral, -1},
+                                 {"local_support", "Local support", Lever::Pot::kLocal, -1}};
+  for (std::size_t i = 0; i < sc.levers.size(); ++i) {
+    const Lever& l = sc.levers[i];
+    if (l.costed()) out.push_back({l.id, l.name, l.paid_from, static_cast<int>(i)});
+  }
+  return out;
+}
+
 bool same_structure(const Scenario& a, const Scenario& b) {
   const auto same_scheme = [](const Scheme& x, const Scheme& y) { return x.id == y.id; };
   const auto same_workstream = [](const Workstream& x, const Workstream& y) {
     return x.id == y.id && x.kind == y.kind && x.after == y.after && x.needed_for_go_live == y.needed_for_go_live;
   };
-  const auto same_lever = [](const Lever& x, const Lever& y) { return x.id == y.id && x.kind == y.kind; };
+  const auto same_lever = [](const Lever& x, const Lever& y) {
+    return x.id == y.id && x.kind == y.kind && x.paid_from == y.paid_from;
+  };
   const auto same_year = [](const FundingYear& x, const FundingYear& y) { return x.year == y.year; };
   const auto same_milestone = [](const Milestone& x, const Milestone& y) { return x.date == y.date; };
   return a.calendar_start == b.calendar_start && a.horizon == b.horizon && a.horizon_day == b.horizon_day &&
@@ -805,16 +889,25 @@ void Model::refresh(Settings& st) const {
   st.central_share = st.base_central_share;
   if (sc.lever_central_share >= 0) st.central_share = sc.levers[static_cast<std::size_t>(sc.lever_central_share)].value;
   st.central_share = std::clamp(st.central_share, 0.0, 1.0);
-  const double central_ratio = st.base_central_share > 0.0 ? st.central_share / st.base_central_share : 1.0;
-  const double local_ratio =
-      st.base_central_share < 1.0 ? (1.0 - st.central_share) / (1.0 - st.base_central_share) : 1.0;
+  const Money money = allocate(st);
+  // What the money buys, against the money the template assumes, with
+  // diminishing returns; a pot emptied by costs still buys a little (5%).
+  const auto ratio = [](double got, std::optional<double> reference, double as_funded) {
+    const double ref = reference.value_or(as_funded);
+    return ref > 0.0 ? std::max(0.05, got / ref) : 1.0;
+  };
   // More units than schemes would never be used; the bounds also keep the
   // conversion to an integer exact.
   const double capacity =
-      std::round(sc.value(sc.central_capacity) * std::pow(central_ratio, sc.central_support_elasticity));
+      std::round(sc.value(sc.central_capacity) *
+                 std::pow(ratio(money.central, sc.central_support_reference, central), sc.central_support_elasticity));
   st.central_capacity = static_cast<int>(
       std::clamp(std::isfinite(capacity) ? capacity : 1.0, 1.0, static_cast<double>(sc.schemes.size())));
-  st.local_rate = std::max(0.05, std::pow(local_ratio, sc.local_support_elasticity));
+  st.local_rate = std::max(
+      0.05, std::pow(ratio(money.local, sc.local_support_reference, total - central), sc.local_support_elasticity));
+  st.codesign_factor =
+      std::pow(ratio(money.codesign, sc.codesign_support_reference, sc.funding.empty() ? 0.0 : sc.funding[0].central),
+               -sc.codesign_support_elasticity);
   st.transactional_cut = 0.0;
   if (sc.lever_transactional_investment >= 0) {
     st.transactional_cut = std::clamp(
@@ -831,6 +924,13 @@ void Model::refresh(Settings& st) const {
   st.promised_day = kNever;
   if (sc.lever_promised_go_live >= 0) {
     st.promised_day = sc.levers[static_cast<std::size_t>(sc.lever_promised_go_live)].value;
+  }
+  // A promise far off lets local work drift until it comes within reach.
+  st.drift = std::clamp(sc.promise_drift, 0.0, 1.0);
+  st.drift_until = st.promised_day == kNever ? -kNever : st.promised_day - sc.promise_slack;
+  if (st.drift >= 1.0 || st.drift_until <= sc.designation) {
+    st.drift = 1.0;
+    st.drift_until = -kNever;
   }
 }
 
@@ -850,6 +950,12 @@ void Model::simulate(const Settings& settings, std::uint64_t seed, std::uint64_t
   out.barrier_hits.assign(sc.barriers.size(), 0);
   thread_local Workspace workspace;  // its storage is reused from one replication to the next
   Run r(*this, settings, seed, index, out, workspace);
+  if (settings.drift < 1.0) {
+    // A promise far off: every scheme's local work drifts until it is near.
+    for (SchemeRun& scheme : r.schemes) {
+      scheme.windows.push_back(Window{sc.designation, settings.drift_until, settings.drift, ~std::uint64_t{0}});
+    }
+  }
   plan_timed_barriers(r);
   r.sim.start(programme(r));
   r.sim.run_until(Time::from_days(sc.horizon_day));

@@ -42,7 +42,7 @@ void add_into(std::vector<double>& a, const std::vector<double>& b) {
   for (std::size_t i = 0; i < a.size(); ++i) a[i] += b[i];
 }
 constexpr std::string_view kTag = "WSCO";  // wsic outcomes
-constexpr std::uint32_t kVersion = 2;
+constexpr std::uint32_t kVersion = 3;
 }  // namespace
 
 void DayCounts::merge(const DayCounts& other) {
@@ -134,9 +134,8 @@ Outcomes::Outcomes(const Scenario& sc, bool resampled) {
   scheme_live_at.assign(sc.milestones.size(), std::vector<std::uint64_t>(ns, 0));
   critical.assign(ns, std::vector<std::uint64_t>(sc.workstreams.size(), 0));
   barrier_hits.assign(sc.barriers.size(), 0);
-  spend_central_team.assign(sc.funding.size(), 0.0);
-  spend_consultancy.assign(sc.funding.size(), 0.0);
-  spend_local.assign(sc.funding.size(), 0.0);
+  spend_columns = spend_categories(sc).size();
+  spend.assign(spend_rows(sc) * spend_columns, 0.0);
 }
 
 void Outcomes::add(const ReplicationOutcome& r) {
@@ -188,11 +187,7 @@ void Outcomes::add(const ReplicationOutcome& r) {
     ++live_count_by_month[m][live];
   }
   for (std::size_t b = 0; b < barrier_hits.size(); ++b) barrier_hits[b] += r.barrier_hits[b];
-  for (std::size_t y = 0; y < spend_local.size(); ++y) {
-    spend_central_team[y] += r.spend_central_team[y];
-    spend_consultancy[y] += r.spend_consultancy[y];
-    spend_local[y] += r.spend_local[y];
-  }
+  for (std::size_t i = 0; i < spend.size(); ++i) spend[i] += r.spend[i];
 }
 
 void Outcomes::add(const ReplicationOutcome& r, std::uint64_t index) {
@@ -224,9 +219,7 @@ void Outcomes::merge(const Outcomes& o) {
   for (std::size_t m = 0; m < live_count_by_month.size(); ++m)
     add_into(live_count_by_month[m], o.live_count_by_month[m]);
   add_into(barrier_hits, o.barrier_hits);
-  add_into(spend_central_team, o.spend_central_team);
-  add_into(spend_consultancy, o.spend_consultancy);
-  add_into(spend_local, o.spend_local);
+  add_into(spend, o.spend);
 }
 
 std::string Outcomes::save() const {
@@ -253,9 +246,8 @@ std::string Outcomes::save() const {
   put_f64s(w, month_days);
   for (const auto& row : live_count_by_month) put_u64s(w, row);
   put_u64s(w, barrier_hits);
-  put_f64s(w, spend_central_team);
-  put_f64s(w, spend_consultancy);
-  put_f64s(w, spend_local);
+  w.write_u64(spend_columns);
+  put_f64s(w, spend);
   resamples.save(w);
   return w.release();
 }
@@ -292,16 +284,14 @@ bool Outcomes::same_shape(const Outcomes& o) const {
          same_days(full_coverage, o.full_coverage) && same_sizes(live_count_at, o.live_count_at) &&
          same_sizes(live_count_by_month, o.live_count_by_month) && same_sizes(scheme_live_at, o.scheme_live_at) &&
          same_sizes(critical, o.critical) && barrier_hits.size() == o.barrier_hits.size() &&
-         spend_central_team.size() == o.spend_central_team.size() &&
-         spend_consultancy.size() == o.spend_consultancy.size() && spend_local.size() == o.spend_local.size() &&
-         milestone_days_ == o.milestone_days_ && month_days == o.month_days && resamples.same_shape(o.resamples);
+         spend.size() == o.spend.size() && spend_columns == o.spend_columns && milestone_days_ == o.milestone_days_ &&
+         month_days == o.month_days && resamples.same_shape(o.resamples);
 }
 
 std::size_t Outcomes::memory_bytes() const {
   const std::size_t days = (5 + 3 * go_live.size()) * codesign_end.counts().size() * sizeof(std::uint64_t);
   return sizeof(Outcomes) + days + bytes_of(live_count_at) + bytes_of(live_count_by_month) + bytes_of(scheme_live_at) +
-         bytes_of(critical) +
-         (barrier_hits.size() + 3 * spend_local.size() + milestone_days_.size() + month_days.size()) * 8 +
+         bytes_of(critical) + (barrier_hits.size() + spend.size() + milestone_days_.size() + month_days.size()) * 8 +
          resamples.memory_bytes();
 }
 
@@ -330,9 +320,10 @@ Outcomes Outcomes::load(std::string_view bytes) {
   o.month_days = get_f64s(r);
   for (std::size_t m = 0; m < o.month_days.size(); ++m) o.live_count_by_month.push_back(get_u64s(r));
   o.barrier_hits = get_u64s(r);
-  o.spend_central_team = get_f64s(r);
-  o.spend_consultancy = get_f64s(r);
-  o.spend_local = get_f64s(r);
+  o.spend_columns = r.read_u64();
+  o.spend = get_f64s(r);
+  if (o.spend_columns == 0 ? !o.spend.empty() : o.spend.size() % o.spend_columns != 0)
+    throw sim::SerialError("outcomes: a spend table that is not whole rows");
   o.resamples = Resamples::load(r);
   if (o.resamples.on() && o.resamples.days() != o.codesign_end.counts().size())
     throw sim::SerialError("outcomes: resamples of another horizon");

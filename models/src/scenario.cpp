@@ -94,6 +94,12 @@ void put_programme(sim::ByteWriter& w, const Scenario& sc) {
   w.write_i64(sc.lever_transactional_investment);
   w.write_i64(sc.lever_promised_go_live);
   w.write_f64(sc.transactional_prep_effect);
+  for (const std::optional<double>* r :
+       {&sc.central_support_reference, &sc.local_support_reference, &sc.codesign_support_reference}) {
+    w.write_bool(r->has_value());
+    w.write_f64(r->value_or(0.0));
+  }
+  for (double v : {sc.codesign_support_elasticity, sc.promise_slack, sc.promise_drift}) w.write_f64(v);
 }
 
 void put_items(sim::ByteWriter& w, const Scenario& sc) {
@@ -101,7 +107,8 @@ void put_items(sim::ByteWriter& w, const Scenario& sc) {
   for (const Lever& l : sc.levers) {
     for (const std::string* s : {&l.id, &l.name, &l.description}) w.write_string(*s);
     w.write_u8(static_cast<std::uint8_t>(l.kind));
-    for (double v : {l.value, l.low, l.high}) w.write_f64(v);
+    for (double v : {l.value, l.low, l.high, l.cost_per_year, l.cost_once}) w.write_f64(v);
+    w.write_u8(static_cast<std::uint8_t>(l.paid_from));
   }
   w.write_u64(sc.schemes.size());
   for (const Scheme& s : sc.schemes) {

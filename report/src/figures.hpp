@@ -54,19 +54,45 @@ inline std::size_t histogram_mode(const std::vector<std::uint64_t>& counts) {
   return mode;
 }
 
-/// Each financial year's funding and mean spend, in millions of pounds; every key
-/// but the year's ends in `suffix` (summary.json says "_m", the report data
-/// nothing).
+/// What money is spent on (model::spend_categories): id, name and the pot
+/// it is paid from.
+inline nlohmann::ordered_json spend_categories(const model::Scenario& sc) {
+  nlohmann::ordered_json out = nlohmann::ordered_json::array();
+  for (const model::SpendCategory& c : model::spend_categories(sc)) {
+    out.push_back(
+        {{"id", c.id}, {"name", c.name}, {"paid_from", c.pot == model::Lever::Pot::kLocal ? "local" : "central"}});
+  }
+  return out;
+}
+
+/// The label of a spend table's row: a financial year, or what came after them.
+inline std::string spend_row_label(const model::Scenario& sc, std::size_t row) {
+  if (row < sc.funding.size()) return fy_label(sc.funding[row].year);
+  return "after " + fy_label(sc.funding.back().year);
+}
+
+/// Each financial year's funding and mean spend, then what was spent after
+/// the funded years (funded: null), in millions of pounds. `spent` holds a
+/// category's id and its mean spend; the keys of the funding and the total
+/// end in `suffix` (summary.json says "_m", the report data nothing).
 inline nlohmann::ordered_json spend_by_year(const model::Scenario& sc, const model::Outcomes& o,
                                             const std::string& suffix) {
   nlohmann::ordered_json spend = nlohmann::ordered_json::array();
-  for (std::size_t y = 0; y < sc.funding.size(); ++y) {
-    spend.push_back({{"financial_year", fy_label(sc.funding[y].year)},
-                     {"funded_central" + suffix, sc.funding[y].central},
-                     {"funded_local" + suffix, sc.funding[y].local},
-                     {"central_team" + suffix, per_replication(o.spend_central_team[y], o.replications)},
-                     {"consultancy" + suffix, per_replication(o.spend_consultancy[y], o.replications)},
-                     {"local_support" + suffix, per_replication(o.spend_local[y], o.replications)}});
+  const auto cats = model::spend_categories(sc);
+  for (std::size_t y = 0; y < model::spend_rows(sc); ++y) {
+    const bool funded = y < sc.funding.size();
+    nlohmann::ordered_json spent = nlohmann::ordered_json::object();
+    double total = 0.0;
+    for (std::size_t k = 0; k < cats.size(); ++k) {
+      const double v = per_replication(o.spend_at(y, k), o.replications);
+      spent[cats[k].id] = v;
+      total += v;
+    }
+    spend.push_back({{"financial_year", spend_row_label(sc, y)},
+                     {"funded_central" + suffix, funded ? nlohmann::ordered_json(sc.funding[y].central) : nullptr},
+                     {"funded_local" + suffix, funded ? nlohmann::ordered_json(sc.funding[y].local) : nullptr},
+                     {"spent" + suffix, std::move(spent)},
+                     {"spent_total" + suffix, total}});
   }
   return spend;
 }

@@ -1230,22 +1230,46 @@ Chart criticality_chart(const json& data) {
 
 // ---- 7. Spend -----------------------------------------------------------------------------------------------
 
+/// A spend category as the chart draws it: its key in a year's `spent`, its
+/// label and colour (the colour-blind-safe palette, in category order).
 struct SpendPart {
-  const char* key;
-  const char* label;
-  const char* fill;
+  std::string key;
+  std::string label;
+  std::string fill;
 };
-constexpr SpendPart kSpendParts[3] = {{"central_team", "Central team", "#0072B2"},
-                                      {"consultancy", "Consultancy", "#E69F00"},
-                                      {"local_support", "Local support", "#009E73"}};
+
+/// The categories the data lists (`spend_categories`), or the three every
+/// scenario has when it lists none.
+std::vector<SpendPart> spend_parts(const json& data) {
+  static constexpr const char* kFills[8] = {"#0072B2", "#E69F00", "#009E73", "#CC79A7",
+                                            "#56B4E9", "#D55E00", "#F0E442", "#999999"};
+  std::vector<SpendPart> parts;
+  for (const json& c : array(data, "spend_categories")) {
+    const std::string id = text(c, "id");
+    if (!id.empty()) parts.push_back({id, text(c, "name", id), kFills[parts.size() % 8]});
+  }
+  if (parts.empty()) {
+    for (const char* id : {"central_team", "consultancy", "local_support"})
+      parts.push_back({id, id, kFills[parts.size()]});
+    parts[0].label = "Programme team";
+    parts[1].label = "Consultancy";
+    parts[2].label = "Local support";
+  }
+  return parts;
+}
+
+double spent(const json& yr, const std::string& key) {
+  const json* s = get(yr, "spent");
+  return s ? number(*s, key).value_or(0) : 0.0;
+}
 
 // The top of the spend axis: the largest year's spend or funding, with
 // headroom for the labels (never overflowing to infinity).
-double spend_axis_top(const json& years) {
+double spend_axis_top(const json& years, const std::vector<SpendPart>& parts) {
   double ymax = 0;
   for (const json& y : years) {
     double total = 0;
-    for (const SpendPart& p : kSpendParts) total += std::max(0.0, number(y, p.key).value_or(0));
+    for (const SpendPart& p : parts) total += std::max(0.0, spent(y, p.key));
     const double funded = number(y, "funded_central").value_or(0) + number(y, "funded_local").value_or(0);
     ymax = std::max({ymax, total, funded});
   }
@@ -1255,26 +1279,28 @@ double spend_axis_top(const json& years) {
 
 /// One year's spend as drawn: each part's value for the CSV, and the total.
 struct SpendStack {
-  std::string spent[3];
+  std::vector<std::string> spent;
   double total = 0;
 };
 
 /// One year's stacked bar centred on `cx`, a segment per part (negative
 /// amounts count as none), each labelled where it is tall enough.
-SpendStack spend_stack(Document& doc, const Scale& y, double cx, double bw, const json& yr) {
+SpendStack spend_stack(Document& doc, const Scale& y, double cx, double bw, const json& yr,
+                       const std::vector<SpendPart>& parts) {
   SpendStack stack;
-  for (std::size_t k = 0; k < 3; ++k) {
-    const SpendPart& p = kSpendParts[k];
-    const auto v = number(yr, p.key);
-    stack.spent[k] = csv_num(v, 3);
-    const double val = std::max(0.0, v.value_or(0));
+  for (std::size_t k = 0; k < parts.size(); ++k) {
+    const SpendPart& p = parts[k];
+    const double v = spent(yr, p.key);
+    stack.spent.push_back(csv_num(v, 3));
+    const double val = std::max(0.0, v);
     if (val <= 0) continue;
     const double top_px = y(stack.total + val), bot_px = y(stack.total);
     doc.rect(
         cx - bw / 2, top_px, bw, bot_px - top_px,
-        std::string("class=\"bar spend-") + p.key + "\" fill=\"" + p.fill + "\" stroke=\"#FFFFFF\" stroke-width=\"1\"");
+        "class=\"bar spend-" + std::to_string(k) + "\" fill=\"" + p.fill + "\" stroke=\"#FFFFFF\" stroke-width=\"1\"");
     if (bot_px - top_px >= 15)
-      doc.text(cx, (top_px + bot_px) / 2 + 4, money(val), "middle", 11, "fill=\"" + std::string(ink_on(p.fill)) + "\"");
+      doc.text(cx, (top_px + bot_px) / 2 + 4, money(val), "middle", 11,
+               "fill=\"" + std::string(ink_on(p.fill.c_str())) + "\"");
     stack.total += val;
   }
   return stack;
@@ -1289,59 +1315,66 @@ void funded_line(Document& doc, const Scale& y, double cx, double bw, double fun
 }
 
 /// One year of the spend chart centred on `cx`: the stacked bar, the funding
-/// line, and the year's name and total below the axis; returns its CSV row.
+/// line (none after the funded years), and the year's name and total below
+/// the axis; returns its CSV row.
 std::string spend_year(Document& doc, const Frame& f, const Scale& y, double cx, double bw, const json& yr,
-                       const std::string& fy) {
-  const SpendStack stack = spend_stack(doc, y, cx, bw, yr);
+                       const std::string& fy, const std::vector<SpendPart>& parts) {
+  const SpendStack stack = spend_stack(doc, y, cx, bw, yr, parts);
   const auto fc = number(yr, "funded_central"), fl = number(yr, "funded_local");
   const auto funded_total = (fc || fl) ? std::optional<double>(fc.value_or(0) + fl.value_or(0)) : std::nullopt;
   if (funded_total) funded_line(doc, y, cx, bw, *funded_total);
   doc.text(cx, f.bottom + 17, fy, "middle", 12, "fill=\"#1A1A1A\" font-weight=\"600\"");
   doc.text(cx, f.bottom + 32, "spent " + money(stack.total), "middle", 11, "fill=\"#555555\"");
-  return csv_row({fy, csv_num(fc, 3), csv_num(fl, 3), csv_num(funded_total, 3), stack.spent[0], stack.spent[1],
-                  stack.spent[2], csv_num(stack.total, 3)});
+  std::string row = csv_row({fy, csv_num(fc, 3), csv_num(fl, 3), csv_num(funded_total, 3)});
+  row.pop_back();
+  for (const std::string& v : stack.spent) row += "," + v;
+  return row + "," + csv_num(stack.total, 3) + "\n";
 }
 
 Chart spend_chart(const json& data) {
   const std::string name = "spend", title = "Spend by financial year";
   const json& years = array(data, "spend");
   if (years.empty()) return skipped(name, title, "the input has no spend data");
-  const auto& kParts = kSpendParts;
-  const double ymax = spend_axis_top(years);
+  const std::vector<SpendPart> parts = spend_parts(data);
+  const double ymax = spend_axis_top(years, parts);
 
-  Document doc(
-      name, kWidth, 400, title,
-      "Stacked bar chart: mean spend per financial year on the central team, consultancy and local support, in "
-      "millions of pounds, with the funded amount for each year marked by a black line.");
+  Document doc(name, kWidth, 420, title,
+               "Stacked bar chart: mean spend per financial year by category (the programme team, consultancy, "
+               "local support and what each costed decision buys), in millions of pounds, with the funded amount "
+               "for each year marked by a black line, and what was spent after the funded years.");
   chart_title(doc, title,
               "Mean spend across replications, \xC2\xA3 million; black line: amount funded (central + local)");
-  const Frame f{70, 80, 700, 330};
+  std::vector<LegendItem> items;
+  for (const SpendPart& p : parts) items.push_back(swatch(svg::fit(p.label, 11, 260), p.fill));
+  items.push_back(stroke_item("Funded", "#000000", 3, ""));
+  const double legend_bottom = legend(doc, 16, 54, 704, items);
+  const Frame f{70, std::max(80.0, legend_bottom + 14), 700, 350};
   const Scale y{0, ymax, f.bottom, f.top};
   const auto ticks = svg::linear_ticks(0, ymax, 6, ymax < 6 ? 1 : 0);
   y_axis(doc, f, y, ticks, "", "Spend (\xC2\xA3 million)");
-  legend(doc, 16, 54, 704,
-         {swatch(kParts[0].label, kParts[0].fill), swatch(kParts[1].label, kParts[1].fill),
-          swatch(kParts[2].label, kParts[2].fill), stroke_item("Funded", "#000000", 3, "")});
 
   // One row per year, money funded and money spent in separate columns (the
   // totals are the chart's "funded" and "spent" labels).
-  std::string csv =
-      "financial_year,funded_central_gbp_m,funded_local_gbp_m,funded_total_gbp_m,spent_central_team_gbp_m,"
-      "spent_consultancy_gbp_m,spent_local_support_gbp_m,spent_total_gbp_m\n";
+  std::string csv = "financial_year,funded_central_gbp_m,funded_local_gbp_m,funded_total_gbp_m";
+  for (const SpendPart& p : parts) csv += ",spent_" + csv_field(p.key) + "_gbp_m";
+  csv += ",spent_total_gbp_m\n";
   const double slot = f.width() / static_cast<double>(years.size());
   const double bw = std::min(90.0, slot * 0.5);
   for (std::size_t i = 0; i < years.size(); ++i) {
     const json& yr = years[i];
     const double cx = f.left + slot * (static_cast<double>(i) + 0.5);
-    csv += spend_year(doc, f, y, cx, bw, yr, text(yr, "financial_year", std::to_string(i + 1)));
+    csv += spend_year(doc, f, y, cx, bw, yr, text(yr, "financial_year", std::to_string(i + 1)), parts);
   }
   doc.line(f.left, f.bottom, f.right, f.bottom, "stroke=\"#333333\"");
   doc.text((f.left + f.right) / 2, f.bottom + 52, "Financial year (April to March)", "middle", 12, "fill=\"#1A1A1A\"");
   return finish(
       doc, name, title,
-      "Each bar stacks the mean spend in a financial year on the central team, consultancy and local support; the "
-      "black line marks what was funded that year. Spend here is the funding of what each run kept busy, so it "
-      "never exceeds the line: the gap below it is money funded but not used.",
+      "Each bar stacks the mean spend in a financial year on the programme team, consultancy, local support and "
+      "each costed decision; the black line marks what was funded that year. A year's money is spent while there "
+      "is work for it (the team until the last scheme is live, a scheme's support until it covers its population) "
+      "and handed back when there is none, so a gap below the line is money not needed, a bar above it a "
+      "decision that cost more than its pot; the last bar is what the work still going on after the funded years "
+      "cost at the last year's rates.",
       std::move(csv));
 }
 

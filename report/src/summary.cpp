@@ -165,20 +165,22 @@ std::string barriers_csv(const model::Scenario& sc, const model::Outcomes& o) {
   return f.str();
 }
 
-/// Funded and spent (mean per replication) by year and category, in millions of pounds.
+/// Spent (mean per replication) by year and category, in millions of
+/// pounds, with each category's pot and the year's funding of that pot
+/// (empty after the funded years).
 std::string spend_csv(const model::Scenario& sc, const model::Outcomes& o) {
   std::ostringstream f;
-  f << "financial_year,category,funded_gbp_m,spent_gbp_m\n";
-  auto row = [&](const std::string& year, const char* category, double funded, double spent_total) {
-    f << year << ',' << category << ',' << fmt::format("{:.4f}", funded) << ','
-      << fmt::format("{:.4f}", figures::per_replication(spent_total, o.replications)) << '\n';
-  };
-  for (std::size_t y = 0; y < sc.funding.size(); ++y) {
-    const auto& fy = sc.funding[y];
-    const std::string label = figures::fy_label(fy.year);
-    row(label, "central_team", fy.central - fy.consultancy, o.spend_central_team[y]);
-    row(label, "consultancy", fy.consultancy, o.spend_consultancy[y]);
-    row(label, "local_support", fy.local, o.spend_local[y]);
+  f << "financial_year,category,paid_from,pot_funded_gbp_m,spent_gbp_m\n";
+  const auto cats = model::spend_categories(sc);
+  for (std::size_t y = 0; y < model::spend_rows(sc); ++y) {
+    const std::string label = figures::spend_row_label(sc, y);
+    for (std::size_t k = 0; k < cats.size(); ++k) {
+      const bool local = cats[k].pot == model::Lever::Pot::kLocal;
+      const std::string funded =
+          y < sc.funding.size() ? fmt::format("{:.4f}", local ? sc.funding[y].local : sc.funding[y].central) : "";
+      f << label << ',' << cats[k].id << ',' << (local ? "local" : "central") << ',' << funded << ','
+        << fmt::format("{:.4f}", figures::per_replication(o.spend_at(y, k), o.replications)) << '\n';
+    }
   }
   return f.str();
 }
@@ -208,6 +210,7 @@ std::string summary_json(const model::Scenario& sc, const model::Outcomes& o, co
         {{"id", sc.barriers[b].id}, {"strikes_per_replication", share(o.barrier_hits[b], o.replications)}});
   }
   j["barriers"] = barriers;
+  j["spend_categories"] = figures::spend_categories(sc);
   j["spend"] = figures::spend_by_year(sc, o, "_m");
   return j.dump(2) + "\n";
 }

@@ -214,6 +214,34 @@ ObjectSpec programme_spec(const ObjectSpec* dist, const ObjectSpec* scaled) {
            .target = "Scenario::transactional_prep_effect"},
           distribution("ramp_duration", kFull, "From go-live to full coverage of the scheme's population.", dist,
                        "Scenario::ramp"),
+          money("central_support_reference", Required::kNo,
+                "The programme team and consultancy money over the funded years, after the decisions' central "
+                "costs, at which central_capacity holds; the funding table's central money by default.",
+                "Scenario::central_support_reference"),
+          money("local_support_reference", Required::kNo,
+                "The schemes' local support over the funded years, after the decisions' local costs, at which work "
+                "takes the template's time; the funding table's local money by default.",
+                "Scenario::local_support_reference"),
+          money("codesign_support_reference", Required::kNo,
+                "Central money in the first funded year, after its central costs, at which co-design takes "
+                "codesign_duration; the first year's central money by default.",
+                "Scenario::codesign_support_reference"),
+          {.key = "codesign_support_elasticity",
+           .kind = Kind::kNumber,
+           .doc = "Co-design duration x (codesign_support_reference / co-design money)^elasticity. 0 by default.",
+           .range = at_least(0),
+           .target = "Scenario::codesign_support_elasticity"},
+          {.key = "promise_slack",
+           .kind = Kind::kDuration,
+           .doc = "A go-live promise further off than this lets local work drift (see promise_drift). 0 by default.",
+           .range = at_least(0),
+           .target = "Scenario::promise_slack (days)"},
+          {.key = "promise_drift",
+           .kind = Kind::kNumber,
+           .doc = "The pace of local work (design and workstreams) from designation until the promised go-live is "
+                  "promise_slack away; 1 (no drift) by default.",
+           .range = from_to(0, 1),
+           .target = "Scenario::promise_drift"},
       }};
 }
 
@@ -287,7 +315,7 @@ ObjectSpec lever_spec() {
   };
   return ObjectSpec{
       .name = "lever",
-      .noun = "a lever {name, description, value, low, high, role, group, unit}",
+      .noun = "a lever {name, description, value, low, high, role, group, unit, cost_per_year, cost_once, paid_from}",
       .doc = "A named, documented knob a what-if moves: a number or a date.",
       .keys = {
           line("name", Required::kNewItem, "What the lever is; its id by default.", "Lever::name"),
@@ -312,6 +340,19 @@ ObjectSpec lever_spec() {
                "Lever::group"),
           line("unit", Required::kNo, "What its number counts, e.g. \"share of support money\"; none by default.",
                "Lever::unit"),
+          money("cost_per_year", Required::kNo,
+                "What the decision costs each funded year, £m per unit of its value, out of the pot paid_from "
+                "names; 0 by default.",
+                "Lever::cost_per_year"),
+          money("cost_once", Required::kNo,
+                "What it costs once, in the first funded year, £m per unit of its value; 0 by default.",
+                "Lever::cost_once"),
+          {.key = "paid_from",
+           .kind = Kind::kEnum,
+           .doc = "The pot its cost comes out of: central (the programme team's money) or local (the schemes' "
+                  "support). Needed with a cost; a lever with one is a spend category of its own.",
+           .allowed = {"central", "local"},
+           .target = "Lever::paid_from"},
       }};
 }
 

@@ -1725,6 +1725,14 @@ class Validator {
     fill(n, loc, spec, "unsupported_design_penalty", s_.unsupported_design_penalty);
     fill(n, loc, spec, "local_support_elasticity", s_.local_support_elasticity);
     fill(n, loc, spec, "transactional_prep_effect", s_.transactional_prep_effect);
+    for (const auto& [key, into] : {std::pair{"central_support_reference", &s_.central_support_reference},
+                                    std::pair{"local_support_reference", &s_.local_support_reference},
+                                    std::pair{"codesign_support_reference", &s_.codesign_support_reference}}) {
+      if (double v = 0.0; n.get(key) != nullptr && fill(n, loc, spec, key, v)) *into = v;
+    }
+    fill(n, loc, spec, "codesign_support_elasticity", s_.codesign_support_elasticity);
+    fill(n, loc, spec, "promise_slack", s_.promise_slack);
+    fill(n, loc, spec, "promise_drift", s_.promise_drift);
   }
 
   void funding(const YNode& n, const Loc& loc, const KeySpec& k) {
@@ -1790,6 +1798,7 @@ class Validator {
       out.role = Lever::Role::kUncertainty;
     fill(l, ll, spec, "group", out.group);
     fill(l, ll, spec, "unit", out.unit);
+    const bool costs = lever_cost(l, ll, spec, out);
     const YNode* value = l.get("value");
     if (value == nullptr) return;
     // The value decides the kind; low and high must agree with it.
@@ -1804,11 +1813,32 @@ class Validator {
       ok = false;
     } else {
       ok = lever_settings(l, ll, is_date, out) && model_lever(l, ll, is_date, out);
+      if (is_date && out.costed()) {
+        error(*l.get("paid_from"), ll.key("paid_from"),
+              "a date lever has no cost: costs are £m per unit of a number lever's value");
+        ok = false;
+      }
     }
+    ok = ok && costs;
     // Kept even when a bound is wrong, so references to it don't cascade.
     lever_index_.emplace(out.id, static_cast<int>(s_.levers.size()));
     s_.levers.push_back(std::move(out));
     levers_ok_.push_back(ok);
+  }
+
+  // A lever's cost: amounts and the pot that pays them, which a cost needs.
+  bool lever_cost(const YNode& l, const Loc& ll, const ObjectSpec& spec, Lever& out) {
+    bool ok = fill(l, ll, spec, "cost_per_year", out.cost_per_year);
+    ok = fill(l, ll, spec, "cost_once", out.cost_once) && ok;
+    if (std::string pot; fill(l, ll, spec, "paid_from", pot) && !pot.empty())
+      out.paid_from = pot == "local" ? Lever::Pot::kLocal : Lever::Pot::kCentral;
+    for (const char* key : {"cost_per_year", "cost_once"}) {
+      if (l.get(key) != nullptr && l.get("paid_from") == nullptr) {
+        error(*l.get(key), ll.key(key), "a cost needs the pot it comes out of: add paid_from: central or local");
+        ok = false;
+      }
+    }
+    return ok;
   }
 
   // A lever's value, low and high: all dates or all numbers, low <= value <= high.

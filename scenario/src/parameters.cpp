@@ -200,6 +200,12 @@ void programme_parameters(const Scenario& sc, SpaceBuilder& b) {
   b.number("programme.transactional_prep_effect", "programme.transactional_prep_effect", Unit::kNumber,
            [](Scenario& s) { return &s.transactional_prep_effect; });
   b.distribution("programme.ramp_duration", "programme.ramp_duration", sc.ramp, [](Scenario& s) { return &s.ramp; });
+  b.number("programme.codesign_support_elasticity", "programme.codesign_support_elasticity", Unit::kNumber,
+           [](Scenario& s) { return &s.codesign_support_elasticity; });
+  b.number("programme.promise_slack", "programme.promise_slack", Unit::kDays,
+           [](Scenario& s) { return &s.promise_slack; });
+  b.number("programme.promise_drift", "programme.promise_drift", Unit::kNumber,
+           [](Scenario& s) { return &s.promise_drift; });
   b.number("plan.pilot_start", "plan.pilot_start", Unit::kDay, [](Scenario& s) { return &s.planned_pilot_day; });
 }
 
@@ -221,6 +227,12 @@ void list_parameters(const Scenario& sc, SpaceBuilder& b) {
     b.number(at + "value", "levers.*.value", unit, [i](Scenario& s) { return &s.levers[i].value; });
     b.number(at + "low", "levers.*.low", unit, [i](Scenario& s) { return &s.levers[i].low; });
     b.number(at + "high", "levers.*.high", unit, [i](Scenario& s) { return &s.levers[i].high; });
+    if (sc.levers[i].costed()) {
+      b.number(at + "cost_per_year", "levers.*.cost_per_year", Unit::kNumber,
+               [i](Scenario& s) { return &s.levers[i].cost_per_year; });
+      b.number(at + "cost_once", "levers.*.cost_once", Unit::kNumber,
+               [i](Scenario& s) { return &s.levers[i].cost_once; });
+    }
   }
   for (std::size_t i = 0; i < sc.workstreams.size(); ++i) {
     b.distribution("workstreams." + sc.workstreams[i].id + ".work", "workstreams[].work", sc.workstreams[i].work,

@@ -64,16 +64,23 @@ TEST_CASE("Calibration.TargetStatisticsAndDistance", "[experiment][calibration]"
   CHECK(experiment::target_statistic(date, sc, r) == sc.horizon_day + 1.0);
   date.of = "majority_live";  // the 5th of 9 days in order: 500, 600, 700, 900, 1000, ...
   CHECK(experiment::target_statistic(date, sc, r) == 1000.0);
-  r.spend_central_team = {1.0, 2.0};
-  r.spend_consultancy = {0.5, 0.25};
-  r.spend_local = {0.125, 4.0};
+  // Years 0 and 1 of the team, consultancy and local support; a costed
+  // decision (when the scenario has one) in year 1 counts in its total.
+  const std::size_t cats = model::spend_categories(sc).size();
+  REQUIRE(model::spend_rows(sc) >= 3);
+  r.spend.assign(model::spend_rows(sc) * cats, 0.0);
+  for (const auto& [at, v] : {std::pair{0, 1.0}, {1, 0.5}, {2, 0.125}}) r.spend[static_cast<std::size_t>(at)] = v;
+  for (const auto& [at, v] : {std::pair{0, 2.0}, {1, 0.25}, {2, 4.0}}) r.spend[cats + static_cast<std::size_t>(at)] = v;
+  const double costed = cats > 3 ? 0.75 : 0.0;
+  if (cats > 3) r.spend[cats + 3] = costed;
+  r.spend.back() = 100.0;  // after the funded years: in no year's total
   CalibrationTarget spend;
   spend.kind = CalibrationTarget::Kind::kSpend;
   spend.year = 1;
   spend.of = "total";
   spend.observed = 5.0;
   spend.scale = 0.5;
-  CHECK(experiment::target_statistic(spend, sc, r) == 2.0 + 0.25 + 4.0);
+  CHECK(experiment::target_statistic(spend, sc, r) == 2.0 + 0.25 + 4.0 + costed);
   CHECK(experiment::target_term(spend, 6.25) == Approx(1.25 / 0.5));
   spend.of = "consultancy";
   CHECK(experiment::target_statistic(spend, sc, r) == 0.25);

@@ -95,9 +95,7 @@ TEST_CASE("Sensitivity.MeasuresAreThoseOfABatch", "[experiment][sensitivity]") {
     CHECK(at("live_at." + sim::format_iso_date(b.sc.milestones[m].date)) == Approx(mean).epsilon(1e-12));
   }
   double spend = 0.0;
-  for (std::size_t y = 0; y < o.spend_local.size(); ++y) {
-    spend += o.spend_central_team[y] + o.spend_consultancy[y] + o.spend_local[y];
-  }
+  for (const double x : o.spend) spend += x;
   CHECK(at("spend_total") == Approx(spend / kReps).epsilon(1e-12));
 }
 

@@ -446,9 +446,7 @@ TEST_CASE("Model.SchemeOrderInTheFileChangesNothing", "[model]") {
         REQUIRE(x.critical == y.critical);
       }
       REQUIRE(a.barrier_hits == b.barrier_hits);
-      REQUIRE(a.spend_central_team == b.spend_central_team);
-      REQUIRE(a.spend_consultancy == b.spend_consultancy);
-      REQUIRE(a.spend_local == b.spend_local);
+      REQUIRE(a.spend == b.spend);
     }
   }
 }
@@ -465,9 +463,7 @@ TEST_CASE("Outcomes.MajorityCountsEveryScheme", "[model][outcomes]") {
   r.schemes.assign(65, SchemeOutcome{});
   for (std::size_t s = 32; s < 65; ++s) r.schemes[s].go_live = 10.0;
   r.barrier_hits.assign(sc.barriers.size(), 0);
-  r.spend_central_team.assign(sc.funding.size(), 0.0);
-  r.spend_consultancy.assign(sc.funding.size(), 0.0);
-  r.spend_local.assign(sc.funding.size(), 0.0);
+  r.spend.assign(spend_rows(sc) * spend_categories(sc).size(), 0.0);
   o.add(r);
   REQUIRE(o.majority_live.quantile(0.5) == 10);
   // One fewer live: no majority.
@@ -488,13 +484,11 @@ TEST_CASE("Outcomes.MonthsMilestonesCriticalityAndSpendAddUp", "[model][outcomes
   r.schemes[1].go_live = 31.0;
   r.schemes[0].critical = 0b101;  // a and c
   r.schemes[1].critical = 0b010;  // b
-  r.spend_central_team = {0.4};
-  r.spend_consultancy = {0.1};
-  r.spend_local = {0.2};
+  REQUIRE(spend_rows(sc) == 2);   // the funded year, then after it
+  REQUIRE(o.spend_columns == 3);
+  r.spend = {0.4, 0.1, 0.2, 0.0, 0.0, 0.5};
   o.add(r);
-  r.spend_central_team = {0.6};
-  r.spend_consultancy = {0.3};
-  r.spend_local = {0.2};
+  r.spend = {0.6, 0.3, 0.2, 0.0, 0.0, 0.25};
   o.add(r);
   REQUIRE(o.replications == 2);
   // A scheme live at some time on a calendar day is live on that day, for a
@@ -515,9 +509,10 @@ TEST_CASE("Outcomes.MonthsMilestonesCriticalityAndSpendAddUp", "[model][outcomes
   CHECK(o.first_live.quantile(0.5) == 31);
   CHECK(o.all_live.quantile(0.5) == 181);
   CHECK(o.majority_live.quantile(0.5) == 181);  // a strict majority of two is both
-  CHECK(o.spend_central_team[0] == Approx(1.0));
-  CHECK(o.spend_consultancy[0] == Approx(0.4));
-  CHECK(o.spend_local[0] == Approx(0.4));
+  CHECK(o.spend_at(0, 0) == Approx(1.0));
+  CHECK(o.spend_at(0, 1) == Approx(0.4));
+  CHECK(o.spend_at(0, 2) == Approx(0.4));
+  CHECK(o.spend_at(1, 2) == Approx(0.75));
   // A third replication in which scheme one never goes live has no critical
   // path for it: the criticality index is over the two where it did.
   r.schemes[0].go_live = kNever;
@@ -616,7 +611,7 @@ TEST_CASE("Model.OtherSettingsSimulateAsAModelBuiltForThem", "[model][settings]"
       REQUIRE(a.schemes[s].full_coverage == c.schemes[s].full_coverage);
       differ_from_base += d.schemes[s].go_live != c.schemes[s].go_live ? 1 : 0;
     }
-    REQUIRE(a.spend_local == c.spend_local);
+    REQUIRE(a.spend == c.spend);
     REQUIRE(a.barrier_hits == c.barrier_hits);
   }
   CHECK(differ_from_base > 0);  // the change mattered, so agreeing means something
@@ -633,4 +628,97 @@ TEST_CASE("Model.SettingsOfAnotherStructureAreRefused", "[model][settings]") {
   other = tiny();
   other.schemes[0].readiness = 2.0;  // a number: fine
   CHECK(m.settings_for(other).scheme_priority == std::vector<int>{0, 1});
+}
+
+namespace {
+// A costed decision in tiny(): `value` units of £`per_year`m a year and
+// £`once`m once, out of `pot`.
+Lever costed_lever(std::string id, double value, double per_year, double once, Lever::Pot pot) {
+  Lever l;
+  l.id = std::move(id);
+  l.value = l.low = l.high = value;
+  l.cost_per_year = per_year;
+  l.cost_once = once;
+  l.paid_from = pot;
+  return l;
+}
+}  // namespace
+
+TEST_CASE("Money.SpendFollowsTheWorkThenGoesOnAfterTheFundedYears", "[model][money]") {
+  // tiny(): both schemes live on day 180, covered 100 days later (day 280).
+  // Its one funded year, 2014/15, is days 90 to 455.
+  Scenario sc = tiny();
+  const double y0 = 90, y1 = 455, span = y1 - y0;
+  REQUIRE(spend_rows(sc) == 2);
+  SECTION("work done within the year: the rest of the money is not spent") {
+    sc.schemes[1].readiness = 2.0;  // twice as fast: live on day 105, covered on 205
+    const ReplicationOutcome r = simulate(sc);
+    REQUIRE(r.schemes[0].full_coverage == 280.0);
+    REQUIRE(r.schemes[1].full_coverage == 205.0);
+    CHECK(r.spend[0] == Approx(1.0 * (280 - y0) / span));  // the team, until the last scheme is covered
+    CHECK(r.spend[1] == 0.0);                              // no consultancy funded
+    // Each scheme's half of the local money, until it is covered.
+    CHECK(r.spend[2] == Approx(0.5 * (280 - y0) / span + 0.5 * (205 - y0) / span));
+    CHECK(r.spend[3] + r.spend[4] + r.spend[5] == 0.0);  // nothing after the funded year
+  }
+  SECTION("work going on after the funded years costs the last year's rates") {
+    sc.ramp = Fixed{400.0};  // covered on day 580
+    const ReplicationOutcome r = simulate(sc);
+    CHECK(r.spend[0] == Approx(1.0));
+    CHECK(r.spend[2] == Approx(1.0));
+    CHECK(r.spend[3] == Approx(1.0 * (580 - y1) / span));
+    CHECK(r.spend[5] == Approx(1.0 * (580 - y1) / span));
+  }
+  SECTION("a decision's cost comes out of its pot, and beyond the pot is overspent") {
+    sc.ramp = Fixed{400.0};
+    sc.levers = {costed_lever("engagement", 1.0, 1.5, 0.25, Lever::Pot::kLocal)};
+    REQUIRE(spend_categories(sc).size() == 4);
+    const ReplicationOutcome r = simulate(sc);
+    CHECK(r.spend[2] == 0.0);                              // local support: the cost took all of it
+    CHECK(r.spend[3] == Approx(1.75));                     // the cost, all of it: £0.25m more than the local pot
+    CHECK(r.spend[0] + r.spend[3] > 2.0);                  // more than the year's funding
+    CHECK(r.spend[7] == Approx(1.5 * (580 - y1) / span));  // after: the yearly part, not the one-off
+  }
+}
+
+TEST_CASE("Money.CoDesignPaceFollowsItsMoney", "[model][money]") {
+  // Co-design (30 days in tiny()) with a quarter of the reference money
+  // takes (1 / 0.25)^0.5 = 2 times as long.
+  Scenario sc = tiny();
+  sc.designation = 0;
+  sc.codesign_support_elasticity = 0.5;
+  sc.codesign_support_reference = 1.0;
+  CHECK(simulate(sc).codesign_end == Approx(30.0));
+  sc.levers = {costed_lever("preparation", 1.0, 0.0, 0.75, Lever::Pot::kCentral)};
+  CHECK(Model(sc).settings().codesign_factor == Approx(2.0));
+  CHECK(simulate(sc).codesign_end == Approx(60.0));
+}
+
+TEST_CASE("Money.LocalWorkRateFollowsTheLocalMoney", "[model][money]") {
+  // With elasticity 0.5, local money cut to a quarter of the reference
+  // halves the local work rate: tiny()'s implementation takes twice as long.
+  Scenario sc = tiny();
+  sc.local_support_elasticity = 0.5;
+  sc.local_support_reference = 1.0;
+  sc.levers = {costed_lever("training", 1.0, 0.75, 0.0, Lever::Pot::kLocal)};
+  const ReplicationOutcome r = simulate(sc);
+  CHECK(Model(sc).local_rate() == Approx(0.5));
+  CHECK(r.schemes[0].go_live == Approx(90 + 2 * 90.0));  // design ends on day 90; a then b, 90 days of work
+}
+
+TEST_CASE("Money.APromiseFarOffLetsLocalWorkDrift", "[model][money]") {
+  // Promised for day 400 with 100 days' slack: until day 300, local work
+  // runs at half pace. Design (60 days of work from day 30) ends on day 150,
+  // a (50) on 250, b (40): 25 done by day 300, the other 15 by 315.
+  Scenario sc = tiny();
+  sc.levers = {date_lever("promised_go_live", 400.0)};
+  sc.lever_promised_go_live = 0;
+  sc.promise_slack = 100.0;
+  sc.promise_drift = 0.5;
+  const ReplicationOutcome r = simulate(sc);
+  CHECK(r.schemes[0].design_end == Approx(150.0));
+  CHECK(r.schemes[0].go_live == Approx(315.0));
+  // A promise within the slack of designation: no drift (the 180 of tiny()).
+  sc.levers[0].value = 120.0;
+  CHECK(simulate(sc).schemes[0].go_live == Approx(180.0));
 }

@@ -209,9 +209,15 @@ TEST_CASE("Report.ChartsHoldTheirData", "[cli][report]") {
     CHECK(Xml(files.at("chart_criticality.svg")).count("//s:text[contains(., '%')]") >=
           cells - 1);  // one cell is null in the fixture
   }
-  SECTION("spend: a funded marker per year") {
-    CHECK(class_count(files.at("chart_spend.svg"), "line", "funded") == static_cast<int>(data["spend"].size()));
-    CHECK(class_count(files.at("chart_spend.svg"), "rect", "bar") >= static_cast<int>(data["spend"].size()));
+  SECTION("spend: a funded marker per funded year, a segment per category spent on") {
+    int funded = 0, segments = 0;
+    for (const auto& y : data["spend"]) {
+      funded += y["funded_central"].is_null() ? 0 : 1;
+      for (const auto& [k, v] : y["spent"].items()) segments += v.get<double>() > 0 ? 1 : 0;
+    }
+    REQUIRE(funded + 1 == static_cast<int>(data["spend"].size()));  // the fixture has a row after the funded years
+    CHECK(class_count(files.at("chart_spend.svg"), "line", "funded") == funded);
+    CHECK(class_count(files.at("chart_spend.svg"), "rect", "bar") == segments);
   }
   SECTION("workstream graph: one box per workstream, one arrow per edge, kinds tagged") {
     const std::string& g = files.at("chart_workstream_graph.svg");
@@ -468,7 +474,7 @@ TEST_CASE("Report.HugeAmountsStillRender", "[cli][report]") {
   // until memory ran out; huge counts and shifts must not hang either.
   json data = load_fixture("run.json");
   data["spend"][0]["funded_central"] = 1.7e308;
-  data["spend"][0]["central_team"] = 1.7e308;
+  data["spend"][0]["spent"]["central_team"] = 1.7e308;
   data["spend"][1]["funded_local"] = 1e300;
   data["fan"]["max"] = 1e300;
   data["barrier_tornado"]["bars"][0]["p50_shift"] = -1.7e308;
@@ -479,7 +485,8 @@ TEST_CASE("Report.HugeAmountsStillRender", "[cli][report]") {
     INFO(name);
     CHECK(Xml(content).well_formed());
   }
-  CHECK(class_count(files.at("chart_spend.svg"), "line", "funded") == static_cast<int>(data["spend"].size()));
+  // Every funded year keeps its marker (the last row is after the funded years).
+  CHECK(class_count(files.at("chart_spend.svg"), "line", "funded") == static_cast<int>(data["spend"].size()) - 1);
 }
 
 TEST_CASE("Report.ChartFilesNeverCollideWithTheRunsTables", "[cli][report]") {
@@ -516,22 +523,34 @@ TEST_CASE("Report.SpendCsvKeepsFundedAndSpentApart", "[cli][report]") {
   const json data = load_fixture("run.json");
   const auto rows = parse_csv(render_report(data).at("chart_spend.csv"));
   REQUIRE(rows.size() == 1 + data["spend"].size());
-  CHECK(rows[0] == std::vector<std::string>{"financial_year", "funded_central_gbp_m", "funded_local_gbp_m",
-                                            "funded_total_gbp_m", "spent_central_team_gbp_m", "spent_consultancy_gbp_m",
-                                            "spent_local_support_gbp_m", "spent_total_gbp_m"});
+  // A column per category the data lists, in its order.
+  std::vector<std::string> header{"financial_year", "funded_central_gbp_m", "funded_local_gbp_m", "funded_total_gbp_m"};
+  for (const auto& c : data["spend_categories"]) header.push_back("spent_" + c["id"].get<std::string>() + "_gbp_m");
+  header.push_back("spent_total_gbp_m");
+  REQUIRE(header.size() == 9);
+  CHECK(rows[0] == header);
   for (std::size_t i = 0; i < data["spend"].size(); ++i) {
     const json& y = data["spend"][i];
     const auto& r = rows[i + 1];
     INFO(r[0]);
-    REQUIRE(r.size() == 8);
+    REQUIRE(r.size() == header.size());
     CHECK(r[0] == y["financial_year"].get<std::string>());
-    CHECK(std::stod(r[1]) == Approx(y["funded_central"].get<double>()).margin(5e-4));
-    CHECK(std::stod(r[2]) == Approx(y["funded_local"].get<double>()).margin(5e-4));
-    CHECK(std::stod(r[3]) == Approx(y["funded_central"].get<double>() + y["funded_local"].get<double>()).margin(1e-3));
+    if (y["funded_central"].is_null()) {  // after the funded years: nothing funded
+      CHECK(r[1].empty());
+      CHECK(r[3].empty());
+    } else {
+      CHECK(std::stod(r[1]) == Approx(y["funded_central"].get<double>()).margin(5e-4));
+      CHECK(std::stod(r[2]) == Approx(y["funded_local"].get<double>()).margin(5e-4));
+      CHECK(std::stod(r[3]) ==
+            Approx(y["funded_central"].get<double>() + y["funded_local"].get<double>()).margin(1e-3));
+    }
     double spent = 0;
-    for (const char* k : {"central_team", "consultancy", "local_support"}) spent += y[k].get<double>();
-    CHECK(std::stod(r[4]) == Approx(y["central_team"].get<double>()).margin(5e-4));
-    CHECK(std::stod(r[7]) == Approx(spent).margin(1e-3));
+    for (std::size_t k = 0; k < data["spend_categories"].size(); ++k) {
+      const double v = y["spent"][data["spend_categories"][k]["id"].get<std::string>()].get<double>();
+      CHECK(std::stod(r[4 + k]) == Approx(v).margin(5e-4));
+      spent += v;
+    }
+    CHECK(std::stod(r.back()) == Approx(spent).margin(1e-3));
   }
 }
 

@@ -240,6 +240,21 @@ TEST_CASE("Loader.BaselineLoads", "[model][loader]") {
   REQUIRE(observed != s.milestones.end());
   CHECK(wsic::sim::format_iso_date(observed->date) == "2015-04-30");
   CHECK(observed->observed_live == 2);
+  // Money as a budget: the decisions' costs, the money the durations assume.
+  const auto lever = [&](const char* id) -> const wsic::model::Lever& {
+    const auto it = std::find_if(s.levers.begin(), s.levers.end(), [&](const auto& l) { return l.id == id; });
+    REQUIRE(it != s.levers.end());
+    return *it;
+  };
+  CHECK(lever("gp_engagement_effort").cost_per_year == 0.45);
+  CHECK(lever("gp_engagement_effort").paid_from == wsic::model::Lever::Pot::kLocal);
+  CHECK(lever("transactional_investment").cost_once == 1.0);
+  CHECK(lever("transactional_investment").paid_from == wsic::model::Lever::Pot::kCentral);
+  CHECK_FALSE(lever("central_share").costed());
+  CHECK(s.local_support_reference == 10.56);
+  CHECK(s.codesign_support_reference == 3.5);
+  CHECK(s.promise_drift == 0.8);
+  CHECK(s.promise_slack == Approx(wsic::sim::Duration::months(6).in_days()));
 }
 
 TEST_CASE("Loader.HashIsOfTheResolvedScenarioNotItsText", "[model][loader]") {
@@ -493,6 +508,16 @@ TEST_CASE("Loader.LeverKindsAgree", "[model][loader]") {
       {{30, 10, "levers.national_ig_action.low", "must be all dates or all numbers: value is a date, low is a number"},
        {35, 10, "levers.gp_engagement_effort.low", "low ('1.5') must not exceed value ('1.0')"},
        {78, 38, "barriers[gp_disengagement].trigger.per_year.lever", "lever 'national_ig_action' is a date"}});
+}
+
+TEST_CASE("Loader.DecisionsCostsNeedAPotAndANumberLever", "[model][loader]") {
+  expect_diagnostics(
+      bad("lever_costs.yaml"),
+      {{24, 28, "programme.local_support_reference", "expected money (£m) in [0, 100000] (£100bn), got -1"},
+       {25, 18, "programme.promise_drift", "expected a number in [0, 1], got 1.5"},
+       {35, 16, "levers.national_ig_action.paid_from", "a date lever has no cost"},
+       {41, 20, "levers.gp_engagement_effort.cost_per_year", "a cost needs the pot it comes out of"},
+       {46, 16, "levers.lay_engagement_effort.paid_from", "unknown paid_from 'regional': expected central or local"}});
 }
 
 TEST_CASE("Loader.KeysOfAnotherTypeAndUnknownTypes", "[model][loader]") {

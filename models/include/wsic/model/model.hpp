@@ -41,11 +41,23 @@ struct ReplicationOutcome {
   std::vector<SchemeOutcome> schemes;
   /// Per barrier: how many times it struck (per scheme and workstream hit).
   std::vector<std::uint32_t> barrier_hits;
-  /// Per funding year: money spent, £m, by category.
-  std::vector<double> spend_central_team;
-  std::vector<double> spend_consultancy;
-  std::vector<double> spend_local;
+  /// Money spent, £m: [row * categories + category], a row per funding
+  /// year and a last row for what was spent after them (see spend_categories).
+  std::vector<double> spend;
 };
+
+/// What money is spent on: the programme team, consultancy, the schemes'
+/// local support, then every lever with a cost, in the scenario's order.
+struct SpendCategory {
+  std::string id;    ///< "central_team", "consultancy", "local_support", or the lever's id
+  std::string name;  ///< as tables show it
+  Lever::Pot pot = Lever::Pot::kCentral;
+  int lever = -1;  ///< the costed lever, or -1
+};
+std::vector<SpendCategory> spend_categories(const Scenario& sc);
+/// Rows of a spend table: the funding years, then one for after them (none
+/// without funding years).
+inline std::size_t spend_rows(const Scenario& sc) { return sc.funding.empty() ? 0 : sc.funding.size() + 1; }
 
 /// The parameter values one replication reads, and what follows from them.
 /// A Model holds the scenario's structure; Settings hold its numbers, so new
@@ -71,6 +83,15 @@ struct Settings {
     double fraction = 0.0;
   };
   std::vector<BarrierValues> barrier_values;  ///< per barrier
+  /// What the decisions put into each funding year's categories, £m:
+  /// [year * categories + category], as spend_categories orders them. Spent
+  /// while there is work for it (see ReplicationOutcome::spend).
+  std::vector<double> allocation;
+  double codesign_factor = 1.0;  ///< co-design duration multiplier, from the money it gets
+  /// Local work runs at `drift` of its pace until day `drift_until` (a
+  /// promise far off); drift 1 when it does not.
+  double drift = 1.0;
+  double drift_until = -kNever;
 
   /// Share of funding year `year`'s support money spent centrally.
   double central_share_in(std::size_t year) const;

@@ -106,10 +106,13 @@ class Outcomes {
   }
   /// Per barrier: total strikes over all replications.
   std::vector<std::uint64_t> barrier_hits;
-  /// Per funding year: total spend over all replications, £m.
-  std::vector<double> spend_central_team;
-  std::vector<double> spend_consultancy;
-  std::vector<double> spend_local;
+  /// Money spent, £m, summed over all replications, laid out as
+  /// ReplicationOutcome::spend: a row per funding year and one for after
+  /// them, `spend_columns` categories (spend_categories) each.
+  std::vector<double> spend;
+  std::size_t spend_columns = 0;
+  /// Total over all replications of category `k`'s spend in row `row`.
+  double spend_at(std::size_t row, std::size_t k) const { return spend[row * spend_columns + k]; }
   /// Bootstrap resamples of first_live and all_live, for intervals on
   /// differences of their quantiles; off unless asked for.
   Resamples resamples;

@@ -35,6 +35,16 @@ struct Lever {
   enum class Role { kDecision, kUncertainty } role = Role::kDecision;
   std::string group;  ///< the heading it is shown under, or empty
   std::string unit;   ///< what its number counts, or empty (a date lever's unit is the date)
+
+  /// What the decision costs, £m per unit of its value: every funded year
+  /// (`cost_per_year`) and once, in the first funded year (`cost_once`),
+  /// paid out of the central or the local pot, so what it buys is money the
+  /// rest of the programme does not get. A lever with a cost is a spend
+  /// category of its own.
+  double cost_per_year = 0.0;
+  double cost_once = 0.0;
+  enum class Pot { kNone, kCentral, kLocal } paid_from = Pot::kNone;
+  bool costed() const noexcept { return paid_from != Pot::kNone; }
 };
 
 /// A number read from a lever: value = base * lever^power (power form) or
@@ -180,6 +190,24 @@ struct Scenario {
   /// Of transactional work done in parallel with co-design, the share that
   /// is not lost when designs change.
   double transactional_prep_effect = 0.5;
+
+  /// What the money buys is measured against the money the template's
+  /// durations and `central_capacity` assume, £m (nullopt: the funding
+  /// table as funded, before any decision's cost). Central: the programme
+  /// team and consultancy over the funded years, after the central costs;
+  /// local: the schemes' support over the funded years, after the local
+  /// costs; co-design: central money in the first funded year, after its
+  /// central costs.
+  std::optional<double> central_support_reference;
+  std::optional<double> local_support_reference;
+  std::optional<double> codesign_support_reference;
+  /// Co-design duration x (reference / co-design money)^elasticity. 0 by default.
+  double codesign_support_elasticity = 0.0;
+  /// A go-live promise further off than `promise_slack` days lets work
+  /// drift: until the promise is `promise_slack` away, local work runs at
+  /// `promise_drift` of its pace (1 = no drift).
+  double promise_slack = 0.0;
+  double promise_drift = 1.0;
 
   std::vector<Lever> levers;
   std::vector<Scheme> schemes;
