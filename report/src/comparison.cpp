@@ -148,6 +148,71 @@ void add_dates(const std::vector<model::Scenario>& scenarios, const std::vector<
   t.table += "(\"after\": past the scenario's horizon.)\n";
 }
 
+/// What each scenario bought and what it cost, side by side: when co-design
+/// ended, how many schemes were live when the evidence counted them, how
+/// often barriers struck, and the money spent in the funded years and
+/// needed after them (the means over the replications). A decision's two
+/// sides show here together: a what-if may finish co-design sooner and
+/// implementation later, or buy time with money.
+void add_tradeoffs(const std::vector<model::Scenario>& scenarios, const CompareAcc& total, CompareTables& t) {
+  t.table += "\nWhat each scenario bought and what it cost (P50 and means of the replications)\n";
+  t.table += fmt::format("  {:<34} {:>10} {:>12} {:>9} {:>9} {:>15} {:>14}\n", "", "co-design", "schemes live",
+                         "live by", "barrier", "spent in the", "needed after");
+  t.table += fmt::format("  {:<34} {:>10} {:>12} {:>9} {:>9} {:>15} {:>14}\n", "", "ends (P50)", "at the count",
+                         "promise", "strikes", "funded years", "them");
+  for (std::size_t k = 0; k < scenarios.size(); ++k) {
+    const model::Scenario& sc = scenarios[k];
+    const model::Outcomes& o = total.outcomes[k];
+    const auto n = o.replications;
+    // The milestone the evidence counted schemes live at, if any.
+    const auto counted = std::find_if(sc.milestones.begin(), sc.milestones.end(),
+                                      [](const model::Milestone& m) { return m.observed_live >= 0; });
+    std::optional<double> live;
+    std::string counted_at;
+    if (counted != sc.milestones.end()) {
+      const auto m = static_cast<std::size_t>(counted - sc.milestones.begin());
+      live = figures::histogram_mean(o.live_count_at[m], n);
+      counted_at = sim::format_iso_date(counted->date);
+    }
+    double strikes = 0.0;
+    for (const auto h : o.barrier_hits) strikes += static_cast<double>(h);
+    double funded = 0.0, spent = 0.0, after = 0.0;
+    for (const model::FundingYear& fy : sc.funding) funded += fy.central + fy.local;
+    for (std::size_t row = 0; row < model::spend_rows(sc); ++row) {
+      for (std::size_t c = 0; c < o.spend_columns; ++c) (row < sc.funding.size() ? spent : after) += o.spend_at(row, c);
+    }
+    // The share of schemes live by the go-live date promised, if one was.
+    std::optional<double> kept;
+    if (sc.lever_promised_go_live >= 0 && !o.go_live.empty()) {
+      const double promised = sc.levers[static_cast<std::size_t>(sc.lever_promised_go_live)].value;
+      double sum = 0.0;
+      for (const model::DayCounts& g : o.go_live) sum += g.share_by(promised);
+      kept = sum / static_cast<double>(o.go_live.size());
+    }
+    const std::string codesign = model::iso_day(sc, o.codesign_end.quantile(0.5));
+    t.table += fmt::format("  {:<34} {:>10} {:>12} {:>9} {:>9.1f} {:>15} {:>14}\n", fit_column(sc.name, 34),
+                           codesign.empty() ? "after" : codesign, live ? fmt::format("{:.2f}", *live) : "-",
+                           kept ? fmt::format("{:.0f}%", 100.0 * *kept) : "-", figures::per_replication(strikes, n),
+                           fmt::format("£{:.2f}m of {:.2f}", figures::per_replication(spent, n), funded),
+                           fmt::format("£{:.2f}m", figures::per_replication(after, n)));
+    t.tradeoffs.push_back({{"scenario", sc.name},
+                           {"codesign_end_p50", figures::date_or_null(sc, o.codesign_end.quantile(0.5))},
+                           {"counted_at", counted_at.empty() ? ordered_json(nullptr) : ordered_json(counted_at)},
+                           {"schemes_live_at_count_mean", live ? ordered_json(*live) : ordered_json(nullptr)},
+                           {"share_live_by_promise", kept ? ordered_json(*kept) : ordered_json(nullptr)},
+                           {"barrier_strikes_mean", figures::per_replication(strikes, n)},
+                           {"funded_gbp_m", funded},
+                           {"spent_in_funded_years_gbp_m", figures::per_replication(spent, n)},
+                           {"needed_after_funded_years_gbp_m", figures::per_replication(after, n)}});
+  }
+  if (!scenarios.empty() && !scenarios.front().funding.empty()) {
+    t.table +=
+        "(schemes live at the date the evidence counted them; live by promise: the share of schemes live by "
+        "the promised\n go-live date; money in £m; \"needed after them\": the work still going on after the "
+        "last funded year, at\n that year's rates)\n";
+  }
+}
+
 }  // namespace
 
 namespace {
@@ -223,6 +288,7 @@ CompareTables compare_tables(const std::vector<model::Scenario>& scenarios, cons
   CompareTables t;
   add_answers(scenarios, series, total, t);
   add_dates(scenarios, series, total, t);
+  add_tradeoffs(scenarios, total, t);
   t.csv =
       "whatif,series_id,series_name,pairs,both_live,p50_shift_days,p50_shift_ci_low,p50_shift_ci_high,"
       "p80_shift_days,p80_shift_ci_low,p80_shift_ci_high,p10_change_days,median_change_days,median_change_ci_low,"
@@ -268,6 +334,7 @@ ordered_json comparison_json(const BatchInfo& info, const std::vector<model::Sce
   j["base"] = scenarios.front().name;
   j["answers"] = tables.answers;
   j["dates"] = tables.dates;
+  j["trade_offs"] = tables.tradeoffs;
   j["whatifs"] = tables.whatifs;
   ordered_json summaries = ordered_json::array();
   for (std::size_t k = 0; k < scenarios.size(); ++k) {

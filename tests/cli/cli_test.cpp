@@ -318,6 +318,39 @@ TEST_CASE("Cli.CompareAnswersInDates", "[cli][compare]") {
   fs::remove_all(base);
 }
 
+TEST_CASE("Cli.CompareShowsWhatEachScenarioBoughtAndWhatItCost", "[cli][compare]") {
+  // A lesson's two answers side by side: comparison.json's trade_offs are
+  // each scenario's own summary figures (co-design, the schemes live when the
+  // evidence counted them, money in and after the funded years), and the
+  // later promise is kept more often.
+  const fs::path out = fresh_dir("tradeoffs");
+  REQUIRE(run(wsic_bin() + " compare scenarios/lessons/promise/a-promise-april-2014.yaml " +
+              "scenarios/lessons/promise/b-promise-april-2015.yaml -n 600 -q -o " + out.string()) == 0);
+  const auto j = nlohmann::json::parse(slurp(out / "comparison.json"));
+  REQUIRE(j["trade_offs"].size() == 2);
+  for (std::size_t k = 0; k < 2; ++k) {
+    const auto& t = j["trade_offs"][k];
+    const auto& s = j["summaries"][k];
+    INFO(t.dump());
+    CHECK(t["scenario"] == s["scenario"]["name"]);
+    CHECK(t["codesign_end_p50"] == s["codesign_end"]["p50"]);
+    CHECK(t["counted_at"] == "2015-04-30");
+    for (const auto& m : s["milestones"]) {
+      if (m["date"] == "2015-04-30") CHECK(t["schemes_live_at_count_mean"].get<double>() == m["schemes_live_mean"]);
+    }
+    double in = 0, after = 0;
+    for (const auto& y : s["spend"]) (y["funded_central_m"].is_null() ? after : in) += y["spent_total_m"].get<double>();
+    CHECK(t["spent_in_funded_years_gbp_m"].get<double>() == Approx(in).epsilon(1e-9));
+    CHECK(t["needed_after_funded_years_gbp_m"].get<double>() == Approx(after).epsilon(1e-9));
+    CHECK(t["funded_gbp_m"].get<double>() == Approx(24.9));
+    // Live by a promise made before the count is at most live at the count.
+    CHECK(t["share_live_by_promise"].get<double>() * 9 <= t["schemes_live_at_count_mean"].get<double>());
+  }
+  CHECK(j["trade_offs"][1]["share_live_by_promise"].get<double>() >
+        j["trade_offs"][0]["share_live_by_promise"].get<double>());
+  fs::remove_all(out);
+}
+
 TEST_CASE("Cli.CompareSetsEveryScenarioAndChecksThePath", "[cli][compare]") {
   // --set on compare applies to the base and every what-if alike: a
   // comparison of a scenario with itself stays exactly zero, while its

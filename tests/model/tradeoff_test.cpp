@@ -6,6 +6,7 @@
 #include <array>
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <filesystem>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -40,7 +41,7 @@ double evaluation_end(const Scenario& sc) {
   return wsic::sim::Calendar(sc.calendar_start).to_time(*wsic::sim::parse_iso_date("2015-04-30")).in_days();
 }
 
-const std::array<Measure, 8> kMeasures{{
+const std::array<Measure, 9> kMeasures{{
     {"co-design end (day)", [](const Scenario& sc, const ReplicationOutcome& r) { return when(sc, r.codesign_end); }},
     {"first scheme live (day)", [](const Scenario& sc, const ReplicationOutcome& r) { return go_lives(sc, r)[0]; }},
     {"majority live (day)",
@@ -57,6 +58,14 @@ const std::array<Measure, 8> kMeasures{{
        double last = 0;
        for (const SchemeOutcome& s : r.schemes) last = std::max(last, when(sc, s.full_coverage));
        return last;
+     }},
+    {"schemes not live by the promised date",
+     [](const Scenario& sc, const ReplicationOutcome& r) {
+       if (sc.lever_promised_go_live < 0) return 0.0;
+       const double promised = sc.levers[static_cast<std::size_t>(sc.lever_promised_go_live)].value;
+       double n = 0;
+       for (const SchemeOutcome& s : r.schemes) n += std::floor(s.go_live) <= promised ? 0.0 : 1.0;
+       return n;
      }},
     {"barrier strikes",
      [](const Scenario&, const ReplicationOutcome& r) {
@@ -81,12 +90,11 @@ struct Change {
 std::array<Change, kMeasures.size()> paired_change(const Model& m, const Settings& low, const Settings& high) {
   std::array<double, kMeasures.size()> sum{}, sum2{};
   ReplicationOutcome a, b;
-  const Scenario& sc = low.values;
   for (std::uint64_t i = 0; i < kReplications; ++i) {
     m.simulate(low, kSeed, i, a);
     m.simulate(high, kSeed, i, b);
     for (std::size_t k = 0; k < kMeasures.size(); ++k) {
-      const double d = kMeasures[k].of(sc, b) - kMeasures[k].of(sc, a);
+      const double d = kMeasures[k].of(high.values, b) - kMeasures[k].of(low.values, a);
       sum[k] += d;
       sum2[k] += d * d;
     }
@@ -99,6 +107,28 @@ std::array<Change, kMeasures.size()> paired_change(const Model& m, const Setting
     out[k] = {mean, std::sqrt(var / n)};
   }
   return out;
+}
+
+/// Whether the changes hold something better and something worse, beyond
+/// three standard errors each, with a line per measure for the message.
+struct Sides {
+  bool better = false, worse = false;
+  std::string report;
+};
+Sides sides(const std::array<Change, kMeasures.size()>& change) {
+  Sides s;
+  std::ostringstream report;
+  for (std::size_t k = 0; k < kMeasures.size(); ++k) {
+    const Change& c = change[k];
+    const bool b = c.mean < -3.0 * c.se;
+    const bool w = c.mean > 3.0 * c.se;
+    s.better = s.better || b;
+    s.worse = s.worse || w;
+    report << "\n  " << kMeasures[k].name << ": " << c.mean << " +/- " << c.se << (b ? " better" : "")
+           << (w ? " worse" : "");
+  }
+  s.report = report.str();
+  return s;
 }
 
 Settings with_lever(const Model& m, std::size_t lever, double value) {
@@ -116,20 +146,10 @@ TEST_CASE("Tradeoff.EveryDecisionMakesSomethingBetterAndSomethingWorse", "[model
     const Lever& lever = sc.levers[l];
     if (lever.role != Lever::Role::kDecision) continue;
     ++decisions;
-    const auto change = paired_change(m, with_lever(m, l, lever.low), with_lever(m, l, lever.high));
-    std::ostringstream report;
-    bool better = false, worse = false;
-    for (std::size_t k = 0; k < kMeasures.size(); ++k) {
-      const Change& c = change[k];
-      const bool b = c.mean<-3.0 * c.se, w = c.mean> 3.0 * c.se;
-      better = better || b;
-      worse = worse || w;
-      report << "\n  " << kMeasures[k].name << ": " << c.mean << " +/- " << c.se << (b ? " better" : "")
-             << (w ? " worse" : "");
-    }
-    INFO("decision " << lever.id << ", low to high:" << report.str());
-    CHECK(better);
-    CHECK(worse);
+    const Sides s = sides(paired_change(m, with_lever(m, l, lever.low), with_lever(m, l, lever.high)));
+    INFO("decision " << lever.id << ", low to high:" << s.report);
+    CHECK(s.better);
+    CHECK(s.worse);
   }
   // The baseline's six decisions: the money split, transactional work early,
   // systems leadership, GP and lay engagement, the promised date.
@@ -161,4 +181,32 @@ TEST_CASE("Tradeoff.BaselineSpendIsTheEvidencesMoneyTable", "[model][tradeoff][m
   }
   CHECK(consultancy[0] == Approx(3.5));
   CHECK(consultancy[1] == Approx(4.4));
+}
+
+TEST_CASE("Tradeoff.EachLessonShowsBothSides", "[model][tradeoff][lessons]") {
+  // A lesson is a folder of two overlays of the baseline, option a and
+  // option b: going from a to b must make something better and something
+  // worse, as `wsic compare` of the two shows.
+  namespace fs = std::filesystem;
+  std::vector<fs::path> lessons;
+  for (const auto& e : fs::directory_iterator("scenarios/lessons")) {
+    if (e.is_directory()) lessons.push_back(e.path());
+  }
+  std::sort(lessons.begin(), lessons.end());
+  REQUIRE(lessons.size() >= 3);
+  for (const fs::path& lesson : lessons) {
+    std::vector<fs::path> options;
+    for (const auto& e : fs::directory_iterator(lesson)) {
+      if (e.path().extension() == ".yaml") options.push_back(e.path());
+    }
+    std::sort(options.begin(), options.end());
+    INFO("lesson " << lesson.filename().string());
+    REQUIRE(options.size() == 2);
+    const Model m(load_scenario(options[0]));
+    const Settings b = m.settings_for(load_scenario(options[1]));
+    const Sides s = sides(paired_change(m, m.settings(), b));
+    INFO(options[0].filename().string() << " to " << options[1].filename().string() << ":" << s.report);
+    CHECK(s.better);
+    CHECK(s.worse);
+  }
 }

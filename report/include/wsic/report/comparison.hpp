@@ -23,6 +23,9 @@ struct CompareTables {
   nlohmann::ordered_json dates = nlohmann::ordered_json::object();
   /// Per what-if, the answer in dates for all schemes live (one line each).
   std::vector<std::string> answers;
+  /// Per scenario, what it bought and what it cost: co-design's end, the
+  /// schemes live when the evidence counted them, barrier strikes, money.
+  nlohmann::ordered_json tradeoffs = nlohmann::ordered_json::array();
 };
 
 CompareTables compare_tables(const std::vector<model::Scenario>& scenarios,
