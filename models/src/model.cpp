@@ -120,6 +120,7 @@ struct Workspace {
   std::vector<signed char> national_occurs;
   std::vector<double> times;  // a timed trigger's occurrences
   std::vector<TimedStrike> strikes;
+  std::vector<double> lever_day;  // per lever: its value, after its slip
 };
 
 /// One replication's world, in a thread's Workspace.
@@ -137,6 +138,7 @@ struct Run {
         national_occurs(ws.national_occurs),
         times(ws.times),
         strikes(ws.strikes),
+        lever_day(ws.lever_day),
         central(sim.make<Resource>(settings.central_capacity, sim::Discipline::kPriority)) {
     const std::size_t ns = sc.schemes.size(), nw = sc.workstreams.size();
     // Signals cannot move, so this only ever grows (by a new vector); the
@@ -158,6 +160,16 @@ struct Run {
     }
     national_occurs.assign(sc.barriers.size(), 0);
     strikes.clear();
+    // When each date lever's action comes in this replication: its value,
+    // plus its slip (a stream of its own, so nothing else's draws move).
+    lever_day.resize(sc.levers.size());
+    for (std::size_t l = 0; l < sc.levers.size(); ++l) {
+      lever_day[l] = sc.levers[l].value;
+      if (sc.levers[l].slip) {
+        Rng rng = seeds.stream(model.streams().lever[l]);
+        lever_day[l] += draw_days(*sc.levers[l].slip, rng);
+      }
+    }
   }
   /// Leaves the workspace ready for the next replication, whether this one
   /// ended or threw: the signals go first (their waiters are in process
@@ -188,6 +200,7 @@ struct Run {
   std::vector<signed char>& national_occurs;  // per barrier: on_start barriers of national scope
   std::vector<double>& times;
   std::vector<TimedStrike>& strikes;
+  std::vector<double>& lever_day;  // per lever: when its action comes in this replication
   Resource& central;
 };
 
@@ -204,37 +217,44 @@ std::uint64_t target_mask(const Barrier& b) {
   return mask;
 }
 
-/// The window (if any) a barrier's effect opens at `t`; rework is handled
-/// by the caller. Draws come from `rng` in a fixed order.
-bool effect_window(const Run& r, const Barrier& b, double t, Rng& rng, std::uint64_t mask, Window& w) {
+/// The windows a barrier's effect opens at `t` (none, one, or for a block
+/// with a partial workaround two: no progress until the workaround, then
+/// its pace until national action); rework is handled by the caller. Draws
+/// come from `rng` in a fixed order.
+struct Opened {
+  Window w[2];
+  int n = 0;
+  void add_to(std::vector<Window>& windows) const { windows.insert(windows.end(), w, w + n); }
+};
+
+Opened effect_windows(const Run& r, const Barrier& b, double t, Rng& rng, std::uint64_t mask) {
+  Opened o;
   switch (b.effect) {
     case Barrier::Effect::kBlock: {
-      double end = kNever;
-      if (b.national_action_lever >= 0) {
-        end = r.sc.levers[static_cast<std::size_t>(b.national_action_lever)].value;
-      }
+      const double national =
+          b.national_action_lever >= 0 ? r.lever_day[static_cast<std::size_t>(b.national_action_lever)] : kNever;
+      double end = national;
       if (b.workaround) end = std::min(end, t + draw_days(*b.workaround, rng));
-      if (end <= t) return false;
-      w = Window{t, end, 0.0, mask};
-      return true;
+      if (end > t) o.w[o.n++] = Window{t, end, 0.0, mask};
+      const double pace = std::clamp(b.workaround_pace, 0.0, 1.0);
+      if (pace < 1.0 && national > std::max(end, t)) o.w[o.n++] = Window{std::max(end, t), national, pace, mask};
+      return o;
     }
     case Barrier::Effect::kDelay: {
       const double d = draw_days(b.duration, rng) * values_of(r, b).duration_scale;
-      if (d <= 0.0) return false;
-      w = Window{t, t + d, 0.0, mask};
-      return true;
+      if (d > 0.0) o.w[o.n++] = Window{t, t + d, 0.0, mask};
+      return o;
     }
     case Barrier::Effect::kSlowdown: {
       const double d = draw_days(b.duration, rng) * values_of(r, b).duration_scale;
       const double f = std::clamp(values_of(r, b).factor, 0.0, 1.0);
-      if (d <= 0.0 || f >= 1.0) return false;
-      w = Window{t, t + d, f, mask};
-      return true;
+      if (d > 0.0 && f < 1.0) o.w[o.n++] = Window{t, t + d, f, mask};
+      return o;
     }
     case Barrier::Effect::kRework:
-      return false;
+      return o;
   }
-  return false;
+  return o;
 }
 
 void wake_task_early(Run& r, int s, int w);
@@ -268,9 +288,9 @@ void strike_now(Run& r, int bi, int s, Rng& rng) {
       if (tk.running) tk.rework += f * tk.base_work;
     }
   } else {
-    Window win{};
-    if (!effect_window(r, b, t, rng, mask, win)) return;
-    st.windows.push_back(win);
+    const Opened opened = effect_windows(r, b, t, rng, mask);
+    if (opened.n == 0) return;
+    opened.add_to(st.windows);
   }
   count_strike(r, static_cast<std::size_t>(bi), s);
   nudge(r, s, mask);
@@ -316,9 +336,9 @@ double strike_on_start(Run& r, int s, std::uint64_t mask, double base_work, Stre
       }
       continue;
     }
-    Window win{};
-    if (effect_window(r, b, t, brng, mask, win) && occurs) {
-      st.windows.push_back(win);
+    const Opened opened = effect_windows(r, b, t, brng, mask);
+    if (opened.n > 0 && occurs) {
+      opened.add_to(st.windows);
       count_strike(r, bi, s);
     }
   }
@@ -574,9 +594,9 @@ void plan_timed_barriers(Run& r) {
         add_strike(r, TimedStrike{ib, s, t, stream, false});
         return;
       }
-      Window w{};
-      if (effect_window(r, b, t, rng, mask, w)) {
-        r.schemes[static_cast<std::size_t>(s)].windows.push_back(w);
+      const Opened opened = effect_windows(r, b, t, rng, mask);
+      if (opened.n > 0) {
+        opened.add_to(r.schemes[static_cast<std::size_t>(s)].windows);
         count_strike(r, bi, s);
       }
     };
@@ -591,10 +611,10 @@ void plan_timed_barriers(Run& r) {
           }
           continue;
         }
-        Window w{};
-        if (!effect_window(r, b, t, rng, mask, w)) continue;
+        const Opened opened = effect_windows(r, b, t, rng, mask);
+        if (opened.n == 0) continue;
         for (std::size_t s = 0; s < r.schemes.size(); ++s) {
-          r.schemes[s].windows.push_back(w);
+          opened.add_to(r.schemes[s].windows);
           count_strike(r, bi, static_cast<int>(s));
         }
       }
@@ -678,6 +698,7 @@ Model::Streams named_streams(const Scenario& sc) {
   const auto key = [](const std::string& name) { return sim::stream_key(sim::stream_id(name)); };
   Model::Streams streams;
   streams.codesign = key("programme/codesign");
+  for (const Lever& l : sc.levers) streams.lever.push_back(key("lever/" + l.id));
   for (const Scheme& s : sc.schemes) {
     streams.design.push_back(key("design/" + s.id));
     streams.ramp.push_back(key("ramp/" + s.id));

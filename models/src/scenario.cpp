@@ -109,6 +109,8 @@ void put_items(sim::ByteWriter& w, const Scenario& sc) {
     w.write_u8(static_cast<std::uint8_t>(l.kind));
     for (double v : {l.value, l.low, l.high, l.cost_per_year, l.cost_once}) w.write_f64(v);
     w.write_u8(static_cast<std::uint8_t>(l.paid_from));
+    w.write_bool(l.slip.has_value());
+    if (l.slip) put(w, *l.slip);
   }
   w.write_u64(sc.schemes.size());
   for (const Scheme& s : sc.schemes) {
@@ -153,6 +155,7 @@ void put_barriers(sim::ByteWriter& w, const Scenario& sc) {
     w.write_i64(b.national_action_lever);
     w.write_bool(b.workaround.has_value());
     if (b.workaround) put(w, *b.workaround);
+    w.write_f64(b.workaround_pace);
   }
 }
 

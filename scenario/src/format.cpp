@@ -304,7 +304,7 @@ ObjectSpec funding_year_spec() {
                     }};
 }
 
-ObjectSpec lever_spec() {
+ObjectSpec lever_spec(const ObjectSpec* dist) {
   const auto bound = [](std::string_view key, Required required, std::string_view doc, std::string_view target) {
     return KeySpec{.key = key,
                    .kind = Kind::kLeverValue,
@@ -315,7 +315,9 @@ ObjectSpec lever_spec() {
   };
   return ObjectSpec{
       .name = "lever",
-      .noun = "a lever {name, description, value, low, high, role, group, unit, cost_per_year, cost_once, paid_from}",
+      .noun =
+          "a lever {name, description, value, low, high, role, group, unit, cost_per_year, cost_once, paid_from, "
+          "slip}",
       .doc = "A named, documented knob a what-if moves: a number or a date.",
       .keys = {
           line("name", Required::kNewItem, "What the lever is; its id by default.", "Lever::name"),
@@ -353,6 +355,10 @@ ObjectSpec lever_spec() {
                   "support). Needed with a cost; a lever with one is a spend category of its own.",
            .allowed = {"central", "local"},
            .target = "Lever::paid_from"},
+          distribution("slip", Required::kNo,
+                       "For a date lever a barrier's national action reads: how much later than its value the action "
+                       "comes, drawn once per replication (a duration, never negative); none by default.",
+                       dist, "Lever::slip"),
       }};
 }
 
@@ -548,7 +554,7 @@ ObjectSpec effect_spec(const ObjectSpec* dist, const ObjectSpec* scaled) {
 ObjectSpec resolution_spec(const ObjectSpec* dist) {
   return ObjectSpec{
       .name = "resolution",
-      .noun = "a map {national_action, workaround}",
+      .noun = "a map {national_action, workaround, workaround_pace}",
       .doc = "How a block ends: the earlier of national action and a local workaround; at least one of the two.",
       .keys = {
           {.key = "national_action",
@@ -558,6 +564,13 @@ ObjectSpec resolution_spec(const ObjectSpec* dist) {
            .target = "Barrier::national_action_lever"},
           distribution("workaround", Required::kNo, "A local workaround ends the block that long after it began.", dist,
                        "Barrier::workaround"),
+          {.key = "workaround_pace",
+           .kind = Kind::kNumber,
+           .doc = "After a local workaround, until national action, the work goes on at this share of its pace (a "
+                  "shadow budget or a local data-sharing agreement lets part of it run); 1 (a full escape) by "
+                  "default.",
+           .range = from_to(0, 1),
+           .target = "Barrier::workaround_pace"},
       }};
 }
 
@@ -684,7 +697,7 @@ struct Format {
         milestone(milestone_spec()),
         programme(programme_spec(&distribution, &scaled)),
         funding_year(funding_year_spec()),
-        lever(lever_spec()),
+        lever(lever_spec(&distribution)),
         workstream(workstream_spec(&distribution)),
         population(population_spec()),
         scheme(scheme_spec(&population)),

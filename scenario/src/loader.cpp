@@ -1799,6 +1799,9 @@ class Validator {
     fill(l, ll, spec, "group", out.group);
     fill(l, ll, spec, "unit", out.unit);
     const bool costs = lever_cost(l, ll, spec, out);
+    AnyDistribution slip = sim::Fixed(0.0);
+    const bool slip_ok = l.get("slip") == nullptr || fill(l, ll, spec, "slip", slip);
+    if (l.get("slip") != nullptr && slip_ok) out.slip = std::move(slip);
     const YNode* value = l.get("value");
     if (value == nullptr) return;
     // The value decides the kind; low and high must agree with it.
@@ -1813,13 +1816,17 @@ class Validator {
       ok = false;
     } else {
       ok = lever_settings(l, ll, is_date, out) && model_lever(l, ll, is_date, out);
+      if (!is_date && out.slip) {
+        error(*l.get("slip"), ll.key("slip"), "only a date lever slips: a slip is a duration added to its date");
+        ok = false;
+      }
       if (is_date && out.costed()) {
         error(*l.get("paid_from"), ll.key("paid_from"),
               "a date lever has no cost: costs are £m per unit of a number lever's value");
         ok = false;
       }
     }
-    ok = ok && costs;
+    ok = ok && costs && slip_ok;
     // Kept even when a bound is wrong, so references to it don't cascade.
     lever_index_.emplace(out.id, static_cast<int>(s_.levers.size()));
     s_.levers.push_back(std::move(out));
@@ -2118,6 +2125,10 @@ class Validator {
     AnyDistribution workaround = sim::Fixed(0.0);
     if (n.get("workaround") != nullptr && fill(n, loc, spec, "workaround", workaround))
       out.workaround = std::move(workaround);
+    fill(n, loc, spec, "workaround_pace", out.workaround_pace);
+    if (n.get("workaround_pace") != nullptr && n.get("workaround") == nullptr)
+      error(*n.get("workaround_pace"), loc.key("workaround_pace"),
+            "workaround_pace is the pace after a local workaround: add workaround (a distribution)");
   }
 
   void scope(const YNode& x, const Loc& loc, Barrier& out) {

@@ -227,6 +227,9 @@ void list_parameters(const Scenario& sc, SpaceBuilder& b) {
     b.number(at + "value", "levers.*.value", unit, [i](Scenario& s) { return &s.levers[i].value; });
     b.number(at + "low", "levers.*.low", unit, [i](Scenario& s) { return &s.levers[i].low; });
     b.number(at + "high", "levers.*.high", unit, [i](Scenario& s) { return &s.levers[i].high; });
+    if (sc.levers[i].slip) {
+      b.distribution(at + "slip", "levers.*.slip", *sc.levers[i].slip, [i](Scenario& s) { return &*s.levers[i].slip; });
+    }
     if (sc.levers[i].costed()) {
       b.number(at + "cost_per_year", "levers.*.cost_per_year", Unit::kNumber,
                [i](Scenario& s) { return &s.levers[i].cost_per_year; });
@@ -295,6 +298,8 @@ void barrier_parameters(const Scenario& sc, std::size_t i, SpaceBuilder& b) {
   if (br.workaround) {
     b.distribution(at + "resolution.workaround", "barriers[].resolution.workaround", *br.workaround,
                    [barrier](Scenario& s) { return &*barrier(s)->workaround; });
+    b.number(at + "resolution.workaround_pace", "barriers[].resolution.workaround_pace", Unit::kNumber,
+             [barrier](Scenario& s) { return &barrier(s)->workaround_pace; });
   }
 }
 

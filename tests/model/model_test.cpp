@@ -54,6 +54,18 @@ Lever date_lever(std::string id, double day) {
   l.value = l.low = l.high = day;
   return l;
 }
+
+// A national block on workstream b of tiny() until the action of lever 0.
+Barrier national_block_on_b() {
+  Barrier blk;
+  blk.id = "block_b";
+  blk.scope = Barrier::Scope::kNational;
+  blk.trigger = Barrier::Trigger::kOnStart;
+  blk.targets = {1};
+  blk.effect = Barrier::Effect::kBlock;
+  blk.national_action_lever = 0;
+  return blk;
+}
 }  // namespace
 
 TEST_CASE("Model.NoBarriersFollowsTheCriticalPath", "[model]") {
@@ -72,14 +84,7 @@ TEST_CASE("Model.NoBarriersFollowsTheCriticalPath", "[model]") {
 TEST_CASE("Model.BlockingBarrierHoldsGoLiveUntilResolved", "[model]") {
   Scenario sc = tiny();
   sc.levers.push_back(date_lever("national", 300.0));
-  Barrier blk;
-  blk.id = "block_b";
-  blk.scope = Barrier::Scope::kNational;
-  blk.trigger = Barrier::Trigger::kOnStart;
-  blk.targets = {1};
-  blk.effect = Barrier::Effect::kBlock;
-  blk.national_action_lever = 0;
-  sc.barriers.push_back(blk);
+  sc.barriers.push_back(national_block_on_b());
   const auto out = simulate(sc);
   for (const SchemeOutcome& s : out.schemes) {
     // b starts at 140, makes no progress until day 300, then needs 40 days.
@@ -153,13 +158,8 @@ TEST_CASE("Model.WorkaroundEndsABlockBeforeNationalAction", "[model]") {
   // workaround 50 days after the block begins, whichever is first.
   Scenario sc = tiny();
   sc.levers.push_back(date_lever("national", 300.0));
-  Barrier blk;
-  blk.id = "block_b";
+  Barrier blk = national_block_on_b();
   blk.scope = Barrier::Scope::kLocal;
-  blk.trigger = Barrier::Trigger::kOnStart;
-  blk.targets = {1};
-  blk.effect = Barrier::Effect::kBlock;
-  blk.national_action_lever = 0;
   blk.workaround = AnyDistribution{Fixed{50.0}};
   sc.barriers.push_back(blk);
   for (const SchemeOutcome& s : simulate(sc).schemes) REQUIRE(s.go_live == Approx(140.0 + 50.0 + 40.0));
@@ -721,4 +721,52 @@ TEST_CASE("Money.APromiseFarOffLetsLocalWorkDrift", "[model][money]") {
   // A promise within the slack of designation: no drift (the 180 of tiny()).
   sc.levers[0].value = 120.0;
   CHECK(simulate(sc).schemes[0].go_live == Approx(180.0));
+}
+
+TEST_CASE("Model.APartialWorkaroundRunsAtItsPaceUntilNationalAction", "[model]") {
+  // tiny(): b (40 days of work) starts on day 140 and meets a block that a
+  // workaround lifts after 10 days, then runs at half pace until national
+  // action on day 200: 25 days of work done by then, the other 15 by 215.
+  Scenario sc = tiny();
+  sc.levers = {date_lever("national", 200.0)};
+  sc.barriers = {national_block_on_b()};
+  sc.barriers[0].workaround = Fixed{10.0};
+  CHECK(simulate(sc).schemes[0].go_live == Approx(190.0));  // a full escape: 150 + 40
+  sc.barriers[0].workaround_pace = 0.5;
+  CHECK(simulate(sc).schemes[0].go_live == Approx(215.0));
+  // National action that slips 30 days: half pace from 150 to 230 is all 40 days.
+  sc.levers[0].slip = Fixed{30.0};
+  CHECK(simulate(sc).schemes[0].go_live == Approx(230.0));
+  // No workaround at all: blocked until the (slipped) national action.
+  sc.barriers[0].workaround.reset();
+  CHECK(simulate(sc).schemes[0].go_live == Approx(270.0));
+}
+
+TEST_CASE("Model.NationalActionSlipsByADrawOfItsOwn", "[model]") {
+  // tiny() with b blocked until national action on day 200, which slips by
+  // a uniform draw on [0, 60] days: b then takes its 40 days, so go-live is
+  // 240 + the slip. The slip is one draw per replication for the whole
+  // programme (both schemes wait for the same action), fresh in each.
+  Scenario sc = tiny();
+  sc.levers = {date_lever("national", 200.0)};
+  sc.levers[0].slip = wsic::sim::Uniform{0.0, 60.0};
+  sc.barriers = {national_block_on_b()};
+  const Model m(sc);
+  ReplicationOutcome r;
+  constexpr int kReps = 2000;
+  double sum = 0, sum2 = 0, lo = 1e9, hi = -1e9;
+  for (int i = 0; i < kReps; ++i) {
+    m.simulate(3, static_cast<std::uint64_t>(i), r);
+    REQUIRE(r.schemes[0].go_live == r.schemes[1].go_live);
+    const double slip = r.schemes[0].go_live - 240.0;
+    sum += slip;
+    sum2 += slip * slip;
+    lo = std::min(lo, slip);
+    hi = std::max(hi, slip);
+  }
+  const double mean = sum / kReps, sd = std::sqrt(sum2 / kReps - mean * mean);
+  CHECK(lo >= 0.0);
+  CHECK(hi <= 60.0);
+  CHECK(std::abs(mean - 30.0) < 3.0 * 60.0 / std::sqrt(12.0 * kReps));  // three standard errors
+  CHECK(sd == Approx(60.0 / std::sqrt(12.0)).epsilon(0.05));
 }

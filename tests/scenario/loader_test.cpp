@@ -227,7 +227,7 @@ TEST_CASE("Loader.BaselineLoads", "[model][loader]") {
   CHECK(s.name == "baseline");
   CHECK(s.schemes.size() == 9);
   CHECK(s.workstreams.size() == 7);
-  CHECK(s.barriers.size() == 10);
+  CHECK(s.barriers.size() == 11);
   CHECK(s.lever_central_share >= 0);
   CHECK(s.lever_transactional_investment >= 0);
   CHECK(s.lever_promised_go_live >= 0);
@@ -510,14 +510,16 @@ TEST_CASE("Loader.LeverKindsAgree", "[model][loader]") {
        {78, 38, "barriers[gp_disengagement].trigger.per_year.lever", "lever 'national_ig_action' is a date"}});
 }
 
-TEST_CASE("Loader.DecisionsCostsNeedAPotAndANumberLever", "[model][loader]") {
+TEST_CASE("Loader.CostsSlipsAndWorkaroundPacesAreChecked", "[model][loader]") {
   expect_diagnostics(
       bad("lever_costs.yaml"),
-      {{24, 28, "programme.local_support_reference", "expected money (£m) in [0, 100000] (£100bn), got -1"},
-       {25, 18, "programme.promise_drift", "expected a number in [0, 1], got 1.5"},
-       {35, 16, "levers.national_ig_action.paid_from", "a date lever has no cost"},
-       {41, 20, "levers.gp_engagement_effort.cost_per_year", "a cost needs the pot it comes out of"},
-       {46, 16, "levers.lay_engagement_effort.paid_from", "unknown paid_from 'regional': expected central or local"}});
+      {{25, 28, "programme.local_support_reference", "expected money (£m) in [0, 100000] (£100bn), got -1"},
+       {26, 18, "programme.promise_drift", "expected a number in [0, 1], got 1.5"},
+       {36, 16, "levers.national_ig_action.paid_from", "a date lever has no cost"},
+       {42, 20, "levers.gp_engagement_effort.cost_per_year", "a cost needs the pot it comes out of"},
+       {47, 16, "levers.lay_engagement_effort.paid_from", "unknown paid_from 'regional': expected central or local"},
+       {50, 11, "levers.leadership_continuity.slip", "only a date lever slips"},
+       {94, 24, "barriers[national_payment].resolution.workaround_pace", "add workaround (a distribution)"}});
 }
 
 TEST_CASE("Loader.KeysOfAnotherTypeAndUnknownTypes", "[model][loader]") {

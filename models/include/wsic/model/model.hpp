@@ -153,6 +153,7 @@ class Model {
   /// `sim::stream_key(sim::stream_id(name))`, for `sim::ReplicationSeed`.
   struct Streams {
     std::uint64_t codesign = 0;
+    std::vector<std::uint64_t> lever;                                   // per lever (a date lever's slip)
     std::vector<std::uint64_t> design;                                  // per scheme
     std::vector<std::uint64_t> ramp;                                    // per scheme
     std::vector<std::vector<std::uint64_t>> work;                       // [scheme][workstream]

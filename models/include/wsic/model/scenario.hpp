@@ -45,6 +45,9 @@ struct Lever {
   double cost_once = 0.0;
   enum class Pot { kNone, kCentral, kLocal } paid_from = Pot::kNone;
   bool costed() const noexcept { return paid_from != Pot::kNone; }
+  /// A date lever that national action reads may come later than its value:
+  /// by a duration drawn once per replication (never negative).
+  std::optional<AnyDistribution> slip;
 };
 
 /// A number read from a lever: value = base * lever^power (power form) or
@@ -131,6 +134,9 @@ struct Barrier {
   /// local workaround (a duration after the block begins), either optional.
   int national_action_lever = -1;
   std::optional<AnyDistribution> workaround;
+  /// After the workaround, until national action, the work goes on at this
+  /// share of its pace (1: the workaround is a full escape).
+  double workaround_pace = 1.0;
 };
 
 /// Support money for one financial year (April to March), in £m.
