@@ -2057,12 +2057,34 @@ std::string barriers_table(const json& data) {
       {{"Scope", "scope"}, {"Trigger", "trigger"}, {"Effect", "effect"}, {"Description", "description"}});
 }
 
+/// The levers in two tables: the decisions the programme's leaders make
+/// (with what each costs) and the uncertainties they do not control: what
+/// was chosen apart from what happened.
 std::string levers_table(const json& data) {
   const json& rows = array(data, "levers");
   if (rows.empty()) return "<p>The input lists no levers.</p>\n";
-  return listing_table(
-      rows, "levers", "Levers: what a what-if can move (the tornado uses the low and high settings)", "Lever",
-      {{"Value in this run", "value"}, {"Low", "low"}, {"High", "high"}, {"Description", "description"}});
+  json decisions = json::array(), uncertainties = json::array();
+  for (const json& r : rows) (text(r, "role") == "uncertainty" ? uncertainties : decisions).push_back(r);
+  std::string s;
+  if (!decisions.empty()) {
+    s += listing_table(decisions, "levers decisions",
+                       "Decisions: what the programme's leaders choose (the tornado uses the low and high settings)",
+                       "Decision",
+                       {{"Value in this run", "value"},
+                        {"Low", "low"},
+                        {"High", "high"},
+                        {"Cost", "cost"},
+                        {"Description", "description"}});
+  }
+  if (!uncertainties.empty()) {
+    s += listing_table(
+        uncertainties, "levers uncertainties",
+        "Uncertainties: what happens to them, which they do not control (national action's date may "
+        "also slip in each future)",
+        "Uncertainty",
+        {{"Value in this run", "value"}, {"Low", "low"}, {"High", "high"}, {"Description", "description"}});
+  }
+  return s;
 }
 
 /// "nine" (or "the"), for prose about the schemes in this scenario.

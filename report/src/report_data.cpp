@@ -475,9 +475,22 @@ ordered_json barriers_json(const model::Scenario& sc) {
 ordered_json levers_json(const model::Scenario& sc) {
   ordered_json levers = ordered_json::array();
   for (const auto& l : sc.levers) {
+    // What a decision costs, in words: "£0.45m a year per unit, local pot".
+    std::string cost;
+    if (l.costed()) {
+      std::vector<std::string> parts;
+      if (l.cost_per_year > 0) parts.push_back(fmt::format("£{:g}m a year", l.cost_per_year));
+      if (l.cost_once > 0) parts.push_back(fmt::format("£{:g}m once", l.cost_once));
+      cost = (parts.empty() ? std::string("£0m") : fmt::format("{}", fmt::join(parts, " and "))) + " per unit, " +
+             (l.paid_from == model::Lever::Pot::kLocal ? "local" : "central") + " pot";
+    }
     levers.push_back({{"id", l.id},
                       {"name", l.name},
                       {"description", l.description},
+                      {"role", l.role == model::Lever::Role::kUncertainty ? "uncertainty" : "decision"},
+                      {"group", l.group},
+                      {"cost", cost},
+                      {"slips", l.slip.has_value()},
                       {"value", lever_label(sc, l, l.value)},
                       {"low", lever_label(sc, l, l.low)},
                       {"high", lever_label(sc, l, l.high)}});

@@ -617,3 +617,25 @@ TEST_CASE("Report.RenderChartsDrawsAsTheReportDoes", "[report]") {
   }
   CHECK_THROWS_AS(wsic::report::render_charts(load_fixture("run.json"), {"no_such_chart"}), std::invalid_argument);
 }
+
+TEST_CASE("Report.DecisionsAndUncertaintiesApart", "[cli][report]") {
+  // What was chosen apart from what happened: a lever whose role is
+  // uncertainty goes to the second table, the others (and levers with no
+  // role, as older data has them) to the decisions, with their cost.
+  json data = load_fixture("run.json");
+  REQUIRE(data["levers"].size() >= 2);
+  data["levers"][0]["role"] = "uncertainty";
+  data["levers"][1]["role"] = "decision";
+  data["levers"][1]["cost"] = "£0.45m a year per unit, local pot";
+  const std::string html = render_report(data).at("report.html");
+  const auto decisions = html.find("Decisions: what the programme's leaders choose");
+  const auto uncertainties = html.find("Uncertainties: what happens to them");
+  REQUIRE(decisions != std::string::npos);
+  REQUIRE(uncertainties != std::string::npos);
+  const std::string first = data["levers"][0]["name"], second = data["levers"][1]["name"];
+  CHECK(html.find(first, uncertainties) != std::string::npos);
+  CHECK(html.find(first, decisions) > uncertainties);  // not among the decisions
+  const auto in_decisions = html.find(second, decisions);
+  CHECK(in_decisions < uncertainties);
+  CHECK(html.find("£0.45m a year per unit, local pot", decisions) < uncertainties);
+}
