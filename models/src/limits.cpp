@@ -18,7 +18,7 @@ std::string exceeded(const Scenario& sc) {
   for (const std::string& s :
        {over(sc.schemes.size(), kSchemes, "schemes"), over(sc.workstreams.size(), kWorkstreams, "workstreams"),
         over(sc.barriers.size(), kBarriers, "barriers"), over(sc.levers.size(), kLevers, "levers"),
-        over(sc.milestones.size(), kMilestones, "milestones")}) {
+        over(sc.milestones.size(), kMilestones, "milestones"), over(sc.components.size(), kComponents, "components")}) {
     if (!s.empty()) return s;
   }
   if (calendar_too_long(sc.calendar_start, sc.horizon)) {

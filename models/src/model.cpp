@@ -99,8 +99,11 @@ struct TimedStrike {
 struct SchemeRun {
   std::vector<Window> windows;
   std::optional<Signal> design_done;
-  std::optional<Signal> ready_to_go_live;  // every workstream needed for go-live is done
-  int needed_left = 0;                     // workstreams needed for go-live not yet done
+  std::optional<Signal> ready_to_go_live;  // its first component is live: it pilots
+  std::span<int> parts_left;               // per component of its model: needed workstreams not yet done
+  int parts_live = 0;
+  int first_part = -1;  // the component that went live first
+  double ramp = 0.0;    // enrolling a population group, days
   std::span<TaskRun> tasks;
   ProcessId pid;
   bool designing = false;
@@ -117,6 +120,7 @@ struct Workspace {
   RateProfile profile;  // planning work through windows
   std::vector<SchemeRun> schemes;
   std::vector<TaskRun> all_tasks;
+  std::vector<int> all_parts_left;
   std::vector<signed char> national_occurs;
   std::vector<double> times;  // a timed trigger's occurrences
   std::vector<TimedStrike> strikes;
@@ -146,12 +150,21 @@ struct Run {
     if (ws.schemes.size() < ns) ws.schemes = std::vector<SchemeRun>(ns);
     schemes = std::span<SchemeRun>(ws.schemes).first(ns);
     all_tasks.assign(ns * nw, TaskRun{});
+    std::size_t parts = 0;
+    for (std::size_t k = 0; k < ns; ++k) parts += model.parts(static_cast<int>(k)).needs.size();
+    ws.all_parts_left.assign(parts, 0);
+    parts = 0;
     for (std::size_t k = 0; k < ns; ++k) {
       SchemeRun& scheme = schemes[k];
       scheme.windows.clear();  // keeps its storage
       scheme.design_done.emplace(sim);
       scheme.ready_to_go_live.emplace(sim);
-      scheme.needed_left = 0;
+      const std::size_t n = model.parts(static_cast<int>(k)).needs.size();
+      scheme.parts_left = std::span<int>(ws.all_parts_left).subspan(parts, n);
+      parts += n;
+      scheme.parts_live = 0;
+      scheme.first_part = -1;
+      scheme.ramp = 0.0;
       scheme.tasks = std::span<TaskRun>(all_tasks).subspan(k * nw, nw);
       scheme.pid = {};
       scheme.designing = false;
@@ -352,10 +365,24 @@ void start_task(Run& r, int s, int w, int prio);
 /// order, which starts if this was the last of its prerequisites. (The same
 /// order, at the same instant and priority, as when they waited on the
 /// workstream's signal: the wake-ups of a Signal's waiters.)
+/// Component `c` of scheme `s`'s model of care is live, now: the first
+/// makes the scheme a pilot (its process hears, if it waits), the last
+/// completes its full model.
+void part_live(Run& r, int s, int c, bool notify) {
+  SchemeRun& st = r.schemes[static_cast<std::size_t>(s)];
+  if (++st.parts_live == 1) {
+    st.first_part = c;
+    if (notify) st.ready_to_go_live->trigger();
+  }
+  if (st.parts_live == static_cast<int>(st.parts_left.size())) {
+    r.out.schemes[static_cast<std::size_t>(s)].full_model = r.sim.now().in_days();
+  }
+}
+
 void task_done(Run& r, int s, int w) {
   SchemeRun& st = r.schemes[static_cast<std::size_t>(s)];
-  if (r.sc.workstreams[static_cast<std::size_t>(w)].needed_for_go_live && --st.needed_left == 0) {
-    st.ready_to_go_live->trigger();
+  for (const int c : r.m.parts(s).by_workstream[static_cast<std::size_t>(w)]) {
+    if (--st.parts_left[static_cast<std::size_t>(c)] == 0) part_live(r, s, c, true);
   }
   for (const int v : r.m.dependents(w)) {
     if (--st.tasks[static_cast<std::size_t>(v)].prerequisites_left == 0) {
@@ -454,7 +481,8 @@ Process scheme_process(Run& r, int s) {
   Rng rng = r.rng(r.m.streams().design[static_cast<std::size_t>(s)]);
   double design = draw_days(r.sc.design_work, rng) / scheme.readiness;
   Rng ramp_rng = r.rng(r.m.streams().ramp[static_cast<std::size_t>(s)]);
-  const double ramp = draw_days(r.sc.ramp, ramp_rng);
+  // Enrolling people is local work: it goes at the local work rate.
+  st.ramp = draw_days(r.sc.ramp, ramp_rng) / r.st.local_rate;
   const auto& design_streams = r.m.streams().barrier_design;
   design += strike_on_start(r, s, kDesignMask, design,
                             [&](std::size_t bi) { return design_streams[bi][static_cast<std::size_t>(s)]; });
@@ -478,25 +506,27 @@ Process scheme_process(Run& r, int s) {
   for (int w : r.m.topological_order()) {
     const Workstream& ws = r.sc.workstreams[static_cast<std::size_t>(w)];
     st.tasks[static_cast<std::size_t>(w)].prerequisites_left = static_cast<int>(ws.after.size());
-    if (ws.needed_for_go_live) ++st.needed_left;
+  }
+  const Model::Parts& parts = r.m.parts(s);
+  for (std::size_t c = 0; c < parts.needs.size(); ++c) {
+    st.parts_left[c] = static_cast<int>(parts.needs[c].size());
+    if (parts.needs[c].empty()) part_live(r, s, static_cast<int>(c), false);  // needs nothing: live at once
   }
   for (int w : r.m.topological_order()) {
     if (r.sc.workstreams[static_cast<std::size_t>(w)].after.empty()) start_task(r, s, w, sim::priority::kNormal);
   }
-  if (st.needed_left > 0) co_await *st.ready_to_go_live;
+  if (st.parts_live == 0) co_await *st.ready_to_go_live;
 
   st.live = true;
   out.go_live = r.sim.now().in_days();
-  const double full = out.go_live + ramp;
-  out.full_coverage = full <= r.sc.horizon_day ? full : kNever;
 
-  // The critical path: back from the last prerequisite of go-live along the
-  // prerequisite that held each step up.
+  // The critical path: back from the last workstream the first live
+  // component needed, along the prerequisite that held each step up.
   int at = -1;
   double last = -kNever;
-  for (int w : r.m.topological_order()) {
+  for (const int w : parts.needs[static_cast<std::size_t>(st.first_part)]) {
     const auto& t = st.tasks[static_cast<std::size_t>(w)];
-    if (r.sc.workstreams[static_cast<std::size_t>(w)].needed_for_go_live && t.end > last) {
+    if (t.end > last) {
       last = t.end;
       at = w;
     }
@@ -801,7 +831,10 @@ std::vector<SpendCategory> spend_categories(const Scenario& sc) {
 }
 
 bool same_structure(const Scenario& a, const Scenario& b) {
-  const auto same_scheme = [](const Scheme& x, const Scheme& y) { return x.id == y.id; };
+  const auto same_scheme = [](const Scheme& x, const Scheme& y) {
+    return x.id == y.id && x.components == y.components && x.populations.size() == y.populations.size();
+  };
+  const auto same_component = [](const Component& x, const Component& y) { return x.id == y.id && x.needs == y.needs; };
   const auto same_workstream = [](const Workstream& x, const Workstream& y) {
     return x.id == y.id && x.kind == y.kind && x.after == y.after && x.needed_for_go_live == y.needed_for_go_live;
   };
@@ -815,8 +848,9 @@ bool same_structure(const Scenario& a, const Scenario& b) {
          a.lever_transactional_investment == b.lever_transactional_investment &&
          a.lever_promised_go_live == b.lever_promised_go_live && same_link(a.central_capacity, b.central_capacity) &&
          all_same(a.schemes, b.schemes, same_scheme) && all_same(a.workstreams, b.workstreams, same_workstream) &&
-         all_same(a.barriers, b.barriers, same_barrier) && all_same(a.levers, b.levers, same_lever) &&
-         all_same(a.funding, b.funding, same_year) && all_same(a.milestones, b.milestones, same_milestone);
+         all_same(a.components, b.components, same_component) && all_same(a.barriers, b.barriers, same_barrier) &&
+         all_same(a.levers, b.levers, same_lever) && all_same(a.funding, b.funding, same_year) &&
+         all_same(a.milestones, b.milestones, same_milestone);
 }
 
 Model::Model(Scenario scenario) {
@@ -867,6 +901,27 @@ Model::Model(Scenario scenario) {
       if (mask & task_mask(static_cast<int>(w))) on_start_[w].push_back(static_cast<int>(bi));
     }
     if (mask & kDesignMask) on_start_[nw].push_back(static_cast<int>(bi));
+  }
+  // Each scheme's model of care, as components and the workstreams they
+  // need; with none in the scenario, one needing every workstream needed
+  // for go-live.
+  parts_.assign(sc.schemes.size(), {});
+  for (std::size_t s = 0; s < sc.schemes.size(); ++s) {
+    Parts& p = parts_[s];
+    if (sc.components.empty()) {
+      p.needs.emplace_back();
+      for (std::size_t w = 0; w < nw; ++w)
+        if (sc.workstreams[w].needed_for_go_live) p.needs.back().push_back(static_cast<int>(w));
+    } else {
+      std::vector<int> ids = sc.schemes[s].components;
+      if (ids.empty())
+        for (std::size_t c = 0; c < sc.components.size(); ++c) ids.push_back(static_cast<int>(c));
+      for (const int c : ids)
+        p.components.push_back(c), p.needs.push_back(sc.components[static_cast<std::size_t>(c)].needs);
+    }
+    p.by_workstream.assign(nw, {});
+    for (std::size_t c = 0; c < p.needs.size(); ++c)
+      for (const int w : p.needs[c]) p.by_workstream[static_cast<std::size_t>(w)].push_back(static_cast<int>(c));
   }
   refresh(settings_);
 }
@@ -980,9 +1035,18 @@ void Model::simulate(const Settings& settings, std::uint64_t seed, std::uint64_t
   plan_timed_barriers(r);
   r.sim.start(programme(r));
   r.sim.run_until(Time::from_days(sc.horizon_day));
-  for (SchemeOutcome& so : out.schemes) {
+  for (std::size_t s = 0; s < out.schemes.size(); ++s) {
+    SchemeOutcome& so = out.schemes[s];
     if (so.go_live > sc.horizon_day) so.go_live = kNever;
     if (so.design_end > sc.horizon_day) so.design_end = kNever;
+    if (so.full_model > sc.horizon_day) so.full_model = kNever;
+    // Its first population group is enrolled from the pilot, the others
+    // once the full model is live, each over the scheme's ramp; it covers
+    // its whole population when every group is enrolled under the full model.
+    so.ramp = r.schemes[s].ramp;
+    const bool more_groups = sc.schemes[s].populations.size() > 1;
+    const double full = std::max(so.go_live + so.ramp, so.full_model + (more_groups ? so.ramp : 0.0));
+    so.full_coverage = full <= sc.horizon_day ? full : kNever;
   }
   account_spend(r);
 }

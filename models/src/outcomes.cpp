@@ -42,7 +42,7 @@ void add_into(std::vector<double>& a, const std::vector<double>& b) {
   for (std::size_t i = 0; i < a.size(); ++i) a[i] += b[i];
 }
 constexpr std::string_view kTag = "WSCO";  // wsic outcomes
-constexpr std::uint32_t kVersion = 3;
+constexpr std::uint32_t kVersion = 4;
 }  // namespace
 
 void DayCounts::merge(const DayCounts& other) {
@@ -117,6 +117,15 @@ Outcomes::Outcomes(const Scenario& sc, bool resampled) {
   design_end.assign(ns, DayCounts(days));
   go_live.assign(ns, DayCounts(days));
   full_coverage.assign(ns, DayCounts(days));
+  full_model.assign(ns, DayCounts(days));
+  all_full_model = DayCounts(days);
+  for (const Scheme& s : sc.schemes) {
+    double first = 0, later = 0;
+    for (std::size_t g = 0; g < s.populations.size(); ++g)
+      (g == 0 ? first : later) += static_cast<double>(std::max<std::int64_t>(0, s.populations[g].size));
+    first_group_.push_back(first);
+    later_groups_.push_back(later);
+  }
   first_live = DayCounts(days);
   all_live = DayCounts(days);
   majority_live = DayCounts(days);
@@ -130,6 +139,7 @@ Outcomes::Outcomes(const Scenario& sc, bool resampled) {
     if (day >= 0.0) month_days.push_back(day);
   }
   live_count_by_month.assign(month_days.size(), std::vector<std::uint64_t>(ns + 1, 0));
+  people_by_month.assign(month_days.size(), 0.0);
   live_count_at.assign(sc.milestones.size(), std::vector<std::uint64_t>(ns + 1, 0));
   scheme_live_at.assign(sc.milestones.size(), std::vector<std::uint64_t>(ns, 0));
   critical.assign(ns, std::vector<std::uint64_t>(sc.workstreams.size(), 0));
@@ -147,6 +157,7 @@ void Outcomes::add(const ReplicationOutcome& r) {
     design_end[s].add(so.design_end);
     go_live[s].add(so.go_live);
     full_coverage[s].add(so.full_coverage);
+    full_model[s].add(so.full_model);
     for (std::uint64_t bits = so.critical; bits != 0; bits &= bits - 1) {
       const auto w = static_cast<std::size_t>(std::countr_zero(bits));
       if (w < critical[s].size()) ++critical[s][w];
@@ -156,14 +167,16 @@ void Outcomes::add(const ReplicationOutcome& r) {
   // first, the last and the k-th of them, k a strict majority, are the
   // programme's milestones, whatever the number or order of the schemes.
   scratch_.resize(ns);
-  double last_full = -kNever;
+  double last_full = -kNever, last_model = -kNever;
   for (std::size_t s = 0; s < ns; ++s) {
     const double g = r.schemes[s].go_live;
     std::size_t i = s;
     for (; i > 0 && scratch_[i - 1] > g; --i) scratch_[i] = scratch_[i - 1];
     scratch_[i] = g;
     last_full = std::max(last_full, r.schemes[s].full_coverage);
+    last_model = std::max(last_model, r.schemes[s].full_model);
   }
+  all_full_model.add(ns > 0 ? last_model : -kNever);
   first_live.add(ns > 0 ? scratch_.front() : kNever);
   all_live.add(ns > 0 ? scratch_.back() : -kNever);
   majority_live.add(ns > 0 ? scratch_[ns / 2] : kNever);
@@ -188,6 +201,27 @@ void Outcomes::add(const ReplicationOutcome& r) {
   }
   for (std::size_t b = 0; b < barrier_hits.size(); ++b) barrier_hits[b] += r.barrier_hits[b];
   for (std::size_t i = 0; i < spend.size(); ++i) spend[i] += r.spend[i];
+  // People covered: a scheme's first group enrolled over its ramp from the
+  // pilot, the other groups over the ramp from the full model.
+  const auto enrolled = [](double day, double from, double ramp) {
+    if (!(from <= day)) return 0.0;  // not started (or never)
+    return ramp > 0.0 ? std::min(1.0, (day - from) / ramp) : 1.0;
+  };
+  for (std::size_t m = 0; m < month_days.size(); ++m) {
+    double people = 0.0;
+    for (std::size_t s = 0; s < ns && s < first_group_.size(); ++s) {
+      const SchemeOutcome& so = r.schemes[s];
+      people += first_group_[s] * enrolled(month_days[m], so.go_live, so.ramp) +
+                later_groups_[s] * enrolled(month_days[m], so.full_model, so.ramp);
+    }
+    people_by_month[m] += people;
+  }
+}
+
+double Outcomes::population() const noexcept {
+  double p = 0.0;
+  for (std::size_t s = 0; s < first_group_.size(); ++s) p += first_group_[s] + later_groups_[s];
+  return p;
 }
 
 void Outcomes::add(const ReplicationOutcome& r, std::uint64_t index) {
@@ -206,12 +240,15 @@ void Outcomes::merge(const Outcomes& o) {
     design_end[s].merge(o.design_end[s]);
     go_live[s].merge(o.go_live[s]);
     full_coverage[s].merge(o.full_coverage[s]);
+    full_model[s].merge(o.full_model[s]);
     add_into(critical[s], o.critical[s]);
   }
   first_live.merge(o.first_live);
   all_live.merge(o.all_live);
   majority_live.merge(o.majority_live);
   all_full_coverage.merge(o.all_full_coverage);
+  all_full_model.merge(o.all_full_model);
+  add_into(people_by_month, o.people_by_month);
   for (std::size_t m = 0; m < live_count_at.size(); ++m) {
     add_into(live_count_at[m], o.live_count_at[m]);
     add_into(scheme_live_at[m], o.scheme_live_at[m]);
@@ -232,12 +269,17 @@ std::string Outcomes::save() const {
     design_end[s].save(w);
     go_live[s].save(w);
     full_coverage[s].save(w);
+    full_model[s].save(w);
     put_u64s(w, critical[s]);
   }
   first_live.save(w);
   all_live.save(w);
   majority_live.save(w);
   all_full_coverage.save(w);
+  all_full_model.save(w);
+  put_f64s(w, first_group_);
+  put_f64s(w, later_groups_);
+  put_f64s(w, people_by_month);
   put_f64s(w, milestone_days_);
   for (std::size_t m = 0; m < live_count_at.size(); ++m) {
     put_u64s(w, live_count_at[m]);
@@ -277,11 +319,14 @@ std::size_t bytes_of(const std::vector<std::vector<T>>& v) {
 }  // namespace
 
 bool Outcomes::same_shape(const Outcomes& o) const {
-  const std::vector<DayCounts> mine = {codesign_end, first_live, all_live, majority_live, all_full_coverage};
-  const std::vector<DayCounts> theirs = {o.codesign_end, o.first_live, o.all_live, o.majority_live,
-                                         o.all_full_coverage};
+  const std::vector<DayCounts> mine = {codesign_end,  first_live,        all_live,
+                                       majority_live, all_full_coverage, all_full_model};
+  const std::vector<DayCounts> theirs = {o.codesign_end,  o.first_live,        o.all_live,
+                                         o.majority_live, o.all_full_coverage, o.all_full_model};
   return same_days(mine, theirs) && same_days(design_end, o.design_end) && same_days(go_live, o.go_live) &&
-         same_days(full_coverage, o.full_coverage) && same_sizes(live_count_at, o.live_count_at) &&
+         same_days(full_coverage, o.full_coverage) && same_days(full_model, o.full_model) &&
+         first_group_ == o.first_group_ && later_groups_ == o.later_groups_ &&
+         people_by_month.size() == o.people_by_month.size() && same_sizes(live_count_at, o.live_count_at) &&
          same_sizes(live_count_by_month, o.live_count_by_month) && same_sizes(scheme_live_at, o.scheme_live_at) &&
          same_sizes(critical, o.critical) && barrier_hits.size() == o.barrier_hits.size() &&
          spend.size() == o.spend.size() && spend_columns == o.spend_columns && milestone_days_ == o.milestone_days_ &&
@@ -289,9 +334,12 @@ bool Outcomes::same_shape(const Outcomes& o) const {
 }
 
 std::size_t Outcomes::memory_bytes() const {
-  const std::size_t days = (5 + 3 * go_live.size()) * codesign_end.counts().size() * sizeof(std::uint64_t);
+  const std::size_t days = (6 + 4 * go_live.size()) * codesign_end.counts().size() * sizeof(std::uint64_t);
   return sizeof(Outcomes) + days + bytes_of(live_count_at) + bytes_of(live_count_by_month) + bytes_of(scheme_live_at) +
-         bytes_of(critical) + (barrier_hits.size() + spend.size() + milestone_days_.size() + month_days.size()) * 8 +
+         bytes_of(critical) +
+         (barrier_hits.size() + spend.size() + people_by_month.size() + 2 * first_group_.size() +
+          milestone_days_.size() + month_days.size()) *
+             8 +
          resamples.memory_bytes();
 }
 
@@ -306,12 +354,17 @@ Outcomes Outcomes::load(std::string_view bytes) {
     o.design_end.push_back(DayCounts::load(r));
     o.go_live.push_back(DayCounts::load(r));
     o.full_coverage.push_back(DayCounts::load(r));
+    o.full_model.push_back(DayCounts::load(r));
     o.critical.push_back(get_u64s(r));
   }
   o.first_live = DayCounts::load(r);
   o.all_live = DayCounts::load(r);
   o.majority_live = DayCounts::load(r);
   o.all_full_coverage = DayCounts::load(r);
+  o.all_full_model = DayCounts::load(r);
+  o.first_group_ = get_f64s(r);
+  o.later_groups_ = get_f64s(r);
+  o.people_by_month = get_f64s(r);
   o.milestone_days_ = get_f64s(r);
   for (std::size_t m = 0; m < o.milestone_days_.size(); ++m) {
     o.live_count_at.push_back(get_u64s(r));

@@ -121,6 +121,15 @@ void put_items(sim::ByteWriter& w, const Scenario& sc) {
       w.write_i64(p.size);
     }
     w.write_f64(s.readiness);
+    w.write_u64(s.components.size());
+    for (int c : s.components) w.write_i64(c);
+  }
+  w.write_u64(sc.components.size());
+  for (const Component& c : sc.components) {
+    w.write_string(c.id);
+    w.write_string(c.name);
+    w.write_u64(c.needs.size());
+    for (int n : c.needs) w.write_i64(n);
   }
   w.write_u64(sc.workstreams.size());
   for (const Workstream& ws : sc.workstreams) {

@@ -54,6 +54,18 @@ inline std::size_t histogram_mode(const std::vector<std::uint64_t>& counts) {
   return mode;
 }
 
+/// People covered across the schemes over time: the population of every
+/// group of reported size, and on the first of each month the mean number
+/// enrolled in the new models of care.
+inline nlohmann::ordered_json people_covered(const model::Scenario& sc, const model::Outcomes& o) {
+  nlohmann::ordered_json months = nlohmann::ordered_json::array();
+  for (std::size_t m = 0; m < o.month_days.size(); ++m) {
+    months.push_back({{"month", model::iso_day(sc, static_cast<int>(o.month_days[m]))},
+                      {"mean", per_replication(o.people_by_month[m], o.replications)}});
+  }
+  return {{"population", o.population()}, {"by_month", std::move(months)}};
+}
+
 /// What money is spent on (model::spend_categories): id, name and the pot
 /// it is paid from.
 inline nlohmann::ordered_json spend_categories(const model::Scenario& sc) {

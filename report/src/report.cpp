@@ -1378,6 +1378,61 @@ Chart spend_chart(const json& data) {
       std::move(csv));
 }
 
+// ---- 7b. People covered ------------------------------------------------------------------------------
+
+Chart people_chart(const json& data) {
+  const std::string name = "people", title = "People covered over time";
+  const json* pc = get(data, "people_covered");
+  if (pc == nullptr) return skipped(name, title, "the input has no people-covered data");
+  std::vector<int> days;
+  std::vector<double> mean;
+  for (const json& m : array(*pc, "by_month")) {
+    const auto d = date(m, "month");
+    const auto v = number(m, "mean");
+    if (!d || !v || !std::isfinite(*v)) continue;
+    days.push_back(*d);
+    mean.push_back(std::max(0.0, *v));
+  }
+  if (days.size() < 2) return skipped(name, title, "the people-covered data has fewer than two months");
+  const double population = std::max(0.0, number(*pc, "population").value_or(0));
+  double top = population;
+  for (const double v : mean) top = std::max(top, v);
+  if (!(top > 0)) top = 1;
+  top = std::min(top * 1.1, std::numeric_limits<double>::max());
+  const int dmin = days.front(), dmax = days.back();
+
+  Document doc(name, kWidth, 400, title,
+               "Line chart of the mean number of people enrolled in the new models of care across the schemes, by "
+               "month, against the people in their population groups.");
+  chart_title(doc, title, "Mean across replications; the black line is every group's population (of reported size)");
+  const Frame f{84, 78, 700, 330};
+  const Scale x{static_cast<double>(dmin), static_cast<double>(dmax), f.left, f.right};
+  const Scale y{0, top, f.bottom, f.top};
+  y_axis(doc, f, y, svg::linear_ticks(0, top, 6, 0), "", "People covered");
+  date_axis(doc, f, x, dmin, dmax, "Date (first of the month)");
+  if (population > 0) {
+    doc.line(f.left, y(population), f.right, y(population),
+             "class=\"population\" stroke=\"#000000\" stroke-width=\"2\" stroke-dasharray=\"6 3\"");
+  }
+  std::vector<double> xy;
+  std::string csv = "month,people_covered_mean,population\n";
+  for (std::size_t i = 0; i < days.size(); ++i) {
+    xy.push_back(x(days[i]));
+    xy.push_back(y(mean[i]));
+    csv += csv_row({svg::format_date(days[i]), csv_num(mean[i], 1), csv_num(population, 0)});
+  }
+  doc.polyline(xy, "class=\"people\" stroke=\"#009E73\" stroke-width=\"2.5\"");
+  legend(doc, 84, 52, 700,
+         {stroke_item("People covered (mean)", "#009E73", 2.5, ""),
+          stroke_item("Population of the groups", "#000000", 2, "6 3")});
+  return finish(doc, name, title,
+                "The green line is the mean number of people enrolled in the new models of care on the first of each "
+                "month: a scheme's first population group is enrolled from its pilot, the others once its full "
+                "model of care is live, each over the scheme's ramp. The dashed line is the people in all the "
+                "groups whose size the evidence reports.",
+                std::move(csv));
+}
+
 // ---- 8. Phases and workstream graph ---------------------------------------------------------------------
 
 void arrow_head(Document& doc, double x, double y, const char* colour) {
@@ -2182,7 +2237,8 @@ std::string results_section(const json& data, Figures& figures) {
   s += "<h3>When the schemes go live</h3>\n" + quantile_table(data);
   s += "<h3>Chances of meeting the target dates</h3>\n" + targets_table(data);
   s += "<h3>Charts</h3>\n";
-  for (const char* n : {"s_curves", "fan", "gantt", "barrier_tornado", "lever_tornado", "criticality", "spend"})
+  for (const char* n :
+       {"s_curves", "fan", "people", "gantt", "barrier_tornado", "lever_tornado", "criticality", "spend"})
     s += figures.place(n);
   return s + "</section>\n";
 }
@@ -2540,6 +2596,7 @@ constexpr ChartKind kCharts[] = {
     {"lever_tornado", "What each lever buys", lever_chart, false},
     {"criticality", "Criticality of workstreams", criticality_chart, false},
     {"spend", "Spend by financial year", spend_chart, false},
+    {"people", "People covered over time", people_chart, false},
     {"workstream_graph", "Model logic: phases and workstreams", workstream_chart, false},
 };
 

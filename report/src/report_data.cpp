@@ -653,6 +653,7 @@ ordered_json run_report_data(const model::Scenario& sc, const model::Outcomes& o
   j["criticality"] = criticality_json(sc, o);
   if (!barrier_bars.empty()) j["barrier_tornado"] = barrier_tornado_json(sc, barrier_bars, all_barriers);
   if (!lever_bars.empty()) j["lever_tornado"] = lever_tornado_json(sc, lever_bars);
+  j["people_covered"] = figures::people_covered(sc, o);
   j["spend_categories"] = figures::spend_categories(sc);
   j["spend"] = figures::spend_by_year(sc, o, "");
   j["phases"] = phases_json();

@@ -44,6 +44,7 @@ ordered_json schemes_json(const model::Scenario& sc, const model::Outcomes& o) {
     add_p10_50_90(js, sc, g);
     js["probability_within_horizon"] = 1.0 - share(g.never(), g.total());
     js["design_end"] = quantiles(sc, o.design_end[s]);
+    js["full_model"] = quantiles(sc, o.full_model[s]);
     js["full_coverage"] = quantiles(sc, o.full_coverage[s]);
     ordered_json crit;
     for (std::size_t w = 0; w < sc.workstreams.size(); ++w) crit[sc.workstreams[w].id] = o.criticality(s, w);
@@ -58,6 +59,7 @@ ordered_json programme_json(const model::Scenario& sc, const model::Outcomes& o)
   programme["first_live"] = quantiles(sc, o.first_live);
   programme["all_live"] = quantiles(sc, o.all_live);
   programme["majority_live"] = quantiles(sc, o.majority_live);
+  programme["all_full_model"] = quantiles(sc, o.all_full_model);
   programme["all_full_coverage"] = quantiles(sc, o.all_full_coverage);
   // How far behind plan: the plan had every scheme piloting from the planned
   // pilot start; measure when the first, and when a majority, actually were.
@@ -111,12 +113,14 @@ std::string schemes_csv(const model::Scenario& sc, const model::Outcomes& o) {
   for (std::size_t s = 0; s < sc.schemes.size(); ++s) {
     row(sc.schemes[s].id, sc.schemes[s].name, "design_end", o.design_end[s]);
     row(sc.schemes[s].id, sc.schemes[s].name, "go_live", o.go_live[s]);
+    row(sc.schemes[s].id, sc.schemes[s].name, "full_model", o.full_model[s]);
     row(sc.schemes[s].id, sc.schemes[s].name, "full_coverage", o.full_coverage[s]);
   }
   row("programme", "Programme", "codesign_end", o.codesign_end);
   row("programme", "Programme", "first_live", o.first_live);
   row("programme", "Programme", "majority_live", o.majority_live);
   row("programme", "Programme", "all_live", o.all_live);
+  row("programme", "Programme", "all_full_model", o.all_full_model);
   row("programme", "Programme", "all_full_coverage", o.all_full_coverage);
   return f.str();
 }
@@ -210,6 +214,7 @@ std::string summary_json(const model::Scenario& sc, const model::Outcomes& o, co
         {{"id", sc.barriers[b].id}, {"strikes_per_replication", share(o.barrier_hits[b], o.replications)}});
   }
   j["barriers"] = barriers;
+  j["people_covered"] = figures::people_covered(sc, o);
   j["spend_categories"] = figures::spend_categories(sc);
   j["spend"] = figures::spend_by_year(sc, o, "_m");
   return j.dump(2) + "\n";

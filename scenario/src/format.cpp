@@ -393,6 +393,29 @@ ObjectSpec workstream_spec(const ObjectSpec* dist) {
                     }};
 }
 
+ObjectSpec component_spec() {
+  return ObjectSpec{.name = "component",
+                    .noun = "a component {id, name, needs}",
+                    .doc =
+                        "A part of a model of care (multi-disciplinary teams, shared care plans, a shadow budget, "
+                        "...): live in a scheme once every workstream it needs is done there.",
+                    .keys = {
+                        own_id("Component::id"),
+                        line("name", Required::kFull, "As charts and tables show it.", "Component::name"),
+                        {.key = "needs",
+                         .kind = Kind::kList,
+                         .required = Required::kFull,
+                         .doc = "The workstreams it needs; a barrier on one holds up only the components that "
+                                "need it.",
+                         .noun = "a list of workstream ids",
+                         .min_items = 1,
+                         .items = "workstreams",
+                         .item = Kind::kId,
+                         .target = "Component::needs (indices)"},
+                        remove_key(),
+                    }};
+}
+
 ObjectSpec population_spec() {
   return ObjectSpec{.name = "population",
                     .noun = "a map {group, size}",
@@ -436,6 +459,15 @@ ObjectSpec scheme_spec(const ObjectSpec* population) {
            .range = above(0),
            .target = "Scheme::readiness"},
           prose("note", "Where its numbers come from.", "Scheme::note"),
+          {.key = "components",
+           .kind = Kind::kList,
+           .doc = "The parts of its model of care (component ids): it pilots when the first is live, has its full "
+                  "model when the last is; every component by default.",
+           .noun = "a list of component ids",
+           .max_items = limits::kComponents,
+           .items = "components",
+           .item = Kind::kId,
+           .target = "Scheme::components (indices)"},
           remove_key(),
       }};
 }
@@ -620,7 +652,8 @@ ObjectSpec barrier_spec(const ObjectSpec* trigger, const ObjectSpec* effect, con
 
 ObjectSpec top_spec(const ObjectSpec& o_calendar, const ObjectSpec& o_plan, const ObjectSpec& o_milestone,
                     const ObjectSpec& o_programme, const ObjectSpec& o_funding, const ObjectSpec& o_lever,
-                    const ObjectSpec& o_workstream, const ObjectSpec& o_scheme, const ObjectSpec& o_barrier) {
+                    const ObjectSpec& o_workstream, const ObjectSpec& o_component, const ObjectSpec& o_scheme,
+                    const ObjectSpec& o_barrier) {
   constexpr Required kFull = Required::kFull;
   // A list of objects: `items` names them in messages, `why` says why there may be no more than `max_items`.
   const auto list = [](std::string_view key, Required required, std::string_view doc, std::string_view noun,
@@ -678,6 +711,11 @@ ObjectSpec top_spec(const ObjectSpec& o_calendar, const ObjectSpec& o_plan, cons
           list("workstreams", kFull, "The implementation template.", "a list of workstreams", 1, limits::kWorkstreams,
                "workstreams", "one bit each in a 64-bit mask; the last marks the design phase", o_workstream,
                "Scenario::workstreams"),
+          list("components", Required::kNo,
+               "The parts models of care are made of; none: a scheme goes live when every workstream needed for "
+               "go-live is done.",
+               "a list of components", 0, limits::kComponents, "components", "one bit each in a 64-bit mask",
+               o_component, "Scenario::components"),
           list("schemes", kFull, "The early adopters.", "a list of schemes", 1, limits::kSchemes, "schemes", "",
                o_scheme, "Scenario::schemes"),
           list("barriers", Required::kNo, "What strikes the work.", "a list of barriers", 0, limits::kBarriers,
@@ -686,8 +724,8 @@ ObjectSpec top_spec(const ObjectSpec& o_calendar, const ObjectSpec& o_plan, cons
 }
 
 struct Format {
-  ObjectSpec distribution, scaled, calendar, plan, milestone, programme, funding_year, lever, workstream, population,
-      scheme, trigger, effect, resolution, barrier, top;
+  ObjectSpec distribution, scaled, calendar, plan, milestone, programme, funding_year, lever, workstream, component,
+      population, scheme, trigger, effect, resolution, barrier, top;
 
   Format()
       : distribution(distribution_spec()),
@@ -699,13 +737,15 @@ struct Format {
         funding_year(funding_year_spec()),
         lever(lever_spec(&distribution)),
         workstream(workstream_spec(&distribution)),
+        component(component_spec()),
         population(population_spec()),
         scheme(scheme_spec(&population)),
         trigger(trigger_spec(&scaled)),
         effect(effect_spec(&distribution, &scaled)),
         resolution(resolution_spec(&distribution)),
         barrier(barrier_spec(&trigger, &effect, &resolution)),
-        top(top_spec(calendar, plan, milestone, programme, funding_year, lever, workstream, scheme, barrier)) {}
+        top(top_spec(calendar, plan, milestone, programme, funding_year, lever, workstream, component, scheme,
+                     barrier)) {}
 };
 
 const Format& format() {

@@ -33,6 +33,7 @@
 namespace wsic::scenario {
 
 using model::Barrier;
+using model::Component;
 using model::FundingYear;
 using model::Lever;
 using model::Milestone;
@@ -1053,6 +1054,7 @@ class Validator {
                                        {"programme", &Validator::programme},
                                        {"funding", &Validator::funding},
                                        {"workstreams", &Validator::workstreams},
+                                       {"components", &Validator::components},
                                        {"schemes", &Validator::schemes},
                                        {"barriers", &Validator::barriers}}) {
       if (const YNode* n = root.get(key)) (this->*section)(*n, top.key(key), spec_of(top_, key));
@@ -2054,6 +2056,50 @@ class Validator {
     }
   }
 
+  void components(const YNode& n, const Loc& loc, const KeySpec& k) {
+    if (!list(n, loc, k)) return;
+    const ObjectSpec& spec = *k.object;
+    std::vector<std::string> ids;
+    id_items(n, loc, spec, ids, [&](const YNode& c, const Loc& cl, const std::string& id) {
+      Component out{.id = id, .name = {}, .needs = {}};
+      fill(c, cl, spec, "name", out.name);
+      if (const YNode* needs = c.get("needs");
+          needs != nullptr && list(*needs, cl.key("needs"), spec_of(spec, "needs"))) {
+        for (std::size_t j = 0; j < needs->seq.size(); ++j) {
+          const auto w = workstream_ref(needs->seq[j], cl.key("needs").item(j, std::nullopt));
+          if (w && std::find(out.needs.begin(), out.needs.end(), *w) == out.needs.end()) out.needs.push_back(*w);
+        }
+      }
+      s_.components.push_back(std::move(out));
+    });
+    for (std::size_t i = 0; i < ids.size(); ++i) component_index_.emplace(ids[i], static_cast<int>(i));
+  }
+
+  // A scheme's components: ids of the scenario's components, each once.
+  void scheme_components(const YNode& n, const Loc& loc, const KeySpec& k, Scheme& out) {
+    if (!list(n, loc, k)) return;
+    for (std::size_t j = 0; j < n.seq.size(); ++j) {
+      const YNode& ref = n.seq[j];
+      const Loc rl = loc.item(j, std::nullopt);
+      auto id = as_string(ref, rl);
+      if (!id) continue;
+      const auto it = component_index_.find(*id);
+      if (it == component_index_.end()) {
+        std::vector<std::string> ids;
+        for (const auto& c : s_.components) ids.push_back(c.id);
+        error(ref, rl,
+              "no component " + quote_value(*id) +
+                  (ids.empty() ? std::string(": the scenario lists no components") : did_you_mean(*id, ids)));
+        continue;
+      }
+      if (std::find(out.components.begin(), out.components.end(), it->second) != out.components.end()) {
+        error(ref, rl, "component " + quote_value(*id) + " is listed twice");
+        continue;
+      }
+      out.components.push_back(it->second);
+    }
+  }
+
   void schemes(const YNode& n, const Loc& loc, const KeySpec& k) {
     if (!list(n, loc, k)) return;
     const ObjectSpec& spec = *k.object;
@@ -2068,6 +2114,8 @@ class Validator {
       fill(sc, sl, spec, "readiness", out.readiness);
       if (const YNode* x = sc.get("populations"))
         populations(*x, sl.key("populations"), spec_of(spec, "populations"), out);
+      if (const YNode* x = sc.get("components"))
+        scheme_components(*x, sl.key("components"), spec_of(spec, "components"), out);
       s_.schemes.push_back(std::move(out));
     });
     for (std::size_t i = 0; i < ids.size(); ++i) scheme_index_.emplace(ids[i], static_cast<int>(i));
@@ -2228,6 +2276,7 @@ class Validator {
   std::unordered_map<std::string, int> lever_index_;
   std::vector<bool> levers_ok_;  // per lever: read without a problem
   std::unordered_map<std::string, int> workstream_index_;
+  std::unordered_map<std::string, int> component_index_;
   std::unordered_map<std::string, int> scheme_index_;
   bool effect_ok_ = false;  // the last effect had a known type
   struct PendingObserved {

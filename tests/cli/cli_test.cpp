@@ -564,9 +564,9 @@ TEST_CASE("Cli.ResumeRefusesAChangedScenario", "[cli][checkpoint]") {
   wait_exit(pid);
   // A valid edit: the scenario still loads, but it is not the one checkpointed.
   std::string text = slurp(sc);
-  const auto at = text.find("readiness: 4.0");
+  const auto at = text.find("readiness: 3.0");
   REQUIRE(at != std::string::npos);
-  text.replace(at, 14, "readiness: 3.9");
+  text.replace(at, 14, "readiness: 2.9");
   std::ofstream(sc, std::ios::trunc) << text;
   REQUIRE(run(wsic_bin() + " validate " + sc.string() + " > /dev/null") == 0);
   const fs::path err = dir / "err.txt";
@@ -600,8 +600,8 @@ TEST_CASE("Cli.RealReportIsWellFormedAndSelfContained", "[cli][report]") {
     REQUIRE(scrubbed.find("<script") == std::string::npos);
     if (e.path().extension() == ".svg") ++svgs;
   }
-  // S-curves, fan, Gantt, both tornadoes, criticality, spend, workstream graph.
-  REQUIRE(svgs == 8);
+  // S-curves, fan, people, Gantt, both tornadoes, criticality, spend, workstream graph.
+  REQUIRE(svgs == 9);
   const std::string html = slurp(out / "report.html");
   for (const char* section : {"Objectives", "Model logic", "Experimentation", "Implementation", "20131001"}) {
     INFO(section);

@@ -95,7 +95,7 @@ TEST_CASE("Calibration.TargetStatisticsAndDistance", "[experiment][calibration]"
 
 TEST_CASE("Calibration.RecoversTheParametersOfASyntheticHistory", "[experiment][calibration]") {
   // A history simulated with known readiness for Ealing and Hillingdon
-  // (the baseline's own, 4.0 and 3.8); the calibration, from uniform priors
+  // (the baseline's own, 3.0 and 2.8); the calibration, from uniform priors
   // on [0.5, 5], must put them inside its 90% credible intervals, and more
   // targets must narrow the posterior.
   const model::Scenario sc = scenario::load_scenario("scenarios/baseline.yaml");
@@ -103,7 +103,7 @@ TEST_CASE("Calibration.RecoversTheParametersOfASyntheticHistory", "[experiment][
   const scenario::ParameterSpace space(sc);
   const std::vector<experiment::SensitivityParameter> params = {prior(space, "schemes.ealing.readiness", 0.5, 5.0),
                                                                 prior(space, "schemes.hillingdon.readiness", 0.5, 5.0)};
-  const double truth[2] = {4.0, 3.8};
+  const double truth[2] = {3.0, 2.8};
   REQUIRE(space.get(sc, params[0].index) == truth[0]);
   REQUIRE(space.get(sc, params[1].index) == truth[1]);
   // The observed history: one replication at the true values, seen as which

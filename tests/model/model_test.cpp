@@ -556,7 +556,7 @@ TEST_CASE("Model.LeaseHeldAtTheHorizonIsReleasedSafely", "[model]") {
 TEST_CASE("Model.ScenarioAtEveryLimitRunsInBoundedMemory", "[model][limits]") {
   // Everything at once at the model's limits: it loads, simulates (each
   // scheme struck by up to 10,000 windows) and fits a batch accumulator of
-  // about 15 MB, the figure the run's memory budget is built on.
+  // about 19 MB, the figure the run's memory budget is built on.
   const Scenario sc = wsic::scenario::load_scenario("tests/data/scenarios/at_the_limits.yaml");
   REQUIRE(sc.schemes.size() == wsic::model::limits::kSchemes);
   REQUIRE(sc.workstreams.size() == wsic::model::limits::kWorkstreams);
@@ -569,8 +569,8 @@ TEST_CASE("Model.ScenarioAtEveryLimitRunsInBoundedMemory", "[model][limits]") {
   CHECK(hits > 64 * 100 * 50);  // most occurrences strike (a rate of one a day)
   Outcomes batch(sc);
   batch.add(out);
-  CHECK(batch.memory_bytes() < std::size_t{16} << 20);
-  CHECK(batch.memory_bytes() > std::size_t{14} << 20);
+  CHECK(batch.memory_bytes() < std::size_t{20} << 20);
+  CHECK(batch.memory_bytes() > std::size_t{18} << 20);
 }
 
 TEST_CASE("Model.OtherSettingsSimulateAsAModelBuiltForThem", "[model][settings]") {
@@ -769,4 +769,72 @@ TEST_CASE("Model.NationalActionSlipsByADrawOfItsOwn", "[model]") {
   CHECK(hi <= 60.0);
   CHECK(std::abs(mean - 30.0) < 3.0 * 60.0 / std::sqrt(12.0 * kReps));  // three standard errors
   CHECK(sd == Approx(60.0 / std::sqrt(12.0)).epsilon(0.05));
+}
+
+TEST_CASE("Components.ABarrierHoldsUpOnlyTheComponentsThatNeedItsWork", "[model][components]") {
+  // tiny() with two components: X needs c (done on day 110), Y needs b (done
+  // on day 180). An information-governance-like block on b until day 300
+  // holds up Y (live on 340) and the full model, not X: the scheme still
+  // pilots on day 110. Scheme two has only X, so its full model is X.
+  Scenario sc = tiny();
+  sc.components = {Component{"x", "X", {2}}, Component{"y", "Y", {1}}};
+  sc.schemes[1].components = {0};
+  const ReplicationOutcome free = simulate(sc);
+  CHECK(free.schemes[0].go_live == Approx(110.0));
+  CHECK(free.schemes[0].full_model == Approx(180.0));
+  CHECK(free.schemes[1].full_model == Approx(110.0));
+  sc.levers = {date_lever("national", 300.0)};
+  sc.barriers = {national_block_on_b()};
+  const ReplicationOutcome held = simulate(sc);
+  CHECK(held.schemes[0].go_live == Approx(110.0));     // X does not need b
+  CHECK(held.schemes[0].full_model == Approx(340.0));  // Y waits for national action
+  CHECK(held.schemes[1].go_live == Approx(110.0));
+  CHECK(held.schemes[1].full_model == Approx(110.0));  // scheme two never needed b
+  // The critical path is the first component's: c alone.
+  CHECK(held.schemes[0].critical == 0b100);
+  // Covered (no population groups, one implicit) once the full model is live
+  // and the ramp of 100 days from the pilot is over.
+  CHECK(held.schemes[0].full_coverage == Approx(340.0));
+  CHECK(held.schemes[1].full_coverage == Approx(210.0));
+}
+
+TEST_CASE("Components.WithNoneTheModelIsOneNeedingEveryWorkstream", "[model][components]") {
+  // No components: one implicit part needing every workstream needed for
+  // go-live, so piloting and the full model are the same day (tiny(): 180).
+  Scenario sc = tiny();
+  const ReplicationOutcome r = simulate(sc);
+  CHECK(r.schemes[0].go_live == Approx(180.0));
+  CHECK(r.schemes[0].full_model == Approx(180.0));
+  CHECK(r.schemes[0].full_coverage == Approx(280.0));
+  sc.workstreams[1].needed_for_go_live = false;  // b: 110 is c's end, a's is 140
+  CHECK(simulate(sc).schemes[0].go_live == Approx(140.0));
+}
+
+TEST_CASE("Outcomes.PeopleCoveredFollowThePilotAndTheFullModel", "[model][outcomes]") {
+  // Scheme one: 100 people in its first group, 50 in a second; piloting on
+  // day 31 (2014-02-01), full model on day 181.5, 60 days to enrol a group.
+  // On 2014-03-01 (day 59) 28/60 of the first group is enrolled; on
+  // 2014-08-01 (day 212) all of it and 30.5/60 of the second.
+  Scenario sc = tiny();
+  sc.schemes[0].populations = {Population{"first", 100}, Population{"second", 50}};
+  sc.schemes[1].populations = {Population{"unreported", 0}};
+  Outcomes o(sc);
+  CHECK(o.population() == 150.0);
+  ReplicationOutcome r;
+  r.schemes.assign(2, SchemeOutcome{});
+  r.schemes[0].go_live = 31.0;
+  r.schemes[0].full_model = 181.5;
+  r.schemes[0].ramp = 60.0;
+  r.spend.assign(spend_rows(sc) * spend_categories(sc).size(), 0.0);
+  o.add(r);
+  o.add(r);
+  const auto at = [&](double day) {
+    const auto it = std::find(o.month_days.begin(), o.month_days.end(), day);
+    REQUIRE(it != o.month_days.end());
+    return o.people_by_month[static_cast<std::size_t>(it - o.month_days.begin())] / 2.0;
+  };
+  CHECK(at(0.0) == 0.0);
+  CHECK(at(59.0) == Approx(100.0 * 28.0 / 60.0));
+  CHECK(at(212.0) == Approx(100.0 + 50.0 * 30.5 / 60.0));
+  CHECK(at(334.0) == Approx(150.0));  // 2014-12-01: everyone
 }

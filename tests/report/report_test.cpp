@@ -34,8 +34,8 @@ namespace {
 using nlohmann::json;
 using wsic::report::render_report;
 
-const char* const kCharts[] = {"s_curves",      "fan",         "gantt", "barrier_tornado",
-                               "lever_tornado", "criticality", "spend", "workstream_graph"};
+const char* const kCharts[] = {"s_curves",    "fan",   "gantt",  "barrier_tornado", "lever_tornado",
+                               "criticality", "spend", "people", "workstream_graph"};
 
 json load_fixture(const std::string& name) {
   // ctest runs from the source tree; a hand-run binary may sit in a build folder below it.
@@ -218,6 +218,17 @@ TEST_CASE("Report.ChartsHoldTheirData", "[cli][report]") {
     REQUIRE(funded + 1 == static_cast<int>(data["spend"].size()));  // the fixture has a row after the funded years
     CHECK(class_count(files.at("chart_spend.svg"), "line", "funded") == funded);
     CHECK(class_count(files.at("chart_spend.svg"), "rect", "bar") == segments);
+  }
+  SECTION("people: a point per month, the population's line, the CSV's numbers the data's") {
+    const auto& pc = data["people_covered"];
+    CHECK(class_count(files.at("chart_people.svg"), "line", "population") == 1);
+    const auto rows = parse_csv(files.at("chart_people.csv"));
+    REQUIRE(rows.size() == 1 + pc["by_month"].size());
+    CHECK(rows[0] == std::vector<std::string>{"month", "people_covered_mean", "population"});
+    for (std::size_t i = 0; i < pc["by_month"].size(); ++i) {
+      CHECK(rows[i + 1][0] == pc["by_month"][i]["month"].get<std::string>());
+      CHECK(std::stod(rows[i + 1][1]) == Approx(pc["by_month"][i]["mean"].get<double>()).margin(0.05));
+    }
   }
   SECTION("workstream graph: one box per workstream, one arrow per edge, kinds tagged") {
     const std::string& g = files.at("chart_workstream_graph.svg");

@@ -255,6 +255,14 @@ TEST_CASE("Loader.BaselineLoads", "[model][loader]") {
   CHECK(s.codesign_support_reference == 3.5);
   CHECK(s.promise_drift == 0.8);
   CHECK(s.promise_slack == Approx(wsic::sim::Duration::months(6).in_days()));
+  // Models of care in components [NT15]: Ealing's five, the shadow budget last.
+  REQUIRE(s.components.size() == 8);
+  const auto& ealing = s.schemes[3];
+  REQUIRE(ealing.id == "ealing");
+  REQUIRE(ealing.components.size() == 5);
+  CHECK(s.components[static_cast<std::size_t>(ealing.components.back())].id == "shadow_budget");
+  CHECK(s.components[static_cast<std::size_t>(ealing.components.back())].needs ==
+        std::vector<int>{4, 5});  // payment, contracts
 }
 
 TEST_CASE("Loader.HashIsOfTheResolvedScenarioNotItsText", "[model][loader]") {
@@ -520,6 +528,14 @@ TEST_CASE("Loader.CostsSlipsAndWorkaroundPacesAreChecked", "[model][loader]") {
        {47, 16, "levers.lay_engagement_effort.paid_from", "unknown paid_from 'regional': expected central or local"},
        {50, 11, "levers.leadership_continuity.slip", "only a date lever slips"},
        {94, 24, "barriers[national_payment].resolution.workaround_pace", "add workaround (a distribution)"}});
+}
+
+TEST_CASE("Loader.ComponentsNeedKnownWorkstreamsAndSchemesKnownComponents", "[model][loader]") {
+  expect_diagnostics(bad("components.yaml"),
+                     {{56, 25, "components[mdt].needs[1]", "no workstream 'igg'; did you mean 'ig'?"},
+                      {59, 12, "components[plan].needs", "expected at least 1 item, got an empty list"},
+                      {65, 23, "schemes[ealing].components[1]", "no component 'mdtt'; did you mean 'mdt'?"},
+                      {65, 29, "schemes[ealing].components[2]", "component 'mdt' is listed twice"}});
 }
 
 TEST_CASE("Loader.KeysOfAnotherTypeAndUnknownTypes", "[model][loader]") {

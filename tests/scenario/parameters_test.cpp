@@ -51,8 +51,8 @@ TEST_CASE("Parameters.EveryNumberOfTheBaselineHasAPathAndItsValue", "[scenario][
   // Rates are written per year and stored per day.
   CHECK(value("barriers.change_fatigue.trigger.per_year") == Approx(0.2).epsilon(1e-12));
   CHECK(value("barriers.change_fatigue.trigger.per_year.value") == value("barriers.change_fatigue.trigger.per_year"));
-  CHECK(value("barriers.national_ig.resolution.workaround.median") == Approx(2.5 * 30.436875));
-  CHECK(value("barriers.national_ig.resolution.workaround_pace") == 0.6);
+  CHECK(value("barriers.national_ig.resolution.workaround.median") == Approx(8 * 30.436875));
+  CHECK(value("barriers.national_ig.resolution.workaround_pace") == 0.4);
   CHECK(value("levers.national_ig_action.slip.mode") == Approx(3 * 30.436875));
   // Keys the scenario does not use are not parameters: a block has no duration.
   CHECK_FALSE(space.find("barriers.national_ig.effect.duration.mode"));

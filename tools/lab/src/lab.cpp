@@ -147,7 +147,8 @@ std::string headline(const model::Scenario& w, const model::Outcomes& wo,
 }  // namespace
 
 const std::vector<std::string>& lab_charts() {
-  static const std::vector<std::string> names{"comparison_s_curves", "comparison", "s_curves", "fan", "spend"};
+  static const std::vector<std::string> names{
+      "comparison_s_curves", "comparison", "s_curves", "fan", "people", "spend"};
   return names;
 }
 

@@ -24,13 +24,15 @@ inline constexpr std::size_t kSchemes = 64;
 /// Workstreams: one bit each in a 64-bit mask, whose top bit marks the local
 /// design phase.
 inline constexpr std::size_t kWorkstreams = 63;
+/// Components of models of care: one bit each in a 64-bit mask.
+inline constexpr std::size_t kComponents = 64;
 inline constexpr std::size_t kBarriers = 100;
 inline constexpr std::size_t kLevers = 100;
 inline constexpr std::size_t kMilestones = 100;
 inline constexpr std::size_t kPopulationsPerScheme = 100;
 /// From calendar.start to calendar.horizon. Outcomes are counted per
 /// calendar day, so this and kSchemes bound a batch accumulator at about
-/// 15 MB.
+/// 19 MB.
 inline constexpr int kCalendarYears = 25;
 /// Occurrences of one hazard barrier at one scheme (or nationally): each
 /// opens a window that the scheme's work is planned through.

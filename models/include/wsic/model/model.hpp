@@ -25,8 +25,14 @@ inline constexpr double kNever = std::numeric_limits<double>::infinity();
 struct SchemeOutcome {
   double design_start = kNever;
   double design_end = kNever;
+  /// Piloting: the first component of its model of care is live.
   double go_live = kNever;
+  /// Its full model of care: the last component is live.
+  double full_model = kNever;
+  /// Every population group enrolled under the full model.
   double full_coverage = kNever;
+  /// Days to enrol a population group (the ramp, at the local work rate).
+  double ramp = 0.0;
   /// Bit w set: workstream w lay on the critical path to go-live.
   std::uint64_t critical = 0;
   bool design_critical = false;  ///< the design phase lay on it (always, when it went live)
@@ -171,6 +177,15 @@ class Model {
   const std::vector<int>& on_start_barriers(int w) const noexcept {
     return on_start_[w < 0 ? on_start_.size() - 1 : static_cast<std::size_t>(w)];
   }
+  /// A scheme's model of care: its components (indices into
+  /// Scenario::components; empty for the one implicit component), the
+  /// workstreams each needs, and per workstream the components needing it.
+  struct Parts {
+    std::vector<int> components;
+    std::vector<std::vector<int>> needs;
+    std::vector<std::vector<int>> by_workstream;
+  };
+  const Parts& parts(int s) const noexcept { return parts_[static_cast<std::size_t>(s)]; }
 
  private:
   Settings settings_;
@@ -179,6 +194,7 @@ class Model {
   Streams streams_;
   std::vector<std::vector<int>> dependents_;  // [workstream]
   std::vector<std::vector<int>> on_start_;    // [workstream], then the design phase
+  std::vector<Parts> parts_;                  // [scheme]
 };
 
 }  // namespace wsic::model

@@ -79,6 +79,7 @@ class Outcomes {
   DayCounts codesign_end;
   std::vector<DayCounts> design_end;     ///< per scheme
   std::vector<DayCounts> go_live;        ///< per scheme
+  std::vector<DayCounts> full_model;     ///< per scheme: every component of its model of care live
   std::vector<DayCounts> full_coverage;  ///< per scheme
   DayCounts first_live;
   DayCounts all_live;
@@ -86,6 +87,13 @@ class Outcomes {
   /// progress against a plan that had every scheme piloting at once.
   DayCounts majority_live;
   DayCounts all_full_coverage;
+  DayCounts all_full_model;  ///< every scheme's full model of care live
+  /// Per month (month_days): people covered across the schemes on the first
+  /// of the month, summed over the replications (population groups of
+  /// unreported size count none).
+  std::vector<double> people_by_month;
+  /// The people in every scheme's population groups (of reported size).
+  double population() const noexcept;
   /// [milestone][k]: replications with exactly k schemes live at the milestone.
   std::vector<std::vector<std::uint64_t>> live_count_at;
   /// First day of each calendar month from the start to the horizon (the
@@ -131,7 +139,9 @@ class Outcomes {
 
  private:
   std::vector<double> milestone_days_;
-  std::vector<double> scratch_;  // working space of add(); not part of the result
+  std::vector<double> first_group_;   // per scheme: people in its first population group
+  std::vector<double> later_groups_;  // per scheme: people in the others
+  std::vector<double> scratch_;       // working space of add(); not part of the result
 };
 
 }  // namespace wsic::model

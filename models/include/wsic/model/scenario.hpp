@@ -80,6 +80,18 @@ struct Scheme {
   /// divided by it (1 = as the template says, 1.5 = a third faster).
   double readiness = 1.0;
   std::string note;  ///< where the scheme's numbers come from
+  /// The parts of its model of care (indices into Scenario::components);
+  /// empty: every component of the scenario.
+  std::vector<int> components = {};
+};
+
+/// A part of a model of care (multi-disciplinary teams, shared care plans,
+/// a shadow budget, ...): live in a scheme once every workstream it needs
+/// is done there, so a barrier holds up only what depends on it.
+struct Component {
+  std::string id;
+  std::string name;
+  std::vector<int> needs;  ///< workstream indices
 };
 
 /// One workstream of the implementation template every scheme follows.
@@ -218,6 +230,9 @@ struct Scenario {
   std::vector<Lever> levers;
   std::vector<Scheme> schemes;
   std::vector<Workstream> workstreams;
+  /// The parts models of care are made of; none: each scheme's model is
+  /// one part, needing every workstream needed for go-live.
+  std::vector<Component> components;
   std::vector<Barrier> barriers;
 
   /// Reads a scaled value with the scenario's current lever settings.
