@@ -695,14 +695,8 @@ void account_spend(const Run& r) {
     }
     return sum / n;
   };
-  // Categories' pots and one-off parts, in spend_categories' order.
-  std::vector<Lever::Pot> pot{Lever::Pot::kCentral, Lever::Pot::kCentral, Lever::Pot::kLocal};
-  std::vector<double> once(cats, 0.0);
-  for (const Lever& l : sc.levers) {
-    if (!l.costed()) continue;
-    once[pot.size()] = std::max(0.0, l.value * l.cost_once);
-    pot.push_back(l.paid_from);
-  }
+  const std::vector<Lever::Pot>& pot = r.st.spend_pot;  // in spend_categories' order
+  const std::vector<double>& once = r.st.spend_once;
   for (std::size_t y = 0; y < years; ++y) {
     const double y0 = april(sc.funding[y].year), y1 = april(sc.funding[y].year + 1);
     const double c = central_active(y0, y1), l = local_active(y0, y1);
@@ -775,6 +769,14 @@ Money allocate(Settings& st) {
   const std::size_t cats = 3 + static_cast<std::size_t>(std::count_if(sc.levers.begin(), sc.levers.end(),
                                                                       [](const Lever& l) { return l.costed(); }));
   st.allocation.assign(years * cats, 0.0);
+  // Each category's pot and one-off part, for what is spent of it.
+  st.spend_pot.assign({Lever::Pot::kCentral, Lever::Pot::kCentral, Lever::Pot::kLocal});
+  st.spend_once.assign(cats, 0.0);
+  for (const Lever& l : sc.levers) {
+    if (!l.costed()) continue;
+    st.spend_once[st.spend_pot.size()] = std::max(0.0, l.value * l.cost_once);
+    st.spend_pot.push_back(l.paid_from);
+  }
   Money m;
   for (std::size_t y = 0; y < years; ++y) {
     const FundingYear& fy = sc.funding[y];
@@ -916,8 +918,10 @@ Model::Model(Scenario scenario) {
       std::vector<int> ids = sc.schemes[s].components;
       if (ids.empty())
         for (std::size_t c = 0; c < sc.components.size(); ++c) ids.push_back(static_cast<int>(c));
-      for (const int c : ids)
-        p.components.push_back(c), p.needs.push_back(sc.components[static_cast<std::size_t>(c)].needs);
+      for (const int c : ids) {
+        p.components.push_back(c);
+        p.needs.push_back(sc.components[static_cast<std::size_t>(c)].needs);
+      }
     }
     p.by_workstream.assign(nw, {});
     for (std::size_t c = 0; c < p.needs.size(); ++c)

@@ -93,7 +93,9 @@ struct Settings {
   /// [year * categories + category], as spend_categories orders them. Spent
   /// while there is work for it (see ReplicationOutcome::spend).
   std::vector<double> allocation;
-  double codesign_factor = 1.0;  ///< co-design duration multiplier, from the money it gets
+  std::vector<Lever::Pot> spend_pot;  ///< per category: the pot it is paid from
+  std::vector<double> spend_once;     ///< per category: its one-off part, spent in the first funded year
+  double codesign_factor = 1.0;       ///< co-design duration multiplier, from the money it gets
   /// Local work runs at `drift` of its pace until day `drift_until` (a
   /// promise far off); drift 1 when it does not.
   double drift = 1.0;
