@@ -87,6 +87,29 @@ double DayCounts::share_by(double day) const {
   return static_cast<double>(seen) / static_cast<double>(n);
 }
 
+std::vector<double> DayCounts::shares_by(const std::vector<double>& days) const {
+  std::vector<double> out;
+  out.reserve(days.size());
+  const std::uint64_t n = total();
+  std::uint64_t seen = 0;
+  std::size_t d = 0;
+  double last = -std::numeric_limits<double>::infinity();
+  for (const double day : days) {
+    if (n == 0) {
+      out.push_back(0.0);
+      continue;
+    }
+    if (!(day >= last)) {  // out of order: count again from the start
+      seen = 0;
+      d = 0;
+    }
+    last = day;
+    for (; d < counts_.size() && static_cast<double>(d) <= day; ++d) seen += counts_[d];
+    out.push_back(static_cast<double>(seen) / static_cast<double>(n));
+  }
+  return out;
+}
+
 double DayCounts::mean_day() const {
   double sum = 0.0;
   std::uint64_t n = 0;
@@ -181,11 +204,13 @@ void Outcomes::add(const ReplicationOutcome& r) {
   all_live.add(ns > 0 ? scratch_.back() : -kNever);
   majority_live.add(ns > 0 ? scratch_[ns / 2] : kNever);
   all_full_coverage.add(last_full);
+  live_days_.resize(ns);
+  for (std::size_t s = 0; s < ns; ++s) live_days_[s] = std::floor(r.schemes[s].go_live);
   for (std::size_t m = 0; m < milestone_days_.size(); ++m) {
     std::size_t live = 0;
     for (std::size_t s = 0; s < ns; ++s) {
       // Live at a milestone: went live on or before that calendar day.
-      if (std::floor(r.schemes[s].go_live) <= milestone_days_[m]) {
+      if (live_days_[s] <= milestone_days_[m]) {
         ++live;
         ++scheme_live_at[m][s];
       }
@@ -194,9 +219,11 @@ void Outcomes::add(const ReplicationOutcome& r) {
   }
   // As at a milestone: live on the first of the month if live at any time
   // that day. Both lists are in order, so one walk counts every month.
+  sorted_days_.resize(ns);
+  for (std::size_t s = 0; s < ns; ++s) sorted_days_[s] = std::floor(scratch_[s]);
   std::size_t live = 0;
   for (std::size_t m = 0; m < month_days.size(); ++m) {
-    while (live < ns && std::floor(scratch_[live]) <= month_days[m]) ++live;
+    while (live < ns && sorted_days_[live] <= month_days[m]) ++live;
     ++live_count_by_month[m][live];
   }
   for (std::size_t b = 0; b < barrier_hits.size(); ++b) barrier_hits[b] += r.barrier_hits[b];
@@ -207,14 +234,38 @@ void Outcomes::add(const ReplicationOutcome& r) {
     if (!(from <= day)) return 0.0;  // not started (or never)
     return ramp > 0.0 ? std::min(1.0, (day - from) / ramp) : 1.0;
   };
-  for (std::size_t m = 0; m < month_days.size(); ++m) {
+  // Before the first enrolment a month adds nothing, and once every group
+  // that started has finished its ramp (a day's margin) each month adds the
+  // same sum: the months between are worked out scheme by scheme, the first
+  // month after them once, and the sums are the same, bit for bit, as
+  // working out every month.
+  const std::size_t groups = std::min(ns, first_group_.size());
+  double from = kNever, until = -kNever;
+  const auto extend = [&](double weight, double start, double ramp) {
+    if (!(weight > 0.0) || start == kNever) return;  // adds nothing, ever
+    from = std::min(from, start);
+    until = std::max(until, start + std::max(ramp, 0.0));
+  };
+  for (std::size_t s = 0; s < groups; ++s) {
+    const SchemeOutcome& so = r.schemes[s];
+    extend(first_group_[s], so.go_live, so.ramp);
+    extend(later_groups_[s], so.full_model, so.ramp);
+  }
+  const auto people_at = [&](double day) {
     double people = 0.0;
-    for (std::size_t s = 0; s < ns && s < first_group_.size(); ++s) {
+    for (std::size_t s = 0; s < groups; ++s) {
       const SchemeOutcome& so = r.schemes[s];
-      people += first_group_[s] * enrolled(month_days[m], so.go_live, so.ramp) +
-                later_groups_[s] * enrolled(month_days[m], so.full_model, so.ramp);
+      people += first_group_[s] * enrolled(day, so.go_live, so.ramp) +
+                later_groups_[s] * enrolled(day, so.full_model, so.ramp);
     }
-    people_by_month[m] += people;
+    return people;
+  };
+  std::size_t m = 0;
+  while (m < month_days.size() && month_days[m] < from) ++m;
+  for (; m < month_days.size() && month_days[m] < until + 1.0; ++m) people_by_month[m] += people_at(month_days[m]);
+  if (m < month_days.size()) {
+    const double settled = people_at(month_days[m]);
+    for (; m < month_days.size(); ++m) people_by_month[m] += settled;
   }
 }
 

@@ -264,9 +264,7 @@ ordered_json month_dates(const model::Scenario& sc, const model::Outcomes& o) {
 ordered_json s_curves_json(const model::Scenario& sc, const model::Outcomes& o) {
   ordered_json series = ordered_json::array();
   for (const Series& s : go_live_series(sc, o, false)) {
-    ordered_json cdf = ordered_json::array();
-    for (double day : o.month_days) cdf.push_back(s.days->share_by(day));
-    series.push_back({{"id", s.id}, {"name", s.name}, {"group", s.group}, {"cdf", cdf}});
+    series.push_back({{"id", s.id}, {"name", s.name}, {"group", s.group}, {"cdf", s.days->shares_by(o.month_days)}});
   }
   return {{"dates", month_dates(sc, o)}, {"series", series}};
 }
@@ -684,9 +682,7 @@ ordered_json comparison_report_data(const std::vector<model::Scenario>& scenario
     ordered_json series = ordered_json::array();
     for (const auto& [id, name, counts] : {std::tuple{"first_live", "First scheme live", &o.first_live},
                                            std::tuple{"all_live", "All schemes live", &o.all_live}}) {
-      ordered_json cdf = ordered_json::array();
-      for (const double day : o.month_days) cdf.push_back(counts->share_by(day));
-      series.push_back({{"id", id}, {"name", name}, {"cdf", cdf}});
+      series.push_back({{"id", id}, {"name", name}, {"cdf", counts->shares_by(o.month_days)}});
     }
     curves.push_back({{"scenario", sc.name}, {"dates", month_dates(sc, o)}, {"series", series}});
   }

@@ -6,6 +6,7 @@
 #include "wsic/model/outcomes.hpp"
 #include "wsic/scenario/loader.hpp"
 #include "wsic/scenario/parameters.hpp"
+#include "wsic/sim/random.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -837,4 +838,54 @@ TEST_CASE("Outcomes.PeopleCoveredFollowThePilotAndTheFullModel", "[model][outcom
   CHECK(at(59.0) == Approx(100.0 * 28.0 / 60.0));
   CHECK(at(212.0) == Approx(100.0 + 50.0 * 30.5 / 60.0));
   CHECK(at(334.0) == Approx(150.0));  // 2014-12-01: everyone
+}
+
+TEST_CASE("Outcomes.PeopleCoveredSkipOnlyMonthsThatAddNothingNew", "[model][outcomes]") {
+  // add() works out only the months between the first enrolment and a day
+  // after the last ramp ends, and repeats the sum after that: the totals
+  // must be those of working out every month, bit for bit, whatever the
+  // schemes did (never live, piloting but never the full model, no ramp,
+  // empty groups, a ramp past the horizon).
+  Scenario sc = tiny();
+  sc.schemes.resize(6, sc.schemes[0]);
+  wsic::sim::Rng rng(5, 0, 0);
+  for (Scheme& s : sc.schemes) {
+    s.populations = {Population{"first", static_cast<std::int64_t>(rng.below(3) * 1237)},
+                     Population{"second", static_cast<std::int64_t>(rng.below(3) * 911)}};
+  }
+  Outcomes o(sc);
+  std::vector<double> want(o.month_days.size(), 0.0);
+  const double horizon = sc.horizon_day;
+  for (int rep = 0; rep < 400; ++rep) {
+    ReplicationOutcome r;
+    r.schemes.assign(sc.schemes.size(), SchemeOutcome{});
+    for (SchemeOutcome& so : r.schemes) {
+      const double u = rng.uniform01();
+      so.go_live = u < 0.15 ? kNever : rng.uniform01() * horizon;
+      so.full_model = rng.uniform01() < 0.2 ? kNever : so.go_live + rng.uniform01() * 400.0;
+      so.ramp = rng.uniform01() < 0.2 ? 0.0 : rng.uniform01() * 900.0;
+    }
+    r.spend.assign(spend_rows(sc) * spend_categories(sc).size(), 0.0);
+    o.add(r);
+    for (std::size_t m = 0; m < want.size(); ++m) {
+      const double day = o.month_days[m];
+      const auto enrolled = [&](double from, double ramp) {
+        if (!(from <= day)) return 0.0;
+        return ramp > 0.0 ? std::min(1.0, (day - from) / ramp) : 1.0;
+      };
+      double people = 0.0;
+      for (std::size_t k = 0; k < sc.schemes.size(); ++k) {
+        const SchemeOutcome& so = r.schemes[k];
+        const auto& pop = sc.schemes[k].populations;
+        people += static_cast<double>(pop[0].size) * enrolled(so.go_live, so.ramp) +
+                  static_cast<double>(pop[1].size) * enrolled(so.full_model, so.ramp);
+      }
+      want[m] += people;
+    }
+  }
+  REQUIRE(o.people_by_month.size() == want.size());
+  for (std::size_t m = 0; m < want.size(); ++m) {
+    INFO("month " << m);
+    CHECK(o.people_by_month[m] == want[m]);
+  }
 }

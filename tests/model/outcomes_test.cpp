@@ -65,6 +65,20 @@ TEST_CASE("DayCounts.OrderStatisticsShareAndMean", "[model][outcomes]") {
   CHECK(std::isnan(DayCounts(10).mean_day()));
 }
 
+TEST_CASE("DayCounts.SharesByManyDaysAreEachShareBy", "[model][outcomes]") {
+  // One walk for a list of days gives share_by of each, in order or not
+  // (out of order it counts again), past the horizon and before day 0 too.
+  const DayCounts d = sample();
+  const std::vector<double> days = {-1.0, 0.0, 2.0, 3.0, 3.0, 4.9, 7.0, 8.5, 9.0, 100.0, 5.0, 2.0, 9.0};
+  const std::vector<double> got = d.shares_by(days);
+  REQUIRE(got.size() == days.size());
+  for (std::size_t i = 0; i < days.size(); ++i) {
+    INFO("day " << days[i]);
+    CHECK(got[i] == d.share_by(days[i]));
+  }
+  CHECK(DayCounts(10).shares_by({1.0, 5.0}) == std::vector<double>{0.0, 0.0});
+}
+
 TEST_CASE("DayCounts.AgreesWithASortedListOnRandomSamples", "[model][outcomes]") {
   std::mt19937_64 gen(5);
   for (int round = 0; round < 200; ++round) {

@@ -50,6 +50,9 @@ class DayCounts {
   }
   /// Share of replications that saw it on or before `day`.
   double share_by(double day) const;
+  /// share_by() of each of `days`, in one walk when they are in order (the
+  /// months of a chart): the same numbers, in time linear in the horizon.
+  std::vector<double> shares_by(const std::vector<double>& days) const;
   /// Mean day among replications that saw it (NaN if none did).
   double mean_day() const;
 
@@ -142,6 +145,8 @@ class Outcomes {
   std::vector<double> first_group_;   // per scheme: people in its first population group
   std::vector<double> later_groups_;  // per scheme: people in the others
   std::vector<double> scratch_;       // working space of add(); not part of the result
+  std::vector<double> live_days_;     // working space of add(): each scheme's go-live calendar day
+  std::vector<double> sorted_days_;   // working space of add(): the same days in order
 };
 
 }  // namespace wsic::model
