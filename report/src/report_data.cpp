@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <stdexcept>
 #include <thread>
 #include <tuple>
 
@@ -664,6 +665,31 @@ ordered_json run_report_data(const model::Scenario& sc, const model::Outcomes& o
   j["levers"] = levers_json(sc);
   j["data_sources"] = data_sources_json();
   j["assumptions"] = assumptions_json();
+  return j;
+}
+
+ordered_json chart_report_data(const model::Scenario& sc, const model::Outcomes& o,
+                               const std::vector<std::string>& charts) {
+  ordered_json j;
+  j["kind"] = "run";
+  j["title"] = "wsic: " + sc.name;
+  j["calendar"] = {{"start", sim::format_iso_date(sc.calendar_start)}, {"horizon", sim::format_iso_date(sc.horizon)}};
+  for (const std::string& name : charts) {
+    if (name == "s_curves") {
+      if (!j.contains("s_curves")) j["s_curves"] = s_curves_json(sc, o);
+    } else if (name == "fan") {
+      if (!j.contains("fan")) j["fan"] = fan_json(sc, o);
+    } else if (name == "people") {
+      if (!j.contains("people_covered")) j["people_covered"] = figures::people_covered(sc, o);
+    } else if (name == "spend") {
+      if (!j.contains("spend")) {
+        j["spend_categories"] = figures::spend_categories(sc);
+        j["spend"] = figures::spend_by_year(sc, o, "");
+      }
+    } else if (name != "comparison" && name != "comparison_s_curves") {  // those read the comparison's own part
+      throw std::invalid_argument("chart_report_data: the inputs of chart " + name + " are not known");
+    }
+  }
   return j;
 }
 

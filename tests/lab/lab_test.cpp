@@ -9,6 +9,9 @@
 
 #include "support.hpp"
 #include "wsic/experiment/compare.hpp"
+#include "wsic/report/comparison.hpp"
+#include "wsic/report/report.hpp"
+#include "wsic/report/report_data.hpp"
 #include "wsic/scenario/loader.hpp"
 #include "wsic/scenario/parameters.hpp"
 
@@ -99,6 +102,22 @@ TEST_CASE("Lab.RunPairsAgainstTheScenarioAsACompareDoes", "[lab]") {
     CHECK(c["svg"].get<std::string>().starts_with("<svg"));
   }
   CHECK(names == std::set<std::string>(lab::lab_charts().begin(), lab::lab_charts().end()));
+  // ... the run's charts drawn from the data the lab builds (only what they
+  // read), the same as from the whole report data of the same run. (The
+  // comparison's charts name the lab's what-if as the lab names it.)
+  const report::CompareTables tables = report::compare_tables(cmp.scenarios(), series, total);
+  nlohmann::ordered_json data = report::run_report_data(whatif, total.outcomes[1], report::RunFacts{}, {}, {});
+  data["kind"] = "compare";
+  data["comparison"] =
+      report::comparison_report_data(cmp.scenarios(), total, tables.answers, tables.dates, tables.whatifs);
+  const auto want = report::render_charts(json(data), lab::lab_charts());
+  REQUIRE(want.size() == r["charts"].size());
+  for (std::size_t i = 0; i < want.size(); ++i) {
+    INFO(want[i].name);
+    CHECK(r["charts"][i]["name"] == want[i].name);
+    if (!want[i].name.starts_with("comparison")) CHECK(r["charts"][i]["svg"] == want[i].svg);
+  }
+  CHECK_THROWS_AS(report::chart_report_data(whatif, total.outcomes[1], {"gantt"}), std::invalid_argument);
 }
 
 TEST_CASE("Lab.RefusesSettingsAsTheLoaderDoes", "[lab]") {

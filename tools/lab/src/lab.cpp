@@ -327,7 +327,7 @@ ordered_json Lab::run(const Prepared& prepared, std::uint64_t n, const std::atom
                                0,
                                std::chrono::duration<double>(simulated - started).count(),
                                experiment::effective_threads(options_.threads)};
-  ordered_json data = report::run_report_data(w, wo, facts, {}, {});
+  ordered_json data = report::chart_report_data(w, wo, lab_charts());  // what the lab draws, not the whole report
   data["kind"] = "compare";
   data["comparison"] =
       report::comparison_report_data(cmp.scenarios(), total, tables.answers, tables.dates, tables.whatifs);

@@ -30,6 +30,14 @@ nlohmann::ordered_json run_report_data(const model::Scenario& sc, const model::O
                                        const std::vector<experiment::TornadoBar>& levers,
                                        const std::optional<experiment::TornadoBar>& all_barriers = std::nullopt);
 
+/// The parts of a run's report data that the named charts draw from (a
+/// run's charts only: "s_curves", "fan", "people", "spend"), each built as
+/// run_report_data builds it, so those charts render the same; for a front
+/// end that redraws a few charts on every change (the lab). A chart whose
+/// inputs are not known here is refused (std::invalid_argument).
+nlohmann::ordered_json chart_report_data(const model::Scenario& sc, const model::Outcomes& o,
+                                         const std::vector<std::string>& charts);
+
 /// A comparison's own part of the report data ("comparison" in
 /// report/REPORT_DATA.md): the base, the scenarios with their files, the
 /// answers in dates, each scenario's dates side by side, each scenario's
