@@ -234,39 +234,39 @@ void Outcomes::add(const ReplicationOutcome& r) {
     if (!(from <= day)) return 0.0;  // not started (or never)
     return ramp > 0.0 ? std::min(1.0, (day - from) / ramp) : 1.0;
   };
-  // Before the first enrolment a month adds nothing, and once every group
-  // that started has finished its ramp (a day's margin) each month adds the
-  // same sum: the months between are worked out scheme by scheme, the first
-  // month after them once, and the sums are the same, bit for bit, as
-  // working out every month.
+  // Scheme by scheme, in scheme order, as one sum per month would add them
+  // (so the same sums, bit for bit): a scheme adds nothing before its first
+  // enrolment, its formula while a group is enrolling, and, a day after the
+  // last ramp it started has ended, the same number every month.
+  const std::size_t months = month_days.size();
   const std::size_t groups = std::min(ns, first_group_.size());
-  double from = kNever, until = -kNever;
-  const auto extend = [&](double weight, double start, double ramp) {
-    if (!(weight > 0.0) || start == kNever) return;  // adds nothing, ever
-    from = std::min(from, start);
-    until = std::max(until, start + std::max(ramp, 0.0));
-  };
+  people_.assign(months, 0.0);
+  std::size_t first_month = months;
   for (std::size_t s = 0; s < groups; ++s) {
     const SchemeOutcome& so = r.schemes[s];
-    extend(first_group_[s], so.go_live, so.ramp);
-    extend(later_groups_[s], so.full_model, so.ramp);
-  }
-  const auto people_at = [&](double day) {
-    double people = 0.0;
-    for (std::size_t s = 0; s < groups; ++s) {
-      const SchemeOutcome& so = r.schemes[s];
-      people += first_group_[s] * enrolled(day, so.go_live, so.ramp) +
-                later_groups_[s] * enrolled(day, so.full_model, so.ramp);
+    const double first = first_group_[s], later = later_groups_[s];
+    double from = kNever, until = -kNever;
+    const auto extend = [&](double weight, double start) {
+      if (!(weight > 0.0) || start == kNever) return;  // adds nothing, ever
+      from = std::min(from, start);
+      until = std::max(until, start + std::max(so.ramp, 0.0));
+    };
+    extend(first, so.go_live);
+    extend(later, so.full_model);
+    if (from == kNever) continue;
+    auto m =
+        static_cast<std::size_t>(std::lower_bound(month_days.begin(), month_days.end(), from) - month_days.begin());
+    first_month = std::min(first_month, m);
+    const auto covered = [&](double day) {
+      return first * enrolled(day, so.go_live, so.ramp) + later * enrolled(day, so.full_model, so.ramp);
+    };
+    for (; m < months && month_days[m] < until + 1.0; ++m) people_[m] += covered(month_days[m]);
+    if (m < months) {
+      const double settled = covered(month_days[m]);
+      for (; m < months; ++m) people_[m] += settled;
     }
-    return people;
-  };
-  std::size_t m = 0;
-  while (m < month_days.size() && month_days[m] < from) ++m;
-  for (; m < month_days.size() && month_days[m] < until + 1.0; ++m) people_by_month[m] += people_at(month_days[m]);
-  if (m < month_days.size()) {
-    const double settled = people_at(month_days[m]);
-    for (; m < month_days.size(); ++m) people_by_month[m] += settled;
   }
+  for (std::size_t m = first_month; m < months; ++m) people_by_month[m] += people_[m];
 }
 
 double Outcomes::population() const noexcept {

@@ -147,6 +147,7 @@ class Outcomes {
   std::vector<double> scratch_;       // working space of add(); not part of the result
   std::vector<double> live_days_;     // working space of add(): each scheme's go-live calendar day
   std::vector<double> sorted_days_;   // working space of add(): the same days in order
+  std::vector<double> people_;        // working space of add(): people covered each month
 };
 
 }  // namespace wsic::model
