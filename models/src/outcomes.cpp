@@ -5,6 +5,9 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "wsic/sim/error.hpp"
 #include "wsic/sim/serial.hpp"
@@ -260,7 +263,34 @@ void Outcomes::add(const ReplicationOutcome& r) {
     const auto covered = [&](double day) {
       return first * enrolled(day, so.go_live, so.ramp) + later * enrolled(day, so.full_model, so.ramp);
     };
-    for (; m < months && month_days[m] < until + 1.0; ++m) people_[m] += covered(month_days[m]);
+    std::size_t end = m;
+    while (end < months && month_days[end] < until + 1.0) ++end;
+    if (so.ramp > 0.0) {
+      // enrolled() as a clamp, a share below 0 (not started, or never) being
+      // 0 and above 1 being 1: the same values, without branches, two months
+      // at a time where the machine has SSE2 (min and max there pick as
+      // std::min(1.0, x) and std::max(0.0, x) do).
+      const double g = so.go_live, f = so.full_model, ramp = so.ramp;
+#if defined(__SSE2__)
+      const __m128d vg = _mm_set1_pd(g), vf = _mm_set1_pd(f), vramp = _mm_set1_pd(ramp);
+      const __m128d zero = _mm_setzero_pd(), one = _mm_set1_pd(1.0);
+      const __m128d vfirst = _mm_set1_pd(first), vlater = _mm_set1_pd(later);
+      for (; m + 2 <= end; m += 2) {
+        const __m128d day = _mm_loadu_pd(&month_days[m]);
+        const __m128d e1 = _mm_min_pd(_mm_max_pd(_mm_div_pd(_mm_sub_pd(day, vg), vramp), zero), one);
+        const __m128d e2 = _mm_min_pd(_mm_max_pd(_mm_div_pd(_mm_sub_pd(day, vf), vramp), zero), one);
+        const __m128d add = _mm_add_pd(_mm_mul_pd(vfirst, e1), _mm_mul_pd(vlater, e2));
+        _mm_storeu_pd(&people_[m], _mm_add_pd(_mm_loadu_pd(&people_[m]), add));
+      }
+#endif
+      for (; m < end; ++m) {
+        const double day = month_days[m];
+        people_[m] += first * std::min(1.0, std::max(0.0, (day - g) / ramp)) +
+                      later * std::min(1.0, std::max(0.0, (day - f) / ramp));
+      }
+    } else {
+      for (; m < end; ++m) people_[m] += covered(month_days[m]);
+    }
     if (m < months) {
       const double settled = covered(month_days[m]);
       for (; m < months; ++m) people_[m] += settled;
