@@ -148,6 +148,52 @@ void add_dates(const std::vector<model::Scenario>& scenarios, const std::vector<
   t.table += "(\"after\": past the scenario's horizon.)\n";
 }
 
+/// The first of the month after the last funded year (1 April), as a day
+/// of the scenario's calendar, if the scenario has funding.
+std::optional<double> end_of_funding(const model::Scenario& sc) {
+  if (sc.funding.empty()) return std::nullopt;
+  using namespace std::chrono;
+  const year_month_day april{year{sc.funding.back().year + 1}, April, day{1}};
+  return sim::Calendar(sc.calendar_start).to_time(april).in_days();
+}
+
+/// What each scenario did for people, beside what it cost: the people
+/// covered when the funding ended (the mean, and its share of the schemes'
+/// population) and when every scheme was on its full model (P50). Written
+/// into each scenario's trade_offs entry and as a second block of the table.
+void add_people(const std::vector<model::Scenario>& scenarios, const CompareAcc& total, CompareTables& t) {
+  t.table += "\nWhat it did for people (means of the replications; the full model: P50)\n";
+  t.table +=
+      fmt::format("  {:<34} {:>24} {:>10} {:>22}\n", "", "people covered when the", "share of", "every scheme on its");
+  t.table += fmt::format("  {:<34} {:>24} {:>10} {:>22}\n", "", "funding ended", "population", "full model (P50)");
+  for (std::size_t k = 0; k < scenarios.size(); ++k) {
+    const model::Scenario& sc = scenarios[k];
+    const model::Outcomes& o = total.outcomes[k];
+    std::optional<double> people;
+    std::string when;
+    if (const auto day = end_of_funding(sc)) {
+      const auto it = std::find(o.month_days.begin(), o.month_days.end(), *day);
+      if (it != o.month_days.end()) {
+        people = figures::per_replication(o.people_by_month[static_cast<std::size_t>(it - o.month_days.begin())],
+                                          o.replications);
+        when = model::iso_day(sc, static_cast<int>(*day));
+      }
+    }
+    const double population = o.population();
+    const std::optional<double> share =
+        people && population > 0.0 ? std::optional<double>(*people / population) : std::nullopt;
+    const std::string full = model::iso_day(sc, o.all_full_model.quantile(0.5));
+    t.table += fmt::format("  {:<34} {:>24} {:>10} {:>22}\n", fit_column(sc.name, 34),
+                           people ? fmt::format("{:.0f} ({})", *people, when) : "-",
+                           share ? fmt::format("{:.0f}%", 100.0 * *share) : "-", full.empty() ? "after" : full);
+    ordered_json& row = t.tradeoffs[t.tradeoffs.size() - scenarios.size() + k];
+    row["end_of_funding"] = when.empty() ? ordered_json(nullptr) : ordered_json(when);
+    row["people_covered_at_end_of_funding_mean"] = people ? ordered_json(*people) : ordered_json(nullptr);
+    row["population"] = population;
+    row["all_full_model_p50"] = figures::date_or_null(sc, o.all_full_model.quantile(0.5));
+  }
+}
+
 /// What each scenario bought and what it cost, side by side: when co-design
 /// ended, how many schemes were live when the evidence counted them, how
 /// often barriers struck, and the money spent in the funded years and
@@ -211,6 +257,7 @@ void add_tradeoffs(const std::vector<model::Scenario>& scenarios, const CompareA
         "the promised\n go-live date; money in £m; \"needed after them\": the work still going on after the "
         "last funded year, at\n that year's rates)\n";
   }
+  add_people(scenarios, total, t);
 }
 
 }  // namespace

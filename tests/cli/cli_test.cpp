@@ -345,6 +345,20 @@ TEST_CASE("Cli.CompareShowsWhatEachScenarioBoughtAndWhatItCost", "[cli][compare]
     CHECK(t["funded_gbp_m"].get<double>() == Approx(24.9));
     // Live by a promise made before the count is at most live at the count.
     CHECK(t["share_live_by_promise"].get<double>() * 9 <= t["schemes_live_at_count_mean"].get<double>());
+    // What it did for people: covered when the funding ended (1 April after
+    // the last funded year) as the summary has that month, and every scheme
+    // on its full model as the summary's P50.
+    CHECK(t["end_of_funding"] == "2016-04-01");
+    CHECK(t["population"] == s["people_covered"]["population"]);
+    bool found = false;
+    for (const auto& m : s["people_covered"]["by_month"]) {
+      if (m["month"] != "2016-04-01") continue;
+      found = true;
+      CHECK(t["people_covered_at_end_of_funding_mean"] == m["mean"]);
+    }
+    CHECK(found);
+    CHECK(t["people_covered_at_end_of_funding_mean"].get<double>() > 0.0);
+    CHECK(t["all_full_model_p50"] == s["programme"]["all_full_model"]["p50"]);
   }
   CHECK(j["trade_offs"][1]["share_live_by_promise"].get<double>() >
         j["trade_offs"][0]["share_live_by_promise"].get<double>());
