@@ -91,34 +91,52 @@ TEST_CASE("Cli.PerReplicationRowsAddUpToTheSummary", "[cli][rows]") {
               " --seed 5 --analysis-replications 0 -q --per-replication -o " + out.string()) == 0);
   const auto rows = parse_csv(slurp(out / "per_replication.csv"));
   REQUIRE(rows.front() == std::vector<std::string>{"replication", "scheme_id", "design_start", "design_end", "go_live",
-                                                   "full_coverage", "barrier_strikes", "critical_path", "run_id"});
-  std::map<std::string, int> live;                          // scheme -> replications live
-  std::map<std::pair<std::string, std::string>, int> crit;  // (scheme, workstream) -> on the critical path
+                                                   "full_model", "full_coverage", "barrier_strikes", "critical_path",
+                                                   "run_id"});
+  std::map<std::string, int> live;                            // scheme -> replications live
+  std::map<std::string, int> full;                            // scheme -> replications on the full model
+  std::map<std::string, std::vector<std::string>> full_days;  // scheme -> its full-model dates
+  std::size_t later = 0;                                      // rows with the full model after the pilot
+  std::map<std::pair<std::string, std::string>, int> crit;    // (scheme, workstream) -> on the critical path
   double strikes = 0;
   std::size_t with_path = 0;
   for (std::size_t i = 1; i < rows.size(); ++i) {
     const auto& r = rows[i];
-    REQUIRE(r.size() == 9);  // the last is run_id
-    strikes += std::stod(r[6]);
+    REQUIRE(r.size() == 10);  // the last is run_id
+    strikes += std::stod(r[7]);
+    if (!r[5].empty()) {
+      ++full[r[1]];
+      CHECK(!r[4].empty());  // the full model only after the pilot
+      CHECK(r[4] <= r[5]);   // ISO dates compare as text
+      if (r[4] < r[5]) ++later;
+      full_days[r[1]].push_back(r[5]);
+    }
     if (r[4].empty()) {
-      CHECK(r[7].empty());  // no critical path without a go-live
+      CHECK(r[8].empty());  // no critical path without a go-live
       continue;
     }
     ++live[r[1]];
-    if (!r[7].empty()) ++with_path;
-    std::istringstream path(r[7]);
+    if (!r[8].empty()) ++with_path;
+    std::istringstream path(r[8]);
     for (std::string w; std::getline(path, w, ';');) ++crit[{r[1], w}];
   }
   CHECK(with_path > 0);
   const auto schemes = parse_csv(slurp(out / "schemes.csv"));
   int checked = 0;
   for (const auto& r : schemes) {
-    if (r.size() < 7 || r[2] != "go_live") continue;
-    INFO("go-live of " << r[0]);
-    CHECK(std::abs(live[r[0]] / double(n) - std::stod(r[6])) < 1e-6);
+    if (r.size() < 7 || (r[2] != "go_live" && r[2] != "full_model")) continue;
+    INFO(r[2] << " of " << r[0]);
+    CHECK(std::abs((r[2] == "go_live" ? live : full)[r[0]] / double(n) - std::stod(r[6])) < 1e-6);
+    if (r[2] == "full_model" && full[r[0]] == n) {
+      // Every replication reached it: the P50 is the 500th of the sorted dates.
+      auto days = full_days[r[0]];
+      std::sort(days.begin(), days.end());
+      CHECK(days[n / 2 - 1] == r[4]);
+    }
     ++checked;
   }
-  CHECK(checked == 9);
+  CHECK(checked == 18);
+  CHECK(later > 0);  // some schemes pilot before their full model
   double summary_strikes = 0;
   const auto barriers = parse_csv(slurp(out / "barriers.csv"));
   for (std::size_t i = 1; i < barriers.size(); ++i) summary_strikes += std::stod(barriers[i][1]);
@@ -487,8 +505,8 @@ TEST_CASE("Cli.ComparePerReplicationRowsHaveAScenarioColumn", "[cli][compare]") 
   std::string line;
   std::getline(lines, line);
   REQUIRE(line ==
-          "scenario,replication,scheme_id,design_start,design_end,go_live,full_coverage,barrier_strikes,critical_path,"
-          "run_id");
+          "scenario,replication,scheme_id,design_start,design_end,go_live,full_model,full_coverage,barrier_strikes,"
+          "critical_path,run_id");
   std::map<std::string, int> per_scenario;
   std::string last_key;
   while (std::getline(lines, line)) {

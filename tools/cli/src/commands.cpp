@@ -143,8 +143,8 @@ OutputSet comparison_files(const experiment::Comparison& cmp, const experiment::
 }
 
 constexpr std::string_view kCompareRowsHeader =
-    "scenario,replication,scheme_id,design_start,design_end,go_live,full_coverage,barrier_strikes,critical_path,"
-    "run_id\n";
+    "scenario,replication,scheme_id,design_start,design_end,go_live,full_model,full_coverage,barrier_strikes,"
+    "critical_path,run_id\n";
 /// The rows' file while it is being written.
 std::string rows_partial(bool gzip) { return "." + std::string(rows_file_name(gzip)) + ".partial"; }
 

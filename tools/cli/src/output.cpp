@@ -55,8 +55,9 @@ std::string replication_rows(const model::Scenario& sc, std::string_view lead, s
         critical += sc.workstreams[w].id;
       }
     }
-    rows += fmt::format("{}{},{},{},{},{},{},{},{},{}\n", lead, index, sc.schemes[s].id, day(so.design_start),
-                        day(so.design_end), day(so.go_live), day(so.full_coverage), so.strikes, critical, run_id);
+    rows += fmt::format("{}{},{},{},{},{},{},{},{},{},{}\n", lead, index, sc.schemes[s].id, day(so.design_start),
+                        day(so.design_end), day(so.go_live), day(so.full_model), day(so.full_coverage), so.strikes,
+                        critical, run_id);
   }
   return rows;
 }

@@ -53,7 +53,8 @@ using report::RunFacts;
 namespace {
 
 constexpr std::string_view kRowsHeader =
-    "replication,scheme_id,design_start,design_end,go_live,full_coverage,barrier_strikes,critical_path,run_id\n";
+    "replication,scheme_id,design_start,design_end,go_live,full_model,full_coverage,barrier_strikes,critical_path,"
+    "run_id\n";
 
 /// Ctrl-C (or SIGTERM) seen at a phase boundary or inside a batch.
 class Interrupted : public wsic::Error {
