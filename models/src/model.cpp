@@ -326,8 +326,9 @@ Process central_support(Run& r, int s) {
 /// Barriers with an on_start trigger that may strike when work on `mask` (one
 /// workstream, or the design phase) starts at scheme `s` now. Windows go to
 /// the scheme; the return value is the work they add (rework, a share of
-/// `base_work`). Every draw is made whether or not it is used, so streams
-/// stay aligned across scenarios.
+/// `base_work`). Each barrier draws from a stream of its own for this scheme
+/// and piece of work, whether it strikes first, then its effect, so a
+/// what-if that changes one barrier moves no other draw.
 template <class StreamOf>
 double strike_on_start(Run& r, int s, std::uint64_t mask, double base_work, StreamOf stream_of) {
   SchemeRun& st = r.schemes[static_cast<std::size_t>(s)];
@@ -349,8 +350,13 @@ double strike_on_start(Run& r, int s, std::uint64_t mask, double base_work, Stre
       }
       continue;
     }
+    // The effect's draws come after the occurrence's in a stream of this
+    // barrier, scheme and piece of work alone, which nothing reads again:
+    // when it does not strike they would be thrown away, so they are not
+    // made (a what-if in which it strikes draws the same effect).
+    if (!occurs) continue;
     const Opened opened = effect_windows(r, b, t, brng, mask);
-    if (opened.n > 0 && occurs) {
+    if (opened.n > 0) {
       opened.add_to(st.windows);
       count_strike(r, bi, s);
     }
