@@ -91,17 +91,14 @@ double DayCounts::share_by(double day) const {
 }
 
 std::vector<double> DayCounts::shares_by(const std::vector<double>& days) const {
+  const std::uint64_t n = total();
+  if (n == 0) return std::vector<double>(days.size(), 0.0);
   std::vector<double> out;
   out.reserve(days.size());
-  const std::uint64_t n = total();
   std::uint64_t seen = 0;
   std::size_t d = 0;
   double last = -std::numeric_limits<double>::infinity();
   for (const double day : days) {
-    if (n == 0) {
-      out.push_back(0.0);
-      continue;
-    }
     if (!(day >= last)) {  // out of order: count again from the start
       seen = 0;
       d = 0;
@@ -231,6 +228,11 @@ void Outcomes::add(const ReplicationOutcome& r) {
   }
   for (std::size_t b = 0; b < barrier_hits.size(); ++b) barrier_hits[b] += r.barrier_hits[b];
   for (std::size_t i = 0; i < spend.size(); ++i) spend[i] += r.spend[i];
+  add_people(r);
+}
+
+void Outcomes::add_people(const ReplicationOutcome& r) {
+  const std::size_t ns = r.schemes.size();
   // People covered: a scheme's first group enrolled over its ramp from the
   // pilot, the other groups over the ramp from the full model.
   const auto enrolled = [](double day, double from, double ramp) {
@@ -265,14 +267,13 @@ void Outcomes::add(const ReplicationOutcome& r) {
     };
     std::size_t end = m;
     while (end < months && month_days[end] < until + 1.0) ++end;
+#if defined(__SSE2__)
     if (so.ramp > 0.0) {
       // enrolled() as a clamp, a share below 0 (not started, or never) being
       // 0 and above 1 being 1: the same values, without branches, two months
-      // at a time where the machine has SSE2 (min and max there pick as
-      // std::min(1.0, x) and std::max(0.0, x) do).
-      const double g = so.go_live, f = so.full_model, ramp = so.ramp;
-#if defined(__SSE2__)
-      const __m128d vg = _mm_set1_pd(g), vf = _mm_set1_pd(f), vramp = _mm_set1_pd(ramp);
+      // at a time (min and max pick as std::min(1.0, x) and std::max(0.0, x)
+      // do); covered() takes an odd month left over.
+      const __m128d vg = _mm_set1_pd(so.go_live), vf = _mm_set1_pd(so.full_model), vramp = _mm_set1_pd(so.ramp);
       const __m128d zero = _mm_setzero_pd(), one = _mm_set1_pd(1.0);
       const __m128d vfirst = _mm_set1_pd(first), vlater = _mm_set1_pd(later);
       for (; m + 2 <= end; m += 2) {
@@ -282,15 +283,9 @@ void Outcomes::add(const ReplicationOutcome& r) {
         const __m128d add = _mm_add_pd(_mm_mul_pd(vfirst, e1), _mm_mul_pd(vlater, e2));
         _mm_storeu_pd(&people_[m], _mm_add_pd(_mm_loadu_pd(&people_[m]), add));
       }
-#endif
-      for (; m < end; ++m) {
-        const double day = month_days[m];
-        people_[m] += first * std::min(1.0, std::max(0.0, (day - g) / ramp)) +
-                      later * std::min(1.0, std::max(0.0, (day - f) / ramp));
-      }
-    } else {
-      for (; m < end; ++m) people_[m] += covered(month_days[m]);
     }
+#endif
+    for (; m < end; ++m) people_[m] += covered(month_days[m]);
     if (m < months) {
       const double settled = covered(month_days[m]);
       for (; m < months; ++m) people_[m] += settled;

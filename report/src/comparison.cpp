@@ -182,7 +182,8 @@ void add_people(const std::vector<model::Scenario>& scenarios, const CompareAcc&
     const double population = o.population();
     const std::optional<double> share =
         people && population > 0.0 ? std::optional<double>(*people / population) : std::nullopt;
-    const std::string full = model::iso_day(sc, o.all_full_model.quantile(0.5));
+    const std::optional<int> full_day = o.all_full_model.quantile(0.5);
+    const std::string full = model::iso_day(sc, full_day);
     t.table += fmt::format("  {:<34} {:>24} {:>10} {:>22}\n", fit_column(sc.name, 34),
                            people ? fmt::format("{:.0f} ({})", *people, when) : "-",
                            share ? fmt::format("{:.0f}%", 100.0 * *share) : "-", full.empty() ? "after" : full);
@@ -190,7 +191,7 @@ void add_people(const std::vector<model::Scenario>& scenarios, const CompareAcc&
     row["end_of_funding"] = when.empty() ? ordered_json(nullptr) : ordered_json(when);
     row["people_covered_at_end_of_funding_mean"] = people ? ordered_json(*people) : ordered_json(nullptr);
     row["population"] = population;
-    row["all_full_model_p50"] = figures::date_or_null(sc, o.all_full_model.quantile(0.5));
+    row["all_full_model_p50"] = figures::date_or_null(sc, full_day);
   }
 }
 

@@ -142,6 +142,9 @@ class Outcomes {
 
  private:
   std::vector<double> milestone_days_;
+  /// add()'s part for people_by_month.
+  void add_people(const ReplicationOutcome& r);
+
   std::vector<double> first_group_;   // per scheme: people in its first population group
   std::vector<double> later_groups_;  // per scheme: people in the others
   std::vector<double> scratch_;       // working space of add(); not part of the result
