@@ -75,9 +75,13 @@ std::vector<Variant> analysis_variants(const model::Scenario& sc) {
   for (std::size_t l = 0; l < sc.levers.size(); ++l) {
     const model::Lever& lever = sc.levers[l];
     if (!(lever.low < lever.high)) continue;
+    // At its low or high setting throughout: a value that changes over
+    // time changes no more.
     model::Scenario low = sc, high = sc;
     low.levers[l].value = lever.low;
     high.levers[l].value = lever.high;
+    low.levers[l].changes.clear();
+    high.levers[l].changes.clear();
     out.push_back({Variant::Kind::kLeverLow, l, "lever " + lever.id + " low", std::move(low)});
     out.push_back({Variant::Kind::kLeverHigh, l, "lever " + lever.id + " high", std::move(high)});
   }

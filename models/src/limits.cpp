@@ -25,6 +25,9 @@ std::string exceeded(const Scenario& sc) {
     return fmt::format("the calendar runs from {} to {}; the model supports at most {} years",
                        sim::format_iso_date(sc.calendar_start), sim::format_iso_date(sc.horizon), kCalendarYears);
   }
+  std::size_t changes = 0;
+  for (const Lever& l : sc.levers) changes += l.changes.size();
+  if (const std::string s = over(changes, kLeverChanges, "changes of lever values"); !s.empty()) return s;
   for (const Barrier& b : sc.barriers) {
     if (b.max_occurrences > kHazardOccurrences) {
       return fmt::format("barrier '{}' may occur {} times; the model supports at most {}", b.id, b.max_occurrences,

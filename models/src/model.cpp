@@ -121,7 +121,7 @@ struct Workspace {
   std::vector<SchemeRun> schemes;
   std::vector<TaskRun> all_tasks;
   std::vector<int> all_parts_left;
-  std::vector<signed char> national_occurs;
+  std::vector<double> national_draw;
   std::vector<double> times;  // a timed trigger's occurrences
   std::vector<TimedStrike> strikes;
   std::vector<double> lever_day;  // per lever: its value, after its slip
@@ -139,11 +139,12 @@ struct Run {
         sim(ws.sim),
         profile(ws.profile),
         all_tasks(ws.all_tasks),
-        national_occurs(ws.national_occurs),
+        national_draw(ws.national_draw),
         times(ws.times),
         strikes(ws.strikes),
         lever_day(ws.lever_day),
-        central(sim.make<Resource>(settings.central_capacity, sim::Discipline::kPriority)) {
+        central(sim.make<Resource>(settings.central_capacity, sim::Discipline::kPriority)),
+        changing(settings.periods.size() > 1) {
     const std::size_t ns = sc.schemes.size(), nw = sc.workstreams.size();
     // Signals cannot move, so this only ever grows (by a new vector); the
     // replication sees as many schemes as it has.
@@ -171,7 +172,7 @@ struct Run {
       scheme.supported_from = kNever;
       scheme.live = false;
     }
-    national_occurs.assign(sc.barriers.size(), 0);
+    national_draw.assign(sc.barriers.size(), 1.0);
     strikes.clear();
     // When each date lever's action comes in this replication: its value,
     // plus its slip (a stream of its own, so nothing else's draws move).
@@ -210,18 +211,23 @@ struct Run {
   RateProfile& profile;  // working space for planning work through windows
   std::span<SchemeRun> schemes;
   std::vector<TaskRun>& all_tasks;
-  std::vector<signed char>& national_occurs;  // per barrier: on_start barriers of national scope
+  // Per on_start barrier of national scope: the one draw that says whether
+  // it strikes, against its probability when each piece of work starts.
+  std::vector<double>& national_draw;
   std::vector<double>& times;
   std::vector<TimedStrike>& strikes;
   std::vector<double>& lever_day;  // per lever: when its action comes in this replication
   Resource& central;
+  const bool changing;  // levers change at dates: values depend on the day
 };
 
 bool applies_to(const Barrier& b, int s) { return b.scope != Barrier::Scope::kScheme || b.scheme == s; }
 
-/// Barrier `b`'s numbers with the levers applied (computed by refresh).
-const Settings::BarrierValues& values_of(const Run& r, const Barrier& b) {
-  return r.st.barrier_values[static_cast<std::size_t>(&b - r.sc.barriers.data())];
+/// Barrier `b`'s numbers with the levers in force on day `t` applied
+/// (computed by refresh).
+inline const Settings::BarrierValues& values_of(const Run& r, const Barrier& b, double t) {
+  const auto i = static_cast<std::size_t>(&b - r.sc.barriers.data());
+  return r.changing ? r.st.barrier_at(i, t) : r.st.barrier_values[i];
 }
 
 std::uint64_t target_mask(const Barrier& b) {
@@ -237,7 +243,9 @@ std::uint64_t target_mask(const Barrier& b) {
 struct Opened {
   Window w[2];
   int n = 0;
-  void add_to(std::vector<Window>& windows) const { windows.insert(windows.end(), w, w + n); }
+  void add_to(std::vector<Window>& windows) const {
+    for (int i = 0; i < n; ++i) windows.push_back(w[i]);
+  }
 };
 
 Opened effect_windows(const Run& r, const Barrier& b, double t, Rng& rng, std::uint64_t mask) {
@@ -254,13 +262,13 @@ Opened effect_windows(const Run& r, const Barrier& b, double t, Rng& rng, std::u
       return o;
     }
     case Barrier::Effect::kDelay: {
-      const double d = draw_days(b.duration, rng) * values_of(r, b).duration_scale;
+      const double d = draw_days(b.duration, rng) * values_of(r, b, t).duration_scale;
       if (d > 0.0) o.w[o.n++] = Window{t, t + d, 0.0, mask};
       return o;
     }
     case Barrier::Effect::kSlowdown: {
-      const double d = draw_days(b.duration, rng) * values_of(r, b).duration_scale;
-      const double f = std::clamp(values_of(r, b).factor, 0.0, 1.0);
+      const double d = draw_days(b.duration, rng) * values_of(r, b, t).duration_scale;
+      const double f = std::clamp(values_of(r, b, t).factor, 0.0, 1.0);
       if (d > 0.0 && f < 1.0) o.w[o.n++] = Window{t, t + d, f, mask};
       return o;
     }
@@ -295,7 +303,7 @@ void strike_now(Run& r, int bi, int s, Rng& rng) {
   const std::uint64_t mask = target_mask(b);
   SchemeRun& st = r.schemes[static_cast<std::size_t>(s)];
   if (b.effect == Barrier::Effect::kRework) {
-    const double f = std::max(0.0, values_of(r, b).fraction);
+    const double f = std::max(0.0, values_of(r, b, t).fraction);
     for (int w : b.targets) {
       TaskRun& tk = st.tasks[static_cast<std::size_t>(w)];
       if (tk.running) tk.rework += f * tk.base_work;
@@ -342,10 +350,10 @@ double strike_on_start(Run& r, int s, std::uint64_t mask, double base_work, Stre
     Rng brng = r.rng(stream_of(bi));
     const double u = brng.uniform01();
     const bool occurs =
-        b.scope == Barrier::Scope::kNational ? r.national_occurs[bi] != 0 : u < values_of(r, b).probability;
+        (b.scope == Barrier::Scope::kNational ? r.national_draw[bi] : u) < values_of(r, b, t).probability;
     if (b.effect == Barrier::Effect::kRework) {
       if (occurs) {
-        added += std::max(0.0, values_of(r, b).fraction) * base_work;
+        added += std::max(0.0, values_of(r, b, t).fraction) * base_work;
         count_strike(r, bi, s);
       }
       continue;
@@ -420,6 +428,13 @@ void plan_task(Run& r, int s, int w) {
   tk.wake = r.sim.schedule_at(wake_time(r, f), &wake_task, &r, task_arg(s, w));
 }
 
+/// The share of transactional work done during co-design: as the decisions
+/// in force when co-design ended left it.
+double transactional_cut(const Run& r) {
+  if (r.st.periods.size() <= 1) return r.st.transactional_cut;
+  return r.st.periods[r.st.period_at(r.out.codesign_end)].transactional_cut;
+}
+
 void begin_task(Simulation&, void* ctx, std::uint64_t arg) {
   Run& r = *static_cast<Run*>(ctx);
   const auto s = static_cast<int>(arg >> 8), w = static_cast<int>(arg & 0xff);
@@ -440,8 +455,9 @@ void begin_task(Simulation&, void* ctx, std::uint64_t arg) {
   tk.start = r.sim.now().in_days();
   const Scheme& scheme = r.sc.schemes[static_cast<std::size_t>(s)];
   Rng rng = r.rng(r.m.streams().work[static_cast<std::size_t>(s)][static_cast<std::size_t>(w)]);
+  // At the first period's local rate; later periods' rates are windows.
   double work = draw_days(ws.work, rng) / (scheme.readiness * r.st.local_rate);
-  if (ws.kind == Workstream::Kind::kTransactional) work *= 1.0 - r.st.transactional_cut;
+  if (ws.kind == Workstream::Kind::kTransactional) work *= 1.0 - transactional_cut(r);
   tk.base_work = work;
   const auto& task_streams = r.m.streams().barrier_task;
   work += strike_on_start(r, s, task_mask(w), tk.base_work, [&](std::size_t bi) {
@@ -487,8 +503,9 @@ Process scheme_process(Run& r, int s) {
   Rng rng = r.rng(r.m.streams().design[static_cast<std::size_t>(s)]);
   double design = draw_days(r.sc.design_work, rng) / scheme.readiness;
   Rng ramp_rng = r.rng(r.m.streams().ramp[static_cast<std::size_t>(s)]);
-  // Enrolling people is local work: it goes at the local work rate.
-  st.ramp = draw_days(r.sc.ramp, ramp_rng) / r.st.local_rate;
+  // Enrolling people is local work: it goes at the local work rate (in
+  // force at go-live; divided by it at the end).
+  st.ramp = draw_days(r.sc.ramp, ramp_rng);
   const auto& design_streams = r.m.streams().barrier_design;
   design += strike_on_start(r, s, kDesignMask, design,
                             [&](std::size_t bi) { return design_streams[bi][static_cast<std::size_t>(s)]; });
@@ -571,11 +588,41 @@ void add_strike(Run& r, const TimedStrike& t) {
 Process programme(Run& r) {
   co_await r.sim.until(Time::from_days(r.sc.codesign_start));
   Rng rng = r.rng(r.m.streams().codesign);
-  co_await r.sim.timeout(Duration::days(draw_days(r.sc.codesign_duration, rng) * r.st.codesign_factor));
+  const double factor = r.st.periods[r.st.period_at(r.sim.now().in_days())].codesign_factor;
+  co_await r.sim.timeout(Duration::days(draw_days(r.sc.codesign_duration, rng) * factor));
   r.out.codesign_end = r.sim.now().in_days();
   if (r.sim.now().in_days() < r.sc.designation) co_await r.sim.until(Time::from_days(r.sc.designation));
   for (std::size_t s = 0; s < r.schemes.size(); ++s) {
     r.schemes[s].pid = r.sim.start(scheme_process(r, static_cast<int>(s)));
+  }
+}
+
+/// The occurrences of hazard barrier `bi` when its rate changes from period
+/// to period: each unit exponential draw is used up through the periods'
+/// rates (the cumulative hazard), so the times are those of a Poisson
+/// process with that rate, from the same draws.
+void hazard_times(const Run& r, std::size_t bi, Rng& rng, std::vector<double>& times) {
+  const Barrier& b = r.sc.barriers[bi];
+  const Settings& st = r.st;
+  const std::size_t nb = r.sc.barriers.size();
+  double t = b.from;
+  std::size_t p = st.period_at(t);
+  for (int k = 0; k < b.max_occurrences; ++k) {
+    double mass = sim::standard_exponential(rng);
+    for (;;) {
+      const double rate = st.barrier_values[p * nb + bi].rate_per_day;
+      const double end = p + 1 < st.period_from.size() ? st.period_from[p + 1] : kNever;
+      if (rate > 0.0 && t + mass / rate <= end) {
+        t += mass / rate;
+        break;
+      }
+      if (end == kNever || end > r.sc.horizon_day) return;  // no more before the horizon
+      if (rate > 0.0) mass -= (end - t) * rate;
+      t = end;
+      ++p;
+    }
+    if (t > r.sc.horizon_day) return;
+    times.push_back(t);
   }
 }
 
@@ -586,9 +633,14 @@ void occurrences(const Run& r, const Barrier& b, Rng& rng, std::vector<double>& 
   if (b.trigger == Barrier::Trigger::kWindow) {
     const double u = rng.uniform01();
     const double when = b.from + (b.to - b.from) * rng.uniform01();
-    if (u < values_of(r, b).probability) times.push_back(when);
+    if (u < values_of(r, b, when).probability) times.push_back(when);
   } else if (b.trigger == Barrier::Trigger::kHazard) {
-    const double rate = values_of(r, b).rate_per_day;
+    const std::size_t bi = static_cast<std::size_t>(&b - r.sc.barriers.data());
+    if (r.st.periods.size() > 1) {
+      hazard_times(r, bi, rng, times);
+      return;
+    }
+    const double rate = r.st.barrier_values[bi].rate_per_day;
     double t = b.from;
     for (int k = 0; k < b.max_occurrences; ++k) {
       const double gap = sim::standard_exponential(rng);
@@ -609,7 +661,7 @@ void plan_timed_barriers(Run& r) {
     const int ib = static_cast<int>(bi);
     if (b.trigger == Barrier::Trigger::kOnStart) {
       Rng rng = r.rng(streams.barrier_programme[bi]);
-      r.national_occurs[bi] = rng.uniform01() < values_of(r, b).probability ? 1 : 0;
+      r.national_draw[bi] = rng.uniform01();
       continue;
     }
     if (b.trigger == Barrier::Trigger::kSlip) {
@@ -763,51 +815,100 @@ struct Money {
   double codesign = 0.0;  ///< team and consultancy in the first funded year
 };
 
-/// Each funding year's money as the decisions allocate it, into
-/// `st.allocation`: the central share splits the year's money, every
-/// costed lever takes its cost out of its pot, and the programme team and
-/// the schemes' local support get what is left (never less than nothing:
-/// costs beyond a pot are overspent). Central costs come out of the
-/// team's money first, then the consultancy's.
-Money allocate(Settings& st) {
-  const Scenario& sc = st.values;
-  const std::size_t years = sc.funding.size();
-  const std::size_t cats = 3 + static_cast<std::size_t>(std::count_if(sc.levers.begin(), sc.levers.end(),
-                                                                      [](const Lever& l) { return l.costed(); }));
-  st.allocation.assign(years * cats, 0.0);
-  // Each category's pot and one-off part, for what is spent of it.
-  st.spend_pot.assign({Lever::Pot::kCentral, Lever::Pot::kCentral, Lever::Pot::kLocal});
-  st.spend_once.assign(cats, 0.0);
+/// Share of a funding year's support money spent centrally, with the
+/// central share (over all years) at `share` against `base` as funded.
+double share_in(const FundingYear& fy, double share, double base) {
+  const double total = fy.central + fy.local;
+  if (total <= 0.0) return 0.0;
+  const double as_funded = fy.central / total;
+  if (base <= 0.0) return as_funded;
+  return std::clamp(as_funded * share / base, 0.0, 1.0);
+}
+
+/// The central share the scenario's lever sets now, or as funded.
+double central_share_now(const Scenario& sc, double base) {
+  if (sc.lever_central_share < 0) return base;
+  return std::clamp(sc.levers[static_cast<std::size_t>(sc.lever_central_share)].value, 0.0, 1.0);
+}
+
+/// Funding year `y`'s money as the decisions allocate it, with the levers'
+/// values as `sc` holds them now, into `row` (spend_categories' order): the
+/// central share splits the year's money, every costed lever takes its
+/// cost out of its pot, and the programme team and the schemes' local
+/// support get what is left (never less than nothing: costs beyond a pot
+/// are overspent). Central costs come out of the team's money first, then
+/// the consultancy's. What buys something is added to `m`.
+void allocate_year(const Scenario& sc, std::size_t y, double central_share, double* row, Money& m) {
+  const FundingYear& fy = sc.funding[y];
+  const double total = fy.central + fy.local;
+  const double central = total * central_share;
+  const double consultancy = fy.central > 0.0 ? central * fy.consultancy / fy.central : 0.0;
+  double central_costs = 0.0, local_costs = 0.0;
+  std::size_t k = 3;
   for (const Lever& l : sc.levers) {
     if (!l.costed()) continue;
-    st.spend_once[st.spend_pot.size()] = std::max(0.0, l.value * l.cost_once);
-    st.spend_pot.push_back(l.paid_from);
+    const double cost = std::max(0.0, l.value * (l.cost_per_year + (y == 0 ? l.cost_once : 0.0)));
+    row[k++] = cost;
+    (l.paid_from == Lever::Pot::kCentral ? central_costs : local_costs) += cost;
   }
-  Money m;
-  for (std::size_t y = 0; y < years; ++y) {
-    const FundingYear& fy = sc.funding[y];
-    const double total = fy.central + fy.local;
-    const double central = total * st.central_share_in(y);
-    const double consultancy = fy.central > 0.0 ? central * fy.consultancy / fy.central : 0.0;
-    double central_costs = 0.0, local_costs = 0.0;
-    double* row = st.allocation.data() + y * cats;
-    std::size_t k = 3;
-    for (const Lever& l : sc.levers) {
-      if (!l.costed()) continue;
-      const double cost = std::max(0.0, l.value * (l.cost_per_year + (y == 0 ? l.cost_once : 0.0)));
-      row[k++] = cost;
-      (l.paid_from == Lever::Pot::kCentral ? central_costs : local_costs) += cost;
-    }
-    // Consultancy as funded while the money lasts, the team the rest.
-    const double available = std::max(0.0, central - central_costs);
-    row[1] = std::min(consultancy, available);
-    row[0] = available - row[1];
-    row[2] = std::max(0.0, total - central - local_costs);
-    m.central += row[0] + row[1];
-    m.local += row[2];
-    if (y == 0) m.codesign = row[0] + row[1];
+  // Consultancy as funded while the money lasts, the team the rest.
+  const double available = std::max(0.0, central - central_costs);
+  row[1] = std::min(consultancy, available);
+  row[0] = available - row[1];
+  row[2] = std::max(0.0, total - central - local_costs);
+  m.central += row[0] + row[1];
+  m.local += row[2];
+  if (y == 0) m.codesign = row[0] + row[1];
+}
+
+std::size_t spend_categories_count(const Scenario& sc) {
+  return 3 + static_cast<std::size_t>(
+                 std::count_if(sc.levers.begin(), sc.levers.end(), [](const Lever& l) { return l.costed(); }));
+}
+
+/// Period `p`'s values, from the levers' values as `st.values` holds them
+/// now, as if they held over every funded year. `central` and `total` are
+/// the funding table's central and whole money.
+void derive_period(Settings& st, std::size_t p, double central, double total) {
+  const Scenario& sc = st.values;
+  const std::size_t cats = spend_categories_count(sc);
+  const double share = central_share_now(sc, st.base_central_share);
+  Money money;
+  for (std::size_t y = 0; y < sc.funding.size(); ++y) {
+    allocate_year(sc, y, share_in(sc.funding[y], share, st.base_central_share), st.allocation.data() + y * cats, money);
   }
-  return m;
+  // What the money buys, against the money the template assumes, with
+  // diminishing returns; a pot emptied by costs still buys a little (5%).
+  const auto ratio = [](double got, std::optional<double> reference, double as_funded) {
+    const double ref = reference.value_or(as_funded);
+    return ref > 0.0 ? std::max(0.05, got / ref) : 1.0;
+  };
+  Settings::Period& out = st.periods[p];
+  // More units than schemes would never be used; the bounds also keep the
+  // conversion to an integer exact.
+  const double capacity =
+      std::round(sc.value(sc.central_capacity) *
+                 std::pow(ratio(money.central, sc.central_support_reference, central), sc.central_support_elasticity));
+  out.central_capacity = static_cast<int>(
+      std::clamp(std::isfinite(capacity) ? capacity : 1.0, 1.0, static_cast<double>(sc.schemes.size())));
+  out.local_rate = std::max(
+      0.05, std::pow(ratio(money.local, sc.local_support_reference, total - central), sc.local_support_elasticity));
+  out.codesign_factor =
+      std::pow(ratio(money.codesign, sc.codesign_support_reference, sc.funding.empty() ? 0.0 : sc.funding[0].central),
+               -sc.codesign_support_elasticity);
+  out.transactional_cut = 0.0;
+  if (sc.lever_transactional_investment >= 0) {
+    out.transactional_cut = std::clamp(
+        sc.levers[static_cast<std::size_t>(sc.lever_transactional_investment)].value * sc.transactional_prep_effect,
+        0.0, 0.95);
+  }
+  const std::size_t nb = sc.barriers.size();
+  for (std::size_t bi = 0; bi < nb; ++bi) {
+    const Barrier& b = sc.barriers[bi];
+    st.barrier_values[p * nb + bi] =
+        Settings::BarrierValues{sc.value(b.probability), sc.value(b.rate_per_day), sc.value(b.duration_scale),
+                                sc.value(b.factor), sc.value(b.fraction)};
+  }
 }
 
 bool same_link(const Scaled& a, const Scaled& b) { return a.lever == b.lever && a.form == b.form; }
@@ -948,7 +1049,7 @@ Settings Model::settings_for(Scenario values) const {
 }
 
 void Model::refresh(Settings& st) const {
-  const Scenario& sc = st.values;
+  Scenario& sc = st.values;  // lever values are set period by period, then put back
   // Queue order for the central team: readier schemes first, equal
   // readiness by id. Nothing depends on where a scheme stands in the file.
   // A scheme's rank is the number of schemes ahead of it: at most 64^2
@@ -972,41 +1073,67 @@ void Model::refresh(Settings& st) const {
     total += fy.central + fy.local;
   }
   st.base_central_share = total > 0.0 ? central / total : 0.5;
-  st.central_share = st.base_central_share;
-  if (sc.lever_central_share >= 0) st.central_share = sc.levers[static_cast<std::size_t>(sc.lever_central_share)].value;
-  st.central_share = std::clamp(st.central_share, 0.0, 1.0);
-  const Money money = allocate(st);
-  // What the money buys, against the money the template assumes, with
-  // diminishing returns; a pot emptied by costs still buys a little (5%).
-  const auto ratio = [](double got, std::optional<double> reference, double as_funded) {
-    const double ref = reference.value_or(as_funded);
-    return ref > 0.0 ? std::max(0.05, got / ref) : 1.0;
+  st.central_share = central_share_now(sc, st.base_central_share);
+
+  // The periods the levers' changes make, and each lever's value before them.
+  st.period_from.assign(1, -kNever);
+  for (const Lever& l : sc.levers)
+    for (const Lever::Change& c : l.changes) st.period_from.push_back(c.day);
+  std::sort(st.period_from.begin() + 1, st.period_from.end());
+  st.period_from.erase(std::unique(st.period_from.begin(), st.period_from.end()), st.period_from.end());
+  const std::size_t periods = st.period_from.size(), nb = sc.barriers.size();
+  st.periods.resize(periods);
+  st.barrier_values.resize(periods * nb);
+  st.lever_base.resize(sc.levers.size());
+  for (std::size_t l = 0; l < sc.levers.size(); ++l) st.lever_base[l] = sc.levers[l].value;
+
+  const std::size_t years = sc.funding.size();
+  const std::size_t cats = spend_categories_count(sc);
+  st.allocation.assign(years * cats, 0.0);
+  // What the levers in force in each period give, as if they held throughout.
+  for (std::size_t p = 0; p < periods; ++p) {
+    if (p > 0) {
+      for (std::size_t l = 0; l < sc.levers.size(); ++l)
+        sc.levers[l].value = sc.levers[l].value_on(st.lever_base[l], st.period_from[p]);
+    }
+    derive_period(st, p, central, total);
+  }
+  // The money each funding year gets, with each lever's value weighted by
+  // the time it is in force in that year (no calendar needed when nothing
+  // changes).
+  const bool changing = periods > 1;
+  const sim::Calendar cal(sc.calendar_start);
+  const auto april = [&](int year) {
+    return cal.to_time(Date{std::chrono::year(year), std::chrono::April, std::chrono::day(1)}).in_days();
   };
-  // More units than schemes would never be used; the bounds also keep the
-  // conversion to an integer exact.
-  const double capacity =
-      std::round(sc.value(sc.central_capacity) *
-                 std::pow(ratio(money.central, sc.central_support_reference, central), sc.central_support_elasticity));
-  st.central_capacity = static_cast<int>(
-      std::clamp(std::isfinite(capacity) ? capacity : 1.0, 1.0, static_cast<double>(sc.schemes.size())));
-  st.local_rate = std::max(
-      0.05, std::pow(ratio(money.local, sc.local_support_reference, total - central), sc.local_support_elasticity));
-  st.codesign_factor =
-      std::pow(ratio(money.codesign, sc.codesign_support_reference, sc.funding.empty() ? 0.0 : sc.funding[0].central),
-               -sc.codesign_support_elasticity);
-  st.transactional_cut = 0.0;
-  if (sc.lever_transactional_investment >= 0) {
-    st.transactional_cut = std::clamp(
-        sc.levers[static_cast<std::size_t>(sc.lever_transactional_investment)].value * sc.transactional_prep_effect,
-        0.0, 0.95);
+  st.year_central_share.resize(years);
+  st.spend_pot.assign({Lever::Pot::kCentral, Lever::Pot::kCentral, Lever::Pot::kLocal});
+  st.spend_once.assign(cats, 0.0);
+  Money money;
+  for (std::size_t y = 0; y < years; ++y) {
+    for (std::size_t l = 0; l < sc.levers.size(); ++l) {
+      sc.levers[l].value =
+          changing ? sc.levers[l].mean_over(st.lever_base[l], april(sc.funding[y].year), april(sc.funding[y].year + 1))
+                   : st.lever_base[l];
+    }
+    st.year_central_share[y] =
+        share_in(sc.funding[y], central_share_now(sc, st.base_central_share), st.base_central_share);
+    allocate_year(sc, y, st.year_central_share[y], st.allocation.data() + y * cats, money);
+    if (y > 0) continue;
+    // Each category's pot and one-off part, for what is spent of it.
+    for (const Lever& l : sc.levers) {
+      if (!l.costed()) continue;
+      st.spend_once[st.spend_pot.size()] = std::max(0.0, l.value * l.cost_once);
+      st.spend_pot.push_back(l.paid_from);
+    }
   }
-  st.barrier_values.resize(sc.barriers.size());
-  for (std::size_t bi = 0; bi < sc.barriers.size(); ++bi) {
-    const Barrier& b = sc.barriers[bi];
-    st.barrier_values[bi] =
-        Settings::BarrierValues{sc.value(b.probability), sc.value(b.rate_per_day), sc.value(b.duration_scale),
-                                sc.value(b.factor), sc.value(b.fraction)};
-  }
+  for (std::size_t l = 0; l < sc.levers.size(); ++l) sc.levers[l].value = st.lever_base[l];
+
+  const Settings::Period& first = st.periods[0];
+  st.central_capacity = first.central_capacity;
+  st.local_rate = first.local_rate;
+  st.codesign_factor = first.codesign_factor;
+  st.transactional_cut = first.transactional_cut;
   st.promised_day = kNever;
   if (sc.lever_promised_go_live >= 0) {
     st.promised_day = sc.levers[static_cast<std::size_t>(sc.lever_promised_go_live)].value;
@@ -1020,14 +1147,32 @@ void Model::refresh(Settings& st) const {
   }
 }
 
-double Settings::central_share_in(std::size_t year) const {
-  const FundingYear& fy = values.funding[year];
-  const double total = fy.central + fy.local;
-  if (total <= 0.0) return 0.0;
-  const double as_funded = fy.central / total;
-  if (base_central_share <= 0.0) return as_funded;
-  return std::clamp(as_funded * central_share / base_central_share, 0.0, 1.0);
+double Settings::central_share_in(std::size_t year) const { return year_central_share[year]; }
+
+namespace {
+void set_capacity(Simulation&, void* ctx, std::uint64_t capacity) {
+  static_cast<Run*>(ctx)->central.set_capacity(static_cast<std::int64_t>(capacity));
 }
+
+/// Decisions that change at dates: the central team's capacity changes at
+/// each period's start, and local work (not design) goes at each period's
+/// local rate against the first's, which the work was measured at.
+void follow_changes(Run& r) {
+  const Settings& st = r.st;
+  for (std::size_t p = 1; p < st.periods.size(); ++p) {
+    const double from = st.period_from[p];
+    if (from > r.sc.horizon_day) break;
+    if (st.periods[p].central_capacity != st.periods[p - 1].central_capacity) {
+      r.sim.schedule_at(Time::from_days(std::max(0.0, from)), &set_capacity, &r,
+                        static_cast<std::uint64_t>(st.periods[p].central_capacity));
+    }
+    const double factor = st.periods[p].local_rate / st.local_rate;
+    if (factor == 1.0) continue;
+    const double to = p + 1 < st.periods.size() ? st.period_from[p + 1] : kNever;
+    for (SchemeRun& scheme : r.schemes) scheme.windows.push_back(Window{from, to, factor, ~kDesignMask});
+  }
+}
+}  // namespace
 
 void Model::simulate(const Settings& settings, std::uint64_t seed, std::uint64_t index, ReplicationOutcome& out) const {
   const Scenario& sc = settings.values;
@@ -1042,6 +1187,7 @@ void Model::simulate(const Settings& settings, std::uint64_t seed, std::uint64_t
       scheme.windows.push_back(Window{sc.designation, settings.drift_until, settings.drift, ~std::uint64_t{0}});
     }
   }
+  if (settings.periods.size() > 1) follow_changes(r);
   plan_timed_barriers(r);
   r.sim.start(programme(r));
   r.sim.run_until(Time::from_days(sc.horizon_day));
@@ -1053,7 +1199,7 @@ void Model::simulate(const Settings& settings, std::uint64_t seed, std::uint64_t
     // Its first population group is enrolled from the pilot, the others
     // once the full model is live, each over the scheme's ramp; it covers
     // its whole population when every group is enrolled under the full model.
-    so.ramp = r.schemes[s].ramp;
+    so.ramp = r.schemes[s].ramp / settings.periods[settings.period_at(std::min(so.go_live, sc.horizon_day))].local_rate;
     const bool more_groups = sc.schemes[s].populations.size() > 1;
     const double full = std::max(so.go_live + so.ramp, so.full_model + (more_groups ? so.ramp : 0.0));
     so.full_coverage = full <= sc.horizon_day ? full : kNever;

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <limits>
 #include <variant>
 
 #include "wsic/sim/serial.hpp"
@@ -12,6 +14,24 @@ std::string iso_day(const Scenario& sc, std::optional<int> day) {
   if (!day) return "";
   const sim::Calendar cal(sc.calendar_start);
   return sim::format_iso_date(cal.to_date(sim::Time::from_days(*day)));
+}
+
+double Lever::mean_over(double base, double t0, double t1) const {
+  if (!(t1 > t0)) return value_on(base, t0);
+  // Each stretch's difference from the value before [t0, t1), weighted by
+  // its length: with no change inside, nothing is added.
+  const double before = value_on(base, t0);
+  double v = base, from = -std::numeric_limits<double>::infinity(), sum = 0.0;
+  for (std::size_t i = 0; i <= changes.size(); ++i) {
+    const double to = i < changes.size() ? changes[i].day : std::numeric_limits<double>::infinity();
+    const double overlap = std::min(to, t1) - std::max(from, t0);
+    if (overlap > 0.0 && v != before) sum += (v - before) * overlap;
+    if (i < changes.size()) {
+      v = changes[i].value;
+      from = to;
+    }
+  }
+  return before + sum / (t1 - t0);
 }
 
 namespace {
@@ -178,6 +198,18 @@ std::string content_hash(const Scenario& sc) {
   put_programme(w, sc);
   put_items(w, sc);
   put_barriers(w, sc);
+  // Changes of lever values over time, last and only when there are any, so
+  // a scenario without them hashes as it always has.
+  if (std::any_of(sc.levers.begin(), sc.levers.end(), [](const Lever& l) { return !l.changes.empty(); })) {
+    w.write_string("changes");
+    for (const Lever& l : sc.levers) {
+      w.write_u64(l.changes.size());
+      for (const Lever::Change& c : l.changes) {
+        put(w, c.date);
+        w.write_f64(c.value);
+      }
+    }
+  }
   return fmt::format("{:016x}", sim::Fnv1a().add(w.bytes()).value());
 }
 

@@ -2,6 +2,8 @@
 
 #include "wsic/report/text.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstddef>
@@ -2119,7 +2121,12 @@ std::string levers_table(const json& data) {
   const json& rows = array(data, "levers");
   if (rows.empty()) return "<p>The input lists no levers.</p>\n";
   json decisions = json::array(), uncertainties = json::array();
-  for (const json& r : rows) (text(r, "role") == "uncertainty" ? uncertainties : decisions).push_back(r);
+  for (json r : rows) {
+    // A value that changes over time: "0.5; 0.4 from 2014-10-01; ...".
+    for (const json& c : array(r, "changes"))
+      r["value"] = fmt::format("{}; {} from {}", text(r, "value"), text(c, "value"), text(c, "from"));
+    (text(r, "role") == "uncertainty" ? uncertainties : decisions).push_back(std::move(r));
+  }
   std::string s;
   if (!decisions.empty()) {
     s += listing_table(decisions, "levers decisions",

@@ -493,6 +493,12 @@ ordered_json levers_json(const model::Scenario& sc) {
                       {"value", lever_label(sc, l, l.value)},
                       {"low", lever_label(sc, l, l.low)},
                       {"high", lever_label(sc, l, l.high)}});
+    if (!l.changes.empty()) {
+      ordered_json changes = ordered_json::array();
+      for (const model::Lever::Change& c : l.changes)
+        changes.push_back({{"from", sim::format_iso_date(c.date)}, {"value", lever_label(sc, l, c.value)}});
+      levers.back()["changes"] = std::move(changes);
+    }
   }
   return levers;
 }

@@ -304,7 +304,22 @@ ObjectSpec funding_year_spec() {
                     }};
 }
 
-ObjectSpec lever_spec(const ObjectSpec* dist) {
+ObjectSpec lever_change_spec() {
+  return ObjectSpec{.name = "lever_change",
+                    .noun = "a map {from, value}",
+                    .doc = "A new value for a number lever, in force from a date until the next change.",
+                    .keys = {
+                        date("from", Required::kAlways,
+                             "When the new value comes into force; after the change before it.", "Lever::Change::date"),
+                        {.key = "value",
+                         .kind = Kind::kNumber,
+                         .required = Required::kAlways,
+                         .doc = "The new value: a number from the lever's low to its high.",
+                         .target = "Lever::Change::value"},
+                    }};
+}
+
+ObjectSpec lever_spec(const ObjectSpec* dist, const ObjectSpec* change) {
   const auto bound = [](std::string_view key, Required required, std::string_view doc, std::string_view target) {
     return KeySpec{.key = key,
                    .kind = Kind::kLeverValue,
@@ -317,7 +332,7 @@ ObjectSpec lever_spec(const ObjectSpec* dist) {
       .name = "lever",
       .noun =
           "a lever {name, description, value, low, high, role, group, unit, cost_per_year, cost_once, paid_from, "
-          "slip}",
+          "slip, changes}",
       .doc = "A named, documented knob a what-if moves: a number or a date.",
       .keys = {
           line("name", Required::kNewItem, "What the lever is; its id by default.", "Lever::name"),
@@ -359,6 +374,19 @@ ObjectSpec lever_spec(const ObjectSpec* dist) {
                        "For a date lever a barrier's national action reads: how much later than its value the action "
                        "comes, drawn once per replication (a duration, never negative); none by default.",
                        dist, "Lever::slip"),
+          {.key = "changes",
+           .kind = Kind::kList,
+           .doc = "For a number lever, the dates its value changes on, in date order: value holds until the first, "
+                  "each change until the next. Every period's decisions act while in force; money is split per "
+                  "funding year by the time each value is in force. An overlay's list replaces the one underneath. "
+                  "None by default.",
+           .noun = "a list of {from, value}",
+           .why = "each change starts a period whose values every replication reads",
+           .max_items = limits::kLeverChanges,
+           .items = "changes",
+           .item = Kind::kObject,
+           .object = change,
+           .target = "Lever::changes"},
       }};
 }
 
@@ -724,8 +752,8 @@ ObjectSpec top_spec(const ObjectSpec& o_calendar, const ObjectSpec& o_plan, cons
 }
 
 struct Format {
-  ObjectSpec distribution, scaled, calendar, plan, milestone, programme, funding_year, lever, workstream, component,
-      population, scheme, trigger, effect, resolution, barrier, top;
+  ObjectSpec distribution, scaled, calendar, plan, milestone, programme, funding_year, lever_change, lever, workstream,
+      component, population, scheme, trigger, effect, resolution, barrier, top;
 
   Format()
       : distribution(distribution_spec()),
@@ -735,7 +763,8 @@ struct Format {
         milestone(milestone_spec()),
         programme(programme_spec(&distribution, &scaled)),
         funding_year(funding_year_spec()),
-        lever(lever_spec(&distribution)),
+        lever_change(lever_change_spec()),
+        lever(lever_spec(&distribution, &lever_change)),
         workstream(workstream_spec(&distribution)),
         component(component_spec()),
         population(population_spec()),

@@ -1151,7 +1151,7 @@ class Validator {
     std::string name = fmt::format(fmt::runtime(object.variant), selected);
     if (name.size() > 2 && name.compare(0, 2, "a ") == 0 &&
         std::string_view("aeio").find(name[2]) != std::string_view::npos)
-      name.insert(1, "n");
+      return fmt::format("an{}", std::string_view(name).substr(1));
     return name;
   }
 
@@ -1828,11 +1828,63 @@ class Validator {
         ok = false;
       }
     }
+    if (const YNode* changes = l.get("changes"); changes != nullptr && ok)
+      ok = lever_changes(*changes, ll.key("changes"), spec_of(spec, "changes"), is_date, out);
     ok = ok && costs && slip_ok;
     // Kept even when a bound is wrong, so references to it don't cascade.
     lever_index_.emplace(out.id, static_cast<int>(s_.levers.size()));
     s_.levers.push_back(std::move(out));
     levers_ok_.push_back(ok);
+  }
+
+  // A number lever's changes over time: in date order, each value within
+  // the lever's low and high, and no more in the scenario than the model's
+  // limit.
+  bool lever_changes(const YNode& n, const Loc& loc, const KeySpec& k, bool is_date, Lever& out) {
+    if (is_date) {
+      error(n, loc,
+            "only a number lever changes over time; a date lever is a date something happens (give it one value, "
+            "or a slip)");
+      return false;
+    }
+    const std::size_t before = sink_.count();
+    const YNode* last_from = nullptr;
+    objects(n, loc, k, [&](const YNode& c, const Loc& cl, const ObjectSpec& spec) {
+      const YNode* from = c.get("from");
+      const YNode* value = c.get("value");
+      if (from == nullptr || value == nullptr) return;
+      Lever::Change change;
+      const auto day = date_day(*from, cl.key("from"));
+      double v = 0.0;
+      const bool v_ok = fill(c, cl, spec, "value", v);
+      if (!day || !v_ok) return;
+      change.date = *sim::parse_iso_date(trim(from->scalar));
+      change.day = *day;
+      change.value = v;
+      if (!out.changes.empty() && change.day <= out.changes.back().day) {
+        error(*from, cl.key("from"),
+              fmt::format("changes must be in date order: {} is not after the change before it ({})",
+                          sim::format_iso_date(change.date), trim(last_from->scalar)));
+        return;
+      }
+      if (v < out.low || v > out.high) {
+        error(*value, cl.key("value"),
+              fmt::format("a change's value must lie within the lever's low and high ({} to {}), as its value "
+                          "does; got {} (widen low or high, or change this value)",
+                          format_number(out.low), format_number(out.high), format_number(v)));
+        return;
+      }
+      last_from = from;
+      out.changes.push_back(change);
+      // (One lever's list past the limit is reported as such already.)
+      if (++changes_ == model::limits::kLeverChanges + 1 && out.changes.size() <= model::limits::kLeverChanges) {
+        error(c, cl,
+              fmt::format("the scenario changes lever values more than {} times; the model supports at most {} "
+                          "(each change starts a period whose values every replication reads)",
+                          model::limits::kLeverChanges, model::limits::kLeverChanges));
+      }
+    });
+    return sink_.count() == before;
   }
 
   // A lever's cost: amounts and the pot that pays them, which a cost needs.
@@ -2275,6 +2327,7 @@ class Validator {
   const YNode* horizon_node_ = nullptr;
   std::unordered_map<std::string, int> lever_index_;
   std::vector<bool> levers_ok_;  // per lever: read without a problem
+  std::size_t changes_ = 0;      // changes of lever values read so far
   std::unordered_map<std::string, int> workstream_index_;
   std::unordered_map<std::string, int> component_index_;
   std::unordered_map<std::string, int> scheme_index_;

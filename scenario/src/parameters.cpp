@@ -227,6 +227,10 @@ void list_parameters(const Scenario& sc, SpaceBuilder& b) {
     b.number(at + "value", "levers.*.value", unit, [i](Scenario& s) { return &s.levers[i].value; });
     b.number(at + "low", "levers.*.low", unit, [i](Scenario& s) { return &s.levers[i].low; });
     b.number(at + "high", "levers.*.high", unit, [i](Scenario& s) { return &s.levers[i].high; });
+    for (std::size_t c = 0; c < sc.levers[i].changes.size(); ++c) {
+      b.number(fmt::format("{}changes.{}.value", at, c), "levers.*.changes[].value", unit,
+               [i, c](Scenario& s) { return &s.levers[i].changes[c].value; });
+    }
     if (sc.levers[i].slip) {
       b.distribution(at + "slip", "levers.*.slip", *sc.levers[i].slip, [i](Scenario& s) { return &*s.levers[i].slip; });
     }

@@ -239,3 +239,33 @@ TEST_CASE("Run.SetGivesTheRunAnOverlayWouldGiveAndItsIdentity", "[cli][run]") {
   CHECK(without_file(set) != without_file(plain));
   fs::remove_all(dir);
 }
+
+TEST_CASE("Run.ADecisionThatChangesOverTimeGivesTheSameBytesOnAnyThreads", "[cli][run][changes]") {
+  // A schedule of decisions is a scenario like any other: the same seed gives
+  // the same files on one thread and on two, its report lists the changes,
+  // and its identity is not that of the same lever held at its first value.
+  const fs::path dir = fresh_dir("changes-run");
+  fs::create_directories(dir);
+  {
+    std::ofstream f(dir / "held.yaml");
+    f << "extends: " << fs::absolute("scenarios/rebalance-after-design.yaml").string() << "\n"
+      << "name: rebalance-after-design\nlevers:\n  central_share:\n    changes: []\n";
+  }
+  const std::string common = " -n 3000 --seed 11 --analysis-replications 0 -q -o ";
+  const std::string file = " run scenarios/rebalance-after-design.yaml";
+  REQUIRE(run(wsic_bin() + file + common + (dir / "one").string() + " --threads 1") == 0);
+  REQUIRE(run(wsic_bin() + file + common + (dir / "two").string() + " --threads 2") == 0);
+  REQUIRE(run(wsic_bin() + " run " + (dir / "held.yaml").string() + common + (dir / "held").string()) == 0);
+  for (const char* name : {"summary.json", "schemes.csv", "spend.csv", "milestones.csv"}) {
+    INFO(name);
+    CHECK(slurp(dir / "one" / name) == slurp(dir / "two" / name));
+  }
+  const std::string data = slurp(dir / "one" / "report_data.json");
+  CHECK(data.find(R"("changes": [)") != std::string::npos);
+  CHECK(data.find(R"("from": "2015-01-01")") != std::string::npos);
+  const auto hash = [](const std::string& s) { return s.substr(s.find("\"content_hash\""), 40); };
+  const std::string held = slurp(dir / "held" / "summary.json");
+  CHECK(hash(slurp(dir / "one" / "summary.json")) != hash(held));
+  CHECK(slurp(dir / "one" / "schemes.csv") != slurp(dir / "held" / "schemes.csv"));
+  fs::remove_all(dir);
+}

@@ -189,3 +189,19 @@ TEST_CASE("Analysis.ShiftIsTheDifferenceOfQuantilesPastTheHorizonIncluded", "[ex
   CHECK(t.p50 == 10 - 14);  // the 7th of 13 (ceil 6.5) = day 10
   CHECK(t.p80 == 30 - 17);
 }
+
+TEST_CASE("Analysis.ALeverThatChangesOverTimeIsSetLowAndHighThroughout", "[experiment][analysis]") {
+  const model::Scenario sc = scenario::load_scenario("scenarios/rebalance-after-design.yaml");
+  const auto variants = experiment::analysis_variants(sc);
+  int seen = 0;
+  for (const experiment::Variant& v : variants) {
+    if (v.kind != experiment::Variant::Kind::kLeverLow && v.kind != experiment::Variant::Kind::kLeverHigh) continue;
+    const model::Lever& lever = v.scenario.levers[v.index];
+    if (lever.id != "central_share") continue;
+    ++seen;
+    REQUIRE(sc.levers[v.index].changes.size() == 1);
+    CHECK(lever.changes.empty());
+    CHECK(lever.value == (v.kind == experiment::Variant::Kind::kLeverLow ? lever.low : lever.high));
+  }
+  CHECK(seen == 2);
+}

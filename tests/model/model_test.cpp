@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "model/tiny.hpp"
 #include "wsic/model/limits.hpp"
 #include "wsic/model/outcomes.hpp"
 #include "wsic/scenario/loader.hpp"
@@ -13,34 +14,9 @@
 
 using namespace wsic::model;
 using wsic::sim::Fixed;
+using wsic::test::tiny;
 
 namespace {
-// A scenario small enough to work out by hand: two schemes, workstreams
-// a -> b and c, fixed durations, no barriers unless a test adds them.
-Scenario tiny() {
-  Scenario sc;
-  sc.name = "tiny";
-  sc.calendar_start = *wsic::sim::parse_iso_date("2014-01-01");
-  sc.horizon = *wsic::sim::parse_iso_date("2016-12-31");
-  sc.horizon_day = wsic::sim::Calendar(sc.calendar_start).to_time(sc.horizon).in_days();
-  sc.planned_pilot_start = sc.calendar_start;
-  sc.codesign_start = 0;
-  sc.codesign_duration = Fixed{30.0};
-  sc.designation = 30;
-  sc.design_work = Fixed{60.0};
-  sc.central_capacity = Scaled{2.0};
-  sc.unsupported_design_penalty = 1.5;
-  sc.ramp = Fixed{100.0};
-  sc.funding = {FundingYear{2014, 1.0, 0.0, 1.0}};
-  Workstream a{"a", "A", Workstream::Kind::kEngagement, Fixed{50.0}, {}, true};
-  Workstream b{"b", "B", Workstream::Kind::kTransactional, Fixed{40.0}, {0}, true};
-  Workstream c{"c", "C", Workstream::Kind::kEngagement, Fixed{20.0}, {}, true};
-  sc.workstreams = {a, b, c};
-  sc.schemes = {Scheme{"one", "One", {}, "", 1.0, ""}, Scheme{"two", "Two", {}, "", 1.0, ""}};
-  sc.milestones = {Milestone{*wsic::sim::parse_iso_date("2014-07-01"), "mid", 181.0}};
-  return sc;
-}
-
 ReplicationOutcome simulate(const Scenario& sc, std::uint64_t index = 0) {
   const Model m(sc);
   ReplicationOutcome out;

@@ -649,4 +649,12 @@ TEST_CASE("Report.DecisionsAndUncertaintiesApart", "[cli][report]") {
   const auto in_decisions = html.find(second, decisions);
   CHECK(in_decisions < uncertainties);
   CHECK(html.find("£0.45m a year per unit, local pot", decisions) < uncertainties);
+  // A value that changes over time shows each change with its date.
+  data["levers"][1]["value"] = "0.65";
+  data["levers"][1]["changes"] =
+      json::array({{{"from", "2015-01-01"}, {"value", "0.3"}}, {{"from", "2016-01-01"}, {"value", "0.4"}}});
+  const std::string changed = render_report(data).at("report.html");
+  const auto at = changed.find("0.65; 0.3 from 2015-01-01; 0.4 from 2016-01-01");
+  CHECK(at > changed.find("Decisions: what the programme's leaders choose"));
+  CHECK(at < changed.find("Uncertainties: what happens to them"));
 }

@@ -1,5 +1,7 @@
 #include "wsic/scenario/loader.hpp"
 
+#include "wsic/model/limits.hpp"
+
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -528,6 +530,57 @@ TEST_CASE("Loader.CostsSlipsAndWorkaroundPacesAreChecked", "[model][loader]") {
        {47, 16, "levers.lay_engagement_effort.paid_from", "unknown paid_from 'regional': expected central or local"},
        {50, 11, "levers.leadership_continuity.slip", "only a date lever slips"},
        {94, 24, "barriers[national_payment].resolution.workaround_pace", "add workaround (a distribution)"}});
+}
+
+TEST_CASE("Loader.LeverChangesAreInDateOrderWithinTheLeversRange", "[model][loader]") {
+  expect_diagnostics(
+      bad("lever_changes.yaml"),
+      {{10, 16, "levers.central_share.changes[1].from",
+        "changes must be in date order: 2014-09-01 is not after the change before it (2014-10-01)"},
+       {11, 35, "levers.central_share.changes[2].value",
+        "a change's value must lie within the lever's low and high (0.3 to 0.7)"},
+       {13, 14, "levers.promised_go_live.changes", "only a number lever changes over time"},
+       {15, 22, "levers.gp_engagement_effort.changes[0].from", "is not before calendar.horizon (2019-03-31)"},
+       {15, 45, "levers.gp_engagement_effort.changes[1].from", "missing required key 'from'"},
+       {15, 57, "levers.gp_engagement_effort.changes[2].value", "missing required key 'value'"},
+       {15, 76, "levers.gp_engagement_effort.changes[2].valu", "unknown key 'valu'; did you mean 'value'?"},
+       {17, 14, "levers.lay_engagement_effort.changes", "expected a list of {from, value}"}});
+}
+
+TEST_CASE("Loader.LeverChangesAreReadAsDaysAndLimitedInNumber", "[model][loader][limits]") {
+  TempDir dir;
+  const auto write = [&](int changes) {
+    std::string text = "extends: " + (fs::current_path() / "scenarios" / "baseline.yaml").string() +
+                       "\nname: changes\nlevers:\n  gp_engagement_effort:\n    changes:\n";
+    for (int i = 0; i < changes; ++i) {
+      text += "      - {from: ";
+      const std::chrono::sys_days day =
+          std::chrono::sys_days(*wsic::sim::parse_iso_date("2014-01-01")) + std::chrono::days(i);
+      text += wsic::sim::format_iso_date(std::chrono::year_month_day(day));
+      text += ", value: ";
+      text += i % 2 == 0 ? "1.5" : "0.5";
+      text += "}\n";
+    }
+    return dir.write("changes.yaml", text);
+  };
+  const Scenario sc = wsic::scenario::load_scenario(write(2));
+  const auto& levers = sc.levers;
+  const auto it =
+      std::find_if(levers.begin(), levers.end(), [](const auto& l) { return l.id == "gp_engagement_effort"; });
+  REQUIRE(it != levers.end());
+  REQUIRE(it->changes.size() == 2);
+  // The calendar starts on 2013-06-01: 2014-01-01 is day 214.
+  CHECK(it->changes[0].day == 214.0);
+  CHECK(it->changes[1].day == 215.0);
+  CHECK(it->changes[0].value == 1.5);
+  CHECK(it->changes[1].value == 0.5);
+  CHECK(wsic::scenario::check_scenario(write(static_cast<int>(wsic::model::limits::kLeverChanges))).scenario);
+  const LoadResult past =
+      wsic::scenario::check_scenario(write(static_cast<int>(wsic::model::limits::kLeverChanges) + 1));
+  REQUIRE(past.diagnostics.size() == 1);
+  CHECK(past.diagnostics[0].line == 6 + static_cast<int>(wsic::model::limits::kLeverChanges));
+  CHECK(past.diagnostics[0].key_path == "levers.gp_engagement_effort.changes[100]");
+  CHECK_THAT(past.diagnostics[0].message, Contains("at most 100"));
 }
 
 TEST_CASE("Loader.ComponentsNeedKnownWorkstreamsAndSchemesKnownComponents", "[model][loader]") {

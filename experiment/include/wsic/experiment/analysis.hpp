@@ -50,7 +50,8 @@ struct Variant {
 
 /// The batches of both analyses, in the order they run: each barrier
 /// switched off, then (with two or more barriers) all of them together,
-/// then each lever with low < high at its low and its high value.
+/// then each lever with low < high at its low and its high value (held
+/// there throughout: a lever that changes over time changes no more).
 std::vector<Variant> analysis_variants(const model::Scenario& sc);
 
 /// The tornado bars from `base` and the outcomes of `analysis_variants(sc)`

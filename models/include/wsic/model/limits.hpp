@@ -29,6 +29,9 @@ inline constexpr std::size_t kComponents = 64;
 inline constexpr std::size_t kBarriers = 100;
 inline constexpr std::size_t kLevers = 100;
 inline constexpr std::size_t kMilestones = 100;
+/// Changes of lever values over time, in the whole scenario: each starts a
+/// period, and each period holds every barrier's numbers.
+inline constexpr std::size_t kLeverChanges = 100;
 inline constexpr std::size_t kPopulationsPerScheme = 100;
 /// From calendar.start to calendar.horizon. Outcomes are counted per
 /// calendar day, so this and kSchemes bound a batch accumulator at about

@@ -9,6 +9,7 @@
 /// later when it starts later, so with common random numbers removing a
 /// barrier that strikes implementation can never make a scheme later.
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -76,7 +77,7 @@ struct Settings {
   int central_capacity = 1;          ///< schemes the central team supports at once
   double local_rate = 1.0;           ///< local work rate relative to the baseline funding split
   double base_central_share = 0.5;   ///< central share of support money as funded
-  double central_share = 0.5;        ///< as the central_share lever sets it
+  double central_share = 0.5;        ///< as the central_share lever sets it (before any change)
   double transactional_cut = 0.0;    ///< share of transactional work done during co-design
   double promised_day = kNever;      ///< go-live date promised to lay partners, or kNever
   std::vector<int> scheme_priority;  ///< central team queue position per scheme (smaller first)
@@ -88,7 +89,39 @@ struct Settings {
     double factor = 1.0;
     double fraction = 0.0;
   };
-  std::vector<BarrierValues> barrier_values;  ///< per barrier
+  /// Per period, then per barrier: [period * barriers + barrier].
+  std::vector<BarrierValues> barrier_values;
+
+  /// Levers whose values change at dates divide the calendar into periods:
+  /// period p runs from day `period_from[p]` (the first from -infinity) to
+  /// the next one's start. In each, what follows from the values then in
+  /// force is what those values would give if they held throughout; money
+  /// is allocated per funding year with each value weighted by the time it
+  /// is in force that year. One period when nothing changes, and then the
+  /// fields above are its values.
+  std::vector<double> period_from;
+  struct Period {
+    int central_capacity = 1;
+    double local_rate = 1.0;
+    double transactional_cut = 0.0;
+    double codesign_factor = 1.0;
+  };
+  std::vector<Period> periods;
+  /// The period day `t` is in.
+  std::size_t period_at(double t) const noexcept {
+    if (period_from.size() <= 1) return 0;
+    return static_cast<std::size_t>(std::upper_bound(period_from.begin() + 1, period_from.end(), t) -
+                                    period_from.begin()) -
+           1;
+  }
+  /// Barrier `b`'s numbers in force on day `t`.
+  const BarrierValues& barrier_at(std::size_t b, double t) const noexcept {
+    if (period_from.size() <= 1) return barrier_values[b];
+    return barrier_values[period_at(t) * values.barriers.size() + b];
+  }
+  /// Per funding year: the central share of its support money.
+  std::vector<double> year_central_share;
+  std::vector<double> lever_base;  ///< working space for refresh
   /// What the decisions put into each funding year's categories, £m:
   /// [year * categories + category], as spend_categories orders them. Spent
   /// while there is work for it (see ReplicationOutcome::spend).

@@ -48,6 +48,29 @@ struct Lever {
   /// A date lever that national action reads may come later than its value:
   /// by a duration drawn once per replication (never negative).
   std::optional<AnyDistribution> slip;
+
+  /// A number lever's value may change at dates (a decision revisited, an
+  /// uncertainty that moves): `value` holds until the first change, each
+  /// change from its date until the next. Dates in increasing order.
+  struct Change {
+    Date date;
+    double day = 0.0;  ///< days since calendar start
+    double value = 0.0;
+  };
+  std::vector<Change> changes;
+
+  /// The value in force on day `t`, with `base` the value before any change.
+  double value_on(double base, double t) const {
+    double v = base;
+    for (const Change& c : changes) {
+      if (c.day > t) break;
+      v = c.value;
+    }
+    return v;
+  }
+  /// The mean value over days [t0, t1), weighted by time; exactly `base`
+  /// when nothing changes in it.
+  double mean_over(double base, double t0, double t1) const;
 };
 
 /// A number read from a lever: value = base * lever^power (power form) or
