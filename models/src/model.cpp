@@ -218,14 +218,15 @@ struct Run {
   std::vector<TimedStrike>& strikes;
   std::vector<double>& lever_day;  // per lever: when its action comes in this replication
   Resource& central;
-  const bool changing;  // levers change at dates: values depend on the day
+  const bool changing;     // levers change at dates: values depend on the day
+  Trace* trace = nullptr;  // what happened, when asked for
 };
 
 bool applies_to(const Barrier& b, int s) { return b.scope != Barrier::Scope::kScheme || b.scheme == s; }
 
 /// Barrier `b`'s numbers with the levers in force on day `t` applied
 /// (computed by refresh).
-inline const Settings::BarrierValues& values_of(const Run& r, const Barrier& b, double t) {
+[[gnu::always_inline]] inline const Settings::BarrierValues& values_of(const Run& r, const Barrier& b, double t) {
   const auto i = static_cast<std::size_t>(&b - r.sc.barriers.data());
   return r.changing ? r.st.barrier_at(i, t) : r.st.barrier_values[i];
 }
@@ -280,10 +281,31 @@ Opened effect_windows(const Run& r, const Barrier& b, double t, Rng& rng, std::u
 
 void wake_task_early(Run& r, int s, int w);
 
-/// Barrier `bi` struck scheme `s` (once per workstream or design phase hit).
-void count_strike(Run& r, std::size_t bi, int s) {
+/// The trace hears what a strike did (see count_strike); out of the way of
+/// the replications that keep none.
+[[gnu::cold, gnu::noinline]] void trace_strike(Run& r, std::size_t bi, int s, double t, const Opened* opened,
+                                               double rework) {
+  Trace::Strike strike{static_cast<int>(bi), s, t, target_mask(r.sc.barriers[bi])};
+  if (opened != nullptr && opened->n > 0) {
+    strike.until = opened->w[0].end;
+    strike.factor = opened->w[0].factor;
+    if (opened->n > 1) {
+      strike.pace_until = opened->w[1].end;
+      strike.pace = opened->w[1].factor;
+    }
+  }
+  strike.rework = rework;
+  r.trace->strikes.push_back(strike);
+}
+
+/// Barrier `bi` struck scheme `s` on day `t` (once per workstream or design
+/// phase hit), opening `opened` or adding `rework` (a share of the work);
+/// the trace, when one is kept, hears what it did.
+inline void count_strike(Run& r, std::size_t bi, int s, double t, const Opened* opened, double rework = 0.0) {
   ++r.out.barrier_hits[bi];
   ++r.out.schemes[static_cast<std::size_t>(s)].strikes;
+  if (r.trace != nullptr) [[unlikely]]
+    trace_strike(r, bi, s, t, opened, rework);
 }
 
 /// Wakes the work that a barrier striking now may have changed.
@@ -312,8 +334,11 @@ void strike_now(Run& r, int bi, int s, Rng& rng) {
     const Opened opened = effect_windows(r, b, t, rng, mask);
     if (opened.n == 0) return;
     opened.add_to(st.windows);
+    count_strike(r, static_cast<std::size_t>(bi), s, t, &opened);
+    nudge(r, s, mask);
+    return;
   }
-  count_strike(r, static_cast<std::size_t>(bi), s);
+  count_strike(r, static_cast<std::size_t>(bi), s, t, nullptr, std::max(0.0, values_of(r, b, t).fraction));
   nudge(r, s, mask);
 }
 
@@ -353,8 +378,9 @@ double strike_on_start(Run& r, int s, std::uint64_t mask, double base_work, Stre
         (b.scope == Barrier::Scope::kNational ? r.national_draw[bi] : u) < values_of(r, b, t).probability;
     if (b.effect == Barrier::Effect::kRework) {
       if (occurs) {
-        added += std::max(0.0, values_of(r, b, t).fraction) * base_work;
-        count_strike(r, bi, s);
+        const double f = std::max(0.0, values_of(r, b, t).fraction);
+        added += f * base_work;
+        count_strike(r, bi, s, t, nullptr, f);
       }
       continue;
     }
@@ -366,7 +392,7 @@ double strike_on_start(Run& r, int s, std::uint64_t mask, double base_work, Stre
     const Opened opened = effect_windows(r, b, t, brng, mask);
     if (opened.n > 0) {
       opened.add_to(st.windows);
-      count_strike(r, bi, s);
+      count_strike(r, bi, s, t, &opened);
     }
   }
   return added;
@@ -685,7 +711,7 @@ void plan_timed_barriers(Run& r) {
       const Opened opened = effect_windows(r, b, t, rng, mask);
       if (opened.n > 0) {
         opened.add_to(r.schemes[static_cast<std::size_t>(s)].windows);
-        count_strike(r, bi, s);
+        count_strike(r, bi, s, t, &opened);
       }
     };
     if (b.scope == Barrier::Scope::kNational) {
@@ -703,7 +729,7 @@ void plan_timed_barriers(Run& r) {
         if (opened.n == 0) continue;
         for (std::size_t s = 0; s < r.schemes.size(); ++s) {
           opened.add_to(r.schemes[s].windows);
-          count_strike(r, bi, static_cast<int>(s));
+          count_strike(r, bi, static_cast<int>(s), t, &opened);
         }
       }
     } else {
@@ -1174,13 +1200,18 @@ void follow_changes(Run& r) {
 }
 }  // namespace
 
-void Model::simulate(const Settings& settings, std::uint64_t seed, std::uint64_t index, ReplicationOutcome& out) const {
+void Model::simulate(const Settings& settings, std::uint64_t seed, std::uint64_t index, ReplicationOutcome& out,
+                     Trace* trace) const {
   const Scenario& sc = settings.values;
   out.codesign_end = kNever;
   out.schemes.assign(sc.schemes.size(), SchemeOutcome{});
   out.barrier_hits.assign(sc.barriers.size(), 0);
   thread_local Workspace workspace;  // its storage is reused from one replication to the next
   Run r(*this, settings, seed, index, out, workspace);
+  if (trace != nullptr) {
+    trace->strikes.clear();
+    r.trace = trace;
+  }
   if (settings.drift < 1.0) {
     // A promise far off: every scheme's local work drifts until it is near.
     for (SchemeRun& scheme : r.schemes) {
@@ -1205,6 +1236,20 @@ void Model::simulate(const Settings& settings, std::uint64_t seed, std::uint64_t
     so.full_coverage = full <= sc.horizon_day ? full : kNever;
   }
   account_spend(r);
+  if (trace != nullptr) {
+    const auto when = [&](double d) { return d <= sc.horizon_day ? d : kNever; };
+    trace->work_start.assign(sc.schemes.size(), {});
+    trace->work_end.assign(sc.schemes.size(), {});
+    trace->central_support.assign(sc.schemes.size(), kNever);
+    for (std::size_t s = 0; s < sc.schemes.size(); ++s) {
+      for (const TaskRun& tk : r.schemes[s].tasks) {
+        trace->work_start[s].push_back(when(tk.start));
+        trace->work_end[s].push_back(when(tk.end));
+      }
+      trace->central_support[s] = when(r.schemes[s].supported_from);
+    }
+    trace->lever_day = r.lever_day;
+  }
 }
 
 }  // namespace wsic::model

@@ -107,6 +107,16 @@ int main(int argc, char** argv) {
   add_calibrate(app, calibrate, cores);
   LabCommand lab;
   add_lab(app, lab, cores);
+  StoryOptions story;
+  auto* story_app = app.add_subcommand("story", "tell what happened in one future: every strike, design and go-live");
+  story_app->add_option("scenario", story.scenario, "the scenario (YAML)")->required()->check(CLI::ExistingFile);
+  story_app->add_option("-r,--replication", story.replication, "which future, as wsic run numbers them (from 0)")
+      ->capture_default_str();
+  story_app->add_option("--seed", story.seed, "master random seed")->capture_default_str();
+  story_app->add_option("--from", story.from, "tell only what happened from this date (ISO)");
+  story_app->add_option("--to", story.to, "... and before this one");
+  story_app->add_option("--set", story.overrides, "set a number of the scenario: PATH=VALUE (repeatable)");
+  story_app->add_flag("--json", story.json, "JSON instead of text");
 
   try {
     app.parse(argc, argv);
@@ -123,6 +133,7 @@ int main(int argc, char** argv) {
       return run_command(run.options);
     }
     if (*validate) return validate_command(to_validate);
+    if (*story_app) return story_command(story);
     if (*merge.app) {
       complete_merge(merge, &g_cancel);
       return merge_command(merge.options);

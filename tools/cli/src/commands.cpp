@@ -18,6 +18,7 @@
 #include "wsic/report/comparison.hpp"
 #include "wsic/report/report.hpp"
 #include "wsic/report/report_data.hpp"
+#include "wsic/report/story.hpp"
 #include "wsic/report/text.hpp"
 #include "wsic/scenario/loader.hpp"
 #include "wsic/sim/serial.hpp"
@@ -53,6 +54,45 @@ int validate_command(const std::vector<std::filesystem::path>& files) {
     for (const auto& d : r.diagnostics) std::cerr << d.format() << '\n';
   }
   return ok ? kExitOk : kExitBadInput;
+}
+
+int story_command(const StoryOptions& opt) {
+  scenario::LoadResult r = scenario::check_scenario(opt.scenario, {}, parse_overrides(opt.overrides));
+  if (!r.ok()) {
+    for (const auto& d : r.diagnostics) std::cerr << d.format() << '\n';
+    return kExitBadInput;
+  }
+  const model::Scenario& sc = *r.scenario;
+  const sim::Calendar cal(sc.calendar_start);
+  double bounds[2] = {-model::kNever, model::kNever};
+  const std::string* given[2] = {&opt.from, &opt.to};
+  for (int i = 0; i < 2; ++i) {
+    if (given[i]->empty()) continue;
+    const auto d = sim::parse_iso_date(*given[i]);
+    if (!d) {
+      std::cerr << fmt::format("wsic story: --{}: expected a date like 2015-04-01, got '{}'\n", i == 0 ? "from" : "to",
+                               *given[i]);
+      return kExitBadInput;
+    }
+    bounds[i] = cal.to_time(*d).in_days();
+  }
+  if (!(bounds[0] < bounds[1])) {
+    std::cerr << "wsic story: --from must come before --to\n";
+    return kExitBadInput;
+  }
+  const model::Model m(sc);
+  model::ReplicationOutcome out;
+  model::Trace trace;
+  m.simulate(m.settings(), opt.seed, opt.replication, out, &trace);
+  const auto lines = report::story(sc, out, trace, bounds[0], bounds[1]);
+  if (opt.json) {
+    std::cout << report::story_json(sc, lines, opt.seed, opt.replication, std::max(bounds[0], 0.0), bounds[1]).dump(2)
+              << '\n';
+  } else {
+    std::cout << fmt::format("{}: future {} of seed {}\n", sc.name, opt.replication, opt.seed)
+              << report::story_text(sc, lines);
+  }
+  return kExitOk;
 }
 
 namespace {

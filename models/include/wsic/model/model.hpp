@@ -53,6 +53,29 @@ struct ReplicationOutcome {
   std::vector<double> spend;
 };
 
+/// What happened in one replication, for telling its story: each strike of
+/// a barrier on a scheme with what it did, each workstream's start and end,
+/// when the central team came to each scheme's design, and when national
+/// action came. Kept only when Model::simulate is given one.
+struct Trace {
+  struct Strike {
+    int barrier = -1;
+    int scheme = -1;
+    double day = 0.0;            ///< when it struck
+    std::uint64_t targets = 0;   ///< workstream bits; bit 63: the design phase
+    double until = kNever;       ///< no progress (factor 0) or slower, until this day
+    double factor = 1.0;         ///< the pace meanwhile (1: it opened no window)
+    double pace_until = kNever;  ///< then, after a partial workaround, `pace` until this day
+    double pace = 1.0;
+    double rework = 0.0;  ///< share of the work to do again (rework)
+  };
+  std::vector<Strike> strikes;                  ///< in the order they were laid out
+  std::vector<std::vector<double>> work_start;  ///< [scheme][workstream], kNever if not
+  std::vector<std::vector<double>> work_end;    ///< [scheme][workstream], kNever if not
+  std::vector<double> central_support;          ///< per scheme: the central team came to its design
+  std::vector<double> lever_day;                ///< per lever: its value, a date lever's after its slip
+};
+
 /// What money is spent on: the programme team, consultancy, the schemes'
 /// local support, then every lever with a cost, in the scenario's order.
 struct SpendCategory {
@@ -187,7 +210,9 @@ class Model {
   }
   /// As above, with `settings` (made by settings_for, or refreshed after a
   /// change). Thread-safe for any number of Settings read at once.
-  void simulate(const Settings& settings, std::uint64_t seed, std::uint64_t index, ReplicationOutcome& out) const;
+  /// With `trace`, also keeps what happened (see Trace); the outcome is the same.
+  void simulate(const Settings& settings, std::uint64_t seed, std::uint64_t index, ReplicationOutcome& out,
+                Trace* trace = nullptr) const;
 
   /// Random streams, named after what they drive so they survive edits
   /// elsewhere ("work/ealing/ig"). Each holds the stream's key,

@@ -1,5 +1,5 @@
 #pragma once
-/// The `wsic validate` and `wsic compare` commands as library calls.
+/// The `wsic validate`, `wsic compare` and `wsic story` commands as library calls.
 
 #include <atomic>
 #include <cstdint>
@@ -42,5 +42,19 @@ std::string compare_folder_name(const std::vector<std::string>& names);
 /// Runs every scenario with common random numbers and reports paired
 /// differences against the base.
 int compare_command(const CompareOptions& opt);
+
+/// `wsic story`: what happened in one future, in order and in words.
+struct StoryOptions {
+  std::filesystem::path scenario;
+  std::vector<std::string> overrides;  ///< --set PATH=VALUE
+  std::uint64_t seed = kDefaultSeed;
+  std::uint64_t replication = 0;  ///< which future (as `wsic run` numbers them, from 0)
+  std::string from, to;           ///< ISO dates bounding the story, or empty: the whole calendar
+  bool json = false;              ///< JSON on stdout instead of text
+};
+
+/// Simulates replication `replication` of the batch `seed` gives and tells
+/// its story. Bad input: kExitBadInput with the problem on stderr.
+int story_command(const StoryOptions& opt);
 
 }  // namespace wsic::cli
