@@ -1,0 +1,226 @@
+// A class: teams join with a code, decide round by round, a team that misses
+// a round keeps its decisions, and each team's history is a scenario that
+// `wsic run` reproduces. Every bad request is refused with its status.
+#include "wsic/classroom/session.hpp"
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "support.hpp"
+#include "wsic/scenario/loader.hpp"
+
+namespace fs = std::filesystem;
+using namespace wsic;
+using classroom::Refused;
+using classroom::Session;
+
+namespace {
+classroom::ClassOptions options() {
+  classroom::ClassOptions o;
+  o.lesson = "scenarios/lessons/central-or-local/a-strong-centre.yaml";
+  o.rounds = {"2013-10-01", "2014-04-01", "2014-10-01", "2015-04-01"};
+  o.story = 3;
+  return o;
+}
+
+int status_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Refused& e) {
+    return e.status();
+  }
+  return 0;
+}
+
+std::size_t decision(const Session& s, const std::string& id) {
+  for (std::size_t d = 0; d < s.decisions().size(); ++d)
+    if (s.lesson().levers[static_cast<std::size_t>(s.decisions()[d])].id == id) return d;
+  FAIL("no decision " << id);
+  return 0;
+}
+}  // namespace
+
+TEST_CASE("Class.TeamsJoinWithTheCodeAndGetTokensOfTheirOwn", "[classroom]") {
+  Session s(options());
+  CHECK(s.join_code().size() == 6);
+  CHECK(s.teacher_token().size() == 32);
+  const Session other(options());
+  CHECK(other.join_code() != s.join_code());  // 32^6 codes: a clash is a one-in-a-billion event
+  CHECK(other.teacher_token() != s.teacher_token());
+  std::set<std::string> tokens{s.teacher_token()};
+  for (int i = 0; i < 5; ++i) tokens.insert(s.join(s.join_code(), "Team " + std::to_string(i)).token);
+  CHECK(tokens.size() == 6);
+  CHECK(s.teams()[4].id == "team-5");
+  CHECK(status_of([&] { s.join("WRONG1", "Late"); }) == 403);
+  CHECK(status_of([&] { s.join(s.join_code(), "Team 0"); }) == 400);  // taken
+  CHECK(status_of([&] { s.join(s.join_code(), ""); }) == 400);
+  CHECK(status_of([&] { s.join(s.join_code(), std::string(41, 'x')); }) == 400);
+  CHECK(status_of([&] { s.join(s.join_code(), "bell\a"); }) == 400);
+  CHECK(status_of([&] { s.join(s.join_code(), std::string(40, 'x')); }) == 0);
+  CHECK(status_of([&] { s.team_by_token(s.teacher_token()); }) == 403);
+}
+
+TEST_CASE("Class.ATeamThatMissesARoundKeepsItsDecisions", "[classroom]") {
+  Session s(options());
+  const std::string a = s.join(s.join_code(), "Alpha").token;
+  const std::string b = s.join(s.join_code(), "Beta").token;
+  const std::size_t share = decision(s, "central_share");
+  const double lesson_share = s.lesson().levers[static_cast<std::size_t>(s.decisions()[share])].value;
+  s.submit(a, 0, {{"central_share", 0.4}});
+  s.submit(b, 0, {{"central_share", 0.6}});
+  s.close_round(s.teacher_token());
+  s.submit(a, 1, {{"central_share", 0.35}});  // Beta misses round 2
+  s.close_round(s.teacher_token());
+  const classroom::Team& alpha = s.teams()[0];
+  const classroom::Team& beta = s.teams()[1];
+  CHECK(alpha.values[1][share] == 0.35);
+  CHECK(beta.values[1][share] == 0.6);
+  CHECK(beta.submitted == std::vector<bool>{true, false, false});
+  CHECK(lesson_share != 0.6);
+  // Alpha's history: 0.4 from the start, 0.35 from the second round's date;
+  // Beta's: 0.6 throughout; a decision never moved keeps the lesson's value.
+  const model::Scenario sa = s.team_scenario(alpha), sb = s.team_scenario(beta);
+  const model::Lever& la = sa.levers[static_cast<std::size_t>(s.decisions()[share])];
+  REQUIRE(la.changes.size() == 1);
+  CHECK(la.value == 0.4);
+  CHECK(la.changes[0].value == 0.35);
+  CHECK(la.changes[0].day == s.round_day(1));
+  CHECK(sb.levers[static_cast<std::size_t>(s.decisions()[share])].changes.empty());
+  const std::size_t gp = decision(s, "gp_engagement_effort");
+  CHECK(sa.levers[static_cast<std::size_t>(s.decisions()[gp])].value ==
+        s.lesson().levers[static_cast<std::size_t>(s.decisions()[gp])].value);
+}
+
+TEST_CASE("Class.EveryBadSubmissionIsRefusedWithItsStatus", "[classroom]") {
+  Session s(options());
+  const std::string a = s.join(s.join_code(), "Alpha").token;
+  const std::string b = s.join(s.join_code(), "Beta").token;
+  CHECK(status_of([&] { s.submit("0123", 0, {{"central_share", 0.4}}); }) == 403);
+  CHECK(status_of([&] { s.submit(s.teacher_token(), 0, {{"central_share", 0.4}}); }) == 403);
+  CHECK(status_of([&] { s.submit(a, 1, {{"central_share", 0.4}}); }) == 409);  // not open yet
+  CHECK(status_of([&] { s.submit(a, 0, {{"no_such_lever", 0.4}}); }) == 400);
+  CHECK(status_of([&] { s.submit(a, 0, {{"national_ig_action", 0.4}}); }) == 400);  // an uncertainty
+  CHECK(status_of([&] { s.submit(a, 0, {{"central_share", 0.95}}); }) == 400);      // above its high
+  CHECK(status_of([&] { s.submit(a, 0, {{"central_share", "0.4"}}); }) == 400);
+  CHECK(status_of([&] { s.submit(a, 0, nlohmann::json::array({1, 2})); }) == 400);
+  CHECK(status_of([&] { s.close_round(a); }) == 403);
+  // Nothing refused changed anything.
+  CHECK(s.teams()[0].submitted == std::vector<bool>{false});
+  CHECK(s.teams()[0].values == s.teams()[1].values);
+  s.submit(b, 0, {{"central_share", 0.45}});
+  for (int r = 0; r < 4; ++r) s.close_round(s.teacher_token());
+  CHECK(s.current_round() == s.rounds());
+  CHECK(status_of([&] { s.submit(b, 3, {{"central_share", 0.45}}); }) == 409);
+  CHECK(status_of([&] { s.close_round(s.teacher_token()); }) == 409);
+  CHECK(status_of([&] { s.join(s.join_code(), "Late"); }) == 409);
+}
+
+TEST_CASE("Class.ATeamsHistoryIsAScenarioWsicRunReproduces", "[classroom]") {
+  Session s(options());
+  const std::string a = s.join(s.join_code(), "Alpha").token;
+  s.submit(a, 0, {{"central_share", 0.6}, {"gp_engagement_effort", 1.5}});
+  s.close_round(s.teacher_token());
+  s.submit(a, 1, {{"central_share", 1.0 / 3.0}});  // every digit must reach the file
+  s.close_round(s.teacher_token());
+  s.submit(a, 2, {{"gp_engagement_effort", 0.75}});
+  s.close_round(s.teacher_token());
+  const classroom::Team& alpha = s.teams()[0];
+  const fs::path dir = test::fresh_dir("class-overlay");
+  fs::create_directories(dir);
+  {
+    std::ofstream f(dir / "alpha.yaml");
+    f << s.team_overlay(alpha);
+  }
+  const model::Scenario from_file = scenario::load_scenario(dir / "alpha.yaml");
+  const model::Scenario in_memory = s.team_scenario(alpha);
+  CHECK(model::content_hash(from_file) == model::content_hash(in_memory));
+  CHECK(model::content_hash(in_memory) != model::content_hash(s.lesson()));
+  // Its outcomes: the same as the file's, future by future.
+  const model::Model mf(from_file), mm(in_memory);
+  for (std::uint64_t i = 0; i < 20; ++i) {
+    model::ReplicationOutcome x, y;
+    mf.simulate(5, i, x);
+    mm.simulate(5, i, y);
+    for (std::size_t k = 0; k < x.schemes.size(); ++k) CHECK(x.schemes[k].go_live == y.schemes[k].go_live);
+  }
+  fs::remove_all(dir);
+}
+
+TEST_CASE("Class.ARoundIsToldOnTheStoryFuture", "[classroom]") {
+  Session s(options());
+  const std::string a = s.join(s.join_code(), "Alpha").token;
+  s.close_round(s.teacher_token());
+  s.close_round(s.teacher_token());
+  const classroom::Team& alpha = s.teams()[0];
+  // Round 2 (April to October 2014): the lines all fall in it, and they are
+  // the story of the same future `wsic story` tells for the team's scenario.
+  const classroom::RoundResult r = s.round_result(alpha, 1);
+  REQUIRE_FALSE(r.lines.empty());
+  for (const auto& l : r.lines) {
+    CHECK(l.day >= s.round_day(1));
+    CHECK(l.day < s.round_day(2));
+  }
+  const model::Scenario sc = s.team_scenario(alpha);
+  const model::Model m(sc);
+  model::ReplicationOutcome o;
+  model::Trace t;
+  m.simulate(m.settings(), 20131001, 3, o, &t);
+  const auto told = report::story(sc, o, t, s.round_day(1), s.round_day(2));
+  REQUIRE(told.size() == r.lines.size());
+  for (std::size_t i = 0; i < told.size(); ++i) CHECK(told[i].text == r.lines[i].text);
+  int live = 0;
+  for (const auto& so : o.schemes) live += so.go_live < s.round_day(2) ? 1 : 0;
+  CHECK(r.live_at_end == live);
+  CHECK(status_of([&] { s.round_result(alpha, 4); }) == 404);
+  (void)a;
+}
+
+TEST_CASE("Class.ASavedClassResumesWhereItStopped", "[classroom]") {
+  Session s(options());
+  const std::string a = s.join(s.join_code(), "Alpha").token;
+  s.join(s.join_code(), "Beta");
+  s.submit(a, 0, {{"central_share", 0.4}});
+  s.close_round(s.teacher_token());
+  const fs::path dir = test::fresh_dir("class-save");
+  fs::create_directories(dir);
+  s.save(dir / "class.json");
+  Session back = Session::load(dir / "class.json");
+  CHECK(back.to_json() == s.to_json());
+  // The resumed class goes on: Alpha's token still works, the round is the same.
+  back.submit(a, 1, {{"central_share", 0.3}});
+  CHECK(back.current_round() == 1);
+  CHECK(back.join_code() == s.join_code());
+  // Only whole files: no temporary left beside it.
+  std::size_t files = 0;
+  for (const auto& e : fs::directory_iterator(dir)) files += e.is_regular_file() ? 1 : 0;
+  CHECK(files == 1);
+  // A damaged or foreign file is refused, not half-loaded.
+  {
+    std::ofstream f(dir / "bad.json");
+    f << R"({"format": "wsic-class", "version": 1, "lesson": "scenarios/baseline.yaml"})";
+  }
+  CHECK(status_of([&] { Session::load(dir / "bad.json"); }) == 400);
+  {
+    std::ofstream f(dir / "text.json");
+    f << "not json";
+  }
+  CHECK(status_of([&] { Session::load(dir / "text.json"); }) == 400);
+  nlohmann::json j = s.to_json();
+  j["teams"][0]["values"][0].push_back(1.0);  // a decision the lesson does not have
+  CHECK(status_of([&] { Session::from_json(j); }) == 400);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("Class.RoundsAreCheckedAgainstTheLesson", "[classroom]") {
+  classroom::ClassOptions o = options();
+  o.rounds = {"2014-04-01", "2014-03-01"};
+  CHECK(status_of([&] { Session{o}; }) == 400);
+  o.rounds = {"2012-04-01"};  // before the calendar
+  CHECK(status_of([&] { Session{o}; }) == 400);
+  o.rounds = {"2014-13-01"};
+  CHECK(status_of([&] { Session{o}; }) == 400);
+  o.rounds = {};
+  CHECK(status_of([&] { Session{o}; }) == 400);
+}

@@ -1,0 +1,127 @@
+#pragma once
+/// A class living through a lesson, apart from HTTP: a teacher's session,
+/// teams that join with a code, rounds in which each team sets its
+/// decisions, and each team's history as a scenario `wsic run` reproduces.
+/// Every request is checked here; a refusal says what to do and carries the
+/// HTTP status a server answers it with.
+
+#include <cstdint>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "wsic/model/model.hpp"
+#include "wsic/report/story.hpp"
+
+namespace wsic::classroom {
+
+/// A request the session refuses: 400 bad input, 403 a wrong token or join
+/// code, 404 no such team, 409 not now (a round already closed, the class
+/// over).
+class Refused : public std::runtime_error {
+ public:
+  Refused(int status, const std::string& what) : std::runtime_error(what), status_(status) {}
+  int status() const noexcept { return status_; }
+
+ private:
+  int status_;
+};
+
+/// The most teams in one class, and the longest team name (characters).
+inline constexpr std::size_t kMaxTeams = 60;
+inline constexpr std::size_t kMaxTeamName = 40;
+/// The most rounds in one class.
+inline constexpr std::size_t kMaxRounds = 24;
+
+struct ClassOptions {
+  std::filesystem::path lesson;  ///< the lesson's scenario file
+  /// The dates each round's decisions come into force, in increasing order
+  /// (the first: when the class starts deciding), within the calendar.
+  std::vector<std::string> rounds;
+  std::uint64_t seed = 20131001;
+  std::uint64_t story = 0;  ///< the future every team lives through (a replication index)
+};
+
+/// One team: its name, its secret, and its decisions round by round (the
+/// decision levers' values, in Session::decisions() order).
+struct Team {
+  std::string id;                           ///< "team-1", ...
+  std::string name;                         ///< as the team gave it
+  std::string token;                        ///< the team's secret: only it may change its decisions
+  std::vector<std::vector<double>> values;  ///< [round][decision]
+  std::vector<bool> submitted;              ///< per round: false when it kept its previous decisions
+};
+
+/// What a round did for a team on the story future.
+struct RoundResult {
+  std::vector<report::StoryLine> lines;  ///< what happened in the round's period
+  int live_at_end = 0;                   ///< schemes piloting when the period ends
+};
+
+class Session {
+ public:
+  /// Opens a class on the lesson (throws scenario::ScenarioError for a bad
+  /// file, Refused for bad rounds). Join code and tokens are random.
+  explicit Session(const ClassOptions& options);
+
+  const std::string& join_code() const noexcept { return join_code_; }
+  const std::string& teacher_token() const noexcept { return teacher_token_; }
+  const model::Scenario& lesson() const noexcept { return lesson_; }
+  /// The lesson's decisions a team sets: its number levers whose role is
+  /// decision (indices into lesson().levers).
+  const std::vector<int>& decisions() const noexcept { return decisions_; }
+  /// Round r's decisions come into force on day round_day(r).
+  std::size_t rounds() const noexcept { return round_days_.size(); }
+  double round_day(std::size_t r) const { return round_days_.at(r); }
+  /// The round teams are deciding now; rounds() once the class is over.
+  std::size_t current_round() const noexcept { return current_; }
+  const std::vector<Team>& teams() const noexcept { return teams_; }
+
+  /// A team joins with the class's code: its id and token (403 for a wrong
+  /// code, 400 for a name that is empty, too long or taken, 409 when full).
+  const Team& join(const std::string& code, const std::string& name);
+  /// The team whose token this is (403 otherwise).
+  const Team& team_by_token(const std::string& token) const;
+  /// A team submits the current round's decisions: {lever id: value}, any
+  /// it leaves out keep their previous values (400 for an unknown lever or
+  /// a value outside its low and high, 403 for a wrong token, 409 for a
+  /// round that is not the current one).
+  void submit(const std::string& token, std::size_t round, const nlohmann::json& values);
+  /// The teacher closes the current round: a team that did not submit keeps
+  /// its previous decisions (403 for a wrong token, 409 when over).
+  void close_round(const std::string& teacher_token);
+
+  /// A team's decisions so far as a scenario: the lesson with each decision
+  /// at its first round's value, changed on each later round's date where
+  /// the team changed it.
+  model::Scenario team_scenario(const Team& team) const;
+  /// The same as an overlay file of the lesson, which `wsic run`
+  /// reproduces (the same content hash).
+  std::string team_overlay(const Team& team) const;
+  /// Round `r` as team `team` lived it on the story future.
+  RoundResult round_result(const Team& team, std::size_t r) const;
+
+  /// The whole session as JSON, and back (Refused for a file that is not a
+  /// session of this lesson). Saving writes atomically.
+  nlohmann::json to_json() const;
+  static Session from_json(const nlohmann::json& j);
+  void save(const std::filesystem::path& file) const;
+  static Session load(const std::filesystem::path& file);
+
+ private:
+  Session() = default;
+  void open_lesson();
+  std::size_t team_index(const std::string& token) const;
+
+  ClassOptions options_;
+  model::Scenario lesson_;
+  std::vector<int> decisions_;
+  std::vector<double> round_days_;
+  std::string join_code_, teacher_token_;
+  std::size_t current_ = 0;
+  std::vector<Team> teams_;
+};
+
+}  // namespace wsic::classroom

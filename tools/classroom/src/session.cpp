@@ -1,0 +1,286 @@
+#include "wsic/classroom/session.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <fstream>
+#include <random>
+#include <sstream>
+
+#include "wsic/cli/files.hpp"
+#include "wsic/model/limits.hpp"
+#include "wsic/scenario/loader.hpp"
+#include "wsic/sim/time.hpp"
+
+namespace wsic::classroom {
+
+namespace {
+
+/// `n` characters drawn from `alphabet` by the system's random device.
+std::string random_text(std::size_t n, std::string_view alphabet) {
+  std::random_device rd;
+  std::uniform_int_distribution<std::size_t> pick(0, alphabet.size() - 1);
+  std::string out;
+  for (std::size_t i = 0; i < n; ++i) out += alphabet[pick(rd)];
+  return out;
+}
+
+std::string new_token() { return random_text(32, "0123456789abcdef"); }
+/// Easy to read aloud and to type: no 0/O, 1/I.
+std::string new_join_code() { return random_text(6, "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"); }
+
+/// Compares secrets in time that does not depend on where they differ.
+bool same_secret(const std::string& a, const std::string& b) {
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
+/// A number as the scenario format reads it back to the same double.
+std::string number(double v) { return fmt::format("{}", v); }
+
+}  // namespace
+
+Session::Session(const ClassOptions& options) : options_(options) {
+  open_lesson();
+  join_code_ = new_join_code();
+  teacher_token_ = new_token();
+}
+
+void Session::open_lesson() {
+  lesson_ = scenario::load_scenario(options_.lesson);
+  decisions_.clear();
+  for (std::size_t l = 0; l < lesson_.levers.size(); ++l) {
+    const model::Lever& lever = lesson_.levers[l];
+    if (lever.role == model::Lever::Role::kDecision && lever.kind == model::Lever::Kind::kNumber &&
+        lever.low < lever.high)
+      decisions_.push_back(static_cast<int>(l));
+  }
+  if (decisions_.empty())
+    throw Refused(400, fmt::format("{} has no decisions a team can change (number levers with role decision and "
+                                   "low < high)",
+                                   options_.lesson.string()));
+  if (options_.rounds.empty() || options_.rounds.size() > kMaxRounds)
+    throw Refused(400, fmt::format("a class has 1 to {} rounds, got {}", kMaxRounds, options_.rounds.size()));
+  // Every decision may change at every round after the first: within the
+  // model's limit on changes.
+  if ((options_.rounds.size() - 1) * decisions_.size() > model::limits::kLeverChanges)
+    throw Refused(400, fmt::format("{} rounds of {} decisions could change lever values more than the {} times a "
+                                   "scenario may: use fewer rounds",
+                                   options_.rounds.size(), decisions_.size(), model::limits::kLeverChanges));
+  const sim::Calendar cal(lesson_.calendar_start);
+  round_days_.clear();
+  for (const std::string& text : options_.rounds) {
+    const auto date = sim::parse_iso_date(text);
+    if (!date) throw Refused(400, fmt::format("a round's date must be a date like 2014-04-01, got '{}'", text));
+    if (*date <= lesson_.calendar_start || *date >= lesson_.horizon)
+      throw Refused(400,
+                    fmt::format("round date {} is not within the lesson's calendar ({} to {})", text,
+                                sim::format_iso_date(lesson_.calendar_start), sim::format_iso_date(lesson_.horizon)));
+    const double day = cal.to_time(*date).in_days();
+    if (!round_days_.empty() && day <= round_days_.back())
+      throw Refused(400, fmt::format("round dates must increase: {} does not come after the round before", text));
+    round_days_.push_back(day);
+  }
+}
+
+const Team& Session::join(const std::string& code, const std::string& name) {
+  if (!same_secret(code, join_code_)) throw Refused(403, "that is not this class's join code");
+  if (current_ >= rounds()) throw Refused(409, "the class is over: no team can join now");
+  if (teams_.size() >= kMaxTeams) throw Refused(409, fmt::format("the class is full ({} teams)", kMaxTeams));
+  // A name: 1 to 40 characters (UTF-8 counted as characters), no control characters.
+  std::size_t chars = 0;
+  for (const unsigned char c : name) {
+    if (c < 0x20 || c == 0x7f) throw Refused(400, "a team name may not contain control characters");
+    if ((c & 0xc0) != 0x80) ++chars;
+  }
+  if (chars == 0 || chars > kMaxTeamName)
+    throw Refused(400, fmt::format("a team name has 1 to {} characters, got {}", kMaxTeamName, chars));
+  if (std::any_of(teams_.begin(), teams_.end(), [&](const Team& t) { return t.name == name; }))
+    throw Refused(400, fmt::format("a team called '{}' has joined already: choose another name", name));
+  Team t;
+  t.id = fmt::format("team-{}", teams_.size() + 1);
+  t.name = name;
+  t.token = new_token();
+  std::vector<double> start;
+  for (const int l : decisions_) start.push_back(lesson_.levers[static_cast<std::size_t>(l)].value);
+  t.values.assign(current_ + 1, start);
+  t.submitted.assign(current_ + 1, false);
+  teams_.push_back(std::move(t));
+  return teams_.back();
+}
+
+std::size_t Session::team_index(const std::string& token) const {
+  for (std::size_t i = 0; i < teams_.size(); ++i)
+    if (same_secret(token, teams_[i].token)) return i;
+  throw Refused(403, "that is not a team's token in this class");
+}
+
+const Team& Session::team_by_token(const std::string& token) const { return teams_[team_index(token)]; }
+
+void Session::submit(const std::string& token, std::size_t round, const nlohmann::json& values) {
+  Team& team = teams_[team_index(token)];
+  if (current_ >= rounds()) throw Refused(409, "the class is over: decisions can no longer change");
+  if (round != current_)
+    throw Refused(409, fmt::format("round {} is not open: the class is deciding round {}", round + 1, current_ + 1));
+  if (!values.is_object())
+    throw Refused(400, "decisions are a map of lever id to value, e.g. {\"central_share\": 0.4}");
+  std::vector<double> next = team.values[current_];
+  for (const auto& [id, v] : values.items()) {
+    const auto it = std::find_if(decisions_.begin(), decisions_.end(),
+                                 [&](int l) { return lesson_.levers[static_cast<std::size_t>(l)].id == id; });
+    if (it == decisions_.end()) {
+      std::vector<std::string> ids;
+      for (const int l : decisions_) ids.push_back(lesson_.levers[static_cast<std::size_t>(l)].id);
+      throw Refused(400, fmt::format("'{}' is not a decision of this lesson; its decisions are {}", id.substr(0, 64),
+                                     fmt::join(ids, ", ")));
+    }
+    const model::Lever& lever = lesson_.levers[static_cast<std::size_t>(*it)];
+    if (!v.is_number() || !std::isfinite(v.get<double>()))
+      throw Refused(400, fmt::format("the value of {} must be a number", lever.id));
+    const double x = v.get<double>();
+    if (x < lever.low || x > lever.high)
+      throw Refused(400, fmt::format("{} must be from {} to {}, got {}", lever.id, number(lever.low),
+                                     number(lever.high), number(x)));
+    next[static_cast<std::size_t>(it - decisions_.begin())] = x;
+  }
+  team.values[current_] = std::move(next);
+  team.submitted[current_] = true;
+}
+
+void Session::close_round(const std::string& teacher_token) {
+  if (!same_secret(teacher_token, teacher_token_)) throw Refused(403, "only the teacher may close a round");
+  if (current_ >= rounds()) throw Refused(409, "the class is over: every round is closed");
+  ++current_;
+  if (current_ >= rounds()) return;
+  // A team that did not submit keeps its previous decisions.
+  for (Team& t : teams_) {
+    t.values.push_back(t.values.back());
+    t.submitted.push_back(false);
+  }
+}
+
+model::Scenario Session::team_scenario(const Team& team) const {
+  model::Scenario sc = lesson_;
+  sc.name = fmt::format("{}-{}", lesson_.name.substr(0, 40), team.id);
+  const sim::Calendar cal(lesson_.calendar_start);
+  const std::size_t decided = std::min(team.values.size(), rounds());
+  for (std::size_t d = 0; d < decisions_.size(); ++d) {
+    model::Lever& lever = sc.levers[static_cast<std::size_t>(decisions_[d])];
+    lever.changes.clear();
+    lever.value = team.values[0][d];
+    double in_force = lever.value;
+    for (std::size_t r = 1; r < decided; ++r) {
+      if (team.values[r][d] == in_force) continue;
+      in_force = team.values[r][d];
+      const auto date = sim::parse_iso_date(options_.rounds[r]);
+      lever.changes.push_back(model::Lever::Change{*date, round_days_[r], in_force});
+    }
+  }
+  return sc;
+}
+
+std::string Session::team_overlay(const Team& team) const {
+  const model::Scenario sc = team_scenario(team);
+  std::string out = fmt::format(
+      "# yaml-language-server: $schema=schema.json\n"
+      "# Team {}'s decisions in a class on {}, round by round: `wsic run` this file\n"
+      "# to see them on every future.\n"
+      "extends: {}\n"
+      "name: {}\n"
+      "levers:\n",
+      team.id, lesson_.name, nlohmann::json(std::filesystem::absolute(options_.lesson).string()).dump(), sc.name);
+  for (const int l : decisions_) {
+    const model::Lever& lever = sc.levers[static_cast<std::size_t>(l)];
+    out += fmt::format("  {}:\n    value: {}\n    changes:", lever.id, number(lever.value));
+    if (lever.changes.empty()) out += " []";
+    out += "\n";
+    for (const model::Lever::Change& c : lever.changes)
+      out += fmt::format("      - {{from: {}, value: {}}}\n", sim::format_iso_date(c.date), number(c.value));
+  }
+  return out;
+}
+
+RoundResult Session::round_result(const Team& team, std::size_t r) const {
+  if (r >= rounds()) throw Refused(404, fmt::format("there is no round {}", r + 1));
+  const model::Scenario sc = team_scenario(team);
+  const model::Model m(sc);
+  model::ReplicationOutcome out;
+  model::Trace trace;
+  m.simulate(m.settings(), options_.seed, options_.story, out, &trace);
+  const double from = round_days_[r];
+  const double to = r + 1 < rounds() ? round_days_[r + 1] : sc.horizon_day + 1.0;
+  RoundResult result;
+  result.lines = report::story(sc, out, trace, from, to);
+  for (const model::SchemeOutcome& s : out.schemes) result.live_at_end += s.go_live < to ? 1 : 0;
+  return result;
+}
+
+nlohmann::json Session::to_json() const {
+  nlohmann::json teams = nlohmann::json::array();
+  for (const Team& t : teams_) {
+    teams.push_back(
+        {{"id", t.id}, {"name", t.name}, {"token", t.token}, {"values", t.values}, {"submitted", t.submitted}});
+  }
+  return {{"format", "wsic-class"},
+          {"version", 1},
+          {"lesson", options_.lesson.string()},
+          {"rounds", options_.rounds},
+          {"seed", options_.seed},
+          {"story", options_.story},
+          {"join_code", join_code_},
+          {"teacher_token", teacher_token_},
+          {"current_round", current_},
+          {"teams", std::move(teams)}};
+}
+
+Session Session::from_json(const nlohmann::json& j) {
+  Session s;
+  try {
+    if (j.at("format") != "wsic-class" || j.at("version") != 1)
+      throw Refused(400, "not a saved class of this version of wsic");
+    s.options_.lesson = j.at("lesson").get<std::string>();
+    s.options_.rounds = j.at("rounds").get<std::vector<std::string>>();
+    s.options_.seed = j.at("seed").get<std::uint64_t>();
+    s.options_.story = j.at("story").get<std::uint64_t>();
+    s.join_code_ = j.at("join_code").get<std::string>();
+    s.teacher_token_ = j.at("teacher_token").get<std::string>();
+    s.current_ = j.at("current_round").get<std::size_t>();
+    s.open_lesson();
+    if (s.current_ > s.rounds()) throw Refused(400, "the saved class is past its last round");
+    const std::size_t rows = std::min(s.current_ + 1, s.rounds());
+    for (const auto& t : j.at("teams")) {
+      Team team;
+      team.id = t.at("id").get<std::string>();
+      team.name = t.at("name").get<std::string>();
+      team.token = t.at("token").get<std::string>();
+      team.values = t.at("values").get<std::vector<std::vector<double>>>();
+      team.submitted = t.at("submitted").get<std::vector<bool>>();
+      const bool fits = team.values.size() == rows && team.submitted.size() == rows &&
+                        std::all_of(team.values.begin(), team.values.end(),
+                                    [&](const auto& v) { return v.size() == s.decisions_.size(); });
+      if (!fits) throw Refused(400, fmt::format("team {} of the saved class does not fit its lesson", team.id));
+      s.teams_.push_back(std::move(team));
+    }
+    if (s.teams_.size() > kMaxTeams) throw Refused(400, "the saved class has too many teams");
+  } catch (const nlohmann::json::exception& e) {
+    throw Refused(400, fmt::format("not a saved class: {}", e.what()));
+  }
+  return s;
+}
+
+void Session::save(const std::filesystem::path& file) const { cli::write_file_atomic(file, to_json().dump(1) + "\n"); }
+
+Session Session::load(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw Refused(400, fmt::format("cannot read {}", file.string()));
+  std::ostringstream text;
+  text << in.rdbuf();
+  nlohmann::json j = nlohmann::json::parse(text.str(), nullptr, false);
+  if (j.is_discarded()) throw Refused(400, fmt::format("{} is not a saved class (not JSON)", file.string()));
+  return from_json(j);
+}
+
+}  // namespace wsic::classroom
