@@ -20,6 +20,20 @@ using experiment::Epoch;
 using experiment::Series;
 using nlohmann::ordered_json;
 
+std::optional<double> end_of_funding(const model::Scenario& sc) {
+  if (sc.funding.empty()) return std::nullopt;
+  using namespace std::chrono;
+  const year_month_day april{year{sc.funding.back().year + 1}, April, day{1}};
+  return sim::Calendar(sc.calendar_start).to_time(april).in_days();
+}
+
+std::optional<double> people_covered_on(const model::Outcomes& o, double day) {
+  const auto it = std::find(o.month_days.begin(), o.month_days.end(), day);
+  if (it == o.month_days.end()) return std::nullopt;
+  return figures::per_replication(o.people_by_month[static_cast<std::size_t>(it - o.month_days.begin())],
+                                  o.replications);
+}
+
 namespace {
 
 /// Scenario k's counts of series `se`'s dates; nullptr when it has no such scheme.
@@ -148,15 +162,6 @@ void add_dates(const std::vector<model::Scenario>& scenarios, const std::vector<
   t.table += "(\"after\": past the scenario's horizon.)\n";
 }
 
-/// The first of the month after the last funded year (1 April), as a day
-/// of the scenario's calendar, if the scenario has funding.
-std::optional<double> end_of_funding(const model::Scenario& sc) {
-  if (sc.funding.empty()) return std::nullopt;
-  using namespace std::chrono;
-  const year_month_day april{year{sc.funding.back().year + 1}, April, day{1}};
-  return sim::Calendar(sc.calendar_start).to_time(april).in_days();
-}
-
 /// What each scenario did for people, beside what it cost: the people
 /// covered when the funding ended (the mean, and its share of the schemes'
 /// population) and when every scheme was on its full model (P50). Written
@@ -172,12 +177,8 @@ void add_people(const std::vector<model::Scenario>& scenarios, const CompareAcc&
     std::optional<double> people;
     std::string when;
     if (const auto day = end_of_funding(sc)) {
-      const auto it = std::find(o.month_days.begin(), o.month_days.end(), *day);
-      if (it != o.month_days.end()) {
-        people = figures::per_replication(o.people_by_month[static_cast<std::size_t>(it - o.month_days.begin())],
-                                          o.replications);
-        when = model::iso_day(sc, static_cast<int>(*day));
-      }
+      people = people_covered_on(o, *day);
+      if (people) when = model::iso_day(sc, static_cast<int>(*day));
     }
     const double population = o.population();
     const std::optional<double> share =

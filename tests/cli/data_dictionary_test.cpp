@@ -96,6 +96,18 @@ TEST_CASE("DataDictionary.DescribesEveryColumnWritten", "[cli][dictionary]") {
                 " -o " + (out / "calibrate").string()) == 0);
   }
 
+  {
+    // A class's debrief.
+    const std::string file = (out / "class.json").string();
+    REQUIRE(run(wsic_bin() + " class new " + file + " --lesson scenarios/baseline.yaml --round 2014-01-01 > " +
+                (out / "new.txt").string()) == 0);
+    const std::string made = slurp(out / "new.txt");
+    const std::string code = made.substr(made.find("join code: ") + 11, 6);
+    REQUIRE(run(wsic_bin() + " class join " + file + " --code " + code + " --name A > /dev/null") == 0);
+    REQUIRE(run(wsic_bin() + " class debrief " + file + " -n 100 -o " + (out / "class").string() + " > /dev/null") ==
+            0);
+  }
+
   // Columns named by a parameter's path stand as PATH, a milestone's measure
   // as live_at.DATE, and the per-measure chart tables as chart_sobol_MEASURE.csv.
   const auto generic_column = [](const std::string& c) {
@@ -103,8 +115,9 @@ TEST_CASE("DataDictionary.DescribesEveryColumnWritten", "[cli][dictionary]") {
     return c.find('.') != std::string::npos ? std::string("PATH") : c;
   };
   Files written;  // file -> the union of its headers
-  for (const char* folder : {"run", "compare", "sweep", "sweep2", "sensitivity", "calibrate"}) {
-    const bool research = std::string(folder) != "run" && std::string(folder) != "compare";
+  for (const char* folder : {"run", "compare", "sweep", "sweep2", "sensitivity", "calibrate", "class"}) {
+    const bool research =
+        std::string(folder) != "run" && std::string(folder) != "compare" && std::string(folder) != "class";
     for (const auto& entry : fs::directory_iterator(out / folder)) {
       if (entry.path().extension() != ".csv") continue;
       std::string name = entry.path().filename().string();

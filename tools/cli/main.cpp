@@ -8,6 +8,7 @@
 #include <iostream>
 #include <memory>
 
+#include "wsic/classroom/commands.hpp"
 #include "wsic/cli/args.hpp"
 #include "wsic/lab/server.hpp"
 #include "wsic/scenario/diagnostics.hpp"
@@ -84,6 +85,52 @@ int lab_command(LabCommand& cmd, const std::atomic<bool>* cancel) {
   return cli::kExitOk;
 }
 
+// `wsic class ACTION FILE ...`: a class kept in a file.
+struct ClassCli {
+  CLI::App* app = nullptr;
+  std::vector<CLI::App*> actions;
+  wsic::classroom::ClassCommand cmd;
+};
+
+void add_class(CLI::App& parent, ClassCli& c) {
+  c.app = parent.add_subcommand("class", "run a class through a lesson, round by round, kept in a file (see README)");
+  c.app->require_subcommand(1);
+  auto& cmd = c.cmd;
+  const auto action = [&](const char* name, const char* what) {
+    CLI::App* a = c.app->add_subcommand(name, what);
+    a->add_option("file", cmd.file, "the class's file (JSON)")->required();
+    c.actions.push_back(a);
+    return a;
+  };
+  CLI::App* make = action("new", "open a class on a lesson: prints the join code and the teacher's token");
+  make->add_option("--lesson", cmd.lesson, "the lesson's scenario (YAML)")->required()->check(CLI::ExistingFile);
+  make->add_option("--round", cmd.rounds, "the date a round's decisions come into force (one per round, in order)")
+      ->required();
+  make->add_option("--seed", cmd.seed, "master random seed")->capture_default_str();
+  make->add_option("--story", cmd.story, "the future every team lives through (a replication index)")
+      ->capture_default_str();
+  make->add_flag("--force", cmd.force, "replace an existing file");
+  CLI::App* join = action("join", "a team joins: prints its id and its token");
+  join->add_option("--code", cmd.code, "the class's join code")->required();
+  join->add_option("--name", cmd.name, "the team's name")->required();
+  CLI::App* decide = action("decide", "a team sets its decisions for the open round");
+  decide->add_option("--token", cmd.token, "the team's token")->required();
+  decide->add_option("values", cmd.values, "LEVER=VALUE ...")->required();
+  CLI::App* close = action("close", "the teacher closes the open round and sees what it did to every team");
+  close->add_option("--token", cmd.token, "the teacher's token")->required();
+  action("status", "the round open and every team's decisions");
+  CLI::App* story = action("story", "what a round did to a team on the class's future");
+  story->add_option("--team", cmd.team, "the team's id (team-1, ...)")->required();
+  story->add_option("--round", cmd.round, "the round, from 1; the last closed one by default");
+  CLI::App* debrief = action("debrief", "every team side by side, on the class's future and across many futures");
+  debrief->add_option("-n,--replications", cmd.replications, "futures per team")
+      ->capture_default_str()
+      ->check(CLI::Range(std::uint64_t{100}, std::uint64_t{1'000'000}));
+  debrief->add_option("-o,--out", cmd.out, "also write debrief.json, debrief.csv and each team's scenario here");
+  CLI::App* out = action("export", "a team's decisions as a scenario file that wsic run reproduces");
+  out->add_option("--team", cmd.team, "the team's id (team-1, ...)")->required();
+}
+
 int main(int argc, char** argv) {
   using namespace wsic::cli;
   CLI::App app{"wsic: simulate the Whole Systems Integrated Care rollout in North West London"};
@@ -107,6 +154,8 @@ int main(int argc, char** argv) {
   add_calibrate(app, calibrate, cores);
   LabCommand lab;
   add_lab(app, lab, cores);
+  ClassCli class_cli;
+  add_class(app, class_cli);
   StoryOptions story;
   auto* story_app = app.add_subcommand("story", "tell what happened in one future: every strike, design and go-live");
   story_app->add_option("scenario", story.scenario, "the scenario (YAML)")->required()->check(CLI::ExistingFile);
@@ -134,6 +183,12 @@ int main(int argc, char** argv) {
     }
     if (*validate) return validate_command(to_validate);
     if (*story_app) return story_command(story);
+    if (*class_cli.app) {
+      for (CLI::App* a : class_cli.actions)
+        if (*a) class_cli.cmd.action = a->get_name();
+      class_cli.cmd.cancel = &g_cancel;
+      return wsic::classroom::class_command(class_cli.cmd);
+    }
     if (*merge.app) {
       complete_merge(merge, &g_cancel);
       return merge_command(merge.options);

@@ -9,7 +9,10 @@
 #include <sstream>
 
 #include "wsic/cli/files.hpp"
+#include "wsic/experiment/batch.hpp"
 #include "wsic/model/limits.hpp"
+#include "wsic/report/comparison.hpp"
+#include "wsic/report/text.hpp"
 #include "wsic/scenario/loader.hpp"
 #include "wsic/sim/time.hpp"
 
@@ -185,7 +188,6 @@ model::Scenario Session::team_scenario(const Team& team) const {
 std::string Session::team_overlay(const Team& team) const {
   const model::Scenario sc = team_scenario(team);
   std::string out = fmt::format(
-      "# yaml-language-server: $schema=schema.json\n"
       "# Team {}'s decisions in a class on {}, round by round: `wsic run` this file\n"
       "# to see them on every future.\n"
       "extends: {}\n"
@@ -216,6 +218,111 @@ RoundResult Session::round_result(const Team& team, std::size_t r) const {
   result.lines = report::story(sc, out, trace, from, to);
   for (const model::SchemeOutcome& s : out.schemes) result.live_at_end += s.go_live < to ? 1 : 0;
   return result;
+}
+
+Debrief Session::debrief(std::uint64_t replications, unsigned threads, const std::atomic<bool>* cancel) const {
+  Debrief d;
+  d.replications = replications;
+  const auto funding_ends = report::end_of_funding(lesson_);
+  if (funding_ends) d.end_of_funding = model::iso_day(lesson_, static_cast<int>(*funding_ends));
+  for (const Team& team : teams_) {
+    TeamDebrief row;
+    row.id = team.id;
+    row.name = team.name;
+    const model::Scenario sc = team_scenario(team);
+    for (const int l : decisions_)
+      row.changes += static_cast<int>(sc.levers[static_cast<std::size_t>(l)].changes.size());
+    // The story future.
+    const model::Model m(sc);
+    model::ReplicationOutcome story;
+    m.simulate(m.settings(), options_.seed, options_.story, story);
+    row.story_all_live = 0.0;
+    for (const model::SchemeOutcome& s : story.schemes) row.story_all_live = std::max(row.story_all_live, s.go_live);
+    // Every future, with the class's seed: the same futures for every team.
+    experiment::BatchSpec spec;
+    spec.seed = options_.seed;
+    spec.replications = replications;
+    spec.threads = threads;
+    spec.cancel = cancel;
+    const model::Outcomes o = experiment::run_batch(sc, spec);
+    const double story_day = std::min(row.story_all_live, sc.horizon_day + 1.0);
+    row.luckier_than = 1.0 - o.all_live.share_by(story_day);
+    row.all_live_p50 = o.all_live.quantile_or_after(0.5);
+    row.all_live_p90 = o.all_live.quantile_or_after(0.9);
+    if (funding_ends) row.people_at_end_of_funding = report::people_covered_on(o, *funding_ends).value_or(0.0);
+    const std::size_t years = sc.funding.size();
+    const double n = static_cast<double>(std::max<std::uint64_t>(1, o.replications));
+    for (std::size_t k = 0; k < o.spend_columns; ++k) {
+      for (std::size_t y = 0; y < years; ++y) row.spent += o.spend_at(y, k) / n;
+      if (years > 0) row.needed_after += o.spend_at(years, k) / n;
+    }
+    d.teams.push_back(std::move(row));
+  }
+  return d;
+}
+
+namespace {
+std::string day_or_after(const model::Scenario& sc, double day) {
+  return day <= sc.horizon_day ? model::iso_day(sc, static_cast<int>(day))
+                               : "after " + sim::format_iso_date(sc.horizon);
+}
+}  // namespace
+
+nlohmann::ordered_json Session::debrief_json(const Debrief& d) const {
+  nlohmann::ordered_json teams = nlohmann::ordered_json::array();
+  for (const TeamDebrief& t : d.teams) {
+    teams.push_back({{"id", t.id},
+                     {"name", t.name},
+                     {"decision_changes", t.changes},
+                     {"story_all_live", day_or_after(lesson_, t.story_all_live)},
+                     {"luckier_than", t.luckier_than},
+                     {"all_live_p50", day_or_after(lesson_, t.all_live_p50)},
+                     {"all_live_p90", day_or_after(lesson_, t.all_live_p90)},
+                     {"people_covered_at_end_of_funding_mean", t.people_at_end_of_funding},
+                     {"spent_in_funded_years_mean", t.spent},
+                     {"needed_after_mean", t.needed_after}});
+  }
+  return {{"lesson", lesson_.name},
+          {"seed", options_.seed},
+          {"story", options_.story},
+          {"replications", d.replications},
+          {"end_of_funding", d.end_of_funding},
+          {"teams", std::move(teams)}};
+}
+
+std::string Session::debrief_csv(const Debrief& d) const {
+  std::string out =
+      "team_id,team_name,decision_changes,story_all_live,luckier_than,all_live_p50,all_live_p90,"
+      "people_covered_at_end_of_funding_mean,spent_in_funded_years_mean,needed_after_mean\n";
+  for (const TeamDebrief& t : d.teams) {
+    out += fmt::format("{},{},{},{},{:.4f},{},{},{:.1f},{:.4f},{:.4f}\n", report::csv_field(t.id),
+                       report::csv_field(t.name), t.changes, day_or_after(lesson_, t.story_all_live), t.luckier_than,
+                       day_or_after(lesson_, t.all_live_p50), day_or_after(lesson_, t.all_live_p90),
+                       t.people_at_end_of_funding, t.spent, t.needed_after);
+  }
+  return out;
+}
+
+std::string Session::debrief_text(const Debrief& d) const {
+  std::string out = fmt::format(
+      "Debrief: {} teams on the class's future (future {} of seed {}) and across {} futures (the same for every "
+      "team)\n\n",
+      d.teams.size(), options_.story, options_.seed, d.replications);
+  out += fmt::format("  {:<24} {:>8} {:>19} {:>8} {:>19} {:>19} {:>9} {:>9} {:>9}\n", "team", "changes",
+                     "all live (story)", "luckier", "all live P50", "all live P90", "people", "spent", "after");
+  for (const TeamDebrief& t : d.teams) {
+    std::string name = t.name.size() > 24 ? t.name.substr(0, 23) + "." : t.name;
+    out += fmt::format("  {:<24} {:>8} {:>19} {:>7.0f}% {:>19} {:>19} {:>9.0f} {:>8.2f}m {:>8.2f}m\n", name, t.changes,
+                       day_or_after(lesson_, t.story_all_live), 100.0 * t.luckier_than,
+                       day_or_after(lesson_, t.all_live_p50), day_or_after(lesson_, t.all_live_p90),
+                       t.people_at_end_of_funding, t.spent, t.needed_after);
+  }
+  out += fmt::format(
+      "\n(luckier: the share of futures in which every scheme piloted later than on the class's future; people: "
+      "the mean covered on {}; spent: the mean £ in the funded years; after: the mean the work still going on "
+      "after them needs)\n",
+      d.end_of_funding.empty() ? "the horizon" : d.end_of_funding);
+  return out;
 }
 
 nlohmann::json Session::to_json() const {

@@ -3,6 +3,7 @@
 /// differences CSV and the terminal table.
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,14 @@ struct CompareTables {
   /// schemes live when the evidence counted them, barrier strikes, money.
   nlohmann::ordered_json tradeoffs = nlohmann::ordered_json::array();
 };
+
+/// When the funding ends: 1 April after the last funded year, as a day of
+/// the scenario's calendar; nothing without funding years.
+std::optional<double> end_of_funding(const model::Scenario& sc);
+
+/// The mean people covered on `day`, the first of a month of `o`'s time axis;
+/// nothing for another day.
+std::optional<double> people_covered_on(const model::Outcomes& o, double day);
 
 CompareTables compare_tables(const std::vector<model::Scenario>& scenarios,
                              const std::vector<experiment::Series>& series, const experiment::CompareAcc& total);

@@ -5,6 +5,7 @@
 /// Every request is checked here; a refusal says what to do and carries the
 /// HTTP status a server answers it with.
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -60,6 +61,27 @@ struct RoundResult {
   int live_at_end = 0;                   ///< schemes piloting when the period ends
 };
 
+/// One team at the end of the class, on the story future and across many
+/// futures (the same for every team: common random numbers, so differences
+/// are the decisions', not luck's).
+struct TeamDebrief {
+  std::string id, name;
+  int changes = 0;              ///< decisions changed after the first round
+  double story_all_live = 0.0;  ///< day every scheme pilots on the story future (kNever: not by the horizon)
+  double luckier_than = 0.0;    ///< share of futures in which that came later than on the story future
+  int all_live_p50 = 0;         ///< day, across the futures (past the horizon: the day after it)
+  int all_live_p90 = 0;
+  double people_at_end_of_funding = 0.0;  ///< mean people covered when the funding ends
+  double spent = 0.0;                     ///< mean £m spent in the funded years
+  double needed_after = 0.0;              ///< mean £m the work still going on after them needs
+};
+
+struct Debrief {
+  std::uint64_t replications = 0;
+  std::string end_of_funding;  ///< the date people covered are counted on
+  std::vector<TeamDebrief> teams;
+};
+
 class Session {
  public:
   /// Opens a class on the lesson (throws scenario::ScenarioError for a bad
@@ -102,6 +124,14 @@ class Session {
   std::string team_overlay(const Team& team) const;
   /// Round `r` as team `team` lived it on the story future.
   RoundResult round_result(const Team& team, std::size_t r) const;
+
+  /// Every team side by side, `replications` futures each (throws
+  /// sim::Cancelled when `cancel` is set).
+  Debrief debrief(std::uint64_t replications, unsigned threads = 0, const std::atomic<bool>* cancel = nullptr) const;
+  /// The debrief as JSON, as CSV (a row per team), and as a table.
+  nlohmann::ordered_json debrief_json(const Debrief& d) const;
+  std::string debrief_csv(const Debrief& d) const;
+  std::string debrief_text(const Debrief& d) const;
 
   /// The whole session as JSON, and back (Refused for a file that is not a
   /// session of this lesson). Saving writes atomically.
