@@ -224,3 +224,36 @@ TEST_CASE("Class.RoundsAreCheckedAgainstTheLesson", "[classroom]") {
   o.rounds = {};
   CHECK(status_of([&] { Session{o}; }) == 400);
 }
+
+TEST_CASE("Class.ForecastsAreCheckedKeptAndScoredAgainstTheFutures", "[classroom]") {
+  Session s(options());
+  const std::string a = s.join(s.join_code(), "Alpha").token;
+  const std::string b = s.join(s.join_code(), "Beta").token;
+  CHECK(status_of([&] { s.predict(a, "2016-13-01", "2017-01-01"); }) == 400);
+  CHECK(status_of([&] { s.predict(a, "2017-01-01", "2016-01-01"); }) == 400);  // P90 before P50
+  CHECK(status_of([&] { s.predict(a, "2016-01-01", "2030-01-01"); }) == 400);  // past the horizon
+  CHECK(status_of([&] { s.predict(s.teacher_token(), "2016-01-01", "2017-01-01"); }) == 403);
+  CHECK_FALSE(s.teams()[0].forecast());
+  // Alpha forecasts its own P50 across the futures, Beta the day before
+  // its: by the quantile's definition, every scheme pilots by a P50 in at
+  // least half the futures, and by the day before in fewer.
+  const classroom::Debrief plain = s.debrief(500);
+  const auto date = [&](int day) { return model::iso_day(s.lesson(), day); };
+  s.predict(a, date(plain.teams[0].all_live_p50), date(plain.teams[0].all_live_p90));
+  s.predict(b, date(plain.teams[1].all_live_p50 - 1), date(plain.teams[1].all_live_p90 - 1));
+  CHECK(s.teams()[0].forecast());
+  const classroom::Debrief scored = s.debrief(500);
+  CHECK(scored.teams[0].by_forecast_p50 >= 0.5);
+  CHECK(scored.teams[0].by_forecast_p90 >= 0.9);
+  CHECK(scored.teams[1].by_forecast_p50 < 0.5);
+  CHECK(scored.teams[1].by_forecast_p90 < 0.9);
+  CHECK(s.debrief_csv(scored).find(date(plain.teams[0].all_live_p50)) != std::string::npos);
+  CHECK(s.debrief_text(scored).find("Forecasts of when every scheme would be piloting") != std::string::npos);
+  // Kept with the class, and closed with it.
+  const Session back = Session::from_json(s.to_json());
+  CHECK(back.to_json() == s.to_json());
+  REQUIRE(back.teams()[1].forecast());
+  CHECK(back.teams()[1].forecast_p50 == plain.teams[1].all_live_p50 - 1);
+  for (std::size_t r = 0; r < s.rounds(); ++r) s.close_round(s.teacher_token());
+  CHECK(status_of([&] { s.predict(a, "2016-01-01", "2017-01-01"); }) == 409);
+}

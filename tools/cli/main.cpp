@@ -116,6 +116,10 @@ void add_class(CLI::App& parent, ClassCli& c) {
   CLI::App* decide = action("decide", "a team sets its decisions for the open round");
   decide->add_option("--token", cmd.token, "the team's token")->required();
   decide->add_option("values", cmd.values, "LEVER=VALUE ...")->required();
+  CLI::App* predict = action("predict", "a team forecasts when every scheme will be piloting (the debrief scores it)");
+  predict->add_option("--token", cmd.token, "the team's token")->required();
+  predict->add_option("--p50", cmd.p50, "the date it is as likely as not (ISO)")->required();
+  predict->add_option("--p90", cmd.p90, "the date it is 90% sure of (ISO)")->required();
   CLI::App* close = action("close", "the teacher closes the open round and sees what it did to every team");
   close->add_option("--token", cmd.token, "the teacher's token")->required();
   action("status", "the round open and every team's decisions");

@@ -113,6 +113,11 @@ int act(const ClassCommand& cmd) {
     s.save(cmd.file);
     const Team& t = s.team_by_token(cmd.token);
     std::cout << fmt::format("{} decided round {}\n", t.name, s.current_round() + 1);
+  } else if (cmd.action == "predict") {
+    s.predict(cmd.token, cmd.p50, cmd.p90);
+    s.save(cmd.file);
+    std::cout << fmt::format("{} forecasts every scheme piloting by {} (P50) and {} (P90)\n",
+                             s.team_by_token(cmd.token).name, cmd.p50, cmd.p90);
   } else if (cmd.action == "close") {
     const std::size_t closed = s.current_round();
     s.close_round(cmd.token);

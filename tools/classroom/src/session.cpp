@@ -153,6 +153,26 @@ void Session::submit(const std::string& token, std::size_t round, const nlohmann
   team.submitted[current_] = true;
 }
 
+void Session::predict(const std::string& token, const std::string& p50, const std::string& p90) {
+  Team& team = teams_[team_index(token)];
+  if (current_ >= rounds()) throw Refused(409, "the class is over: forecasts can no longer change");
+  const sim::Calendar cal(lesson_.calendar_start);
+  double days[2] = {0.0, 0.0};
+  const std::string* given[2] = {&p50, &p90};
+  for (int i = 0; i < 2; ++i) {
+    const auto d = sim::parse_iso_date(*given[i]);
+    if (!d) throw Refused(400, fmt::format("a forecast is a date like 2016-04-01, got '{}'", given[i]->substr(0, 40)));
+    if (*d <= lesson_.calendar_start || *d >= lesson_.horizon)
+      throw Refused(400,
+                    fmt::format("forecast {} is not within the lesson's calendar ({} to {})", *given[i],
+                                sim::format_iso_date(lesson_.calendar_start), sim::format_iso_date(lesson_.horizon)));
+    days[i] = cal.to_time(*d).in_days();
+  }
+  if (days[1] < days[0]) throw Refused(400, "a P90 forecast comes no earlier than the P50");
+  team.forecast_p50 = days[0];
+  team.forecast_p90 = days[1];
+}
+
 void Session::close_round(const std::string& teacher_token) {
   if (!same_secret(teacher_token, teacher_token_)) throw Refused(403, "only the teacher may close a round");
   if (current_ >= rounds()) throw Refused(409, "the class is over: every round is closed");
@@ -249,6 +269,12 @@ Debrief Session::debrief(std::uint64_t replications, unsigned threads, const std
     row.luckier_than = 1.0 - o.all_live.share_by(story_day);
     row.all_live_p50 = o.all_live.quantile_or_after(0.5);
     row.all_live_p90 = o.all_live.quantile_or_after(0.9);
+    if (team.forecast()) {
+      row.forecast_p50 = team.forecast_p50;
+      row.forecast_p90 = team.forecast_p90;
+      row.by_forecast_p50 = o.all_live.share_by(team.forecast_p50);
+      row.by_forecast_p90 = o.all_live.share_by(team.forecast_p90);
+    }
     if (funding_ends) row.people_at_end_of_funding = report::people_covered_on(o, *funding_ends).value_or(0.0);
     const std::size_t years = sc.funding.size();
     const double n = static_cast<double>(std::max<std::uint64_t>(1, o.replications));
@@ -262,6 +288,17 @@ Debrief Session::debrief(std::uint64_t replications, unsigned threads, const std
 }
 
 namespace {
+/// A forecast's date, or "" without one.
+std::string forecast_text(const model::Scenario& sc, double day) {
+  return std::isnan(day) ? std::string() : model::iso_day(sc, static_cast<int>(day));
+}
+
+nlohmann::ordered_json or_null(const std::string& s) {
+  return s.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(s);
+}
+
+std::string csv_share(double share) { return std::isnan(share) ? std::string() : fmt::format("{:.4f}", share); }
+
 std::string day_or_after(const model::Scenario& sc, double day) {
   return day <= sc.horizon_day ? model::iso_day(sc, static_cast<int>(day))
                                : "after " + sim::format_iso_date(sc.horizon);
@@ -271,16 +308,23 @@ std::string day_or_after(const model::Scenario& sc, double day) {
 nlohmann::ordered_json Session::debrief_json(const Debrief& d) const {
   nlohmann::ordered_json teams = nlohmann::ordered_json::array();
   for (const TeamDebrief& t : d.teams) {
-    teams.push_back({{"id", t.id},
-                     {"name", t.name},
-                     {"decision_changes", t.changes},
-                     {"story_all_live", day_or_after(lesson_, t.story_all_live)},
-                     {"luckier_than", t.luckier_than},
-                     {"all_live_p50", day_or_after(lesson_, t.all_live_p50)},
-                     {"all_live_p90", day_or_after(lesson_, t.all_live_p90)},
-                     {"people_covered_at_end_of_funding_mean", t.people_at_end_of_funding},
-                     {"spent_in_funded_years_mean", t.spent},
-                     {"needed_after_mean", t.needed_after}});
+    teams.push_back(
+        {{"id", t.id},
+         {"name", t.name},
+         {"decision_changes", t.changes},
+         {"story_all_live", day_or_after(lesson_, t.story_all_live)},
+         {"luckier_than", t.luckier_than},
+         {"all_live_p50", day_or_after(lesson_, t.all_live_p50)},
+         {"all_live_p90", day_or_after(lesson_, t.all_live_p90)},
+         {"people_covered_at_end_of_funding_mean", t.people_at_end_of_funding},
+         {"spent_in_funded_years_mean", t.spent},
+         {"needed_after_mean", t.needed_after},
+         {"forecast_p50", or_null(forecast_text(lesson_, t.forecast_p50))},
+         {"forecast_p90", or_null(forecast_text(lesson_, t.forecast_p90))},
+         {"share_by_forecast_p50",
+          std::isnan(t.by_forecast_p50) ? nlohmann::ordered_json() : nlohmann::ordered_json(t.by_forecast_p50)},
+         {"share_by_forecast_p90",
+          std::isnan(t.by_forecast_p90) ? nlohmann::ordered_json() : nlohmann::ordered_json(t.by_forecast_p90)}});
   }
   return {{"lesson", lesson_.name},
           {"seed", options_.seed},
@@ -293,12 +337,15 @@ nlohmann::ordered_json Session::debrief_json(const Debrief& d) const {
 std::string Session::debrief_csv(const Debrief& d) const {
   std::string out =
       "team_id,team_name,decision_changes,story_all_live,luckier_than,all_live_p50,all_live_p90,"
-      "people_covered_at_end_of_funding_mean,spent_in_funded_years_mean,needed_after_mean\n";
+      "people_covered_at_end_of_funding_mean,spent_in_funded_years_mean,needed_after_mean,forecast_p50,forecast_p90,"
+      "share_by_forecast_p50,share_by_forecast_p90\n";
   for (const TeamDebrief& t : d.teams) {
-    out += fmt::format("{},{},{},{},{:.4f},{},{},{:.1f},{:.4f},{:.4f}\n", report::csv_field(t.id),
-                       report::csv_field(t.name), t.changes, day_or_after(lesson_, t.story_all_live), t.luckier_than,
-                       day_or_after(lesson_, t.all_live_p50), day_or_after(lesson_, t.all_live_p90),
-                       t.people_at_end_of_funding, t.spent, t.needed_after);
+    out +=
+        fmt::format("{},{},{},{},{:.4f},{},{},{:.1f},{:.4f},{:.4f},{},{},{},{}\n", report::csv_field(t.id),
+                    report::csv_field(t.name), t.changes, day_or_after(lesson_, t.story_all_live), t.luckier_than,
+                    day_or_after(lesson_, t.all_live_p50), day_or_after(lesson_, t.all_live_p90),
+                    t.people_at_end_of_funding, t.spent, t.needed_after, forecast_text(lesson_, t.forecast_p50),
+                    forecast_text(lesson_, t.forecast_p90), csv_share(t.by_forecast_p50), csv_share(t.by_forecast_p90));
   }
   return out;
 }
@@ -322,6 +369,20 @@ std::string Session::debrief_text(const Debrief& d) const {
       "the mean covered on {}; spent: the mean £ in the funded years; after: the mean the work still going on "
       "after them needs)\n",
       d.end_of_funding.empty() ? "the horizon" : d.end_of_funding);
+  // Forecasts against the futures: how often every scheme was piloting by
+  // each date a team forecast (a well-judged P50: half of them; P90: 90%).
+  bool any = false;
+  for (const TeamDebrief& t : d.teams) {
+    if (std::isnan(t.by_forecast_p50)) continue;
+    if (!any) out += "\nForecasts of when every scheme would be piloting, against the team's own futures:\n";
+    any = true;
+    out += fmt::format(
+        "  {}: P50 {}, reached by then in {:.0f}% of futures (well judged: 50%); P90 {}, in {:.0f}% "
+        "(well judged: 90%){}\n",
+        t.name, forecast_text(lesson_, t.forecast_p50), 100.0 * t.by_forecast_p50,
+        forecast_text(lesson_, t.forecast_p90), 100.0 * t.by_forecast_p90,
+        t.by_forecast_p90 < 0.75 ? ": optimistic" : "");
+  }
   return out;
 }
 
@@ -329,7 +390,12 @@ nlohmann::json Session::to_json() const {
   nlohmann::json teams = nlohmann::json::array();
   for (const Team& t : teams_) {
     teams.push_back(
-        {{"id", t.id}, {"name", t.name}, {"token", t.token}, {"values", t.values}, {"submitted", t.submitted}});
+        {{"id", t.id},
+         {"name", t.name},
+         {"token", t.token},
+         {"values", t.values},
+         {"submitted", t.submitted},
+         {"forecast", t.forecast() ? nlohmann::json::array({t.forecast_p50, t.forecast_p90}) : nlohmann::json()}});
   }
   return {{"format", "wsic-class"},
           {"version", 1},
@@ -365,6 +431,10 @@ Session Session::from_json(const nlohmann::json& j) {
       team.token = t.at("token").get<std::string>();
       team.values = t.at("values").get<std::vector<std::vector<double>>>();
       team.submitted = t.at("submitted").get<std::vector<bool>>();
+      if (t.contains("forecast") && !t.at("forecast").is_null()) {
+        team.forecast_p50 = t.at("forecast").at(0).get<double>();
+        team.forecast_p90 = t.at("forecast").at(1).get<double>();
+      }
       const bool fits = team.values.size() == rows && team.submitted.size() == rows &&
                         std::all_of(team.values.begin(), team.values.end(),
                                     [&](const auto& v) { return v.size() == s.decisions_.size(); });

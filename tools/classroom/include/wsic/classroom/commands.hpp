@@ -13,7 +13,7 @@
 namespace wsic::classroom {
 
 struct ClassCommand {
-  std::string action;  ///< new, join, decide, close, status, story, export, debrief
+  std::string action;  ///< new, join, decide, predict, close, status, story, export, debrief
   std::filesystem::path file;
   std::filesystem::path lesson;       ///< new
   std::vector<std::string> rounds;    ///< new: the rounds' dates
@@ -23,6 +23,7 @@ struct ClassCommand {
   std::string code, name;             ///< join
   std::string token;                  ///< decide (the team's), close (the teacher's)
   std::vector<std::string> values;    ///< decide: LEVER=VALUE
+  std::string p50, p90;               ///< predict: ISO dates
   std::string team;                   ///< story, export: a team's id
   std::size_t round = 0;              ///< story: 1-based; 0: the last closed one
   std::uint64_t replications = 2000;  ///< debrief: futures per team

@@ -6,8 +6,10 @@
 /// HTTP status a server answers it with.
 
 #include <atomic>
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
@@ -53,6 +55,11 @@ struct Team {
   std::string token;                        ///< the team's secret: only it may change its decisions
   std::vector<std::vector<double>> values;  ///< [round][decision]
   std::vector<bool> submitted;              ///< per round: false when it kept its previous decisions
+  /// Its forecast of when every scheme will be piloting: P50 and P90 days,
+  /// or none (NaN) before it gives one.
+  double forecast_p50 = std::numeric_limits<double>::quiet_NaN();
+  double forecast_p90 = std::numeric_limits<double>::quiet_NaN();
+  bool forecast() const noexcept { return !std::isnan(forecast_p50); }
 };
 
 /// What a round did for a team on the story future.
@@ -74,6 +81,13 @@ struct TeamDebrief {
   double people_at_end_of_funding = 0.0;  ///< mean people covered when the funding ends
   double spent = 0.0;                     ///< mean £m spent in the funded years
   double needed_after = 0.0;              ///< mean £m the work still going on after them needs
+  /// Its forecast (days, NaN without one) against its futures: the share of
+  /// them in which every scheme piloted by its P50 and by its P90 (well
+  /// calibrated: 0.5 and 0.9; lower: optimistic).
+  double forecast_p50 = std::numeric_limits<double>::quiet_NaN();
+  double forecast_p90 = std::numeric_limits<double>::quiet_NaN();
+  double by_forecast_p50 = std::numeric_limits<double>::quiet_NaN();
+  double by_forecast_p90 = std::numeric_limits<double>::quiet_NaN();
 };
 
 struct Debrief {
@@ -111,6 +125,10 @@ class Session {
   /// a value outside its low and high, 403 for a wrong token, 409 for a
   /// round that is not the current one).
   void submit(const std::string& token, std::size_t round, const nlohmann::json& values);
+  /// A team forecasts when every scheme will be piloting (ISO dates, P50 no
+  /// later than P90, within the calendar); it may change its forecast until
+  /// the class is over (400, 403, 409 as for submit).
+  void predict(const std::string& token, const std::string& p50, const std::string& p90);
   /// The teacher closes the current round: a team that did not submit keeps
   /// its previous decisions (403 for a wrong token, 409 when over).
   void close_round(const std::string& teacher_token);
