@@ -199,3 +199,23 @@ TEST_CASE("Lab.OpensAnUploadOrSaysWhereItIsWrong", "[lab]") {
   CHECK_THROWS_AS(l.open("x.txt", "name: x\n"), lab::BadRequest);
   CHECK_THROWS_AS(l.open("big.yaml", std::string(2u << 20, ' ')), lab::BadRequest);
 }
+
+TEST_CASE("Lab.AControlShowsTheChangesItsLeverMakes", "[lab]") {
+  // A lever whose value changes over time: its control sets the first value
+  // and lists the changes, which a run keeps.
+  const lab::Lab l("scenarios/rebalance-after-design.yaml", small());
+  const auto d = l.describe();
+  int seen = 0;
+  for (const auto& g : d["decisions"]) {
+    for (const auto& c : g["controls"]) {
+      if (c["id"] == "central_share") {
+        ++seen;
+        CHECK(c["value"] == "0.65");
+        CHECK(c["changes"] == json::array({{{"from", "2015-01-01"}, {"value", "0.3"}}}));
+      } else {
+        CHECK(c["changes"].empty());
+      }
+    }
+  }
+  CHECK(seen == 1);
+}

@@ -199,6 +199,12 @@ ordered_json Lab::describe() const {
       if (date) ctl[std::string(key) + "_day"] = v;
     }
     ctl["sources"] = sources_of(l.description);
+    // A value that changes over time: the control sets the value before
+    // the first change; the changes stay as the scenario has them.
+    ordered_json changes = ordered_json::array();
+    for (const model::Lever::Change& change : l.changes)
+      changes.push_back({{"from", sim::format_iso_date(change.date)}, {"value", space.text(sc, *i, change.value)}});
+    ctl["changes"] = std::move(changes);
     const std::string group = l.group.empty() ? std::string("Other") : l.group;
     ordered_json& panel = panels[l.role == model::Lever::Role::kUncertainty ? "uncertainties" : "decisions"];
     auto it = std::find_if(panel.begin(), panel.end(), [&](const ordered_json& g) { return g["name"] == group; });

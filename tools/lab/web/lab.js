@@ -131,7 +131,8 @@ function buildControl(c) {
   row.append(range, text, reset);
   const range_note = document.createElement("div");
   range_note.className = "range";
-  range_note.textContent = (c.unit && !date ? c.unit + "; " : "") + "range " + c.low + " to " + c.high + "; the scenario has " + c.value;
+  range_note.textContent = (c.unit && !date ? c.unit + "; " : "") + "range " + c.low + " to " + c.high + "; the scenario has " + c.value +
+    (c.changes && c.changes.length ? ", then " + c.changes.map((x) => x.value + " from " + x.from).join(", ") + " (this control sets the value before the first change)" : "");
   const about = document.createElement("details");
   about.id = "about-" + c.id;
   const summary = document.createElement("summary");
