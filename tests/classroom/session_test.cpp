@@ -257,3 +257,43 @@ TEST_CASE("Class.ForecastsAreCheckedKeptAndScoredAgainstTheFutures", "[classroom
   for (std::size_t r = 0; r < s.rounds(); ++r) s.close_round(s.teacher_token());
   CHECK(status_of([&] { s.predict(a, "2016-01-01", "2017-01-01"); }) == 409);
 }
+
+TEST_CASE("Class.TheBestPlayIsAheadOfEveryTeamAndRegretsAddUp", "[classroom]") {
+  classroom::ClassOptions o = options();
+  o.rounds = {"2013-10-01", "2014-10-01"};
+  Session s(o);
+  const std::string a = s.join(s.join_code(), "Alpha").token;
+  const std::string b = s.join(s.join_code(), "Beta").token;
+  s.submit(a, 0, {{"central_share", 0.3}});
+  s.submit(b, 0, {{"central_share", 0.7}, {"lay_engagement_effort", 2.0}});
+  s.close_round(s.teacher_token());
+  s.submit(b, 1, {{"central_share", 0.3}});
+  s.close_round(s.teacher_token());
+  constexpr std::uint64_t kFutures = 300;
+  const classroom::Debrief d = s.debrief(kFutures, 2, nullptr, true);
+  REQUIRE(d.best);
+  const classroom::BestPlay& best = *d.best;
+  CHECK(best.evaluations > 2);
+  // Its figure is its schedule's, on the same futures.
+  classroom::Team as_played;
+  as_played.id = "best";
+  as_played.values = best.values;
+  CHECK(s.mean_all_live(s.team_scenario(as_played), kFutures, 1) == best.mean_all_live);
+  for (std::size_t r = 0; r < best.values.size(); ++r) {
+    for (std::size_t k = 0; k < s.decisions().size(); ++k) {
+      const model::Lever& lever = s.lesson().levers[static_cast<std::size_t>(s.decisions()[k])];
+      CHECK(best.values[r][k] >= lever.low);
+      CHECK(best.values[r][k] <= lever.high);
+    }
+  }
+  for (std::size_t t = 0; t < 2; ++t) {
+    const classroom::TeamDebrief& row = d.teams[t];
+    CHECK(row.mean_all_live == s.mean_all_live(s.team_scenario(s.teams()[t]), kFutures, 1));
+    CHECK(row.regret == row.mean_all_live - best.mean_all_live);
+    CHECK(row.regret >= 0.0);
+    CHECK(row.regret_by_round.size() == 2);
+  }
+  const std::string text = s.debrief_text(d);
+  CHECK(text.find("The best play found") != std::string::npos);
+  CHECK(s.debrief_json(d)["best_play"]["rounds"].size() == 2);
+}

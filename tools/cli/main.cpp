@@ -130,6 +130,8 @@ void add_class(CLI::App& parent, ClassCli& c) {
   debrief->add_option("-n,--replications", cmd.replications, "futures per team")
       ->capture_default_str()
       ->check(CLI::Range(std::uint64_t{100}, std::uint64_t{1'000'000}));
+  debrief->add_flag("--best", cmd.best,
+                    "also search for the best decision schedule on the same futures, and each team's regret");
   debrief->add_option("-o,--out", cmd.out, "also write debrief.json, debrief.csv and each team's scenario here");
   CLI::App* out = action("export", "a team's decisions as a scenario file that wsic run reproduces");
   out->add_option("--team", cmd.team, "the team's id (team-1, ...)")->required();

@@ -132,7 +132,7 @@ int act(const ClassCommand& cmd) {
     if (r >= s.current_round()) throw Refused(409, fmt::format("round {} is not closed yet", r + 1));
     print_round(s, team_by_id(s, cmd.team), r);
   } else if (cmd.action == "debrief") {
-    const Debrief d = s.debrief(cmd.replications, 0, cmd.cancel);
+    const Debrief d = s.debrief(cmd.replications, 0, cmd.cancel, cmd.best);
     std::cout << s.debrief_text(d);
     if (!cmd.out.empty()) {
       std::filesystem::create_directories(cmd.out);

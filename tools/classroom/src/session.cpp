@@ -186,18 +186,22 @@ void Session::close_round(const std::string& teacher_token) {
 }
 
 model::Scenario Session::team_scenario(const Team& team) const {
+  return schedule_scenario(team.values, fmt::format("{}-{}", lesson_.name.substr(0, 40), team.id));
+}
+
+model::Scenario Session::schedule_scenario(const std::vector<std::vector<double>>& values,
+                                           const std::string& name) const {
   model::Scenario sc = lesson_;
-  sc.name = fmt::format("{}-{}", lesson_.name.substr(0, 40), team.id);
-  const sim::Calendar cal(lesson_.calendar_start);
-  const std::size_t decided = std::min(team.values.size(), rounds());
+  sc.name = name;
+  const std::size_t decided = std::min(values.size(), rounds());
   for (std::size_t d = 0; d < decisions_.size(); ++d) {
     model::Lever& lever = sc.levers[static_cast<std::size_t>(decisions_[d])];
     lever.changes.clear();
-    lever.value = team.values[0][d];
+    lever.value = values[0][d];
     double in_force = lever.value;
     for (std::size_t r = 1; r < decided; ++r) {
-      if (team.values[r][d] == in_force) continue;
-      in_force = team.values[r][d];
+      if (values[r][d] == in_force) continue;
+      in_force = values[r][d];
       const auto date = sim::parse_iso_date(options_.rounds[r]);
       lever.changes.push_back(model::Lever::Change{*date, round_days_[r], in_force});
     }
@@ -240,9 +244,77 @@ RoundResult Session::round_result(const Team& team, std::size_t r) const {
   return result;
 }
 
-Debrief Session::debrief(std::uint64_t replications, unsigned threads, const std::atomic<bool>* cancel) const {
+double Session::mean_all_live(const model::Scenario& sc, std::uint64_t replications, unsigned threads,
+                              const std::atomic<bool>* cancel) const {
+  experiment::BatchSpec spec;
+  spec.seed = options_.seed;
+  spec.replications = replications;
+  spec.threads = threads;
+  spec.cancel = cancel;
+  const model::Outcomes o = experiment::run_batch(sc, spec);
+  // Past the horizon counts as the day after it.
+  const auto& counts = o.all_live.counts();
+  double sum = static_cast<double>(o.all_live.never()) * static_cast<double>(counts.size());
+  for (std::size_t d = 0; d < counts.size(); ++d) sum += static_cast<double>(counts[d]) * static_cast<double>(d);
+  return sum / static_cast<double>(std::max<std::uint64_t>(1, o.all_live.total()));
+}
+
+BestPlay Session::best_play(std::uint64_t replications, unsigned threads, const std::atomic<bool>* cancel) const {
+  // From the best of the lesson's own decisions and every team's, a
+  // coordinate search on a grid of each decision's range (five points from
+  // low to high, and the lesson's value), round by round, over the same
+  // futures for every candidate; two passes. No team can then be ahead of it.
+  BestPlay best;
+  const auto score = [&](const std::vector<std::vector<double>>& v) {
+    ++best.evaluations;
+    return mean_all_live(schedule_scenario(v, lesson_.name.substr(0, 40) + "-best"), replications, threads, cancel);
+  };
+  std::vector<double> start;
+  for (const int l : decisions_) start.push_back(lesson_.levers[static_cast<std::size_t>(l)].value);
+  best.values.assign(rounds(), start);
+  best.mean_all_live = score(best.values);
+  for (const Team& t : teams_) {
+    std::vector<std::vector<double>> v = t.values;
+    v.resize(rounds(), v.back());
+    const double j = score(v);
+    if (j < best.mean_all_live) {
+      best.mean_all_live = j;
+      best.values = std::move(v);
+    }
+  }
+  for (int pass = 0; pass < 2; ++pass) {
+    bool moved = false;
+    for (std::size_t r = 0; r < rounds(); ++r) {
+      for (std::size_t d = 0; d < decisions_.size(); ++d) {
+        const model::Lever& lever = lesson_.levers[static_cast<std::size_t>(decisions_[d])];
+        std::vector<double> grid{lever.value};
+        for (int k = 0; k <= 4; ++k) {
+          const double x = std::round((lever.low + (lever.high - lever.low) * k / 4.0) * 1e6) / 1e6;
+          grid.push_back(std::clamp(x, lever.low, lever.high));
+        }
+        for (const double v : grid) {
+          if (v == best.values[r][d]) continue;
+          std::vector<std::vector<double>> candidate = best.values;
+          candidate[r][d] = v;
+          const double j = score(candidate);
+          if (j < best.mean_all_live) {
+            best.mean_all_live = j;
+            best.values = std::move(candidate);
+            moved = true;
+          }
+        }
+      }
+    }
+    if (!moved) break;
+  }
+  return best;
+}
+
+Debrief Session::debrief(std::uint64_t replications, unsigned threads, const std::atomic<bool>* cancel,
+                         bool search) const {
   Debrief d;
   d.replications = replications;
+  if (search) d.best = best_play(replications, threads, cancel);
   const auto funding_ends = report::end_of_funding(lesson_);
   if (funding_ends) d.end_of_funding = model::iso_day(lesson_, static_cast<int>(*funding_ends));
   for (const Team& team : teams_) {
@@ -282,6 +354,23 @@ Debrief Session::debrief(std::uint64_t replications, unsigned threads, const std
       for (std::size_t y = 0; y < years; ++y) row.spent += o.spend_at(y, k) / n;
       if (years > 0) row.needed_after += o.spend_at(years, k) / n;
     }
+    if (search) {
+      // Regret: the days the team's mean all-live date is behind the best
+      // play's; per round, what taking the best play's decisions in that
+      // round alone would have gained.
+      row.mean_all_live = mean_all_live(sc, replications, threads, cancel);
+      row.regret = row.mean_all_live - d.best->mean_all_live;
+      std::vector<std::vector<double>> values = team.values;
+      values.resize(rounds(), values.back());
+      for (std::size_t r = 0; r < rounds(); ++r) {
+        std::vector<std::vector<double>> swapped = values;
+        swapped[r] = d.best->values[r];
+        // A round's decisions hold until the team changes them: the best
+        // round r is in force until round r + 1 as the team played it.
+        row.regret_by_round.push_back(
+            row.mean_all_live - mean_all_live(schedule_scenario(swapped, sc.name), replications, threads, cancel));
+      }
+    }
     d.teams.push_back(std::move(row));
   }
   return d;
@@ -296,6 +385,8 @@ std::string forecast_text(const model::Scenario& sc, double day) {
 nlohmann::ordered_json or_null(const std::string& s) {
   return s.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(s);
 }
+
+std::string csv_days(double days) { return std::isnan(days) ? std::string() : fmt::format("{:.1f}", days); }
 
 std::string csv_share(double share) { return std::isnan(share) ? std::string() : fmt::format("{:.4f}", share); }
 
@@ -324,13 +415,28 @@ nlohmann::ordered_json Session::debrief_json(const Debrief& d) const {
          {"share_by_forecast_p50",
           std::isnan(t.by_forecast_p50) ? nlohmann::ordered_json() : nlohmann::ordered_json(t.by_forecast_p50)},
          {"share_by_forecast_p90",
-          std::isnan(t.by_forecast_p90) ? nlohmann::ordered_json() : nlohmann::ordered_json(t.by_forecast_p90)}});
+          std::isnan(t.by_forecast_p90) ? nlohmann::ordered_json() : nlohmann::ordered_json(t.by_forecast_p90)},
+         {"mean_all_live_day",
+          std::isnan(t.mean_all_live) ? nlohmann::ordered_json() : nlohmann::ordered_json(t.mean_all_live)},
+         {"regret_days", std::isnan(t.regret) ? nlohmann::ordered_json() : nlohmann::ordered_json(t.regret)},
+         {"regret_days_by_round", t.regret_by_round}});
   }
-  return {{"lesson", lesson_.name},
-          {"seed", options_.seed},
-          {"story", options_.story},
-          {"replications", d.replications},
-          {"end_of_funding", d.end_of_funding},
+  nlohmann::ordered_json best;
+  if (d.best) {
+    nlohmann::ordered_json rounds_json = nlohmann::ordered_json::array();
+    for (std::size_t r = 0; r < d.best->values.size(); ++r) {
+      nlohmann::ordered_json decisions = nlohmann::ordered_json::object();
+      for (std::size_t k = 0; k < decisions_.size(); ++k)
+        decisions[lesson_.levers[static_cast<std::size_t>(decisions_[k])].id] = d.best->values[r][k];
+      rounds_json.push_back({{"from", options_.rounds[r]}, {"decisions", std::move(decisions)}});
+    }
+    best = {{"mean_all_live_day", d.best->mean_all_live},
+            {"mean_all_live", model::iso_day(lesson_, static_cast<int>(d.best->mean_all_live))},
+            {"schedules_simulated", d.best->evaluations},
+            {"rounds", std::move(rounds_json)}};
+  }
+  return {{"lesson", lesson_.name},   {"best_play", std::move(best)},   {"seed", options_.seed},
+          {"story", options_.story},  {"replications", d.replications}, {"end_of_funding", d.end_of_funding},
           {"teams", std::move(teams)}};
 }
 
@@ -338,14 +444,14 @@ std::string Session::debrief_csv(const Debrief& d) const {
   std::string out =
       "team_id,team_name,decision_changes,story_all_live,luckier_than,all_live_p50,all_live_p90,"
       "people_covered_at_end_of_funding_mean,spent_in_funded_years_mean,needed_after_mean,forecast_p50,forecast_p90,"
-      "share_by_forecast_p50,share_by_forecast_p90\n";
+      "share_by_forecast_p50,share_by_forecast_p90,mean_all_live_day,regret_days\n";
   for (const TeamDebrief& t : d.teams) {
-    out +=
-        fmt::format("{},{},{},{},{:.4f},{},{},{:.1f},{:.4f},{:.4f},{},{},{},{}\n", report::csv_field(t.id),
-                    report::csv_field(t.name), t.changes, day_or_after(lesson_, t.story_all_live), t.luckier_than,
-                    day_or_after(lesson_, t.all_live_p50), day_or_after(lesson_, t.all_live_p90),
-                    t.people_at_end_of_funding, t.spent, t.needed_after, forecast_text(lesson_, t.forecast_p50),
-                    forecast_text(lesson_, t.forecast_p90), csv_share(t.by_forecast_p50), csv_share(t.by_forecast_p90));
+    out += fmt::format("{},{},{},{},{:.4f},{},{},{:.1f},{:.4f},{:.4f},{},{},{},{},{},{}\n", report::csv_field(t.id),
+                       report::csv_field(t.name), t.changes, day_or_after(lesson_, t.story_all_live), t.luckier_than,
+                       day_or_after(lesson_, t.all_live_p50), day_or_after(lesson_, t.all_live_p90),
+                       t.people_at_end_of_funding, t.spent, t.needed_after, forecast_text(lesson_, t.forecast_p50),
+                       forecast_text(lesson_, t.forecast_p90), csv_share(t.by_forecast_p50),
+                       csv_share(t.by_forecast_p90), csv_days(t.mean_all_live), csv_days(t.regret));
   }
   return out;
 }
@@ -369,6 +475,28 @@ std::string Session::debrief_text(const Debrief& d) const {
       "the mean covered on {}; spent: the mean £ in the funded years; after: the mean the work still going on "
       "after them needs)\n",
       d.end_of_funding.empty() ? "the horizon" : d.end_of_funding);
+  if (d.best) {
+    out += fmt::format(
+        "\nThe best play found ({} schedules simulated on the same futures): every scheme piloting at a "
+        "mean of {}\n",
+        d.best->evaluations, model::iso_day(lesson_, static_cast<int>(d.best->mean_all_live)));
+    for (std::size_t r = 0; r < d.best->values.size(); ++r) {
+      out += fmt::format("  round {} (from {}):", r + 1, options_.rounds[r]);
+      for (std::size_t k = 0; k < decisions_.size(); ++k)
+        out += fmt::format(" {}={}", lesson_.levers[static_cast<std::size_t>(decisions_[k])].id,
+                           number(d.best->values[r][k]));
+      out += "\n";
+    }
+    out +=
+        "Each team's regret: the days its mean date is behind the best play's, and what the best play's decisions "
+        "of one round alone would have gained:\n";
+    for (const TeamDebrief& t : d.teams) {
+      out += fmt::format("  {}: {:.0f} days;", t.name, t.regret);
+      for (std::size_t r = 0; r < t.regret_by_round.size(); ++r)
+        out += fmt::format(" round {} {:+.0f}", r + 1, t.regret_by_round[r]);
+      out += "\n";
+    }
+  }
   // Forecasts against the futures: how often every scheme was piloting by
   // each date a team forecast (a well-judged P50: half of them; P90: 90%).
   bool any = false;

@@ -28,6 +28,7 @@ struct ClassCommand {
   std::size_t round = 0;              ///< story: 1-based; 0: the last closed one
   std::uint64_t replications = 2000;  ///< debrief: futures per team
   std::filesystem::path out;          ///< debrief: also write debrief.json, debrief.csv and each team's file here
+  bool best = false;                  ///< debrief: search for the best play and each team's regret
   const std::atomic<bool>* cancel = nullptr;  ///< Ctrl-C
 };
 

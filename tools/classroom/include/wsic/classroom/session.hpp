@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -88,11 +89,26 @@ struct TeamDebrief {
   double forecast_p90 = std::numeric_limits<double>::quiet_NaN();
   double by_forecast_p50 = std::numeric_limits<double>::quiet_NaN();
   double by_forecast_p90 = std::numeric_limits<double>::quiet_NaN();
+  /// With the search: its mean all-live day, how many days behind the best
+  /// play, and per round what the best play's decisions of that round alone
+  /// would have gained (days).
+  double mean_all_live = std::numeric_limits<double>::quiet_NaN();
+  double regret = std::numeric_limits<double>::quiet_NaN();
+  std::vector<double> regret_by_round;
+};
+
+/// The best decision schedule the search finds: the earliest mean date every
+/// scheme is piloting over the debrief's futures.
+struct BestPlay {
+  std::vector<std::vector<double>> values;  ///< [round][decision]
+  double mean_all_live = 0.0;               ///< day (past the horizon: the day after it)
+  int evaluations = 0;                      ///< schedules simulated to find it
 };
 
 struct Debrief {
   std::uint64_t replications = 0;
-  std::string end_of_funding;  ///< the date people covered are counted on
+  std::optional<BestPlay> best;  ///< when the debrief searched
+  std::string end_of_funding;    ///< the date people covered are counted on
   std::vector<TeamDebrief> teams;
 };
 
@@ -145,7 +161,15 @@ class Session {
 
   /// Every team side by side, `replications` futures each (throws
   /// sim::Cancelled when `cancel` is set).
-  Debrief debrief(std::uint64_t replications, unsigned threads = 0, const std::atomic<bool>* cancel = nullptr) const;
+  /// With `search`, also the best play and each team's regret against it.
+  Debrief debrief(std::uint64_t replications, unsigned threads = 0, const std::atomic<bool>* cancel = nullptr,
+                  bool search = false) const;
+  /// The best decision schedule a coordinate search finds over the same
+  /// futures (see BestPlay).
+  BestPlay best_play(std::uint64_t replications, unsigned threads = 0, const std::atomic<bool>* cancel = nullptr) const;
+  /// The mean day every scheme of `sc` pilots over the class's futures.
+  double mean_all_live(const model::Scenario& sc, std::uint64_t replications, unsigned threads = 0,
+                       const std::atomic<bool>* cancel = nullptr) const;
   /// The debrief as JSON, as CSV (a row per team), and as a table.
   nlohmann::ordered_json debrief_json(const Debrief& d) const;
   std::string debrief_csv(const Debrief& d) const;
@@ -162,6 +186,7 @@ class Session {
   Session() = default;
   void open_lesson();
   std::size_t team_index(const std::string& token) const;
+  model::Scenario schedule_scenario(const std::vector<std::vector<double>>& values, const std::string& name) const;
 
   ClassOptions options_;
   model::Scenario lesson_;
