@@ -244,19 +244,30 @@ RoundResult Session::round_result(const Team& team, std::size_t r) const {
   return result;
 }
 
-double Session::mean_all_live(const model::Scenario& sc, std::uint64_t replications, unsigned threads,
-                              const std::atomic<bool>* cancel) const {
+model::Outcomes Session::futures(const model::Scenario& sc, std::uint64_t replications, unsigned threads,
+                                 const std::atomic<bool>* cancel) const {
+  // The class's seed: the same futures for every team and every schedule.
   experiment::BatchSpec spec;
   spec.seed = options_.seed;
   spec.replications = replications;
   spec.threads = threads;
   spec.cancel = cancel;
-  const model::Outcomes o = experiment::run_batch(sc, spec);
-  // Past the horizon counts as the day after it.
-  const auto& counts = o.all_live.counts();
-  double sum = static_cast<double>(o.all_live.never()) * static_cast<double>(counts.size());
+  return experiment::run_batch(sc, spec);
+}
+
+namespace {
+/// The mean day of `days`, past the horizon counting as the day after it.
+double mean_or_after(const model::DayCounts& days) {
+  const auto& counts = days.counts();
+  double sum = static_cast<double>(days.never()) * static_cast<double>(counts.size());
   for (std::size_t d = 0; d < counts.size(); ++d) sum += static_cast<double>(counts[d]) * static_cast<double>(d);
-  return sum / static_cast<double>(std::max<std::uint64_t>(1, o.all_live.total()));
+  return sum / static_cast<double>(std::max<std::uint64_t>(1, days.total()));
+}
+}  // namespace
+
+double Session::mean_all_live(const model::Scenario& sc, std::uint64_t replications, unsigned threads,
+                              const std::atomic<bool>* cancel) const {
+  return mean_or_after(futures(sc, replications, threads, cancel).all_live);
 }
 
 BestPlay Session::best_play(std::uint64_t replications, unsigned threads, const std::atomic<bool>* cancel) const {
@@ -330,13 +341,7 @@ Debrief Session::debrief(std::uint64_t replications, unsigned threads, const std
     m.simulate(m.settings(), options_.seed, options_.story, story);
     row.story_all_live = 0.0;
     for (const model::SchemeOutcome& s : story.schemes) row.story_all_live = std::max(row.story_all_live, s.go_live);
-    // Every future, with the class's seed: the same futures for every team.
-    experiment::BatchSpec spec;
-    spec.seed = options_.seed;
-    spec.replications = replications;
-    spec.threads = threads;
-    spec.cancel = cancel;
-    const model::Outcomes o = experiment::run_batch(sc, spec);
+    const model::Outcomes o = futures(sc, replications, threads, cancel);
     const double story_day = std::min(row.story_all_live, sc.horizon_day + 1.0);
     row.luckier_than = 1.0 - o.all_live.share_by(story_day);
     row.all_live_p50 = o.all_live.quantile_or_after(0.5);
@@ -358,7 +363,7 @@ Debrief Session::debrief(std::uint64_t replications, unsigned threads, const std
       // Regret: the days the team's mean all-live date is behind the best
       // play's; per round, what taking the best play's decisions in that
       // round alone would have gained.
-      row.mean_all_live = mean_all_live(sc, replications, threads, cancel);
+      row.mean_all_live = mean_or_after(o.all_live);
       row.regret = row.mean_all_live - d.best->mean_all_live;
       std::vector<std::vector<double>> values = team.values;
       values.resize(rounds(), values.back());

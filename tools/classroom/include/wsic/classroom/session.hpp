@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "wsic/model/model.hpp"
+#include "wsic/model/outcomes.hpp"
 #include "wsic/report/story.hpp"
 
 namespace wsic::classroom {
@@ -186,6 +187,8 @@ class Session {
   Session() = default;
   void open_lesson();
   std::size_t team_index(const std::string& token) const;
+  model::Outcomes futures(const model::Scenario& sc, std::uint64_t replications, unsigned threads,
+                          const std::atomic<bool>* cancel) const;
   model::Scenario schedule_scenario(const std::vector<std::vector<double>>& values, const std::string& name) const;
 
   ClassOptions options_;
