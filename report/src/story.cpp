@@ -135,6 +135,14 @@ std::vector<StoryLine> story(const model::Scenario& sc, const model::Replication
       add(so.full_model, si, "full_model", fmt::format("{} has its full model of care live.", name));
     add(so.full_coverage, si, "covered", fmt::format("{} covers its whole population{}.", name, people(sc.schemes[s])));
   }
+  // Decisions (and uncertainties) that change on a date.
+  for (const model::Lever& l : sc.levers) {
+    double before = l.value;
+    for (const model::Lever::Change& c : l.changes) {
+      add(c.day, -1, "change", fmt::format("{} is now {} (it was {}).", l.name, c.value, before));
+      before = c.value;
+    }
+  }
   // Strikes that held something up; a national one with the same effect on
   // several schemes once, naming them (or "every scheme").
   using Key = std::tuple<int, double, double, double, double, double, double>;

@@ -61,3 +61,17 @@ TEST_CASE("Story.ABlockSaysWhatEndsIt", "[report][story]") {
   CHECK(by_action > 0);
   CHECK(by_workaround > 0);
 }
+
+TEST_CASE("Story.TellsADecisionChangingOnItsDate", "[report][story]") {
+  const model::Scenario sc = scenario::load_scenario("scenarios/rebalance-after-design.yaml");
+  const model::Model m(sc);
+  model::ReplicationOutcome o;
+  model::Trace t;
+  m.simulate(m.settings(), 1, 0, o, &t);
+  const double jan_2015 = sim::Calendar(sc.calendar_start).to_time(*sim::parse_iso_date("2015-01-01")).in_days();
+  const auto lines = report::story(sc, o, t, jan_2015, jan_2015 + 1);
+  const auto it = std::find_if(lines.begin(), lines.end(), [](const auto& l) { return l.kind == "change"; });
+  REQUIRE(it != lines.end());
+  CHECK(it->text == "Central share of support money is now 0.3 (it was 0.65).");
+  CHECK(it->day == jan_2015);
+}

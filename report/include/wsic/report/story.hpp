@@ -18,7 +18,7 @@ namespace wsic::report {
 struct StoryLine {
   double day = 0.0;  ///< days since the calendar's start
   int scheme = -1;   ///< the scheme it happened to, or -1 for the programme (or every scheme)
-  std::string kind;  ///< "codesign", "design", "support", "strike", "pilot", "full_model", "covered"
+  std::string kind;  ///< "codesign", "design", "support", "change", "strike", "pilot", "full_model", "covered"
   std::string text;  ///< a sentence, the scheme's name first when there is one
 };
 
