@@ -1125,26 +1125,28 @@ void Model::refresh(Settings& st) const {
     derive_period(st, p, central, total);
   }
   // The money each funding year gets, with each lever's value weighted by
-  // the time it is in force in that year (no calendar needed when nothing
-  // changes).
+  // the time it is in force in that year. When nothing changes, that is
+  // the first period's allocation, made above with the same values.
   const bool changing = periods > 1;
-  const sim::Calendar cal(sc.calendar_start);
+  std::optional<sim::Calendar> cal;
+  if (changing) cal.emplace(sc.calendar_start);
   const auto april = [&](int year) {
-    return cal.to_time(Date{std::chrono::year(year), std::chrono::April, std::chrono::day(1)}).in_days();
+    return cal->to_time(Date{std::chrono::year(year), std::chrono::April, std::chrono::day(1)}).in_days();
   };
   st.year_central_share.resize(years);
   st.spend_pot.assign({Lever::Pot::kCentral, Lever::Pot::kCentral, Lever::Pot::kLocal});
   st.spend_once.assign(cats, 0.0);
   Money money;
   for (std::size_t y = 0; y < years; ++y) {
-    for (std::size_t l = 0; l < sc.levers.size(); ++l) {
-      sc.levers[l].value =
-          changing ? sc.levers[l].mean_over(st.lever_base[l], april(sc.funding[y].year), april(sc.funding[y].year + 1))
-                   : st.lever_base[l];
+    if (changing) {
+      for (std::size_t l = 0; l < sc.levers.size(); ++l) {
+        sc.levers[l].value =
+            sc.levers[l].mean_over(st.lever_base[l], april(sc.funding[y].year), april(sc.funding[y].year + 1));
+      }
     }
     st.year_central_share[y] =
         share_in(sc.funding[y], central_share_now(sc, st.base_central_share), st.base_central_share);
-    allocate_year(sc, y, st.year_central_share[y], st.allocation.data() + y * cats, money);
+    if (changing) allocate_year(sc, y, st.year_central_share[y], st.allocation.data() + y * cats, money);
     if (y > 0) continue;
     // Each category's pot and one-off part, for what is spent of it.
     for (const Lever& l : sc.levers) {
