@@ -207,6 +207,9 @@ TEST_CASE("Class.ASavedClassResumesWhereItStopped", "[classroom]") {
     f << "not json";
   }
   CHECK(status_of([&] { Session::load(dir / "text.json"); }) == 400);
+  fs::resize_file(dir / "text.json", std::uintmax_t{17} << 20);  // too large to be a class: not read
+  CHECK(status_of([&] { Session::load(dir / "text.json"); }) == 400);
+  CHECK(status_of([&] { Session::load(dir / "missing.json"); }) == 400);
   nlohmann::json j = s.to_json();
   j["teams"][0]["values"][0].push_back(1.0);  // a decision the lesson does not have
   CHECK(status_of([&] { Session::from_json(j); }) == 400);

@@ -584,6 +584,12 @@ Session Session::from_json(const nlohmann::json& j) {
 void Session::save(const std::filesystem::path& file) const { cli::write_file_atomic(file, to_json().dump(1) + "\n"); }
 
 Session Session::load(const std::filesystem::path& file) {
+  // A class of 60 teams and 24 rounds is tens of kilobytes: anything far
+  // larger is not a saved class, and is not read into memory.
+  constexpr std::uintmax_t kMaxBytes = 16u << 20;
+  std::error_code ec;
+  if (const auto size = std::filesystem::file_size(file, ec); !ec && size > kMaxBytes)
+    throw Refused(400, fmt::format("{} is {} bytes: not a saved class (at most {})", file.string(), size, kMaxBytes));
   std::ifstream in(file, std::ios::binary);
   if (!in) throw Refused(400, fmt::format("cannot read {}", file.string()));
   std::ostringstream text;
