@@ -200,7 +200,7 @@ struct Run {
 
   Simulation& simulation() noexcept { return sim; }
   /// The generator of the stream with key `key` (Model::Streams holds keys).
-  Rng rng(std::uint64_t key) const { return seeds.stream(key); }
+  [[gnu::always_inline]] Rng rng(std::uint64_t key) const { return seeds.stream(key); }
 
   const Model& m;      // structure: graph order, stream keys
   const Settings& st;  // numbers, and what follows from them
@@ -754,6 +754,11 @@ double overlap(double a0, double a1, double b0, double b1) {
 /// local costs until it does. A one-off cost is spent in its year. After
 /// the funded years, work still going on costs what it cost in the last of
 /// them, pro rata: money the programme needs beyond its funding.
+/// 1 April of `year`, the start of a financial year, as a day of `cal`.
+inline double april_first(const sim::Calendar& cal, int year) {
+  return cal.to_time(Date{std::chrono::year(year), std::chrono::April, std::chrono::day(1)}).in_days();
+}
+
 void account_spend(const Run& r) {
   const Scenario& sc = r.sc;
   const std::size_t years = sc.funding.size();
@@ -762,9 +767,7 @@ void account_spend(const Run& r) {
   r.out.spend.assign(rows * cats, 0.0);
   if (years == 0) return;
   const sim::Calendar cal(sc.calendar_start);
-  const auto april = [&](int year) {
-    return cal.to_time(Date{std::chrono::year(year), std::chrono::April, std::chrono::day(1)}).in_days();
-  };
+  const auto april = [&](int year) { return april_first(cal, year); };
   double last_covered = sc.codesign_start;
   for (const SchemeOutcome& so : r.out.schemes)
     last_covered = std::max(last_covered, std::min(so.full_coverage, sc.horizon_day));
@@ -937,6 +940,56 @@ void derive_period(Settings& st, std::size_t p, double central, double total) {
   }
 }
 
+/// The periods the levers' changes make (Settings::period_from), storage
+/// for each period's values, the allocation's, and each lever's value
+/// before any change.
+void mark_periods(Settings& st) {
+  const Scenario& sc = st.values;
+  st.period_from.assign(1, -kNever);
+  for (const Lever& l : sc.levers)
+    for (const Lever::Change& c : l.changes) st.period_from.push_back(c.day);
+  std::sort(st.period_from.begin() + 1, st.period_from.end());
+  st.period_from.erase(std::unique(st.period_from.begin(), st.period_from.end()), st.period_from.end());
+  st.periods.resize(st.period_from.size());
+  st.barrier_values.resize(st.period_from.size() * sc.barriers.size());
+  st.lever_base.resize(sc.levers.size());
+  for (std::size_t l = 0; l < sc.levers.size(); ++l) st.lever_base[l] = sc.levers[l].value;
+  st.allocation.assign(sc.funding.size() * spend_categories_count(sc), 0.0);
+}
+
+/// The money each funding year gets, with each lever's value weighted by
+/// the time it is in force in that year (left in `st.values`; refresh puts
+/// the values back). When nothing changes, that is the first period's
+/// allocation, which derive_period made with the same values.
+void allocate_by_year(Settings& st) {
+  Scenario& sc = st.values;
+  const std::size_t years = sc.funding.size(), cats = spend_categories_count(sc);
+  const bool changing = st.periods.size() > 1;
+  std::optional<sim::Calendar> cal;
+  if (changing) cal.emplace(sc.calendar_start);
+  st.year_central_share.resize(years);
+  st.spend_pot.assign({Lever::Pot::kCentral, Lever::Pot::kCentral, Lever::Pot::kLocal});
+  st.spend_once.assign(cats, 0.0);
+  Money money;
+  for (std::size_t y = 0; y < years; ++y) {
+    if (changing) {
+      const double y0 = april_first(*cal, sc.funding[y].year), y1 = april_first(*cal, sc.funding[y].year + 1);
+      for (std::size_t l = 0; l < sc.levers.size(); ++l)
+        sc.levers[l].value = sc.levers[l].mean_over(st.lever_base[l], y0, y1);
+    }
+    st.year_central_share[y] =
+        share_in(sc.funding[y], central_share_now(sc, st.base_central_share), st.base_central_share);
+    if (changing) allocate_year(sc, y, st.year_central_share[y], st.allocation.data() + y * cats, money);
+    if (y > 0) continue;
+    // Each category's pot and one-off part, for what is spent of it.
+    for (const Lever& l : sc.levers) {
+      if (!l.costed()) continue;
+      st.spend_once[st.spend_pot.size()] = std::max(0.0, l.value * l.cost_once);
+      st.spend_pot.push_back(l.paid_from);
+    }
+  }
+}
+
 bool same_link(const Scaled& a, const Scaled& b) { return a.lever == b.lever && a.form == b.form; }
 
 bool same_barrier(const Barrier& a, const Barrier& b) {
@@ -1101,60 +1154,17 @@ void Model::refresh(Settings& st) const {
   st.base_central_share = total > 0.0 ? central / total : 0.5;
   st.central_share = central_share_now(sc, st.base_central_share);
 
-  // The periods the levers' changes make, and each lever's value before them.
-  st.period_from.assign(1, -kNever);
-  for (const Lever& l : sc.levers)
-    for (const Lever::Change& c : l.changes) st.period_from.push_back(c.day);
-  std::sort(st.period_from.begin() + 1, st.period_from.end());
-  st.period_from.erase(std::unique(st.period_from.begin(), st.period_from.end()), st.period_from.end());
-  const std::size_t periods = st.period_from.size(), nb = sc.barriers.size();
-  st.periods.resize(periods);
-  st.barrier_values.resize(periods * nb);
-  st.lever_base.resize(sc.levers.size());
-  for (std::size_t l = 0; l < sc.levers.size(); ++l) st.lever_base[l] = sc.levers[l].value;
-
-  const std::size_t years = sc.funding.size();
-  const std::size_t cats = spend_categories_count(sc);
-  st.allocation.assign(years * cats, 0.0);
-  // What the levers in force in each period give, as if they held throughout.
-  for (std::size_t p = 0; p < periods; ++p) {
+  // What the levers in force in each period give, as if they held
+  // throughout; then each funding year's money.
+  mark_periods(st);
+  for (std::size_t p = 0; p < st.periods.size(); ++p) {
     if (p > 0) {
       for (std::size_t l = 0; l < sc.levers.size(); ++l)
         sc.levers[l].value = sc.levers[l].value_on(st.lever_base[l], st.period_from[p]);
     }
     derive_period(st, p, central, total);
   }
-  // The money each funding year gets, with each lever's value weighted by
-  // the time it is in force in that year. When nothing changes, that is
-  // the first period's allocation, made above with the same values.
-  const bool changing = periods > 1;
-  std::optional<sim::Calendar> cal;
-  if (changing) cal.emplace(sc.calendar_start);
-  const auto april = [&](int year) {
-    return cal->to_time(Date{std::chrono::year(year), std::chrono::April, std::chrono::day(1)}).in_days();
-  };
-  st.year_central_share.resize(years);
-  st.spend_pot.assign({Lever::Pot::kCentral, Lever::Pot::kCentral, Lever::Pot::kLocal});
-  st.spend_once.assign(cats, 0.0);
-  Money money;
-  for (std::size_t y = 0; y < years; ++y) {
-    if (changing) {
-      for (std::size_t l = 0; l < sc.levers.size(); ++l) {
-        sc.levers[l].value =
-            sc.levers[l].mean_over(st.lever_base[l], april(sc.funding[y].year), april(sc.funding[y].year + 1));
-      }
-    }
-    st.year_central_share[y] =
-        share_in(sc.funding[y], central_share_now(sc, st.base_central_share), st.base_central_share);
-    if (changing) allocate_year(sc, y, st.year_central_share[y], st.allocation.data() + y * cats, money);
-    if (y > 0) continue;
-    // Each category's pot and one-off part, for what is spent of it.
-    for (const Lever& l : sc.levers) {
-      if (!l.costed()) continue;
-      st.spend_once[st.spend_pot.size()] = std::max(0.0, l.value * l.cost_once);
-      st.spend_pot.push_back(l.paid_from);
-    }
-  }
+  allocate_by_year(st);
   for (std::size_t l = 0; l < sc.levers.size(); ++l) sc.levers[l].value = st.lever_base[l];
 
   const Settings::Period& first = st.periods[0];

@@ -39,28 +39,27 @@ std::string listing(const std::vector<std::string>& items) {
   return out;
 }
 
-/// Every piece of work in `mask`, in words.
-std::string targets(const model::Scenario& sc, std::uint64_t mask) {
+/// The pieces of work in `mask` that `keep` keeps (by workstream index, -1
+/// for the design phase, called `design`), in words.
+template <class Keep>
+std::string work_names(const model::Scenario& sc, std::uint64_t mask, const char* design, Keep keep) {
   std::vector<std::string> names;
-  if (mask & kDesignBit) names.emplace_back("local design");
+  if ((mask & kDesignBit) && keep(-1)) names.emplace_back(design);
   for (std::size_t w = 0; w < sc.workstreams.size() && w < 63; ++w) {
-    if (mask >> w & 1U) names.push_back(mid_sentence(sc.workstreams[w].name));
+    if ((mask >> w & 1U) && keep(static_cast<int>(w))) names.push_back(mid_sentence(sc.workstreams[w].name));
   }
   return listing(names);
 }
 
 std::string percent(double share) { return fmt::format("{:.0f}%", 100.0 * share); }
 
-/// The work a strike on scheme `s` on `day` held up: its targets not yet
-/// done then, in words; empty when every one was done.
+/// The work a strike on scheme `s` held up: its targets not yet done when
+/// it struck, in words; empty when every one was done.
 std::string held_up(const model::Scenario& sc, const model::ReplicationOutcome& o, const model::Trace& t,
                     const model::Trace::Strike& k, std::size_t s) {
-  std::vector<std::string> names;
-  if ((k.targets & kDesignBit) && o.schemes[s].design_end > k.day) names.emplace_back("its local design");
-  for (std::size_t w = 0; w < sc.workstreams.size() && w < 63; ++w) {
-    if ((k.targets >> w & 1U) && t.work_end[s][w] > k.day) names.push_back(mid_sentence(sc.workstreams[w].name));
-  }
-  return listing(names);
+  return work_names(sc, k.targets, "its local design", [&](int w) {
+    return w < 0 ? o.schemes[s].design_end > k.day : t.work_end[s][static_cast<std::size_t>(w)] > k.day;
+  });
 }
 
 /// What the strike did to `work`, in words.
@@ -146,7 +145,7 @@ std::vector<StoryLine> story(const model::Scenario& sc, const model::Replication
   // Strikes that held something up; a national one with the same effect on
   // several schemes once, naming them (or "every scheme").
   using Key = std::tuple<int, double, double, double, double, double, double>;
-  std::map<Key, std::vector<std::size_t>> national;
+  std::map<Key, std::pair<model::Trace::Strike, std::vector<std::size_t>>> national;  // the first strike, the schemes
   std::vector<Key> order;
   for (const model::Trace::Strike& k : t.strikes) {
     if (k.day < from || k.day >= to) continue;
@@ -156,27 +155,19 @@ std::vector<StoryLine> story(const model::Scenario& sc, const model::Replication
     const Barrier& b = sc.barriers[static_cast<std::size_t>(k.barrier)];
     if (b.scope == Barrier::Scope::kNational) {
       const Key key{k.barrier, k.day, k.until, k.factor, k.pace_until, k.pace, k.rework};
-      auto [it, fresh] = national.try_emplace(key);
+      auto [it, fresh] = national.try_emplace(key, k, std::vector<std::size_t>{});
       if (fresh) order.push_back(key);
-      it->second.push_back(s);
+      it->second.second.push_back(s);
       continue;
     }
     add(k.day, k.scheme, "strike", fmt::format("{}: {}.", sc.schemes[s].name, effect(sc, t, k, work)));
   }
   for (const Key& key : order) {
-    const std::vector<std::size_t>& struck = national.at(key);
+    const auto& [k, struck] = national.at(key);
     std::vector<std::string> names;
     for (const std::size_t s : struck) names.push_back(sc.schemes[s].name);
-    model::Trace::Strike k{std::get<0>(key), -1, std::get<1>(key),
-                           sc.barriers[static_cast<std::size_t>(std::get<0>(key))].design_phase ? kDesignBit : 0};
-    for (const int w : sc.barriers[static_cast<std::size_t>(k.barrier)].targets) k.targets |= std::uint64_t{1} << w;
-    k.until = std::get<2>(key);
-    k.factor = std::get<3>(key);
-    k.pace_until = std::get<4>(key);
-    k.pace = std::get<5>(key);
-    k.rework = std::get<6>(key);
     const std::string who = struck.size() == sc.schemes.size() && struck.size() > 1 ? "Every scheme" : listing(names);
-    const std::string what = effect(sc, t, k, targets(sc, k.targets));
+    const std::string what = effect(sc, t, k, work_names(sc, k.targets, "local design", [](int) { return true; }));
     add(k.day, struck.size() == 1 ? static_cast<int>(struck.front()) : -1, "strike", fmt::format("{}: {}.", who, what));
   }
   std::stable_sort(lines.begin(), lines.end(), [](const StoryLine& a, const StoryLine& b) { return a.day < b.day; });

@@ -117,16 +117,7 @@ TEST_CASE("Changes.AHazardStrikesAtTheRateInForce", "[model][changes]") {
   // integral of its rate; over 400 replications the mean per replication
   // (two schemes) is within four standard errors of twice that.
   Scenario sc = tiny();
-  Barrier hz;
-  hz.id = "hazard";
-  hz.scope = Barrier::Scope::kLocal;
-  hz.trigger = Barrier::Trigger::kHazard;
-  hz.rate_per_day = Scaled{0.01, 0};
-  hz.max_occurrences = 100;
-  hz.targets = {0};
-  hz.effect = Barrier::Effect::kDelay;
-  hz.duration = Fixed{1.0};
-  sc.barriers = {hz};
+  sc.barriers = {wsic::test::hazard_on_a(Scaled{0.01, 0})};
   double expected = 0.0;
   SECTION("none, then 0.01 a day from day 300 to day 700, then none") {
     sc.levers = {lever("rate", 0.0, {on(300, 1.0), on(700, 0.0)})};

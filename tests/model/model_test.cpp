@@ -151,17 +151,8 @@ TEST_CASE("Model.HazardStrikesAtItsRate", "[model]") {
   // replications the mean strikes per replication (two schemes) is within
   // four standard errors of twice that.
   Scenario sc = tiny();
-  Barrier hz;
-  hz.id = "hazard";
-  hz.scope = Barrier::Scope::kLocal;
-  hz.trigger = Barrier::Trigger::kHazard;
-  hz.from = 0.0;
-  hz.rate_per_day = Scaled{0.01};
-  hz.max_occurrences = 100;  // the model's limit; P(more than 100 of mean 11) is nil
-  hz.targets = {0};
-  hz.effect = Barrier::Effect::kDelay;
-  hz.duration = Fixed{1.0};
-  sc.barriers.push_back(hz);
+  // Up to 100 strikes, the model's limit: P(more than 100 of mean 11) is nil.
+  sc.barriers.push_back(wsic::test::hazard_on_a(Scaled{0.01}));
   const Model m(sc);
   constexpr int kReps = 400;
   double sum = 0.0;

@@ -37,4 +37,20 @@ inline model::Scenario tiny() {
   return sc;
 }
 
+/// A local hazard at `rate` a day from day 0 on workstream a, each strike a
+/// one-day delay, up to the model's limit of 100 strikes per scheme.
+inline model::Barrier hazard_on_a(model::Scaled rate) {
+  model::Barrier hz;
+  hz.id = "hazard";
+  hz.scope = model::Barrier::Scope::kLocal;
+  hz.trigger = model::Barrier::Trigger::kHazard;
+  hz.from = 0.0;
+  hz.rate_per_day = rate;
+  hz.max_occurrences = 100;
+  hz.targets = {0};
+  hz.effect = model::Barrier::Effect::kDelay;
+  hz.duration = wsic::sim::Fixed{1.0};
+  return hz;
+}
+
 }  // namespace wsic::test

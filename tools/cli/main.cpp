@@ -85,6 +85,20 @@ int lab_command(LabCommand& cmd, const std::atomic<bool>* cancel) {
   return cli::kExitOk;
 }
 
+// `wsic story SCENARIO ...`: one future, told.
+CLI::App* add_story(CLI::App& parent, wsic::cli::StoryOptions& story) {
+  auto* app = parent.add_subcommand("story", "tell what happened in one future: every strike, design and go-live");
+  app->add_option("scenario", story.scenario, "the scenario (YAML)")->required()->check(CLI::ExistingFile);
+  app->add_option("-r,--replication", story.replication, "which future, as wsic run numbers them (from 0)")
+      ->capture_default_str();
+  app->add_option("--seed", story.seed, "master random seed")->capture_default_str();
+  app->add_option("--from", story.from, "tell only what happened from this date (ISO)");
+  app->add_option("--to", story.to, "... and before this one");
+  app->add_option("--set", story.overrides, "set a number of the scenario: PATH=VALUE (repeatable)");
+  app->add_flag("--json", story.json, "JSON instead of text");
+  return app;
+}
+
 // `wsic class ACTION FILE ...`: a class kept in a file.
 struct ClassCli {
   CLI::App* app = nullptr;
@@ -163,15 +177,7 @@ int main(int argc, char** argv) {
   ClassCli class_cli;
   add_class(app, class_cli);
   StoryOptions story;
-  auto* story_app = app.add_subcommand("story", "tell what happened in one future: every strike, design and go-live");
-  story_app->add_option("scenario", story.scenario, "the scenario (YAML)")->required()->check(CLI::ExistingFile);
-  story_app->add_option("-r,--replication", story.replication, "which future, as wsic run numbers them (from 0)")
-      ->capture_default_str();
-  story_app->add_option("--seed", story.seed, "master random seed")->capture_default_str();
-  story_app->add_option("--from", story.from, "tell only what happened from this date (ISO)");
-  story_app->add_option("--to", story.to, "... and before this one");
-  story_app->add_option("--set", story.overrides, "set a number of the scenario: PATH=VALUE (repeatable)");
-  story_app->add_flag("--json", story.json, "JSON instead of text");
+  CLI::App* story_app = add_story(app, story);
 
   try {
     app.parse(argc, argv);

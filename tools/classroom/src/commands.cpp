@@ -44,12 +44,6 @@ const Team& team_by_id(const Session& s, const std::string& id) {
   throw Refused(404, fmt::format("no team '{}' in this class (see wsic class status)", id));
 }
 
-std::string lever_value(const Session& s, const Team& t, std::size_t d) {
-  const double v = t.values.back()[d];
-  (void)s;
-  return fmt::format("{}", v);
-}
-
 void print_status(const Session& s) {
   std::cout << fmt::format("class on {}: round {} of {}{}\n", s.lesson().name,
                            std::min(s.current_round() + 1, s.rounds()), s.rounds(),
@@ -58,7 +52,7 @@ void print_status(const Session& s) {
     std::cout << fmt::format("  {} ({}):", t.id, t.name);
     for (std::size_t d = 0; d < s.decisions().size(); ++d)
       std::cout << fmt::format(" {}={}", s.lesson().levers[static_cast<std::size_t>(s.decisions()[d])].id,
-                               lever_value(s, t, d));
+                               t.values.back()[d]);
     const bool decided = s.current_round() < s.rounds() && t.submitted.back();
     std::cout << (s.current_round() >= s.rounds() ? "\n" : decided ? "  [decided]\n" : "  [not yet]\n");
   }

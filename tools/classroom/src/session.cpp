@@ -41,6 +41,18 @@ bool same_secret(const std::string& a, const std::string& b) {
   return diff == 0;
 }
 
+/// `text` as a date strictly within the lesson's calendar, and its day
+/// (400 otherwise: `format` says what a date looks like, `what` names it).
+std::pair<sim::Date, double> calendar_day(const model::Scenario& lesson, const std::string& text, const char* format,
+                                          const char* what) {
+  const auto date = sim::parse_iso_date(text);
+  if (!date) throw Refused(400, fmt::format("{}, got '{}'", format, text.substr(0, 40)));
+  if (*date <= lesson.calendar_start || *date >= lesson.horizon)
+    throw Refused(400, fmt::format("{} {} is not within the lesson's calendar ({} to {})", what, text,
+                                   sim::format_iso_date(lesson.calendar_start), sim::format_iso_date(lesson.horizon)));
+  return {*date, sim::Calendar(lesson.calendar_start).to_time(*date).in_days()};
+}
+
 /// A number as the scenario format reads it back to the same double.
 std::string number(double v) { return fmt::format("{}", v); }
 
@@ -73,18 +85,13 @@ void Session::open_lesson() {
     throw Refused(400, fmt::format("{} rounds of {} decisions could change lever values more than the {} times a "
                                    "scenario may: use fewer rounds",
                                    options_.rounds.size(), decisions_.size(), model::limits::kLeverChanges));
-  const sim::Calendar cal(lesson_.calendar_start);
+  round_dates_.clear();
   round_days_.clear();
   for (const std::string& text : options_.rounds) {
-    const auto date = sim::parse_iso_date(text);
-    if (!date) throw Refused(400, fmt::format("a round's date must be a date like 2014-04-01, got '{}'", text));
-    if (*date <= lesson_.calendar_start || *date >= lesson_.horizon)
-      throw Refused(400,
-                    fmt::format("round date {} is not within the lesson's calendar ({} to {})", text,
-                                sim::format_iso_date(lesson_.calendar_start), sim::format_iso_date(lesson_.horizon)));
-    const double day = cal.to_time(*date).in_days();
+    const auto [date, day] = calendar_day(lesson_, text, "a round's date must be a date like 2014-04-01", "round date");
     if (!round_days_.empty() && day <= round_days_.back())
       throw Refused(400, fmt::format("round dates must increase: {} does not come after the round before", text));
+    round_dates_.push_back(date);
     round_days_.push_back(day);
   }
 }
@@ -156,21 +163,12 @@ void Session::submit(const std::string& token, std::size_t round, const nlohmann
 void Session::predict(const std::string& token, const std::string& p50, const std::string& p90) {
   Team& team = teams_[team_index(token)];
   if (current_ >= rounds()) throw Refused(409, "the class is over: forecasts can no longer change");
-  const sim::Calendar cal(lesson_.calendar_start);
-  double days[2] = {0.0, 0.0};
-  const std::string* given[2] = {&p50, &p90};
-  for (int i = 0; i < 2; ++i) {
-    const auto d = sim::parse_iso_date(*given[i]);
-    if (!d) throw Refused(400, fmt::format("a forecast is a date like 2016-04-01, got '{}'", given[i]->substr(0, 40)));
-    if (*d <= lesson_.calendar_start || *d >= lesson_.horizon)
-      throw Refused(400,
-                    fmt::format("forecast {} is not within the lesson's calendar ({} to {})", *given[i],
-                                sim::format_iso_date(lesson_.calendar_start), sim::format_iso_date(lesson_.horizon)));
-    days[i] = cal.to_time(*d).in_days();
-  }
-  if (days[1] < days[0]) throw Refused(400, "a P90 forecast comes no earlier than the P50");
-  team.forecast_p50 = days[0];
-  team.forecast_p90 = days[1];
+  const char* format = "a forecast is a date like 2016-04-01";
+  const double day50 = calendar_day(lesson_, p50, format, "forecast").second;
+  const double day90 = calendar_day(lesson_, p90, format, "forecast").second;
+  if (day90 < day50) throw Refused(400, "a P90 forecast comes no earlier than the P50");
+  team.forecast_p50 = day50;
+  team.forecast_p90 = day90;
 }
 
 void Session::close_round(const std::string& teacher_token) {
@@ -202,8 +200,7 @@ model::Scenario Session::schedule_scenario(const std::vector<std::vector<double>
     for (std::size_t r = 1; r < decided; ++r) {
       if (values[r][d] == in_force) continue;
       in_force = values[r][d];
-      const auto date = sim::parse_iso_date(options_.rounds[r]);
-      lever.changes.push_back(model::Lever::Change{*date, round_days_[r], in_force});
+      lever.changes.push_back(model::Lever::Change{round_dates_[r], round_days_[r], in_force});
     }
   }
   return sc;

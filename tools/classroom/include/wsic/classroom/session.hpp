@@ -194,6 +194,7 @@ class Session {
   ClassOptions options_;
   model::Scenario lesson_;
   std::vector<int> decisions_;
+  std::vector<sim::Date> round_dates_;
   std::vector<double> round_days_;
   std::string join_code_, teacher_token_;
   std::size_t current_ = 0;
