@@ -300,3 +300,103 @@ TEST_CASE("Class.TheBestPlayIsAheadOfEveryTeamAndRegretsAddUp", "[classroom]") {
   CHECK(text.find("The best play found") != std::string::npos);
   CHECK(s.debrief_json(d)["best_play"]["rounds"].size() == 2);
 }
+
+TEST_CASE("Class.AShockStrikesEveryTeamFromItsRoundOnEveryFuture", "[classroom]") {
+  Session s(options());
+  const std::string a = s.join(s.join_code(), "Alpha").token;
+  s.join(s.join_code(), "Beta");
+  s.close_round(s.teacher_token());
+  const Session before = s;
+  CHECK(status_of([&] { s.inject(a, "leadership"); }) == 403);
+  CHECK(status_of([&] { s.inject(s.teacher_token(), "earthquake"); }) == 400);
+  s.inject(s.teacher_token(), "leadership");
+  CHECK(status_of([&] { s.inject(s.teacher_token(), "leadership"); }) == 409);  // once a round
+  REQUIRE(s.shocks().size() == 1);
+  CHECK(s.shocks()[0].round == 1);
+  // The world has the shock as a barrier in the month from the round's date;
+  // the lesson itself is unchanged.
+  REQUIRE(s.world().barriers.size() == s.lesson().barriers.size() + 1);
+  const model::Barrier& shock = s.world().barriers.back();
+  CHECK(shock.id == "shock_r2_leadership");
+  CHECK(model::content_hash(before.world()) == model::content_hash(s.lesson()));
+  // Round 2 on the story future tells it, for both teams.
+  for (const classroom::Team& t : s.teams()) {
+    bool told = false;
+    for (const report::StoryLine& l : s.round_result(t, 1).lines)
+      told = told || l.text.find("The programme's leaders leave") != std::string::npos;
+    CHECK(told);
+  }
+  // Across futures it costs time: the mean all-live date is later, beyond
+  // three standard errors of the paired difference.
+  const std::uint64_t n = 400;
+  const model::Scenario with = s.team_scenario(s.teams()[0]);
+  const model::Scenario without = before.team_scenario(before.teams()[0]);
+  const model::Model mw(with), mo(without);
+  double sum = 0.0, sum2 = 0.0;
+  for (std::uint64_t i = 0; i < n; ++i) {
+    model::ReplicationOutcome x, y;
+    mw.simulate(11, i, x);
+    mo.simulate(11, i, y);
+    double lx = 0.0, ly = 0.0;
+    for (std::size_t k = 0; k < x.schemes.size(); ++k) {
+      lx = std::max(lx, x.schemes[k].go_live);
+      ly = std::max(ly, y.schemes[k].go_live);
+    }
+    sum += lx - ly;
+    sum2 += (lx - ly) * (lx - ly);
+  }
+  const double mean = sum / n;
+  const double se = std::sqrt((sum2 / n - mean * mean) / (n - 1));
+  CHECK(mean > 3.0 * se);
+  // A team's file carries the shock: `wsic run` reads the same scenario.
+  const fs::path dir = test::fresh_dir("class-shock");
+  fs::create_directories(dir);
+  {
+    std::ofstream f(dir / "alpha.yaml");
+    f << s.team_overlay(s.teams()[0]);
+  }
+  CHECK(model::content_hash(scenario::load_scenario(dir / "alpha.yaml")) == model::content_hash(with));
+  // And a saved class keeps it.
+  s.save(dir / "class.json");
+  const Session back = Session::load(dir / "class.json");
+  REQUIRE(back.shocks().size() == 1);
+  CHECK(model::content_hash(back.world()) == model::content_hash(s.world()));
+  fs::remove_all(dir);
+  // Every kind fits the lesson; none once the class is over.
+  for (const classroom::ShockKind& k : classroom::shock_kinds())
+    if (k.id != "leadership") s.inject(s.teacher_token(), k.id);
+  CHECK(s.world().barriers.size() == s.lesson().barriers.size() + classroom::shock_kinds().size());
+  while (s.current_round() < s.rounds()) s.close_round(s.teacher_token());
+  CHECK(status_of([&] { s.inject(s.teacher_token(), "gp"); }) == 409);
+}
+
+TEST_CASE("Class.ARoundClosesWhenItsTimerRunsOut", "[classroom]") {
+  Session s(options());
+  const std::string a = s.join(s.join_code(), "Alpha").token;
+  CHECK(s.deadline() == 0.0);
+  CHECK_FALSE(s.close_if_due(1e12));  // no timer: only the teacher closes
+  CHECK(status_of([&] { s.set_timer(a, 60, 1000.0); }) == 403);
+  CHECK(status_of([&] { s.set_timer(s.teacher_token(), classroom::kMaxRoundSeconds + 1, 1000.0); }) == 400);
+  s.set_timer(s.teacher_token(), 60, 1000.0);
+  CHECK(s.deadline() == 1060.0);
+  s.submit(a, 0, {{"central_share", 0.4}});
+  CHECK_FALSE(s.close_if_due(1059.9));
+  CHECK(s.current_round() == 0);
+  CHECK(s.close_if_due(1060.0));
+  CHECK(s.current_round() == 1);
+  CHECK(s.deadline() == 1120.0);  // the next round's time starts when this one closed
+  // Alpha did not submit round 2 in time: it keeps round 1's decisions.
+  CHECK(s.close_if_due(1200.0));
+  CHECK(s.teams()[0].values[2] == s.teams()[0].values[0]);
+  CHECK_FALSE(s.teams()[0].submitted[1]);
+  // The teacher's close restarts the timer too; the last round's close ends it.
+  s.close_round(s.teacher_token(), 1300.0);
+  CHECK(s.deadline() == 1360.0);
+  CHECK(s.close_if_due(1360.0));
+  CHECK(s.current_round() == s.rounds());
+  CHECK(s.deadline() == 0.0);
+  CHECK_FALSE(s.close_if_due(1e12));
+  // A saved class keeps its timer.
+  const Session back = Session::from_json(s.to_json());
+  CHECK(back.round_seconds() == 60);
+}

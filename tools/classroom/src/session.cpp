@@ -56,10 +56,78 @@ std::pair<sim::Date, double> calendar_day(const model::Scenario& lesson, const s
 /// A number as the scenario format reads it back to the same double.
 std::string number(double v) { return fmt::format("{}", v); }
 
+/// A shock as a barrier of the scenario format: its scope, the work it
+/// holds up and its effect (TARGETS and SCALE filled in for the lesson).
+struct ShockText {
+  const char* scope;
+  std::vector<std::string> targets;
+  const char* effect;
+  bool scaled_by_training;  ///< its disruption shortened by systems-leadership capacity
+};
+
+const std::vector<ShockText>& shock_texts() {
+  // In shock_kinds() order. The numbers are those of the baseline's barriers
+  // of the same kind (assumptions there, as here).
+  static const std::vector<ShockText> texts{
+      {"national",
+       {"design", "care_model", "gp_engagement", "ig", "it", "payment", "contracts", "workforce"},
+       "{type: slowdown, factor: 0.6, duration: {dist: pert, min: 3 months, mode: 6 months, max: 12 months}",
+       true},
+      {"local",
+       {"contracts", "workforce"},
+       "{type: slowdown, factor: 0.7, duration: {dist: pert, min: 3 months, mode: 6 months, max: 12 months}",
+       false},
+      {"local",
+       {"care_model", "gp_engagement", "workforce"},
+       "{type: slowdown, factor: 0.5, duration: {dist: pert, min: 1 month, mode: 3 months, max: 6 months}",
+       false},
+  };
+  return texts;
+}
+
+std::size_t shock_index(const std::string& kind) {
+  const auto& kinds = shock_kinds();
+  for (std::size_t i = 0; i < kinds.size(); ++i)
+    if (kinds[i].id == kind) return i;
+  std::vector<std::string> ids;
+  for (const ShockKind& k : kinds) ids.push_back(k.id);
+  throw Refused(400,
+                fmt::format("there is no shock '{}'; the shocks are {}", kind.substr(0, 40), fmt::join(ids, ", ")));
+}
+
+/// The work of the lesson shock `k` strikes.
+std::vector<std::string> shock_targets(const model::Scenario& lesson, std::size_t k) {
+  std::vector<std::string> out;
+  for (const std::string& id : shock_texts()[k].targets)
+    if (std::any_of(lesson.workstreams.begin(), lesson.workstreams.end(),
+                    [&](const model::Workstream& w) { return w.id == id; }))
+      out.push_back(id);
+  return out;
+}
+
+/// The days a shock's window lasts from its round's date.
+constexpr int kShockWindowDays = 30;
+
 }  // namespace
+
+const std::vector<ShockKind>& shock_kinds() {
+  static const std::vector<ShockKind> kinds{
+      {"leadership", "The programme's leaders leave",
+       "New programme leadership: all work of every scheme goes at 60% for 3 to 12 months (as the programme's "
+       "leadership change around April-May 2015 did; systems-leadership capacity shortens it)."},
+      {"funding", "A funding squeeze in local government",
+       "Local authorities' money tightens: every scheme's contracts and workforce work goes at 70% for 3 to 12 "
+       "months (financial constraints limited social care's engagement)."},
+      {"gp", "GPs step back",
+       "GPs are pulled back to their practices: every scheme's model of care, GP engagement and workforce work goes "
+       "at 50% for 1 to 6 months."},
+  };
+  return kinds;
+}
 
 Session::Session(const ClassOptions& options) : options_(options) {
   open_lesson();
+  build_world();
   join_code_ = new_join_code();
   teacher_token_ = new_token();
 }
@@ -85,6 +153,9 @@ void Session::open_lesson() {
     throw Refused(400, fmt::format("{} rounds of {} decisions could change lever values more than the {} times a "
                                    "scenario may: use fewer rounds",
                                    options_.rounds.size(), decisions_.size(), model::limits::kLeverChanges));
+  if (options_.round_seconds > kMaxRoundSeconds)
+    throw Refused(
+        400, fmt::format("a round lasts at most a day ({} seconds), got {}", kMaxRoundSeconds, options_.round_seconds));
   round_dates_.clear();
   round_days_.clear();
   for (const std::string& text : options_.rounds) {
@@ -171,15 +242,109 @@ void Session::predict(const std::string& token, const std::string& p50, const st
   team.forecast_p90 = day90;
 }
 
-void Session::close_round(const std::string& teacher_token) {
+void Session::close_round(const std::string& teacher_token) { close_round(teacher_token, 0.0); }
+
+void Session::close_round(const std::string& teacher_token, double now) {
   if (!same_secret(teacher_token, teacher_token_)) throw Refused(403, "only the teacher may close a round");
   if (current_ >= rounds()) throw Refused(409, "the class is over: every round is closed");
+  advance(now);
+}
+
+void Session::advance(double now) {
   ++current_;
+  deadline_ = current_ < rounds() && options_.round_seconds > 0 && now > 0.0
+                  ? now + static_cast<double>(options_.round_seconds)
+                  : 0.0;
   if (current_ >= rounds()) return;
   // A team that did not submit keeps its previous decisions.
   for (Team& t : teams_) {
     t.values.push_back(t.values.back());
     t.submitted.push_back(false);
+  }
+}
+
+void Session::set_timer(const std::string& teacher_token, std::uint64_t seconds, double now) {
+  if (!same_secret(teacher_token, teacher_token_)) throw Refused(403, "only the teacher may set the round timer");
+  if (seconds > kMaxRoundSeconds)
+    throw Refused(400, fmt::format("a round lasts at most a day ({} seconds), got {}", kMaxRoundSeconds, seconds));
+  options_.round_seconds = seconds;
+  deadline_ = seconds > 0 && current_ < rounds() ? now + static_cast<double>(seconds) : 0.0;
+}
+
+bool Session::close_if_due(double now) {
+  if (deadline_ <= 0.0 || now < deadline_ || current_ >= rounds()) return false;
+  advance(now);
+  return true;
+}
+
+std::string Session::shocks_yaml() const {
+  std::string out;
+  const bool training = std::any_of(lesson_.levers.begin(), lesson_.levers.end(), [](const model::Lever& l) {
+    return l.id == "systems_leadership_training" && l.kind == model::Lever::Kind::kNumber;
+  });
+  for (const Shock& shock : shocks_) {
+    const std::size_t k = shock_index(shock.kind);
+    const ShockText& t = shock_texts()[k];
+    const sim::Date from = round_dates_[shock.round];
+    const sim::Date to{std::chrono::sys_days(from) + std::chrono::days{kShockWindowDays}};
+    std::string effect = t.effect;
+    if (t.scaled_by_training && training)
+      effect += ", duration_scale: {value: 1.0, lever: systems_leadership_training, form: complement}";
+    effect += "}";
+    out += fmt::format(
+        "  - id: shock_r{}_{}\n"
+        "    name: {}\n"
+        "    description: {}\n"
+        "    scope: {}\n"
+        "    trigger: {{type: window, from: {}, to: {}, probability: 1.0}}\n"
+        "    targets: [{}]\n"
+        "    effect: {}\n",
+        shock.round + 1, shock.kind, nlohmann::json(shock_kinds()[k].name + " (the teacher's shock)").dump(),
+        nlohmann::json("Injected by the teacher in round " + std::to_string(shock.round + 1) + ". " +
+                       shock_kinds()[k].description)
+            .dump(),
+        t.scope, sim::format_iso_date(from), sim::format_iso_date(to), fmt::join(shock_targets(lesson_, k), ", "),
+        effect);
+  }
+  return out;
+}
+
+void Session::build_world() {
+  if (shocks_.empty()) {
+    world_ = lesson_;
+    return;
+  }
+  // Read as `wsic run` reads a team's file: the lesson overlaid with the
+  // shocks' barriers, given by its text beside the lesson.
+  scenario::SourceCache sources;
+  const std::filesystem::path lesson = std::filesystem::absolute(options_.lesson);
+  const std::filesystem::path probe = lesson.parent_path() / ".wsic-class-shocks.yaml";
+  sources.put(probe, fmt::format("extends: {}\nname: {}\nbarriers:\n{}", nlohmann::json(lesson.string()).dump(),
+                                 nlohmann::json(lesson_.name).dump(), shocks_yaml()));
+  scenario::LoadOptions lo;
+  lo.sources = &sources;
+  world_ = scenario::load_scenario(probe, lo);
+}
+
+void Session::inject(const std::string& teacher_token, const std::string& kind) {
+  if (!same_secret(teacher_token, teacher_token_)) throw Refused(403, "only the teacher may inject a shock");
+  const std::size_t k = shock_index(kind);
+  if (current_ >= rounds()) throw Refused(409, "the class is over: no shock can strike now");
+  if (shocks_.size() >= kMaxShocks) throw Refused(409, fmt::format("a class has at most {} shocks", kMaxShocks));
+  for (const Shock& s : shocks_)
+    if (s.kind == kind && s.round == current_)
+      throw Refused(409, fmt::format("'{}' strikes in round {} already", shock_kinds()[k].name, current_ + 1));
+  const sim::Date to{std::chrono::sys_days(round_dates_[current_]) + std::chrono::days{kShockWindowDays}};
+  if (to >= lesson_.horizon) throw Refused(409, "this round is too close to the lesson's horizon for a shock");
+  if (shock_targets(lesson_, k).empty())
+    throw Refused(400, fmt::format("the lesson has none of the work '{}' strikes", shock_kinds()[k].name));
+  shocks_.push_back(Shock{kind, current_});
+  try {
+    build_world();
+  } catch (...) {
+    shocks_.pop_back();
+    build_world();
+    throw;
   }
 }
 
@@ -189,7 +354,7 @@ model::Scenario Session::team_scenario(const Team& team) const {
 
 model::Scenario Session::schedule_scenario(const std::vector<std::vector<double>>& values,
                                            const std::string& name) const {
-  model::Scenario sc = lesson_;
+  model::Scenario sc = world_;
   sc.name = name;
   const std::size_t decided = std::min(values.size(), rounds());
   for (std::size_t d = 0; d < decisions_.size(); ++d) {
@@ -223,6 +388,8 @@ std::string Session::team_overlay(const Team& team) const {
     for (const model::Lever::Change& c : lever.changes)
       out += fmt::format("      - {{from: {}, value: {}}}\n", sim::format_iso_date(c.date), number(c.value));
   }
+  if (!shocks_.empty())
+    out += "# The shocks the teacher injected, which every team faced.\nbarriers:\n" + shocks_yaml();
   return out;
 }
 
@@ -527,6 +694,8 @@ nlohmann::json Session::to_json() const {
          {"submitted", t.submitted},
          {"forecast", t.forecast() ? nlohmann::json::array({t.forecast_p50, t.forecast_p90}) : nlohmann::json()}});
   }
+  nlohmann::json shocks = nlohmann::json::array();
+  for (const Shock& sh : shocks_) shocks.push_back({{"kind", sh.kind}, {"round", sh.round}});
   return {{"format", "wsic-class"},
           {"version", 1},
           {"lesson", options_.lesson.string()},
@@ -536,6 +705,9 @@ nlohmann::json Session::to_json() const {
           {"join_code", join_code_},
           {"teacher_token", teacher_token_},
           {"current_round", current_},
+          {"round_seconds", options_.round_seconds},
+          {"deadline", deadline_},
+          {"shocks", std::move(shocks)},
           {"teams", std::move(teams)}};
 }
 
@@ -551,8 +723,20 @@ Session Session::from_json(const nlohmann::json& j) {
     s.join_code_ = j.at("join_code").get<std::string>();
     s.teacher_token_ = j.at("teacher_token").get<std::string>();
     s.current_ = j.at("current_round").get<std::size_t>();
+    s.options_.round_seconds = j.value("round_seconds", std::uint64_t{0});
+    s.deadline_ = j.value("deadline", 0.0);
     s.open_lesson();
     if (s.current_ > s.rounds()) throw Refused(400, "the saved class is past its last round");
+    if (!std::isfinite(s.deadline_) || s.deadline_ < 0.0)
+      throw Refused(400, "the saved class's deadline is not a time");
+    for (const auto& sh : j.value("shocks", nlohmann::json::array())) {
+      Shock shock{sh.at("kind").get<std::string>(), sh.at("round").get<std::size_t>()};
+      shock_index(shock.kind);
+      if (shock.round >= s.rounds() || shock.round > s.current_ || s.shocks_.size() >= kMaxShocks)
+        throw Refused(400, "a shock of the saved class does not fit its lesson");
+      s.shocks_.push_back(std::move(shock));
+    }
+    s.build_world();
     const std::size_t rows = std::min(s.current_ + 1, s.rounds());
     for (const auto& t : j.at("teams")) {
       Team team;

@@ -40,6 +40,28 @@ inline constexpr std::size_t kMaxTeamName = 40;
 /// The most rounds in one class.
 inline constexpr std::size_t kMaxRounds = 24;
 
+/// A shock the teacher may inject in a round: it strikes every team's
+/// schemes in the month after the round starts, on every future (the class's
+/// story future and the debrief's), so all teams face the same one.
+struct ShockKind {
+  std::string id;           ///< "leadership", ...
+  std::string name;         ///< as teams read it
+  std::string description;  ///< what it does, and where its numbers come from
+};
+/// The shocks a teacher may choose from.
+const std::vector<ShockKind>& shock_kinds();
+
+/// A shock the teacher injected: which, and in which round (0-based).
+struct Shock {
+  std::string kind;
+  std::size_t round = 0;
+};
+
+/// The longest round (seconds): a day.
+inline constexpr std::uint64_t kMaxRoundSeconds = 86400;
+/// The most shocks in one class.
+inline constexpr std::size_t kMaxShocks = 24;
+
 struct ClassOptions {
   std::filesystem::path lesson;  ///< the lesson's scenario file
   /// The dates each round's decisions come into force, in increasing order
@@ -47,6 +69,9 @@ struct ClassOptions {
   std::vector<std::string> rounds;
   std::uint64_t seed = 20131001;
   std::uint64_t story = 0;  ///< the future every team lives through (a replication index)
+  /// Seconds a round lasts before it closes by itself (0: the teacher closes
+  /// every round). A server keeps the time; the session keeps the deadline.
+  std::uint64_t round_seconds = 0;
 };
 
 /// One team: its name, its secret, and its decisions round by round (the
@@ -149,6 +174,28 @@ class Session {
   /// The teacher closes the current round: a team that did not submit keeps
   /// its previous decisions (403 for a wrong token, 409 when over).
   void close_round(const std::string& teacher_token);
+  /// The same, at `now` (Unix seconds): the next round's timer starts then.
+  void close_round(const std::string& teacher_token, double now);
+
+  /// The teacher injects a shock in the current round (403 for a wrong
+  /// token, 400 for an unknown kind or one the lesson has nothing for, 409
+  /// when the class is over, the same shock is in this round already, or
+  /// there are kMaxShocks). It strikes in the month from the round's date.
+  void inject(const std::string& teacher_token, const std::string& kind);
+  const std::vector<Shock>& shocks() const noexcept { return shocks_; }
+  /// The lesson as every team lives it: with the shocks injected so far.
+  const model::Scenario& world() const noexcept { return world_; }
+
+  /// The round timer: seconds a round lasts (0: none), and when the current
+  /// one closes by itself (Unix seconds; 0: it does not). The teacher sets
+  /// both (403 for a wrong token, 400 for more than a day).
+  std::uint64_t round_seconds() const noexcept { return options_.round_seconds; }
+  double deadline() const noexcept { return deadline_; }
+  void set_timer(const std::string& teacher_token, std::uint64_t seconds, double now);
+  /// Closes the current round when its deadline has passed (the timer's
+  /// close, as the teacher's; the next round's deadline from `now`). True
+  /// when it closed one.
+  bool close_if_due(double now);
 
   /// A team's decisions so far as a scenario: the lesson with each decision
   /// at its first round's value, changed on each later round's date where
@@ -186,6 +233,11 @@ class Session {
  private:
   Session() = default;
   void open_lesson();
+  /// world_ from lesson_ and the shocks (through the loader, as `wsic run`
+  /// reads a team's file).
+  void build_world();
+  std::string shocks_yaml() const;
+  void advance(double now);
   std::size_t team_index(const std::string& token) const;
   model::Outcomes futures(const model::Scenario& sc, std::uint64_t replications, unsigned threads,
                           const std::atomic<bool>* cancel) const;
@@ -199,6 +251,9 @@ class Session {
   std::string join_code_, teacher_token_;
   std::size_t current_ = 0;
   std::vector<Team> teams_;
+  std::vector<Shock> shocks_;
+  model::Scenario world_;
+  double deadline_ = 0.0;
 };
 
 }  // namespace wsic::classroom
