@@ -2,6 +2,8 @@
 // deciding at the same moment each keep their decisions.
 #include "wsic/classroom/commands.hpp"
 
+#include "wsic/classroom/session.hpp"
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -117,5 +119,23 @@ TEST_CASE("ClassCommand.TheDebriefAgreesWithWsicRunOfEachTeamsScenario", "[class
     CHECK(team["spent_in_funded_years_mean"].get<double>() == Approx(spent).epsilon(1e-9));
   }
   CHECK(debrief["teams"][0]["all_live_p50"] != debrief["teams"][1]["all_live_p50"]);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("ClassCommand.AClassInUseIsRefusedNotWaitedForForever", "[classroom][cli]") {
+  const fs::path dir = fresh_dir("class-lock");
+  fs::create_directories(dir);
+  const fs::path file = dir / "class.json";
+  {
+    const wsic::classroom::FileLock held(file);  // as a class server holds it while it serves
+    try {
+      const wsic::classroom::FileLock second(file, 0.2);
+      FAIL("a second lock was granted");
+    } catch (const wsic::classroom::Refused& e) {
+      CHECK(e.status() == 409);
+      CHECK(std::string(e.what()).find("in use") != std::string::npos);
+    }
+  }
+  const wsic::classroom::FileLock after(file, 0.0);  // released with its holder
   fs::remove_all(dir);
 }

@@ -400,3 +400,20 @@ TEST_CASE("Class.ARoundClosesWhenItsTimerRunsOut", "[classroom]") {
   const Session back = Session::from_json(s.to_json());
   CHECK(back.round_seconds() == 60);
 }
+
+TEST_CASE("Class.WhatATeamDecidesLaterDoesNotChangeARoundItHasRead", "[classroom]") {
+  Session s(options());
+  const std::string a = s.join(s.join_code(), "Alpha").token;
+  s.close_round(s.teacher_token());
+  s.close_round(s.teacher_token());
+  // Round 2 (April to October 2014) as read when it closed ...
+  const classroom::RoundResult read = s.round_result(s.teams()[0], 1);
+  // ... and after round 3's decisions, which move money within the funding
+  // year round 2 is part of (2014/15): the round is told with the decisions
+  // made by then.
+  s.submit(a, 2, {{"central_share", 0.3}, {"transactional_investment", 0.8}, {"gp_engagement_effort", 2.0}});
+  const classroom::RoundResult again = s.round_result(s.teams()[0], 1);
+  CHECK(again.live_at_end == read.live_at_end);
+  REQUIRE(again.lines.size() == read.lines.size());
+  for (std::size_t i = 0; i < read.lines.size(); ++i) CHECK(again.lines[i].text == read.lines[i].text);
+}

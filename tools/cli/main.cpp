@@ -7,11 +7,16 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
+
+#include <fmt/format.h>
 
 #include "wsic/classroom/commands.hpp"
 #include "wsic/cli/args.hpp"
+#include "wsic/lab/class_server.hpp"
 #include "wsic/lab/server.hpp"
 #include "wsic/scenario/diagnostics.hpp"
+#include "wsic/sim/error.hpp"
 
 namespace {
 // Set from the signal handler: the one global a signal handler needs.
@@ -35,6 +40,11 @@ struct LabCommand {
   wsic::lab::LabOptions lab;
   wsic::lab::ServerOptions server;
   std::string listen;
+  // --class: a class in the browser, kept in this file.
+  std::filesystem::path class_file;
+  std::vector<std::string> rounds;
+  std::uint64_t round_seconds = 0;
+  std::uint64_t story = 0;
 };
 
 void add_lab(CLI::App& parent, LabCommand& cmd, unsigned cores) {
@@ -54,11 +64,78 @@ void add_lab(CLI::App& parent, LabCommand& cmd, unsigned cores) {
   app->add_option("--seed", cmd.lab.seed, "the seed every change shares with the scenario as written");
   app->add_option("--threads", cmd.lab.threads, "threads per change; all cores by default")
       ->check(CLI::Range(0u, cores * 4));
+  app->add_option("--class", cmd.class_file,
+                  "serve a class kept in this file instead (teams and the teacher in their browsers): resumes it if it "
+                  "exists, or opens one on the scenario as its lesson");
+  app->add_option("--round", cmd.rounds,
+                  "with --class, a new class: the date a round's decisions come into force (one per round; by "
+                  "default six-monthly from 2013-10-01 to 2016-04-01)");
+  app->add_option("--round-seconds", cmd.round_seconds,
+                  "with --class, a new class: seconds a round lasts before it closes by itself (0: the teacher closes "
+                  "each; the teacher's page can change it)")
+      ->check(CLI::Range(std::uint64_t{0}, wsic::classroom::kMaxRoundSeconds));
+  app->add_option("--story", cmd.story, "with --class, a new class: the future every team lives through");
+}
+
+int class_server_command(LabCommand& cmd, const std::atomic<bool>* cancel) {
+  using namespace wsic;
+  try {
+    const classroom::FileLock lock(cmd.class_file, 0.0);
+    std::optional<classroom::Session> session;
+    const bool resume = std::filesystem::exists(cmd.class_file);
+    if (resume) {
+      if (!cmd.rounds.empty() || cmd.round_seconds != 0 || cmd.story != 0)
+        throw classroom::Refused(400, fmt::format("{} is a class already, with its rounds, timer and future: give "
+                                                  "only --class to resume it (or another file for a new class)",
+                                                  cmd.class_file.string()));
+      session = classroom::Session::load(cmd.class_file);
+    } else {
+      classroom::ClassOptions o;
+      o.lesson = cmd.scenario;
+      o.rounds = cmd.rounds.empty() ? std::vector<std::string>{"2013-10-01", "2014-04-01", "2014-10-01",
+                                                               "2015-04-01", "2015-10-01", "2016-04-01"}
+                                    : cmd.rounds;
+      o.seed = cmd.lab.seed;
+      o.story = cmd.story;
+      o.round_seconds = cmd.round_seconds;
+      session.emplace(o);
+      session->save(cmd.class_file);
+    }
+    cmd.server.http_threads = 96;  // a keep-alive connection holds a thread: one class's browsers, and to spare
+    lab::ClassServer server(*session, cmd.class_file, cmd.server, cmd.lab.threads);
+    server.bind();
+    std::cout << fmt::format("wsic lab: {} the class on {} in {}: round {} of {}\n", resume ? "resuming" : "opened",
+                             session->lesson().name, cmd.class_file.string(),
+                             std::min(session->current_round() + 1, session->rounds()), session->rounds())
+              << "teams open " << server.address() << "  (join code " << session->join_code() << ")\n"
+              << "teacher open " << server.teacher_address() << "\n"
+              << (cmd.listen.empty() ? "" : "(anyone on the network with the teams' address can join with the code)\n")
+              << "Ctrl-C stops it; the class is saved as it goes." << std::endl;
+    server.serve(cancel);
+    const auto c = server.counts();
+    std::cout << "wsic lab: stopped after " << c.requests << " requests (" << c.saves << " saves, " << c.refused
+              << " refused, " << c.limited << " over the rate limit)" << std::endl;
+    return cli::kExitOk;
+  } catch (const classroom::Refused& e) {
+    std::cerr << "wsic lab: " << e.what() << '\n';
+    return cli::kExitBadInput;
+  } catch (const scenario::ScenarioError& e) {
+    std::cerr << e.what() << '\n';
+    return cli::kExitBadInput;
+  } catch (const Error& e) {
+    std::cerr << "wsic lab: " << e.what() << '\n';
+    return cli::kExitBadInput;
+  }
 }
 
 int lab_command(LabCommand& cmd, const std::atomic<bool>* cancel) {
   using namespace wsic;
   if (!cmd.listen.empty()) cmd.server.host = cmd.listen;
+  if (!cmd.class_file.empty()) return class_server_command(cmd, cancel);
+  if (!cmd.rounds.empty() || cmd.round_seconds != 0 || cmd.story != 0) {
+    std::cerr << "wsic lab: --round, --round-seconds and --story are for a class: give --class FILE too\n";
+    return cli::kExitBadInput;
+  }
   std::unique_ptr<lab::Lab> the_lab;
   try {
     the_lab = std::make_unique<lab::Lab>(cmd.scenario, cmd.lab);

@@ -6,8 +6,10 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <iostream>
+#include <thread>
 
 #include "wsic/classroom/session.hpp"
 #include "wsic/cli/files.hpp"
@@ -18,25 +20,6 @@
 namespace wsic::classroom {
 
 namespace {
-
-/// Holds an exclusive lock on FILE.lock for as long as it lives.
-class FileLock {
- public:
-  explicit FileLock(const std::filesystem::path& file) {
-    const std::string path = file.string() + ".lock";
-    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd_ < 0) throw Refused(400, fmt::format("cannot lock {}: {}", path, std::strerror(errno)));
-    while (::flock(fd_, LOCK_EX) != 0) {
-      if (errno != EINTR) throw Refused(400, fmt::format("cannot lock {}: {}", path, std::strerror(errno)));
-    }
-  }
-  ~FileLock() { ::close(fd_); }
-  FileLock(const FileLock&) = delete;
-  FileLock& operator=(const FileLock&) = delete;
-
- private:
-  int fd_ = -1;
-};
 
 const Team& team_by_id(const Session& s, const std::string& id) {
   for (const Team& t : s.teams())
@@ -145,6 +128,29 @@ int act(const ClassCommand& cmd) {
 }
 
 }  // namespace
+
+FileLock::FileLock(const std::filesystem::path& file, double wait_seconds) {
+  const std::string path = file.string() + ".lock";
+  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd_ < 0) throw Refused(400, fmt::format("cannot lock {}: {}", path, std::strerror(errno)));
+  const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(wait_seconds);
+  while (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+    if (errno != EWOULDBLOCK && errno != EINTR) {
+      const int e = errno;
+      ::close(fd_);
+      throw Refused(400, fmt::format("cannot lock {}: {}", path, std::strerror(e)));
+    }
+    if (std::chrono::steady_clock::now() >= until) {
+      ::close(fd_);
+      throw Refused(409, fmt::format("{} is in use by another wsic (a class server, `wsic lab --class`, holds it "
+                                     "while it runs): change the class there, or stop it first",
+                                     file.string()));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+FileLock::~FileLock() { ::close(fd_); }
 
 int class_command(const ClassCommand& cmd) {
   try {

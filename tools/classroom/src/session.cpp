@@ -393,9 +393,22 @@ std::string Session::team_overlay(const Team& team) const {
   return out;
 }
 
+double Session::story_all_live(const model::Scenario& sc) const {
+  const model::Model m(sc);
+  model::ReplicationOutcome story;
+  m.simulate(m.settings(), options_.seed, options_.story, story);
+  double day = 0.0;
+  for (const model::SchemeOutcome& s : story.schemes) day = std::max(day, s.go_live);
+  return day;
+}
+
 RoundResult Session::round_result(const Team& team, std::size_t r) const {
   if (r >= rounds()) throw Refused(404, fmt::format("there is no round {}", r + 1));
-  const model::Scenario sc = team_scenario(team);
+  // The decisions the team had made by then: what it decides later does not
+  // change what the round did.
+  const std::vector<std::vector<double>> known(
+      team.values.begin(), team.values.begin() + static_cast<std::ptrdiff_t>(std::min(r + 1, team.values.size())));
+  const model::Scenario sc = schedule_scenario(known, fmt::format("{}-{}", lesson_.name.substr(0, 40), team.id));
   const model::Model m(sc);
   model::ReplicationOutcome out;
   model::Trace trace;
@@ -499,12 +512,7 @@ Debrief Session::debrief(std::uint64_t replications, unsigned threads, const std
     const model::Scenario sc = team_scenario(team);
     for (const int l : decisions_)
       row.changes += static_cast<int>(sc.levers[static_cast<std::size_t>(l)].changes.size());
-    // The story future.
-    const model::Model m(sc);
-    model::ReplicationOutcome story;
-    m.simulate(m.settings(), options_.seed, options_.story, story);
-    row.story_all_live = 0.0;
-    for (const model::SchemeOutcome& s : story.schemes) row.story_all_live = std::max(row.story_all_live, s.go_live);
+    row.story_all_live = story_all_live(sc);
     const model::Outcomes o = futures(sc, replications, threads, cancel);
     const double story_day = std::min(row.story_all_live, sc.horizon_day + 1.0);
     row.luckier_than = 1.0 - o.all_live.share_by(story_day);

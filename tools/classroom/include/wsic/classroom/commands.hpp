@@ -32,6 +32,21 @@ struct ClassCommand {
   const std::atomic<bool>* cancel = nullptr;  ///< Ctrl-C
 };
 
+/// An exclusive lock on FILE.lock, held for as long as it lives: every
+/// command holds it while it changes the class, and a class server for as
+/// long as it serves. Waits up to `wait_seconds` for another holder, then
+/// refuses (409).
+class FileLock {
+ public:
+  explicit FileLock(const std::filesystem::path& file, double wait_seconds = 10.0);
+  ~FileLock();
+  FileLock(const FileLock&) = delete;
+  FileLock& operator=(const FileLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
 /// Runs one action; messages to stdout, problems to stderr. Exit codes as the
 /// other commands: 0, 2 for a refused request or bad input, 1 for a failure.
 int class_command(const ClassCommand& cmd);

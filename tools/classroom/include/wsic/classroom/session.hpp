@@ -204,8 +204,12 @@ class Session {
   /// The same as an overlay file of the lesson, which `wsic run`
   /// reproduces (the same content hash).
   std::string team_overlay(const Team& team) const;
-  /// Round `r` as team `team` lived it on the story future.
+  /// Round `r` as team `team` lived it on the story future, with the
+  /// decisions it had made by then (later ones do not change it).
   RoundResult round_result(const Team& team, std::size_t r) const;
+  /// The day every scheme of `sc` pilots on the class's story future
+  /// (model::kNever: not by the horizon).
+  double story_all_live(const model::Scenario& sc) const;
 
   /// Every team side by side, `replications` futures each (throws
   /// sim::Cancelled when `cancel` is set).
