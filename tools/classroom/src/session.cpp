@@ -770,7 +770,13 @@ Session Session::from_json(const nlohmann::json& j) {
   return s;
 }
 
-void Session::save(const std::filesystem::path& file) const { cli::write_file_atomic(file, to_json().dump(1) + "\n"); }
+void Session::save(const std::filesystem::path& file) const { write_saved(file, saved_text()); }
+
+std::string Session::saved_text() const { return to_json().dump(1) + "\n"; }
+
+void Session::write_saved(const std::filesystem::path& file, const std::string& text) {
+  cli::write_file_atomic(file, text);
+}
 
 Session Session::load(const std::filesystem::path& file) {
   // A class of 60 teams and 24 rounds is tens of kilobytes: anything far

@@ -54,9 +54,14 @@ struct ClassServer::Impl {
   http::Guard guard;
   int port = 0;
 
-  mutable std::mutex mutex;  // guards everything below
+  mutable std::mutex mutex;  // guards everything below but the saves
   Session session;
-  std::uint64_t saves = 0;
+  std::uint64_t version = 0;  ///< counts the changes to the class
+  // Saves: one writer at a time, each writing the newest state, so changes
+  // made together share one write to disk (and its fsync).
+  std::mutex save_mutex;
+  std::uint64_t saved = 0;  ///< the version in the file (under save_mutex)
+  std::atomic<std::uint64_t> saves{0};
   /// Each round as a team lived it, once told: it never changes after.
   std::map<std::pair<std::string, std::size_t>, json> told;
   /// The debrief: one at a time, on a copy of the finished class.
@@ -77,9 +82,23 @@ struct ClassServer::Impl {
     if (!is_loopback(opt.host)) opt.require_token = true;
   }
 
-  /// Writes the class to its file, whole (a change is answered only once saved).
-  void save() {
-    session.save(file);
+  /// Marks a change (under `mutex`): its version, for persist().
+  std::uint64_t changed() { return ++version; }
+
+  /// Returns once the file holds version `mine` or a later one: a change is
+  /// answered only once it is on disk. Not under `mutex`.
+  void persist(std::uint64_t mine) {
+    const std::lock_guard writer(save_mutex);
+    if (saved >= mine) return;  // a later write took it along
+    std::string text;
+    std::uint64_t v = 0;
+    {
+      const std::lock_guard lock(mutex);
+      text = session.saved_text();
+      v = version;
+    }
+    Session::write_saved(file, text);
+    saved = v;
     ++saves;
   }
 
@@ -234,15 +253,20 @@ struct ClassServer::Impl {
     });
   }
 
-  /// Runs `fn` under the lock, answering a refusal with its status.
+  /// Runs `fn` under the lock, answering a refusal with its status. `fn`
+  /// returns the version of the change it made (0: none), which is saved
+  /// before the answer goes.
   template <class F>
   void locked(httplib::Response& res, F&& fn) {
+    std::uint64_t change = 0;
     try {
       const std::lock_guard lock(mutex);
-      fn();
+      change = fn();
     } catch (const Refused& e) {
       send_error(res, e.status(), e.what());
+      return;
     }
+    if (change > 0) persist(change);
   }
 
   void page(const std::string& path, std::string_view asset_path) {
@@ -270,13 +294,15 @@ struct ClassServer::Impl {
         throw BadRequest("send {\"code\": the class's join code, \"name\": your team's name}");
       locked(res, [&] {
         const classroom::Team& t = session.join(code.get<std::string>(), name.get<std::string>());
-        const json out{{"id", t.id}, {"name", t.name}, {"token", t.token}};
-        save();
-        send_json(res, 200, out);
+        send_json(res, 200, json{{"id", t.id}, {"name", t.name}, {"token", t.token}});
+        return changed();
       });
     });
     server.Get("/api/class/team", [this](const httplib::Request& req, httplib::Response& res) {
-      locked(res, [&] { send_json(res, 200, team_view(team_of(req))); });
+      locked(res, [&] {
+        send_json(res, 200, team_view(team_of(req)));
+        return std::uint64_t{0};
+      });
     });
     server.Post("/api/class/decide", [this](const httplib::Request& req, httplib::Response& res) {
       const json j = http::body(req);
@@ -286,8 +312,8 @@ struct ClassServer::Impl {
       locked(res, [&] {
         const classroom::Team& t = team_of(req);
         session.submit(t.token, round.get<std::size_t>(), values);
-        save();
         send_json(res, 200, team_view(t));
+        return changed();
       });
     });
     server.Post("/api/class/predict", [this](const httplib::Request& req, httplib::Response& res) {
@@ -297,8 +323,8 @@ struct ClassServer::Impl {
       locked(res, [&] {
         const classroom::Team& t = team_of(req);
         session.predict(t.token, p50.get<std::string>(), p90.get<std::string>());
-        save();
         send_json(res, 200, team_view(t));
+        return changed();
       });
     });
     server.Get("/api/class/teacher", [this](const httplib::Request& req, httplib::Response& res) {
@@ -307,14 +333,15 @@ struct ClassServer::Impl {
         json view = teacher_view();
         view["address"] = address();
         send_json(res, 200, view);
+        return std::uint64_t{0};
       });
     });
     server.Post("/api/class/close", [this](const httplib::Request& req, httplib::Response& res) {
       http::body(req);
       locked(res, [&] {
         session.close_round(req.get_header_value("X-Wsic-Teacher"), unix_now());
-        save();
         send_json(res, 200, teacher_view());
+        return changed();
       });
     });
     server.Post("/api/class/shock", [this](const httplib::Request& req, httplib::Response& res) {
@@ -322,8 +349,8 @@ struct ClassServer::Impl {
       if (!kind.is_string()) throw BadRequest("send {\"kind\": a shock's id}");
       locked(res, [&] {
         session.inject(req.get_header_value("X-Wsic-Teacher"), kind.get<std::string>());
-        save();
         send_json(res, 200, teacher_view());
+        return changed();
       });
     });
     server.Post("/api/class/timer", [this](const httplib::Request& req, httplib::Response& res) {
@@ -331,8 +358,8 @@ struct ClassServer::Impl {
       if (!seconds.is_number_unsigned()) throw BadRequest("send {\"seconds\": a whole number, 0 for no timer}");
       locked(res, [&] {
         session.set_timer(req.get_header_value("X-Wsic-Teacher"), seconds.get<std::uint64_t>(), unix_now());
-        save();
         send_json(res, 200, teacher_view());
+        return changed();
       });
     });
     server.Post("/api/class/debrief", [this](const httplib::Request& req, httplib::Response& res) {
@@ -345,6 +372,7 @@ struct ClassServer::Impl {
         teacher_only(req);
         start_debrief(n.get<std::uint64_t>(), best.get<bool>());
         send_json(res, 202, teacher_view());
+        return std::uint64_t{0};
       });
     });
     server.Get("/api/class/export", [this](const httplib::Request& req, httplib::Response& res) {
@@ -372,6 +400,7 @@ struct ClassServer::Impl {
         res.set_header("Cache-Control", "no-store");
         res.set_header("Content-Disposition", "attachment; filename=\"" + name + "\"");
         res.set_content(text, type);
+        return std::uint64_t{0};
       });
     });
     http::error_handlers(server, "the class");
@@ -382,14 +411,15 @@ struct ClassServer::Impl {
   /// Closes a round whose time is up, and saves it.
   void tick() {
     while (!stopping.load()) {
+      std::uint64_t change = 0;
       {
         const std::lock_guard lock(mutex);
-        try {
-          if (session.close_if_due(unix_now())) save();
-        } catch (const std::exception&) {
-          // A save that failed is tried again on the next tick (the round is
-          // closed in memory; a request's save writes it too).
-        }
+        if (session.close_if_due(unix_now())) change = changed();
+      }
+      try {
+        if (change > 0) persist(change);
+      } catch (const std::exception&) {
+        // The round is closed in memory; the next change's save writes it.
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
@@ -456,8 +486,7 @@ ClassServer::Counts ClassServer::counts() const {
   c.requests = impl_->guard.requests();
   c.refused = impl_->guard.refused();
   c.limited = impl_->guard.limited();
-  const std::lock_guard lock(impl_->mutex);
-  c.saves = impl_->saves;
+  c.saves = impl_->saves.load();
   return c;
 }
 

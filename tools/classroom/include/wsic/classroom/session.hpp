@@ -232,6 +232,10 @@ class Session {
   nlohmann::json to_json() const;
   static Session from_json(const nlohmann::json& j);
   void save(const std::filesystem::path& file) const;
+  /// The file save() writes, as text; and writing such a text to a file
+  /// atomically (a server takes the text under its lock and writes it after).
+  std::string saved_text() const;
+  static void write_saved(const std::filesystem::path& file, const std::string& text);
   static Session load(const std::filesystem::path& file);
 
  private:
