@@ -90,8 +90,9 @@ function decisionControl(d) {
   const step = (d.high - d.low) / 100;
   const id = `d-${d.id}`;
   const range = el('input', { type: 'range', min: d.low, max: d.high, step, value: d.value, id, 'aria-describedby': `${id}-help` });
-  const num = el('input', { type: 'number', min: d.low, max: d.high, step, value: d.value, 'aria-label': `${d.name} (number)` });
-  range.dataset.decision = d.id;
+  // Any value within the bounds may be typed; the slider moves in hundredths.
+  const num = el('input', { type: 'number', min: d.low, max: d.high, step: 'any', value: d.value, 'aria-label': `${d.name} (number)` });
+  num.dataset.decision = d.id;
   range.addEventListener('input', () => {
     num.value = range.value;
     team.dirty = true;
@@ -214,7 +215,7 @@ function startTeam() {
   $('decide-form').addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const values = {};
-    for (const r of $('decisions').querySelectorAll('input[type="range"]')) values[r.dataset.decision] = Number(r.value);
+    for (const n of $('decisions').querySelectorAll('input[type="number"]')) values[n.dataset.decision] = Number(n.value);
     try {
       team.dirty = false;
       renderTeam(await api('POST', '/api/class/decide', { 'X-Wsic-Team': team.token }, { round: team.view.round, values }));
@@ -285,15 +286,20 @@ function renderDebrief(view) {
   status.textContent = `${r.replications} futures for each team, the same for every team; the class's future is number ${r.story}.`;
   const head = ['Team', 'All live on the class’s future', 'Luckier than', 'All live P50', 'P90',
     `People covered ${r.end_of_funding}`, 'Spent £m', 'Needed after £m', 'Forecast P50 (share by it)', 'Forecast P90 (share by it)'];
-  if (r.best_play) head.push('Behind the best play (days)');
+  if (r.best_play) head.push('Days behind the best play (by round)');
   const rows = r.teams.map((t) => {
     const cells = [t.name, t.story_all_live, pct(t.luckier_than), t.all_live_p50, t.all_live_p90,
       Math.round(t.people_covered_at_end_of_funding_mean).toLocaleString('en-GB'), t.spent_in_funded_years_mean.toFixed(2),
       t.needed_after_mean.toFixed(2),
       t.forecast_p50 ? `${t.forecast_p50} (${pct(t.share_by_forecast_p50)})` : '—',
       t.forecast_p90 ? `${t.forecast_p90} (${pct(t.share_by_forecast_p90)})` : '—'];
-    if (r.best_play) cells.push(t.regret_days === null ? '' : Math.round(t.regret_days).toString());
-    return el('tr', { 'data-team': t.id }, ...cells.map((c, i) => el(i === 0 ? 'th' : 'td', i === 0 ? { scope: 'row' } : { class: 'num' }, String(c))));
+    const row = el('tr', { 'data-team': t.id }, ...cells.map((c, i) => el(i === 0 ? 'th' : 'td', i === 0 ? { scope: 'row' } : { class: 'num' }, String(c))));
+    if (r.best_play) {
+      // In all, and what the best play's decisions of each round alone would have gained.
+      row.append(el('td', { class: 'num' }, t.regret_days === null ? '' : Math.round(t.regret_days).toString(),
+        el('div', { class: 'by-round' }, t.regret_days_by_round.map((d, k) => `R${k + 1} ${Math.round(d)}`).join(' · '))));
+    }
+    return row;
   });
   const parts = [el('table', { class: 'debrief-table' },
     el('thead', {}, el('tr', {}, ...head.map((h) => el('th', { scope: 'col' }, h)))), el('tbody', {}, ...rows))];
@@ -302,7 +308,7 @@ function renderDebrief(view) {
     const names = Object.fromEntries(view.decisions.map((x) => [x.id, x.name]));
     parts.push(el('h3', {}, `The best play found (${r.best_play.schedules_simulated} schedules tried): every scheme piloting by ${r.best_play.mean_all_live} on average`));
     parts.push(el('ul', {}, ...r.best_play.rounds.map((round) => el('li', {}, `From ${round.from}: ` +
-      Object.entries(round.decisions).map(([k, v]) => `${names[k] || k} ${v}`).join(', ')))));
+      view.decisions.map((x) => `${names[x.id]} ${round.decisions[x.id]}`).join(', ')))));
   }
   const dl = el('div', { class: 'downloads' });
   for (const what of ['debrief.csv', 'debrief.json', ...view.teams.map((t) => t.id)]) {
@@ -321,13 +327,16 @@ function renderTeacher(view) {
   $('join-code-show').textContent = view.join_code;
   $('join-address').textContent = view.address;
   $('join-address').href = view.address;
-  $('close-round').disabled = view.over;
+  for (const id of ['close-round', 'set-timer', 'timer-seconds']) $(id).disabled = view.over;
   if (document.activeElement !== $('timer-seconds')) $('timer-seconds').value = view.round_seconds;
+  document.body.classList.toggle('over', view.over);
+  $('teams-head').replaceChildren(el('th', { scope: 'col' }, 'Team'), el('th', { scope: 'col' }, 'This round'),
+    el('th', { scope: 'col' }, 'Forecast'), ...view.decisions.map((d) => el('th', { scope: 'col', class: 'num' }, d.name)));
   $('teams').replaceChildren(...view.teams.map((t) => el('tr', { 'data-team': t.id },
     el('th', { scope: 'row' }, t.name),
     el('td', {}, view.over ? '' : t.submitted ? 'submitted' : 'deciding…'),
     el('td', {}, t.forecast ? 'given' : '—'),
-    el('td', {}, view.decisions.map((d, i) => `${d.name}: ${t.values[i]}`).join('; ')))));
+    ...t.values.map((v) => el('td', { class: 'num' }, String(v))))));
   const kinds = $('shock-kinds');
   kinds.replaceChildren(...view.shock_kinds.map((k) => {
     const b = el('button', { type: 'button', title: k.description }, `Inject: ${k.name}`);
