@@ -8,53 +8,21 @@
 // Screenshots of a team's screen and the debrief are kept as artifacts.
 //
 // Usage: node tests/browser/class.mjs WSIC_BINARY ARTIFACT_DIR
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
+import { checks, setup, startServer } from './common.mjs';
 
-const [, , wsic, artifacts] = process.argv;
-if (!wsic || !artifacts) {
-  console.error('usage: node tests/browser/class.mjs WSIC_BINARY ARTIFACT_DIR');
-  process.exit(2);
-}
-const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
-if (!existsSync(executablePath)) {
-  console.error(`no Chromium at ${executablePath}: run tools/install-deps (or set CHROMIUM)`);
-  process.exit(1);
-}
-rmSync(artifacts, { recursive: true, force: true });
-mkdirSync(artifacts, { recursive: true });
-
-let failures = 0;
-function check(ok, what) {
-  if (!ok) {
-    failures += 1;
-    console.error(`FAILED: ${what}`);
-  } else {
-    console.log(`ok: ${what}`);
-  }
-}
+const { wsic, artifacts, executablePath } = setup('class.mjs');
+const { check, fail, failures } = checks();
 
 const seed = '11';
 const futures = '400';
-const server = spawn(wsic, ['lab', '--class', path.join(artifacts, 'class.json'),
+const { server, match } = await startServer(wsic, ['lab', '--class', path.join(artifacts, 'class.json'),
   'scenarios/lessons/central-or-local/a-strong-centre.yaml', '--round', '2013-10-01', '--round', '2014-04-01',
-  '--round', '2014-10-01', '--seed', seed, '--story', '2'], { stdio: ['ignore', 'pipe', 'inherit'] });
-const started = await new Promise((resolve, reject) => {
-  let out = '';
-  const timer = setTimeout(() => reject(new Error('the class server printed no address in 30 s')), 30000);
-  server.stdout.on('data', (d) => {
-    out += d;
-    const teams = /teams open (http:\/\/\S+)\s+\(join code (\w+)\)/.exec(out);
-    const teacher = /teacher open (http:\/\/\S+)/.exec(out);
-    if (teams && teacher) {
-      clearTimeout(timer);
-      resolve({ teams: teams[1], code: teams[2], teacher: teacher[1] });
-    }
-  });
-  server.on('exit', (code) => reject(new Error(`the class server exited (${code})`)));
-});
+  '--round', '2014-10-01', '--seed', seed, '--story', '2'], /teams open (http:\/\/\S+)\s+\(join code (\w+)\)\s+teacher open (http:\/\/\S+)/);
+const started = { teams: match[1], code: match[2], teacher: match[3] };
 
 const browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
 const roundIs = (page, n) => page.waitForFunction((k) => document.getElementById('round-status').textContent.startsWith(`Round ${k} `), n, { timeout: 20000 });
@@ -181,12 +149,11 @@ try {
   await (await csv).saveAs(path.join(artifacts, 'debrief.csv'));
   check(readFileSync(path.join(artifacts, 'debrief.csv'), 'utf8').split('\n').length === 5, 'the debrief exports as CSV, a row per team');
 } catch (e) {
-  failures += 1;
-  console.error(`FAILED: ${e.stack || e}`);
+  fail(e.stack || String(e));
 } finally {
   await browser.close();
   server.kill('SIGINT');
 }
 await new Promise((resolve) => (server.exitCode !== null ? resolve() : server.on('exit', resolve)));
-console.log(failures === 0 ? 'class in the browser: all checks passed' : `class in the browser: ${failures} FAILED`);
-process.exit(failures === 0 ? 0 : 1);
+console.log(failures() === 0 ? 'class in the browser: all checks passed' : `class in the browser: ${failures()} FAILED`);
+process.exit(failures() === 0 ? 0 : 1);

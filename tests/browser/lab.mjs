@@ -8,51 +8,20 @@
 // moves; the figure is reported, not asserted (tools/bench-lab quotes it).
 //
 // Usage: node tests/browser/lab.mjs WSIC_BINARY ARTIFACT_DIR [MOVES]
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
+import { checks, setup, startServer } from './common.mjs';
 
-const [, , wsic, artifacts, movesArg] = process.argv;
-if (!wsic || !artifacts) {
-  console.error('usage: node tests/browser/lab.mjs WSIC_BINARY ARTIFACT_DIR [MOVES]');
-  process.exit(2);
-}
-const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
-if (!existsSync(executablePath)) {
-  console.error(`no Chromium at ${executablePath}: run tools/install-deps (or set CHROMIUM)`);
-  process.exit(1);
-}
-const moves = Number(movesArg || 40);
-rmSync(artifacts, { recursive: true, force: true });
-mkdirSync(artifacts, { recursive: true });
-
-let failures = 0;
-function check(ok, what) {
-  if (!ok) {
-    failures += 1;
-    console.error(`FAILED: ${what}`);
-  } else {
-    console.log(`ok: ${what}`);
-  }
-}
+const { wsic, artifacts, rest, executablePath } = setup('lab.mjs', '[MOVES]');
+const moves = Number(rest[0] || 40);
+const { check, failures } = checks();
 
 // The lab on a free port; its first line of output gives the address.
 const seed = '11';
-const server = spawn(wsic, ['lab', 'scenarios/baseline.yaml', '--seed', seed], { stdio: ['ignore', 'pipe', 'inherit'] });
-const address = await new Promise((resolve, reject) => {
-  let out = '';
-  const timer = setTimeout(() => reject(new Error('the lab printed no address in 30 s')), 30000);
-  server.stdout.on('data', (d) => {
-    out += d;
-    const m = /open (http:\/\/\S+)/.exec(out);
-    if (m) {
-      clearTimeout(timer);
-      resolve(m[1]);
-    }
-  });
-  server.on('exit', (code) => reject(new Error(`the lab exited (${code})`)));
-});
+const { server, match } = await startServer(wsic, ['lab', 'scenarios/baseline.yaml', '--seed', seed], /open (http:\/\/\S+)/);
+const address = match[1];
 
 const browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
 try {
@@ -167,8 +136,8 @@ try {
   await browser.close();
   server.kill('SIGINT');
 }
-if (failures > 0) {
-  console.error(`${failures} check(s) failed`);
+if (failures() > 0) {
+  console.error(`${failures()} check(s) failed`);
   process.exit(1);
 }
 console.log('the lab passed in the browser');

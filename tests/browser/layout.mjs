@@ -10,23 +10,11 @@
 // (/usr/bin/chromium, or $CHROMIUM); playwright-core comes from npm with the
 // lock file beside this script (tools/install-deps installs both).
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
+import { setup } from './common.mjs';
 
-const [, , wsic, artifacts] = process.argv;
-if (!wsic || !artifacts) {
-  console.error('usage: node tests/browser/layout.mjs WSIC_BINARY ARTIFACT_DIR');
-  process.exit(2);
-}
-const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
-if (!existsSync(executablePath)) {
-  console.error(`no Chromium at ${executablePath}: run tools/install-deps (or set CHROMIUM)`);
-  process.exit(1);
-}
-
-rmSync(artifacts, { recursive: true, force: true });
-mkdirSync(artifacts, { recursive: true });
+const { wsic, artifacts, executablePath } = setup('layout.mjs');
 const reports = [
   ['run', ['run', 'scenarios/baseline.yaml', '-n', '600', '--analysis-replications', '200']],
   ['compare', ['compare', 'scenarios/baseline.yaml', 'scenarios/early-national-action.yaml',

@@ -4,11 +4,7 @@
 // refused with a 4xx and changes nothing.
 #include "wsic/lab/class_server.hpp"
 
-#include <arpa/inet.h>
 #include <httplib.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <catch2/catch.hpp>
@@ -18,6 +14,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "raw_http.hpp"
 
 #include "support.hpp"
 
@@ -90,34 +88,9 @@ std::string join(httplib::Client& c, const Running& r, const std::string& name) 
   return a.body["token"].get<std::string>();
 }
 
-/// Sends raw bytes and returns whatever comes back before the server closes
-/// or two seconds pass.
-std::string raw(int port, const std::string& bytes) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<std::uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    ::close(fd);
-    return "";
-  }
-  timeval tv{2, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  (void)::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-  ::shutdown(fd, SHUT_WR);
-  std::string out;
-  char buf[4096];
-  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) out.append(buf, static_cast<std::size_t>(n));
-  ::close(fd);
-  return out;
-}
-
-std::string cat(std::initializer_list<std::string> parts) {
-  std::string out;
-  for (const auto& p : parts) out.append(p);
-  return out;
-}
+using test::cat;
+using test::raw;
+using test::status_of;
 
 }  // namespace
 

@@ -1,16 +1,14 @@
 #include "wsic/lab/server.hpp"
 
-#include <arpa/inet.h>
 #include <httplib.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "raw_http.hpp"
 
 using namespace wsic;
 using nlohmann::json;
@@ -46,40 +44,9 @@ struct Running {
   }
 };
 
-/// Sends raw bytes and returns whatever comes back before the server closes
-/// or two seconds pass.
-std::string raw(int port, const std::string& bytes) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<std::uint16_t>(port));
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
-    ::close(fd);
-    return "";
-  }
-  timeval tv{2, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  (void)::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-  ::shutdown(fd, SHUT_WR);
-  std::string out;
-  char buf[4096];
-  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) out.append(buf, static_cast<std::size_t>(n));
-  ::close(fd);
-  return out;
-}
-
-/// The parts one after another (appends, which GCC 12 does not misread as
-/// overflowing, as it does some `"..." + std::string(n, c)`).
-std::string cat(std::initializer_list<std::string> parts) {
-  std::string out;
-  for (const auto& p : parts) out.append(p);
-  return out;
-}
-
-int status_of(const std::string& response) {
-  return response.size() > 12 && response.starts_with("HTTP/1.1 ") ? std::stoi(response.substr(9, 3)) : 0;
-}
+using test::cat;
+using test::raw;
+using test::status_of;
 
 }  // namespace
 

@@ -567,11 +567,12 @@ std::string csv_days(double days) { return std::isnan(days) ? std::string() : fm
 
 std::string csv_share(double share) { return std::isnan(share) ? std::string() : fmt::format("{:.4f}", share); }
 
+}  // namespace
+
 std::string day_or_after(const model::Scenario& sc, double day) {
   return day <= sc.horizon_day ? model::iso_day(sc, static_cast<int>(day))
                                : "after " + sim::format_iso_date(sc.horizon);
 }
-}  // namespace
 
 nlohmann::ordered_json Session::debrief_json(const Debrief& d) const {
   nlohmann::ordered_json teams = nlohmann::ordered_json::array();

@@ -29,11 +29,6 @@ using http::send_json;
 /// Wall-clock time, Unix seconds: a round's deadline outlives the server.
 double unix_now() { return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count(); }
 
-std::string day_text(const model::Scenario& sc, double day) {
-  return day <= sc.horizon_day ? model::iso_day(sc, static_cast<int>(day))
-                               : "after " + sim::format_iso_date(sc.horizon);
-}
-
 /// A number (a lever's value, a bound) as JSON: finite, never NaN.
 json number(double v) { return std::isfinite(v) ? json(v) : json(); }
 
@@ -183,7 +178,7 @@ struct ClassServer::Impl {
     view["told"] = std::move(rounds);
     if (session.current_round() >= session.rounds()) {
       auto [it, fresh] = told.try_emplace({t.id, session.rounds()});
-      if (fresh) it->second = day_text(sc, session.story_all_live(session.team_scenario(t)));
+      if (fresh) it->second = classroom::day_or_after(sc, session.story_all_live(session.team_scenario(t)));
       view["all_live"] = it->second;  // on the class's future: revealed when the class is over
     }
     return view;
@@ -461,17 +456,7 @@ std::string ClassServer::teacher_address() const {
 void ClassServer::serve(const std::atomic<bool>* stop_flag) {
   Impl& s = *impl_;
   if (!s.ticker.joinable()) s.ticker = std::thread([&s] { s.tick(); });
-  std::thread watcher;
-  std::atomic<bool> done{false};
-  if (stop_flag != nullptr) {
-    watcher = std::thread([&] {
-      while (!done.load() && !stop_flag->load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      if (!done.load()) stop();
-    });
-  }
-  s.server.listen_after_bind();
-  done = true;
-  if (watcher.joinable()) watcher.join();
+  http::serve(s.server, stop_flag, [this] { stop(); });
 }
 
 void ClassServer::stop() {

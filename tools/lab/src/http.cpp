@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <random>
+#include <thread>
 
 #include "wsic/lab/lab.hpp"
 #include "wsic/sim/error.hpp"
@@ -198,6 +199,20 @@ int bind(httplib::Server& http, const std::string& host, int port) {
     throw Error(fmt::format("cannot listen on {}:{} (in use, or not an address of this machine)", host,
                             port == 0 ? std::string("any port") : std::to_string(port)));
   return bound;
+}
+
+void serve(httplib::Server& http, const std::atomic<bool>* stop_flag, const std::function<void()>& stop) {
+  std::thread watcher;
+  std::atomic<bool> done{false};
+  if (stop_flag != nullptr) {
+    watcher = std::thread([&] {
+      while (!done.load() && !stop_flag->load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      if (!done.load()) stop();
+    });
+  }
+  http.listen_after_bind();
+  done = true;
+  if (watcher.joinable()) watcher.join();
 }
 
 std::string address(const std::string& bound_host, int port, const std::string& token) {

@@ -5,8 +5,10 @@
 
 #include <httplib.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -67,6 +69,9 @@ void configure(httplib::Server& http, std::size_t max_body_bytes, unsigned threa
 void error_handlers(httplib::Server& http, const char* who);
 /// Binds `host:port` (port 0: any free one); the port. Throws wsic::Error.
 int bind(httplib::Server& http, const std::string& host, int port);
+/// Serves on `http` (bound already) until it stops, calling `stop` when
+/// `*stop_flag` is set (checked every 100 ms; none: only `stop` ends it).
+void serve(httplib::Server& http, const std::atomic<bool>* stop_flag, const std::function<void()>& stop);
 /// http://HOST:PORT/ (with ?token=... when `token` is not empty).
 std::string address(const std::string& host, int port, const std::string& token);
 

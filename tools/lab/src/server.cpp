@@ -191,17 +191,7 @@ const std::string& Server::token() const noexcept { return impl_->opt.token; }
 
 void Server::serve(const std::atomic<bool>* stop_flag) {
   Impl& s = *impl_;
-  std::thread watcher;
-  std::atomic<bool> done{false};
-  if (stop_flag != nullptr) {
-    watcher = std::thread([&] {
-      while (!done.load() && !stop_flag->load()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-      if (!done.load()) stop();
-    });
-  }
-  s.server.listen_after_bind();
-  done = true;
-  if (watcher.joinable()) watcher.join();
+  http::serve(s.server, stop_flag, [this] { stop(); });
 }
 
 void Server::stop() {

@@ -34,6 +34,9 @@ class Refused : public std::runtime_error {
   int status_;
 };
 
+/// Day `day` of the lesson as a date, or "after HORIZON" past its horizon.
+std::string day_or_after(const model::Scenario& lesson, double day);
+
 /// The most teams in one class, and the longest team name (characters).
 inline constexpr std::size_t kMaxTeams = 60;
 inline constexpr std::size_t kMaxTeamName = 40;
