@@ -113,13 +113,14 @@ try {
   await teams.Alpha.page.waitForFunction(() => document.getElementById('forecast-now').textContent.includes('2016-03-01'), null, { timeout: 10000 });
   await setDecision(teams.Alpha.page, 'Central share of support money', 0.3);
   await submit(teams.Alpha.page);
-  await teams.Alpha.page.screenshot({ path: path.join(artifacts, 'team.png') });
   await teacher.click('#close-round');
   for (const { page } of Object.values(teams)) {
     await page.waitForFunction(() => document.getElementById('round-status').textContent.includes('over'), null, { timeout: 10000 });
   }
   await teams.Alpha.page.waitForSelector('#reveal:not([hidden])', { timeout: 10000 });
   check((await teams.Alpha.page.textContent('#reveal')).includes('You forecast 2016-03-01'), 'the class over, Alpha sees the reveal beside its forecast');
+  await teams.Alpha.page.evaluate(() => window.scrollTo(0, 0));
+  await teams.Alpha.page.screenshot({ path: path.join(artifacts, 'team.png') });
 
   // The debrief, and each team's figures against wsic run of its file.
   await teacher.fill('#debrief-n', futures);

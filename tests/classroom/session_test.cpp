@@ -173,6 +173,19 @@ TEST_CASE("Class.ARoundIsToldOnTheStoryFuture", "[classroom]") {
   int live = 0;
   for (const auto& so : o.schemes) live += so.go_live < s.round_day(2) ? 1 : 0;
   CHECK(r.live_at_end == live);
+  // The schemes that started piloting in each round, on its dates: together,
+  // every scheme piloting by the end of the last round told.
+  std::size_t started = 0;
+  for (std::size_t round = 0; round < 2; ++round) {
+    const classroom::RoundResult x = s.round_result(alpha, round);
+    CHECK(std::is_sorted(x.pilots.begin(), x.pilots.end()));
+    for (const double day : x.pilots) {
+      CHECK(day >= s.round_day(round));
+      CHECK(day < s.round_day(round + 1));
+    }
+    started += x.pilots.size();
+  }
+  CHECK(started == static_cast<std::size_t>(r.live_at_end));
   CHECK(status_of([&] { s.round_result(alpha, 4); }) == 404);
   (void)a;
 }

@@ -417,7 +417,11 @@ RoundResult Session::round_result(const Team& team, std::size_t r) const {
   const double to = r + 1 < rounds() ? round_days_[r + 1] : sc.horizon_day + 1.0;
   RoundResult result;
   result.lines = report::story(sc, out, trace, from, to);
-  for (const model::SchemeOutcome& s : out.schemes) result.live_at_end += s.go_live < to ? 1 : 0;
+  for (const model::SchemeOutcome& s : out.schemes) {
+    result.live_at_end += s.go_live < to ? 1 : 0;
+    if (s.go_live >= from && s.go_live < to) result.pilots.push_back(s.go_live);
+  }
+  std::sort(result.pilots.begin(), result.pilots.end());
   return result;
 }
 

@@ -140,9 +140,14 @@ struct ClassServer::Impl {
       json lines = json::array();
       for (const report::StoryLine& l : result.lines)
         lines.push_back({{"date", model::iso_day(sc, static_cast<int>(l.day))}, {"text", l.text}});
+      json pilots = json::array();
+      for (const double day : result.pilots) pilots.push_back(model::iso_day(sc, static_cast<int>(day)));
       it->second = {{"round", r},
                     {"from", model::iso_day(sc, static_cast<int>(session.round_day(r)))},
+                    {"to", r + 1 < session.rounds() ? model::iso_day(sc, static_cast<int>(session.round_day(r + 1)))
+                                                    : sim::format_iso_date(sc.horizon)},
                     {"live_at_end", result.live_at_end},
+                    {"pilots", std::move(pilots)},
                     {"lines", std::move(lines)}};
     }
     return it->second;

@@ -108,13 +108,15 @@ function decisionControl(d) {
     el('div', { class: 'range', id: `${id}-help` }, `${d.low} to ${d.high}${d.unit ? ' ' + d.unit : ''}.${history}`));
 }
 
+// Schemes piloting over time on the class's future, as far as the rounds
+// told: a step up on each scheme's first day of piloting, the rounds marked.
 function drawChart(view) {
   const fig = $('chart');
   const svg = $('chart-svg');
   fig.hidden = view.told.length === 0;
   svg.replaceChildren();
   if (fig.hidden) return;
-  const W = 560, H = 190, left = 34, bottom = 22, n = view.rounds.length, max = view.schemes;
+  const W = 560, H = 190, left = 34, right = 8, bottom = 22, top = 10, max = view.schemes;
   const ns = 'http://www.w3.org/2000/svg';
   svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
   const mk = (tag, attrs, text) => {
@@ -123,18 +125,38 @@ function drawChart(view) {
     if (text !== undefined) e.textContent = text;
     svg.append(e);
   };
-  const y = (v) => H - bottom - (v / max) * (H - bottom - 10);
+  const day = (iso) => Date.parse(`${iso}T00:00:00Z`) / 86400000;
+  const r = view.rounds.map(day);
+  // The rounds' span, and as long again as the last round's step after it.
+  // Once the class is over, as far as the last scheme to pilot.
+  const start = r[0];
+  const pilots = view.told.flatMap((round) => round.pilots.map(day));
+  let end = r[r.length - 1] + (r.length > 1 ? r[r.length - 1] - r[r.length - 2] : 182);
+  if (view.over && pilots.length > 0) end = Math.max(end, Math.max(...pilots) + 60);
+  const x = (d) => left + ((Math.min(d, end) - start) / (end - start)) * (W - left - right);
+  const y = (v) => H - bottom - (v / max) * (H - bottom - top);
   for (const v of [0, Math.round(max / 2), max]) {
-    mk('line', { x1: left, x2: W, y1: y(v), y2: y(v), stroke: '#d0d0d0' });
+    mk('line', { x1: left, x2: W - right, y1: y(v), y2: y(v), stroke: '#d0d0d0' });
     mk('text', { x: left - 6, y: y(v) + 4, 'text-anchor': 'end', 'font-size': 11 }, String(v));
   }
-  const bw = (W - left) / n;
-  for (const r of view.told) {
-    const x = left + r.round * bw + bw * 0.15;
-    mk('rect', { x, y: y(r.live_at_end), width: bw * 0.7, height: y(0) - y(r.live_at_end), fill: '#0072b2' });
-    mk('text', { x: x + bw * 0.35, y: y(r.live_at_end) - 3, 'text-anchor': 'middle', 'font-size': 11 }, String(r.live_at_end));
+  r.forEach((d, k) => {
+    mk('line', { x1: x(d), x2: x(d), y1: top, y2: H - bottom, stroke: '#bbb', 'stroke-dasharray': '3 3' });
+    mk('text', { x: x(d) + 3, y: H - 6, 'font-size': 11 }, `R${k + 1} ${view.rounds[k].slice(0, 7)}`);
+  });
+  const last = view.told[view.told.length - 1];
+  const until = Math.min(day(last.to), end);
+  let live = 0;
+  let path = `M${x(start)},${y(0)}`;
+  for (const round of view.told) {
+    for (const p of round.pilots) {
+      path += ` H${x(day(p))} V${y(live + 1)}`;
+      live += 1;
+    }
   }
-  for (let r = 0; r < n; ++r) mk('text', { x: left + r * bw + bw / 2, y: H - 6, 'text-anchor': 'middle', 'font-size': 11 }, `R${r + 1}`);
+  path += ` H${x(until)}`;
+  mk('path', { d: path, fill: 'none', stroke: '#0072b2', 'stroke-width': 2.5 });
+  const labelY = live > max * 0.8 ? y(live) + 15 : y(live) - 5;  // below the line near the top
+  mk('text', { x: x(until) - 4, y: labelY, 'text-anchor': 'end', 'font-size': 12, 'font-weight': 'bold' }, `${live} piloting`);
 }
 
 function renderTeam(view) {

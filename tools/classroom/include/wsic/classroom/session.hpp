@@ -96,6 +96,7 @@ struct Team {
 struct RoundResult {
   std::vector<report::StoryLine> lines;  ///< what happened in the round's period
   int live_at_end = 0;                   ///< schemes piloting when the period ends
+  std::vector<double> pilots;            ///< the days schemes started piloting in the period, in order
 };
 
 /// One team at the end of the class, on the story future and across many
