@@ -59,6 +59,10 @@ try {
   }
   await teacher.waitForFunction(() => document.querySelectorAll('#teams tr').length === 3, null, { timeout: 10000 });
   check(true, 'three teams joined and the teacher sees them');
+  await setDecision(teams.Gamma.page, 'GP engagement effort', 2);
+  check((await teams.Gamma.page.textContent('#decisions')).includes('Costs £0.90m a year at 2, out of the schemes\' money'),
+    'a team sees what a decision costs at the value it sets, and from whose money');
+  await setDecision(teams.Gamma.page, 'GP engagement effort', 1);
 
   // Round 1: Alpha goes local, Beta central, Gamma keeps the lesson's values.
   await setDecision(teams.Alpha.page, 'Central share of support money', 0.35);

@@ -169,6 +169,11 @@ struct ClassServer::Impl {
                            {"low", number(l.low)},
                            {"high", number(l.high)},
                            {"value", number(t.values.at(now)[d])},
+                           {"cost_per_year", number(l.cost_per_year)},
+                           {"cost_once", number(l.cost_once)},
+                           {"paid_from", l.paid_from == model::Lever::Pot::kCentral ? json("central")
+                                         : l.paid_from == model::Lever::Pot::kLocal ? json("local")
+                                                                                    : json()},
                            {"history", std::move(history)}});
     }
     view["decisions"] = std::move(decisions);

@@ -93,19 +93,35 @@ function decisionControl(d) {
   // Any value within the bounds may be typed; the slider moves in hundredths.
   const num = el('input', { type: 'number', min: d.low, max: d.high, step: 'any', value: d.value, 'aria-label': `${d.name} (number)` });
   num.dataset.decision = d.id;
+  // What the decision costs at its value, out of which pot: money the rest
+  // of the programme does not get (the year's budget is fixed).
+  const cost = el('div', { class: 'range' });
+  const showCost = () => {
+    const v = Number(num.value);
+    const parts = [];
+    if (d.cost_per_year) parts.push(`£${(d.cost_per_year * v).toFixed(2)}m a year`);
+    if (d.cost_once) parts.push(`£${(d.cost_once * v).toFixed(2)}m once`);
+    cost.textContent = d.paid_from && parts.length
+      ? `Costs ${parts.join(' and ')} at ${v}, out of the ${d.paid_from === 'central' ? 'central team' : "schemes'"} money.`
+      : '';
+    cost.hidden = cost.textContent === '';
+  };
+  showCost();
   range.addEventListener('input', () => {
     num.value = range.value;
     team.dirty = true;
+    showCost();
   });
   num.addEventListener('input', () => {
     range.value = num.value;
     team.dirty = true;
+    showCost();
   });
   const history = d.history.length > 1 ? ` Your earlier rounds: ${d.history.slice(0, -1).join(', ')}.` : '';
   return el('div', { class: 'decision' },
     el('label', { for: id }, d.name),
     el('div', { class: 'row' }, range, num),
-    el('div', { class: 'range', id: `${id}-help` }, `${d.low} to ${d.high}${d.unit ? ' ' + d.unit : ''}.${history}`));
+    el('div', { class: 'range', id: `${id}-help` }, `${d.low} to ${d.high}${d.unit ? ' ' + d.unit : ''}.${history}`), cost);
 }
 
 // Schemes piloting over time on the class's future, as far as the rounds
