@@ -121,14 +121,14 @@ TEST_CASE("ClassServer.TeamsDecideTheTeacherClosesAndEveryChangeIsSaved", "[lab]
   CHECK(view.body["told"].empty());
   CHECK(view.body.find("join_code") == view.body.end());  // a team does not see the teacher's things
   // Each decision with its range and what it costs, out of which pot.
-  for (const json& d : view.body["decisions"]) {
-    if (d["id"] == "gp_engagement_effort") {
-      CHECK(d["cost_per_year"] == 0.45);
-      CHECK(d["paid_from"] == "local");
-      CHECK(d["low"] == 0.5);
-      CHECK(d["high"] == 2.0);
+  for (const json& d : view.body.at("decisions")) {
+    if (d.at("id") == "gp_engagement_effort") {
+      CHECK(d.at("cost_per_year") == 0.45);
+      CHECK(d.at("paid_from") == "local");
+      CHECK(d.at("low") == 0.5);
+      CHECK(d.at("high") == 2.0);
     }
-    if (d["id"] == "central_share") CHECK(d["paid_from"].is_null());
+    if (d.at("id") == "central_share") CHECK(d.at("paid_from").is_null());
   }
   // Alpha decides; the file has it before the answer comes.
   view = call(c, "POST", "/api/class/decide", team(a), R"({"round": 0, "values": {"central_share": 0.4}})");
