@@ -226,6 +226,29 @@ TEST_CASE("Class.ASavedClassResumesWhereItStopped", "[classroom]") {
   nlohmann::json j = s.to_json();
   j["teams"][0]["values"][0].push_back(1.0);  // a decision the lesson does not have
   CHECK(status_of([&] { Session::from_json(j); }) == 400);
+  // A file edited by hand is refused where it would run something the class
+  // could not have made.
+  const auto refused = [&](const std::function<void(nlohmann::json&)>& edit) {
+    nlohmann::json k = s.to_json();
+    edit(k);
+    return status_of([&] { Session::from_json(k); }) == 400;
+  };
+  CHECK_FALSE(refused([](nlohmann::json&) {}));                                    // as saved: accepted
+  CHECK(refused([](nlohmann::json& k) { k["teams"][0]["values"][0][0] = 5.0; }));  // central share 5
+  CHECK(refused([](nlohmann::json& k) { k["teams"][0]["values"][1][0] = -0.1; }));
+  CHECK(refused([](nlohmann::json& k) { k["teams"][1]["name"] = "Alpha"; }));
+  CHECK(refused([](nlohmann::json& k) { k["teams"][1]["name"] = "a\nb"; }));
+  CHECK(refused([](nlohmann::json& k) { k["teams"][1]["token"] = k["teams"][0]["token"]; }));
+  CHECK(refused([](nlohmann::json& k) { k["teams"][1]["token"] = ""; }));
+  CHECK(refused([](nlohmann::json& k) { k["teams"][1]["token"] = k["teacher_token"]; }));
+  CHECK(refused([](nlohmann::json& k) { k["teams"][1]["id"] = "team-1"; }));
+  CHECK(refused([](nlohmann::json& k) { k["teacher_token"] = "x"; }));
+  CHECK(refused([](nlohmann::json& k) { k["join_code"] = "abc"; }));
+  CHECK(refused([](nlohmann::json& k) { k["teams"][0]["forecast"] = {9000.0, 9001.0}; }));  // past the horizon
+  CHECK(refused([](nlohmann::json& k) { k["teams"][0]["forecast"] = {900.0, 800.0}; }));    // P90 before P50
+  CHECK(refused([](nlohmann::json& k) { k["deadline"] = -1.0; }));
+  CHECK(refused([](nlohmann::json& k) { k["shocks"] = {{{"kind", "gp"}, {"round", 3}}}; }));  // not yet
+  CHECK(refused([](nlohmann::json& k) { k["shocks"] = {{{"kind", "flood"}, {"round", 0}}}; }));
   fs::remove_all(dir);
 }
 

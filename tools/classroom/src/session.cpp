@@ -29,9 +29,11 @@ std::string random_text(std::size_t n, std::string_view alphabet) {
   return out;
 }
 
-std::string new_token() { return random_text(32, "0123456789abcdef"); }
+constexpr std::string_view kTokenAlphabet = "0123456789abcdef";
 /// Easy to read aloud and to type: no 0/O, 1/I.
-std::string new_join_code() { return random_text(6, "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"); }
+constexpr std::string_view kCodeAlphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+std::string new_token() { return random_text(32, kTokenAlphabet); }
+std::string new_join_code() { return random_text(6, kCodeAlphabet); }
 
 /// Compares secrets in time that does not depend on where they differ.
 bool same_secret(const std::string& a, const std::string& b) {
@@ -51,6 +53,23 @@ std::pair<sim::Date, double> calendar_day(const model::Scenario& lesson, const s
     throw Refused(400, fmt::format("{} {} is not within the lesson's calendar ({} to {})", what, text,
                                    sim::format_iso_date(lesson.calendar_start), sim::format_iso_date(lesson.horizon)));
   return {*date, sim::Calendar(lesson.calendar_start).to_time(*date).in_days()};
+}
+
+/// A team's name: 1 to 40 characters (UTF-8 counted as characters), no
+/// control characters (400 otherwise).
+void check_team_name(const std::string& name) {
+  std::size_t chars = 0;
+  for (const unsigned char c : name) {
+    if (c < 0x20 || c == 0x7f) throw Refused(400, "a team name may not contain control characters");
+    if ((c & 0xc0) != 0x80) ++chars;
+  }
+  if (chars == 0 || chars > kMaxTeamName)
+    throw Refused(400, fmt::format("a team name has 1 to {} characters, got {}", kMaxTeamName, chars));
+}
+
+/// True for `n` characters, each of `alphabet`.
+bool made_of(const std::string& text, std::size_t n, std::string_view alphabet) {
+  return text.size() == n && text.find_first_not_of(alphabet) == std::string::npos;
 }
 
 /// A number as the scenario format reads it back to the same double.
@@ -171,14 +190,7 @@ const Team& Session::join(const std::string& code, const std::string& name) {
   if (!same_secret(code, join_code_)) throw Refused(403, "that is not this class's join code");
   if (current_ >= rounds()) throw Refused(409, "the class is over: no team can join now");
   if (teams_.size() >= kMaxTeams) throw Refused(409, fmt::format("the class is full ({} teams)", kMaxTeams));
-  // A name: 1 to 40 characters (UTF-8 counted as characters), no control characters.
-  std::size_t chars = 0;
-  for (const unsigned char c : name) {
-    if (c < 0x20 || c == 0x7f) throw Refused(400, "a team name may not contain control characters");
-    if ((c & 0xc0) != 0x80) ++chars;
-  }
-  if (chars == 0 || chars > kMaxTeamName)
-    throw Refused(400, fmt::format("a team name has 1 to {} characters, got {}", kMaxTeamName, chars));
+  check_team_name(name);
   if (std::any_of(teams_.begin(), teams_.end(), [&](const Team& t) { return t.name == name; }))
     throw Refused(400, fmt::format("a team called '{}' has joined already: choose another name", name));
   Team t;
@@ -750,7 +762,12 @@ Session Session::from_json(const nlohmann::json& j) {
       s.shocks_.push_back(std::move(shock));
     }
     s.build_world();
+    // A file edited by hand, or damaged, is refused, never run: secrets of
+    // their form, names as join takes them, decisions within their ranges.
+    if (!made_of(s.join_code_, 6, kCodeAlphabet) || !made_of(s.teacher_token_, 32, kTokenAlphabet))
+      throw Refused(400, "the saved class's join code or teacher's token is damaged");
     const std::size_t rows = std::min(s.current_ + 1, s.rounds());
+    if (j.at("teams").size() > kMaxTeams) throw Refused(400, "the saved class has too many teams");
     for (const auto& t : j.at("teams")) {
       Team team;
       team.id = t.at("id").get<std::string>();
@@ -766,9 +783,28 @@ Session Session::from_json(const nlohmann::json& j) {
                         std::all_of(team.values.begin(), team.values.end(),
                                     [&](const auto& v) { return v.size() == s.decisions_.size(); });
       if (!fits) throw Refused(400, fmt::format("team {} of the saved class does not fit its lesson", team.id));
+      const std::string which = fmt::format("team {} of the saved class", team.id.substr(0, 40));
+      if (team.id != fmt::format("team-{}", s.teams_.size() + 1) || !made_of(team.token, 32, kTokenAlphabet) ||
+          team.token == s.teacher_token_)
+        throw Refused(400, fmt::format("{} has a damaged id or token", which));
+      check_team_name(team.name);
+      for (const Team& other : s.teams_)
+        if (other.name == team.name || other.token == team.token)
+          throw Refused(400, fmt::format("{} has the name or token of another", which));
+      for (const auto& row : team.values)
+        for (std::size_t d = 0; d < row.size(); ++d) {
+          const model::Lever& lever = s.lesson_.levers[static_cast<std::size_t>(s.decisions_[d])];
+          if (!(row[d] >= lever.low && row[d] <= lever.high))
+            throw Refused(400, fmt::format("{} has {} = {}, outside {} to {}", which, lever.id, number(row[d]),
+                                           number(lever.low), number(lever.high)));
+        }
+      if (team.forecast()) {
+        const bool ok = team.forecast_p50 > 0.0 && team.forecast_p50 <= team.forecast_p90 &&
+                        team.forecast_p90 < s.lesson_.horizon_day;
+        if (!ok) throw Refused(400, fmt::format("{} has a forecast outside the lesson's calendar", which));
+      }
       s.teams_.push_back(std::move(team));
     }
-    if (s.teams_.size() > kMaxTeams) throw Refused(400, "the saved class has too many teams");
   } catch (const nlohmann::json::exception& e) {
     throw Refused(400, fmt::format("not a saved class: {}", e.what()));
   }
