@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -137,5 +138,37 @@ TEST_CASE("ClassCommand.AClassInUseIsRefusedNotWaitedForForever", "[classroom][c
     }
   }
   const wsic::classroom::FileLock after(file, 0.0);  // released with its holder
+  fs::remove_all(dir);
+}
+
+TEST_CASE("ClassCommand.AClassServerRefusesWhatItCannotServeAtOnce", "[classroom][cli]") {
+  // Each of these ends at once with exit code 2 and a message; none starts
+  // a server.
+  const fs::path dir = fresh_dir("class-serve");
+  fs::create_directories(dir);
+  const std::string file = (dir / "class.json").string(), err = (dir / "err.txt").string();
+  const std::string lab = wsic_bin() + " lab ";
+  CHECK(run(lab + "--round 2014-04-01 2> " + err) == 2);  // a class's option without --class
+  CHECK(slurp(err).find("--class") != std::string::npos);
+  {
+    std::ofstream f(file);
+    f << "not a class";
+  }
+  CHECK(run(lab + "--class " + file + " 2> " + err) == 2);
+  CHECK(slurp(err).find("not a saved class") != std::string::npos);
+  REQUIRE(run(wsic_bin() + " class new " + file +
+              " --lesson scenarios/lessons/central-or-local/a-strong-centre.yaml --round 2013-10-01 --force > "
+              "/dev/null") == 0);
+  CHECK(run(lab + "--class " + file + " --round 2014-04-01 2> " + err) == 2);  // its rounds are its own
+  CHECK(slurp(err).find("is a class already") != std::string::npos);
+  {
+    const wsic::classroom::FileLock held(file);  // as another server would
+    CHECK(run(lab + "--class " + file + " 2> " + err) == 2);
+    CHECK(slurp(err).find("in use") != std::string::npos);
+  }
+  CHECK(run(lab + "--class " + (dir / "new.json").string() + " scenarios/baseline.yaml --round 2030-01-01 2> " + err) ==
+        2);  // past the lesson's calendar
+  CHECK(slurp(err).find("calendar") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir / "new.json"));
   fs::remove_all(dir);
 }
