@@ -292,11 +292,18 @@ int settle(const Rank& r, int code) {
   MPI_Bcast(&first_own, 1, MPI_INT, 0, MPI_COMM_WORLD);
   if (worst == wsic::cli::kExitOk) return worst;
   if (own != wsic::cli::kExitOk && (r.rank == 0 || first_own == wsic::cli::kExitOk)) {
-    std::cerr << (r.rank == 0 ? std::string() : "rank " + std::to_string(r.rank) + ": ") << r.held.str();
+    // One write: std::cerr is unbuffered, and mpirun forwards each rank's
+    // output as it comes, so a message written in pieces can be split by
+    // another rank's line.
+    const std::string told = (r.rank == 0 ? std::string() : "rank " + std::to_string(r.rank) + ": ") + r.held.str();
+    std::cerr.write(told.data(), static_cast<std::streamsize>(told.size()));
+    std::cerr.flush();
   }
   MPI_Barrier(MPI_COMM_WORLD);
   if (r.rank == 0 && own == wsic::cli::kExitOk) {
-    std::cerr << "wsic-mpi: another rank failed (exit " << worst << "); no results were written\n";
+    const std::string told =
+        "wsic-mpi: another rank failed (exit " + std::to_string(worst) + "); no results were written\n";
+    std::cerr.write(told.data(), static_cast<std::streamsize>(told.size()));  // one write, as above
   }
   return worst;
 }
