@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -120,6 +121,7 @@ struct ClassServer::Impl {
       for (const classroom::ShockKind& k : classroom::shock_kinds())
         if (k.id == s.kind)
           shocks.push_back({{"round", s.round}, {"kind", k.id}, {"name", k.name}, {"description", k.description}});
+    const double left = seconds_left();
     return {{"lesson", sc.name},
             {"description", sc.description},
             {"schemes", sc.schemes.size()},
@@ -128,7 +130,7 @@ struct ClassServer::Impl {
             {"round", session.current_round()},
             {"over", session.current_round() >= session.rounds()},
             {"round_seconds", session.round_seconds()},
-            {"seconds_left", seconds_left() < 0.0 ? json() : json(seconds_left())},
+            {"seconds_left", left < 0.0 ? json() : json(left)},
             {"shocks", std::move(shocks)}};
   }
 
@@ -198,6 +200,7 @@ struct ClassServer::Impl {
     json view = lesson_json();
     const model::Scenario& sc = session.lesson();
     view["join_code"] = session.join_code();
+    view["address"] = address();
     json decisions = json::array();
     for (const int l : session.decisions())
       decisions.push_back(
@@ -274,6 +277,20 @@ struct ClassServer::Impl {
     if (change > 0) persist(change);
   }
 
+  /// A teacher's change to the class: `act` (given the body and the token
+  /// the request carries, which the session checks) under the lock, saved,
+  /// and answered with the teacher's view.
+  void teacher_change(const std::string& path, std::function<void(const json&, const std::string&)> act) {
+    server.Post(path, [this, act = std::move(act)](const httplib::Request& req, httplib::Response& res) {
+      const json j = http::body(req);
+      locked(res, [&] {
+        act(j, req.get_header_value("X-Wsic-Teacher"));
+        send_json(res, 200, teacher_view());
+        return changed();
+      });
+    });
+  }
+
   void page(const std::string& path, std::string_view asset_path) {
     server.Get(path, [this, asset_path](const httplib::Request&, httplib::Response& res) {
       const assets::Asset& a = asset(asset_path);
@@ -335,37 +352,21 @@ struct ClassServer::Impl {
     server.Get("/api/class/teacher", [this](const httplib::Request& req, httplib::Response& res) {
       locked(res, [&] {
         teacher_only(req);
-        json view = teacher_view();
-        view["address"] = address();
-        send_json(res, 200, view);
+        send_json(res, 200, teacher_view());
         return std::uint64_t{0};
       });
     });
-    server.Post("/api/class/close", [this](const httplib::Request& req, httplib::Response& res) {
-      http::body(req);
-      locked(res, [&] {
-        session.close_round(req.get_header_value("X-Wsic-Teacher"), unix_now());
-        send_json(res, 200, teacher_view());
-        return changed();
-      });
-    });
-    server.Post("/api/class/shock", [this](const httplib::Request& req, httplib::Response& res) {
-      const json kind = http::body(req).value("kind", json());
+    teacher_change("/api/class/close",
+                   [this](const json&, const std::string& token) { session.close_round(token, unix_now()); });
+    teacher_change("/api/class/shock", [this](const json& j, const std::string& token) {
+      const json kind = j.value("kind", json());
       if (!kind.is_string()) throw BadRequest("send {\"kind\": a shock's id}");
-      locked(res, [&] {
-        session.inject(req.get_header_value("X-Wsic-Teacher"), kind.get<std::string>());
-        send_json(res, 200, teacher_view());
-        return changed();
-      });
+      session.inject(token, kind.get<std::string>());
     });
-    server.Post("/api/class/timer", [this](const httplib::Request& req, httplib::Response& res) {
-      const json seconds = http::body(req).value("seconds", json());
+    teacher_change("/api/class/timer", [this](const json& j, const std::string& token) {
+      const json seconds = j.value("seconds", json());
       if (!seconds.is_number_unsigned()) throw BadRequest("send {\"seconds\": a whole number, 0 for no timer}");
-      locked(res, [&] {
-        session.set_timer(req.get_header_value("X-Wsic-Teacher"), seconds.get<std::uint64_t>(), unix_now());
-        send_json(res, 200, teacher_view());
-        return changed();
-      });
+      session.set_timer(token, seconds.get<std::uint64_t>(), unix_now());
     });
     server.Post("/api/class/debrief", [this](const httplib::Request& req, httplib::Response& res) {
       const json j = http::body(req);
