@@ -18,7 +18,7 @@ namespace {
 using sim::ByteReader;
 using sim::ByteWriter;
 
-void put_u64s(ByteWriter& w, const std::vector<std::uint64_t>& v) {
+void put_u64s(ByteWriter& w, std::span<const std::uint64_t> v) {
   w.write_u64(v.size());
   for (std::uint64_t x : v) w.write_u64(x);
 }
@@ -48,13 +48,55 @@ constexpr std::string_view kTag = "WSCO";  // wsic outcomes
 constexpr std::uint32_t kVersion = 4;
 }  // namespace
 
+void DayCounts::make_room() {
+  // The list stays under a quarter of the horizon (4 bytes a day against
+  // the array's 8): past that the array is smaller and merges faster.
+  const std::size_t want = std::max<std::size_t>(64, 2 * recorded_.capacity());
+  if (want > days_ / 4) {
+    to_array();
+  } else {
+    recorded_.reserve(want);
+  }
+}
+
+void DayCounts::to_array() {
+  if (!counts_.empty() || days_ == 0) return;
+  counts_.assign(days_, 0);
+  for (const std::uint32_t d : recorded_) ++counts_[d];
+  recorded_ = {};
+}
+
+std::span<const std::uint64_t> DayCounts::by_day(std::vector<std::uint64_t>& scratch) const {
+  if (counts_.size() == days_) return counts_;
+  scratch.assign(days_, 0);
+  for (const std::uint32_t d : recorded_) ++scratch[d];
+  return scratch;
+}
+
+std::vector<std::uint64_t> DayCounts::counts() const {
+  std::vector<std::uint64_t> scratch;
+  const auto c = by_day(scratch);
+  return {c.begin(), c.end()};
+}
+
 void DayCounts::merge(const DayCounts& other) {
-  add_into(counts_, other.counts_);
+  WSIC_ASSERT(days_ == other.days_, "merging outcomes of different shapes");
   never_ += other.never_;
+  if (!other.counts_.empty()) {
+    to_array();
+    add_into(counts_, other.counts_);
+    return;
+  }
+  if (counts_.empty() && recorded_.size() + other.recorded_.size() <= days_ / 4) {
+    recorded_.insert(recorded_.end(), other.recorded_.begin(), other.recorded_.end());
+    return;
+  }
+  to_array();
+  for (const std::uint32_t d : other.recorded_) ++counts_[d];
 }
 
 std::uint64_t DayCounts::total() const noexcept {
-  std::uint64_t n = never_;
+  std::uint64_t n = never_ + recorded_.size();
   for (std::uint64_t c : counts_) n += c;
   return n;
 }
@@ -65,18 +107,22 @@ std::optional<int> DayCounts::quantile(double p) const {
   // The smallest day whose cumulative count reaches ceil(p * n) (at least one).
   const auto need =
       std::max<std::uint64_t>(1, static_cast<std::uint64_t>(std::ceil(p * static_cast<double>(n) - 1e-9)));
+  std::vector<std::uint64_t> scratch;
+  const auto counts = by_day(scratch);
   std::uint64_t seen = 0;
-  for (std::size_t d = 0; d < counts_.size(); ++d) {
-    seen += counts_[d];
+  for (std::size_t d = 0; d < counts.size(); ++d) {
+    seen += counts[d];
     if (seen >= need) return static_cast<int>(d);
   }
   return std::nullopt;
 }
 
 std::optional<int> DayCounts::order_statistic(std::uint64_t k) const {
+  std::vector<std::uint64_t> scratch;
+  const auto counts = by_day(scratch);
   std::uint64_t seen = 0;
-  for (std::size_t d = 0; d < counts_.size(); ++d) {
-    seen += counts_[d];
+  for (std::size_t d = 0; d < counts.size(); ++d) {
+    seen += counts[d];
     if (seen >= k) return static_cast<int>(d);
   }
   return std::nullopt;
@@ -85,14 +131,18 @@ std::optional<int> DayCounts::order_statistic(std::uint64_t k) const {
 double DayCounts::share_by(double day) const {
   const std::uint64_t n = total();
   if (n == 0) return 0.0;
+  std::vector<std::uint64_t> scratch;
+  const auto counts = by_day(scratch);
   std::uint64_t seen = 0;
-  for (std::size_t d = 0; d < counts_.size() && static_cast<double>(d) <= day; ++d) seen += counts_[d];
+  for (std::size_t d = 0; d < counts.size() && static_cast<double>(d) <= day; ++d) seen += counts[d];
   return static_cast<double>(seen) / static_cast<double>(n);
 }
 
 std::vector<double> DayCounts::shares_by(const std::vector<double>& days) const {
   const std::uint64_t n = total();
   if (n == 0) return std::vector<double>(days.size(), 0.0);
+  std::vector<std::uint64_t> scratch;
+  const auto counts = by_day(scratch);
   std::vector<double> out;
   out.reserve(days.size());
   std::uint64_t seen = 0;
@@ -104,30 +154,35 @@ std::vector<double> DayCounts::shares_by(const std::vector<double>& days) const 
       d = 0;
     }
     last = day;
-    for (; d < counts_.size() && static_cast<double>(d) <= day; ++d) seen += counts_[d];
+    for (; d < counts.size() && static_cast<double>(d) <= day; ++d) seen += counts[d];
     out.push_back(static_cast<double>(seen) / static_cast<double>(n));
   }
   return out;
 }
 
 double DayCounts::mean_day() const {
+  std::vector<std::uint64_t> scratch;
+  const auto counts = by_day(scratch);
   double sum = 0.0;
   std::uint64_t n = 0;
-  for (std::size_t d = 0; d < counts_.size(); ++d) {
-    sum += static_cast<double>(d) * static_cast<double>(counts_[d]);
-    n += counts_[d];
+  for (std::size_t d = 0; d < counts.size(); ++d) {
+    sum += static_cast<double>(d) * static_cast<double>(counts[d]);
+    n += counts[d];
   }
   return n > 0 ? sum / static_cast<double>(n) : std::numeric_limits<double>::quiet_NaN();
 }
 
 void DayCounts::save(sim::ByteWriter& w) const {
-  put_u64s(w, counts_);
+  std::vector<std::uint64_t> scratch;
+  const auto counts = by_day(scratch);
+  put_u64s(w, counts);
   w.write_u64(never_);
 }
 
 DayCounts DayCounts::load(sim::ByteReader& r) {
   DayCounts d;
   d.counts_ = get_u64s(r);
+  d.days_ = d.counts_.size();
   d.never_ = r.read_u64();
   return d;
 }
@@ -382,7 +437,7 @@ bool same_sizes(const std::vector<std::vector<T>>& a, const std::vector<std::vec
 bool same_days(const std::vector<DayCounts>& a, const std::vector<DayCounts>& b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
-    if (a[i].counts().size() != b[i].counts().size()) return false;
+    if (a[i].days() != b[i].days()) return false;
   }
   return true;
 }
@@ -410,7 +465,7 @@ bool Outcomes::same_shape(const Outcomes& o) const {
 }
 
 std::size_t Outcomes::memory_bytes() const {
-  const std::size_t days = (6 + 4 * go_live.size()) * codesign_end.counts().size() * sizeof(std::uint64_t);
+  const std::size_t days = (6 + 4 * go_live.size()) * codesign_end.days() * sizeof(std::uint64_t);
   return sizeof(Outcomes) + days + bytes_of(live_count_at) + bytes_of(live_count_by_month) + bytes_of(scheme_live_at) +
          bytes_of(critical) +
          (barrier_hits.size() + spend.size() + people_by_month.size() + 2 * first_group_.size() +
@@ -454,7 +509,7 @@ Outcomes Outcomes::load(std::string_view bytes) {
   if (o.spend_columns == 0 ? !o.spend.empty() : o.spend.size() % o.spend_columns != 0)
     throw sim::SerialError("outcomes: a spend table that is not whole rows");
   o.resamples = Resamples::load(r);
-  if (o.resamples.on() && o.resamples.days() != o.codesign_end.counts().size())
+  if (o.resamples.on() && o.resamples.days() != o.codesign_end.days())
     throw sim::SerialError("outcomes: resamples of another horizon");
   r.expect_end();
   return o;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <random>
 #include <vector>
@@ -128,4 +129,77 @@ TEST_CASE("DayCounts.MergeAddsCountsAndNevers", "[model][outcomes]") {
   CHECK(a.never() == 4);
   CHECK(a.counts()[0] == 1);
   CHECK(a.quantile(0.1) == 0);
+}
+
+TEST_CASE("DayCounts.AListOfDaysAndAnArrayByDayCountAlikeHoweverMerged", "[model][outcomes]") {
+  // Over a long horizon the counts start as a list of days and become an
+  // array by day past a quarter of the horizon. Blocks of a few, of many
+  // and mixes of both, merged along a tree as the runner does, must agree
+  // with one plain tally of the same days: every reader, and the saved bytes.
+  constexpr std::size_t kDays = 2000;  // a list holds up to 500 days
+  std::mt19937_64 gen(11);
+  for (const std::size_t per_block : {1, 7, 64, 300, 900}) {
+    std::vector<std::uint64_t> want(kDays, 0);
+    std::uint64_t never = 0;
+    std::vector<DayCounts> level;
+    for (int b = 0; b < 16; ++b) {
+      DayCounts block(kDays);
+      for (std::size_t i = 0; i < per_block; ++i) {
+        const double day = static_cast<double>(gen() % (kDays + 200)) + 0.5;  // some past the end
+        block.add(day);
+        if (day < static_cast<double>(kDays)) {
+          ++want[static_cast<std::size_t>(day)];
+        } else {
+          ++never;
+        }
+      }
+      level.push_back(std::move(block));
+    }
+    while (level.size() > 1) {  // pairwise, left absorbs right
+      std::vector<DayCounts> up;
+      for (std::size_t i = 0; i + 1 < level.size(); i += 2) {
+        level[i].merge(level[i + 1]);
+        up.push_back(std::move(level[i]));
+      }
+      level = std::move(up);
+    }
+    const DayCounts& got = level.front();
+    INFO(per_block << " days a block");
+    CHECK(got.counts() == want);
+    CHECK(got.never() == never);
+    CHECK(got.total() == 16 * per_block);
+    CHECK(got.days() == kDays);
+
+    // The same days tallied one by one into an array from the start (a
+    // DayCounts loaded from bytes is one).
+    wsic::sim::ByteWriter plain_bytes;
+    plain_bytes.write_u64(kDays);
+    for (const std::uint64_t c : want) plain_bytes.write_u64(c);
+    plain_bytes.write_u64(never);
+    wsic::sim::ByteReader reader(plain_bytes.bytes());
+    const DayCounts plain = DayCounts::load(reader);
+    wsic::sim::ByteWriter saved;
+    got.save(saved);
+    CHECK(saved.bytes() == plain_bytes.bytes());
+    for (const double p : {0.01, 0.1, 0.5, 0.9, 0.99}) {
+      CHECK(got.quantile(p) == plain.quantile(p));
+      CHECK(got.quantile_or_after(p) == plain.quantile_or_after(p));
+    }
+    for (const std::uint64_t k : {1ULL, 2ULL, 16ULL * per_block})
+      CHECK(got.order_statistic(k) == plain.order_statistic(k));
+    CHECK(got.share_by(1000.0) == plain.share_by(1000.0));
+    CHECK(got.shares_by({10.0, 500.0, 1999.0}) == plain.shares_by({10.0, 500.0, 1999.0}));
+    CHECK(got.mean_day() == plain.mean_day());
+
+    // An array merged into a list, and a list into an array.
+    DayCounts list(kDays);
+    list.add(3.0);
+    list.add(1999.0);
+    DayCounts array = plain;
+    array.merge(list);
+    list.merge(plain);
+    CHECK(array.counts() == list.counts());
+    CHECK(array.total() == got.total() + 2);
+    CHECK(list.never() == never);
+  }
 }

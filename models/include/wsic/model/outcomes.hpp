@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,25 +18,41 @@ namespace wsic::model {
 
 /// How many replications saw something happen on each day (day 0 = calendar
 /// start), plus how many never saw it within the horizon.
+///
+/// A block of a batch sees a few dozen days at most, so the counts start as
+/// a list of the days recorded and become an array by day (zeroed once)
+/// only when the list would outgrow a quarter of the horizon: a block's
+/// accumulator costs no horizon-long array to zero, merge and free. Either
+/// way the counts are the same, and so are their bytes when saved.
 class DayCounts {
  public:
   DayCounts() = default;
-  explicit DayCounts(std::size_t days) : counts_(days, 0) {}
+  explicit DayCounts(std::size_t days) : days_(days) {}
 
   /// Records a day (fractions are floored to the calendar day); kNever or
   /// past the end counts as never.
   void add(double day) {
-    if (day >= 0.0 && day < static_cast<double>(counts_.size())) {
-      ++counts_[static_cast<std::size_t>(day)];
+    if (day >= 0.0 && day < static_cast<double>(days_)) {
+      const auto d = static_cast<std::size_t>(day);
+      if (counts_.empty() && recorded_.size() == recorded_.capacity()) [[unlikely]]
+        make_room();  // a longer list, or now the array
+      if (counts_.empty()) {
+        recorded_.push_back(static_cast<std::uint32_t>(d));
+      } else {
+        ++counts_[d];
+      }
     } else {
       ++never_;
     }
   }
   void merge(const DayCounts& other);
 
+  /// Days in the horizon (the length of counts()).
+  std::size_t days() const noexcept { return days_; }
   std::uint64_t total() const noexcept;
   std::uint64_t never() const noexcept { return never_; }
-  const std::vector<std::uint64_t>& counts() const noexcept { return counts_; }
+  /// Replications by day, one count for each day of the horizon.
+  std::vector<std::uint64_t> counts() const;
   /// The first day by which a share of at least `p` of all replications had
   /// seen it; nullopt if fewer than that did within the horizon.
   std::optional<int> quantile(double p) const;
@@ -46,7 +63,7 @@ class DayCounts {
   /// it: a floor on the true value, for shifts and charts that need a number.
   int quantile_or_after(double p) const {
     const auto q = quantile(p);
-    return q ? *q : static_cast<int>(counts_.size());
+    return q ? *q : static_cast<int>(days_);
   }
   /// Share of replications that saw it on or before `day`.
   double share_by(double day) const;
@@ -60,7 +77,16 @@ class DayCounts {
   static DayCounts load(sim::ByteReader& r);
 
  private:
-  std::vector<std::uint64_t> counts_;
+  /// Room for another recorded day: a longer list, or the array by day.
+  void make_room();
+  /// Turns the list into the array by day.
+  void to_array();
+  /// The counts by day: the array, or `scratch` filled from the list.
+  std::span<const std::uint64_t> by_day(std::vector<std::uint64_t>& scratch) const;
+
+  std::size_t days_ = 0;
+  std::vector<std::uint64_t> counts_;    // by day (days_ long), or empty while the list holds them
+  std::vector<std::uint32_t> recorded_;  // the days recorded while counts_ is empty, in no order
   std::uint64_t never_ = 0;
 };
 
