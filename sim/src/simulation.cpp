@@ -26,6 +26,21 @@ void* FramePool::allocate_new(std::size_t cls, std::size_t bytes) {
   return p;
 }
 
+// ---- KeySet ---------------------------------------------------------------------
+
+void detail::KeySet::grow() {
+  const std::size_t capacity = std::max<std::size_t>(16, 2 * capacity_);
+  auto old = std::move(slots_);
+  const std::size_t old_capacity = capacity_;
+  slots_ = std::make_unique<std::uint64_t[]>(capacity);  // zeroed: every slot empty
+  capacity_ = capacity;
+  mask_ = capacity - 1;
+  size_ = 0;
+  for (std::size_t i = 0; i < old_capacity; ++i) {
+    if (old[i] != 0) insert(old[i]);
+  }
+}
+
 // ---- Simulation ---------------------------------------------------------------
 
 Simulation::Simulation() = default;

@@ -298,3 +298,44 @@ TEST_CASE("Simulation.ResetGivesANewSimulation", "[sim][simulation]") {
   OrderDriver c(sim, 9);
   CHECK(c.run() == a.ran);
 }
+
+TEST_CASE("Simulation.KeySetAgreesWithAnOrderedSetThroughInsertsAndErases", "[sim][simulation]") {
+  // The cancelled events' key set against std::set: random keys in a small
+  // range (so runs of colliding keys form, wrap round the table and are
+  // broken by erases), and keys shaped like event keys (a priority above a
+  // sequence number), grown past several table sizes and cleared.
+  wsic::sim::detail::KeySet keys;
+  std::set<std::uint64_t> ref;
+  std::uint64_t x = 12345;
+  const auto next = [&x] {  // splitmix64
+    x += 0x9e3779b97f4a7c15ULL;
+    std::uint64_t z = x;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  };
+  for (const std::uint64_t range : {40ULL, 1000ULL, 1ULL << 40}) {
+    for (int round = 0; round < 3; ++round) {
+      for (int i = 0; i < 20000; ++i) {
+        const std::uint64_t key = 1 + next() % range + (range > 1000 ? (std::uint64_t{32768} << 48) : 0);
+        if (next() % 3 != 0) {
+          if (!ref.contains(key)) {
+            keys.insert(key);
+            ref.insert(key);
+          }
+        } else {
+          keys.erase(key);
+          ref.erase(key);
+        }
+        REQUIRE(keys.size() == ref.size());
+        const std::uint64_t probe = 1 + next() % range + (range > 1000 ? (std::uint64_t{32768} << 48) : 0);
+        REQUIRE(keys.contains(probe) == ref.contains(probe));
+      }
+      for (const std::uint64_t key : ref) REQUIRE(keys.contains(key));
+      keys.clear();
+      ref.clear();
+      REQUIRE(keys.empty());
+      REQUIRE_FALSE(keys.contains(1));
+    }
+  }
+}

@@ -3,6 +3,7 @@
 /// table of coroutine processes. One `Simulation` per replication; it is an
 /// ordinary object with no global state, and is not thread-safe.
 
+#include <algorithm>
 #include <coroutine>
 #include <cstddef>
 #include <cstdint>
@@ -10,10 +11,8 @@
 #include <exception>
 #include <limits>
 #include <memory>
-#include <memory_resource>
 #include <new>
 #include <type_traits>
-#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -115,6 +114,70 @@ class FramePool {
   std::byte* cursor_ = nullptr;
   std::size_t left_ = 0;
 };
+
+namespace detail {
+/// A set of event keys (never 0) for the cancelled events still queued: open
+/// addressing with linear probing in a power-of-two table kept at most half
+/// full, deletion by backward shift (no tombstones). A replication cancels a
+/// few dozen events; a node-based set spent more on each insert and erase
+/// (an allocation, a hash, a node) than the rest of the cancellation.
+/// Keeps its table when cleared.
+class KeySet {
+ public:
+  bool empty() const noexcept { return size_ == 0; }
+  std::size_t size() const noexcept { return size_; }
+  bool contains(std::uint64_t key) const noexcept {
+    if (size_ == 0) return false;
+    for (std::size_t i = home(key);; i = (i + 1) & mask_) {
+      if (slots_[i] == key) return true;
+      if (slots_[i] == 0) return false;
+    }
+  }
+  /// Adds `key` (not 0, not present).
+  void insert(std::uint64_t key) {
+    if (2 * (size_ + 1) > capacity_) grow();
+    std::size_t i = home(key);
+    while (slots_[i] != 0) i = (i + 1) & mask_;
+    slots_[i] = key;
+    ++size_;
+  }
+  /// Removes `key` if present.
+  void erase(std::uint64_t key) noexcept {
+    if (size_ == 0) return;
+    std::size_t i = home(key);
+    while (slots_[i] != key) {
+      if (slots_[i] == 0) return;
+      i = (i + 1) & mask_;
+    }
+    // Backward shift: pull later keys of the run into the hole when their
+    // home is not between the hole and them (cyclically).
+    for (std::size_t j = (i + 1) & mask_; slots_[j] != 0; j = (j + 1) & mask_) {
+      const std::size_t h = home(slots_[j]);
+      if (((j - h) & mask_) >= ((j - i) & mask_)) {
+        slots_[i] = slots_[j];
+        i = j;
+      }
+    }
+    slots_[i] = 0;
+    --size_;
+  }
+  void clear() noexcept {
+    if (size_ != 0) std::fill(slots_.get(), slots_.get() + capacity_, std::uint64_t{0});
+    size_ = 0;
+  }
+
+ private:
+  std::size_t home(std::uint64_t key) const noexcept {
+    return static_cast<std::size_t>((key * 0x9e3779b97f4a7c15ULL) >> 32) & mask_;
+  }
+  void grow();
+
+  std::unique_ptr<std::uint64_t[]> slots_;
+  std::size_t capacity_ = 0;  // a power of two, or 0
+  std::size_t mask_ = 0;
+  std::size_t size_ = 0;
+};
+}  // namespace detail
 
 class Simulation {
  public:
@@ -455,10 +518,9 @@ class Simulation {
   NowLanes lanes_;
   // Cancelled events still queued, skipped when they come out: a min-heap
   // in the queue's order (the next one out is on top), and their keys, for
-  // is_pending. The set's nodes come from a pool the Simulation keeps.
+  // is_pending.
   std::vector<EventId> cancelled_order_;
-  std::pmr::unsynchronized_pool_resource cancelled_nodes_;
-  std::pmr::unordered_set<std::uint64_t> cancelled_{&cancelled_nodes_};
+  detail::KeySet cancelled_;
   double last_time_ = -std::numeric_limits<double>::infinity();  // of the last event taken out
   std::uint64_t seq_ = 1;
   std::uint64_t cancelled_total_ = 0;
