@@ -49,6 +49,55 @@ struct Later {
   constexpr bool operator()(const QueueEntry& a, const QueueEntry& b) const noexcept { return precedes(b, a); }
 };
 
+/// std::push_heap for a heap under `Later` of `e`, just appended at
+/// `first[hole]`: it rises from its own copy, not from the slot just written.
+inline void push_heap_earliest(QueueEntry* first, std::size_t hole, const QueueEntry& e) noexcept {
+  while (hole > 0) {
+    const std::size_t parent = (hole - 1) / 2;
+    if (!precedes(e, first[parent])) break;
+    first[hole] = first[parent];
+    hole = parent;
+  }
+  first[hole] = e;
+}
+
+/// std::pop_heap for a heap under `Later` (earliest on top), with the
+/// choice between two children made without a branch: which child is
+/// earlier is a coin toss a branch predictor loses half the time, and that
+/// miss was the largest single cost of a model's event loop. The same
+/// algorithm otherwise (the hole goes down to a leaf along the earlier
+/// children, then the last element rises into place), so the same heap.
+/// Moves the top to `first[n - 1]`; `n` > 0.
+inline void pop_heap_earliest(QueueEntry* first, std::size_t n) noexcept {
+  const QueueEntry top = first[0];
+  const std::size_t len = n - 1;  // the heap's size after the pop
+  std::size_t hole = 0;
+  std::size_t child = 2;
+  while (child < len) {  // both children of the hole are in the heap
+    const QueueEntry& left = first[child - 1];
+    const QueueEntry& right = first[child];
+    // Not precedes(): both halves evaluated, so no branch between them.
+    const bool left_first = (left.time < right.time) | ((left.time == right.time) & (left.key < right.key));
+    child -= static_cast<std::size_t>(left_first);
+    first[hole] = first[child];
+    hole = child;
+    child = 2 * child + 2;
+  }
+  if (child == len) {  // a lone left child
+    first[hole] = first[child - 1];
+    hole = child - 1;
+  }
+  const QueueEntry last = first[len];
+  while (hole > 0) {
+    const std::size_t parent = (hole - 1) / 2;
+    if (!precedes(last, first[parent])) break;
+    first[hole] = first[parent];
+    hole = parent;
+  }
+  first[hole] = last;
+  first[len] = top;
+}
+
 /// A growable array of entries whose append is inline (std::vector's
 /// push_back is compiled out of line, a call per event on the hot path).
 /// Keeps its storage when cleared. Move-only.
@@ -237,7 +286,7 @@ class CalendarQueue {
   }
   /// pop() right after a peek(), which has refilled the bottom already.
   QueueEntry pop_peeked() {
-    if (!sorted_) std::pop_heap(bottom_.begin(), bottom_.end(), detail::Later{});
+    if (!sorted_) detail::pop_heap_earliest(&*bottom_.begin(), bottom_.size());
     const QueueEntry e = bottom_.back();
     bottom_.pop_back();
     --size_;
@@ -263,7 +312,7 @@ class CalendarQueue {
       sorted_ = false;
     }
     bottom_.push_back(e);
-    std::push_heap(bottom_.begin(), bottom_.end(), detail::Later{});
+    detail::push_heap_earliest(&*bottom_.begin(), bottom_.size() - 1, e);
     if (small_ && bottom_.size() > kSpill) [[unlikely]]
       spill();
   }
