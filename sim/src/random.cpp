@@ -260,9 +260,9 @@ std::shared_ptr<const BetaPert::Table> BetaPert::make_table(const BetaPert& d) {
     const double at_right = at_end(j + 1);
     double hi = std::max(at_left, at_right);
     if (mode > a && mode < b) hi = std::max(hi, d.density(mode));
-    t->upper[j] = hi * kUp;
-    t->lower[j] = std::min(at_left, at_right) * kDown;
-    total += t->upper[j];
+    t->strips[j].upper = hi * kUp;
+    t->strips[j].lower = std::min(at_left, at_right) * kDown;
+    total += t->strips[j].upper;
     at_left = at_right;
   }
   // Vose's alias table over the strips, weights their upper bounds (equal
@@ -271,7 +271,7 @@ std::shared_ptr<const BetaPert::Table> BetaPert::make_table(const BetaPert& d) {
   std::array<unsigned, kStrips> small, large;
   unsigned n_small = 0, n_large = 0;
   for (unsigned j = 0; j < kStrips; ++j) {
-    scaled[j] = t->upper[j] * kStrips / total;
+    scaled[j] = t->strips[j].upper * kStrips / total;
     if (scaled[j] < 1.0) {
       small[n_small++] = j;
     } else {
@@ -280,8 +280,8 @@ std::shared_ptr<const BetaPert::Table> BetaPert::make_table(const BetaPert& d) {
   }
   while (n_small > 0 && n_large > 0) {
     const unsigned s = small[--n_small], l = large[--n_large];
-    t->keep[s] = scaled[s];
-    t->alias[s] = static_cast<std::uint8_t>(l);
+    t->strips[s].keep = scaled[s];
+    t->strips[s].alias = static_cast<std::uint8_t>(l);
     scaled[l] = (scaled[l] + scaled[s]) - 1.0;
     if (scaled[l] < 1.0) {
       small[n_small++] = l;
@@ -291,12 +291,12 @@ std::shared_ptr<const BetaPert::Table> BetaPert::make_table(const BetaPert& d) {
   }
   // What is left has weight 1 up to rounding: kept whole.
   for (unsigned i = 0; i < n_large; ++i) {
-    t->keep[large[i]] = 1.0;
-    t->alias[large[i]] = static_cast<std::uint8_t>(large[i]);
+    t->strips[large[i]].keep = 1.0;
+    t->strips[large[i]].alias = static_cast<std::uint8_t>(large[i]);
   }
   for (unsigned i = 0; i < n_small; ++i) {
-    t->keep[small[i]] = 1.0;
-    t->alias[small[i]] = static_cast<std::uint8_t>(small[i]);
+    t->strips[small[i]].keep = 1.0;
+    t->strips[small[i]].alias = static_cast<std::uint8_t>(small[i]);
   }
   return t;
 }

@@ -485,10 +485,12 @@ class BetaPert {
       const std::uint64_t bits = g();
       const auto slot = static_cast<unsigned>(bits & (kStrips - 1));
       const double u = static_cast<double>(bits >> 11) * 0x1.0p-53;
-      const unsigned strip = u < t.keep[slot] ? slot : t.alias[slot];
+      const Table::Strip& at = t.strips[slot];
+      const unsigned strip = u < at.keep ? slot : at.alias;
+      const Table::Strip& in = t.strips[strip];
       const double x = (static_cast<double>(strip) + g.uniform01()) * (1.0 / kStrips);
-      const double y = g.uniform01() * t.upper[strip];
-      if (y < t.lower[strip] || y < density(x)) {
+      const double y = g.uniform01() * in.upper;
+      if (y < in.lower || y < density(x)) {
         rng = g;
         return min_ + (max_ - min_) * x;
       }
@@ -507,14 +509,20 @@ class BetaPert {
   /// (1-x)^(beta-1), as the sampler computes it.
   double density(double x) const noexcept;
   /// Strip `j`'s bounds of `density` from above and below (for tests).
-  double upper_bound(unsigned j) const noexcept { return table_->upper[j]; }
-  double lower_bound(unsigned j) const noexcept { return table_->lower[j]; }
+  double upper_bound(unsigned j) const noexcept { return table_->strips[j].upper; }
+  double lower_bound(unsigned j) const noexcept { return table_->strips[j].lower; }
 
  private:
-  struct Table {                               // every element set by make_table
-    std::array<double, kStrips> keep;          // alias table: keep slot j with this probability
-    std::array<std::uint8_t, kStrips> alias;   // ... else take strip alias[j]
-    std::array<double, kStrips> upper, lower;  // density bounds on strip j
+  // Strip j's numbers side by side: a draw reads its slot's choice and its
+  // strip's bounds, most often from one cache line (a model keeps dozens of
+  // these tables, too many for all of them to stay in L1).
+  struct Table {  // every element set by make_table
+    struct Strip {
+      double keep;          // alias table: keep slot j with this probability
+      double upper, lower;  // density bounds on strip j
+      std::uint8_t alias;   // ... else take strip alias
+    };
+    std::array<Strip, kStrips> strips;
   };
   static std::shared_ptr<const Table> make_table(const BetaPert& d);
 
