@@ -216,7 +216,8 @@ Outcomes::Outcomes(const Scenario& sc, bool resampled) {
     if (day > sc.horizon_day) break;
     if (day >= 0.0) month_days.push_back(day);
   }
-  live_count_by_month.assign(month_days.size(), std::vector<std::uint64_t>(ns + 1, 0));
+  month_width_ = ns + 1;
+  month_steps_.assign((month_days.size() + 1) * month_width_, 0);
   people_by_month.assign(month_days.size(), 0.0);
   live_count_at.assign(sc.milestones.size(), std::vector<std::uint64_t>(ns + 1, 0));
   scheme_live_at.assign(sc.milestones.size(), std::vector<std::uint64_t>(ns, 0));
@@ -276,10 +277,21 @@ void Outcomes::add(const ReplicationOutcome& r) {
   // that day. Both lists are in order, so one walk counts every month.
   sorted_days_.resize(ns);
   for (std::size_t s = 0; s < ns; ++s) sorted_days_[s] = std::floor(scratch_[s]);
-  std::size_t live = 0;
-  for (std::size_t m = 0; m < month_days.size(); ++m) {
-    while (live < ns && sorted_days_[live] <= month_days[m]) ++live;
-    ++live_count_by_month[m][live];
+  // The months with exactly k live run from the first on or after the k-th
+  // go-live to the first on or after the next.
+  const std::size_t months = month_days.size();
+  std::size_t from = 0;
+  for (std::size_t k = 0; k <= ns; ++k) {
+    std::size_t to = months;
+    if (k < ns) {
+      to = from;
+      while (to < months && month_days[to] < sorted_days_[k]) ++to;
+    }
+    if (to > from) {
+      ++month_steps_[from * month_width_ + k];
+      --month_steps_[to * month_width_ + k];
+    }
+    from = to;
   }
   for (std::size_t b = 0; b < barrier_hits.size(); ++b) barrier_hits[b] += r.barrier_hits[b];
   for (std::size_t i = 0; i < spend.size(); ++i) spend[i] += r.spend[i];
@@ -384,8 +396,7 @@ void Outcomes::merge(const Outcomes& o) {
     add_into(live_count_at[m], o.live_count_at[m]);
     add_into(scheme_live_at[m], o.scheme_live_at[m]);
   }
-  for (std::size_t m = 0; m < live_count_by_month.size(); ++m)
-    add_into(live_count_by_month[m], o.live_count_by_month[m]);
+  add_into(month_steps_, o.month_steps_);
   add_into(barrier_hits, o.barrier_hits);
   add_into(spend, o.spend);
 }
@@ -417,7 +428,7 @@ std::string Outcomes::save() const {
     put_u64s(w, scheme_live_at[m]);
   }
   put_f64s(w, month_days);
-  for (const auto& row : live_count_by_month) put_u64s(w, row);
+  for (const auto& row : live_count_by_month()) put_u64s(w, row);
   put_u64s(w, barrier_hits);
   w.write_u64(spend_columns);
   put_f64s(w, spend);
@@ -449,6 +460,17 @@ std::size_t bytes_of(const std::vector<std::vector<T>>& v) {
 }
 }  // namespace
 
+std::vector<std::vector<std::uint64_t>> Outcomes::live_count_by_month() const {
+  std::vector<std::vector<std::uint64_t>> rows;
+  rows.reserve(month_days.size());
+  std::vector<std::uint64_t> row(month_width_, 0);
+  for (std::size_t m = 0; m < month_days.size(); ++m) {
+    for (std::size_t k = 0; k < month_width_; ++k) row[k] += month_steps_[m * month_width_ + k];
+    rows.push_back(row);
+  }
+  return rows;
+}
+
 bool Outcomes::same_shape(const Outcomes& o) const {
   const std::vector<DayCounts> mine = {codesign_end,  first_live,        all_live,
                                        majority_live, all_full_coverage, all_full_model};
@@ -458,16 +480,17 @@ bool Outcomes::same_shape(const Outcomes& o) const {
          same_days(full_coverage, o.full_coverage) && same_days(full_model, o.full_model) &&
          first_group_ == o.first_group_ && later_groups_ == o.later_groups_ &&
          people_by_month.size() == o.people_by_month.size() && same_sizes(live_count_at, o.live_count_at) &&
-         same_sizes(live_count_by_month, o.live_count_by_month) && same_sizes(scheme_live_at, o.scheme_live_at) &&
-         same_sizes(critical, o.critical) && barrier_hits.size() == o.barrier_hits.size() &&
-         spend.size() == o.spend.size() && spend_columns == o.spend_columns && milestone_days_ == o.milestone_days_ &&
-         month_days == o.month_days && resamples.same_shape(o.resamples);
+         month_width_ == o.month_width_ && month_steps_.size() == o.month_steps_.size() &&
+         same_sizes(scheme_live_at, o.scheme_live_at) && same_sizes(critical, o.critical) &&
+         barrier_hits.size() == o.barrier_hits.size() && spend.size() == o.spend.size() &&
+         spend_columns == o.spend_columns && milestone_days_ == o.milestone_days_ && month_days == o.month_days &&
+         resamples.same_shape(o.resamples);
 }
 
 std::size_t Outcomes::memory_bytes() const {
   const std::size_t days = (6 + 4 * go_live.size()) * codesign_end.days() * sizeof(std::uint64_t);
-  return sizeof(Outcomes) + days + bytes_of(live_count_at) + bytes_of(live_count_by_month) + bytes_of(scheme_live_at) +
-         bytes_of(critical) +
+  return sizeof(Outcomes) + days + bytes_of(live_count_at) + month_steps_.size() * sizeof(std::uint64_t) +
+         bytes_of(scheme_live_at) + bytes_of(critical) +
          (barrier_hits.size() + spend.size() + people_by_month.size() + 2 * first_group_.size() +
           milestone_days_.size() + month_days.size()) *
              8 +
@@ -502,7 +525,15 @@ Outcomes Outcomes::load(std::string_view bytes) {
     o.scheme_live_at.push_back(get_u64s(r));
   }
   o.month_days = get_f64s(r);
-  for (std::size_t m = 0; m < o.month_days.size(); ++m) o.live_count_by_month.push_back(get_u64s(r));
+  o.month_width_ = o.go_live.size() + 1;
+  o.month_steps_.assign((o.month_days.size() + 1) * o.month_width_, 0);
+  std::vector<std::uint64_t> before(o.month_width_, 0);
+  for (std::size_t m = 0; m < o.month_days.size(); ++m) {
+    const std::vector<std::uint64_t> row = get_u64s(r);
+    if (row.size() != o.month_width_) throw sim::SerialError("outcomes: a month's live counts of another width");
+    for (std::size_t k = 0; k < row.size(); ++k) o.month_steps_[m * o.month_width_ + k] = row[k] - before[k];
+    before = row;
+  }
   o.barrier_hits = get_u64s(r);
   o.spend_columns = r.read_u64();
   o.spend = get_f64s(r);

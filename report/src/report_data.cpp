@@ -286,7 +286,7 @@ int histogram_quantile(const std::vector<std::uint64_t>& row, std::uint64_t n, d
 /// The number of schemes live by month: percentiles, mean and the counts observed.
 ordered_json fan_json(const model::Scenario& sc, const model::Outcomes& o) {
   const std::uint64_t n = o.replications;
-  const auto& rows = o.live_count_by_month;
+  const auto rows = o.live_count_by_month();
   ordered_json fan;
   fan["dates"] = month_dates(sc, o);
   for (const auto& [key, p] : {std::pair{"p10", 0.1}, {"p25", 0.25}, {"p50", 0.5}, {"p75", 0.75}, {"p90", 0.9}}) {

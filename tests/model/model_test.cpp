@@ -466,7 +466,7 @@ TEST_CASE("Outcomes.MonthsMilestonesCriticalityAndSpendAddUp", "[model][outcomes
   const auto month = [&](double day) {
     const auto it = std::find(o.month_days.begin(), o.month_days.end(), day);
     REQUIRE(it != o.month_days.end());
-    return o.live_count_by_month[static_cast<std::size_t>(it - o.month_days.begin())];
+    return o.live_count_by_month()[static_cast<std::size_t>(it - o.month_days.begin())];
   };
   CHECK(month(0.0) == std::vector<std::uint64_t>{2, 0, 0});
   CHECK(month(31.0) == std::vector<std::uint64_t>{0, 2, 0});

@@ -129,7 +129,7 @@ class Outcomes {
   /// time axis of `live_count_by_month`).
   std::vector<double> month_days;
   /// [month][k]: replications with exactly k schemes live on the first of the month.
-  std::vector<std::vector<std::uint64_t>> live_count_by_month;
+  std::vector<std::vector<std::uint64_t>> live_count_by_month() const;
   /// [milestone][scheme]: replications with the scheme live at the milestone.
   std::vector<std::vector<std::uint64_t>> scheme_live_at;
   /// [scheme][workstream]: replications with the workstream on the critical path.
@@ -171,6 +171,14 @@ class Outcomes {
   /// add()'s part for people_by_month.
   void add_people(const ReplicationOutcome& r);
 
+  // live_count_by_month as steps: row m holds the changes from month m-1
+  // (row 0 from nothing), in arithmetic modulo 2^64, with a row past the
+  // last month. A replication's months with exactly k schemes live are one
+  // run, so it changes two entries for each k rather than one for every
+  // month (a block's accumulator stays small in the cache), and steps add
+  // up across blocks as the counts would.
+  std::vector<std::uint64_t> month_steps_;
+  std::size_t month_width_ = 0;       // schemes + 1
   std::vector<double> first_group_;   // per scheme: people in its first population group
   std::vector<double> later_groups_;  // per scheme: people in the others
   std::vector<double> scratch_;       // working space of add(); not part of the result
