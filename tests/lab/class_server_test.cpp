@@ -4,6 +4,7 @@
 // refused with a 4xx and changes nothing.
 #include "wsic/lab/class_server.hpp"
 
+#include <fmt/format.h>
 #include <httplib.h>
 
 #include <atomic>
@@ -65,14 +66,21 @@ struct Running {
 };
 
 struct Answer {
-  int status = 0;
+  int status = 0;  // 0: no answer (see error)
   json body;
+  httplib::Error error = httplib::Error::Success;
 };
 
 Answer call(httplib::Client& c, const std::string& method, const std::string& path, const httplib::Headers& h,
             const std::string& body = "", const char* type = "application/json") {
+  const auto t0 = std::chrono::steady_clock::now();
   const auto res = method == "GET" ? c.Get(path, h) : c.Post(path, h, body, type);
-  if (!res) return {};
+  if (!res) {
+    Answer a;
+    a.error = res.error();
+    a.body = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    return a;
+  }
   Answer a;
   a.status = res->status;
   a.body = json::parse(res->body, nullptr, false);
@@ -360,25 +368,35 @@ TEST_CASE("ClassServer.ThirtyTeamsPollingAndDecidingLoseNothing", "[lab][class]"
   // Each team polls and decides every round, its own value; the teacher
   // closes a round when every team has decided.
   std::atomic<int> failed{0}, answered{0};
+  std::mutex failures_mutex;
+  std::string failures;
   for (std::size_t round = 0; round < 3; ++round) {
     std::vector<std::thread> teams;
     for (int i = 0; i < kTeams; ++i) {
       teams.emplace_back([&, i] {
         auto c = r.client();
         const double value = 0.3 + 0.004 * i + 0.1 * static_cast<double>(round);
+        const auto count = [&](const Answer& a, const char* what) {
+          (a.status == 200 ? answered : failed) += 1;
+          if (a.status != 200) {
+            const std::lock_guard lock(failures_mutex);
+            failures += fmt::format("team {} round {} {}: status {}, {}, {}\n", i, round, what, a.status,
+                                    httplib::to_string(a.error), a.body.dump());
+          }
+        };
         for (int k = 0; k < 5; ++k) {
-          const Answer v = call(c, "GET", "/api/class/team", team(tokens[static_cast<std::size_t>(i)]));
-          (v.status == 200 ? answered : failed) += 1;
+          count(call(c, "GET", "/api/class/team", team(tokens[static_cast<std::size_t>(i)])), "poll");
         }
-        const Answer d = call(c, "POST", "/api/class/decide", team(tokens[static_cast<std::size_t>(i)]),
-                              json{{"round", round}, {"values", {{"central_share", value}}}}.dump());
-        (d.status == 200 ? answered : failed) += 1;
+        count(call(c, "POST", "/api/class/decide", team(tokens[static_cast<std::size_t>(i)]),
+                   json{{"round", round}, {"values", {{"central_share", value}}}}.dump()),
+              "decide");
       });
     }
     for (auto& t : teams) t.join();
     auto c = r.client();
     REQUIRE(call(c, "POST", "/api/class/close", teacher_of(r), "{}").status == 200);
   }
+  INFO(failures);
   CHECK(failed == 0);
   CHECK(answered == 3 * kTeams * 6);
   const classroom::Session s = classroom::Session::load(r.file);

@@ -154,18 +154,22 @@ std::uint64_t Guard::limited() const {
   return limited_;
 }
 
+namespace {
+// SO_REUSEADDR only: cpp-httplib's default adds SO_REUSEPORT, with which a
+// second server on the same port would start and share the requests.
+void reuse_address(int sock) {
+  int yes = 1;
+  ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+}
+}  // namespace
+
 void configure(httplib::Server& http, std::size_t max_body_bytes, unsigned threads) {
   http.set_payload_max_length(max_body_bytes);
   http.set_read_timeout(5, 0);
   http.set_write_timeout(5, 0);
   http.set_keep_alive_timeout(2);
   http.set_tcp_nodelay(true);  // a response goes out at once, not after the peer's delayed ACK
-  // SO_REUSEADDR only: cpp-httplib's default adds SO_REUSEPORT, with which a
-  // second server on the same port would start and share the requests.
-  http.set_socket_options([](int sock) {
-    int yes = 1;
-    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-  });
+  http.set_socket_options(reuse_address);
   http.set_keep_alive_max_count(1000);
   const unsigned n = std::max(2u, threads);
   http.new_task_queue = [n] { return new httplib::ThreadPool(n); };
@@ -194,7 +198,20 @@ void error_handlers(httplib::Server& http, const char* who) {
 }
 
 int bind(httplib::Server& http, const std::string& host, int port) {
+  // The socket bound last is the one listening (a name with several
+  // addresses is tried address by address).
+  int listening = -1;
+  http.set_socket_options([&listening](int sock) {
+    reuse_address(sock);
+    listening = sock;
+  });
   const int bound = port == 0 ? http.bind_to_any_port(host) : (http.bind_to_port(host, port) ? port : -1);
+  http.set_socket_options(reuse_address);
+  // cpp-httplib listens with a backlog of 5: a class's teams connecting at
+  // once overflowed it, and now and then a connection the client took for
+  // open lost its request (no answer after about a second, the first
+  // retransmission). Listening again on a listening socket sets its backlog.
+  if (bound > 0 && listening >= 0) ::listen(listening, SOMAXCONN);
   if (bound <= 0)
     throw Error(fmt::format("cannot listen on {}:{} (in use, or not an address of this machine)", host,
                             port == 0 ? std::string("any port") : std::to_string(port)));
