@@ -1,5 +1,6 @@
 #include "wsic/sim/event_queue.hpp"
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <set>
@@ -83,5 +84,33 @@ TEST_CASE("EventQueue.FewEventsThenManyKeepTheOrder", "[sim][queue]") {
       while (!ref.empty()) pop();
       REQUIRE(q.empty());
     }
+  }
+}
+
+TEST_CASE("EventQueue.TheBranchFreeHeapPopAndPushLeaveTheHeapStdWould", "[sim][queue]") {
+  // pop_heap_earliest and push_heap_earliest are std::pop_heap and
+  // std::push_heap under Later, written out: after every operation the
+  // array must be the very one std's gives (not merely a valid heap), from
+  // heaps of every size up to 70, with ties in time broken by key.
+  SplitMix rng{17};
+  std::vector<QueueEntry> mine, theirs;
+  std::uint64_t key = 1;
+  for (int step = 0; step < 40000; ++step) {
+    const bool push = mine.empty() || (mine.size() < 70 && rng.next() % 2 == 0);
+    if (push) {
+      const QueueEntry e{static_cast<double>(rng.next() % 16), key++, nullptr, nullptr, 0};
+      mine.push_back(e);
+      wsic::sim::detail::push_heap_earliest(mine.data(), mine.size() - 1, e);
+      theirs.push_back(e);
+      std::push_heap(theirs.begin(), theirs.end(), wsic::sim::detail::Later{});
+    } else {
+      wsic::sim::detail::pop_heap_earliest(mine.data(), mine.size());
+      std::pop_heap(theirs.begin(), theirs.end(), wsic::sim::detail::Later{});
+      REQUIRE(mine.back().key == theirs.back().key);
+      mine.pop_back();
+      theirs.pop_back();
+    }
+    REQUIRE(mine.size() == theirs.size());
+    for (std::size_t i = 0; i < mine.size(); ++i) REQUIRE(mine[i].key == theirs[i].key);
   }
 }

@@ -88,13 +88,7 @@ inline void pop_heap_earliest(QueueEntry* first, std::size_t n) noexcept {
     hole = child - 1;
   }
   const QueueEntry last = first[len];
-  while (hole > 0) {
-    const std::size_t parent = (hole - 1) / 2;
-    if (!precedes(last, first[parent])) break;
-    first[hole] = first[parent];
-    hole = parent;
-  }
-  first[hole] = last;
+  push_heap_earliest(first, hole, last);
   first[len] = top;
 }
 
