@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <utility>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -49,10 +50,8 @@ constexpr std::uint32_t kVersion = 4;
 }  // namespace
 
 void DayCounts::make_room() {
-  // The list stays under a quarter of the horizon (4 bytes a day against
-  // the array's 8): past that the array is smaller and merges faster.
   const std::size_t want = std::max<std::size_t>(64, 2 * recorded_.capacity());
-  if (want > days_ / 4) {
+  if (want > list_limit()) {
     to_array();
   } else {
     recorded_.reserve(want);
@@ -87,7 +86,7 @@ void DayCounts::merge(const DayCounts& other) {
     add_into(counts_, other.counts_);
     return;
   }
-  if (counts_.empty() && recorded_.size() + other.recorded_.size() <= days_ / 4) {
+  if (counts_.empty() && recorded_.size() + other.recorded_.size() <= list_limit()) {
     recorded_.insert(recorded_.end(), other.recorded_.begin(), other.recorded_.end());
     return;
   }
@@ -529,10 +528,10 @@ Outcomes Outcomes::load(std::string_view bytes) {
   o.month_steps_.assign((o.month_days.size() + 1) * o.month_width_, 0);
   std::vector<std::uint64_t> before(o.month_width_, 0);
   for (std::size_t m = 0; m < o.month_days.size(); ++m) {
-    const std::vector<std::uint64_t> row = get_u64s(r);
+    std::vector<std::uint64_t> row = get_u64s(r);
     if (row.size() != o.month_width_) throw sim::SerialError("outcomes: a month's live counts of another width");
     for (std::size_t k = 0; k < row.size(); ++k) o.month_steps_[m * o.month_width_ + k] = row[k] - before[k];
-    before = row;
+    before = std::move(row);
   }
   o.barrier_hits = get_u64s(r);
   o.spend_columns = r.read_u64();

@@ -69,19 +69,19 @@ struct Answer {
   int status = 0;  // 0: no answer (see error)
   json body;
   httplib::Error error = httplib::Error::Success;
+  double seconds = 0.0;  // how long the request took
 };
 
 Answer call(httplib::Client& c, const std::string& method, const std::string& path, const httplib::Headers& h,
             const std::string& body = "", const char* type = "application/json") {
   const auto t0 = std::chrono::steady_clock::now();
   const auto res = method == "GET" ? c.Get(path, h) : c.Post(path, h, body, type);
+  Answer a;
+  a.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (!res) {
-    Answer a;
     a.error = res.error();
-    a.body = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     return a;
   }
-  Answer a;
   a.status = res->status;
   a.body = json::parse(res->body, nullptr, false);
   return a;
@@ -380,8 +380,8 @@ TEST_CASE("ClassServer.ThirtyTeamsPollingAndDecidingLoseNothing", "[lab][class]"
           (a.status == 200 ? answered : failed) += 1;
           if (a.status != 200) {
             const std::lock_guard lock(failures_mutex);
-            failures += fmt::format("team {} round {} {}: status {}, {}, {}\n", i, round, what, a.status,
-                                    httplib::to_string(a.error), a.body.dump());
+            failures += fmt::format("team {} round {} {}: status {}, {} after {:.2f} s, {}\n", i, round, what, a.status,
+                                    httplib::to_string(a.error), a.seconds, a.body.dump());
           }
         };
         for (int k = 0; k < 5; ++k) {

@@ -81,6 +81,9 @@ class DayCounts {
   void make_room();
   /// Turns the list into the array by day.
   void to_array();
+  /// The longest list kept (4 bytes a day against the array's 8): past
+  /// this the array is smaller and merges faster.
+  std::size_t list_limit() const noexcept { return days_ / 4; }
   /// The counts by day: the array, or `scratch` filled from the list.
   std::span<const std::uint64_t> by_day(std::vector<std::uint64_t>& scratch) const;
 

@@ -247,7 +247,7 @@ class Simulation {
   /// queue).
   bool is_pending(EventId id) const noexcept {
     if (!id.valid() || id.time < last_time_) return false;
-    if (!cancelled_.empty() && cancelled_.contains(id.key)) return false;
+    if (cancelled_.contains(id.key)) return false;
     if (id.time > last_time_) return true;
     // Due at the instant events are being taken at: it ran, or it waits
     // still (within an instant, an event scheduled at a more urgent
