@@ -22,20 +22,26 @@ double Resource::busy_unit_days() const noexcept {
 }
 
 void Resource::enqueue(Request* r, int prio) {
-  const Waiter w{prio, seq_++, r};
+  const Waiter w{prio, r};
   if (discipline_ == Discipline::kFifo) {
     queue_.push_back(w);
     return;
   }
-  auto pos = std::upper_bound(queue_.begin(), queue_.end(), w, [](const Waiter& a, const Waiter& b) {
-    return a.prio < b.prio || (a.prio == b.prio && a.seq < b.seq);
-  });
-  queue_.insert(pos, w);
+  // Behind every waiter of this priority or a more urgent one (first come,
+  // first served within a priority): looked for from the back, where a new
+  // waiter usually goes.
+  std::size_t at = queue_.size();
+  while (at > 0 && queue_[at - 1].prio > prio) --at;
+  queue_.insert(at, w);
 }
 
 void Resource::withdraw(Request* r) noexcept {
-  auto it = std::find_if(queue_.begin(), queue_.end(), [r](const Waiter& w) { return w.request == r; });
-  if (it != queue_.end()) queue_.erase(it);
+  for (std::size_t i = 0; i < queue_.size(); ++i) {
+    if (queue_[i].request == r) {
+      queue_.erase(i);
+      return;
+    }
+  }
 }
 
 void Resource::grant_waiting() {
@@ -120,12 +126,12 @@ void Container::serve() {
 }
 
 void Container::withdraw(Get* g) noexcept {
-  auto it = std::find_if(queue_.begin(), queue_.end(), [g](const Waiter& w) { return w.get == g; });
-  if (it == queue_.end()) return;
-  const bool was_head = it == queue_.begin();
-  queue_.erase(it);
+  std::size_t i = 0;
+  while (i < queue_.size() && queue_[i].get != g) ++i;
+  if (i == queue_.size()) return;
+  queue_.erase(i);
   // A large request at the head may have been holding back smaller ones.
-  if (was_head) serve();
+  if (i == 0) serve();
 }
 
 }  // namespace wsic::sim

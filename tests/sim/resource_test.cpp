@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <cstddef>
+#include <deque>
 #include <numeric>
 #include <string>
 #include <vector>
@@ -240,3 +242,73 @@ TEST_CASE("Resource.ContainerWaitsForLevel", "[sim][resource]") {
 TEST_CASE("Resource.MM1MeanWaitMatchesTheory", "[sim][resource][theory]") { check_mmc(1, 0.7, 1.0, 11); }
 
 TEST_CASE("Resource.MM2MeanWaitMatchesErlangC", "[sim][resource][theory]") { check_mmc(2, 1.4, 1.0, 12); }
+
+TEST_CASE("Resource.WaitingRingAgreesWithADequeThroughWrapsAndGrowth", "[sim][resource]") {
+  // The waiting queue's ring against std::deque, through every operation a
+  // resource makes of it (append, take the front, insert or remove at any
+  // place), long enough to wrap round and grow several times.
+  wsic::sim::detail::Ring<int> ring;
+  std::deque<int> ref;
+  Rng rng(5, 0, "ring");
+  int next = 0;
+  for (int step = 0; step < 20000; ++step) {
+    const std::uint64_t op = rng.below(10);
+    if (op < 4 || ref.empty()) {
+      ring.push_back(next);
+      ref.push_back(next++);
+    } else if (op < 7) {
+      ring.pop_front();
+      ref.pop_front();
+    } else if (op < 9) {
+      const auto at = static_cast<std::size_t>(rng.below(ref.size() + 1));
+      ring.insert(at, next);
+      ref.insert(ref.begin() + static_cast<std::ptrdiff_t>(at), next++);
+    } else {
+      const auto at = static_cast<std::size_t>(rng.below(ref.size()));
+      ring.erase(at);
+      ref.erase(ref.begin() + static_cast<std::ptrdiff_t>(at));
+    }
+    REQUIRE(ring.size() == ref.size());
+    REQUIRE(ring.empty() == ref.empty());
+    if (!ref.empty()) REQUIRE(ring.front() == ref.front());
+    if (step % 97 == 0) {
+      for (std::size_t i = 0; i < ref.size(); ++i) REQUIRE(ring[i] == ref[i]);
+    }
+  }
+}
+
+TEST_CASE("Resource.PriorityWaitersKeepTheirOrderAsTheQueueWrapsAndSomeLeave", "[sim][resource]") {
+  // Waves of requests at mixed priorities while the one unit is held, some
+  // interrupted while they wait: the rest are served by priority, first
+  // come first within a priority, wave after wave (the queue's storage
+  // wraps round and grows meanwhile).
+  Simulation sim;
+  Resource& r = sim.make<Resource>(1, Discipline::kPriority);
+  std::string log, expected;
+  sim.start(use(sim, r, "-", 0, 0.5, log));
+  for (int wave = 0; wave < 6; ++wave) {
+    const double at = 0.25 + 20.0 * wave;
+    std::vector<std::pair<std::string, int>> asks;
+    for (int k = 0; k < 12; ++k) asks.push_back({std::string(1, static_cast<char>('a' + k)), (k * 7) % 4});
+    std::vector<ProcessId> pids(asks.size());
+    sim.schedule_at(Time::from_days(at), [&sim, &r, &log, asks, &pids] {
+      for (std::size_t k = 0; k < asks.size(); ++k)
+        pids[k] = sim.start(use(sim, r, asks[k].first, asks[k].second, 1.0, log));
+    });
+    // Every third one gives up while it waits (the first is being served).
+    sim.schedule_at(Time::from_days(at + 0.5), [&sim, &pids] {
+      for (std::size_t k = 3; k < pids.size(); k += 3) sim.interrupt(pids[k]);
+    });
+    sim.run_until(Time::from_days(at + 19.0));
+    std::vector<std::pair<std::string, int>> kept;
+    for (std::size_t k = 0; k < asks.size(); ++k) {
+      if (k == 0 || k % 3 != 0) kept.push_back(asks[k]);
+    }
+    // The whole wave asks at one instant and is heard together: served by
+    // priority, then in the order of asking.
+    std::stable_sort(kept.begin(), kept.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
+    for (const auto& [name, prio] : kept) expected += name;
+    INFO("wave " << wave);
+    REQUIRE(log == "-" + expected);
+  }
+}

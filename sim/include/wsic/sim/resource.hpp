@@ -1,9 +1,10 @@
 #pragma once
 /// Shared resources that processes queue for, and containers of quantities.
 
+#include <algorithm>
 #include <coroutine>
 #include <cstdint>
-#include <deque>
+#include <memory>
 #include <utility>
 
 #include "wsic/sim/process.hpp"
@@ -20,6 +21,61 @@ enum class Discipline {
   /// first. Units given back are handed on the same way.
   kPriority,
 };
+
+namespace detail {
+/// A FIFO of trivially copyable waiters in a ring of power-of-two size,
+/// with insertion and removal at any place (shifting the rest). A waiting
+/// queue is short and taken from the front: std::deque's blocks and its
+/// out-of-line push and pop cost more than the wait they serve.
+template <class T>
+class Ring {
+  static_assert(std::is_trivially_copyable_v<T>);
+
+ public:
+  bool empty() const noexcept { return size_ == 0; }
+  std::size_t size() const noexcept { return size_; }
+  T& operator[](std::size_t i) noexcept { return buf_[(head_ + i) & mask_]; }
+  const T& operator[](std::size_t i) const noexcept { return buf_[(head_ + i) & mask_]; }
+  T& front() noexcept { return buf_[head_]; }
+  void push_back(const T& v) {
+    if (size_ == capacity_) [[unlikely]]
+      grow();
+    buf_[(head_ + size_) & mask_] = v;
+    ++size_;
+  }
+  void pop_front() noexcept {
+    head_ = (head_ + 1) & mask_;
+    --size_;
+  }
+  /// Puts `v` at place `i` (<= size()); the waiters from `i` on move back one.
+  void insert(std::size_t i, const T& v) {
+    push_back(v);
+    for (std::size_t j = size_ - 1; j > i; --j) (*this)[j] = (*this)[j - 1];
+    (*this)[i] = v;
+  }
+  /// Removes the waiter at place `i` (< size()); those after it move up one.
+  void erase(std::size_t i) noexcept {
+    for (; i + 1 < size_; ++i) (*this)[i] = (*this)[i + 1];
+    --size_;
+  }
+
+ private:
+  [[gnu::noinline]] void grow() {
+    const std::size_t capacity = std::max<std::size_t>(8, 2 * capacity_);
+    auto buf = std::make_unique_for_overwrite<T[]>(capacity);
+    for (std::size_t i = 0; i < size_; ++i) buf[i] = (*this)[i];
+    buf_ = std::move(buf);
+    capacity_ = capacity;
+    mask_ = capacity - 1;
+    head_ = 0;
+  }
+  std::unique_ptr<T[]> buf_;
+  std::size_t head_ = 0;
+  std::size_t size_ = 0;
+  std::size_t capacity_ = 0;
+  std::size_t mask_ = 0;
+};
+}  // namespace detail
 
 class Resource;
 
@@ -78,9 +134,8 @@ class Resource {
   Simulation& simulation() const noexcept { return sim_; }
 
  private:
-  struct Waiter {
+  struct Waiter {  // in queue order: by priority, then first come
     int prio;
-    std::uint64_t seq;
     Request* request;
   };
   void account() noexcept;
@@ -95,8 +150,7 @@ class Resource {
   std::int64_t capacity_;
   std::int64_t in_use_ = 0;
   Discipline discipline_;
-  std::deque<Waiter> queue_;
-  std::uint64_t seq_ = 0;
+  detail::Ring<Waiter> queue_;
   double busy_integral_ = 0.0;
   Time last_change_ = Time::zero();
   bool dispatch_pending_ = false;
@@ -186,7 +240,7 @@ class Container {
   Simulation& sim_;
   double capacity_;
   double level_;
-  std::deque<Waiter> queue_;
+  detail::Ring<Waiter> queue_;
   friend class Get;
 };
 
