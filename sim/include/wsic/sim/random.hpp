@@ -486,7 +486,11 @@ class BetaPert {
       const auto slot = static_cast<unsigned>(bits & (kStrips - 1));
       const double u = static_cast<double>(bits >> 11) * 0x1.0p-53;
       const Table::Strip& at = t.strips[slot];
-      const unsigned strip = u < at.keep ? slot : at.alias;
+      // The slot or its alias, chosen without a branch: which one is a coin
+      // toss for the slots that share their strip, and a mispredicted
+      // branch cost more than the rest of the draw.
+      const unsigned alias_taken = -static_cast<unsigned>(!(u < at.keep));
+      const unsigned strip = slot ^ ((slot ^ at.alias) & alias_taken);
       const Table::Strip& in = t.strips[strip];
       const double x = (static_cast<double>(strip) + g.uniform01()) * (1.0 / kStrips);
       const double y = g.uniform01() * in.upper;
