@@ -260,9 +260,9 @@ std::shared_ptr<const BetaPert::Table> BetaPert::make_table(const BetaPert& d) {
     const double at_right = at_end(j + 1);
     double hi = std::max(at_left, at_right);
     if (mode > a && mode < b) hi = std::max(hi, d.density(mode));
-    t->strips[j].upper = hi * kUp;
-    t->strips[j].lower = std::min(at_left, at_right) * kDown;
-    total += t->strips[j].upper;
+    t->strips[j].upper[0] = hi * kUp;
+    t->strips[j].lower[0] = std::min(at_left, at_right) * kDown;
+    total += t->strips[j].upper[0];
     at_left = at_right;
   }
   // Vose's alias table over the strips, weights their upper bounds (equal
@@ -271,7 +271,7 @@ std::shared_ptr<const BetaPert::Table> BetaPert::make_table(const BetaPert& d) {
   std::array<unsigned, kStrips> small, large;
   unsigned n_small = 0, n_large = 0;
   for (unsigned j = 0; j < kStrips; ++j) {
-    scaled[j] = t->strips[j].upper * kStrips / total;
+    scaled[j] = t->strips[j].upper[0] * kStrips / total;
     if (scaled[j] < 1.0) {
       small[n_small++] = j;
     } else {
@@ -297,6 +297,11 @@ std::shared_ptr<const BetaPert::Table> BetaPert::make_table(const BetaPert& d) {
   for (unsigned i = 0; i < n_small; ++i) {
     t->strips[small[i]].keep = 1.0;
     t->strips[small[i]].alias = static_cast<std::uint8_t>(small[i]);
+  }
+  // Each slot's copy of its alias's bounds.
+  for (auto& strip : t->strips) {
+    strip.upper[1] = t->strips[strip.alias].upper[0];
+    strip.lower[1] = t->strips[strip.alias].lower[0];
   }
   return t;
 }

@@ -488,13 +488,13 @@ class BetaPert {
       const Table::Strip& at = t.strips[slot];
       // The slot or its alias, chosen without a branch: which one is a coin
       // toss for the slots that share their strip, and a mispredicted
-      // branch cost more than the rest of the draw.
-      const unsigned alias_taken = -static_cast<unsigned>(!(u < at.keep));
-      const unsigned strip = slot ^ ((slot ^ at.alias) & alias_taken);
-      const Table::Strip& in = t.strips[strip];
+      // branch cost more than the rest of the draw. The slot keeps its
+      // alias's bounds too, so the draw reads one cache line.
+      const auto side = static_cast<unsigned>(!(u < at.keep));  // 1: the alias
+      const unsigned strip = slot ^ ((slot ^ at.alias) & -side);
       const double x = (static_cast<double>(strip) + g.uniform01()) * (1.0 / kStrips);
-      const double y = g.uniform01() * in.upper;
-      if (y < in.lower || y < density(x)) {
+      const double y = g.uniform01() * at.upper[side];
+      if (y < at.lower[side] || y < density(x)) {
         rng = g;
         return min_ + (max_ - min_) * x;
       }
@@ -513,18 +513,20 @@ class BetaPert {
   /// (1-x)^(beta-1), as the sampler computes it.
   double density(double x) const noexcept;
   /// Strip `j`'s bounds of `density` from above and below (for tests).
-  double upper_bound(unsigned j) const noexcept { return table_->strips[j].upper; }
-  double lower_bound(unsigned j) const noexcept { return table_->strips[j].lower; }
+  double upper_bound(unsigned j) const noexcept { return table_->strips[j].upper[0]; }
+  double lower_bound(unsigned j) const noexcept { return table_->strips[j].lower[0]; }
 
  private:
-  // Strip j's numbers side by side: a draw reads its slot's choice and its
-  // strip's bounds, most often from one cache line (a model keeps dozens of
-  // these tables, too many for all of them to stay in L1).
+  // Slot j's numbers in one cache line: its alias-table choice, and the
+  // density bounds of the strip it stands for and of its alias, so a draw
+  // reads one line whichever it takes (a model keeps dozens of these
+  // tables, too many for all of them to stay in L1).
   struct Table {  // every element set by make_table
-    struct Strip {
-      double keep;          // alias table: keep slot j with this probability
-      double upper, lower;  // density bounds on strip j
-      std::uint8_t alias;   // ... else take strip alias
+    struct alignas(64) Strip {
+      double keep;      // alias table: keep slot j with this probability
+      double upper[2];  // density bounds on strip j [0] and on strip alias [1]
+      double lower[2];
+      std::uint8_t alias;  // ... else take strip alias
     };
     std::array<Strip, kStrips> strips;
   };
