@@ -485,9 +485,9 @@ void begin_task(Simulation&, void* ctx, std::uint64_t arg) {
   double work = draw_days(ws.work, rng) / (scheme.readiness * r.st.local_rate);
   if (ws.kind == Workstream::Kind::kTransactional) work *= 1.0 - transactional_cut(r);
   tk.base_work = work;
-  const auto& task_streams = r.m.streams().barrier_task;
+  const Model::Streams& streams = r.m.streams();
   work += strike_on_start(r, s, task_mask(w), tk.base_work, [&](std::size_t bi) {
-    return task_streams[bi][static_cast<std::size_t>(s)][static_cast<std::size_t>(w)];
+    return streams.task_key(bi, static_cast<std::size_t>(s), static_cast<std::size_t>(w));
   });
   tk.running = true;
   tk.job = Progressor(tk.start, work, 1.0);
@@ -820,18 +820,19 @@ Model::Streams named_streams(const Scenario& sc) {
   for (const Barrier& b : sc.barriers) {
     streams.barrier_programme.push_back(key("barrier/" + b.id));
     std::vector<std::uint64_t> per_scheme, per_design;
-    std::vector<std::vector<std::uint64_t>> per_task;
     for (const Scheme& s : sc.schemes) {
       per_scheme.push_back(key("barrier/" + b.id + "/" + s.id));
       per_design.push_back(key("barrier/" + b.id + "/" + s.id + "/design"));
-      std::vector<std::uint64_t> w;
-      for (const Workstream& ws : sc.workstreams) w.push_back(key("barrier/" + b.id + "/" + s.id + "/" + ws.id));
-      per_task.push_back(std::move(w));
     }
     streams.barrier_scheme.push_back(std::move(per_scheme));
-    streams.barrier_task.push_back(std::move(per_task));
     streams.barrier_design.push_back(std::move(per_design));
   }
+  streams.workstreams = sc.workstreams.size();
+  streams.barriers = sc.barriers.size();
+  for (const Scheme& s : sc.schemes)
+    for (const Workstream& ws : sc.workstreams)
+      for (const Barrier& b : sc.barriers)
+        streams.barrier_task.push_back(key("barrier/" + b.id + "/" + s.id + "/" + ws.id));
   return streams;
 }
 }  // namespace

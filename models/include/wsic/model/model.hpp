@@ -219,14 +219,20 @@ class Model {
   /// `sim::stream_key(sim::stream_id(name))`, for `sim::ReplicationSeed`.
   struct Streams {
     std::uint64_t codesign = 0;
-    std::vector<std::uint64_t> lever;                                   // per lever (a date lever's slip)
-    std::vector<std::uint64_t> design;                                  // per scheme
-    std::vector<std::uint64_t> ramp;                                    // per scheme
-    std::vector<std::vector<std::uint64_t>> work;                       // [scheme][workstream]
-    std::vector<std::uint64_t> barrier_programme;                       // per barrier
-    std::vector<std::vector<std::uint64_t>> barrier_scheme;             // [barrier][scheme]
-    std::vector<std::vector<std::vector<std::uint64_t>>> barrier_task;  // [barrier][scheme][workstream]
-    std::vector<std::vector<std::uint64_t>> barrier_design;             // [barrier][scheme]
+    std::vector<std::uint64_t> lever;                        // per lever (a date lever's slip)
+    std::vector<std::uint64_t> design;                       // per scheme
+    std::vector<std::uint64_t> ramp;                         // per scheme
+    std::vector<std::vector<std::uint64_t>> work;            // [scheme][workstream]
+    std::vector<std::uint64_t> barrier_programme;            // per barrier
+    std::vector<std::vector<std::uint64_t>> barrier_scheme;  // [barrier][scheme]
+    /// [scheme][workstream][barrier], flat: the keys a start of work reads
+    /// lie together (see task_key).
+    std::vector<std::uint64_t> barrier_task;
+    std::size_t workstreams = 0, barriers = 0;
+    std::uint64_t task_key(std::size_t barrier, std::size_t scheme, std::size_t workstream) const noexcept {
+      return barrier_task[(scheme * workstreams + workstream) * barriers + barrier];
+    }
+    std::vector<std::vector<std::uint64_t>> barrier_design;  // [barrier][scheme]
   };
   const Streams& streams() const noexcept { return streams_; }
   /// The workstreams that have workstream `w` among their prerequisites, in
