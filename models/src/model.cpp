@@ -421,7 +421,7 @@ void part_live(Run& r, int s, int c, bool notify) {
 
 void task_done(Run& r, int s, int w) {
   SchemeRun& st = r.schemes[static_cast<std::size_t>(s)];
-  for (const int c : r.m.parts(s).by_workstream[static_cast<std::size_t>(w)]) {
+  for (const int c : r.m.parts(s).needing(w)) {
     if (--st.parts_left[static_cast<std::size_t>(c)] == 0) part_live(r, s, c, true);
   }
   for (const int v : r.m.dependents(w)) {
@@ -1110,9 +1110,14 @@ Model::Model(Scenario scenario) {
         p.needs.push_back(sc.components[static_cast<std::size_t>(c)].needs);
       }
     }
-    p.by_workstream.assign(nw, {});
+    std::vector<std::vector<int>> by_workstream(nw);
     for (std::size_t c = 0; c < p.needs.size(); ++c)
-      for (const int w : p.needs[c]) p.by_workstream[static_cast<std::size_t>(w)].push_back(static_cast<int>(c));
+      for (const int w : p.needs[c]) by_workstream[static_cast<std::size_t>(w)].push_back(static_cast<int>(c));
+    p.needing_from_.assign(1, 0);
+    for (const std::vector<int>& cs : by_workstream) {
+      p.needing_.insert(p.needing_.end(), cs.begin(), cs.end());
+      p.needing_from_.push_back(p.needing_.size());
+    }
   }
   refresh(settings_);
 }

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <limits>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -249,7 +250,16 @@ class Model {
   struct Parts {
     std::vector<int> components;
     std::vector<std::vector<int>> needs;
-    std::vector<std::vector<int>> by_workstream;
+    /// The components needing workstream `w`, in order.
+    std::span<const int> needing(int w) const noexcept {
+      const auto i = static_cast<std::size_t>(w);
+      return {needing_.data() + needing_from_[i], needing_.data() + needing_from_[i + 1]};
+    }
+    // needing(w) is needing_[needing_from_[w], needing_from_[w + 1]): one
+    // array for the scheme, not one per workstream (a workstream that ends
+    // reads it, and scattered small arrays cost a cache miss each).
+    std::vector<int> needing_;
+    std::vector<std::size_t> needing_from_;
   };
   const Parts& parts(int s) const noexcept { return parts_[static_cast<std::size_t>(s)]; }
 
