@@ -36,12 +36,8 @@ void Resource::enqueue(Request* r, int prio) {
 }
 
 void Resource::withdraw(Request* r) noexcept {
-  for (std::size_t i = 0; i < queue_.size(); ++i) {
-    if (queue_[i].request == r) {
-      queue_.erase(i);
-      return;
-    }
-  }
+  const std::size_t i = queue_.find([r](const Waiter& w) { return w.request == r; });
+  if (i < queue_.size()) queue_.erase(i);
 }
 
 void Resource::grant_waiting() {
@@ -126,8 +122,7 @@ void Container::serve() {
 }
 
 void Container::withdraw(Get* g) noexcept {
-  std::size_t i = 0;
-  while (i < queue_.size() && queue_[i].get != g) ++i;
+  const std::size_t i = queue_.find([g](const Waiter& w) { return w.get == g; });
   if (i == queue_.size()) return;
   queue_.erase(i);
   // A large request at the head may have been holding back smaller ones.

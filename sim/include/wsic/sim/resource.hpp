@@ -53,6 +53,13 @@ class Ring {
     for (std::size_t j = size_ - 1; j > i; --j) (*this)[j] = (*this)[j - 1];
     (*this)[i] = v;
   }
+  /// The place of the first waiter for which `pred` holds, or size().
+  template <class Pred>
+  std::size_t find(Pred pred) const {
+    std::size_t i = 0;
+    while (i < size_ && !pred((*this)[i])) ++i;
+    return i;
+  }
   /// Removes the waiter at place `i` (< size()); those after it move up one.
   void erase(std::size_t i) noexcept {
     for (; i + 1 < size_; ++i) (*this)[i] = (*this)[i + 1];
