@@ -153,13 +153,32 @@ ProcessId Simulation::start(Process&& process, int prio) {
   p.started = false;
   const ProcessId pid{slot, p.generation};
   ++live_procs_;
-  p.wake = schedule_at(now_, &Simulation::resume_event, nullptr, resume_arg(pid), prio);
+  p.wake = enqueue_now(&Simulation::resume_event, resume_arg(pid), prio);
   return pid;
 }
 
 void Simulation::resume_event(Simulation& sim, void*, std::uint64_t arg) { sim.resume(arg); }
 
 void Simulation::finish(std::uint32_t slot) {
+  ProcessSlot& p = procs_[slot];
+  auto handle = std::coroutine_handle<Process::promise_type>::from_address(p.handle.address());
+  std::exception_ptr& ended_with = handle.promise().error;
+  if (ended_with || !p.exit_hooks.empty() || p.interrupt_pending) [[unlikely]] {
+    finish_slow(slot);
+    return;
+  }
+  // The usual end: the body returned, nobody waits for it, no interrupt.
+  handle.destroy();
+  p.handle = {};
+  p.active = {};
+  p.generation = 0;
+  p.wake = {};
+  p.hook = {};
+  free_procs_.push_back(slot);
+  --live_procs_;
+}
+
+void Simulation::finish_slow(std::uint32_t slot) {
   ProcessSlot& p = procs_[slot];
   auto handle = std::coroutine_handle<Process::promise_type>::from_address(p.handle.address());
   std::exception_ptr error = std::move(handle.promise().error);
@@ -174,7 +193,7 @@ void Simulation::finish(std::uint32_t slot) {
     --interrupts_pending_;
   }
   std::vector<CancelHook> hooks;
-  if (!p.exit_hooks.empty()) hooks.swap(p.exit_hooks);
+  hooks.swap(p.exit_hooks);
   free_procs_.push_back(slot);
   --live_procs_;
   // `p` may move once the hooks run (they may start processes).
@@ -199,7 +218,7 @@ bool Simulation::wake(ProcessId pid, int prio) {
   ProcessSlot& p = procs_[pid.slot];
   if (p.wake.valid()) return false;
   p.hook = {};
-  p.wake = schedule_at(now_, &Simulation::resume_event, nullptr, resume_arg(pid), prio);
+  p.wake = enqueue_now(&Simulation::resume_event, resume_arg(pid), prio);
   return true;
 }
 
@@ -213,7 +232,7 @@ bool Simulation::interrupt(ProcessId pid, std::uint64_t cause) {
   p.interrupt_pending = true;
   ++interrupts_pending_;
   p.interrupt_cause = cause;
-  p.wake = schedule_at(now_, &Simulation::resume_event, nullptr, resume_arg(pid), priority::kUrgent);
+  p.wake = enqueue_now(&Simulation::resume_event, resume_arg(pid), priority::kUrgent);
   return true;
 }
 
@@ -223,7 +242,7 @@ bool Simulation::wake_early(ProcessId pid) {
   if (!p.started || p.hook.fn != nullptr || !p.wake.valid()) return false;
   if (p.wake.time <= now_.in_days()) return true;  // already due now
   cancel(p.wake);
-  p.wake = schedule_at(now_, &Simulation::resume_event, nullptr, resume_arg(pid), priority::kUrgent);
+  p.wake = enqueue_now(&Simulation::resume_event, resume_arg(pid), priority::kUrgent);
   return true;
 }
 

@@ -378,3 +378,23 @@ TEST_CASE("Process.WaitForNegativeDurationThrows", "[sim][process]") {
   REQUIRE(s.waiting() == 0);
   REQUIRE(sim.live_processes() == 0);
 }
+
+TEST_CASE("Process.JoinHearsAProcessThatReturns", "[sim][process]") {
+  // The usual end (no exception, no interrupt) with someone waiting for it;
+  // then its slot is reused by a process nobody waits for, whose end must
+  // wake nobody.
+  Simulation sim;
+  std::vector<double> log, joined;
+  const ProcessId p = sim.start(sleeper(sim, 3.0, log));
+  sim.start(join_then_log(sim, p, joined));
+  sim.run();
+  CHECK(log == std::vector<double>{3.0});
+  CHECK(joined == std::vector<double>{3.0});
+  const ProcessId q1 = sim.start(sleeper(sim, 2.0, log));
+  const ProcessId q2 = sim.start(sleeper(sim, 4.0, log));
+  CHECK((q1.slot == p.slot || q2.slot == p.slot));
+  sim.run();
+  CHECK(log == std::vector<double>{3.0, 5.0, 7.0});
+  CHECK(joined == std::vector<double>{3.0});
+  CHECK(sim.live_processes() == 0);
+}

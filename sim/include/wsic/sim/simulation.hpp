@@ -430,14 +430,28 @@ class Simulation {
 
   bool held(const EventId& id) const noexcept { return lanes_.holds(id.key) || queue_.holds(id.time, id.key); }
 
-  [[gnu::always_inline]] EventId enqueue(Time t, EventFn fn, void* ctx, std::uint64_t arg, int prio) {
+  /// The key of the next event scheduled at priority `prio`.
+  [[gnu::always_inline]] std::uint64_t next_key(int prio) {
     const auto biased = static_cast<std::uint64_t>(static_cast<std::int64_t>(prio) + kPriorityBias);
     WSIC_ASSERT(biased < 2 * kPriorityBias && seq_ < (std::uint64_t{1} << kSeqBits),
                 "event priority out of range, or event sequence space exhausted");
-    const std::uint64_t key = (biased << kSeqBits) | seq_++;
+    return (biased << kSeqBits) | seq_++;
+  }
+  [[gnu::always_inline]] EventId enqueue(Time t, EventFn fn, void* ctx, std::uint64_t arg, int prio) {
+    const std::uint64_t key = next_key(prio);
     const QueueEntry e{t.in_days(), key, fn, ctx, arg};
     // Due now: a FIFO lane of its priority, no sorting (see NowLanes).
     if (e.time != now_.in_days() || !lanes_.push(e)) queue_.push(e);
+    return EventId{e.time, key};
+  }
+
+  /// An event due now (start, wake-up, interrupt): no time to check, and
+  /// it goes to its priority's lane unless no lane can take it.
+  [[gnu::always_inline]] EventId enqueue_now(EventFn fn, std::uint64_t arg, int prio) {
+    const std::uint64_t key = next_key(prio);
+    const QueueEntry e{now_.in_days(), key, fn, nullptr, arg};
+    if (!lanes_.push(e)) [[unlikely]]
+      queue_.push(e);
     return EventId{e.time, key};
   }
 
@@ -511,6 +525,9 @@ class Simulation {
   }
   static void resume_event(Simulation& sim, void* ctx, std::uint64_t arg);
   void finish(std::uint32_t slot);
+  /// finish() for a process that ended with an exception, is waited for, or
+  /// was interrupted as it ended.
+  [[gnu::noinline]] void finish_slow(std::uint32_t slot);
   std::uint32_t take_process_slot();
 
   Time now_ = Time::zero();
