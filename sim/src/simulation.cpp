@@ -74,6 +74,7 @@ void Simulation::reset() {
   tear_down();
   now_ = Time::zero();
   last_time_ = -std::numeric_limits<double>::infinity();
+  run_limit_ = -std::numeric_limits<double>::infinity();
   seq_ = 1;
   cancelled_total_ = 0;
   events_run_ = 0;
@@ -116,13 +117,16 @@ void Simulation::drop_cancelled(const QueueEntry& e) {
 
 void Simulation::run() {
   stopped_ = false;
-  while (!stopped_ && step()) {
+  const double limit = std::numeric_limits<double>::infinity();
+  const LimitScope run(run_limit_, limit);
+  while (!stopped_ && step_until(limit)) {
   }
 }
 
 void Simulation::run_until(Time end) {
   stopped_ = false;
   const double limit = end.in_days();
+  const LimitScope run(run_limit_, limit);
   while (!stopped_ && step_until(limit)) {
   }
   if (!stopped_ && end > now_) now_ = end;

@@ -379,6 +379,156 @@ TEST_CASE("Process.WaitForNegativeDurationThrows", "[sim][process]") {
   REQUIRE(sim.live_processes() == 0);
 }
 
+// ---- a timeout whose wake-up is the next event carries on without the queue ----
+
+namespace {
+struct Happening {
+  double time;
+  int who;
+  int step;
+  std::uint64_t events_run;
+  bool operator==(const Happening&) const = default;
+};
+
+// Several processes sleep durations from a small set (so wake-ups often tie
+// with each other and with plain events), start children, trigger and wait
+// for a signal, and schedule plain events now and later: a sleep is
+// sometimes the next event and sometimes not, by time or, at a tie, by key.
+struct Busy {
+  explicit Busy(Simulation& s) : sim(s) {}
+  Simulation& sim;
+  Signal signal{sim};
+  std::vector<Happening> log;
+  std::uint64_t state = 12345;
+
+  Simulation& simulation() noexcept { return sim; }  // frames from its pool
+  int draw(int n) {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<int>((state >> 33) % static_cast<std::uint64_t>(n));
+  }
+  void note(int who, int step) { log.push_back({sim.now().in_days(), who, step, sim.events_run()}); }
+
+  static void plain(Simulation& sim, void* ctx, std::uint64_t who) {
+    auto& b = *static_cast<Busy*>(ctx);
+    b.log.push_back({sim.now().in_days(), -static_cast<int>(who), 0, sim.events_run()});
+  }
+
+  Process worker(Simulation&, int who, int steps) {
+    static constexpr double kSleeps[] = {0.0, 0.5, 1.0, 1.0, 2.0, 3.5};
+    for (int k = 0; k < steps; ++k) {
+      co_await sim.timeout(Duration::days(kSleeps[draw(6)]));
+      note(who, k);
+      switch (draw(8)) {
+        case 0:
+          if (who < 40) sim.start(worker(sim, who + 10, 3));
+          break;
+        case 1:
+          sim.schedule_after(Duration::days(kSleeps[draw(6)]), &Busy::plain, this, static_cast<std::uint64_t>(who));
+          break;
+        case 2:
+          sim.schedule_at(sim.now(), &Busy::plain, this, static_cast<std::uint64_t>(who));
+          break;
+        case 3:
+          signal.notify();
+          break;
+        case 4:
+          if (co_await wsic::sim::wait_for(signal, Duration::days(kSleeps[draw(6)]))) note(who, 100 + k);
+          break;
+        default:
+          break;
+      }
+    }
+    note(who, 1000);
+  }
+};
+
+std::vector<Happening> busy_run(int how) {
+  Simulation sim;
+  Busy busy{sim};
+  for (int who = 1; who <= 4; ++who) sim.start(busy.worker(sim, who, 40));
+  if (how == 0) {
+    while (sim.step()) {  // one event at a time: never carried on
+    }
+  } else if (how == 1) {
+    sim.run();
+  } else {
+    for (double end = 0.25; sim.pending_events() > 0; end += 0.75) sim.run_until(Time::from_days(end));
+  }
+  busy.log.push_back({0.0, 0, -1, sim.events_run()});  // (run_until leaves the clock at its end)
+  return busy.log;
+}
+
+Process ticker(Simulation& sim, std::vector<double>& log, bool stop_at_three = false) {
+  for (int k = 1; k <= 10; ++k) {
+    co_await sim.timeout(Duration::days(1));
+    log.push_back(sim.now().in_days());
+    if (stop_at_three && k == 3) sim.stop();
+  }
+}
+}  // namespace
+
+TEST_CASE("Process.SleepsThatAreTheNextEventRunAsSteppingRunsThem", "[sim][process]") {
+  // Stepping never lets a process carry on past its sleep, so it is the
+  // order of the queue itself; run() and run_until() in slices must match
+  // it event for event, with the same counts of events run.
+  const std::vector<Happening> stepped = busy_run(0);
+  REQUIRE(stepped.size() > 200);
+  CHECK(busy_run(1) == stepped);
+  CHECK(busy_run(2) == stepped);
+}
+
+TEST_CASE("Process.ALoneSleeperStopsAtTheEndOfRunUntil", "[sim][process]") {
+  Simulation sim;
+  std::vector<double> log;
+  sim.start(ticker(sim, log));
+  sim.run_until(Time::from_days(5.5));
+  CHECK(log == std::vector<double>{1, 2, 3, 4, 5});
+  CHECK(sim.now().in_days() == 5.5);
+  CHECK(sim.pending_events() == 1);
+  sim.run_until(Time::from_days(7.0));  // a wake-up due exactly at the end runs
+  CHECK(log == std::vector<double>{1, 2, 3, 4, 5, 6, 7});
+  CHECK(sim.events_run() == 8);  // the start and seven wake-ups
+}
+
+TEST_CASE("Process.AStepRunsOneWakeUpEvenWhenNothingElseIsPending", "[sim][process]") {
+  Simulation sim;
+  std::vector<double> log;
+  sim.start(ticker(sim, log));
+  REQUIRE(sim.step());  // the start
+  REQUIRE(sim.step());  // the first wake-up, then it sleeps again
+  CHECK(log == std::vector<double>{1});
+  CHECK(sim.now().in_days() == 1.0);
+  CHECK(sim.pending_events() == 1);
+}
+
+TEST_CASE("Process.AStoppedRunDoesNotCarryASleeperOn", "[sim][process]") {
+  Simulation sim;
+  std::vector<double> log;
+  sim.start(ticker(sim, log, true));
+  sim.run();
+  CHECK(log == std::vector<double>{1, 2, 3});
+  CHECK(sim.now().in_days() == 3.0);
+  sim.run();
+  CHECK(log.size() == 10);
+  CHECK(sim.now().in_days() == 10.0);
+}
+
+TEST_CASE("Process.AStepInsideARunRunsOneWakeUp", "[sim][process]") {
+  // A step taken by an event of a run runs one event, as a step on its
+  // own does: the run's licence to carry sleepers on does not reach it.
+  Simulation sim;
+  std::vector<double> log;
+  sim.start(ticker(sim, log));
+  std::size_t after_step = 0;
+  sim.schedule_at(Time::from_days(0.5), [&] {
+    sim.step();
+    after_step = log.size();
+  });
+  sim.run();
+  CHECK(after_step == 1);
+  CHECK(log.size() == 10);
+}
+
 TEST_CASE("Process.JoinHearsAProcessThatReturns", "[sim][process]") {
   // The usual end (no exception, no interrupt) with someone waiting for it;
   // then its slot is reused by a process nobody waits for, whose end must

@@ -389,9 +389,9 @@ class [[nodiscard("co_await it: on its own it does nothing")]] Timeout {
  public:
   Timeout(Simulation & sim, Duration d) noexcept : sim_(sim), d_(d) {}
   bool await_ready() const noexcept { return false; }
-  void await_suspend(std::coroutine_handle<>) {
+  bool await_suspend(std::coroutine_handle<>) {
     pid_ = sim_.current_process();
-    sim_.wake_at(sim_.now() + d_);
+    return sim_.sleep_until(sim_.now() + d_);
   }
   void await_resume() {
     std::uint64_t cause = 0;
@@ -409,9 +409,9 @@ class [[nodiscard("co_await it: on its own it does nothing")]] Until {
  public:
   Until(Simulation & sim, Time t) noexcept : sim_(sim), t_(t) {}
   bool await_ready() const noexcept { return false; }
-  void await_suspend(std::coroutine_handle<>) {
+  bool await_suspend(std::coroutine_handle<>) {
     pid_ = sim_.current_process();
-    sim_.wake_at(t_ < sim_.now() ? sim_.now() : t_);
+    return sim_.sleep_until(t_ < sim_.now() ? sim_.now() : t_);
   }
   void await_resume() {
     std::uint64_t cause = 0;
