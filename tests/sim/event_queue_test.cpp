@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdint>
+#include <limits>
 #include <set>
 #include <vector>
 
@@ -113,4 +114,20 @@ TEST_CASE("EventQueue.TheBranchFreeHeapPopAndPushLeaveTheHeapStdWould", "[sim][q
     REQUIRE(mine.size() == theirs.size());
     for (std::size_t i = 0; i < mine.size(); ++i) REQUIRE(mine[i].key == theirs[i].key);
   }
+}
+
+TEST_CASE("EventQueue.MinusZeroIsZeroAndNegativeTimesAreRefused", "[sim][queue]") {
+  // The small heap compares a time's bits as an integer, which orders
+  // times of +0.0 and above only: a push makes -0.0 +0.0 and refuses a
+  // negative time, which would come out misplaced.
+  wsic::sim::BucketQueue q;
+  REQUIRE_THROWS_AS(q.push(QueueEntry{-1.0, 1}), wsic::InternalError);
+  REQUIRE_THROWS_AS(q.push(QueueEntry{-1e-300, 1}), wsic::InternalError);
+  REQUIRE_THROWS_AS(q.push(QueueEntry{std::numeric_limits<double>::quiet_NaN(), 1}), wsic::InternalError);
+  for (std::uint64_t i = 0; i < 60; ++i) {
+    const std::uint64_t key = 1 + (i * 37) % 60;  // every key 1..60 once, scrambled
+    q.push(QueueEntry{key % 2 == 0 ? -0.0 : 0.0, key});
+  }
+  for (std::uint64_t key = 1; key <= 60; ++key) REQUIRE(q.pop().key == key);
+  REQUIRE(q.empty());
 }

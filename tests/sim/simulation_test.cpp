@@ -339,3 +339,22 @@ TEST_CASE("Simulation.KeySetAgreesWithAnOrderedSetThroughInsertsAndErases", "[si
     }
   }
 }
+
+TEST_CASE("Simulation.AnEventAtMinusZeroRunsAsOneAtZero", "[sim][simulation]") {
+  // At day 0, -0.0 passes for now; the queue orders times by their bits,
+  // so the simulation must hand it +0.0. Four priorities take the lanes of
+  // events due now; the rest go through the small heap, half of them at
+  // -0.0, in a scrambled order: all due at once, they run by priority.
+  Simulation sim;
+  std::vector<int> order;
+  const auto note = [&order](int p) { return [&order, p] { order.push_back(p); }; };
+  for (int p = 0; p < 4; ++p) sim.schedule_at(Time::from_days(0.0), note(p), p);
+  std::vector<int> expected{0, 1, 2, 3};
+  for (int i = 0; i < 60; ++i) {
+    const int p = 10 + (i * 37) % 60;  // every priority 10..69 once
+    sim.schedule_at(Time::from_days(i % 2 == 0 ? -0.0 : 0.0), note(p), p);
+  }
+  for (int p = 10; p < 70; ++p) expected.push_back(p);
+  sim.run();
+  CHECK(order == expected);
+}
