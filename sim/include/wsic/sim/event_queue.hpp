@@ -75,7 +75,9 @@ inline Order order_of(const QueueEntry& e) noexcept {
 /// std::pop_heap for a heap under `Later` (earliest on top), with the
 /// choice between two children made without a branch: which child is
 /// earlier is a coin toss a branch predictor loses half the time, and that
-/// miss was the largest single cost of a model's event loop. The same
+/// miss was the largest single cost of a model's event loop. The choice
+/// compares the children's `order_of`, integers, the cheapest link in the
+/// chain of loads and compares down the levels. The same
 /// algorithm otherwise (the hole goes down to a leaf along the earlier
 /// children, then the last element rises into place), so the same heap.
 /// Moves the top to `first[n - 1]`; `n` > 0.
