@@ -81,7 +81,8 @@ struct TaskRun {
   bool running = false;
   int prerequisites_left = 0;  // it starts when the last one is done
   Progressor job{0.0, 0.0, 1.0};
-  sim::EventId wake;  // the pending wake-up while running
+  sim::EventId wake;        // the pending wake-up while running
+  std::uint32_t wakes = 0;  // wake-ups cut short so far: an older one does nothing when it comes
 };
 
 /// A disruption at a set time that needs the state of the moment: a slip
@@ -431,9 +432,11 @@ void task_done(Run& r, int s, int w) {
   }
 }
 
-// A task's events carry its Run as context and (scheme, workstream) as argument.
-constexpr std::uint64_t task_arg(int s, int w) {
-  return (static_cast<std::uint64_t>(s) << 8) | static_cast<unsigned>(w);
+// A task's events carry its Run as context and (scheme, workstream) as
+// argument, a wake-up also the count of its task's wake-ups cut short when
+// it was scheduled.
+constexpr std::uint64_t task_arg(int s, int w, std::uint32_t wakes = 0) {
+  return (std::uint64_t{wakes} << 16) | (static_cast<std::uint64_t>(s) << 8) | static_cast<unsigned>(w);
 }
 
 void begin_task(Simulation& sim, void* ctx, std::uint64_t arg);
@@ -451,7 +454,7 @@ void plan_task(Run& r, int s, int w) {
   TaskRun& tk = r.schemes[static_cast<std::size_t>(s)].tasks[static_cast<std::size_t>(w)];
   const double f = tk.job.plan(r.profile, r.schemes[static_cast<std::size_t>(s)].windows, task_mask(w),
                                std::exchange(tk.rework, 0.0));
-  tk.wake = r.sim.schedule_at(wake_time(r, f), &wake_task, &r, task_arg(s, w));
+  tk.wake = r.sim.schedule_at(wake_time(r, f), &wake_task, &r, task_arg(s, w, tk.wakes));
 }
 
 /// The share of transactional work done during co-design: as the decisions
@@ -496,9 +499,10 @@ void begin_task(Simulation&, void* ctx, std::uint64_t arg) {
 
 void wake_task(Simulation&, void* ctx, std::uint64_t arg) {
   Run& r = *static_cast<Run*>(ctx);
-  const auto s = static_cast<int>(arg >> 8), w = static_cast<int>(arg & 0xff);
+  const auto s = static_cast<int>((arg >> 8) & 0xff), w = static_cast<int>(arg & 0xff);
   SchemeRun& st = r.schemes[static_cast<std::size_t>(s)];
   TaskRun& tk = st.tasks[static_cast<std::size_t>(w)];
+  if (arg >> 16 != tk.wakes) return;  // a wake-up since cut short (wake_task_early)
   tk.wake = {};
   if (!tk.job.done_at(r.profile, r.sim.now().in_days(), st.windows, task_mask(w), 1.0)) {
     plan_task(r, s, w);
@@ -510,12 +514,14 @@ void wake_task(Simulation&, void* ctx, std::uint64_t arg) {
 }
 
 /// Cuts a running task's wait short: it re-plans now, first among the
-/// events due (as Simulation::wake_early does for a process).
+/// events due (as Simulation::wake_early does for a process). The wake-up it
+/// replaces stays queued and does nothing when it comes: telling it by its
+/// count is cheaper than cancelling it, and no other event moves.
 void wake_task_early(Run& r, int s, int w) {
   TaskRun& tk = r.schemes[static_cast<std::size_t>(s)].tasks[static_cast<std::size_t>(w)];
   if (!tk.wake.valid() || tk.wake.time <= r.sim.now().in_days()) return;  // already due now
-  r.sim.cancel(tk.wake);
-  tk.wake = r.sim.schedule_at(r.sim.now(), &wake_task, &r, task_arg(s, w), sim::priority::kUrgent);
+  ++tk.wakes;
+  tk.wake = r.sim.schedule_at(r.sim.now(), &wake_task, &r, task_arg(s, w, tk.wakes), sim::priority::kUrgent);
 }
 
 Process scheme_process(Run& r, int s) {
