@@ -172,26 +172,25 @@ void Simulation::finish(std::uint32_t slot) {
     return;
   }
   // The usual end: the body returned, nobody waits for it, no interrupt.
-  handle.destroy();
+  end_frame(p);
+  free_procs_.push_back(slot);
+  --live_procs_;
+}
+
+void Simulation::end_frame(ProcessSlot& p) noexcept {
+  p.handle.destroy();
   p.handle = {};
   p.active = {};
   p.generation = 0;
   p.wake = {};
   p.hook = {};
-  free_procs_.push_back(slot);
-  --live_procs_;
 }
 
 void Simulation::finish_slow(std::uint32_t slot) {
   ProcessSlot& p = procs_[slot];
   auto handle = std::coroutine_handle<Process::promise_type>::from_address(p.handle.address());
   std::exception_ptr error = std::move(handle.promise().error);
-  handle.destroy();
-  p.handle = {};
-  p.active = {};
-  p.generation = 0;
-  p.wake = {};
-  p.hook = {};
+  end_frame(p);
   if (p.interrupt_pending) {  // interrupted as it ended
     p.interrupt_pending = false;
     --interrupts_pending_;

@@ -569,6 +569,8 @@ class Simulation {
   /// finish() for a process that ended with an exception, is waited for, or
   /// was interrupted as it ended.
   [[gnu::noinline]] void finish_slow(std::uint32_t slot);
+  /// Destroys an ended process's frame and clears its slot (not yet free).
+  [[gnu::always_inline]] inline void end_frame(ProcessSlot& p) noexcept;
   std::uint32_t take_process_slot();
 
   Time now_ = Time::zero();
