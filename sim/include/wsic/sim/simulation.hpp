@@ -366,7 +366,7 @@ class Simulation {
       return false;
     }
     procs_[current_.slot].wake = EventId{e.time, key};
-    if (e.time != now_.in_days() || !lanes_.push(e)) queue_.push(e);
+    push_entry(e);
     return true;
   }
   /// Suspends the running process on something external; `hook` withdraws it.
@@ -478,11 +478,15 @@ class Simulation {
                 "event priority out of range, or event sequence space exhausted");
     return (biased << kSeqBits) | seq_++;
   }
+  /// Queues `e`: due now, in a FIFO lane of its priority, no sorting (see
+  /// NowLanes); otherwise, or when no lane takes it, in the calendar queue.
+  [[gnu::always_inline]] void push_entry(const QueueEntry& e) {
+    if (e.time != now_.in_days() || !lanes_.push(e)) queue_.push(e);
+  }
   [[gnu::always_inline]] EventId enqueue(Time t, EventFn fn, void* ctx, std::uint64_t arg, int prio) {
     const std::uint64_t key = next_key(prio);
     const QueueEntry e{t.in_days(), key, fn, ctx, arg};
-    // Due now: a FIFO lane of its priority, no sorting (see NowLanes).
-    if (e.time != now_.in_days() || !lanes_.push(e)) queue_.push(e);
+    push_entry(e);
     return EventId{e.time, key};
   }
 
